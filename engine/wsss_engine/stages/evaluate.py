@@ -1,0 +1,92 @@
+"""Stage `evaluate`: CAM mIoU against ground-truth masks -> <run>/reports/<stage-id>.json (METHOD §3.2, §6).
+
+Params (schemas/run-config.schema.json `$defs/evaluateParams`):
+  cams        id of an infer_cams stage (-> cams/<id>/) or a folder of CAM files
+  split       "eval" (dataset.eval_list, default), "train" (dataset.train_list) or a list name / path
+  threshold   fixed background threshold, default 0.15 (improved CLIMS / POLE `--cam_eval_thres`)
+  thresholds  the sweep, default 0.05..0.75 step 0.05 (camera-ready CLIMS); the best is reported too
+Uses `high_res` CAMs; the prediction is argmax over [bg = threshold, present classes] (keys from image labels).
+The report says "synthetic" from the config; the sweep's best is tuned on GT (METHOD §7.1 item 6): both the
+fixed-threshold and the best numbers are reported. mIoU values are fractions in [0, 1].
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from ..data.cam_files import cam_path, load_cam
+from ..data.voc import VOCDataset
+from ..errors import DatasetError
+from ..evaluation.miou import CamThresholdSweep, default_thresholds
+from ..pipeline import register_stage
+from . import references
+
+DEFAULT_THRESHOLD = 0.15
+
+
+def evaluate_cams(dataset: VOCDataset, cam_dir: Path, threshold: float = DEFAULT_THRESHOLD,
+                  thresholds: Optional[Sequence[float]] = None,
+                  progress: Optional[Callable[..., None]] = None,
+                  check_cancelled: Optional[Callable[[], None]] = None) -> dict:
+    """Fixed-threshold and sweep mIoU of the CAM files in `cam_dir` for every image of `dataset`."""
+    sweep_values = default_thresholds() if thresholds is None else np.asarray(thresholds, np.float64)
+    all_values = np.unique(np.round(np.append(sweep_values, threshold), 6))
+    sweep = CamThresholdSweep(dataset.class_names_with_background, all_values)
+    total = len(dataset.ids)
+    for n, image_id in enumerate(dataset.ids):
+        if check_cancelled and n % 16 == 0:
+            check_cancelled()
+        path = cam_path(cam_dir, image_id)
+        record = load_cam(path)
+        high_res = record["high_res"]
+        gt = dataset.read_mask(image_id, size=high_res.shape[-2:])
+        try:
+            sweep.process(gt, high_res, record["keys"])
+        except ValueError as exc:
+            raise DatasetError(f"cannot score {path} against {dataset.mask_paths[image_id]}: {exc}",
+                               hint="check that the CAMs and masks come from the same dataset and class list",
+                               path=str(path)) from exc
+        if progress and (n % 16 == 15 or n + 1 == total):
+            progress(n + 1, total, f"{n + 1} images scored")
+    result = sweep.evaluate(threshold)
+    in_sweep = {round(float(t), 6) for t in sweep_values}
+    result["sweep"] = [row for row in result["sweep"] if round(row["threshold"], 6) in in_sweep]
+    scored = [row for row in result["sweep"] if row["miou"] is not None]
+    result["best"] = max(scored, key=lambda row: row["miou"]) if scored else result["best"]
+    return result
+
+
+def build_report(result: dict, *, synthetic: bool, split: str, classes: Sequence[str], **extra) -> dict:
+    """The report object of docs/ARCHITECTURE.md (`reports/<stage-id>.json`)."""
+    return {"synthetic": bool(synthetic), "split": split, "n_images": result["n_images"], "classes": list(classes),
+            "threshold": result["threshold"], "miou": result["miou"], "per_class_iou": result["per_class_iou"],
+            "sweep": result["sweep"], "best": result["best"], "confusion": result["confusion"], **extra}
+
+
+@register_stage("evaluate")
+def run(ctx, params: dict) -> dict:
+    from ..runs.run_folder import atomic_write_json
+
+    sid = references.stage_id(ctx, params)
+    cam_dir = references.cams_ref(ctx, params)
+    if not cam_dir.is_dir():
+        raise DatasetError(f"CAM folder {cam_dir} does not exist",
+                           hint="run the infer_cams stage named by 'cams' first", path=str(cam_dir))
+    list_name = references.image_list(ctx, params)
+    threshold = float(params.get("threshold", DEFAULT_THRESHOLD))
+    dataset = VOCDataset(references.dataset_root(ctx), list_name, references.dataset_classes(ctx),
+                         with_mask=True, empty_labels="keep", log=lambda m: ctx.log(m, level="warning"))
+    ctx.log(f"evaluate {sid}: {len(dataset)} images of {list_name!r}, CAMs {cam_dir}")
+    result = evaluate_cams(dataset, cam_dir, threshold, params.get("thresholds"), ctx.progress,
+                           ctx.check_cancelled)
+    report = build_report(result, synthetic=ctx.config.get("synthetic", False), split=list_name,
+                          classes=dataset.class_names_with_background, stage=sid, cams=str(cam_dir))
+    reports = Path(ctx.run.path) / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(reports / f"{sid}.json", report)
+    ctx.metrics(0, miou=report["miou"], best_miou=report["best"]["miou"],
+                best_threshold=report["best"]["threshold"])
+    return {"miou": report["miou"], "threshold": threshold, "best": report["best"], "n_images": report["n_images"],
+            "report": str(reports / f"{sid}.json")}

@@ -1,0 +1,128 @@
+"""Stage `export_onnx`: the CAM network as ONNX for the extension's inline previews (onnxruntime-node).
+
+<run>/export/cam_model.onnx: input "image" N×3×H×W ImageNet-normalised float32 (H, W dynamic), output "cams"
+N×C×ceil(H/stride)×ceil(W/stride) = ReLU(W·Z) for all C classes (METHOD §3.1, single scale, no flip, not
+normalised: the viewer divides each map by its max). <run>/export/cam_model.json describes it.
+
+Params (schemas/run-config.schema.json `$defs/export_onnxParams`):
+  model       id of a baseline_cam / train_clims stage, or a checkpoint path
+  input_size  suggested input size (long side) for previews, default dataset.image_size
+  opset       ONNX opset, default 18 (the torch.export-based exporter needs >= 18)
+  verify      compare onnxruntime with torch on a random input when onnxruntime is installed, default true
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+import torch
+from torch import nn
+
+from ..data.transforms import IMAGENET_MEAN, IMAGENET_STD
+from ..evaluation.multiscale_cams import model_stride
+from ..pipeline import register_stage
+from . import references
+
+ONNX_NAME = "cam_model.onnx"
+META_NAME = "cam_model.json"
+
+
+class CamExport(nn.Module):
+    """Wraps a CAM model so that forward() is its ReLU CAM forward."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.model.cam_forward(image)
+
+
+def export_cam_onnx(model: nn.Module, path: Path, input_size: int = 512, opset: int = 18) -> Path:
+    """Write `model`'s CAM forward as ONNX with dynamic batch/height/width; checked with onnx.checker."""
+    import onnx
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wrapper = CamExport(model.cpu().eval()).eval()
+    example = torch.randn(1, 3, input_size, input_size)
+    fd, tmp = tempfile.mkstemp(prefix=".cam_model.", suffix=".onnx", dir=path.parent)
+    os.close(fd)
+    try:
+        _export(wrapper, example, tmp, opset)  # verbose=False: stdout belongs to the JSON-RPC protocol
+        onnx.checker.check_model(onnx.load(tmp), full_check=True)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def _export(wrapper: nn.Module, example: torch.Tensor, out: str, opset: int) -> None:
+    """torch.export-based exporter (the default since torch 2.9); the TorchScript one if that fails."""
+    from torch.export import Dim
+
+    try:
+        torch.onnx.export(wrapper, (example,), out, input_names=["image"], output_names=["cams"],
+                          dynamic_shapes={"image": {0: Dim.DYNAMIC, 2: Dim.DYNAMIC, 3: Dim.DYNAMIC}},
+                          opset_version=opset, dynamo=True, external_data=False, verbose=False)
+    except Exception as exc:  # noqa: BLE001 - any exporter failure: retry with the legacy exporter
+        print(f"torch.export-based ONNX export failed ({exc}); using the TorchScript exporter", file=sys.stderr)
+        torch.onnx.export(wrapper, (example,), out, input_names=["image"], output_names=["cams"],
+                          dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
+                                        "cams": {0: "batch", 2: "cam_height", 3: "cam_width"}},
+                          opset_version=opset, dynamo=False)
+
+
+def export_metadata(model: nn.Module, classes: Sequence[str], input_size: int, opset: int,
+                    synthetic: bool) -> dict:
+    return {"formatVersion": 1, "file": ONNX_NAME, "input": "image", "output": "cams",
+            "classes": list(classes), "background": "background", "num_classes": len(classes),
+            "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "pixel_scale": 1 / 255,
+            "layout": "NCHW", "stride": model_stride(model), "input_size": int(input_size),
+            "activation": "relu", "normalised": False, "opset": opset, "synthetic": bool(synthetic)}
+
+
+def max_abs_difference(model: nn.Module, onnx_path: Path, size: tuple = (1, 3, 96, 128)) -> Optional[float]:
+    """max |onnxruntime - torch| on a random input of a size other than the export's; None without onnxruntime."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None
+    x = torch.randn(*size, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected = model.cpu().eval().cam_forward(x).numpy()
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    got = session.run(["cams"], {"image": x.numpy()})[0]
+    if got.shape != expected.shape:
+        return float("inf")
+    return float(abs(got - expected).max())
+
+
+@register_stage("export_onnx")
+def run(ctx, params: dict) -> dict:
+    from ..models.loading import load_cam_model
+    from ..runs.run_folder import atomic_write_json
+    from ..data.layout import resolve_classes, resolve_root
+
+    checkpoint = references.checkpoint_ref(ctx, params)
+    classes = resolve_classes(resolve_root(references.dataset_root(ctx)), references.dataset_classes(ctx))
+    input_size = int(params.get("input_size", ctx.config.get("dataset", {}).get("image_size", 512)))
+    opset = int(params.get("opset", 18))
+    model = load_cam_model(checkpoint, "cpu")
+    out_dir = Path(ctx.run.path) / "export"
+    ctx.progress(0, 2, "exporting")
+    onnx_path = export_cam_onnx(model, out_dir / ONNX_NAME, input_size, opset)
+    meta = export_metadata(model, classes, input_size, opset, ctx.config.get("synthetic", False))
+    meta["checkpoint"] = str(checkpoint)
+    if params.get("verify", True):
+        diff = max_abs_difference(model, onnx_path)
+        meta["verified_max_abs_diff"] = diff
+        if diff is not None and diff > 1e-3:
+            ctx.log(f"ONNX output differs from torch by up to {diff:.3g}", level="warning")
+    atomic_write_json(out_dir / META_NAME, meta)
+    ctx.progress(2, 2, "exported")
+    return {"onnx": str(onnx_path), "metadata": str(out_dir / META_NAME), "stride": meta["stride"],
+            "verified_max_abs_diff": meta.get("verified_max_abs_diff")}

@@ -1,0 +1,92 @@
+"""Stage `infer_cams`: multi-scale + flip CAMs of an image list -> <run>/cams/<stage-id>/<id>.npy (METHOD §3.1).
+
+Params (schemas/run-config.schema.json `$defs/infer_camsParams`):
+  model        id of a baseline_cam / train_clims stage (-> checkpoints/<id>.pt) or a checkpoint path
+  split        "train" (dataset.train_list), "eval" (dataset.eval_list, default) or a list name / path
+  scales       [1.0, 0.5, 1.5, 2.0]
+  batch_size   images per chunk (their same-sized packs go through the network together), default 8
+  num_workers  DataLoader workers (image decoding + rescaling), default 2
+  amp          fp16 autocast on CUDA, default true
+  skip_corrupt log and skip unreadable images instead of failing, default false
+Resumable: an image whose .npy exists is skipped (files are written atomically).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import torch
+from torch.utils.data import DataLoader, Subset
+
+from ..data.cam_files import cam_path, save_cam
+from ..data.voc import VOCMultiScaleDataset, collate_as_list
+from ..evaluation.multiscale_cams import infer_multiscale
+from ..pipeline import register_stage
+from . import references
+
+DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
+
+
+def infer_cams(model: torch.nn.Module, dataset: VOCMultiScaleDataset, out_dir: Path, device: torch.device, *,
+               batch_size: int = 8, num_workers: int = 0, amp: bool = True,
+               progress: Optional[Callable[..., None]] = None,
+               check_cancelled: Optional[Callable[[], None]] = None) -> dict:
+    """Write one CAM file per image of `dataset` not yet in `out_dir`; returns a summary."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    todo = [i for i, image_id in enumerate(dataset.ids) if not cam_path(out_dir, image_id).exists()]
+    total, already = len(dataset), len(dataset) - len(todo)
+    model = model.to(device).eval()
+    loader = DataLoader(Subset(dataset, todo), batch_size=max(1, batch_size), shuffle=False,
+                        num_workers=num_workers, collate_fn=collate_as_list,
+                        pin_memory=device.type == "cuda", persistent_workers=False)
+    bs = max(1, batch_size)
+    written, skipped, start = 0, 0, time.perf_counter()
+    if progress:
+        progress(already, total, f"{already} already written" if already else "")
+    for batch_index, items in enumerate(loader):
+        if check_cancelled:
+            check_cancelled()
+        # skip_corrupt: unreadable images come back as missing items (counted here: workers can't report)
+        skipped += len(todo[batch_index * bs:(batch_index + 1) * bs]) - len(items)
+        if items:
+            results = infer_multiscale(model, items, device, max_pairs=bs, amp=amp)
+            for item, res in zip(items, results):
+                save_cam(cam_path(out_dir, item["id"]), res["keys"].numpy(), res["cam"].numpy(),
+                         res["high_res"].numpy())
+            written += len(items)
+        if progress:
+            progress(already + written + skipped, total, f"{written} images")
+    seconds = time.perf_counter() - start
+    return {"images": total, "written": written, "resumed_from": already, "skipped": skipped,
+            "seconds": round(seconds, 2), "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
+            "out_dir": str(out_dir)}
+
+
+@register_stage("infer_cams")
+def run(ctx, params: dict) -> dict:
+    from ..models.loading import load_cam_model
+
+    sid = references.stage_id(ctx, params)
+    checkpoint = references.checkpoint_ref(ctx, params)
+    list_name = references.image_list(ctx, params)
+    scales = tuple(float(s) for s in params.get("scales", DEFAULT_SCALES))
+    dataset = VOCMultiScaleDataset(references.dataset_root(ctx), list_name, references.dataset_classes(ctx),
+                                   scales=scales, empty_labels="keep",
+                                   skip_corrupt=bool(params.get("skip_corrupt", False)),
+                                   log=lambda m: ctx.log(m, level="warning"))
+    model = load_cam_model(checkpoint, ctx.device)
+    if getattr(model, "num_classes", dataset.num_classes) != dataset.num_classes:
+        from ..errors import ConfigInvalid
+        raise ConfigInvalid(f"model {checkpoint} has {model.num_classes} classes but the dataset has "
+                            f"{dataset.num_classes}", hint="use a checkpoint trained on this dataset's classes",
+                            path=str(checkpoint))
+    ctx.log(f"infer_cams {sid}: {len(dataset)} images of {list_name!r}, scales {scales}, model {checkpoint}")
+    summary = infer_cams(model, dataset, Path(ctx.run.path) / "cams" / sid, ctx.device,
+                         batch_size=int(params.get("batch_size", 8)),
+                         num_workers=int(params.get("num_workers", 2)),
+                         amp=bool(params.get("amp", True)), progress=ctx.progress,
+                         check_cancelled=ctx.check_cancelled)
+    summary.update(list=list_name, model=str(checkpoint))
+    return summary

@@ -1,0 +1,67 @@
+"""What a stage param that names an artefact refers to: an earlier stage's id, or a path.
+
+Stage params may name an earlier stage of the same run by id (docs/ARCHITECTURE.md, "Run config"), or an
+artefact of another run folder by path (relative paths resolve against the config file's folder).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ConfigInvalid
+
+
+def stage_id(ctx, params: dict) -> str:
+    value = params.get("id") or getattr(ctx, "stage_id", None)
+    if not value:
+        raise ConfigInvalid("stage has no id", hint="give every stage a unique id")
+    return str(value)
+
+
+def earlier_stage_ids(ctx) -> set:
+    return {s.get("id") for s in ctx.config.get("stages", [])}
+
+
+def checkpoint_ref(ctx, params: dict, key: str = "model") -> Path:
+    """`model`: a baseline_cam / train_clims stage id -> <run>/checkpoints/<id>.pt; else a .pt path."""
+    value = params.get(key)
+    if not value:
+        raise ConfigInvalid(f"stage {stage_id(ctx, params)!r} needs '{key}': the id of a baseline_cam or "
+                            "train_clims stage, or a checkpoint path",
+                            hint=f'add "{key}": "<stage id>" to the stage')
+    if value in earlier_stage_ids(ctx):
+        return Path(ctx.run.path) / "checkpoints" / f"{value}.pt"
+    return Path(ctx.resolve_path(value))
+
+
+def cams_ref(ctx, params: dict, key: str = "cams") -> Path:
+    """`cams`: an infer_cams stage id -> <run>/cams/<id>/; else a folder of CAM .npy files."""
+    value = params.get(key)
+    if not value:
+        raise ConfigInvalid(f"stage {stage_id(ctx, params)!r} needs '{key}': the id of an infer_cams stage "
+                            "or a folder of CAM files", hint=f'add "{key}": "<stage id>" to the stage')
+    if value in earlier_stage_ids(ctx):
+        return Path(ctx.run.path) / "cams" / value
+    return Path(ctx.resolve_path(value))
+
+
+def image_list(ctx, params: dict, default: str = "eval") -> str:
+    """`split`: "train" -> dataset.train_list, "eval" -> dataset.eval_list; anything else is a list name/path."""
+    split = params.get("list") or params.get("split") or default
+    dataset = ctx.config.get("dataset", {})
+    if split == "train":
+        return dataset.get("train_list", "train_aug")
+    if split == "eval":
+        return dataset.get("eval_list", "train")
+    return split
+
+
+def dataset_root(ctx) -> Path:
+    root = ctx.config.get("dataset", {}).get("root")
+    if not root:
+        raise ConfigInvalid("the config has no dataset.root", hint="set dataset.root to a VOC-layout folder")
+    return Path(ctx.resolve_path(root))
+
+
+def dataset_classes(ctx):
+    """dataset.classes as VOCDataset takes it: "voc", a list, or None (classes.json / VOC)."""
+    return ctx.config.get("dataset", {}).get("classes")
