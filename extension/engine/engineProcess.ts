@@ -1,0 +1,211 @@
+// EngineProcess owns the engine: start (spawn + handshake), typed requests, notifications as typed
+// events, crash detection, restart, and dispose that kills the whole process tree within time limits.
+// Each spawned process is an EngineSession (engineSession.ts). No `vscode` import: unit-tested in plain Node.
+import { Emitter, type CancellationToken, type Event } from 'vscode-jsonrpc/node';
+import {
+  ENGINE_PROTOCOL_VERSION,
+  type EngineLogParams,
+  type EngineMethod,
+  type EngineNotifications,
+  type EngineParams,
+  type EngineResult,
+  type InitializeResult,
+  type RunFinishedParams,
+  type RunMetricsParams,
+  type RunProgressParams,
+} from '../../protocol/engine';
+import { EngineNotRunningError, EngineStartCancelledError, EngineStartError } from './engineErrors';
+import { EngineSession, type EngineLaunch, type ShutdownLimits } from './engineSession';
+
+export type { EngineLaunch } from './engineSession';
+
+/** Where the engine is in its life. */
+export type EngineState = 'stopped' | 'starting' | 'ready' | 'crashed';
+
+/** A state change, with the handshake result when ready and the reason when crashed. */
+export interface EngineStateChange {
+  state: EngineState;
+  info?: InitializeResult;
+  error?: Error;
+}
+
+export interface EngineProcessOptions {
+  /** How to launch; a function is called at every (re)start, so a fixed interpreter setting is picked up. */
+  launch: EngineLaunch | (() => Promise<EngineLaunch>);
+  clientName: string;
+  clientVersion: string;
+  handshakeTimeoutMs?: number;
+  /** Default timeout of requests; each request may pass its own. */
+  requestTimeoutMs?: number;
+  shutdown?: Partial<ShutdownLimits>;
+}
+
+export class EngineProcess {
+  private readonly stateEmitter = new Emitter<EngineStateChange>();
+  private readonly progressEmitter = new Emitter<RunProgressParams>();
+  private readonly metricsEmitter = new Emitter<RunMetricsParams>();
+  private readonly finishedEmitter = new Emitter<RunFinishedParams>();
+  private readonly logEmitter = new Emitter<EngineLogParams>();
+  private readonly stderrEmitter = new Emitter<string>();
+
+  /** Fires on every state change (starting, ready, crashed, stopped). */
+  readonly onDidChangeState: Event<EngineStateChange> = this.stateEmitter.event;
+  /** `run/progress` notifications. */
+  readonly onRunProgress: Event<RunProgressParams> = this.progressEmitter.event;
+  /** `run/metrics` notifications. */
+  readonly onRunMetrics: Event<RunMetricsParams> = this.metricsEmitter.event;
+  /** `run/finished` notifications. */
+  readonly onRunFinished: Event<RunFinishedParams> = this.finishedEmitter.event;
+  /** `engine/log` notifications. */
+  readonly onEngineLog: Event<EngineLogParams> = this.logEmitter.event;
+  /** Every line the engine writes to stderr (its log), for the output channel. */
+  readonly onStderrLine: Event<string> = this.stderrEmitter.event;
+
+  private session: EngineSession | undefined;
+  private starting: Promise<InitializeResult> | undefined;
+  private current: EngineStateChange = { state: 'stopped' };
+  private readonly limits: ShutdownLimits;
+  private disposed = false;
+
+  constructor(private readonly options: EngineProcessOptions) {
+    this.limits = { politeMs: 3000, terminateMs: 2000, ...options.shutdown };
+  }
+
+  get state(): EngineState {
+    return this.current.state;
+  }
+
+  /** The handshake result of the running engine (versions, devices). */
+  get info(): InitializeResult | undefined {
+    return this.current.state === 'ready' ? this.current.info : undefined;
+  }
+
+  /** Why the engine last crashed, while it is crashed. */
+  get lastError(): Error | undefined {
+    return this.current.error;
+  }
+
+  get pid(): number | undefined {
+    return this.session?.pid;
+  }
+
+  /** Starts the engine and completes the handshake; returns at once when it is already ready. */
+  start(token?: CancellationToken): Promise<InitializeResult> {
+    if (this.disposed) return Promise.reject(new Error('The WSSS engine supervisor was disposed.'));
+    if (this.current.state === 'ready' && this.current.info) return Promise.resolve(this.current.info);
+    this.starting ??= this.spawnAndHandshake(token).finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** Stops the engine politely, then kills its process group; then starts a new one. */
+  async restart(token?: CancellationToken): Promise<InitializeResult> {
+    await this.stop();
+    return this.start(token);
+  }
+
+  /** Sends a typed request to the running engine; rejects on timeout, engine error, cancel or crash. */
+  request<M extends EngineMethod>(
+    method: M,
+    params: EngineParams<M>,
+    options: { timeoutMs?: number; token?: CancellationToken } = {},
+  ): Promise<EngineResult<M>> {
+    const session = this.session;
+    if (!session || this.current.state !== 'ready') return Promise.reject(new EngineNotRunningError(method));
+    return session.request(method, params, options.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000, options.token);
+  }
+
+  /** Polite shutdown, then SIGTERM, then SIGKILL of the whole process group, within the time limits. */
+  async stop(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (session) {
+      await session.shutdown(this.limits);
+      this.setState({ state: 'stopped' });
+    } else if (this.current.state === 'crashed') {
+      this.setState({ state: 'stopped' });
+    }
+  }
+
+  /** Stops the engine (killing its process tree) and releases every listener. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.starting?.catch(() => undefined);
+    await this.stop();
+    for (const emitter of [
+      this.stateEmitter, this.progressEmitter, this.metricsEmitter,
+      this.finishedEmitter, this.logEmitter, this.stderrEmitter,
+    ]) emitter.dispose();
+  }
+
+  private async spawnAndHandshake(token?: CancellationToken): Promise<InitializeResult> {
+    this.setState({ state: 'starting' });
+    let session: EngineSession | undefined;
+    try {
+      const launch = typeof this.options.launch === 'function' ? await this.options.launch() : this.options.launch;
+      session = new EngineSession(launch, (name, params) => this.dispatch(name, params), (line) =>
+        this.stderrEmitter.fire(line),
+      );
+      this.session = session;
+      const handshake = session.request(
+        'initialize',
+        { clientName: this.options.clientName, clientVersion: this.options.clientVersion },
+        this.options.handshakeTimeoutMs ?? 60_000,
+        token,
+      );
+      const info = await (token ? Promise.race([handshake, cancelled(token)]) : handshake);
+      if (info.protocolVersion !== ENGINE_PROTOCOL_VERSION) {
+        throw new EngineStartError(
+          launch.pythonPath,
+          `the engine speaks protocol version ${info.protocolVersion} but this extension needs ` +
+            `${ENGINE_PROTOCOL_VERSION}; the engine and the extension come from different versions`,
+        );
+      }
+      session.markRunning();
+      this.watchForCrash(session);
+      this.setState({ state: 'ready', info });
+      return info;
+    } catch (error) {
+      const stoppedMeanwhile = session !== undefined && this.session !== session;
+      if (session) {
+        if (this.session === session) this.session = undefined;
+        await session.shutdown({ politeMs: 0, terminateMs: this.limits.terminateMs });
+      }
+      const reason = error instanceof Error ? error : new Error(String(error));
+      this.setState(stoppedMeanwhile ? { state: 'stopped' } : { state: 'crashed', error: reason });
+      throw reason;
+    }
+  }
+
+  private watchForCrash(session: EngineSession): void {
+    void session.exited.then((exit) => {
+      if (this.session !== session) return; // stopped on purpose
+      this.session = undefined;
+      session.killGroup('SIGKILL'); // orphaned helpers of the crashed engine
+      const error = session.exitError(exit);
+      this.setState({ state: 'crashed', error });
+    });
+  }
+
+  private dispatch<N extends keyof EngineNotifications>(name: N, params: EngineNotifications[N]): void {
+    switch (name) {
+      case 'run/progress': return this.progressEmitter.fire(params as RunProgressParams);
+      case 'run/metrics': return this.metricsEmitter.fire(params as RunMetricsParams);
+      case 'run/finished': return this.finishedEmitter.fire(params as RunFinishedParams);
+      case 'engine/log': return this.logEmitter.fire(params as EngineLogParams);
+    }
+  }
+
+  private setState(change: EngineStateChange): void {
+    this.current = change;
+    if (!this.disposed || change.state === 'stopped') this.stateEmitter.fire(change);
+  }
+}
+
+/** Rejects when `token` is cancelled (starting honours cancellation without waiting for the engine). */
+function cancelled(token: CancellationToken): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const fail = () => reject(new EngineStartCancelledError());
+    if (token.isCancellationRequested) fail();
+    else token.onCancellationRequested(fail);
+  });
+}

@@ -1,0 +1,203 @@
+// One spawned engine process and its JSON-RPC connection, from spawn to exit: handshake, typed requests
+// with timeouts and cancellation, pending requests rejected when the process goes away, polite shutdown
+// then SIGTERM then SIGKILL of the process group. EngineProcess (engineProcess.ts) supervises sessions.
+// No `vscode` import, so plain-Node tests drive it against the real engine.
+import type { ChildProcess } from 'node:child_process';
+import {
+  CancellationTokenSource,
+  createMessageConnection,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type CancellationToken,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import type {
+  EngineClientNotifications,
+  EngineMethod,
+  EngineNotifications,
+  EngineParams,
+  EngineResult,
+} from '../../protocol/engine';
+import {
+  EngineExitedError,
+  EngineRequestError,
+  EngineStartError,
+  EngineTimeoutError,
+  type EngineExitPhase,
+} from './engineErrors';
+import { groupAlive, settlesWithin, signalGroup, spawnGroupLeader } from './processTree';
+import { StderrTail } from './stderrTail';
+
+/** How to launch the engine: `<pythonPath> -m wsss_engine serve` unless `args` says otherwise. */
+export interface EngineLaunch {
+  pythonPath: string;
+  args?: readonly string[];
+  cwd?: string;
+  /** Environment of the engine; the extension host's own when absent. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Time limits (ms) of the shutdown sequence: polite shutdown, then SIGTERM, then SIGKILL. */
+export interface ShutdownLimits {
+  politeMs: number;
+  terminateMs: number;
+}
+
+/** How the process ended. */
+export interface SessionExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError?: Error;
+}
+
+/** Engine -> extension notifications the session forwards, each to one handler. */
+export type NotificationSink = <N extends keyof EngineNotifications>(name: N, params: EngineNotifications[N]) => void;
+
+const ENGINE_TO_EXTENSION = ['run/progress', 'run/metrics', 'run/finished', 'engine/log'] as const;
+
+export class EngineSession {
+  readonly child: ChildProcess;
+  /** Settles once, when the process has exited (or failed to spawn) and its stderr is drained. */
+  readonly exited: Promise<SessionExit>;
+  readonly stderr = new StderrTail(20);
+  private readonly connection: MessageConnection;
+  private readonly pending = new Set<(error: Error) => void>();
+  private phase: EngineExitPhase = 'handshake';
+  private exit: SessionExit | undefined;
+
+  constructor(
+    readonly launch: EngineLaunch,
+    notify: NotificationSink,
+    onStderrLine: (line: string) => void,
+  ) {
+    const args = launch.args ?? ['-m', 'wsss_engine', 'serve'];
+    this.child = spawnGroupLeader(launch.pythonPath, args, { cwd: launch.cwd, env: launch.env });
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => this.stderr.push(chunk, onStderrLine));
+    this.child.stdin!.on('error', (error) => onStderrLine(`[wsss] writing to the engine failed: ${error.message}`));
+    this.exited = new Promise<SessionExit>((resolve) => {
+      const finish = (exit: SessionExit) => {
+        if (this.exit) return;
+        this.exit = exit;
+        this.stderr.flush(onStderrLine);
+        this.rejectPending();
+        this.connection.dispose();
+        resolve(exit);
+      };
+      this.child.once('error', (spawnError) => {
+        if (this.child.pid === undefined) finish({ code: null, signal: null, spawnError });
+      });
+      this.child.once('exit', (code, signal) => {
+        // 'close' comes after stdio is drained (the traceback's last lines); don't wait on grandchildren forever.
+        const drained = new Promise<void>((r) => this.child.once('close', () => r()));
+        void settlesWithin(drained, 500).then(() => finish({ code, signal }));
+      });
+    });
+    this.connection = createMessageConnection(
+      new StreamMessageReader(this.child.stdout!),
+      new StreamMessageWriter(this.child.stdin!),
+    );
+    for (const name of ENGINE_TO_EXTENSION) {
+      this.connection.onNotification(name, (params: EngineNotifications[typeof name]) => notify(name, params));
+    }
+    this.connection.listen();
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get hasExited(): boolean {
+    return this.exit !== undefined;
+  }
+
+  /** The error a caller sees when this process went away (or never started). */
+  exitError(exit: SessionExit): Error {
+    if (exit.spawnError) return new EngineStartError(this.launch.pythonPath, exit.spawnError.message);
+    return new EngineExitedError(this.phase, exit.code, exit.signal, this.stderr.lines());
+  }
+
+  /** Marks the handshake as done: later exits are reported as crashes while running. */
+  markRunning(): void {
+    this.phase = 'running';
+  }
+
+  /** Sends a request; rejects on timeout (after sending $/cancelRequest), engine error, cancellation or exit. */
+  request<M extends EngineMethod>(
+    method: M,
+    params: EngineParams<M>,
+    timeoutMs: number,
+    token?: CancellationToken,
+  ): Promise<EngineResult<M>> {
+    if (this.exit) return Promise.reject(this.exitError(this.exit));
+    const source = new CancellationTokenSource();
+    const forward = token?.onCancellationRequested(() => source.cancel());
+    if (token?.isCancellationRequested) source.cancel();
+    return new Promise<EngineResult<M>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        source.cancel();
+        reject(new EngineTimeoutError(method, timeoutMs));
+      }, timeoutMs);
+      const onGone = (error: Error) => reject(error);
+      this.pending.add(onGone);
+      const done = () => {
+        clearTimeout(timer);
+        forward?.dispose();
+        source.dispose();
+        this.pending.delete(onGone);
+      };
+      this.connection.sendRequest(method, params, source.token).then(
+        (result) => {
+          done();
+          resolve(result as EngineResult<M>);
+        },
+        (error: unknown) => {
+          done();
+          if (this.exit) reject(this.exitError(this.exit));
+          else if (error instanceof ResponseError) reject(EngineRequestError.from(method, error));
+          else reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  /** Sends a notification (extension -> engine); a no-op once the process has gone. */
+  notify<N extends keyof EngineClientNotifications>(name: N, params: EngineClientNotifications[N]): void {
+    if (!this.exit) void this.connection.sendNotification(name, params).catch(() => undefined);
+  }
+
+  /** Polite shutdown (shutdown request, exit notification, stdin EOF), then SIGTERM, then SIGKILL of the group. */
+  async shutdown(limits: ShutdownLimits): Promise<void> {
+    if (!this.exit) {
+      try {
+        await this.request('shutdown', {}, limits.politeMs);
+        this.notify('exit', {});
+      } catch {
+        // Not answering shutdown is exactly what the signals below are for.
+      }
+      this.child.stdin?.end();
+      if (!(await settlesWithin(this.exited, limits.politeMs))) this.killGroup('SIGTERM');
+      if (!(await settlesWithin(this.exited, limits.terminateMs))) this.killGroup('SIGKILL');
+      await settlesWithin(this.exited, limits.terminateMs);
+    }
+    // Helpers the engine started may outlive it; the group must not.
+    const pid = this.child.pid;
+    if (pid !== undefined && groupAlive(pid)) {
+      this.killGroup('SIGTERM');
+      await new Promise((r) => setTimeout(r, Math.min(limits.terminateMs, 500)));
+      if (groupAlive(pid)) this.killGroup('SIGKILL');
+    }
+  }
+
+  /** Signals the whole process group (no-op if it is gone already). */
+  killGroup(signal: NodeJS.Signals): void {
+    if (this.child.pid !== undefined) signalGroup(this.child.pid, signal);
+  }
+
+  private rejectPending(): void {
+    const error = this.exitError(this.exit!);
+    for (const reject of [...this.pending]) reject(error);
+    this.pending.clear();
+  }
+}

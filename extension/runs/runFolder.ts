@@ -1,0 +1,213 @@
+// Reading a run folder directly (docs/ARCHITECTURE.md, "Run folder"), so runs can be inspected with no
+// engine running: run.json, reports, and the list of runs under a runs directory. Older or partial
+// run.json files are tolerated with a warning saying what was missing. No `vscode` import.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { EngineErrorInfo, RunStatus } from '../../protocol/engine';
+
+/** The run.json formatVersion this extension was written for. */
+export const RUN_FORMAT_VERSION = 1;
+
+export type StageStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** One stage of a run, as recorded in run.json. */
+export interface RunStageRecord {
+  id: string;
+  type: string;
+  status: StageStatus | 'unknown';
+  started: string | null;
+  finished: string | null;
+  summary: Record<string, unknown>;
+}
+
+/** run.json, with missing fields filled and an unknown status kept apart from real ones. */
+export interface RunRecord {
+  formatVersion: number;
+  id: string;
+  name: string;
+  status: RunStatus | 'unknown';
+  created: string | null;
+  updated: string | null;
+  engineVersion: string | null;
+  synthetic: boolean;
+  stages: RunStageRecord[];
+  error: EngineErrorInfo | null;
+}
+
+/** A run folder as read: where, what run.json said, and what was odd about it. */
+export interface RunFolderInfo {
+  dir: string;
+  record: RunRecord;
+  /** Human-readable notes on missing or unexpected fields (shown in tooltips and the log). */
+  warnings: string[];
+}
+
+/** run.json is missing or unreadable; the message names the file and what to do. */
+export class RunFolderReadError extends Error {
+  override readonly name = 'RunFolderReadError';
+  constructor(readonly file: string, reason: string) {
+    super(`Cannot read run ${file}: ${reason}`);
+  }
+}
+
+const RUN_STATUSES: readonly string[] = ['created', 'running', 'completed', 'failed', 'cancelled'];
+const STAGE_STATUSES: readonly string[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+
+/** Reads <dir>/run.json. */
+export async function readRunFolder(dir: string): Promise<RunFolderInfo> {
+  const file = path.join(dir, 'run.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RunFolderReadError(file, code === 'ENOENT'
+      ? 'the file does not exist (not a run folder, or the engine has not started this run yet)'
+      : (error as Error).message);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new RunFolderReadError(file, `it is not valid JSON (${(error as Error).message}); ` +
+      'the engine writes it atomically, so the file was edited or damaged by something else');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new RunFolderReadError(file, 'it does not hold a JSON object');
+  }
+  const warnings: string[] = [];
+  return { dir, record: normalizeRunRecord(raw as Record<string, unknown>, dir, warnings), warnings };
+}
+
+/** Fills defaults for fields an older engine did not write, noting each in `warnings`. */
+export function normalizeRunRecord(raw: Record<string, unknown>, dir: string, warnings: string[]): RunRecord {
+  const str = (key: string, fallback: string | null): string | null => {
+    const value = raw[key];
+    if (typeof value === 'string') return value;
+    if (value !== undefined && value !== null) warnings.push(`run.json "${key}" is not a string; ignored.`);
+    else if (fallback === null) warnings.push(`run.json has no "${key}" (written by an older engine?).`);
+    return fallback;
+  };
+  const formatVersion = typeof raw.formatVersion === 'number' ? raw.formatVersion : 0;
+  if (formatVersion === 0) warnings.push('run.json has no "formatVersion": written by an older engine; read as version 1.');
+  if (formatVersion > RUN_FORMAT_VERSION) {
+    warnings.push(`run.json has formatVersion ${formatVersion}, newer than ${RUN_FORMAT_VERSION}: ` +
+      'update WSSS Studio to see every field.');
+  }
+  const status = typeof raw.status === 'string' && RUN_STATUSES.includes(raw.status) ? (raw.status as RunStatus) : 'unknown';
+  if (status === 'unknown') warnings.push(`run.json has an unknown status ${JSON.stringify(raw.status)}; not treated as complete.`);
+  const stages = Array.isArray(raw.stages) ? raw.stages.flatMap((s, i) => normalizeStage(s, i, warnings)) : [];
+  if (!Array.isArray(raw.stages)) warnings.push('run.json has no "stages" list; shown without stages.');
+  const id = str('id', path.basename(dir)) ?? path.basename(dir);
+  return {
+    formatVersion,
+    id,
+    name: str('name', null) ?? id,
+    status,
+    created: str('created', null),
+    updated: str('updated', null),
+    engineVersion: str('engineVersion', null),
+    synthetic: raw.synthetic === true,
+    stages,
+    error: normalizeError(raw.error),
+  };
+}
+
+function normalizeStage(raw: unknown, index: number, warnings: string[]): RunStageRecord[] {
+  if (typeof raw !== 'object' || raw === null) {
+    warnings.push(`run.json stages[${index}] is not an object; skipped.`);
+    return [];
+  }
+  const s = raw as Record<string, unknown>;
+  const status = typeof s.status === 'string' && STAGE_STATUSES.includes(s.status) ? (s.status as StageStatus) : 'unknown';
+  return [{
+    id: typeof s.id === 'string' ? s.id : `stage ${index + 1}`,
+    type: typeof s.type === 'string' ? s.type : 'unknown',
+    status,
+    started: typeof s.started === 'string' ? s.started : null,
+    finished: typeof s.finished === 'string' ? s.finished : null,
+    summary: typeof s.summary === 'object' && s.summary !== null ? (s.summary as Record<string, unknown>) : {},
+  }];
+}
+
+function normalizeError(raw: unknown): EngineErrorInfo | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const e = raw as Record<string, unknown>;
+  return {
+    kind: (typeof e.kind === 'string' ? e.kind : 'RunFolderError') as EngineErrorInfo['kind'],
+    message: typeof e.message === 'string' ? e.message : 'The run failed (run.json gives no message).',
+    hint: typeof e.hint === 'string' ? e.hint : undefined,
+  };
+}
+
+/** A folder under the runs directory that could not be read (shown as such, never hidden). */
+export interface UnreadableRun {
+  dir: string;
+  error: Error;
+}
+
+/** Every run folder (a folder holding run.json) directly under `runsDir`, newest first. */
+export async function listRunFolders(runsDir: string): Promise<{ runs: RunFolderInfo[]; unreadable: UnreadableRun[] }> {
+  let entries: string[];
+  try {
+    entries = (await fs.readdir(runsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], unreadable: [] };
+    throw error;
+  }
+  const runs: RunFolderInfo[] = [];
+  const unreadable: UnreadableRun[] = [];
+  await Promise.all(entries.map(async (name) => {
+    const dir = path.join(runsDir, name);
+    try {
+      await fs.access(path.join(dir, 'run.json'));
+    } catch {
+      return; // not a run folder
+    }
+    try {
+      runs.push(await readRunFolder(dir));
+    } catch (error) {
+      unreadable.push({ dir, error: error as Error });
+    }
+  }));
+  const key = (r: RunFolderInfo) => r.record.created ?? r.record.updated ?? '';
+  runs.sort((a, b) => key(b).localeCompare(key(a)) || a.dir.localeCompare(b.dir));
+  unreadable.sort((a, b) => a.dir.localeCompare(b.dir));
+  return { runs, unreadable };
+}
+
+/** An evaluation report, reports/<stage-id>.json (METHOD §6). */
+export interface EvaluationReport {
+  synthetic: boolean;
+  split: string;
+  n_images: number;
+  classes: string[];
+  threshold: number;
+  miou: number;
+  per_class_iou: number[];
+  sweep: { threshold: number; miou: number }[];
+  best: { threshold: number; miou: number };
+}
+
+/** Reads every reports/*.json of a run: stage id -> report. Unreadable reports come back as errors. */
+export async function readReports(runDir: string): Promise<Map<string, EvaluationReport | RunFolderReadError>> {
+  const dir = path.join(runDir, 'reports');
+  const out = new Map<string, EvaluationReport | RunFolderReadError>();
+  let names: string[];
+  try {
+    names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      const report = JSON.parse(await fs.readFile(file, 'utf8')) as EvaluationReport;
+      if (typeof report.miou !== 'number') throw new Error('it has no numeric "miou"');
+      out.set(name.slice(0, -'.json'.length), report);
+    } catch (error) {
+      out.set(name.slice(0, -'.json'.length), new RunFolderReadError(file, (error as Error).message));
+    }
+  }
+  return out;
+}

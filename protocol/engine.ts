@@ -1,0 +1,181 @@
+// Extension <-> engine protocol: JSON-RPC 2.0 over the engine's stdio with Content-Length framing
+// (docs/ARCHITECTURE.md, "Extension <-> engine protocol").
+// Source of truth on the TypeScript side; mirrored by engine/wsss_engine/rpc/protocol.py, whose descriptor
+// `python -m wsss_engine protocol` prints. test/unit/protocolDrift.test.ts fails when the two differ.
+// Imported by the extension host only (no `vscode`, no Node APIs), so plain-Node tests can use it.
+
+/** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
+export const ENGINE_PROTOCOL_VERSION = 1;
+
+/** A compute device the engine can run on. */
+export interface EngineDevice {
+  /** What a run config's "device" accepts: "cpu", "cuda:0", "mps". */
+  id: string;
+  name: string;
+  kind: 'cpu' | 'cuda' | 'mps';
+  memoryBytes: number | null;
+}
+
+/** Status of a run, as in run.json. */
+export type RunStatus = 'created' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** Why a run or request failed: the `data` of a JSON-RPC error, and `error` in run.json and run/finished. */
+export interface EngineErrorInfo {
+  kind: EngineErrorKind;
+  message?: string;
+  hint?: string;
+  path?: string;
+}
+
+/** Parameters of `initialize`: who is talking to the engine. */
+export interface InitializeParams { clientName: string; clientVersion: string }
+/** Result of `initialize`: versions and the devices the engine sees. */
+export interface InitializeResult {
+  protocolVersion: number;
+  engineVersion: string;
+  pythonVersion: string;
+  torchVersion: string;
+  devices: EngineDevice[];
+}
+/** Parameters of `shutdown`: none; the engine stops its runs and waits for the `exit` notification. */
+export type ShutdownParams = Record<never, never>;
+/** Result of `shutdown`: empty. */
+export type ShutdownResult = Record<never, never>;
+/** Parameters of `ping`: none. */
+export type PingParams = Record<never, never>;
+/** Result of `ping`: the engine's clock (unix seconds). */
+export interface PingResult { time: number }
+/** Parameters of `run/start`: the config to run (may be omitted when resuming), the run folder, resume or not. */
+export interface RunStartParams { configPath?: string | null; runDir: string; resume?: boolean }
+/** Result of `run/start` (returned at once; the run proceeds on a worker thread). */
+export interface RunStartResult { runId: string; runDir: string }
+/** Parameters of `run/cancel`. */
+export interface RunCancelParams { runId: string }
+/** Result of `run/cancel`: false when the run was not running. */
+export interface RunCancelResult { cancelled: boolean }
+/** Parameters of `run/list`: none. */
+export type RunListParams = Record<never, never>;
+/** One run the engine knows about in this session. */
+export interface RunListEntry { runId: string; runDir: string; status: RunStatus }
+/** Result of `run/list`. */
+export interface RunListResult { runs: RunListEntry[] }
+/** Parameters of `config/validate`. */
+export interface ConfigValidateParams { configPath: string }
+/** One schema or semantic problem in a run config; `path` says where in the config ("$.stages[2].cams"). */
+export interface ConfigProblem { path: string; message: string }
+/** Result of `config/validate`. */
+export interface ConfigValidateResult { valid: boolean; errors: ConfigProblem[] }
+/** Parameters of `synonyms/score`: CLIP scores of each candidate word for some images of a run. */
+export interface SynonymsScoreParams { runDir: string; imageIds: string[]; classes?: string[] }
+/** Result of `synonyms/score` (shape owned by the synonym panel; METHOD §2.2). */
+export interface SynonymsScoreResult { scores: unknown[] }
+
+/** Notification `run/progress`: a stage's progress. */
+export interface RunProgressParams { runId: string; stageId: string; done: number; total: number; message: string }
+/** Notification `run/metrics`: one metrics.jsonl line as it is written. */
+export interface RunMetricsParams { runId: string; stageId: string; step: number; values: Record<string, number> }
+/** Notification `run/finished`: a run ended; `error` is set when status is "failed". */
+export interface RunFinishedParams {
+  runId: string;
+  status: 'completed' | 'failed' | 'cancelled';
+  error: EngineErrorInfo | null;
+}
+/** Notification `engine/log`: a log line of the engine. */
+export interface EngineLogParams { level: 'debug' | 'info' | 'warning' | 'error'; message: string }
+/** Notification `exit` (extension -> engine): exit now (after `shutdown`). */
+export type ExitParams = Record<never, never>;
+
+/** Every request: method name -> params and result. */
+export interface EngineRequests {
+  initialize: { params: InitializeParams; result: InitializeResult };
+  shutdown: { params: ShutdownParams; result: ShutdownResult };
+  ping: { params: PingParams; result: PingResult };
+  'run/start': { params: RunStartParams; result: RunStartResult };
+  'run/cancel': { params: RunCancelParams; result: RunCancelResult };
+  'run/list': { params: RunListParams; result: RunListResult };
+  'config/validate': { params: ConfigValidateParams; result: ConfigValidateResult };
+  'synonyms/score': { params: SynonymsScoreParams; result: SynonymsScoreResult };
+}
+/** Every engine -> extension notification: name -> params. */
+export interface EngineNotifications {
+  'run/progress': RunProgressParams;
+  'run/metrics': RunMetricsParams;
+  'run/finished': RunFinishedParams;
+  'engine/log': EngineLogParams;
+}
+/** Every extension -> engine notification (besides vscode-jsonrpc's own `$/cancelRequest`). */
+export interface EngineClientNotifications {
+  exit: ExitParams;
+}
+export type EngineMethod = keyof EngineRequests;
+export type EngineParams<M extends EngineMethod> = EngineRequests[M]['params'];
+export type EngineResult<M extends EngineMethod> = EngineRequests[M]['result'];
+export type EngineNotification = keyof EngineNotifications;
+
+/** JSON-RPC error codes of the engine's typed errors (engine/wsss_engine/errors.py). */
+export const ENGINE_ERROR_CODES = {
+  ConfigInvalid: -32001,
+  RunFolderError: -32002,
+  RunNotFound: -32003,
+  WeightsMissing: -32004,
+  DatasetError: -32005,
+  OutOfMemory: -32006,
+  StageFailed: -32007,
+  Cancelled: -32800,
+} as const;
+export type EngineErrorKind = keyof typeof ENGINE_ERROR_CODES;
+
+/** Exactly the keys of T, checked at compile time (a missing or unknown key is an error). */
+function keysOf<T>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    ...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : never)
+  ): K => keys;
+}
+
+/**
+ * Runtime descriptor of the protocol, the shape `python -m wsss_engine protocol` prints as JSON:
+ * {methods: {name: {params: keys, result: keys}}, notifications: {name: keys}, errors: {kind: code}}.
+ * Keys are top-level field names (optional ones included); order does not matter.
+ */
+export const ENGINE_PROTOCOL = {
+  methods: {
+    initialize: {
+      params: keysOf<InitializeParams>()('clientName', 'clientVersion'),
+      result: keysOf<InitializeResult>()('protocolVersion', 'engineVersion', 'pythonVersion', 'torchVersion', 'devices'),
+    },
+    shutdown: { params: keysOf<ShutdownParams>()(), result: keysOf<ShutdownResult>()() },
+    ping: { params: keysOf<PingParams>()(), result: keysOf<PingResult>()('time') },
+    'run/start': {
+      params: keysOf<RunStartParams>()('configPath', 'runDir', 'resume'),
+      result: keysOf<RunStartResult>()('runId', 'runDir'),
+    },
+    'run/cancel': { params: keysOf<RunCancelParams>()('runId'), result: keysOf<RunCancelResult>()('cancelled') },
+    'run/list': { params: keysOf<RunListParams>()(), result: keysOf<RunListResult>()('runs') },
+    'config/validate': {
+      params: keysOf<ConfigValidateParams>()('configPath'),
+      result: keysOf<ConfigValidateResult>()('valid', 'errors'),
+    },
+    'synonyms/score': {
+      params: keysOf<SynonymsScoreParams>()('runDir', 'imageIds', 'classes'),
+      result: keysOf<SynonymsScoreResult>()('scores'),
+    },
+  },
+  notifications: {
+    'run/progress': keysOf<RunProgressParams>()('runId', 'stageId', 'done', 'total', 'message'),
+    'run/metrics': keysOf<RunMetricsParams>()('runId', 'stageId', 'step', 'values'),
+    'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error'),
+    'engine/log': keysOf<EngineLogParams>()('level', 'message'),
+  },
+  errors: ENGINE_ERROR_CODES,
+} as const satisfies {
+  methods: { [M in EngineMethod]: { params: readonly string[]; result: readonly string[] } };
+  notifications: { [N in EngineNotification]: readonly string[] };
+  errors: Record<EngineErrorKind, number>;
+};
+
+/** The plain-JSON form of a descriptor (what the engine prints). */
+export interface ProtocolDescriptor {
+  methods: Record<string, { params: readonly string[]; result: readonly string[] }>;
+  notifications: Record<string, readonly string[]>;
+  errors: Record<string, number>;
+}
