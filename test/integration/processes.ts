@@ -1,0 +1,45 @@
+// Which processes descend from this one (the extension host), read from /proc (Linux): how the tests
+// see whether the extension spawned a Python engine, without asking the extension itself.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  argv: string[];
+}
+
+function readProcess(pid: number): ProcessInfo | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return { pid, ppid, argv };
+  } catch {
+    return undefined; // exited while we looked
+  }
+}
+
+/** Every live descendant of `root` (children, grandchildren, ...), including those in other process groups. */
+export function descendants(root: number = process.pid): ProcessInfo[] {
+  const all = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => readProcess(Number(d)))
+    .filter((p): p is ProcessInfo => p !== undefined);
+  const found: ProcessInfo[] = [];
+  const frontier = [root];
+  while (frontier.length) {
+    const parent = frontier.pop()!;
+    for (const p of all) {
+      if (p.ppid === parent) {
+        found.push(p);
+        frontier.push(p.pid);
+      }
+    }
+  }
+  return found;
+}
+
+/** Descendants running a Python interpreter (the engine, or a probe of an interpreter). */
+export function pythonDescendants(root: number = process.pid): ProcessInfo[] {
+  return descendants(root).filter((p) => p.argv.length > 0 && /^python[\d.]*$/.test(path.basename(p.argv[0])));
+}
