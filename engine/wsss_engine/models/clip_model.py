@@ -1,0 +1,170 @@
+"""`ClipScorer`: one frozen CLIP interface over open_clip models and the synthetic world's tiny CLIP.
+
+Sources: a named open_clip model + pretrained tag (downloaded with a timeout, or found in the cache), an open_clip
+model + local checkpoint file, a random-weight model (benchmarks/tests), or a tiny CLIP checkpoint
+`{"model_cfg": open_clip CLIP kwargs, "state_dict", "mean", "std"}` written by synthetic/tiny_clip.py.
+
+Frozen per METHOD §1.3/§7.9: eval mode and requires_grad_(False), so no .grad buffers exist for CLIP, yet
+gradients still flow through the image tower back to its input (the masked images, hence the CAM head).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import open_clip
+import torch
+from open_clip.model import CLIP, CustomTextCLIP
+
+from ..errors import ConfigInvalid, WeightsMissing
+from .weights import DOWNLOAD_TIMEOUT_S, fetch_url, host_reachable, local_file
+
+OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+class ClipScorer:
+    """Frozen CLIP. encode_image takes CLIP-ready N×3×S×S tensors; both encoders return raw float32 embeddings."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer, mean: Sequence[float], std: Sequence[float],
+                 image_size: int, device: torch.device | str = "cpu", precision: str = "fp32",
+                 description: str = "clip"):
+        device = torch.device(device)
+        # Half precision only on accelerators, as clip.load does on CUDA (METHOD §1.3); CPU stays fp32.
+        self.dtype = PRECISIONS[precision] if device.type == "cuda" else torch.float32
+        self.model = model.to(device=device, dtype=self.dtype).eval().requires_grad_(False)
+        self.tokenizer = tokenizer
+        self.device = device
+        self.image_size = int(image_size)
+        self.mean = torch.tensor(mean, device=device).view(1, 3, 1, 1)
+        self.std = torch.tensor(std, device=device).view(1, 3, 1, 1)
+        self.description = description
+        self.meta: dict = {}            # extras a checkpoint carries (tiny CLIP: cbs_threshold, template)
+        self._text_cache: dict[str, torch.Tensor] = {}
+
+    @property
+    def embed_dim(self) -> int:
+        return int(self.encode_text(["a photo of a thing."]).shape[-1])
+
+    def normalize(self, images01: torch.Tensor) -> torch.Tensor:
+        """[0,1] RGB -> CLIP's own mean/std normalisation."""
+        return (images01 - self.mean) / self.std
+
+    def encode_image(self, images: torch.Tensor) -> torch.Tensor:
+        """N×3×S×S -> N×D raw embeddings; differentiable w.r.t. `images`."""
+        return self.model.encode_image(images.to(self.dtype)).float()
+
+    def encode_text(self, texts: Sequence[str]) -> torch.Tensor:
+        """T×D raw embeddings; each distinct string is encoded once and cached (prompts repeat every step)."""
+        missing = sorted({t for t in texts if t not in self._text_cache})
+        if missing:
+            with torch.no_grad():
+                tokens = self.tokenizer(missing).to(self.device)
+                emb = self.model.encode_text(tokens).float()
+            self._text_cache.update(zip(missing, emb))
+        return torch.stack([self._text_cache[t] for t in texts])
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_config(cls, cfg: dict, device: torch.device | str = "cpu", resolve_path=Path) -> "ClipScorer":
+        """Build from the run config's `clip` section: {"kind", "model", "pretrained", "checkpoint",
+        "precision", "cache_dir"?, "model_cfg"? (tiny without checkpoint = random weights, for tests)}."""
+        precision = cfg.get("precision", "fp32")
+        if cfg.get("kind", "open_clip") == "tiny":
+            if cfg.get("checkpoint"):
+                path = local_file(resolve_path(cfg["checkpoint"]), "tiny CLIP checkpoint",
+                                  hint="run the synthetic world's tiny CLIP training first (python -m wsss_engine "
+                                       "demo), or point clip.checkpoint at its .pt file")
+                ckpt = torch.load(path, map_location="cpu", weights_only=False)
+                scorer = cls.from_model_cfg(ckpt["model_cfg"], ckpt["state_dict"], ckpt["mean"], ckpt["std"],
+                                            device, precision, description=f"tiny CLIP {path.name}")
+                if "vocab" in ckpt:  # synthetic/tiny_clip.py's word-level tokenizer
+                    from ..synthetic.tiny_clip import TinyTokenizer
+                    words = [w for w in ckpt["vocab"] if not w.startswith("<")]
+                    scorer.tokenizer = TinyTokenizer(words, ckpt.get("context_length", 16))
+                # e.g. the calibrated L_CBS threshold and the caption template (SYNTHETIC-NOTES)
+                scorer.meta = {k: ckpt[k] for k in ("cbs_threshold", "template", "input_size") if k in ckpt}
+                return scorer
+            if cfg.get("model_cfg"):
+                return cls.from_model_cfg(cfg["model_cfg"], None, OPENAI_MEAN, OPENAI_STD, device, precision,
+                                          description="tiny CLIP (random weights)")
+            raise ConfigInvalid("clip.kind is 'tiny' but neither clip.checkpoint nor clip.model_cfg is set",
+                                hint="set clip.checkpoint to the tiny CLIP .pt written by the synthetic world")
+        return cls.from_open_clip(cfg.get("model", "ViT-B-32"), cfg.get("pretrained"),
+                                  cfg.get("checkpoint") and resolve_path(cfg["checkpoint"]), device, precision,
+                                  cfg.get("cache_dir"))
+
+    @classmethod
+    def from_model_cfg(cls, model_cfg: dict, state_dict: dict | None, mean, std, device="cpu",
+                       precision="fp32", description="custom CLIP") -> "ClipScorer":
+        """An open_clip CLIP from a config dict (CLIP(**model_cfg)); random weights when state_dict is None."""
+        cfg = dict(model_cfg)
+        custom = cfg.pop("custom_text", False) or "hf_model_name" in cfg.get("text_cfg", {})
+        model = (CustomTextCLIP if custom else CLIP)(**cfg)
+        if state_dict is not None:
+            model.load_state_dict(state_dict, strict=True)
+        context = cfg.get("text_cfg", {}).get("context_length", 77)
+        tokenizer = open_clip.tokenizer.SimpleTokenizer(context_length=context)
+        size = cfg.get("vision_cfg", {}).get("image_size", 224)
+        return cls(model, tokenizer, mean, std, size if isinstance(size, int) else size[0], device, precision,
+                   description)
+
+    @classmethod
+    def from_open_clip(cls, name: str, pretrained: str | None, checkpoint: Path | None, device="cpu",
+                       precision="fp32", cache_dir: str | None = None) -> "ClipScorer":
+        if name not in open_clip.list_models():
+            raise ConfigInvalid(f"unknown open_clip model {name!r}", hint="see open_clip.list_models(), e.g. ViT-B-32")
+        if checkpoint:
+            weights = str(local_file(checkpoint, f"CLIP {name} checkpoint",
+                                     hint="point clip.checkpoint at an open_clip-format state dict for this model"))
+            description = f"{name} ({Path(weights).name})"
+        elif pretrained:
+            weights = resolve_pretrained(name, pretrained, cache_dir)
+            description = f"{name}/{pretrained}"
+        else:
+            weights, description = None, f"{name} (random weights)"
+        model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=weights, cache_dir=cache_dir)
+        cfg = model.visual.preprocess_cfg if hasattr(model.visual, "preprocess_cfg") else {}
+        size = model.visual.image_size
+        return cls(model, open_clip.get_tokenizer(name), cfg.get("mean", OPENAI_MEAN), cfg.get("std", OPENAI_STD),
+                   size if isinstance(size, int) else size[0], device, precision, description)
+
+
+def resolve_pretrained(name: str, tag: str, cache_dir: str | None) -> str:
+    """Path of the weights for open_clip model `name`/`tag`: cached, or downloaded with a timeout, never a hang."""
+    from open_clip.pretrained import get_pretrained_cfg, list_pretrained_tags_by_model
+    cfg = get_pretrained_cfg(name, tag)
+    if not cfg:
+        tags = ", ".join(list_pretrained_tags_by_model(name)) or "none"
+        raise ConfigInvalid(f"open_clip has no pretrained tag {tag!r} for {name}", hint=f"known tags: {tags}")
+    hf_hub, url = cfg.get("hf_hub", ""), cfg.get("url", "")
+    if hf_hub:
+        from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
+        repo, filename = os.path.split(hf_hub.rstrip("/")) if not hf_hub.endswith("/") else (hf_hub[:-1], "")
+        filename = filename or "open_clip_pytorch_model.bin"
+        where = cache_dir or constants.HF_HUB_CACHE
+        hint = (f"On a machine with internet run: python -c \"import open_clip; open_clip.create_model('{name}', "
+                f"pretrained='{tag}')\" and copy {where} here (or set HF_HOME), or download {filename} from "
+                f"https://huggingface.co/{repo} and set clip.checkpoint to its path")
+        candidates = [filename[:-4] + ".safetensors", filename] if filename.endswith((".bin", ".pth")) else [filename]
+        for candidate in candidates:
+            cached = try_to_load_from_cache(repo, candidate, cache_dir=cache_dir)
+            if isinstance(cached, str):
+                return cached
+        if not host_reachable("https://huggingface.co"):
+            raise WeightsMissing(f"CLIP weights {name}/{tag} ({repo}/{filename}) are not cached in {where} "
+                                 f"and huggingface.co cannot be reached", hint=hint, path=where)
+        os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", str(int(DOWNLOAD_TIMEOUT_S)))
+        errors = []
+        for candidate in candidates:
+            try:
+                return hf_hub_download(repo, candidate, cache_dir=cache_dir, etag_timeout=DOWNLOAD_TIMEOUT_S)
+            except Exception as exc:  # try the next file name; report all failures together
+                errors.append(f"{candidate}: {exc}")
+        raise WeightsMissing(f"downloading CLIP weights {name}/{tag} from {repo} failed ({'; '.join(errors)})",
+                             hint=hint, path=where)
+    where = Path(cache_dir or os.path.expanduser("~/.cache/clip"))
+    hint = f"download {url} into {where}, or set clip.checkpoint to a local copy"
+    return str(fetch_url(url, where, f"CLIP weights {name}/{tag}", hint))

@@ -1,0 +1,45 @@
+"""Rebuilding CAM models from stage checkpoints (`<run>/checkpoints/<stage-id>.pt`).
+
+A stage checkpoint is a dict with at least `model_meta` ({"arch": "cam"|"clims", "backbone": {...},
+"num_classes": C}) and `model` (state dict). `load_cam_model(path)` is what infer_cams / export_onnx call.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import RunFolderError
+from .cam_net import CamNet
+from .clims_net import ClimsNet
+
+ARCHS = {"cam": CamNet, "clims": ClimsNet}
+
+
+def build_model(meta: dict) -> nn.Module:
+    return ARCHS[meta["arch"]](backbone=meta["backbone"], num_classes=meta["num_classes"])
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise RunFolderError(f"checkpoint {path} does not exist",
+                             hint="run the training stage first, or point the param at an existing checkpoint",
+                             path=str(path))
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    if not isinstance(ckpt, dict) or "model" not in ckpt or "model_meta" not in ckpt:
+        raise RunFolderError(f"{path} is not a WSSS Studio stage checkpoint (no model/model_meta)",
+                             hint="use a checkpoint written by a baseline_cam or train_clims stage", path=str(path))
+    return ckpt
+
+
+def load_cam_model(path: str | Path, device: torch.device | str = "cpu") -> nn.Module:
+    """A ready-to-infer CAM model (eval mode) with `cam_forward(x)`; see cam_net.py for the contract."""
+    ckpt = read_checkpoint(path)
+    if not ckpt.get("complete", True):
+        raise RunFolderError(f"checkpoint {path} is from an unfinished training stage",
+                             hint="resume the run so the stage completes, then infer", path=str(path))
+    model = build_model(ckpt["model_meta"])
+    model.load_state_dict(ckpt["model"], strict=True)
+    return model.to(device).eval()

@@ -1,0 +1,92 @@
+"""POLE synonym bank: {class: [ground-truth word first, synonyms...]} (METHOD §2.1).
+
+Validated against schemas/synonym-bank.schema.json (the same schema VS Code uses for diagnostics) and against
+the dataset's classes. Unknown classes, empty lists, blank or duplicate words are errors naming the file and
+class. A dataset class missing from the bank falls back to its own name (listed in `missing`).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import jsonschema
+
+from ..errors import ConfigInvalid
+
+SCHEMA_PATH = Path(__file__).resolve().parents[3] / "schemas" / "synonym-bank.schema.json"
+
+
+def _schema() -> dict:
+    with open(SCHEMA_PATH, encoding="utf-8") as f:
+        return json.load(f)
+
+
+@dataclass(frozen=True)
+class SynonymBank:
+    words: dict[str, list[str]]                 # every dataset class -> candidates, GT word first
+    path: str | None = None
+    missing: list[str] = field(default_factory=list)
+
+    def gt_word(self, cls: str) -> str:
+        return self.words[cls][0]
+
+    def candidates(self, cls: str) -> list[str]:
+        return self.words[cls]
+
+    @classmethod
+    def from_dict(cls, data: dict, classes: Sequence[str], path: str | None = None) -> "SynonymBank":
+        where = path or "<synonym bank>"
+        hint = "fix the bank: {\"class\": [\"ground-truth word\", \"synonym\", ...]} with the dataset's class names"
+        errors = sorted(jsonschema.Draft7Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
+        if errors:
+            details = [{"path": "$" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in e.path),
+                        "message": _plain(e)} for e in errors]
+            raise ConfigInvalid(f"{where}: {details[0]['path']}: {details[0]['message']}", hint=hint, path=path,
+                                errors=details)
+        entries = {k: v for k, v in data.items() if k != "$schema"}
+        unknown = [k for k in entries if k not in classes]
+        if unknown:
+            raise ConfigInvalid(f"{where}: unknown class(es) {unknown}; the dataset's classes are {list(classes)}",
+                                hint=hint, path=path)
+        for name, words in entries.items():
+            seen: dict[str, str] = {}
+            for w in words:
+                key = " ".join(w.lower().split())
+                if key in seen:
+                    raise ConfigInvalid(f"{where}: class {name!r} lists {w!r} twice (as {seen[key]!r})",
+                                        hint="remove the duplicate word", path=path)
+                seen[key] = w
+        missing = [c for c in classes if c not in entries]
+        words = {c: [" ".join(w.split()) for w in entries[c]] if c in entries else [c] for c in classes}
+        return cls(words=words, path=path, missing=missing)
+
+    @classmethod
+    def load(cls, path: str | Path, classes: Sequence[str]) -> "SynonymBank":
+        path = Path(path)
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except FileNotFoundError:
+            raise ConfigInvalid(f"synonym bank {path} does not exist",
+                                hint="set synonym_bank to a JSON file {class: [words]}", path=str(path)) from None
+        except json.JSONDecodeError as exc:
+            raise ConfigInvalid(f"synonym bank {path} is not valid JSON: {exc}", hint="fix the JSON syntax",
+                                path=str(path)) from None
+        return cls.from_dict(data, classes, str(path))
+
+    @classmethod
+    def ground_truth_only(cls, classes: Sequence[str]) -> "SynonymBank":
+        """No bank configured: each class is its own single word."""
+        return cls(words={c: [c] for c in classes}, missing=list(classes))
+
+
+def _plain(error: jsonschema.ValidationError) -> str:
+    if error.validator == "minItems":
+        return "the candidate list is empty; give at least the ground-truth word"
+    if error.validator == "uniqueItems":
+        return "a word is listed twice"
+    if error.validator in ("minLength", "pattern"):
+        return "a word is blank"
+    return error.message

@@ -1,0 +1,56 @@
+"""Stage `select_prompts`: POLE's offline prompt selection from saved CAMs (METHOD §2.2, §9.3).
+
+Params (schemas/run-config.schema.json `$defs/select_promptsParams`):
+  cams        infer_cams stage id (-> <run>/cams/<id>/) or a folder of CAM .npy files   (required)
+  split       "train" (dataset.train_list, default) | "eval" | a list name / path
+  batch_size  masked images per CLIP call (default 64)
+  bank        synonym bank path (default: the config's synonym_bank)
+Writes <run>/selection/prompt_selection.json {"bank", "words", "images": {id: {class: {"word", "scores"}}}}
+and <run>/selection/selection_stats.json {class: {word: count}} (docs/ARCHITECTURE.md).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..data.voc import VOCDataset
+from ..errors import ConfigInvalid
+from ..models.clip_model import ClipScorer
+from ..pipeline import register_stage
+from ..pole.selection import select_offline, selection_stats
+from ..pole.synonym_bank import SynonymBank
+from . import references
+
+
+@register_stage("select_prompts")
+def run(ctx, params: dict) -> dict:
+    sid = references.stage_id(ctx, params)
+    cams_dir = references.cams_ref(ctx, params)
+    bank_path = params.get("bank") or ctx.config.get("synonym_bank")
+    if not bank_path:
+        raise ConfigInvalid(f"stage {sid!r} needs a synonym bank", hint="set the config's synonym_bank (or the "
+                            "stage's bank) to a JSON file {class: [ground-truth word, synonyms...]}")
+    dataset = VOCDataset(references.dataset_root(ctx), references.image_list(ctx, params, default="train"),
+                         references.dataset_classes(ctx), empty_labels="skip",
+                         log=lambda m: ctx.log(m, level="warning"))
+    bank = SynonymBank.load(ctx.resolve_path(bank_path), dataset.classes)
+    if bank.missing:
+        ctx.log(f"synonym bank has no entry for {bank.missing}; those classes keep their own name", "warning")
+    clip = ClipScorer.from_config(ctx.config.get("clip", {}), ctx.device, ctx.resolve_path)
+    total = len(dataset)
+
+    def items():
+        for image_id in dataset.ids:
+            yield image_id, np.asarray(dataset.read_image(image_id), dtype=np.uint8)
+
+    ctx.log(f"select_prompts {sid}: {total} images, CAMs {cams_dir}, CLIP {clip.description}")
+    images = select_offline(items(), cams_dir, clip, bank, dataset.classes,
+                            batch_size=int(params.get("batch_size", 64)), check_cancelled=ctx.check_cancelled,
+                            progress=lambda done: ctx.progress(done, total, f"{done}/{total} images"))
+    stats = selection_stats(images, dataset.classes, bank)
+    selection = ctx.run.write_json("selection/prompt_selection.json",
+                                   {"bank": str(ctx.resolve_path(bank_path)), "words": bank.words, "images": images})
+    ctx.run.write_json("selection/selection_stats.json", stats)
+    instances = sum(sum(c.values()) for c in stats.values())
+    gt_share = sum(stats[c].get(bank.gt_word(c), 0) for c in stats) / max(instances, 1)
+    return {"images": len(images), "instances": instances, "gt_word_share": round(gt_share, 4),
+            "selection": str(selection), "stats": stats, "clip": clip.description}

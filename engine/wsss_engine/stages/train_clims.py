@@ -1,0 +1,161 @@
+"""Stage `train_clims`: CLIMS training with POLE's prompt selection and adaptors (METHOD §1, §2, §9.2–9.4).
+
+Params (schemas/run-config.schema.json `$defs/train_climsParams`):
+  init          baseline_cam stage id or checkpoint path (METHOD §1.2: strict init); null = fresh `backbone`
+  backbone      overrides of the network (fresh init, or e.g. {"grad_checkpointing": true}); BN is trainable
+  prompt        "gt" (ground-truth word) | "selected" (offline selection, §2.2) | "online" (re-select, §9.3)
+  selection     select_prompts stage id or prompt_selection.json path (default: the run's selection file)
+  online_every  re-selection period in steps for prompt "online" (default 1); online_init "gt" | "selected"
+  adaptors      "none" | "fixed" (scalar r = 0.2) | "learnable" (vector r, init 0.2) (Eq. 7–8, §2.3)
+  adaptor_form  "code" (trailing ReLU, the released code) | "paper";  adaptor_lr_mult (default 1)
+  loss          preset "improved" (10/24/1/0.2) | "pole_code" (10/25/1/0) | "camera_ready";
+  weights       {"otm","btm","cbs","reg"} overrides; cbs_threshold (default: 0.26, or the tiny CLIP's
+                calibrated value); background_words; reg_form "all" | "present"
+  mask_mode     "reference" (ImageNet-normalised squash, §1.3) | "raw" (black fill + CLIP mean/std; default
+                for clip.kind "tiny")
+  clip_calls    "single" (one batched CLIP call per step) | "reference" (3 calls) | "per_image"
+  template      "a photo of {}."
+  epochs 10, batch_size 16, lr 2.5e-4 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum_quirk true,
+  schedule "poly" | "cosine", amp, channels_last, num_workers, log_every, checkpoint_every, stop_after
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import ConfigInvalid
+from ..losses.clims import loss_config
+from ..models.adaptors import ClipAdaptors
+from ..models.clims_net import ClimsNet
+from ..models.clip_model import ClipScorer
+from ..models.loading import read_checkpoint
+from ..models.masked_images import positive_pairs
+from ..pipeline import register_stage
+from ..pole.selection import OnlineSelection
+from ..pole.synonym_bank import SynonymBank
+from ..training.clims_objective import ClimsObjective
+from ..training.distributed import wrap_model
+from ..training.loop import Trainer
+from ..training.optim import OptimConfig, build_optimizer
+from ..training.setup import CLIMS_VOC_WORDS, collate, device_and_dist, loop_config, train_dataset
+from . import references
+
+
+def load_bank(ctx, classes) -> SynonymBank:
+    path = ctx.config.get("synonym_bank")
+    if path:
+        return SynonymBank.load(ctx.resolve_path(path), classes)
+    words = {c: [CLIMS_VOC_WORDS.get(c, c)] for c in classes}  # METHOD §1.3 names when no bank is given
+    return SynonymBank(words=words, missing=list(classes))
+
+
+def selection_table(ctx, params: dict) -> tuple[dict[str, dict[str, str]], Path]:
+    ref = params.get("selection")
+    if ref and ref in references.earlier_stage_ids(ctx) or not ref:
+        path = Path(ctx.run.path) / "selection" / "prompt_selection.json"
+    else:
+        path = Path(ctx.resolve_path(ref))
+    if not path.is_file():
+        raise ConfigInvalid(f"prompt 'selected' needs a selection file, and {path} does not exist",
+                            hint="add a select_prompts stage before this one, or set 'selection' to a "
+                                 "prompt_selection.json", path=str(path))
+    images = json.loads(path.read_text(encoding="utf-8"))["images"]
+    return {i: {c: e["word"] for c, e in per.items()} for i, per in images.items()}, path
+
+
+def build_network(ctx, params: dict, num_classes: int, device) -> tuple[ClimsNet, str]:
+    options = params.get("backbone", {})
+    init = params.get("init")
+    if init is None:
+        backbone = {"name": "resnet50", "pretrained": "IMAGENET1K_V1", **options, "fixed_bn": False}
+        return ClimsNet(backbone, num_classes).to(device), "fresh"
+    path = references.checkpoint_ref(ctx, params, "init")
+    ckpt = read_checkpoint(path)
+    # Trainable BN for CLIMS (METHOD §1.2, §7.12); weights come from the checkpoint.
+    backbone = {**ckpt["model_meta"]["backbone"], **options, "pretrained": None, "fixed_bn": False}
+    model = ClimsNet(backbone, num_classes)
+    model.load_baseline(ckpt["model"])
+    return model.to(device), str(path)
+
+
+@register_stage("train_clims")
+def run(ctx, params: dict) -> dict:
+    sid = references.stage_id(ctx, params)
+    device, dist = device_and_dist(ctx)
+    dataset = train_dataset(ctx, params)
+    classes = dataset.classes
+    model, init = build_network(ctx, params, len(classes), device)
+    clip_cfg = ctx.config.get("clip", {})
+    clip = ClipScorer.from_config(clip_cfg, device, ctx.resolve_path)
+    bank = load_bank(ctx, classes)
+
+    weights = params.get("weights", {})
+    loss = loss_config(params.get("loss", "improved"), otm=weights.get("otm"), btm=weights.get("btm"),
+                       cbs=weights.get("cbs"), reg=weights.get("reg"),
+                       cbs_threshold=params.get("cbs_threshold", clip.meta.get("cbs_threshold")),
+                       background_words=params.get("background_words"), reg_form=params.get("reg_form"),
+                       cbs_mode=params.get("cbs_mode"))
+    adaptor_kind = params.get("adaptors", "none")
+    adaptors = None
+    if adaptor_kind != "none":
+        adaptors = ClipAdaptors(clip.embed_dim, form=params.get("adaptor_form", "code"),
+                                ratio="learnable" if adaptor_kind == "learnable" else "fixed").to(device)
+    mask_mode = params.get("mask_mode", "raw" if clip_cfg.get("kind") == "tiny" else "reference")
+    objective = ClimsObjective(clip, loss, classes, [bank.gt_word(c) for c in classes],
+                               template=params.get("template", "a photo of {}."), mask_mode=mask_mode,
+                               clip_calls=params.get("clip_calls", "single"), adaptors=adaptors)
+
+    prompt, online, table, selection_path = params.get("prompt", "gt"), None, None, None
+    if prompt in ("selected", "online") and (prompt == "selected" or params.get("online_init") == "selected"):
+        table, selection_path = selection_table(ctx, params)
+    if prompt == "online":
+        online = OnlineSelection(clip, bank, classes, int(params.get("online_every", 1)), initial=table)
+    elif prompt not in ("gt", "selected"):
+        raise ConfigInvalid(f"unknown prompt mode {prompt!r}", hint="use gt, selected or online")
+
+    def pair_words(ids, pairs):
+        words = []
+        for n, k in pairs.tolist():
+            if ids[n] not in table:
+                raise ConfigInvalid(f"image {ids[n]} has no entry in the selection file {selection_path}",
+                                    hint="run select_prompts on this stage's training list", path=str(selection_path))
+            words.append(table[ids[n]].get(classes[k], bank.gt_word(classes[k])))
+        return words
+
+    trainer_model = wrap_model(model, dist, device)
+
+    def step_fn(batch):
+        cams = trainer_model(batch["image"])
+        if prompt == "selected":
+            words = pair_words(batch["id"], positive_pairs(batch["label"]))
+        elif online is not None:
+            words = lambda pairs, fg: online.words(batch["id"], pairs, fg)  # noqa: E731
+        else:
+            words = None
+        total, terms = objective(batch["image"], cams, batch["label"], words)
+        return total, terms
+
+    loop = loop_config(ctx, params, epochs=10, batch_size=16)
+    optim = OptimConfig.from_params(params, lr=2.5e-4)
+    backbone_params, head_params = model.param_groups()
+    groups = [{"name": "backbone", "params": backbone_params}, {"name": "head", "params": head_params}]
+    if adaptors is not None:
+        groups.append({"name": "adaptors", "params": [p for p in adaptors.parameters() if p.requires_grad]})
+    max_steps = (len(dataset) // (loop.batch_size * dist.world)) * loop.epochs
+    optimizer, scheduler = build_optimizer(groups, optim, max_steps)
+    ctx.log(f"train_clims {sid}: {len(dataset)} images, init {init}, CLIP {clip.description}, prompt {prompt}, "
+            f"adaptors {adaptor_kind}, loss {params.get('loss', 'improved')} {loss.otm}/{loss.btm}/{loss.cbs}/"
+            f"{loss.reg}, mask {mask_mode}, cbs threshold {loss.cbs_threshold}")
+    trainer = Trainer(ctx, sid, "train_clims", loop, dataset, trainer_model, model.meta(), optimizer, scheduler,
+                      step_fn, extras={"adaptors": adaptors} if adaptors is not None else None, dist=dist,
+                      collate_fn=collate, extra_state=online, device=device)
+    summary = trainer.run()
+    summary.update(init=init, prompt=prompt, adaptors=adaptor_kind, clip=clip.description, mask_mode=mask_mode,
+                   loss={"otm": loss.otm, "btm": loss.btm, "cbs": loss.cbs, "reg": loss.reg,
+                         "cbs_threshold": loss.cbs_threshold})
+    if online is not None:
+        summary["online_refreshes"] = online.refreshes
+    if adaptors is not None and adaptor_kind == "learnable":
+        summary["adaptor_ratio_mean"] = {"image": float(adaptors.image.ratio.mean()),
+                                         "text": float(adaptors.text.ratio.mean())}
+    return summary

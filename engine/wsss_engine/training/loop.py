@@ -1,0 +1,207 @@
+"""The shared training loop of baseline_cam and train_clims (ARCHITECTURE "StageContext"; METHOD §1.5).
+
+It owns: the resumable data order, AMP (bf16/fp16 autocast; GradScaler for fp16), channels_last, checkpoints
+every epoch / every `checkpoint_every` steps / on cancellation (model, extras, optimizer, scheduler, scaler,
+step, RNG states), exact resume, metrics, progress, cancellation and torchrun data parallelism.
+The stage supplies `step_fn(batch) -> (loss, {name: tensor|float})` and the modules it trains.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from ..errors import Cancelled, OutOfMemory
+from .checkpoint import load_checkpoint, restore_rng, rng_state, save_checkpoint
+from .data_order import ResumableSampler, SeededItems
+from .distributed import DistInfo, average_gradients, unwrap
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    epochs: int = 1
+    batch_size: int = 16
+    num_workers: int = 0
+    amp: str = "off"                 # "off" | "bf16" | "fp16" | "auto" (bf16 on CUDA, else off)
+    channels_last: bool = False
+    log_every: int = 10
+    checkpoint_every: int = 0        # extra checkpoints every N steps (0: per epoch and on cancel only)
+    seed: int = 0
+    stop_after: int | None = None    # stop (as if complete) after this many steps: quick runs, benchmarks
+
+    @classmethod
+    def from_params(cls, params: dict, seed: int) -> "LoopConfig":
+        fields = cls.__dataclass_fields__
+        return cls(seed=seed, **{k: v for k, v in params.items() if k in fields and k != "seed" and v is not None})
+
+
+def resolve_amp(amp: str, device: torch.device) -> str:
+    if amp == "auto":
+        return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "off"
+    if amp not in ("off", "bf16", "fp16"):
+        raise ValueError(f"amp must be off, bf16, fp16 or auto, got {amp!r}")
+    return "off" if amp == "fp16" and device.type != "cuda" else amp
+
+
+def autocast(amp: str, device: torch.device):
+    if amp == "off":
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
+
+
+@dataclass
+class Trainer:
+    """One training stage's run. `model` may be DDP-wrapped; `extras` are other trained modules (adaptors)."""
+    ctx: object
+    stage_id: str
+    stage_type: str
+    cfg: LoopConfig
+    dataset: Dataset
+    model: nn.Module
+    model_meta: dict
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    step_fn: Callable
+    extras: dict[str, nn.Module] | None = None
+    dist: DistInfo = DistInfo()
+    collate_fn: Callable | None = None
+    extra_state: object | None = None         # has state_dict()/load_state_dict() (e.g. online selection)
+    on_step_end: Callable[[int], None] | None = None
+    device: torch.device | None = None        # this rank's device (default ctx.device)
+
+    def __post_init__(self):
+        self.device = self.device or self.ctx.device
+        self.amp = resolve_amp(self.cfg.amp, self.device)
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp == "fp16")
+        self.extras = self.extras or {}
+        self.sampler = ResumableSampler(len(self.dataset), self.cfg.batch_size, self.cfg.seed,
+                                        self.dist.rank, self.dist.world)
+        self.items = SeededItems(self.dataset, self.cfg.seed)
+        self.steps_per_epoch = self.sampler.batches_per_epoch()
+        if self.steps_per_epoch == 0:
+            from ..errors import DatasetError
+            raise DatasetError(f"{len(self.dataset)} training images are fewer than one batch of "
+                               f"{self.cfg.batch_size} x {self.dist.world} process(es)",
+                               hint="lower batch_size or use a larger image list")
+        self.max_steps = self.steps_per_epoch * self.cfg.epochs
+        self.step = 0
+        self.path = self.ctx.run.checkpoint_path(self.stage_id)
+
+    # ------------------------------------------------------------------ checkpoints
+    def state(self, complete: bool, summary: dict | None = None) -> dict:
+        return {"stage_type": self.stage_type, "model_meta": self.model_meta,
+                "model": unwrap(self.model).state_dict(),
+                "extras": {k: m.state_dict() for k, m in self.extras.items()},
+                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                "scaler": self.scaler.state_dict(), "step": self.step, "max_steps": self.max_steps,
+                "rng": rng_state(), "extra_state": self.extra_state.state_dict() if self.extra_state else None,
+                "complete": complete, "summary": summary}
+
+    def save(self, complete: bool = False, summary: dict | None = None) -> None:
+        if self.dist.is_main:
+            save_checkpoint(self.path, self.state(complete, summary))
+
+    def try_resume(self) -> dict | None:
+        """Continue from this stage's checkpoint; returns the stored summary if the stage had completed."""
+        ckpt = load_checkpoint(self.path)
+        if ckpt is None:
+            return None
+        unwrap(self.model).load_state_dict(ckpt["model"])
+        for name, module in self.extras.items():
+            module.load_state_dict(ckpt["extras"][name])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        self.scaler.load_state_dict(ckpt["scaler"])
+        if self.extra_state is not None and ckpt.get("extra_state") is not None:
+            self.extra_state.load_state_dict(ckpt["extra_state"])
+        self.step = int(ckpt["step"])
+        restore_rng(ckpt["rng"])
+        self.ctx.log(f"{self.stage_id}: resuming from {self.path} at step {self.step}/{self.max_steps}")
+        return ckpt.get("summary") if ckpt.get("complete") else None
+
+    # ------------------------------------------------------------------ the loop
+    def loader(self, epoch: int, start_batch: int) -> DataLoader:
+        self.sampler.set_position(epoch, start_batch)
+        self.items.epoch = epoch
+        return DataLoader(self.items, batch_size=self.cfg.batch_size, sampler=self.sampler, drop_last=True,
+                          num_workers=self.cfg.num_workers, collate_fn=self.collate_fn,
+                          pin_memory=self.device.type == "cuda", persistent_workers=False)
+
+    def to_device(self, batch: dict) -> dict:
+        out = {}
+        for k, v in batch.items():
+            if isinstance(v, torch.Tensor):
+                v = v.to(self.device, non_blocking=True)
+                if k == "image" and self.cfg.channels_last:
+                    v = v.contiguous(memory_format=torch.channels_last)
+            out[k] = v
+        return out
+
+    def train_step(self, batch: dict) -> dict:
+        with autocast(self.amp, self.device):
+            loss, values = self.step_fn(batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        average_gradients(list(self.extras.values()), self.dist)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        return {"loss": loss.detach(), **values}
+
+    def run(self) -> dict:
+        summary = self.try_resume()
+        if summary is not None:
+            return summary
+        for m in [self.model, *self.extras.values()]:
+            m.train()
+        if self.cfg.channels_last:
+            self.model.to(memory_format=torch.channels_last)
+        stop = min(self.max_steps, self.cfg.stop_after or self.max_steps)
+        started, images_seen, last = time.perf_counter(), 0, {}
+        try:
+            while self.step < stop:
+                epoch, start = divmod(self.step, self.steps_per_epoch)
+                for batch in self.loader(epoch, start):
+                    self.ctx.check_cancelled()
+                    if batch is None:  # every image of the batch was unreadable and skipped
+                        continue
+                    values = self.train_step(self.to_device(batch))
+                    self.step += 1
+                    images_seen += self.cfg.batch_size * self.dist.world
+                    if self.on_step_end is not None:
+                        self.on_step_end(self.step)
+                    if self.step % self.cfg.log_every == 0 or self.step == stop:
+                        last = self.report(values, images_seen / (time.perf_counter() - started))
+                    if self.cfg.checkpoint_every and self.step % self.cfg.checkpoint_every == 0:
+                        self.save()
+                    if self.step >= stop:
+                        break
+                if self.step % self.steps_per_epoch == 0 and self.step < stop:
+                    self.save()  # end of an epoch
+        except Cancelled:
+            self.save()
+            raise
+        except torch.cuda.OutOfMemoryError as exc:
+            raise OutOfMemory(f"{self.stage_id}: out of device memory at batch size {self.cfg.batch_size}",
+                              hint="lower batch_size, set amp to bf16/fp16, or enable grad_checkpointing") from exc
+        summary = {"steps": self.step, "epochs": self.step / self.steps_per_epoch, "final": last,
+                   "images_per_s": round(images_seen / max(time.perf_counter() - started, 1e-9), 3),
+                   "checkpoint": str(self.path)}
+        self.save(complete=True, summary=summary)
+        return summary
+
+    def report(self, values: dict, images_per_s: float) -> dict:
+        scalars = {k: float(v.detach().float().item() if isinstance(v, torch.Tensor) else v)
+                   for k, v in values.items()}
+        scalars["lr"] = self.optimizer.param_groups[0]["lr"]
+        scalars["images_per_s"] = images_per_s
+        if self.dist.is_main:
+            self.ctx.metrics(self.step, **scalars)
+            self.ctx.progress(self.step, self.max_steps, f"{self.stage_id}: step {self.step}/{self.max_steps} "
+                                                         f"loss {scalars['loss']:.4f}")
+        return scalars
