@@ -1,0 +1,103 @@
+/**
+ * mIoU report panel (extension/panels/report/* <-> webview/report/*): per-class IoU, the background-threshold
+ * sweep (METHOD §6), loss and metric curves from metrics.jsonl (live while a run trains) and a table comparing
+ * runs. Everything is read from run folders (docs/ARCHITECTURE.md "Run folder"); no engine needed.
+ */
+import type { PanelContract } from './common';
+
+/** One point of the threshold sweep: mIoU when pixels below `threshold` are background. */
+export interface SweepPoint {
+  threshold: number;
+  miou: number;
+}
+
+/** reports/<stage-id>.json of a run, checked; per_class_iou has one value per class (21 for VOC). */
+export interface EvaluationReport {
+  stageId: string;
+  synthetic: boolean;
+  split: string;
+  nImages: number;
+  classes: string[];
+  threshold: number;
+  miou: number;
+  perClassIou: number[];
+  sweep: SweepPoint[];
+  best: SweepPoint | null;
+}
+
+/** One metrics.jsonl line: {"time","stage","step", name: number, ...}. */
+export interface MetricRow {
+  time: number;
+  stage: string;
+  step: number;
+  values: Record<string, number>;
+}
+
+/** A run folder as the panel knows it; `messages` say what could not be read (the rest is still shown). */
+export interface RunView {
+  runDir: string;
+  label: string;
+  synthetic: boolean;
+  status: string;
+  reports: EvaluationReport[];
+  messages: string[];
+}
+
+/** A run the user can add to the comparison. */
+export interface RunChoice {
+  runDir: string;
+  label: string;
+  synthetic: boolean;
+  status: string;
+}
+
+/** Everything the panel shows; re-sent when the chosen runs or their reports change. */
+export interface ReportSnapshot {
+  available: RunChoice[];
+  /** Runs in the comparison, in the user's order. */
+  runs: RunView[];
+  /** The run whose details (bars, sweep, curves) are shown; one of runs, or null. */
+  focus: string | null;
+  /** metrics.jsonl rows of the focused run read so far (more arrive as report/metrics). */
+  metrics: MetricRow[];
+  /** Why metrics are missing or partly unreadable, if they are. */
+  metricsMessage: string | null;
+}
+
+/** Host -> webview: new metrics.jsonl lines of the focused run (reset: the file was rewritten). */
+export interface MetricsAppended {
+  runDir: string;
+  rows: MetricRow[];
+  reset: boolean;
+  message: string | null;
+}
+
+/** Params of report/setRuns: the compared run folders and which one is in focus. */
+export interface SetRunsParams {
+  runDirs: string[];
+  focus: string | null;
+}
+
+/** What the webview keeps across hide/show: the compared runs and the focus. */
+export interface ReportPanelState {
+  runDirs?: string[];
+  focus?: string | null;
+}
+
+export interface ReportContract extends PanelContract {
+  requests: {
+    /** Compare these run folders and show `focus` in detail; the new snapshot follows. */
+    'report/setRuns': { params: SetRunsParams; result: null };
+    /** Pick run folders with a folder dialog and add them to the comparison. */
+    'report/browseRuns': { params: Record<string, never>; result: null };
+    /** Re-read the run folders (run.json, reports) and re-send the snapshot. */
+    'report/refresh': { params: Record<string, never>; result: null };
+  };
+  toWebview: {
+    /** New metrics rows of the focused run, at most about once a second. */
+    'report/metrics': MetricsAppended;
+  };
+  toHost: Record<string, never>;
+  snapshot: ReportSnapshot;
+  state: ReportPanelState;
+}
