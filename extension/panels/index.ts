@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { PanelContract } from '../../protocol/webview/common';
+import { datasetPanel } from './dataset/definition';
 import { argPath, attachPanel, vscodeEnvironment, type PanelDefinition, type PanelEnvironment } from './panelHost';
 
 /** What the extension hands the panels (a structural subset of the extension's services). */
@@ -15,7 +16,7 @@ export interface PanelServices {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of definitions of different contracts
 const PANELS: PanelDefinition<any>[] = [
-  // one line per panel definition
+  datasetPanel,
 ];
 
 export function registerPanels(context: vscode.ExtensionContext, services: PanelServices): void {

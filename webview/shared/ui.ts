@@ -102,3 +102,10 @@ export function perFrame(fn: () => void): () => void {
     });
   };
 }
+
+/** Add a panel's own CSS (imported as text) as an adopted style sheet: CSP-safe, no <style> element. */
+export function adoptStyles(cssText: string): void {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(cssText);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}

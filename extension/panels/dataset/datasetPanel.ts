@@ -1,0 +1,129 @@
+/**
+ * Host logic of the dataset browser (no `vscode` import: the webview tests run it in Node).
+ * One `switch (request.method)`; every failure becomes a message in the panel, never a dead panel.
+ */
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { DatasetContract, DatasetSnapshot, ImageDetail, Thumbnail } from '../../../protocol/webview/dataset';
+import type { PanelEnvironment } from '../panelHost';
+import { RpcError, type PanelCancellation, type PanelHandler } from '../panelRpc';
+import { classFractions, maskToPng, readClassMask } from './maskImage';
+import { ThumbnailCache, toDataUri } from './thumbnailCache';
+import { DatasetRootError, openDataset, type OpenDataset } from './vocDataset';
+
+/** Longest side of the detail view's photo (bigger photos are scaled down in the host). */
+const DETAIL_MAX_SIDE = 1024;
+
+export function emptySnapshot(root: string | null, problem: DatasetSnapshot['problem']): DatasetSnapshot {
+  return { root, problem, warnings: [], classes: [], sets: [], set: 'all', ids: [], labels: [], hasMask: [], hasImage: [], labelSource: 'none', synthetic: false };
+}
+
+export class DatasetBrowser implements PanelHandler<DatasetContract> {
+  private dataset: OpenDataset | undefined;
+  private readonly thumbnails: ThumbnailCache;
+
+  constructor(private readonly env: PanelEnvironment, private initialRoot?: string) {
+    this.thumbnails = new ThumbnailCache(env.storageDir);
+  }
+
+  async snapshot(restored: DatasetContract['state'] | null): Promise<DatasetSnapshot> {
+    const root = this.initialRoot ?? restored?.root ?? null;
+    this.initialRoot = undefined; // a later ready (webview reload) restores from the webview's state
+    if (!root) return emptySnapshot(null, null);
+    return this.open(root, restored?.set);
+  }
+
+  async handleRequest(request: import('../../../protocol/webview/common').RequestUnion<DatasetContract['requests']>, cancellation: PanelCancellation): Promise<unknown> {
+    switch (request.method) {
+      case 'dataset/open': {
+        const root = request.params.root ?? (await this.env.pickFolder('Open a VOC-layout dataset root', this.env.workspaceFolders[0]));
+        if (!root) return this.dataset ? publicView(this.dataset) : emptySnapshot(null, null);
+        return this.open(root, request.params.set);
+      }
+      case 'dataset/thumbnails':
+        return this.thumbnailBatch(request.params.ids, cancellation);
+      case 'dataset/image':
+        return this.detail(request.params.id);
+      default:
+        throw new RpcError('unknownMethod', `The dataset browser has no request '${(request as { method: string }).method}'.`);
+    }
+  }
+
+  private async open(root: string, set?: string): Promise<DatasetSnapshot> {
+    try {
+      this.dataset = await openDataset(root, set);
+      this.env.log(`dataset browser: opened ${this.dataset.root} list ${this.dataset.set} (${this.dataset.ids.length} images)`);
+      return publicView(this.dataset);
+    } catch (e) {
+      this.dataset = undefined;
+      if (e instanceof DatasetRootError) return emptySnapshot(root, e.problem);
+      return emptySnapshot(root, { message: `Cannot open ${root}: ${(e as Error).message}`, hint: 'Check that the folder is readable.' });
+    }
+  }
+
+  private requireDataset(): OpenDataset {
+    if (!this.dataset) throw new RpcError('badInput', 'No dataset is open.', 'Open a VOC-layout root first.');
+    return this.dataset;
+  }
+
+  private async thumbnailBatch(ids: string[], cancellation: PanelCancellation): Promise<Thumbnail[]> {
+    const ds = this.requireDataset();
+    return Promise.all(ids.map(async (id): Promise<Thumbnail> => {
+      if (cancellation.cancelled) return { id, error: 'cancelled' };
+      const file = ds.imageFiles.get(id);
+      if (!file) return { id, error: `missing: JPEGImages/${id}.jpg` };
+      try {
+        return { id, url: await this.thumbnails.get(path.join(ds.root, 'JPEGImages', file)) };
+      } catch (e) {
+        return { id, error: (e as Error).message };
+      }
+    }));
+  }
+
+  private async detail(id: string): Promise<ImageDetail> {
+    const ds = this.requireDataset();
+    const i = ds.ids.indexOf(id);
+    const labels = i >= 0 ? ds.labels[i] : [];
+    const out: ImageDetail = { id, width: 0, height: 0, maskUrl: null, maskProblem: null, maskClasses: [], labels };
+    const file = ds.imageFiles.get(id);
+    if (!file) {
+      out.error = `The image file JPEGImages/${id}.jpg is missing.`;
+    } else {
+      try {
+        // No EXIF rotation: masks, CAMs and the engine (PIL) all use the stored pixel orientation.
+        const img = sharp(path.join(ds.root, 'JPEGImages', file), { failOn: 'error' });
+        const meta = await img.metadata();
+        out.width = meta.width ?? 0;
+        out.height = meta.height ?? 0;
+        const bytes = await img.resize(DETAIL_MAX_SIDE, DETAIL_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 88 }).toBuffer();
+        out.imageUrl = toDataUri(bytes);
+      } catch (e) {
+        out.error = `Unreadable image ${path.join(ds.root, 'JPEGImages', file)}: ${(e as Error).message}`;
+      }
+    }
+    const maskFile = ds.maskFiles.get(id);
+    if (!maskFile) {
+      out.maskProblem = `No ground-truth mask for ${id} (looked in SegmentationClass/ and SegmentationClassAug/).`;
+      return out;
+    }
+    try {
+      const mask = await readClassMask(maskFile);
+      if (out.width && (mask.width !== out.width || mask.height !== out.height)) {
+        out.maskProblem = `Mask ${maskFile} is ${mask.width}x${mask.height} but the image is ${out.width}x${out.height}.`;
+      } else {
+        out.maskUrl = await maskToPng(mask);
+        out.maskClasses = classFractions(mask);
+        if (!out.width) ({ width: out.width, height: out.height } = mask);
+      }
+    } catch (e) {
+      out.maskProblem = (e as Error).message;
+    }
+    return out;
+  }
+}
+
+/** The snapshot part of an open dataset (the file maps stay in the host). */
+function publicView(ds: OpenDataset): DatasetSnapshot {
+  const { imageFiles: _i, maskFiles: _m, ...view } = ds;
+  return view;
+}

@@ -1,0 +1,92 @@
+/**
+ * Dataset browser panel (extension/panels/dataset/* <-> webview/dataset/*): any VOC-layout root, a
+ * virtualised thumbnail grid, class filters with counts, labels, GT mask overlay, a detail view.
+ * Images travel as data: URIs made by the host with sharp (thumbnails cached on disk).
+ */
+import type { PanelContract } from './common';
+
+/** Something wrong with the dataset: what, which file, what to do. */
+export interface DatasetProblem {
+  message: string;
+  hint?: string;
+  path?: string;
+}
+
+/** The open dataset, or why none is open. Arrays are parallel to `ids`. */
+export interface DatasetSnapshot {
+  /** The folder holding JPEGImages/ (VOCdevkit resolves to VOCdevkit/VOC2012); null when none is open. */
+  root: string | null;
+  /** Why the root could not be opened (not VOC-layout, unreadable list...); the panel stays usable. */
+  problem: DatasetProblem | null;
+  /** Things that work only partly (no masks, labels missing for some images...). */
+  warnings: DatasetProblem[];
+  /** Foreground class names (index i is mask value i + 1). */
+  classes: string[];
+  /** Image lists available: names from ImageSets/Segmentation (and the root), plus 'all'. */
+  sets: string[];
+  /** The list shown. */
+  set: string;
+  /** Image ids of the list, in list order. */
+  ids: string[];
+  /** Class indices of each image (image-level labels); empty when unknown. */
+  labels: number[][];
+  /** 1 when the image has a GT mask, else 0. */
+  hasMask: number[];
+  /** 1 when the image file exists, else 0. */
+  hasImage: number[];
+  /** Where labels came from: a file path, 'Annotations', or 'none'. */
+  labelSource: string;
+  /** True for the project's synthetic world (shown as a tag). */
+  synthetic: boolean;
+}
+
+/** One thumbnail: a data: URI, or why there is none. */
+export interface Thumbnail {
+  id: string;
+  url?: string;
+  error?: string;
+}
+
+/** Full-size view of one image. */
+export interface ImageDetail {
+  id: string;
+  /** data: URI of the photo (JPEG), absent with `error` when unreadable. */
+  imageUrl?: string;
+  width: number;
+  height: number;
+  error?: string;
+  /** data: URI of the GT mask in palette colours, background transparent; null when the image has none. */
+  maskUrl: string | null;
+  /** Why the mask could not be shown (missing, unreadable, wrong size). */
+  maskProblem: string | null;
+  /** Classes (index) present in the mask with their share of pixels, largest first. */
+  maskClasses: { index: number; fraction: number }[];
+  /** Image-level labels (class indices). */
+  labels: number[];
+}
+
+/** Saved with setState: reopening restores the root, list, filter and selection. */
+export interface DatasetState {
+  root?: string | null;
+  set?: string;
+  classFilter?: number | null;
+  selectedId?: string | null;
+  showMask?: boolean;
+  opacity?: number;
+  scrollTop?: number;
+}
+
+export interface DatasetContract extends PanelContract {
+  requests: {
+    /** Open a root (null: ask the user with a folder dialog) and list; answers the new snapshot. */
+    'dataset/open': { params: { root: string | null; set?: string }; result: DatasetSnapshot };
+    /** Thumbnails for a batch of ids (the visible rows). */
+    'dataset/thumbnails': { params: { ids: string[] }; result: Thumbnail[] };
+    /** The detail view of one image (photo, mask, labels). */
+    'dataset/image': { params: { id: string }; result: ImageDetail };
+  };
+  toWebview: Record<string, never>;
+  toHost: Record<string, never>;
+  snapshot: DatasetSnapshot;
+  state: DatasetState;
+}

@@ -1,0 +1,123 @@
+// Dataset browser in real Debian Chromium against the real host logic (extension/panels/dataset) on the real
+// photos (../shared/data/photos) and on a broken root made here: filters, overlay, bad input, restore.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { DatasetContract } from '../../protocol/webview/dataset';
+import { DatasetBrowser } from '../../extension/panels/dataset/datasetPanel';
+import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
+import { sharedDir } from '../support/paths';
+import { openPanel, PanelServer, testEnvironment, type OpenedPanel, type TestEnvironment } from './harness/panelHarness';
+
+const PHOTOS = path.join(sharedDir(), 'data', 'photos');
+
+describe('dataset browser panel (Chromium, real host logic)', function () {
+  this.timeout(120_000);
+  let browser: TestBrowser;
+  let server: PanelServer;
+  let env: TestEnvironment;
+  let opened: OpenedPanel<DatasetContract>;
+  let broken: string;
+
+  before(async function () {
+    if (!fs.existsSync(PHOTOS)) this.skip(); // shared data absent: nothing real to browse
+    broken = makeBrokenRoot();
+    server = await PanelServer.start();
+    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    env = testEnvironment();
+    opened = await openPanel<DatasetContract>(browser.page, server, 'dataset', () => new DatasetBrowser(env, PHOTOS));
+  });
+
+  after(async () => {
+    opened?.dispose();
+    await browser?.close();
+    await server?.close();
+    env?.cleanup();
+    if (broken) fs.rmSync(broken, { recursive: true, force: true });
+  });
+
+  it('shows the photos as thumbnails with a count and classes with counts', async () => {
+    const page = browser.page;
+    await page.waitForSelector('[data-testid=visible-count][data-count="108"]');
+    await page.waitForSelector('[data-testid=tile] .thumb img');
+    const rendered = await page.locator('[data-testid=tile]').count();
+    assert.ok(rendered > 0 && rendered < 108, `only rows in view are in the DOM (got ${rendered} of 108)`);
+    assert.equal((await page.locator('[data-class=person] .count').textContent())?.trim(), '71');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=tile] .thumb img').length >= 10);
+    await screenshot(page, 'webview', 'dataset-grid');
+    assert.deepEqual(await opened.cspViolations(), []);
+  });
+
+  it('filters by class: the visible count and the tiles change', async () => {
+    const page = browser.page;
+    await page.click('[data-testid=class-filter][data-class=dog]');
+    await page.waitForSelector('[data-testid=visible-count][data-count="9"]');
+    assert.equal(await page.locator('[data-testid=tile]').count(), 9);
+    assert.match((await page.textContent('[data-testid=visible-count]')) ?? '', /9 of 108 images with dog/);
+    await page.click('[data-testid=class-filter][data-class=all]');
+    await page.waitForSelector('[data-testid=visible-count][data-count="108"]');
+  });
+
+  it('opens the detail view with the GT mask overlay; toggle and opacity work', async () => {
+    const page = browser.page;
+    await page.click('[data-testid=class-filter][data-class=horse]');
+    await page.waitForSelector('[data-testid=visible-count][data-count="1"]');
+    await page.click('[data-testid=tile]');
+    const overlay = page.locator('[data-testid=mask-overlay]');
+    await overlay.waitFor();
+    assert.equal(await overlay.isVisible(), true);
+    assert.match((await page.textContent('[data-testid=mask-classes]')) ?? '', /horse: \d+\.\d% of pixels/);
+    await page.locator('[data-testid=mask-opacity]').fill('0.3');
+    assert.equal(await overlay.evaluate((el) => (el as HTMLElement).style.opacity), '0.3');
+    await screenshot(page, 'webview', 'dataset-detail-mask');
+    await page.click('[data-testid=toggle-mask]');
+    await page.waitForFunction(() => (document.querySelector('[data-testid=mask-overlay]') as HTMLElement).hidden);
+    await page.click('[data-testid=toggle-mask]');
+    assert.equal(await overlay.isVisible(), true);
+  });
+
+  it('restores the filter and the open image after the webview reloads', async () => {
+    const page = browser.page;
+    await page.reload();
+    await page.waitForSelector('[data-testid=visible-count][data-count="1"]');
+    await page.locator('[data-testid=mask-overlay]').waitFor();
+    assert.equal(await page.locator('[data-testid=mask-opacity]').inputValue(), '0.3');
+  });
+
+  it('says clearly when a root is not VOC-layout, and stays usable', async () => {
+    const page = browser.page;
+    env.nextPick = os.tmpdir();
+    await page.click('[data-testid=open-root]');
+    await page.waitForSelector('.banner-error >> text=not a VOC-layout dataset');
+    assert.equal(await page.locator('[data-testid=tile]').count(), 0);
+    await screenshot(page, 'webview', 'dataset-not-voc');
+    env.nextPick = broken;
+    await page.click('[data-testid=open-root]');
+    await page.waitForSelector('[data-testid=visible-count][data-count="3"]');
+    // unreadable image -> tile says so; image without mask -> the detail view says so, the photo still shows
+    await page.waitForSelector('[data-id=corrupt] .thumb-error');
+    assert.equal((await page.textContent('[data-id=corrupt] .thumb-error'))?.trim(), 'unreadable');
+    await page.click('[data-id=nomask]');
+    await page.waitForSelector('.banner-warning >> text=No ground-truth mask for nomask');
+    await page.locator('[data-testid=detail-image]').waitFor();
+    await page.click('[data-id=corrupt]');
+    await page.waitForSelector('.banner-error >> text=Unreadable image');
+    await screenshot(page, 'webview', 'dataset-broken-root');
+    assert.deepEqual(await opened.cspViolations(), []);
+  });
+});
+
+/** A VOC-layout root with one good image, one corrupt JPEG and one image without a mask. */
+function makeBrokenRoot(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-broken-voc-'));
+  fs.mkdirSync(path.join(root, 'JPEGImages'));
+  fs.mkdirSync(path.join(root, 'SegmentationClass'));
+  const src = '000000000042'; // a real photo with a dog
+  fs.copyFileSync(path.join(PHOTOS, 'JPEGImages', `${src}.jpg`), path.join(root, 'JPEGImages', 'good.jpg'));
+  fs.copyFileSync(path.join(PHOTOS, 'SegmentationClass', `${src}.png`), path.join(root, 'SegmentationClass', 'good.png'));
+  fs.copyFileSync(path.join(PHOTOS, 'JPEGImages', `${src}.jpg`), path.join(root, 'JPEGImages', 'nomask.jpg'));
+  fs.writeFileSync(path.join(root, 'JPEGImages', 'corrupt.jpg'), Buffer.from('not a jpeg at all'));
+  fs.writeFileSync(path.join(root, 'labels.json'), JSON.stringify({ good: ['dog'], nomask: ['dog'], corrupt: ['cat'] }));
+  return root;
+}

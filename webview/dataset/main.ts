@@ -1,0 +1,200 @@
+/**
+ * Dataset browser webview: toolbar (root, list), class filter with counts, virtualised thumbnail grid,
+ * detail view with GT mask overlay. Talks to extension/panels/dataset/datasetPanel.ts.
+ */
+import { classCss } from '../../protocol/webview/classes';
+import type { DatasetContract, DatasetSnapshot, DatasetState } from '../../protocol/webview/dataset';
+import { connectPanel } from '../shared/rpc';
+import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
+import { renderDetail } from './imageDetail';
+import { ThumbnailLoader } from './thumbnailLoader';
+import { VirtualGrid } from './virtualGrid';
+import datasetCss from './dataset.css';
+
+const CELL_W = 144;
+const CELL_H = 108 + 34;
+
+adoptStyles(datasetCss);
+const panel = connectPanel<DatasetContract>();
+let data: DatasetSnapshot | undefined;
+let state: DatasetState = panel.getState() ?? {};
+let visible: number[] = []; // indices into data.ids after the class filter
+
+const toolbar = h('div', { class: 'toolbar' });
+const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
+const classList = h('nav', { class: 'class-list', 'data-testid': 'class-list', 'aria-label': 'Filter by class' });
+const countLabel = h('span', { class: 'muted', 'data-testid': 'visible-count' });
+const detailPane = h('div', { class: 'detail-pane', 'data-testid': 'detail-pane' });
+detailPane.hidden = true;
+
+const loader = new ThumbnailLoader(
+  (ids) => panel.request('dataset/thumbnails', { ids }, 30_000),
+  (thumb) => {
+    for (const pos of grid.renderedPositions()) {
+      if (data?.ids[visible[pos]] === thumb.id) fillTile(grid.cellOf(pos)!, thumb.id);
+    }
+  },
+  (message) => showTransient(message),
+);
+
+const grid = new VirtualGrid({
+  cellWidth: CELL_W, cellHeight: CELL_H, gap: 8, overscan: 2,
+  renderCell: (i) => tile(i),
+  onRangeChange: (positions) => {
+    if (!data) return;
+    loader.want(positions.map((p) => data!.ids[visible[p]]));
+    saveState({ scrollTop: grid.element.scrollTop });
+  },
+});
+
+function saveState(patch: Partial<DatasetState>): void {
+  state = { ...state, ...patch };
+  panel.setState(state);
+}
+
+function tile(i: number): HTMLElement {
+  const id = data!.ids[i];
+  const el = h('button', { class: 'tile', 'data-id': id, 'data-testid': 'tile', title: id },
+    h('div', { class: 'thumb' }),
+    h('div', { class: 'tile-caption' }, h('span', { class: 'tile-id' }, id), classChipsShort(data!.labels[i])));
+  if (!data!.hasMask[i]) el.classList.add('no-mask');
+  el.addEventListener('click', () => void openDetail(id));
+  fillTile(el, id);
+  return el;
+}
+
+function classChipsShort(indices: number[]): HTMLElement {
+  const dots = h('span', { class: 'dots' });
+  for (const c of indices) {
+    const d = h('span', { class: 'swatch', title: data!.classes[c] });
+    d.style.background = classCss(c);
+    dots.append(d);
+  }
+  return dots;
+}
+
+function fillTile(el: HTMLElement, id: string): void {
+  const thumb = loader.get(id);
+  const box = el.querySelector('.thumb')!;
+  if (!thumb || box.childElementCount) return;
+  if (thumb.url) box.append(h('img', { src: thumb.url, alt: id, draggable: false }));
+  else box.append(h('span', { class: 'thumb-error', title: thumb.error ?? '' }, thumb.error?.startsWith('missing') ? 'missing' : 'unreadable'));
+}
+
+function render(): void {
+  if (!data) return;
+  renderToolbar(data);
+  replaceChildren(messages,
+    data.problem ? banner('error', data.problem.message, data.problem.hint) : null,
+    ...data.warnings.map((w) => banner('warning', w.message, w.hint)));
+  renderClassList(data);
+  applyFilter(false);
+}
+
+function renderToolbar(d: DatasetSnapshot): void {
+  const setSelect = d.sets.length
+    ? select({ label: 'Image list', options: d.sets.map((s) => ({ value: s, label: s })), value: d.set, testId: 'set-select', onChange: (set) => void open(d.root, set) })
+    : null;
+  replaceChildren(toolbar,
+    button(d.root ? 'Open…' : 'Open dataset root…', 'open-root', () => void open(null)),
+    d.root ? h('span', { class: 'path', title: d.root, 'data-testid': 'root-path' }, d.root) : h('span', { class: 'muted' }, 'No dataset open'),
+    d.synthetic ? h('span', { class: 'synthetic-tag' }, 'synthetic') : null,
+    setSelect,
+    h('span', { class: 'spacer' }),
+    countLabel);
+}
+
+function renderClassList(d: DatasetSnapshot): void {
+  const counts = new Array(d.classes.length).fill(0);
+  for (const ls of d.labels) for (const c of ls) counts[c]++;
+  const item = (label: string, count: number, value: number | null): HTMLElement => {
+    const el = h('div', { class: 'class-item', role: 'option', tabindex: 0, 'data-testid': 'class-filter', 'data-class': value === null ? 'all' : d.classes[value] },
+      value === null ? null : swatch(value), h('span', {}, label), h('span', { class: 'count' }, String(count)));
+    if ((state.classFilter ?? null) === value) el.classList.add('selected');
+    const choose = (): void => {
+      saveState({ classFilter: value });
+      renderClassList(d);
+      applyFilter(true);
+    };
+    el.addEventListener('click', choose);
+    el.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && choose());
+    return el;
+  };
+  replaceChildren(classList, item('All images', d.ids.length, null),
+    ...d.classes.map((c, i) => (counts[i] ? item(c, counts[i], i) : null)));
+}
+
+function swatch(c: number): HTMLElement {
+  const s = h('span', { class: 'swatch' });
+  s.style.background = classCss(c);
+  return s;
+}
+
+function applyFilter(resetScroll: boolean): void {
+  if (!data) return;
+  const f = state.classFilter ?? null;
+  visible = [];
+  for (let i = 0; i < data.ids.length; i++) if (f === null || data.labels[i].includes(f)) visible.push(i);
+  countLabel.textContent = f === null ? `${visible.length} images` : `${visible.length} of ${data.ids.length} images with ${data.classes[f]}`;
+  countLabel.dataset.count = String(visible.length);
+  grid.setItems(visible, resetScroll);
+  if (!resetScroll && state.scrollTop) grid.scrollTo(state.scrollTop);
+}
+
+async function open(root: string | null, set?: string): Promise<void> {
+  try {
+    const snap = await panel.request('dataset/open', { root, set }, 120_000);
+    loader.reset();
+    data = snap;
+    saveState({ root: snap.root, set: snap.set, classFilter: null, selectedId: null, scrollTop: 0 });
+    closeDetail();
+    render();
+  } catch (e) {
+    showTransient(`Could not open the dataset: ${(e as Error).message}`);
+  }
+}
+
+async function openDetail(id: string): Promise<void> {
+  saveState({ selectedId: id });
+  detailPane.hidden = false;
+  replaceChildren(detailPane, h('vscode-progress-ring', {}));
+  try {
+    const detail = await panel.request('dataset/image', { id });
+    if (state.selectedId !== id) return;
+    replaceChildren(detailPane, renderDetail(detail, {
+      classes: data?.classes ?? [],
+      showMask: state.showMask ?? true,
+      opacity: state.opacity ?? 0.6,
+      onShowMask: (showMask) => saveState({ showMask }),
+      onOpacity: (opacity) => saveState({ opacity }),
+      onClose: closeDetail,
+    }));
+  } catch (e) {
+    replaceChildren(detailPane, banner('error', `Could not load ${id}: ${(e as Error).message}`));
+  }
+}
+
+function closeDetail(): void {
+  detailPane.hidden = true;
+  replaceChildren(detailPane);
+  saveState({ selectedId: null });
+}
+
+function showTransient(message: string): void {
+  const b = banner('error', message);
+  messages.append(b);
+  setTimeout(() => b.remove(), 8000);
+}
+
+panel.onSnapshot((snap) => {
+  const restoring = !data && state.root === snap.root;
+  data = snap;
+  if (!restoring) state = { ...state, classFilter: null, selectedId: null, scrollTop: 0 };
+  saveState({ root: snap.root, set: snap.set });
+  render();
+  if (restoring && state.selectedId && snap.ids.includes(state.selectedId)) void openDetail(state.selectedId);
+});
+
+replaceChildren(appRoot(), toolbar, messages,
+  h('div', { class: 'layout' }, classList, h('div', { class: 'content' }, grid.element), detailPane));
+panel.ready();
