@@ -135,6 +135,7 @@ function keysOf<T>() {
 /**
  * Runtime descriptor of the protocol, the shape `python -m wsss_engine protocol` prints as JSON:
  * {methods: {name: {params: keys, result: keys}}, notifications: {name: keys}, errors: {kind: code}}.
+ * Notifications of both directions (engine -> extension, and `exit`); `$/cancelRequest` is not listed.
  * Keys are top-level field names (optional ones included); order does not matter.
  */
 export const ENGINE_PROTOCOL = {
@@ -165,11 +166,12 @@ export const ENGINE_PROTOCOL = {
     'run/metrics': keysOf<RunMetricsParams>()('runId', 'stageId', 'step', 'values'),
     'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error'),
     'engine/log': keysOf<EngineLogParams>()('level', 'message'),
+    exit: keysOf<ExitParams>()(),
   },
   errors: ENGINE_ERROR_CODES,
 } as const satisfies {
   methods: { [M in EngineMethod]: { params: readonly string[]; result: readonly string[] } };
-  notifications: { [N in EngineNotification]: readonly string[] };
+  notifications: { [N in EngineNotification | keyof EngineClientNotifications]: readonly string[] };
   errors: Record<EngineErrorKind, number>;
 };
 

@@ -162,9 +162,9 @@ export class EngineSession {
     });
   }
 
-  /** Sends a notification (extension -> engine); a no-op once the process has gone. */
-  notify<N extends keyof EngineClientNotifications>(name: N, params: EngineClientNotifications[N]): void {
-    if (!this.exit) void this.connection.sendNotification(name, params).catch(() => undefined);
+  /** Sends a notification (extension -> engine); resolves once written, at once if the process has gone. */
+  async notify<N extends keyof EngineClientNotifications>(name: N, params: EngineClientNotifications[N]): Promise<void> {
+    if (!this.exit) await this.connection.sendNotification(name, params);
   }
 
   /** Polite shutdown (shutdown request, exit notification, stdin EOF), then SIGTERM, then SIGKILL of the group. */
@@ -172,7 +172,7 @@ export class EngineSession {
     if (!this.exit) {
       try {
         await this.request('shutdown', {}, limits.politeMs);
-        this.notify('exit', {});
+        await this.notify('exit', {});
       } catch {
         // Not answering shutdown is exactly what the signals below are for.
       }

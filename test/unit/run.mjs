@@ -1,15 +1,14 @@
-// Compiles every test/unit/**/*.test.ts with esbuild into out/unit/ and runs them with node:test.
+// Compiles every test/unit/**/*.test.ts with esbuild into a fresh out/unit-*/ and runs them with node:test.
 // Usage: node test/unit/run.mjs [name-filter ...]   (e.g. `npm run test:unit -- engineProcess`)
 // Test files are discovered, never listed by hand. Tests run one file at a time (the machines are small).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const unitDir = path.join(root, 'test/unit');
-const outDir = path.join(root, 'out/unit');
 const filters = process.argv.slice(2);
 
 const entries = readdirSync(unitDir, { recursive: true })
@@ -22,7 +21,9 @@ if (entries.length === 0) {
   process.exit(1);
 }
 
-rmSync(outDir, { recursive: true, force: true });
+// A fresh folder per run: several people (and CI jobs) may run the tests in one checkout at once.
+mkdirSync(path.join(root, 'out'), { recursive: true });
+const outDir = mkdtempSync(path.join(root, 'out/unit-'));
 await build({
   entryPoints: entries.map((f) => path.join(unitDir, f)),
   outdir: outDir,
@@ -42,4 +43,5 @@ const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '-
   stdio: 'inherit',
   env: { ...process.env, WSSS_REPO_ROOT: root },
 });
+rmSync(outDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);
