@@ -19,6 +19,7 @@ const panel = connectPanel<DatasetContract>();
 let data: DatasetSnapshot | undefined;
 let state: DatasetState = panel.getState() ?? {};
 let visible: number[] = []; // indices into data.ids after the class filter
+let firstThumbMarked = false; // performance marks read by test/webview/bench-dataset.ts
 
 const toolbar = h('div', { class: 'toolbar' });
 const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
@@ -77,7 +78,11 @@ function fillTile(el: HTMLElement, id: string): void {
   const thumb = loader.get(id);
   const box = el.querySelector('.thumb')!;
   if (!thumb || box.childElementCount) return;
-  if (thumb.url) box.append(h('img', { src: thumb.url, alt: id, draggable: false }));
+  if (thumb.url) {
+    box.append(h('img', { src: thumb.url, alt: id, draggable: false }));
+    if (!firstThumbMarked) performance.mark('wsss:first-thumbnail');
+    firstThumbMarked = true;
+  }
   else box.append(h('span', { class: 'thumb-error', title: thumb.error ?? '' }, thumb.error?.startsWith('missing') ? 'missing' : 'unreadable'));
 }
 
@@ -187,14 +192,17 @@ function showTransient(message: string): void {
 }
 
 panel.onSnapshot((snap) => {
+  performance.mark('wsss:snapshot-received');
   const restoring = !data && state.root === snap.root;
   data = snap;
   if (!restoring) state = { ...state, classFilter: null, selectedId: null, scrollTop: 0 };
   saveState({ root: snap.root, set: snap.set });
   render();
+  performance.mark('wsss:snapshot-rendered');
   if (restoring && state.selectedId && snap.ids.includes(state.selectedId)) void openDetail(state.selectedId);
 });
 
 replaceChildren(appRoot(), toolbar, messages,
   h('div', { class: 'layout' }, classList, h('div', { class: 'content' }, grid.element), detailPane));
+performance.mark('wsss:ready-sent');
 panel.ready();

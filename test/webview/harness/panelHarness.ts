@@ -123,7 +123,9 @@ export async function openPanel<C extends PanelContract>(
   let listener: ((m: unknown) => void) | undefined;
   const port = {
     postMessage: async (message: unknown) => {
-      await page.evaluate((m) => window.dispatchEvent(new MessageEvent('message', { data: m })), message as never).catch(() => undefined);
+      // As JSON text, as VS Code serialises webview messages (Playwright's own object serialiser is far slower).
+      const json = JSON.stringify(message);
+      await page.evaluate((text) => window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(text) })), json).catch(() => undefined);
       return true;
     },
     onDidReceiveMessage: (l: (m: unknown) => void) => {
