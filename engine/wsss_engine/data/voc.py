@@ -144,17 +144,28 @@ class VOCDataset(Dataset):
                                f"{size[1]}x{size[0]}", hint="the mask must have the image's size", path=str(path))
         return mask
 
-    def __getitem__(self, index: int) -> Optional[dict]:
+    def _read_sample(self, index: int):
+        """(id, PIL image, mask array | None), or None for a skipped unreadable image."""
         image_id = self.ids[index]
         image = self.read_image(image_id)
         if image is None:
             return None
         mask = self.read_mask(image_id, (image.height, image.width)) if self.with_mask else None
-        tensor, mask_t = self.transform(image, mask)
-        item = {"id": image_id, "image": tensor, "label": self.label_vector(image_id)}
+        return image_id, image, mask
+
+    def _item(self, image_id: str, mask_t, **fields) -> dict:
+        item = {"id": image_id, **fields, "label": self.label_vector(image_id)}
         if self.with_mask:
             item["mask"] = mask_t
         return item
+
+    def __getitem__(self, index: int) -> Optional[dict]:
+        sample = self._read_sample(index)
+        if sample is None:
+            return None
+        image_id, image, mask = sample
+        tensor, mask_t = self.transform(image, mask)
+        return self._item(image_id, mask_t, image=tensor)
 
 
 class VOCMultiScaleDataset(VOCDataset):
@@ -166,17 +177,12 @@ class VOCMultiScaleDataset(VOCDataset):
         self.scales = self.transform.scales
 
     def __getitem__(self, index: int) -> Optional[dict]:
-        image_id = self.ids[index]
-        image = self.read_image(image_id)
-        if image is None:
+        sample = self._read_sample(index)
+        if sample is None:
             return None
-        mask = self.read_mask(image_id, (image.height, image.width)) if self.with_mask else None
+        image_id, image, mask = sample
         packs, mask_t = self.transform(image, mask)
-        item = {"id": image_id, "label": self.label_vector(image_id), "size": (image.height, image.width),
-                "images": packs}
-        if self.with_mask:
-            item["mask"] = mask_t
-        return item
+        return self._item(image_id, mask_t, size=(image.height, image.width), images=packs)
 
 
 def collate_skipping_none(items: List[Optional[dict]]):
