@@ -66,9 +66,12 @@ export class EngineProcess {
   private current: EngineStateChange = { state: 'stopped' };
   private readonly limits: ShutdownLimits;
   private disposed = false;
+  /** Default timeout of requests (ms); settings changes update it. */
+  requestTimeoutMs: number;
 
   constructor(private readonly options: EngineProcessOptions) {
     this.limits = { politeMs: 3000, terminateMs: 2000, ...options.shutdown };
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
   get state(): EngineState {
@@ -111,7 +114,7 @@ export class EngineProcess {
   ): Promise<EngineResult<M>> {
     const session = this.session;
     if (!session || this.current.state !== 'ready') return Promise.reject(new EngineNotRunningError(method));
-    return session.request(method, params, options.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000, options.token);
+    return session.request(method, params, options.timeoutMs ?? this.requestTimeoutMs, options.token);
   }
 
   /** Polite shutdown, then SIGTERM, then SIGKILL of the whole process group, within the time limits. */

@@ -1,0 +1,49 @@
+// Activation: wires the engine supervisor, status bar, run controller, runs view, commands and panels.
+// In an untrusted workspace everything that only reads run folders works; nothing spawns the engine.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { EngineHost } from './engine/engineHost';
+import { EngineStatus } from './engine/engineStatus';
+import { registerPanels } from './panels/index';
+import { RunController } from './runs/runController';
+import { RunsTree } from './runs/runsTree';
+import type { ExtensionServices } from './services';
+
+let engineHost: EngineHost | undefined;
+
+export function activate(context: vscode.ExtensionContext): ExtensionServices {
+  const output = vscode.window.createOutputChannel('WSSS Engine');
+  const host = new EngineHost(context, output);
+  engineHost = host;
+  const status = new EngineStatus(host);
+  const runs = new RunController(host, status);
+  const runsTree = new RunsTree((runDir) => runs.activeRuns.some((r) => r.runDir === runDir));
+  context.subscriptions.push(
+    output,
+    status,
+    runs,
+    runsTree,
+    vscode.window.registerTreeDataProvider('wsss.runs', runsTree),
+    runs.onDidChangeRuns(() => runsTree.refresh()),
+  );
+  void vscode.commands.executeCommand('setContext', 'wsss.runActive', false);
+  registerCommands(context, host, runs, runsTree);
+
+  const services: ExtensionServices = {
+    output,
+    engineHost: host,
+    engine: host.engine,
+    ensureEngine: (action, token) => host.ensureReady(action, token),
+    runs,
+    runsTree,
+  };
+  registerPanels(context, services);
+  return services;
+}
+
+/** Stops the engine politely, then kills its process tree (VS Code waits for the returned promise). */
+export function deactivate(): Promise<void> | undefined {
+  const host = engineHost;
+  engineHost = undefined;
+  return host?.dispose();
+}

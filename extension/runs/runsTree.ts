@@ -1,0 +1,134 @@
+// The "WSSS Runs" view: every run folder under the runs directory, read from run.json directly (no engine),
+// with a status icon per run and per stage. Refreshes when a run.json changes or a run starts or ends.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { onDidChangeSettings, readSettings } from '../settings';
+import { workspaceRuns } from './runPicking';
+import type { RunFolderInfo, RunRecord, RunStageRecord } from './runFolder';
+
+type Status = RunRecord['status'] | RunStageRecord['status'];
+
+const ICONS: Record<Status, [string, string | undefined]> = {
+  completed: ['pass', 'testing.iconPassed'],
+  running: ['sync~spin', undefined],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', 'disabledForeground'],
+  created: ['circle-outline', undefined],
+  pending: ['circle-outline', 'disabledForeground'],
+  unknown: ['question', 'problemsWarningIcon.foreground'],
+};
+
+function statusIcon(status: Status): vscode.ThemeIcon {
+  const [id, color] = ICONS[status];
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+/** A run folder in the tree; commands get it as their argument (runDir). */
+export class RunItem extends vscode.TreeItem {
+  constructor(readonly run: RunFolderInfo, activeInThisWindow: boolean) {
+    super(run.record.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const r = run.record;
+    this.id = `run:${run.dir}`;
+    this.description = `${r.status}${r.synthetic ? ' · synthetic' : ''}${r.updated ? ` · ${r.updated.replace('T', ' ').slice(0, 16)}` : ''}`;
+    this.iconPath = statusIcon(r.status);
+    this.resourceUri = vscode.Uri.file(run.dir);
+    const state = activeInThisWindow ? 'running' : r.status === 'completed' ? 'completed' : 'resumable';
+    this.contextValue = `wsssRun.${state}`;
+    const lines = [`**${r.name}** — ${r.status}${r.synthetic ? ' (synthetic data)' : ''}`, '', `\`${run.dir}\``];
+    if (r.engineVersion) lines.push('', `engine ${r.engineVersion}`);
+    if (r.error) lines.push('', `**${r.error.kind}**: ${r.error.message ?? ''} ${r.error.hint ?? ''}`);
+    if (r.status === 'running' && !activeInThisWindow) {
+      lines.push('', 'run.json says running, but no engine in this window runs it (another window, the CLI, or a crash).');
+    }
+    if (run.warnings.length) lines.push('', ...run.warnings.map((w) => `- ${w}`));
+    this.tooltip = new vscode.MarkdownString(lines.join('\n'));
+  }
+
+  get runDir(): string {
+    return this.run.dir;
+  }
+}
+
+class StageItem extends vscode.TreeItem {
+  constructor(runDir: string, stage: RunStageRecord) {
+    super(stage.id, vscode.TreeItemCollapsibleState.None);
+    this.id = `stage:${runDir}:${stage.id}`;
+    this.description = `${stage.type} · ${stage.status}`;
+    this.iconPath = statusIcon(stage.status);
+    const summary = Object.entries(stage.summary)
+      .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
+      .map(([k, v]) => `${k}: ${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`);
+    this.tooltip = [`${stage.id} (${stage.type}): ${stage.status}`, ...summary].join('\n');
+  }
+}
+
+class MessageItem extends vscode.TreeItem {
+  constructor(label: string, tooltip: string, icon: string, dir?: string) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.tooltip = tooltip;
+    this.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    if (dir) this.resourceUri = vscode.Uri.file(dir);
+  }
+}
+
+export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  /** `isActive(runDir)`: whether a run is running in this window (its item gets the Stop action). */
+  constructor(private readonly isActive: (runDir: string) => boolean) {
+    this.watch();
+    this.disposables.push(onDidChangeSettings(() => {
+      this.watch();
+      this.refresh();
+    }));
+  }
+
+  /** Re-reads the runs directory soon (events within 250 ms make one refresh; a steady stream still refreshes). */
+  refresh(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.changed.fire();
+    }, 250);
+  }
+
+  getTreeItem(element: vscode.TreeItem): vscode.TreeItem {
+    return element;
+  }
+
+  async getChildren(element?: vscode.TreeItem): Promise<vscode.TreeItem[]> {
+    if (element instanceof RunItem) return element.run.record.stages.map((s) => new StageItem(element.runDir, s));
+    if (element) return [];
+    try {
+      const { runs, unreadable } = await workspaceRuns();
+      return [
+        ...runs.map((r) => new RunItem(r, this.isActive(r.dir))),
+        ...unreadable.map((u) => new MessageItem(path.basename(u.dir), u.error.message, 'warning', u.dir)),
+      ];
+    } catch (error) {
+      return [new MessageItem('Cannot read the runs directory', (error as Error).message, 'error')];
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.watcher?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private watch(): void {
+    this.watcher?.dispose();
+    this.watcher = undefined;
+    const dir = readSettings().runsDirectory;
+    if (!dir) return;
+    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*/run.json'));
+    const refresh = () => this.refresh();
+    this.watcher.onDidCreate(refresh);
+    this.watcher.onDidChange(refresh);
+    this.watcher.onDidDelete(refresh);
+  }
+}

@@ -1,0 +1,31 @@
+// The extension's settings (package.json "contributes.configuration"), read in one place with their defaults.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+/** Every WSSS setting, typed. */
+export interface WsssSettings {
+  /** "wsss.pythonPath": the engine's interpreter ("" = discover). Ignored in untrusted workspaces. */
+  pythonPath: string;
+  /** "wsss.runsDirectory", resolved to an absolute path (undefined with no workspace folder and a relative value). */
+  runsDirectory: string | undefined;
+  /** "wsss.requestTimeoutMs". */
+  requestTimeoutMs: number;
+}
+
+export function readSettings(): WsssSettings {
+  const config = vscode.workspace.getConfiguration('wsss');
+  const runs = config.get<string>('runsDirectory', 'runs') || 'runs';
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return {
+    pythonPath: vscode.workspace.isTrusted ? config.get<string>('pythonPath', '') : '',
+    runsDirectory: path.isAbsolute(runs) ? runs : folder ? path.join(folder, runs) : undefined,
+    requestTimeoutMs: Math.max(1000, config.get<number>('requestTimeoutMs', 30_000)),
+  };
+}
+
+/** Fires `listener` when any WSSS setting changes. */
+export function onDidChangeSettings(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('wsss')) listener();
+  });
+}
