@@ -5,6 +5,26 @@ import * as vscode from 'vscode';
 import type { EngineStateChange } from './engineProcess';
 import { describeEngine, primaryDevice, type EngineHost } from './engineHost';
 
+/** How the item looks in every state but ready: text, tooltip, and what a click does. */
+const IDLE_LOOKS = {
+  restricted: {
+    text: '$(shield) WSSS',
+    tooltip: 'Untrusted workspace: run folders can be viewed, the engine is not started.',
+    command: 'workbench.trust.manage',
+  },
+  stopped: {
+    text: '$(circle-outline) WSSS',
+    tooltip: 'WSSS engine not running (it starts when a run or a panel needs it). Click to start it.',
+    command: 'wsss.restartEngine',
+  },
+  starting: {
+    text: '$(loading~spin) WSSS: starting',
+    tooltip: 'Starting the WSSS engine (importing PyTorch)…',
+    command: 'wsss.showEngineLog',
+  },
+  crashed: { text: '$(error) WSSS: engine stopped', tooltip: 'Click to restart it.', command: 'wsss.restartEngine' },
+} as const;
+
 export class EngineStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('wsss.engine', vscode.StatusBarAlignment.Left, 50);
   private readonly disposables: vscode.Disposable[] = [];
@@ -36,35 +56,17 @@ export class EngineStatus implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'wsss.engineState', state);
     void vscode.commands.executeCommand('setContext', 'wsss.engineReady', state === 'ready');
     const item = this.item;
-    item.backgroundColor = undefined;
-    switch (state) {
-      case 'restricted':
-        item.text = '$(shield) WSSS';
-        item.tooltip = 'Untrusted workspace: run folders can be viewed, the engine is not started.';
-        item.command = 'workbench.trust.manage';
-        return;
-      case 'stopped':
-        item.text = '$(circle-outline) WSSS';
-        item.tooltip = 'WSSS engine not running (it starts when a run or a panel needs it). Click to start it.';
-        item.command = 'wsss.restartEngine';
-        return;
-      case 'starting':
-        item.text = '$(loading~spin) WSSS: starting';
-        item.tooltip = 'Starting the WSSS engine (importing PyTorch)…';
-        item.command = 'wsss.showEngineLog';
-        return;
-      case 'crashed':
-        item.text = '$(error) WSSS: engine stopped';
-        item.tooltip = `${change.error?.message ?? 'The engine stopped.'}\n\nClick to restart it.`;
-        item.command = 'wsss.restartEngine';
-        item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-        return;
-      case 'ready': {
-        const info = change.info;
-        item.text = this.busy ? `$(sync~spin) WSSS: ${this.busy}` : `$(pass) WSSS: ${info ? primaryDevice(info) : 'ready'}`;
-        item.tooltip = info ? `WSSS engine ready: ${describeEngine(info)}` : 'WSSS engine ready';
-        item.command = 'wsss.showEngineLog';
-      }
+    item.backgroundColor = state === 'crashed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    if (state === 'ready') {
+      const info = change.info;
+      item.text = this.busy ? `$(sync~spin) WSSS: ${this.busy}` : `$(pass) WSSS: ${info ? primaryDevice(info) : 'ready'}`;
+      item.tooltip = info ? `WSSS engine ready: ${describeEngine(info)}` : 'WSSS engine ready';
+      item.command = 'wsss.showEngineLog';
+      return;
     }
+    const look = IDLE_LOOKS[state];
+    item.text = look.text;
+    item.tooltip = state === 'crashed' ? `${change.error?.message ?? 'The engine stopped.'}\n\n${look.tooltip}` : look.tooltip;
+    item.command = look.command;
   }
 }
