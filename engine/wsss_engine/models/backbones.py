@@ -18,3 +18,14 @@ def build_backbone(name: str, **options) -> nn.Module:
         from ..errors import ConfigInvalid
         raise ConfigInvalid(f"unknown backbone {name!r}", hint=f"use one of {sorted(BACKBONES)}")
     return BACKBONES[name](**options)
+
+
+# Per-backbone defaults of the config's `backbone` object (the reference recipe for resnet50, METHOD §1.2).
+DEFAULTS = {"resnet50": {"pretrained": "IMAGENET1K_V1"}, "small_cnn": {"pretrained": None}}
+
+
+def backbone_options(user: dict | None, fixed_bn: bool) -> dict:
+    """The full backbone spec from the user's (possibly partial) one; fixed_bn unless the user sets it."""
+    user = dict(user or {})
+    name = user.get("name", "resnet50")
+    return {"name": name, **DEFAULTS.get(name, {}), "fixed_bn": fixed_bn, **user}

@@ -11,6 +11,7 @@ Writes <run>/checkpoints/<id>.pt (models.loading.load_cam_model reads it); resum
 """
 from __future__ import annotations
 
+from ..models.backbones import backbone_options
 from ..models.cam_net import CamNet, multilabel_soft_margin
 from ..pipeline import register_stage
 from ..training.distributed import wrap_model
@@ -19,15 +20,12 @@ from ..training.optim import OptimConfig, build_optimizer
 from ..training.setup import collate, device_and_dist, loop_config, train_dataset
 from . import references
 
-DEFAULT_BACKBONE = {"name": "resnet50", "pretrained": "IMAGENET1K_V1", "fixed_bn": True}
-
-
 @register_stage("baseline_cam")
 def run(ctx, params: dict) -> dict:
     sid = references.stage_id(ctx, params)
     device, dist = device_and_dist(ctx)
     dataset = train_dataset(ctx, params)
-    backbone = {**DEFAULT_BACKBONE, **params.get("backbone", {})}
+    backbone = backbone_options(params.get("backbone"), fixed_bn=True)  # FixedBatchNorm (METHOD §1.2)
     model = CamNet(backbone, dataset.num_classes).to(device)
     loop = loop_config(ctx, params, epochs=5, batch_size=16)
     optim = OptimConfig.from_params(params, lr=0.1)

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..errors import ConfigInvalid
 from ..losses.clims import loss_config
 from ..models.adaptors import ClipAdaptors
+from ..models.backbones import backbone_options
 from ..models.clims_net import ClimsNet
 from ..models.clip_model import ClipScorer
 from ..models.loading import read_checkpoint
@@ -67,7 +68,7 @@ def build_network(ctx, params: dict, num_classes: int, device) -> tuple[ClimsNet
     options = params.get("backbone", {})
     init = params.get("init")
     if init is None:
-        backbone = {"name": "resnet50", "pretrained": "IMAGENET1K_V1", **options, "fixed_bn": False}
+        backbone = {**backbone_options(options, fixed_bn=False), "fixed_bn": False}
         return ClimsNet(backbone, num_classes).to(device), "fresh"
     path = references.checkpoint_ref(ctx, params, "init")
     ckpt = read_checkpoint(path)
@@ -156,6 +157,6 @@ def run(ctx, params: dict) -> dict:
     if online is not None:
         summary["online_refreshes"] = online.refreshes
     if adaptors is not None and adaptor_kind == "learnable":
-        summary["adaptor_ratio_mean"] = {"image": float(adaptors.image.ratio.mean()),
-                                         "text": float(adaptors.text.ratio.mean())}
+        summary["adaptor_ratio_mean"] = {"image": float(adaptors.image.ratio.detach().mean()),
+                                         "text": float(adaptors.text.ratio.detach().mean())}
     return summary
