@@ -3,13 +3,8 @@
 // the bank or one folder up, else PASCAL VOC's 20 object classes (METHOD §6 order). No `vscode` import.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { VOC_CLASSES } from '../../../protocol/webview/classes';
 import type { ClassList } from './bankDiagnostics';
-
-/** PASCAL VOC 2012 object classes, in label order 1..20 (0 is background). */
-export const VOC_CLASSES: readonly string[] = [
-  'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
-  'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
-];
 
 export const VOC_CLASS_LIST: ClassList = { names: [...VOC_CLASSES], source: 'the 20 PASCAL VOC classes' };
 
