@@ -189,3 +189,16 @@ def test_photos_copy_is_untouched():
     # the tests above only ever write into tmp copies
     assert sorted(p.name for p in require(PHOTOS).iterdir()) == sorted(
         ["JPEGImages", "README.md", "SegmentationClass", "labels.json", "sources.json"])
+
+
+def test_synthetic_world_root(tmp_path):
+    from wsss_engine.synthetic.world import WorldParams, write_world
+
+    write_world(WorldParams(n_train_aug=12, n_train=6, n_val=4), tmp_path)
+    classes = json.loads((tmp_path / "classes.json").read_text())
+    ds = VOCDataset(tmp_path, "train_aug", None, TrainTransform.for_image_size(64), with_mask=True)
+    assert ds.classes == classes and len(ds) == 12
+    assert ds.labels == VOCDataset(tmp_path, "train_aug", classes, labels="masks", empty_labels="keep").labels
+    item = ds[0]
+    assert item["image"].shape == (3, 64, 64) and item["label"].shape == (len(classes),)
+    assert VOCDataset(tmp_path, "train").ids == ds.ids[:6]
