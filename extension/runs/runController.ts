@@ -7,8 +7,8 @@ import type { RunFinishedParams, RunStartResult } from '../../protocol/engine';
 import type { EngineHost } from '../engine/engineHost';
 import type { EngineStatus } from '../engine/engineStatus';
 import { readSettings } from '../settings';
-import { pickRunConfig, pickRunFolder, runDirFor } from './runPicking';
-import { readRunFolder } from './runFolder';
+import { pickRunConfig, pickRunFolder } from './runPicking';
+import { readRunFolder, runDirFor } from './runFolder';
 import { RunProgressView } from './runProgressView';
 import { showEngineError, showTrustRefusal } from './runMessages';
 
@@ -55,7 +55,7 @@ export class RunController implements vscode.Disposable {
       const engine = await this.host.ensureReady('start a run');
       const check = await engine.request('config/validate', { configPath });
       if (!check.valid) {
-        const problems = check.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join('; ');
+        const problems = check.errors.slice(0, 3).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
         void vscode.window.showErrorMessage(`The run config ${path.basename(configPath)} is not valid: ${problems}` +
           (check.errors.length > 3 ? ` (and ${check.errors.length - 3} more)` : ''), 'Open Config')
           .then((a) => a && vscode.window.showTextDocument(vscode.Uri.file(configPath)));

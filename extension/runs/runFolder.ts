@@ -211,3 +211,10 @@ export async function readReports(runDir: string): Promise<Map<string, Evaluatio
   }
   return out;
 }
+
+/** A new run's folder: <runsDirectory>/<config name>-<UTC date-time>. */
+export function runDirFor(configPath: string, runsDirectory: string, now = new Date()): string {
+  const base = path.basename(configPath).replace(/\.wsss-run\.json$|\.json$/i, '').replace(/[^\w.-]+/g, '-') || 'run';
+  const stamp = now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  return path.join(runsDirectory, `${base}-${stamp}`);
+}

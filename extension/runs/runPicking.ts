@@ -54,10 +54,3 @@ export async function pickRunFolder(placeHolder: string, filter: (run: RunFolder
   );
   return pick?.dir;
 }
-
-/** A new run's folder: <runsDirectory>/<config name>-<UTC date-time>. */
-export function runDirFor(configPath: string, runsDirectory: string, now = new Date()): string {
-  const base = path.basename(configPath).replace(/\.wsss-run\.json$|\.json$/i, '').replace(/[^\w.-]+/g, '-') || 'run';
-  const stamp = now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
-  return path.join(runsDirectory, `${base}-${stamp}`);
-}

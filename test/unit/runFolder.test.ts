@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { listRunFolders, readReports, readRunFolder, RunFolderReadError } from '../../extension/runs/runFolder';
+import { listRunFolders, readReports, readRunFolder, runDirFor, RunFolderReadError } from '../../extension/runs/runFolder';
 
 const root = mkdtempSync(path.join(tmpdir(), 'wsss-runfolder-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -86,5 +86,13 @@ describe('readReports', () => {
     const reports = await readReports(dir);
     assert.equal((reports.get('eval') as { miou: number }).miou, 0.42);
     assert.ok(reports.get('bad') instanceof RunFolderReadError);
+  });
+});
+
+describe('runDirFor', () => {
+  it('names a new run folder after its config and the UTC time', () => {
+    const at = new Date('2026-11-26T08:05:09.123Z');
+    assert.equal(runDirFor('/ws/configs/pole tiny.wsss-run.json', '/ws/runs', at), path.join('/ws/runs', 'pole-tiny-20261126-080509'));
+    assert.equal(runDirFor('/ws/x.json', '/r', at), path.join('/r', 'x-20261126-080509'));
   });
 });
