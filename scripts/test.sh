@@ -49,7 +49,7 @@ run_suite() {
 summary_of() {
   local name="$1" log="$2"
   case "$name" in
-    pytest) grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n1 | tr -d '=' | sed 's/^ *//' ;;
+    pytest) grep -E '(passed|failed|errors?|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n1 | tr -d '=' | sed 's/^ *//' ;;
     unit) printf 'tests %s, pass %s, fail %s' \
         "$(grep -E '^ℹ tests [0-9]+' "$log" | tail -n1 | awk '{print $3}')" \
         "$(grep -E '^ℹ pass [0-9]+' "$log" | tail -n1 | awk '{print $3}')" \

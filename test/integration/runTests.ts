@@ -84,14 +84,21 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
       ['extensionTestsPath', remote(path.join(__dirname, session.index))],
     ]);
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
+    // The tests end with codeAutomationExit; anything else that ends the wait is reported as a failure.
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<number>((resolve) => { timer = setTimeout(() => resolve(-1), TIMEOUT_MS); });
-    code = await Promise.race([exit, timeout]);
+    const failure = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`no codeAutomationExit within ${TIMEOUT_MS / 1000} s (WSSS_INTEGRATION_TIMEOUT_S)`), TIMEOUT_MS);
+      page.once('crash', () => resolve('the workbench page crashed'));
+      void server.exited.then((how) => resolve(`code-server exited (${how}) before the tests ended`));
+    });
+    const outcome = await Promise.race([exit, failure]);
     clearTimeout(timer);
     await screenshot(page, group, 'workbench-at-exit').catch(() => undefined);
-    if (code === -1) {
-      console.error(`integration session "${session.name}": no codeAutomationExit within ${TIMEOUT_MS / 1000} s ` +
-        `(WSSS_INTEGRATION_TIMEOUT_S); see ${results}/ (code-server.log, browser-console.log, workbench-at-exit.png)`);
+    if (typeof outcome === 'string') {
+      console.error(`integration session "${session.name}": ${outcome}; see ${results}/ ` +
+        '(code-server.log, exthost-console.log, browser-console.log, workbench-at-exit.png)');
+    } else {
+      code = outcome;
     }
   } finally {
     consoleLog.end();

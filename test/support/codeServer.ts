@@ -31,6 +31,8 @@ export interface CodeServer {
   pid: number;
   userDataDir: string;
   logFile: string;
+  /** Resolves with the exit code or signal if code-server's main process ends (before or after stop()). */
+  exited: Promise<string>;
   /** Kills the whole process group (SIGTERM, then SIGKILL) and deletes the temp folders. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -108,6 +110,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   });
   fs.closeSync(log);
   const pid = child.pid!;
+  const exitedPromise = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(String(code ?? signal)));
+  });
   const onExit = () => killGroup(pid, 'SIGKILL');
   process.once('exit', onExit);
 
@@ -132,7 +137,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, host, port, pid, userDataDir, logFile, stop };
+  return { url, host, port, pid, userDataDir, logFile, exited: exitedPromise, stop };
 }
 
 function tail(file: string, lines = 20): string {

@@ -23,7 +23,8 @@ describe('a tiny real run through wsss.startRun', () => {
 
     const started = await vscode.commands.executeCommand<{ runId: string; runDir: string }>(
       'wsss.startRun', { configPath, runDir });
-    assert.ok(started && typeof started.runId === 'string', `wsss.startRun returned ${JSON.stringify(started)}`);
+    assert.ok(started && typeof started.runId === 'string', `wsss.startRun returned ${JSON.stringify(started)} ` +
+      '(it shows why in a notification: see workbench-at-exit.png and exthost-console.log in test-results/integration/trusted/)');
     assert.equal(path.resolve(started.runDir), runDir);
 
     let sawEngine = false;
