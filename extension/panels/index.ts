@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { PanelContract } from '../../protocol/webview/common';
+import { camPanel } from './cam/definition';
 import { datasetPanel } from './dataset/definition';
 import { argPath, attachPanel, vscodeEnvironment, type PanelDefinition, type PanelEnvironment } from './panelHost';
 
@@ -17,6 +18,7 @@ export interface PanelServices {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of definitions of different contracts
 const PANELS: PanelDefinition<any>[] = [
   datasetPanel,
+  camPanel,
 ];
 
 export function registerPanels(context: vscode.ExtensionContext, services: PanelServices): void {

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { PanelContract } from '../../protocol/webview/common';
+import { readSettings } from '../settings';
 import { renderPanelHtml } from './panelHtml';
 import { PanelRpc, type PanelHandler } from './panelRpc';
 
@@ -15,6 +16,8 @@ export interface PanelEnvironment {
   storageDir: string;
   /** Absolute paths of the workspace folders. */
   workspaceFolders: string[];
+  /** The runs directory setting ("wsss.runsDirectory"), absolute; read each time (settings change). */
+  runsDirectory?(): string | undefined;
   /** Ask the user for a folder; undefined when cancelled. */
   pickFolder(title: string, defaultPath?: string): Promise<string | undefined>;
   /** Ask where to save a file and write the bytes; the chosen path, or undefined when cancelled. */
@@ -82,10 +85,15 @@ export function attachPanel<C extends PanelContract>(
   return rpc;
 }
 
-/** A command argument as a filesystem path: a Uri's fsPath, a string as is, anything else undefined. */
+/** A command argument as a filesystem path: a Uri, a string, a tree item (runDir / resourceUri); else undefined. */
 export function argPath(arg: unknown): string | undefined {
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (typeof arg === 'string' && arg.length > 0) return path.resolve(arg);
+  if (arg && typeof arg === 'object') {
+    const item = arg as { runDir?: unknown; resourceUri?: unknown };
+    if (typeof item.runDir === 'string') return item.runDir; // a run in the WSSS Runs tree
+    if (item.resourceUri instanceof vscode.Uri) return item.resourceUri.fsPath;
+  }
   return undefined;
 }
 
@@ -94,6 +102,7 @@ export function vscodeEnvironment(context: vscode.ExtensionContext, output?: { a
   return {
     storageDir: context.globalStorageUri.fsPath,
     workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    runsDirectory: () => readSettings().runsDirectory,
     async pickFolder(title, defaultPath) {
       const picked = await vscode.window.showOpenDialog({
         title,

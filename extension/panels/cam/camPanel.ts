@@ -1,0 +1,153 @@
+/**
+ * Host logic of the CAM overlay panel (no `vscode` import: the webview tests run it in Node). Finds runs,
+ * lists images with CAMs, reads one image's CAM file + photo, saves exported PNGs. Colouring, the
+ * threshold and the pseudo mask happen in the webview, so sliders need no round trip.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { CamContract, CamRunInfo, CamSnapshot, CamSource, CamView } from '../../../protocol/webview/cam';
+import type { RequestUnion } from '../../../protocol/webview/common';
+import { toDataUri } from '../dataset/thumbnailCache';
+import { IMAGE_EXTENSIONS } from '../dataset/vocDataset';
+import type { PanelEnvironment } from '../panelHost';
+import { RpcError, type PanelHandler } from '../panelRpc';
+import { readCamFile } from './camFile';
+import { findRunDirs, readCamRun, selectedWord, type CamRun } from './camRuns';
+
+const PHOTO_MAX_SIDE = 1024;
+
+export class CamOverlays implements PanelHandler<CamContract> {
+  private readonly runs = new Map<string, CamRun>();
+  private readonly problems: string[] = [];
+  private readonly added = new Set<string>();
+
+  constructor(private readonly env: PanelEnvironment, private readonly initialRun?: string) {
+    if (initialRun) this.added.add(path.resolve(initialRun));
+  }
+
+  async snapshot(restored: CamContract['state'] | null): Promise<CamSnapshot> {
+    for (const side of [restored?.left, restored?.right]) if (side?.runDir) this.added.add(side.runDir);
+    return this.refresh();
+  }
+
+  async handleRequest(request: RequestUnion<CamContract['requests']>): Promise<unknown> {
+    switch (request.method) {
+      case 'cam/addRun': {
+        const dir = request.params.runDir ?? (await this.env.pickFolder('Add a run folder (holding run.json)', this.env.runsDirectory?.()));
+        if (dir) this.added.add(path.resolve(dir));
+        return this.refresh();
+      }
+      case 'cam/images':
+        return this.images(request.params);
+      case 'cam/view':
+        return this.view(request.params, request.params.id);
+      case 'cam/exportPng':
+        return this.exportPng(request.params.fileName, request.params.dataUrl);
+      default:
+        throw new RpcError('unknownMethod', `The CAM panel has no request '${(request as { method: string }).method}'.`);
+    }
+  }
+
+  private async refresh(): Promise<CamSnapshot> {
+    const roots = [...this.env.workspaceFolders, ...(this.env.runsDirectory?.() ? [this.env.runsDirectory!()!] : [])];
+    const dirs = new Set([...(await findRunDirs(roots)), ...this.added]);
+    this.problems.length = 0;
+    const runs: CamRunInfo[] = [];
+    for (const dir of [...dirs].sort()) {
+      const run = await readCamRun(dir);
+      this.runs.set(dir, run);
+      runs.push(publicInfo(run));
+    }
+    return { runs, problems: [...this.problems], initialRun: this.initialRun ? path.resolve(this.initialRun) : null };
+  }
+
+  private async run(runDir: string): Promise<CamRun> {
+    let run = this.runs.get(runDir);
+    if (!run) {
+      run = await readCamRun(runDir);
+      this.runs.set(runDir, run);
+    }
+    return run;
+  }
+
+  private async images(src: CamSource): Promise<{ ids: string[]; problem: string | null }> {
+    const run = await this.run(src.runDir);
+    if (run.problem) return { ids: [], problem: run.problem };
+    const dir = path.join(src.runDir, 'cams', src.set);
+    const files = await fs.readdir(dir).catch(() => null);
+    if (!files) return { ids: [], problem: `No CAM set ${dir}.` };
+    const ids = files.filter((f) => f.endsWith('.npy') && !f.startsWith('.')).map((f) => f.slice(0, -4)).sort();
+    return { ids, problem: ids.length ? null : `The CAM set ${dir} has no .npy files yet.` };
+  }
+
+  private async view(src: CamSource, id: string): Promise<CamView> {
+    const run = await this.run(src.runDir);
+    const out: CamView = { id, imageUrl: null, imageProblem: null, width: 0, height: 0, mapWidth: 0, mapHeight: 0, cams: [], problem: null, note: null };
+    await this.photo(run, id, out);
+    try {
+      const cam = await readCamFile(path.join(src.runDir, 'cams', src.set, `${id}.npy`));
+      out.mapWidth = cam.width;
+      out.mapHeight = cam.height;
+      if (!out.width) Object.assign(out, { width: cam.width, height: cam.height });
+      if (cam.lowResOnly) out.note = 'Only the stride-4 CAM is stored (older run): shown upsampled.';
+      else if (cam.width !== out.width || cam.height !== out.height) out.note = `The CAM is ${cam.width}×${cam.height} but the photo is ${out.width}×${out.height}: stretched to fit.`;
+      for (let k = 0; k < cam.keys.length; k++) {
+        const index = cam.keys[k];
+        const name = run.classes[index] ?? `class ${index}`;
+        out.cams.push({ index, name, word: await selectedWord(run, id, name), map: quantise(cam.maps[k]) });
+      }
+      if (!cam.keys.length) out.note = 'This image has no foreground class in its CAM file.';
+    } catch (e) {
+      out.problem = (e as Error).message;
+    }
+    return out;
+  }
+
+  private async photo(run: CamRun, id: string, out: CamView): Promise<void> {
+    if (!run.datasetRoot) {
+      out.imageProblem = 'The run\'s dataset root was not found: the CAM is shown on a blank background.';
+      return;
+    }
+    for (const ext of IMAGE_EXTENSIONS) {
+      const file = path.join(run.datasetRoot, 'JPEGImages', `${id}${ext}`);
+      if (!(await fs.stat(file).catch(() => null))) continue;
+      try {
+        const img = sharp(file, { failOn: 'error' });
+        const meta = await img.metadata();
+        out.width = meta.width ?? 0;
+        out.height = meta.height ?? 0;
+        const bytes = await img.resize(PHOTO_MAX_SIDE, PHOTO_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 88 }).toBuffer();
+        out.imageUrl = toDataUri(bytes);
+      } catch (e) {
+        out.imageProblem = `Unreadable image ${file}: ${(e as Error).message}`;
+      }
+      return;
+    }
+    out.imageProblem = `No photo ${path.join(run.datasetRoot, 'JPEGImages', id)}.jpg.`;
+  }
+
+  private async exportPng(fileName: string, dataUrl: string): Promise<{ path: string | null }> {
+    const m = /^data:image\/png;base64,(.+)$/.exec(dataUrl);
+    if (!m) throw new RpcError('badInput', 'The export is not a PNG data: URI.');
+    const safeName = path.basename(fileName).replace(/[^\w.-]+/g, '_') || 'cam.png';
+    const saved = await this.env.saveFile(safeName.endsWith('.png') ? safeName : `${safeName}.png`, Buffer.from(m[1], 'base64'));
+    if (saved) this.env.log(`CAM overlay exported to ${saved}`);
+    return { path: saved ?? null };
+  }
+}
+
+/** A CAM map (0..1) as base64 bytes (0..255). */
+function quantise(map: Float32Array): string {
+  const bytes = Buffer.alloc(map.length);
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i];
+    bytes[i] = v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0;
+  }
+  return bytes.toString('base64');
+}
+
+function publicInfo(run: CamRun): CamRunInfo {
+  const { classes: _c, selection: _s, ...info } = run;
+  return info;
+}

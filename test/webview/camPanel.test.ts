@@ -1,0 +1,141 @@
+// CAM overlay panel in real Debian Chromium against the real host logic (extension/panels/cam), on fixture
+// run folders written by the engine's own save_cam (test/webview/fixtures/make_cam_runs.py) over the real
+// photos: class choice, colour map, threshold -> pseudo mask, two runs side by side, PNG export, bad runs.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import type { CamContract } from '../../protocol/webview/cam';
+import { CamOverlays } from '../../extension/panels/cam/camPanel';
+import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
+import { enginePython, repoRoot, sharedDir } from '../support/paths';
+import { openPanel, PanelServer, testEnvironment, type OpenedPanel, type TestEnvironment } from './harness/panelHarness';
+
+const PHOTOS = path.join(sharedDir(), 'data', 'photos');
+const IDS = ['2011_000006', '000000000049', '000000000042']; // chair+person+sofa, horse+person+plant, dog
+
+/** Choose an option of a <vscode-single-select> the way a user does: open it, click the option. */
+async function choose(page: Page, testId: string, label: string): Promise<void> {
+  await page.click(`[data-testid=${testId}]`);
+  await page.locator(`[data-testid=${testId}] .option:has-text("${label}"), [data-testid=${testId}] li:has-text("${label}")`).first().click();
+}
+
+/** Non-transparent pixels of the pseudo mask canvas of a side. */
+function maskPixels(page: Page, side: string): Promise<number> {
+  return page.evaluate((s) => {
+    const c = document.querySelector(`[data-testid=side-${s}] [data-testid=pseudo-mask]`) as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+    return n;
+  }, side);
+}
+
+describe('CAM overlay panel (Chromium, real host logic)', function () {
+  this.timeout(120_000);
+  let browser: TestBrowser;
+  let server: PanelServer;
+  let env: TestEnvironment;
+  let opened: OpenedPanel<CamContract>;
+  let runs: string;
+
+  before(async function () {
+    if (!fs.existsSync(PHOTOS) || !fs.existsSync(enginePython())) this.skip();
+    runs = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-cam-runs-'));
+    execFileSync(enginePython(), [path.join(repoRoot, 'test/webview/fixtures/make_cam_runs.py'), runs, PHOTOS, ...IDS],
+      { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine') } });
+    server = await PanelServer.start();
+    browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
+    env = testEnvironment();
+    env.workspaceFolders = [runs];
+    opened = await openPanel<CamContract>(browser.page, server, 'cam', () => new CamOverlays(env, path.join(runs, 'pole-selected')));
+  });
+
+  after(async () => {
+    opened?.dispose();
+    await browser?.close();
+    await server?.close();
+    env?.cleanup();
+    if (runs) fs.rmSync(runs, { recursive: true, force: true });
+  });
+
+  it('shows the opened run\'s CAM over the photo with its selected prompt word', async () => {
+    const page = browser.page;
+    await page.waitForSelector('[data-testid=side-left] [data-testid=heatmap]');
+    assert.equal((await page.textContent('[data-testid=side-left] [data-testid=run-name]'))?.trim(), 'POLE (selected words)');
+    assert.equal(await page.inputValue('[data-testid=image-id] >> input').catch(() => page.evaluate(() => (document.querySelector('[data-testid=image-id]') as HTMLInputElement).value)), '000000000042');
+    await page.click('[data-testid=next-image]');
+    await page.waitForFunction(() => (document.querySelector('[data-testid=image-position]')?.textContent ?? '').startsWith('2 / 3'));
+    await page.click('[data-testid=next-image]');
+    await page.waitForFunction(() => (document.querySelector('[data-testid=image-position]')?.textContent ?? '').startsWith('3 / 3'));
+    await choose(page, 'class-select', 'sofa');
+    await page.waitForSelector('[data-testid=side-left] [data-testid=prompt-word]:has-text("couch")');
+    // the messages list the unusable runs, the rest works
+    await page.waitForSelector('[data-testid=messages] >> text=has no cams/ folder');
+    await screenshot(page, 'webview', 'cam-single');
+    assert.deepEqual(await opened.cspViolations(), []);
+  });
+
+  it('the background threshold changes the pseudo mask; the colour map changes the heat map', async () => {
+    const page = browser.page;
+    const fg = async (): Promise<number> => Number(await page.getAttribute('[data-testid=side-left] [data-testid=pseudo-caption]', 'data-foreground'));
+    const low = await maskPixels(page, 'left');
+    const lowFraction = await fg();
+    await page.locator('[data-testid=threshold]').fill('0.7');
+    const high = await maskPixels(page, 'left');
+    assert.ok(high < low * 0.9, `a higher threshold leaves less foreground (${low} -> ${high} pixels)`);
+    assert.ok((await fg()) < lowFraction);
+    assert.match((await page.textContent('[data-testid=side-left] [data-testid=pseudo-caption]')) ?? '', /threshold 0\.70/);
+    const pixel = (): Promise<number[]> => page.evaluate(() => {
+      const c = document.querySelector('[data-testid=side-left] [data-testid=heatmap]') as HTMLCanvasElement;
+      return Array.from(c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data);
+    });
+    const jet = await pixel();
+    await choose(page, 'colormap', 'viridis');
+    await page.waitForFunction((before) => {
+      const c = document.querySelector('[data-testid=side-left] [data-testid=heatmap]') as HTMLCanvasElement;
+      const now = Array.from(c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data);
+      return now.join() !== before.join();
+    }, jet);
+    await page.locator('[data-testid=threshold]').fill('0.15');
+  });
+
+  it('compares two runs side by side: GT-prompt run vs selected-word run', async () => {
+    const page = browser.page;
+    await choose(page, 'right-source', 'CLIMS (GT prompts)');
+    await page.waitForSelector('[data-testid=side-right] [data-testid=heatmap]');
+    assert.match((await page.textContent('[data-testid=side-left] [data-testid=prompt-mode]')) ?? '', /POLE selected words/);
+    assert.match((await page.textContent('[data-testid=side-right] [data-testid=prompt-mode]')) ?? '', /GT class names/);
+    assert.equal(await page.locator('[data-testid=side-right] [data-testid=prompt-word]').count(), 0);
+    assert.notEqual(await maskPixels(page, 'left'), await maskPixels(page, 'right'));
+    await screenshot(page, 'webview', 'cam-compare');
+  });
+
+  it('exports what is shown as a PNG', async () => {
+    const page = browser.page;
+    await page.click('[data-testid=export-png]');
+    await page.waitForSelector('[data-testid=messages] >> text=Saved');
+    const saved = env.saved.at(-1)!;
+    assert.equal(saved.name, 'cam-2011_000006.png');
+    const meta = await sharp(saved.path).metadata();
+    assert.equal(meta.format, 'png');
+    assert.ok(meta.width! > 2 * 400, `two sides wide (${meta.width})`);
+    fs.copyFileSync(saved.path, path.join(repoRoot, 'test-results', 'webview', 'cam-export.png'));
+  });
+
+  it('says clearly what is wrong with an older run and a folder that is not a run', async () => {
+    const page = browser.page;
+    await choose(page, 'right-source', 'old run');
+    await page.waitForSelector('[data-testid=side-right] .banner-error >> text=plain array');
+    await page.waitForSelector('[data-testid=side-right] [data-testid=run-warning] >> text=older engine');
+    await page.waitForSelector('[data-testid=side-left] [data-testid=heatmap]'); // the other side still works
+    env.nextPick = os.tmpdir();
+    await page.click('[data-testid=add-run]');
+    await page.waitForSelector('[data-testid=messages] >> text=run.json: the file does not exist');
+    await screenshot(page, 'webview', 'cam-bad-runs');
+    assert.deepEqual(await opened.cspViolations(), []);
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * CAM overlay webview: choose one or two runs (e.g. the GT-prompt run and the POLE selected-word run), an
+ * image and a class; see the CAM heat map over the photo and the pseudo mask at a background threshold;
+ * export what is shown as a PNG. Talks to extension/panels/cam/camPanel.ts.
+ */
+import type { CamContract, CamRunInfo, CamSnapshot, CamSource, CamState, CamView } from '../../protocol/webview/cam';
+import { connectPanel } from '../shared/rpc';
+import { adoptStyles, appRoot, banner, button, h, replaceChildren, select, slider } from '../shared/ui';
+import camCss from './cam.css';
+import { CamSide, type RenderOptions } from './camSide';
+import { COLORMAPS } from './colormaps';
+
+adoptStyles(camCss);
+const panel = connectPanel<CamContract>();
+let snap: CamSnapshot = { runs: [], problems: [], initialRun: null };
+let state: CamState = panel.getState() ?? {};
+let ids: string[] = [];
+const sides = { left: new CamSide('left'), right: new CamSide('right') };
+let loadToken = 0;
+
+const sourceBar = h('div', { class: 'toolbar', 'data-testid': 'source-bar' });
+const controlBar = h('div', { class: 'toolbar', 'data-testid': 'control-bar' });
+const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
+const sideBox = h('div', { class: 'cam-sides' }, sides.left.element);
+const classBox = h('span', { class: 'class-select' });
+const imageLabel = h('span', { class: 'muted', 'data-testid': 'image-position' });
+const imageField = h('vscode-textfield', { 'data-testid': 'image-id', placeholder: 'image id', 'aria-label': 'Image id' }) as HTMLElement & { value: string };
+
+function saveState(patch: Partial<CamState>): void {
+  state = { ...state, ...patch };
+  panel.setState(state);
+}
+
+const options = (): RenderOptions => ({
+  classIndex: state.classIndex ?? null,
+  colormap: state.colormap ?? 'jet',
+  opacity: state.opacity ?? 0.5,
+  threshold: state.threshold ?? 0.15, // METHOD §6: the fixed 0.15 of improved CLIMS / POLE
+});
+
+const sourceKey = (s: CamSource | null | undefined): string => (s ? `${s.runDir}\n${s.set}` : '');
+const parseKey = (k: string): CamSource | null => (k ? { runDir: k.split('\n')[0], set: k.split('\n')[1] } : null);
+const runOf = (s: CamSource | null | undefined): CamRunInfo | undefined => snap.runs.find((r) => r.runDir === s?.runDir);
+
+function sourceOptions(withNone: boolean): { value: string; label: string }[] {
+  const out = withNone ? [{ value: '', label: '(none)' }] : [];
+  for (const r of snap.runs) for (const set of r.sets) out.push({ value: sourceKey({ runDir: r.runDir, set }), label: `${r.name} · ${set}${r.synthetic ? ' (synthetic)' : ''}` });
+  return out;
+}
+
+function renderSourceBar(): void {
+  const usable = sourceOptions(false);
+  replaceChildren(sourceBar,
+    h('span', {}, 'Run'),
+    usable.length ? select({ label: 'Run', options: usable, value: sourceKey(state.left), testId: 'left-source', onChange: (v) => void setSources(parseKey(v), state.right ?? null) }) : h('span', { class: 'muted' }, 'no run with CAMs'),
+    h('span', {}, 'compare with'),
+    select({ label: 'Second run', options: sourceOptions(true), value: sourceKey(state.right), testId: 'right-source', onChange: (v) => void setSources(state.left ?? null, parseKey(v)) }),
+    button('Add run folder…', 'add-run', () => void addRun(null), true));
+  replaceChildren(messages,
+    ...snap.problems.map((p) => banner('warning', p)),
+    ...snap.runs.filter((r) => r.problem).map((r) => banner('warning', `${r.name}: ${r.problem}`, r.runDir)));
+}
+
+function renderControlBar(): void {
+  const o = options();
+  replaceChildren(controlBar,
+    button('‹', 'prev-image', () => step(-1), true), imageField, button('›', 'next-image', () => step(1), true), imageLabel,
+    classBox,
+    select({ label: 'Colour map', options: COLORMAPS.map((c) => ({ value: c, label: c })), value: o.colormap, testId: 'colormap', onChange: (v) => update({ colormap: v as RenderOptions['colormap'] }) }),
+    slider({ label: 'Opacity', min: 0, max: 1, step: 0.05, value: o.opacity, testId: 'opacity', format: (v) => `${Math.round(v * 100)}%`, onInput: (v) => update({ opacity: v }) }).element,
+    slider({ label: 'Background threshold', min: 0, max: 1, step: 0.01, value: o.threshold, testId: 'threshold', format: (v) => v.toFixed(2), onInput: (v) => update({ threshold: v }) }).element,
+    h('span', { class: 'spacer' }),
+    button('Export PNG', 'export-png', () => void exportPng()));
+}
+
+function renderClassSelect(): void {
+  const seen = new Map<number, string>();
+  for (const s of [sides.left, sides.right]) for (const c of s.classes) seen.set(c.index, c.name);
+  const list = [...seen].sort((a, b) => a[0] - b[0]);
+  if (list.length && !seen.has(state.classIndex ?? -1)) saveState({ classIndex: list[0][0] });
+  replaceChildren(classBox, list.length
+    ? select({ label: 'Class', options: list.map(([i, n]) => ({ value: String(i), label: n })), value: String(state.classIndex), testId: 'class-select', onChange: (v) => update({ classIndex: Number(v) }) })
+    : null);
+}
+
+function update(patch: Partial<CamState>): void {
+  saveState(patch);
+  sides.left.render(options());
+  if (state.right) sides.right.render(options());
+}
+
+async function setSources(left: CamSource | null, right: CamSource | null): Promise<void> {
+  saveState({ left, right });
+  sideBox.replaceChildren(sides.left.element, ...(right ? [sides.right.element] : []));
+  sideBox.classList.toggle('two', !!right);
+  ids = [];
+  if (!left) {
+    sides.left.showMessage(null, 'info', 'No run with CAMs yet.', 'Run an infer_cams stage, or add a run folder.');
+    return;
+  }
+  try {
+    const res = await panel.request('cam/images', left);
+    ids = res.ids;
+    if (res.problem) sides.left.showMessage(runOf(left) ?? null, 'error', res.problem);
+  } catch (e) {
+    sides.left.showMessage(runOf(left) ?? null, 'error', `Could not list the CAMs: ${(e as Error).message}`);
+  }
+  if (!ids.length) return;
+  await showImage(state.imageId && ids.includes(state.imageId) ? state.imageId : ids[0]);
+}
+
+function step(delta: number): void {
+  if (!ids.length) return;
+  const i = Math.max(0, ids.indexOf(state.imageId ?? ''));
+  void showImage(ids[(i + delta + ids.length) % ids.length]);
+}
+
+async function showImage(id: string): Promise<void> {
+  saveState({ imageId: id });
+  imageField.value = id;
+  const i = ids.indexOf(id);
+  imageLabel.textContent = i >= 0 ? `${i + 1} / ${ids.length}` : `not in ${ids.length} CAMs`;
+  const token = ++loadToken;
+  const load = async (side: 'left' | 'right', src: CamSource | null | undefined): Promise<void> => {
+    if (!src) return;
+    const run = runOf(src);
+    let view: CamView;
+    try {
+      view = await panel.request('cam/view', { ...src, id }, 60_000);
+    } catch (e) {
+      if (token === loadToken) sides[side].showMessage(run ?? null, 'error', `Could not load ${id}: ${(e as Error).message}`);
+      return;
+    }
+    if (token !== loadToken || !run) return;
+    sides[side].setView(run, src.set, view, options());
+  };
+  await Promise.all([load('left', state.left), load('right', state.right)]);
+  if (token !== loadToken) return;
+  renderClassSelect();
+  update({});
+}
+
+async function addRun(runDir: string | null): Promise<void> {
+  try {
+    snap = await panel.request('cam/addRun', { runDir }, 60_000);
+    renderSourceBar();
+  } catch (e) {
+    messages.append(banner('error', `Could not add the run: ${(e as Error).message}`));
+  }
+}
+
+async function exportPng(): Promise<void> {
+  const parts = [sides.left, ...(state.right ? [sides.right] : [])];
+  const canvas = document.createElement('canvas');
+  const sizes = parts.map((s) => s.drawInto(document.createElement('canvas').getContext('2d')!, 0, 0, ''));
+  canvas.width = Math.max(1, sizes.reduce((a, s) => a + s.width, 0) + 4 * (parts.length - 1));
+  canvas.height = Math.max(1, ...sizes.map((s) => s.height));
+  const ctx = canvas.getContext('2d')!;
+  let x = 0;
+  parts.forEach((s, i) => {
+    const src = i === 0 ? state.left : state.right;
+    const run = runOf(src);
+    const cls = s.classes.find((c) => c.index === state.classIndex);
+    x += s.drawInto(ctx, x, 0, `${run?.name ?? ''} · ${cls?.name ?? ''}${cls?.word ? ` (“${cls.word}”)` : ''} · thr ${options().threshold.toFixed(2)}`).width + 4;
+  });
+  try {
+    const res = await panel.request('cam/exportPng', { fileName: `cam-${state.imageId ?? 'image'}.png`, dataUrl: canvas.toDataURL('image/png') });
+    if (res.path) messages.replaceChildren(banner('info', `Saved ${res.path}`));
+  } catch (e) {
+    messages.append(banner('error', `Export failed: ${(e as Error).message}`));
+  }
+}
+
+imageField.addEventListener('keydown', (e) => {
+  if ((e as KeyboardEvent).key === 'Enter') void showImage(imageField.value.trim());
+});
+
+panel.onSnapshot((s) => {
+  snap = s;
+  const valid = (src: CamSource | null | undefined): boolean => !!runOf(src)?.sets.includes(src!.set);
+  if (s.initialRun && !state.left) {
+    const r = s.runs.find((x) => x.runDir === s.initialRun);
+    if (r?.sets.length) state.left = { runDir: r.runDir, set: r.sets[r.sets.length - 1] };
+  }
+  if (!valid(state.left)) {
+    const r = s.runs.find((x) => x.sets.length);
+    state.left = r ? { runDir: r.runDir, set: r.sets[r.sets.length - 1] } : null;
+  }
+  if (!valid(state.right)) state.right = null;
+  renderSourceBar();
+  renderControlBar();
+  void setSources(state.left ?? null, state.right ?? null);
+});
+
+replaceChildren(appRoot(), sourceBar, controlBar, messages, sideBox);
+panel.ready();
