@@ -3,6 +3,7 @@
 // selection statistics and stored scores, the authors' statistics for POLE's bank, and live CLIP scoring
 // through the engine when it supports `synonyms/score`. No `vscode` import (tests run it against a browser).
 import { basename } from 'node:path';
+import type { EngineParams } from '../../../protocol/engine';
 import type { RequestUnion } from '../../../protocol/webview/common';
 import type {
   BankProblemView,
@@ -30,14 +31,9 @@ export interface BankDocumentPort {
   replace(edit: OffsetEdit): Promise<boolean>;
 }
 
-/** Parameters of the engine request `synonyms/score` (docs/ARCHITECTURE.md). */
-export interface EngineScoreParams {
-  runDir: string;
-  imageIds: string[];
-  classes: string[];
-  /** The words as they are in the editor now (maybe unsaved), {class: [words]}. */
-  words: Record<string, string[]>;
-}
+/** Parameters of the engine request `synonyms/score` (protocol/engine.ts). The engine scores the words of
+ * the run's bank; unsaved edits are scored once saved (the contract has no words parameter yet). */
+export type EngineScoreParams = EngineParams<'synonyms/score'>;
 
 /** Thrown by a scorer when the engine has no `synonyms/score` method (JSON-RPC -32601). */
 export class ScoringUnsupported extends Error {}
@@ -152,11 +148,11 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
     const scorer = this.env.scorer;
     if (!scorer) return { state: 'unsupported', message: NO_SCORING_MESSAGE };
     if (!this.runDir) return { state: 'failed', message: 'Choose a run first: its CAMs mask the images.' };
-    const bank = parseBank(this.document.getText());
-    const cls = bank.classes.find((c) => c.name === className);
-    if (!cls) throw new RpcError('badInput', `Class "${className}" is not in the bank.`);
+    if (!parseBank(this.document.getText()).classes.some((c) => c.name === className)) {
+      throw new RpcError('badInput', `Class "${className}" is not in the bank.`);
+    }
     try {
-      const raw = await scorer.score({ runDir: this.runDir, imageIds, classes: [className], words: { [className]: cls.words } });
+      const raw = await scorer.score({ runDir: this.runDir, imageIds, classes: [className] });
       const scores = toImageWordScores(raw);
       if (scores instanceof Error) return { state: 'failed', message: scores.message };
       return { state: 'scored', scores };

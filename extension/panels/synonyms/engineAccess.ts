@@ -1,0 +1,44 @@
+// The two things the synonym editor asks of the Python engine: live CLIP scores (`synonyms/score` over the
+// engine's JSON-RPC; -32601 "method not found" means this engine cannot score yet) and the counts of a
+// pickled selection file (`python -m wsss_engine pole-stats PATH`, argument array, no shell). No `vscode`.
+import { execFile } from 'node:child_process';
+import type { EngineParams } from '../../../protocol/engine';
+import { EngineRequestError } from '../../engine/engineErrors';
+import type { PoleStatsCommand } from './officialSelection';
+import { ScoringUnsupported, type EngineScoreParams, type SynonymScorer } from './synonymBankSession';
+
+/** JSON-RPC "method not found". */
+const METHOD_NOT_FOUND = -32601;
+const SCORE_TIMEOUT_MS = 120_000;
+
+/** The part of EngineProcess scoring needs. */
+export interface ScoringEngine {
+  request(method: 'synonyms/score', params: EngineParams<'synonyms/score'>, options?: { timeoutMs?: number }): Promise<unknown>;
+}
+
+/** Scores through the running engine (started on demand by `ensureEngine`, which refuses untrusted workspaces). */
+export function engineScorer(ensureEngine: (action: string) => Promise<ScoringEngine>): SynonymScorer {
+  return {
+    async score(params: EngineScoreParams): Promise<unknown> {
+      const engine = await ensureEngine('score synonym words with CLIP');
+      try {
+        return await engine.request('synonyms/score', params, { timeoutMs: SCORE_TIMEOUT_MS });
+      } catch (e) {
+        if (e instanceof EngineRequestError && e.code === METHOD_NOT_FOUND) throw new ScoringUnsupported(e.message);
+        throw e;
+      }
+    },
+  };
+}
+
+/** `python -m wsss_engine pole-stats PATH` with the engine's interpreter; resolves to its JSON output. */
+export function poleStatsCommand(python: () => Promise<{ pythonPath: string; env?: NodeJS.ProcessEnv }>): PoleStatsCommand {
+  return async (path: string) => {
+    const { pythonPath, env } = await python();
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(pythonPath, ['-m', 'wsss_engine', 'pole-stats', path], { env, timeout: 120_000, maxBuffer: 32 * 1024 * 1024 },
+        (error, out, err) => (error ? reject(new Error(`${error.message.split('\n')[0]}${err ? `: ${err.trim()}` : ''}`)) : resolve(out)));
+    });
+    return JSON.parse(stdout);
+  };
+}

@@ -1,0 +1,142 @@
+// mIoU report panel in real Debian Chromium against the real host logic (extension/panels/report) on run
+// folders written here: per-class IoU, threshold sweep, run comparison, live metrics.jsonl (throttled ~1 Hz,
+// a half-written line never shown), an older run folder without reports.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { MetricsAppended, ReportContract } from '../../protocol/webview/report';
+import { PollingRunWatcher } from '../../extension/panels/report/pollingRunWatcher';
+import { discoverRuns } from '../../extension/panels/report/runDiscovery';
+import { ReportSession } from '../../extension/panels/report/reportSession';
+import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
+import { appendMetrics, trainingLines, writeRun } from './fixtures/runFolders';
+import { openPanel, PanelServer, type OpenedPanel } from './harness/panelHarness';
+
+describe('mIoU report panel (Chromium, real host logic, run folders)', function () {
+  this.timeout(120_000);
+  let browser: TestBrowser;
+  let server: PanelServer;
+  let opened: OpenedPanel<ReportContract>;
+  let tmp: string;
+  let pole: string;
+  let gt: string;
+  let training: string;
+  const updates: { at: number; rows: number }[] = [];
+
+  const metricsCount = (): Promise<number> =>
+    browser.page.locator('[data-testid=metrics-count]').getAttribute('data-count').then(Number);
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-report-'));
+    pole = writeRun(tmp, { name: 'pole-synthetic', miou: 0.52, metrics: [...trainingLines('baseline', 0, 60), ...trainingLines('clims', 0, 60)] });
+    gt = writeRun(tmp, { name: 'clims-gt-prompt', miou: 0.46, metrics: trainingLines('clims', 0, 40) });
+    writeRun(tmp, { name: 'older-run', old: true });
+    training = writeRun(tmp, { name: 'training-now', status: 'running', metrics: trainingLines('clims', 0, 10) });
+    server = await PanelServer.start();
+    browser = await launchBrowser({ viewport: { width: 1280, height: 1000 } });
+    opened = await openPanel<ReportContract>(browser.page, server, 'report', (rpc) => {
+      const session = new ReportSession({
+        listRuns: () => discoverRuns([tmp]),
+        pickRunFolders: async () => [],
+        watcher: new PollingRunWatcher(100),
+      }, [pole]);
+      session.attach({
+        sendSnapshot: () => void rpc.sendSnapshot(),
+        notifyMetrics: (m: MetricsAppended) => {
+          updates.push({ at: Date.now(), rows: m.rows.length });
+          rpc.notify('report/metrics', m);
+        },
+      });
+      return session;
+    });
+  });
+
+  after(async () => {
+    opened?.dispose();
+    await browser?.close();
+    await server?.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('shows a run: IoU bars for 21 classes, the sweep with the chosen threshold, curves, SYNTHETIC', async () => {
+    const page = browser.page;
+    await page.waitForSelector(`[data-testid=focus-detail][data-run="${pole}"]`);
+    assert.equal(await page.locator('[data-testid=iou-bars] .bar-row').count(), 21);
+    assert.equal(await page.locator('[data-testid=iou-bars] .bar-row[data-category=diningtable] .missing').textContent(), 'n/a');
+    assert.equal(await page.locator('[data-testid=sweep-chart] [data-testid=marker]').getAttribute('data-x'), '0.25');
+    assert.match((await page.textContent('[data-testid=sweep-chart]')) ?? '', /chosen 0\.25.*best 52\.0%/);
+    assert.match((await page.textContent('[data-testid=focus-summary]')) ?? '', /mIoU 52\.0% on val \(40 images, background threshold 0\.25/);
+    assert.ok((await page.locator('[data-testid=synthetic-tag]').count()) >= 2, 'tagged in the chip, table and heading');
+    assert.equal(await metricsCount(), 120);
+    assert.equal(await page.locator('[data-testid=curve-loss] g[data-series]').count(), 2, 'baseline and clims stages');
+    await screenshot(page, 'webview', 'report-single-run');
+    assert.deepEqual(await opened.cspViolations(), []);
+  });
+
+  it('compares runs and switches the focused run', async () => {
+    const page = browser.page;
+    await page.locator('[data-testid=add-run]').evaluate((el, v) => {
+      (el as HTMLElement & { value: string }).value = v;
+      el.dispatchEvent(new Event('change'));
+    }, gt);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=compare-row]').length === 2);
+    const mious = await page.locator('[data-testid=compare-miou]').allTextContents();
+    assert.deepEqual(mious.map((t) => t.trim()), ['52.0%', '46.0%']);
+    assert.equal(await page.locator('[data-testid=iou-bars] .bar-row[data-category=sofa] rect.bar').count(), 2);
+    await screenshot(page, 'webview', 'report-two-runs');
+    await page.click(`[data-testid=compare-row][data-run="${gt}"]`);
+    await page.waitForSelector(`[data-testid=focus-detail][data-run="${gt}"]`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '40');
+    assert.match((await page.textContent('[data-testid=focus-summary]')) ?? '', /mIoU 46\.0%/);
+  });
+
+  it('grows the curves live as metrics.jsonl is appended, ~1 Hz, never showing a half-written line', async () => {
+    const page = browser.page;
+    await page.locator('[data-testid=add-run]').evaluate((el, v) => {
+      (el as HTMLElement & { value: string }).value = v;
+      el.dispatchEvent(new Event('change'));
+    }, training);
+    await page.click(`[data-testid=compare-row][data-run="${training}"]`);
+    await page.waitForSelector(`[data-testid=focus-detail][data-run="${training}"]`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '10');
+    assert.match((await page.textContent('[data-testid=focus-detail]')) ?? '', /No evaluation report yet/);
+
+    updates.length = 0;
+    const start = Date.now();
+    for (let step = 10; step < 30; step += 2) {
+      appendMetrics(training, trainingLines('clims', step, step + 2));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const half = JSON.stringify(trainingLines('clims', 30, 31)[0]);
+    fs.appendFileSync(path.join(training, 'metrics.jsonl'), half.slice(0, 25));
+    await page.waitForFunction(() => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '30');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await metricsCount(), 30, 'the half-written line is not shown');
+    const elapsed = (Date.now() - start) / 1000;
+    assert.ok(updates.length >= 2, `several live updates (${updates.length})`);
+    assert.ok(updates.length <= Math.ceil(elapsed) + 1, `throttled to ~1 Hz: ${updates.length} updates in ${elapsed.toFixed(1)} s`);
+    fs.appendFileSync(path.join(training, 'metrics.jsonl'), `${half.slice(25)}\n`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '31');
+    await screenshot(page, 'webview', 'report-live-metrics');
+  });
+
+  it('an older run folder without reports says so, and the rest stays usable', async () => {
+    const page = browser.page;
+    const older = path.join(tmp, 'runs', 'older-run');
+    await page.locator('[data-testid=add-run]').evaluate((el, v) => {
+      (el as HTMLElement & { value: string }).value = v;
+      el.dispatchEvent(new Event('change'));
+    }, older);
+    await page.click(`[data-testid=compare-row][data-run="${older}"]`);
+    await page.waitForSelector(`[data-testid=focus-detail][data-run="${older}"]`);
+    const text = (await page.textContent('[data-testid=focus-detail]')) ?? '';
+    assert.match(text, /no "formatVersion": written by an older engine/);
+    assert.match(text, /No evaluation report yet/);
+    assert.match((await page.textContent('[data-testid=metrics-message]')) ?? '', /No metrics yet/);
+    assert.equal(await page.locator('[data-testid=compare-row]').count(), 4);
+    await screenshot(page, 'webview', 'report-older-run');
+    await page.click(`[data-testid=run-chip][data-run="${older}"] [data-testid=remove-run]`);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=compare-row]').length === 3);
+  });
+});
