@@ -8,9 +8,11 @@ import type { PanelContract } from '../../protocol/webview/common';
 import { camPanel } from './cam/definition';
 import { datasetPanel } from './dataset/definition';
 import { argPath, attachPanel, vscodeEnvironment, type PanelDefinition, type PanelEnvironment } from './panelHost';
+import { reportPanel } from './report/definition';
+import { registerSynonymBankEditor, type SynonymEditorServices } from './synonyms/synonymBankEditor';
 
 /** What the extension hands the panels (a structural subset of the extension's services). */
-export interface PanelServices {
+export interface PanelServices extends SynonymEditorServices {
   /** The extension's output channel, for panel logs. */
   output?: { appendLine(line: string): void };
 }
@@ -19,12 +21,14 @@ export interface PanelServices {
 const PANELS: PanelDefinition<any>[] = [
   datasetPanel,
   camPanel,
+  reportPanel,
 ];
 
 export function registerPanels(context: vscode.ExtensionContext, services: PanelServices): void {
   const env = vscodeEnvironment(context, services.output);
   for (const def of PANELS) registerPanel(context, def, env);
   // custom editors and other panel kinds register here, one line each
+  registerSynonymBankEditor(context, env, services);
 }
 
 /** The open panel of each view type (a second "open" with no argument reveals it). */
