@@ -11,6 +11,7 @@ import { discoverRuns } from '../../extension/panels/report/runDiscovery';
 import { ReportSession } from '../../extension/panels/report/reportSession';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { appendMetrics, trainingLines, writeRun } from './fixtures/runFolders';
+import { chooseOption } from './fixtures/pageActions';
 import { openPanel, PanelServer, type OpenedPanel } from './harness/panelHarness';
 
 describe('mIoU report panel (Chromium, real host logic, run folders)', function () {
@@ -76,10 +77,7 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
 
   it('compares runs and switches the focused run', async () => {
     const page = browser.page;
-    await page.locator('[data-testid=add-run]').evaluate((el, v) => {
-      (el as HTMLElement & { value: string }).value = v;
-      el.dispatchEvent(new Event('change'));
-    }, gt);
+    await chooseOption(page, 'add-run', gt);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=compare-row]').length === 2);
     const mious = await page.locator('[data-testid=compare-miou]').allTextContents();
     assert.deepEqual(mious.map((t) => t.trim()), ['52.0%', '46.0%']);
@@ -93,10 +91,7 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
 
   it('grows the curves live as metrics.jsonl is appended, ~1 Hz, never showing a half-written line', async () => {
     const page = browser.page;
-    await page.locator('[data-testid=add-run]').evaluate((el, v) => {
-      (el as HTMLElement & { value: string }).value = v;
-      el.dispatchEvent(new Event('change'));
-    }, training);
+    await chooseOption(page, 'add-run', training);
     await page.click(`[data-testid=compare-row][data-run="${training}"]`);
     await page.waitForSelector(`[data-testid=focus-detail][data-run="${training}"]`);
     await page.waitForFunction(() => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '10');
@@ -124,10 +119,7 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
   it('an older run folder without reports says so, and the rest stays usable', async () => {
     const page = browser.page;
     const older = path.join(tmp, 'runs', 'older-run');
-    await page.locator('[data-testid=add-run]').evaluate((el, v) => {
-      (el as HTMLElement & { value: string }).value = v;
-      el.dispatchEvent(new Event('change'));
-    }, older);
+    await chooseOption(page, 'add-run', older);
     await page.click(`[data-testid=compare-row][data-run="${older}"]`);
     await page.waitForSelector(`[data-testid=focus-detail][data-run="${older}"]`);
     const text = (await page.textContent('[data-testid=focus-detail]')) ?? '';

@@ -13,6 +13,7 @@ import type { OffsetEdit } from '../../extension/panels/synonyms/synonymBankDocu
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { sharedDir } from '../support/paths';
 import { writeRun } from './fixtures/runFolders';
+import { chooseOption } from './fixtures/pageActions';
 import { openPanel, PanelServer, type OpenedPanel } from './harness/panelHarness';
 
 const POLE = path.join(sharedDir(), 'data', 'pole');
@@ -129,10 +130,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
   it('a run\'s selection statistics go beside the authors\', with its stored scores', async () => {
     const page = browser.page;
     const runDir = path.join(tmp, 'runs', 'pole-selection');
-    await page.locator('[data-testid=run-select]').evaluate((el, v) => {
-      (el as HTMLElement & { value: string }).value = v;
-      el.dispatchEvent(new Event('change'));
-    }, runDir);
+    await chooseOption(page, 'run-select', runDir);
     await page.waitForSelector('[data-testid=stored-scores]');
     assert.equal(await page.locator('[data-testid=synthetic-tag]').textContent(), 'SYNTHETIC');
     assert.equal(await page.locator('[data-testid=stored-scores] tbody tr').count(), 2);

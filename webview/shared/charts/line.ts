@@ -63,7 +63,10 @@ export function lineChart(opts: LineChartOptions): HTMLElement {
   const xs = pts.map((p) => p.x).concat((opts.markers ?? []).map((m) => m.x));
   const xDomain: [number, number] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   if (xDomain[0] === xDomain[1]) xDomain[1] = xDomain[0] + 1;
-  const yDomain = opts.yDomain ?? niceDomain(Math.min(...pts.map((p) => p.y)), Math.max(...pts.map((p) => p.y)), 4);
+  const yMin = Math.min(...pts.map((p) => p.y));
+  const yMax = Math.max(...pts.map((p) => p.y));
+  const yPad = (yMax - yMin) * 0.06; // points and labels never sit on the frame
+  const yDomain = opts.yDomain ?? niceDomain(yMin - yPad, yMax + yPad, 4);
   const x = linearScale(xDomain, [M.left, opts.width - M.right]);
   const y = linearScale(yDomain, [opts.height - M.bottom, M.top]);
 
@@ -100,7 +103,7 @@ export function lineChart(opts: LineChartOptions): HTMLElement {
   for (const m of opts.markers ?? []) {
     root.append(svg('g', { class: 'marker', 'data-testid': 'marker', 'data-x': m.x },
       svg('line', { x1: x(m.x), x2: x(m.x), y1: M.top, y2: opts.height - M.bottom }),
-      svg('text', { x: x(m.x) + 4, y: M.top + 11 }, m.label)));
+      svg('text', { x: x(m.x) + 4, y: opts.height - M.bottom - 5 }, m.label)));
   }
   for (const h of opts.highlights ?? []) {
     root.append(svg('g', { class: 'marker', 'data-testid': 'highlight' },
