@@ -24,7 +24,7 @@ export interface SynonymEditorServices {
 }
 
 /** A TextDocument as the session's BankDocumentPort: edits become one WorkspaceEdit replacement. */
-function documentPort(document: vscode.TextDocument): BankDocumentPort {
+export function textDocumentPort(document: vscode.TextDocument): BankDocumentPort {
   return {
     path: document.uri.fsPath,
     getText: () => document.getText(),
@@ -54,7 +54,7 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
       const found = await findEnginePython({ setting: readSettings().pythonPath, workspaceFolders: folders, extensionPath, env });
       return { pythonPath: found.pythonPath, env };
     };
-    const session = new SynonymBankSession(documentPort(document), {
+    const session = new SynonymBankSession(textDocumentPort(document), {
       listRuns: () => discoverRuns(this.env.workspaceFolders),
       pickFolder: (title) => this.env.pickFolder(title, path.dirname(document.uri.fsPath)),
       openTextEditor: async () => {
