@@ -202,3 +202,13 @@ def test_synthetic_world_root(tmp_path):
     item = ds[0]
     assert item["image"].shape == (3, 64, 64) and item["label"].shape == (len(classes),)
     assert VOCDataset(tmp_path, "train").ids == ds.ids[:6]
+
+
+def test_dataset_with_a_log_callback_pickles_for_spawned_workers(tmp_path):
+    import pickle
+
+    root = small_photo_root(tmp_path, photo_ids(2), long_side=32)
+    ds = VOCMultiScaleDataset(root, "all", "voc", scales=(1.0, 0.5), log=lambda m: None)
+    copy = pickle.loads(pickle.dumps(ds))
+    assert copy.ids == ds.ids and copy.labels == ds.labels
+    assert torch.equal(copy[1]["images"][1], ds[1]["images"][1])

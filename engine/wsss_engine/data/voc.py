@@ -60,7 +60,7 @@ class VOCDataset(Dataset):
         self.with_mask = with_mask
         self.mask_dirs = tuple(mask_dirs)
         self.skip_corrupt = skip_corrupt
-        self._log = log or (lambda message: logger.warning(message))
+        self._log = log
         self.list_name = list_name
         ids = read_id_list(self.root, list_name)
         self.image_paths = self._find_images(ids)
@@ -68,6 +68,16 @@ class VOCDataset(Dataset):
         self.ids = self._apply_empty_policy(ids, empty_labels)
         self.mask_paths = self._find_masks(self.ids) if with_mask else {}
         self.skipped: List[str] = []
+
+    def __getstate__(self) -> dict:
+        # DataLoader workers started by spawn (macOS, Windows) pickle the dataset: a stage's log callback
+        # (a lambda or a bound StageContext method) can't travel, so workers log through the module logger
+        state = dict(self.__dict__)
+        state["_log"] = None
+        return state
+
+    def log(self, message: str) -> None:
+        (self._log or logger.warning)(message)
 
     @property
     def num_classes(self) -> int:
@@ -106,7 +116,7 @@ class VOCDataset(Dataset):
                                f"e.g. {empty[:3]}",
                                hint="remove them from the list, or set empty_labels to 'skip' (or 'keep')",
                                path=self.label_source)
-        self._log(f"skipping {len(empty)} image(s) without class labels, e.g. {empty[:3]}")
+        self.log(f"skipping {len(empty)} image(s) without class labels, e.g. {empty[:3]}")
         empty_set = set(empty)
         return [i for i in ids if i not in empty_set]
 
@@ -126,7 +136,7 @@ class VOCDataset(Dataset):
                 return img.convert("RGB")  # convert() forces a full decode: truncated files fail here
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             if self.skip_corrupt:
-                self._log(f"skipping unreadable image {path}: {exc}")
+                self.log(f"skipping unreadable image {path}: {exc}")
                 self.skipped.append(image_id)
                 return None
             raise DatasetError(f"cannot read image {path}: {exc}",
