@@ -28,6 +28,8 @@ const extensionHost = {
   format: 'cjs',
   target: 'node20',
   external: ['vscode', 'onnxruntime-node', 'sharp'],
+  // jsonc-parser's UMD "main" requires './impl/*' at run time, which a bundle cannot resolve: take its ESM build.
+  mainFields: ['module', 'main'],
 };
 
 /** Webview panels: one entry per webview/<panel>/main.ts (webview/shared is a library, not a panel). */

@@ -8,6 +8,7 @@ import type { PanelContract } from '../../protocol/webview/common';
 import { camPanel } from './cam/definition';
 import { datasetPanel } from './dataset/definition';
 import { argPath, attachPanel, vscodeEnvironment, type PanelDefinition, type PanelEnvironment } from './panelHost';
+import type { PanelRpc } from './panelRpc';
 import { reportPanel } from './report/definition';
 import { registerSynonymBankEditor, type SynonymEditorServices } from './synonyms/synonymBankEditor';
 
@@ -27,22 +28,28 @@ const PANELS: PanelDefinition<any>[] = [
 export function registerPanels(context: vscode.ExtensionContext, services: PanelServices): void {
   const env = vscodeEnvironment(context, services.output);
   for (const def of PANELS) registerPanel(context, def, env);
+  context.subscriptions.push(vscode.commands.registerCommand('wsss.panels.status', panelStatus));
   // custom editors and other panel kinds register here, one line each
   registerSynonymBankEditor(context, env, services);
 }
 
 /** The open panel of each view type (a second "open" with no argument reveals it). */
-const open = new Map<string, vscode.WebviewPanel>();
+const open = new Map<string, { panel: vscode.WebviewPanel; rpc: PanelRpc<PanelContract> }>();
+
+/** Internal command `wsss.panels.status`: which panels are open and how much they have talked. */
+function panelStatus(): { viewType: string; title: string; visible: boolean; snapshots: number; requests: number; failedRequests: number }[] {
+  return [...open].map(([viewType, { panel, rpc }]) => ({ viewType, title: panel.title, visible: panel.visible, ...rpc.stats }));
+}
 
 function registerPanel<C extends PanelContract>(
   context: vscode.ExtensionContext,
   def: PanelDefinition<C>,
   env: PanelEnvironment,
 ): void {
-  const track = (panel: vscode.WebviewPanel): void => {
-    open.set(def.viewType, panel);
+  const track = (panel: vscode.WebviewPanel, rpc: PanelRpc<C>): void => {
+    open.set(def.viewType, { panel, rpc: rpc as unknown as PanelRpc<PanelContract> });
     panel.onDidDispose(() => {
-      if (open.get(def.viewType) === panel) open.delete(def.viewType);
+      if (open.get(def.viewType)?.panel === panel) open.delete(def.viewType);
     });
   };
   context.subscriptions.push(
@@ -50,18 +57,16 @@ function registerPanel<C extends PanelContract>(
       const target = argPath(arg);
       const existing = open.get(def.viewType);
       if (existing && target === undefined) {
-        existing.reveal();
+        existing.panel.reveal();
         return;
       }
       const panel = vscode.window.createWebviewPanel(def.viewType, def.title, vscode.ViewColumn.Active);
-      attachPanel(panel, def, context.extensionUri, env, target);
-      track(panel);
+      track(panel, attachPanel(panel, def, context.extensionUri, env, target));
     }),
     vscode.window.registerWebviewPanelSerializer(def.viewType, {
       // The webview's saved state reaches the handler through the ready handshake, not through here.
       async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
-        attachPanel(panel, def, context.extensionUri, env, undefined);
-        track(panel);
+        track(panel, attachPanel(panel, def, context.extensionUri, env, undefined));
       },
     }),
   );

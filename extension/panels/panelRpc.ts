@@ -82,6 +82,8 @@ export class PanelRpc<C extends PanelContract> {
   private readonly streams = new Set<{ dispose(): void }>();
   private readonly cancellation = { cancelled: false };
   private disposed = false;
+  /** Counters for diagnostics (the `wsss.panels.status` command; integration tests read them). */
+  readonly stats = { snapshots: 0, requests: 0, failedRequests: 0 };
   /** Resolves once the webview has said ready and received its first snapshot. */
   readonly firstSnapshot: Promise<void>;
   private markSnapshot!: () => void;
@@ -96,7 +98,15 @@ export class PanelRpc<C extends PanelContract> {
     this.endpoint = new RpcEndpoint(
       (m) => void this.webview.postMessage(m),
       {
-        request: (m) => this.handler.handleRequest(m as RequestUnion<C['requests']>, this.cancellation),
+        request: async (m) => {
+          this.stats.requests++;
+          try {
+            return await this.handler.handleRequest(m as RequestUnion<C['requests']>, this.cancellation);
+          } catch (e) {
+            this.stats.failedRequests++;
+            throw e;
+          }
+        },
         notification: (m) => {
           if (m.method === READY_METHOD) void this.sendSnapshot((m.params as ReadyParams<C['state']>)?.state ?? null);
           else this.handler.handleNotification?.(m as NotificationUnion<C['toHost']>);
@@ -112,6 +122,7 @@ export class PanelRpc<C extends PanelContract> {
     try {
       const snapshot = await this.handler.snapshot(restored);
       this.endpoint.notify(SNAPSHOT_METHOD, { snapshot });
+      this.stats.snapshots++;
     } catch (e) {
       this.onError(`Could not build the panel's state: ${errorMessage(e)}`);
     } finally {
