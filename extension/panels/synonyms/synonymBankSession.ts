@@ -64,6 +64,8 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
   private runDir: string | null = null;
   private outlet: SynonymOutlet | undefined;
   private official: Promise<OfficialStats> | undefined;
+  /** Set once the engine answered that it has no `synonyms/score`: the panel then says so up front. */
+  private engineCannotScore = false;
 
   constructor(
     private readonly document: BankDocumentPort,
@@ -139,7 +141,7 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
   }
 
   private scoringAvailability(): ScoringAvailability {
-    if (!this.env.scorer) return { state: 'unsupported', message: NO_SCORING_MESSAGE };
+    if (!this.env.scorer || this.engineCannotScore) return { state: 'unsupported', message: NO_SCORING_MESSAGE };
     if (!this.runDir) return { state: 'noRun', message: 'Choose a run: scoring masks each image with that run\'s CAMs (METHOD §2.2).' };
     return { state: 'available' };
   }
@@ -157,7 +159,11 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
       if (scores instanceof Error) return { state: 'failed', message: scores.message };
       return { state: 'scored', scores };
     } catch (e) {
-      if (e instanceof ScoringUnsupported) return { state: 'unsupported', message: NO_SCORING_MESSAGE };
+      if (e instanceof ScoringUnsupported) {
+        this.engineCannotScore = true;
+        this.outlet?.sendSnapshot();
+        return { state: 'unsupported', message: NO_SCORING_MESSAGE };
+      }
       return { state: 'failed', message: `The engine could not score: ${(e as Error).message}` };
     }
   }
