@@ -6,6 +6,7 @@ together. Two image sets: the real photos (mixed sizes, as VOC) and a uniform-si
 or VOC's many 500×375 images). Runs on CPU, and on CUDA when available (fp32 and AMP fp16).
 
     .venv/bin/python engine/benchmarks/bench_infer_cams.py                      # R50 OS16, VOC-like sizes
+    .venv/bin/python engine/benchmarks/bench_infer_cams.py --images 64 --json bench_infer_cams.json   # on a GPU
     .venv/bin/python engine/benchmarks/bench_infer_cams.py --backbone small_cnn --long-side 64 --images 64
     .venv/bin/python engine/benchmarks/bench_infer_cams.py --devices cpu --images 4 --long-side 160 --json out.json
 
@@ -87,6 +88,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backbone", default="resnet50", choices=["resnet50", "small_cnn"])
     parser.add_argument("--images", type=int, default=16)
+    parser.add_argument("--cpu-images", type=int, default=4, help="at most this many images on CPU (R50 is slow)")
     parser.add_argument("--long-side", type=int, default=500, help="images are rescaled to this long side")
     parser.add_argument("--batch", type=int, default=8, help="images per batched chunk")
     parser.add_argument("--scales", default="1.0,0.5,1.5,2.0")
@@ -114,13 +116,15 @@ def main(argv=None) -> int:
         model.to(device)
         for amp in ([False, True] if device.type == "cuda" else [False]):
             for set_name, items in sets.items():
+                if device.type == "cpu":
+                    items = items[:args.cpu_images]
                 one = images_per_second(model, items, device, 1, amp, args.repeats)
                 batched = images_per_second(model, items, device, args.batch, amp, args.repeats)
                 rows.append({"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-                             "amp": amp, "images": set_name, "one_at_a_time_img_s": round(one, 3),
+                             "amp": amp, "images": set_name, "n": len(items), "one_at_a_time_img_s": round(one, 3),
                              "batched_img_s": round(batched, 3), "speedup": round(batched / one, 2)})
                 r = rows[-1]
-                print(f"{r['device']:>24} amp={str(amp):5} {set_name:22} one-at-a-time {one:8.2f} img/s   "
+                print(f"{r['device']:>24} amp={str(amp):5} {set_name:22} n={len(items):3} one-at-a-time {one:8.2f} img/s   "
                       f"batched({args.batch}) {batched:8.2f} img/s   x{r['speedup']:.2f}", flush=True)
     meta = {"backbone": args.backbone, "images": args.images, "long_side": args.long_side, "scales": scales,
             "batch": args.batch, "torch": torch.__version__, "threads": torch.get_num_threads()}
