@@ -115,6 +115,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     await page.click('[data-testid=add-word]');
     await page.waitForSelector('[data-testid=word-list] li[data-word=divan]');
     assert.ok(doc.text.includes('  "chesterfield",\n  "divan"\n ]'));
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'add-word-input', 'ready for the next word');
 
     await page.click('[data-testid=word-list] li[data-word=couch] [data-testid=make-gt]');
     await page.waitForSelector('[data-testid=word-list] li:first-child[data-word=couch]');

@@ -21,7 +21,11 @@ let snap: SynonymPanelSnapshot | undefined;
 const root = appRoot();
 const transient = h('div', { class: 'transient', 'data-testid': 'transient' });
 
+/** Element to focus after the re-render an edit causes (typing several synonyms in a row). */
+let refocus: string | undefined;
+
 function edit(e: SynonymEdit): void {
+  refocus = e.kind === 'addWord' ? '[data-testid=add-word-input]' : undefined;
   panel.request('synonyms/edit', { edit: e }).catch((err: Error) => showTransient(err.message));
 }
 
@@ -109,8 +113,16 @@ function render(): void {
     detail.append(h('p', { class: 'muted' }, 'The bank has no classes yet: add one from the list.'));
   }
   detail.append(allClassesSelection(s.classes, s.stats, focusClass));
-  replaceChildren(root, toolbar(s), transient, problemList(s.problems),
-    h('div', { class: 'layout' }, classNav(s, current?.name), h('div', { class: 'content scroll' }, detail)));
+  // A re-render after an edit keeps the reader where they were.
+  const scrollTop = root.querySelector('.content.scroll')?.scrollTop ?? 0;
+  const navTop = root.querySelector('[data-testid=class-nav]')?.scrollTop ?? 0;
+  const content = h('div', { class: 'content scroll' }, detail);
+  const nav = classNav(s, current?.name);
+  replaceChildren(root, toolbar(s), transient, problemList(s.problems), h('div', { class: 'layout' }, nav, content));
+  content.scrollTop = scrollTop;
+  nav.scrollTop = navTop;
+  if (refocus) (root.querySelector(refocus) as HTMLElement | null)?.focus();
+  refocus = undefined;
 }
 
 panel.onSnapshot((s) => {
