@@ -152,7 +152,10 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     const broken = doc.text.replace('"bus",\n', '"bus"\n');
     doc.setText(broken);
     await page.waitForSelector('[data-testid=invalid]');
-    assert.equal(await page.locator('[data-testid=raw-text]').textContent(), broken);
+    const shown = await page.locator('[data-testid=raw-text] .raw-line').allTextContents();
+    assert.equal(shown.map((l) => l.replace(/^ *\d+ /, '')).join(''), `${broken}\n`, 'the whole text is shown, numbered');
+    const errorLine = broken.slice(0, broken.indexOf('"coach"')).split('\n').length;
+    assert.equal(await page.locator('[data-testid=raw-text] .raw-error').getAttribute('data-line'), String(errorLine));
     assert.match((await page.textContent('[data-testid=problems]')) ?? '', /Invalid JSON: comma expected/);
     await screenshot(page, 'webview', 'synonyms-invalid-json');
     await page.click('[data-testid=open-text-invalid]');

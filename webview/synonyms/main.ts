@@ -68,7 +68,19 @@ function invalidView(s: SynonymPanelSnapshot): HTMLElement {
       'Fix the errors below in the text editor; the panel updates as you type.'),
     h('div', { class: 'toolbar' }, button('Open in text editor', 'open-text-invalid', () => void panel.request('synonyms/openText', {}))),
     problemList(s.problems),
-    h('pre', { class: 'raw-text', 'data-testid': 'raw-text' }, s.rawText ?? ''));
+    rawText(s.rawText ?? '', s.problems));
+}
+
+/** The file's text with line numbers, lines with an error marked (the first one scrolled into view). */
+function rawText(text: string, problems: BankProblemView[]): HTMLElement {
+  const bad = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.line));
+  const pre = h('pre', { class: 'raw-text', 'data-testid': 'raw-text' });
+  text.split('\n').forEach((line, i) => {
+    pre.append(h('span', { class: `raw-line${bad.has(i) ? ' raw-error' : ''}`, 'data-line': i + 1 },
+      h('span', { class: 'line-no' }, String(i + 1).padStart(4)), ` ${line}\n`));
+  });
+  requestAnimationFrame(() => pre.querySelector('.raw-error')?.scrollIntoView({ block: 'center' }));
+  return pre;
 }
 
 function classNav(s: SynonymPanelSnapshot, current: string | undefined): HTMLElement {
