@@ -1,0 +1,152 @@
+"""Command line: `python -m wsss_engine {serve,run,validate-config,protocol}` (also the `wsss-engine` script).
+
+`run` makes the same run folders as the extension, headless: progress on stderr, Ctrl-C cancels politely
+(the stage saves its checkpoint; `--resume` continues), exit code 0 completed, 1 failed, 130 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+from wsss_engine import __version__
+from wsss_engine.errors import ConfigInvalid, EngineError
+
+EXIT_OK, EXIT_FAILED, EXIT_CANCELLED = 0, 1, 130
+LOG_LEVEL_ENV = "WSSS_ENGINE_LOG_LEVEL"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wsss_engine", description="WSSS Studio engine (POLE / CLIMS).")
+    parser.add_argument("--version", action="version", version=f"wsss_engine {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="JSON-RPC 2.0 server on stdin/stdout (Content-Length framing), for the extension")
+    run = sub.add_parser("run", help="run a config headless into a run folder")
+    run.add_argument("--config", help="run config JSON (optional with --resume: the run's own config.json)")
+    run.add_argument("--run-dir", required=True, help="run folder to create (or to resume)")
+    run.add_argument("--resume", action="store_true", help="continue a run from its last checkpoints")
+    validate = sub.add_parser("validate-config", help="check a run config against the schema and this engine")
+    validate.add_argument("file")
+    validate.add_argument("--json", action="store_true", help="print {valid, errors} as JSON on stdout")
+    sub.add_parser("protocol", help="print the engine's protocol descriptor as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "protocol":
+        from wsss_engine.rpc.protocol import descriptor
+        print(json.dumps(descriptor(), indent=2))
+        return EXIT_OK
+    _configure_logging()
+    from wsss_engine.plugins import load_plugins
+    load_plugins()
+    if args.command == "serve":
+        from wsss_engine.rpc.server import serve_stdio
+        return serve_stdio()
+    if args.command == "validate-config":
+        return _validate(args.file, args.json)
+    return _run(args.config, args.run_dir, args.resume)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now (the CLI may be called in-process, e.g. by tests)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger("wsss_engine")
+    root.setLevel(os.environ.get(LOG_LEVEL_ENV, "INFO").upper())
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+
+
+def _validate(path: str, as_json: bool) -> int:
+    from wsss_engine.pipeline import config_file_problems
+    problems = config_file_problems(path)
+    if as_json:
+        print(json.dumps({"valid": not problems, "errors": problems}, indent=2))
+    elif problems:
+        for p in problems:
+            print(f"{path}: {p['path'] or '(root)'}: {p['message']}", file=sys.stderr)
+    else:
+        print(f"{path}: valid run config")
+    return EXIT_OK if not problems else EXIT_FAILED
+
+
+class StderrProgress:
+    """CLI run events (the pipeline.RunEvents methods; not a subclass, so `protocol` needs no torch import):
+    one progress line per throttled update, on stderr."""
+
+    def progress(self, stage_id: str, done: int, total: int, message: str) -> None:
+        pct = f"{100 * done / total:5.1f}%" if total else "     "
+        print(f"[{stage_id}] {done}/{total} {pct} {message}".rstrip(), file=sys.stderr, flush=True)
+
+    def metrics(self, stage_id: str, step: int, values: dict[str, Any]) -> None:
+        pass  # metrics.jsonl and TensorBoard have them
+
+
+def _run(config: str | None, run_dir: str, resume: bool) -> int:
+    from wsss_engine.pipeline import execute_run, prepare_run
+    if config is None and not resume:
+        return _fail(ConfigInvalid("--config is required to start a new run",
+                                   "pass --config FILE, or --resume to continue an existing run"))
+    try:
+        run, loaded = prepare_run(config, run_dir, resume)
+    except EngineError as exc:
+        return _fail(exc)
+    cancel = threading.Event()
+    previous = _cancel_on_signals(cancel)
+    print(f"run {run.id} in {run.path}", file=sys.stderr, flush=True)
+    try:
+        status, error = execute_run(run, loaded, cancel, StderrProgress())  # type: ignore[arg-type]
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if status == "completed":
+        print(f"run {run.id} completed: {run.path}", file=sys.stderr)
+        return EXIT_OK
+    if status == "cancelled":
+        print(f"run {run.id} cancelled; continue with: --run-dir {run.path} --resume", file=sys.stderr)
+        return EXIT_CANCELLED
+    assert error is not None
+    print(f"error: {error['message']}\nhint: {error['hint']}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _fail(exc: EngineError) -> int:
+    print(f"error: {exc.message}", file=sys.stderr)
+    for p in getattr(exc, "errors", []):
+        print(f"  {p['path'] or '(root)'}: {p['message']}", file=sys.stderr)
+    if exc.hint:
+        print(f"hint: {exc.hint}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _cancel_on_signals(cancel: threading.Event) -> dict[int, Any]:
+    """First Ctrl-C / SIGTERM: cancel politely (checkpoint saved). Second Ctrl-C: abort at once.
+    Returns the previous handlers."""
+    def on_signal(signum: int, frame: Any) -> None:
+        if cancel.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        cancel.set()
+        print("cancelling: the stage saves a checkpoint (Ctrl-C again aborts)", file=sys.stderr, flush=True)
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, on_signal)
+    return previous

@@ -1,0 +1,103 @@
+"""Devices and seeds: resolve a config's "device", list what this machine has, seed and snapshot RNGs."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+from typing import Any
+
+import numpy as np
+import torch
+
+from wsss_engine.errors import ConfigInvalid
+
+_CPU_TORCH_HINT = ("install a CUDA build of torch (on Linux x86_64 `pip install torch==2.14.1` from PyPI already is "
+                   "one; check `nvidia-smi` shows the GPU), or set \"device\" to \"auto\" or \"cpu\" in the config")
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" | "cpu" | "cuda" | "cuda:N" | "mps" -> torch.device, or ConfigInvalid saying what is missing."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda:0")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "mps":
+        if not _mps_available():
+            raise ConfigInvalid("device \"mps\" was requested but Apple MPS is not available on this machine",
+                                "set \"device\" to \"auto\" or \"cpu\"", errors=[{"path": "/device",
+                                                                                 "message": "MPS is not available"}])
+        return torch.device("mps")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            why = ("this torch build has no CUDA support" if torch.version.cuda is None
+                   else "no CUDA GPU is visible (driver missing, or CUDA_VISIBLE_DEVICES hides it)")
+            raise ConfigInvalid(f"device \"{name}\" was requested but {why}", _CPU_TORCH_HINT,
+                                errors=[{"path": "/device", "message": f"CUDA is not available: {why}"}])
+        index = int(name.split(":", 1)[1]) if ":" in name else 0
+        count = torch.cuda.device_count()
+        if index >= count:
+            raise ConfigInvalid(f"device \"{name}\" was requested but this machine has {count} CUDA device(s)",
+                                f"use one of cuda:0..cuda:{count - 1}, or \"auto\"",
+                                errors=[{"path": "/device", "message": f"only {count} CUDA device(s)"}])
+        return torch.device("cuda", index)
+    raise ConfigInvalid(f"unknown device \"{name}\"", "use \"auto\", \"cpu\", \"cuda\", \"cuda:N\" or \"mps\"",
+                        errors=[{"path": "/device", "message": f"unknown device {name!r}"}])
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+def describe_devices() -> list[dict[str, Any]]:
+    """[{id, name, kind, memoryBytes}] for `initialize`: the CPU, every CUDA GPU, MPS."""
+    devices: list[dict[str, Any]] = [{"id": "cpu", "name": _cpu_name(), "kind": "cpu", "memoryBytes": _ram_bytes()}]
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(i)
+            devices.append({"id": f"cuda:{i}", "name": props.name, "kind": "cuda",
+                            "memoryBytes": int(props.total_memory)})
+    if _mps_available():
+        devices.append({"id": "mps", "name": "Apple MPS", "kind": "mps", "memoryBytes": None})
+    return devices
+
+
+def _cpu_name() -> str:
+    name = platform.processor() or platform.machine() or "CPU"
+    return f"{name} ({os.cpu_count() or 1} cores)"
+
+
+def _ram_bytes() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (all devices) from the config's seed."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def rng_state() -> dict[str, Any]:
+    """Every RNG state, for checkpoints that resume exactly."""
+    state: dict[str, Any] = {"python": random.getstate(), "numpy": np.random.get_state(),
+                             "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

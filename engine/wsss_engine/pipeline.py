@@ -1,0 +1,297 @@
+"""The pipeline: the StageContext every stage gets, and running a config's stages in order with resume,
+cancellation and failure recording (docs/ARCHITECTURE.md, "StageContext" and "Run folder").
+Stage types come from wsss_engine.stage_registry (`register_stage` is re-exported here for stage modules)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from wsss_engine import device as devices
+from wsss_engine.errors import Cancelled, ConfigInvalid, EngineError, OutOfMemory, StageFailed
+from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file, validate_config
+from wsss_engine.runs.metrics import MetricsLog
+from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, jsonable, utc_now
+from wsss_engine.stage_registry import StageFn, missing_stage_problems, register_stage, registered_types, stage_spec
+
+__all__ = ["StageContext", "StageFn", "RunEvents", "register_stage", "prepare_run", "execute_run",
+           "load_run_config", "config_file_problems"]
+
+log = logging.getLogger("wsss_engine.pipeline")
+
+PROGRESS_INTERVAL_S = 0.25  # ~4 Hz
+
+
+# -- configs -------------------------------------------------------------------------------------------
+def load_run_config(path: str | Path) -> LoadedConfig:
+    """load_config + the stage types this engine has (ConfigInvalid lists every problem)."""
+    loaded = load_config(path, registered_types())
+    _raise_missing_stages(loaded)
+    return loaded
+
+
+def load_stored_config(run_path: Path, config_path: str | None) -> LoadedConfig:
+    """The config a run was started with (<run>/config.json), relative paths against its original folder."""
+    raw = read_config_file(run_path / "config.json")
+    loaded = validate_config(raw, Path(config_path) if config_path else run_path / "config.json",
+                             registered_types())
+    _raise_missing_stages(loaded)
+    return loaded
+
+
+def _raise_missing_stages(loaded: LoadedConfig) -> None:
+    problems = missing_stage_problems(loaded.config)
+    if problems:
+        raise ConfigInvalid(f"{loaded.path}: {problems[0]['message']}",
+                            "install or fix the stage's module, or remove the stage from the config",
+                            loaded.path, problems)
+
+
+# -- the context a stage runs in -----------------------------------------------------------------------
+class ProgressThrottle:
+    """Passes at most one progress update per interval; `flush` sends the last held-back one."""
+
+    def __init__(self, emit: Callable[[int, int, str], None], interval: float = PROGRESS_INTERVAL_S) -> None:
+        self.emit, self.interval = emit, interval
+        self.last_sent = 0.0
+        self.pending: tuple[int, int, str] | None = None
+
+    def update(self, done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last_sent >= self.interval or done >= total:
+            self.pending = None
+            self.last_sent = now
+            self.emit(done, total, message)
+        else:
+            self.pending = (done, total, message)
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.emit(*pending)
+
+
+class RunEvents:
+    """What a run reports to its host (server notifications or CLI stderr). Override what you need."""
+
+    def progress(self, stage_id: str, done: int, total: int, message: str) -> None: ...
+    def metrics(self, stage_id: str, step: int, values: dict[str, float | None]) -> None: ...
+
+
+class StageContext:
+    """Everything a stage may use; see docs/ARCHITECTURE.md. One context per stage execution."""
+
+    def __init__(self, run: RunFolder, loaded: LoadedConfig, device: torch.device, stage: dict[str, Any],
+                 cancel_event: threading.Event, events: RunEvents, metrics_log: MetricsLog,
+                 logger: logging.Logger) -> None:
+        self.run = run
+        self.config = loaded.config
+        self.device = device
+        self.stage = stage
+        self.stage_id: str = stage["id"]
+        self._base_dir = loaded.base_dir
+        self._cancel = cancel_event
+        self._metrics = metrics_log
+        self._logger = logger
+        self._throttle = ProgressThrottle(lambda d, t, m: events.progress(self.stage_id, d, t, m))
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.config.get("synthetic", False))
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self._throttle.update(int(done), int(total), str(message))
+
+    def metrics(self, step: int, **values: Any) -> None:
+        self._metrics.log(self.stage_id, step, values)
+
+    def check_cancelled(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled(f"run cancelled during stage '{self.stage_id}'")
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def log(self, message: str, level: str = "info") -> None:
+        self._logger.log(logging.getLevelName(level.upper()), "[%s] %s", self.stage_id, message)
+
+    def stage_dir(self, name: str | None = None) -> Path:
+        """<run>/stages/<name or this stage's id>/, created: per-stage scratch space."""
+        return self.run.subdir("stages", name or self.stage_id)
+
+    def resolve_path(self, p: str | Path) -> Path:
+        p = Path(p).expanduser()
+        return p if p.is_absolute() else (self._base_dir / p).resolve()
+
+    # -- checkpoints: <run>/checkpoints/<stage-id>.pt ------------------------------------------------
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.run.checkpoint_path(self.stage_id)
+
+    def save_checkpoint(self, state: dict[str, Any], stage_id: str | None = None) -> Path:
+        """torch.save written atomically; include devices.rng_state() (ctx.rng_state()) to resume exactly."""
+        import io
+        path = self.run.checkpoint_path(stage_id or self.stage_id)
+        buf = io.BytesIO()
+        torch.save(state, buf)
+        atomic_write_bytes(path, buf.getvalue())
+        return path
+
+    def load_checkpoint(self, stage_id: str | None = None, map_location: Any = "cpu") -> dict[str, Any] | None:
+        """A stage's checkpoint (this one's by default), or None when it has none. Our own files: full unpickle."""
+        path = self.run.path / "checkpoints" / f"{stage_id or self.stage_id}.pt"
+        if not path.is_file():
+            return None
+        return torch.load(path, map_location=map_location, weights_only=False)
+
+    rng_state = staticmethod(devices.rng_state)
+    set_rng_state = staticmethod(devices.set_rng_state)
+
+    def stage_summary(self, stage_id: str) -> dict[str, Any]:
+        """The summary of an earlier, completed stage of this run (params reference stages by id)."""
+        try:
+            entry = self.run.stage(stage_id)
+        except KeyError:
+            raise ConfigInvalid(f"stage '{self.stage_id}' refers to stage '{stage_id}', which this run does not "
+                                "have", "use the id of an earlier stage of the config") from None
+        if entry["status"] != "completed":
+            raise ConfigInvalid(f"stage '{self.stage_id}' needs stage '{stage_id}', which is {entry['status']}",
+                                "order the stages so that it runs earlier") from None
+        return entry["summary"]
+
+
+# -- running -------------------------------------------------------------------------------------------
+def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: bool) -> tuple[RunFolder, LoadedConfig]:
+    """Validate the config and device, then create (or reopen and lock, to resume) the run folder."""
+    if resume:
+        run = RunFolder.open(run_dir)
+        try:
+            loaded = (load_run_config(config_path) if config_path
+                      else load_stored_config(run.path, run.record.get("configPath")))
+            devices.resolve_device(loaded.config["device"])
+            run.reconcile_stages(loaded.config["stages"])
+            run.record["configPath"] = str(loaded.path) if loaded.path else run.record.get("configPath")
+            run.write_json("config.json", loaded.config)
+            run.save()
+        except BaseException:
+            run.close()
+            raise
+        return run, loaded
+    if config_path is None:
+        raise ConfigInvalid("no run config given", "pass the path of a run config file")
+    loaded = load_run_config(config_path)
+    devices.resolve_device(loaded.config["device"])
+    run = RunFolder.create(run_dir, name=loaded.config["name"], synthetic=loaded.config.get("synthetic", False),
+                           stages=loaded.config["stages"], config=loaded.config,
+                           config_path=str(loaded.path) if loaded.path else None)
+    return run, loaded
+
+
+def execute_run(run: RunFolder, loaded: LoadedConfig, cancel_event: threading.Event,
+                events: RunEvents | None = None) -> tuple[str, dict[str, str] | None]:
+    """Run the stages in order (completed ones skipped); returns (status, error record). Closes the run."""
+    events = events or RunEvents()
+    logger, handler = _run_logger(run)
+    metrics_log = MetricsLog(run.path, on_metrics=events.metrics)
+    try:
+        run.set_status("running")
+        device = devices.resolve_device(loaded.config["device"])
+        logger.info("run %s (%s) on %s", run.id, run.path, device)
+        for stage in loaded.config["stages"]:
+            _execute_stage(run, loaded, device, stage, cancel_event, events, metrics_log, logger)
+        run.set_status("completed")
+        logger.info("run %s completed", run.id)
+        return "completed", None
+    except Cancelled:
+        run.set_status("cancelled")
+        logger.info("run %s cancelled; resume continues from the last checkpoints", run.id)
+        return "cancelled", None
+    except EngineError as exc:
+        run.set_status("failed", exc.to_record())
+        logger.error("run %s failed: %s (%s)", run.id, exc.message, exc.hint)
+        return "failed", exc.to_record()
+    finally:
+        metrics_log.close()
+        logger.removeHandler(handler)
+        handler.close()
+        run.close()
+
+
+def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, stage: dict[str, Any],
+                   cancel_event: threading.Event, events: RunEvents, metrics_log: MetricsLog,
+                   logger: logging.Logger) -> None:
+    sid = stage["id"]
+    if run.stage(sid)["status"] == "completed":
+        logger.info("stage %s already completed, skipped", sid)
+        return
+    if cancel_event.is_set():
+        raise Cancelled(f"run cancelled before stage '{sid}'")
+    spec = stage_spec(stage["type"])
+    assert spec is not None, stage["type"]  # checked when the config was loaded
+    params = {k: v for k, v in stage.items() if k not in ("id", "type", "description")}
+    devices.seed_everything(int(loaded.config.get("seed", 0)))
+    run.set_stage(sid, "running", started=utc_now(), finished=None, summary={})
+    ctx = StageContext(run, loaded, device, stage, cancel_event, events, metrics_log, logger)
+    logger.info("stage %s (%s) started", sid, stage["type"])
+    try:
+        summary = spec.run(ctx, params) or {}
+        summary = json.loads(json.dumps(summary, allow_nan=False, default=jsonable))
+    except Cancelled:
+        ctx._throttle.flush()
+        run.set_stage(sid, "cancelled", finished=utc_now())
+        raise
+    except Exception as exc:
+        ctx._throttle.flush()
+        error = _as_engine_error(exc, stage, run)
+        if error is exc:
+            logger.error("stage %s failed: %s", sid, exc.message)
+            run.set_stage(sid, "failed", finished=utc_now(), summary={"error": error.to_record()})
+            raise
+        logger.error("stage %s failed", sid, exc_info=exc)  # the traceback goes to engine.log and stderr
+        run.set_stage(sid, "failed", finished=utc_now(), summary={"error": error.to_record()})
+        raise error from exc
+    ctx._throttle.flush()
+    run.set_stage(sid, "completed", finished=utc_now(), summary=summary)
+    logger.info("stage %s completed", sid)
+
+
+def _as_engine_error(exc: Exception, stage: dict[str, Any], run: RunFolder) -> EngineError:
+    """Typed errors pass through; out-of-memory gets a hint on what to lower; anything else is StageFailed."""
+    if isinstance(exc, EngineError):
+        return exc
+    oom = isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+    if oom:
+        return OutOfMemory(
+            f"stage '{stage['id']}' ({stage['type']}) ran out of device memory: {str(exc).splitlines()[0][:300]}",
+            "lower the stage's batch_size, or dataset.image_size, or use clip.precision \"fp16\"; or run on a "
+            "device with more memory (set \"device\"); then resume the run", run.path / "engine.log")
+    return StageFailed(f"stage '{stage['id']}' ({stage['type']}) failed: {type(exc).__name__}: {exc}",
+                       f"see the traceback in {run.path / 'engine.log'}; fix the cause, then resume the run",
+                       run.path / "engine.log")
+
+
+def _run_logger(run: RunFolder) -> tuple[logging.Logger, logging.Handler]:
+    """Logger `wsss_engine.run.<id>`: <run>/engine.log, and through its parents stderr and engine/log."""
+    logger = logging.getLogger(f"wsss_engine.run.{run.id}")
+    logger.setLevel(logging.DEBUG)
+    handler = logging.FileHandler(run.path / "engine.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    return logger, handler
+
+
+def config_file_problems(path: str | Path) -> list[dict[str, str]]:
+    """Every problem of a config file for this engine: schema, stage types, device; [] when it can run."""
+    try:
+        loaded = load_run_config(path)
+        devices.resolve_device(loaded.config["device"])
+    except ConfigInvalid as exc:
+        return exc.errors or [{"path": "", "message": exc.message}]
+    return []

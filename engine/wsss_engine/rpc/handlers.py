@@ -1,0 +1,69 @@
+"""The engine's built-in request handlers (docs/ARCHITECTURE.md, "Extension <-> engine protocol").
+torch and the pipeline are imported on first need, so the server answers ping/exit at once."""
+
+from __future__ import annotations
+
+import platform
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from wsss_engine import __version__
+from wsss_engine.rpc.protocol import PROTOCOL_VERSION
+
+if TYPE_CHECKING:
+    from wsss_engine.rpc.server import RequestHandler, Server
+    from wsss_engine.runs.active import ActiveRuns
+
+
+class EngineMethods:
+    def __init__(self, server: "Server") -> None:
+        self.server = server
+        self._runs: "ActiveRuns | None" = None
+
+    @property
+    def runs(self) -> "ActiveRuns":
+        if self._runs is None:
+            from wsss_engine.runs.active import ActiveRuns
+            self._runs = ActiveRuns(self.server.notify)
+        return self._runs
+
+    def handlers(self) -> dict[str, "RequestHandler"]:
+        return {"initialize": self.initialize, "shutdown": self.shutdown, "ping": self.ping,
+                "run/start": self.run_start, "run/cancel": self.run_cancel, "run/list": self.run_list,
+                "config/validate": self.config_validate}
+
+    def initialize(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
+        import torch
+
+        from wsss_engine.device import describe_devices
+        return {"protocolVersion": PROTOCOL_VERSION, "engineVersion": __version__,
+                "pythonVersion": platform.python_version(), "torchVersion": torch.__version__,
+                "devices": describe_devices()}
+
+    def shutdown(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
+        self.server.shutdown_requested = True
+        self.stop_all_runs()
+        return {}
+
+    def ping(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
+        return {"time": time.time()}
+
+    def run_start(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
+        entry = self.runs.start(params.get("configPath") or None, params["runDir"], bool(params.get("resume")))
+        return {"runId": entry.run_id, "runDir": str(entry.run_dir)}
+
+    def run_cancel(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
+        return {"cancelled": self.runs.cancel(params["runId"])}
+
+    def run_list(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
+        return {"runs": self.runs.list()}
+
+    def config_validate(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
+        from wsss_engine.pipeline import config_file_problems
+        problems = config_file_problems(params["configPath"])
+        return {"valid": not problems, "errors": problems}
+
+    def stop_all_runs(self) -> None:
+        if self._runs is not None:
+            self._runs.stop_all()

@@ -1,0 +1,119 @@
+"""The extension <-> engine protocol as data: the Python mirror of protocol/engine.ts (ENGINE_PROTOCOL).
+
+`python -m wsss_engine protocol` prints `descriptor()`; the extension's unit test fails when the two differ.
+Param specs also drive the server's -32602 (invalid params) checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wsss_engine.errors import ERROR_CODES
+
+PROTOCOL_VERSION = 1
+
+JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "number": (int, float),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One named request parameter: its JSON type and whether the caller must send it."""
+
+    name: str
+    type: str
+    required: bool = True
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class Method:
+    """A request: its parameters and the keys of its result object."""
+
+    params: tuple[Param, ...] = ()
+    result: tuple[str, ...] = ()
+    long: bool = False  # long requests honour $/cancelRequest while they run
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A notification and its keys (engine -> extension, except `exit`)."""
+
+    keys: tuple[str, ...] = field(default_factory=tuple)
+
+
+METHODS: dict[str, Method] = {
+    # Handshake: versions and the devices the engine can use.
+    "initialize": Method(
+        params=(Param("clientName", "string", False), Param("clientVersion", "string", False)),
+        result=("protocolVersion", "engineVersion", "pythonVersion", "torchVersion", "devices")),
+    # Polite stop: cancels running runs (they save checkpoints); the `exit` notification then ends the process.
+    "shutdown": Method(),
+    # Liveness check.
+    "ping": Method(result=("time",)),
+    # Start or resume a run in a run folder; answers at once, the run goes on in a worker thread.
+    "run/start": Method(
+        params=(Param("configPath", "string", False, nullable=True), Param("runDir", "string"),
+                Param("resume", "boolean", False)),
+        result=("runId", "runDir")),
+    # Ask a running run to stop at its next cancellation point (it saves a checkpoint).
+    "run/cancel": Method(params=(Param("runId", "string"),), result=("cancelled",)),
+    # Runs this engine process has started, with their current status.
+    "run/list": Method(result=("runs",)),
+    # Validate a run config file against schemas/run-config.schema.json and the stages this engine has.
+    "config/validate": Method(params=(Param("configPath", "string"),), result=("valid", "errors"), long=True),
+    # CLIP scores of synonym-bank words for images of a run (panels; handler registered by the POLE code).
+    "synonyms/score": Method(
+        params=(Param("runDir", "string"), Param("imageIds", "array"), Param("classes", "array", False)),
+        result=("scores",), long=True),
+}
+
+NOTIFICATIONS: dict[str, Notification] = {
+    "run/progress": Notification(("runId", "stageId", "done", "total", "message")),
+    "run/metrics": Notification(("runId", "stageId", "step", "values")),
+    "run/finished": Notification(("runId", "status", "error")),
+    "engine/log": Notification(("level", "message")),
+    # The one extension -> engine notification: exit now (code 0 after `shutdown`, else 1). `$/cancelRequest`
+    # (base protocol) is handled too but is not part of this descriptor.
+    "exit": Notification(()),
+}
+
+
+def descriptor() -> dict[str, Any]:
+    """{methods: {name: {params, result}}, notifications: {name: keys}, errors: {kind: code}}."""
+    return {
+        "methods": {name: {"params": [p.name for p in m.params], "result": list(m.result)}
+                    for name, m in METHODS.items()},
+        "notifications": {name: list(n.keys) for name, n in NOTIFICATIONS.items()},
+        "errors": dict(ERROR_CODES),
+    }
+
+
+def params_problem(method: str, spec: Method, params: Any) -> str | None:
+    """Why `params` do not fit `spec` (a message for error -32602), or None when they fit."""
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        return f"{method}: params must be an object with named keys, got {type(params).__name__}"
+    known = {p.name: p for p in spec.params}
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        return f"{method}: unknown param(s) {', '.join(unknown)}; expected {sorted(known) or 'none'}"
+    for p in spec.params:
+        if p.name not in params:
+            if p.required:
+                return f"{method}: missing required param '{p.name}' ({p.type})"
+            continue
+        value = params[p.name]
+        if value is None and p.nullable:
+            continue
+        ok = isinstance(value, JSON_TYPES[p.type]) and not (p.type == "number" and isinstance(value, bool))
+        if not ok:
+            return f"{method}: param '{p.name}' must be a {p.type}, got {type(value).__name__}"
+    return None

@@ -1,0 +1,219 @@
+"""The JSON-RPC 2.0 server on the engine's stdio: reads frames on the main thread, runs each request on its own
+thread (so `$/cancelRequest` and `exit` are read while work goes on), writes responses and notifications.
+stdout carries only protocol frames; `serve_stdio` moves everything else printed to fd 1 onto stderr."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from typing import Any, BinaryIO, Callable
+
+from wsss_engine.errors import Cancelled, EngineError
+from wsss_engine.rpc.framing import FrameError, FrameReader, FrameWriter
+from wsss_engine.rpc.protocol import METHODS, NOTIFICATIONS, Method, params_problem
+
+log = logging.getLogger("wsss_engine.rpc")
+
+PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
+RequestHandler = Callable[[dict, threading.Event], dict]  # (params, cancelled) -> result
+
+_EXTRA_REQUESTS: dict[str, tuple[Method, RequestHandler]] = {}
+
+
+def register_request(name: str, handler: RequestHandler, spec: Method | None = None) -> None:
+    """Add a request handler: for a protocol method without a built-in one (e.g. synonyms/score, whose spec is
+    in protocol.METHODS) or, with its own spec, a plugin's method. `cancelled` is set by $/cancelRequest."""
+    spec = spec or METHODS.get(name)
+    if spec is None:
+        raise ValueError(f"request {name!r} is not in the protocol; pass its Method spec")
+    _EXTRA_REQUESTS[name] = (spec, handler)
+
+
+class Server:
+    """One connection. `serve()` returns the process exit code."""
+
+    def __init__(self, stdin: BinaryIO, stdout: BinaryIO) -> None:
+        from wsss_engine.rpc.handlers import EngineMethods  # handlers import the pipeline (torch): keep it here
+        self.reader = FrameReader(stdin)
+        self.writer = FrameWriter(stdout)
+        self.pending: dict[Any, threading.Event] = {}
+        self.pending_lock = threading.Lock()
+        self.shutdown_requested = False
+        self.engine = EngineMethods(self)
+        self.handlers: dict[str, tuple[Method, RequestHandler]] = {
+            name: (METHODS[name], fn) for name, fn in self.engine.handlers().items()}
+        self.handlers.update(_EXTRA_REQUESTS)
+
+    # -- main loop ---------------------------------------------------------------------------------------
+    def serve(self) -> int:
+        log_handler = EngineLogHandler(self)
+        logging.getLogger("wsss_engine").addHandler(log_handler)
+        exit_code = 0
+        try:
+            while True:
+                message = self.reader.read()
+                if message is None:
+                    log.info("stdin closed; stopping")
+                    break
+                if isinstance(message, dict) and message.get("method") == "exit" and "id" not in message:
+                    exit_code = 0 if self.shutdown_requested else 1
+                    break
+                self.dispatch(message)
+        finally:
+            self.engine.stop_all_runs()
+            logging.getLogger("wsss_engine").removeHandler(log_handler)
+        return exit_code
+
+    def dispatch(self, message: Any) -> None:
+        """Answer one incoming message; never raises (a bad request gets an error response)."""
+        try:
+            self._dispatch(message)
+        except Exception as exc:  # a bug here must not kill the server
+            log.exception("internal error while dispatching a message")
+            msg_id = message.get("id") if isinstance(message, dict) and _valid_id(message.get("id")) else None
+            self.send_error(msg_id, INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc}")
+
+    def _dispatch(self, message: Any) -> None:
+        if isinstance(message, FrameError):
+            self.send_error(None, PARSE_ERROR, f"parse error: {message.message}")
+            return
+        if isinstance(message, list):
+            self.send_error(None, INVALID_REQUEST, "invalid request: batch requests are not supported")
+            return
+        if not isinstance(message, dict):
+            self.send_error(None, INVALID_REQUEST, "invalid request: a message must be a JSON object")
+            return
+        has_id = "id" in message
+        msg_id = message.get("id")
+        if has_id and not _valid_id(msg_id):
+            self.send_error(None, INVALID_REQUEST, "invalid request: id must be a string, a number or null")
+            return
+        method = message.get("method")
+        if message.get("jsonrpc") != "2.0":
+            self.send_error(msg_id, INVALID_REQUEST, 'invalid request: "jsonrpc" must be "2.0"')
+            return
+        if method is None and has_id and ("result" in message or "error" in message):
+            return  # a response: the engine sends no requests, so there is nothing to match
+        if not isinstance(method, str):
+            self.send_error(msg_id, INVALID_REQUEST, 'invalid request: "method" must be a string')
+            return
+        params = message.get("params")
+        if not has_id:
+            self.on_notification(method, params)
+            return
+        if method not in self.handlers:
+            why = (f"{method} is part of the protocol but no module of this engine implements it yet"
+                   if method in METHODS else f"unknown method: {method}")
+            self.send_error(msg_id, METHOD_NOT_FOUND, why)
+            return
+        spec, handler = self.handlers[method]
+        problem = params_problem(method, spec, params)
+        if problem:
+            self.send_error(msg_id, INVALID_PARAMS, f"invalid params: {problem}")
+            return
+        cancelled = threading.Event()
+        key = _id_key(msg_id)
+        with self.pending_lock:
+            self.pending[key] = cancelled
+        threading.Thread(target=self._run_request, args=(msg_id, method, spec, handler, params or {}, cancelled),
+                         name=f"rpc-{method}", daemon=True).start()
+
+    def _run_request(self, msg_id: Any, method: str, spec: Method, handler: RequestHandler, params: dict,
+                     cancelled: threading.Event) -> None:
+        try:
+            if cancelled.is_set():
+                raise Cancelled(f"request {method} was cancelled before it started", "")
+            result = handler(params, cancelled)
+            if cancelled.is_set() and spec.long:
+                raise Cancelled(f"request {method} was cancelled", "")
+            self.send({"jsonrpc": "2.0", "id": msg_id, "result": result})
+        except EngineError as exc:
+            self.send_error(msg_id, exc.code, exc.message, exc.to_data())
+        except Exception as exc:
+            log.exception("request %s failed", method)
+            self.send_error(msg_id, INTERNAL_ERROR, f"internal error in {method}: {type(exc).__name__}: {exc}",
+                            {"kind": "InternalError", "hint": "see the engine log (stderr) for the traceback"})
+        finally:
+            with self.pending_lock:
+                self.pending.pop(_id_key(msg_id), None)
+
+    def on_notification(self, method: str, params: Any) -> None:
+        if method == "$/cancelRequest":
+            target = params.get("id") if isinstance(params, dict) else None
+            with self.pending_lock:
+                event = self.pending.get(_id_key(target))
+            if event is not None:
+                event.set()
+        elif not method.startswith("$/"):
+            log.debug("ignored notification %s", method)
+
+    # -- output ------------------------------------------------------------------------------------------
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            self.writer.write(message)
+        except (TypeError, ValueError) as exc:  # a result that is not JSON: answer with an error instead
+            log.error("cannot encode a message: %s", exc)
+            if "id" in message:
+                self.send_error(message["id"], INTERNAL_ERROR, f"internal error: result is not JSON: {exc}")
+        except OSError as exc:
+            print(f"wsss_engine: cannot write to stdout: {exc}", file=sys.stderr)
+
+    def send_error(self, msg_id: Any, code: int, message: str, data: dict[str, Any] | None = None) -> None:
+        error: dict[str, Any] = {"code": code, "message": message}
+        if data is not None:
+            error["data"] = data
+        self.send({"jsonrpc": "2.0", "id": msg_id, "error": error})
+
+    def notify(self, method: str, params: dict[str, Any]) -> None:
+        """Send an engine -> extension notification; its keys must be those of protocol.NOTIFICATIONS."""
+        expected = set(NOTIFICATIONS[method].keys)
+        if set(params) != expected:
+            raise ValueError(f"notification {method} has keys {sorted(params)}, the protocol says {sorted(expected)}")
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+
+class EngineLogHandler(logging.Handler):
+    """Forwards the engine's log records (info and above) as `engine/log` notifications."""
+
+    LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning"}
+
+    def __init__(self, server: Server) -> None:
+        super().__init__(logging.INFO)
+        self.server = server
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self.busy = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self.busy, "on", False):
+            return  # a log record raised while sending one: do not loop
+        self.busy.on = True
+        try:
+            level = self.LEVELS.get(record.levelno, "error")
+            self.server.notify("engine/log", {"level": level, "message": self.format(record)})
+        finally:
+            self.busy.on = False
+
+
+def _valid_id(value: Any) -> bool:
+    return value is None or isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def _id_key(value: Any) -> Any:
+    return (type(value).__name__ == "str", value)
+
+
+def serve_stdio() -> int:
+    """Serve on this process's stdin/stdout. fd 1 is moved onto stderr first, so a stray print (Python or C)
+    cannot corrupt the protocol stream."""
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    server = Server(sys.stdin.buffer, protocol_out)
+    code = server.serve()
+    try:
+        protocol_out.flush()
+    except OSError:
+        pass
+    return code

@@ -1,0 +1,1 @@
+"""Run folders (the durable contract the extension reads), run configs and metrics."""

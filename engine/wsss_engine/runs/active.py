@@ -1,0 +1,121 @@
+"""The runs one engine process is executing, each on its own worker thread (used by the JSON-RPC server).
+
+Runs execute one at a time, in start order: they share the process's RNGs (seeded runs must reproduce) and
+usually one GPU. A started run waits in status "created" until the one before it ends; cancelling it then
+ends it before its first stage."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from wsss_engine.errors import RunNotFound
+from wsss_engine.pipeline import RunEvents, execute_run, prepare_run
+from wsss_engine.runs.run_folder import RunFolder
+
+log = logging.getLogger("wsss_engine.runs")
+
+Notify = Callable[[str, dict[str, Any]], None]  # (notification, params)
+
+
+@dataclass
+class ActiveRun:
+    run_id: str
+    run_dir: Path
+    folder: RunFolder
+    cancel: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    ticket: int = 0
+    final_status: str | None = None
+
+    @property
+    def status(self) -> str:
+        return self.final_status or self.folder.record["status"]
+
+
+class NotifyingEvents(RunEvents):
+    """Run events as run/progress and run/metrics notifications of one run."""
+
+    def __init__(self, run_id: str, notify: Notify) -> None:
+        self.run_id, self.notify = run_id, notify
+
+    def progress(self, stage_id: str, done: int, total: int, message: str) -> None:
+        self.notify("run/progress", {"runId": self.run_id, "stageId": stage_id, "done": done, "total": total,
+                                     "message": message})
+
+    def metrics(self, stage_id: str, step: int, values: dict[str, float | None]) -> None:
+        self.notify("run/metrics", {"runId": self.run_id, "stageId": stage_id, "step": step, "values": values})
+
+
+class ActiveRuns:
+    def __init__(self, notify: Notify) -> None:
+        self.notify = notify
+        self.runs: dict[str, ActiveRun] = {}
+        self.lock = threading.Lock()
+        self.turns = threading.Condition()  # one run at a time, in start order (tickets)
+        self.next_ticket = 0
+        self.now_serving = 0
+
+    def start(self, config_path: str | None, run_dir: str, resume: bool) -> ActiveRun:
+        """Validate and create/lock the run folder now (errors go to the caller), then run on a thread."""
+        folder, loaded = prepare_run(config_path, run_dir, resume)
+        entry = ActiveRun(folder.id, folder.path, folder)
+        entry.thread = threading.Thread(target=self._work, args=(entry, loaded), name=f"run-{folder.id}",
+                                        daemon=True)
+        with self.lock:
+            self.runs[entry.run_id] = entry
+        with self.turns:
+            entry.ticket = self.next_ticket
+            self.next_ticket += 1
+        entry.thread.start()
+        return entry
+
+    def _work(self, entry: ActiveRun, loaded: Any) -> None:
+        with self.turns:
+            if self.now_serving != entry.ticket:
+                log.info("run %s waits for the runs started before it", entry.run_id)
+            self.turns.wait_for(lambda: self.now_serving == entry.ticket)
+        try:
+            status, error = execute_run(entry.folder, loaded, entry.cancel, NotifyingEvents(entry.run_id, self.notify))
+        except Exception as exc:  # execute_run records stage errors; this is e.g. run.json becoming unwritable
+            log.exception("run %s stopped by an error outside its stages", entry.run_id)
+            status, error = "failed", {"kind": getattr(exc, "kind", "StageFailed"), "message": str(exc),
+                                       "hint": getattr(exc, "hint", "see the engine log")}
+        finally:
+            with self.turns:
+                self.now_serving += 1
+                self.turns.notify_all()
+        entry.final_status = status
+        self.notify("run/finished", {"runId": entry.run_id, "status": status, "error": error})
+
+    def cancel(self, run_id: str) -> bool:
+        """True when the run was running and is now asked to stop; False when it had already finished."""
+        with self.lock:
+            entry = self.runs.get(run_id)
+        if entry is None:
+            raise RunNotFound(f"no run with id {run_id!r} in this engine",
+                              "list the engine's runs with run/list; runs of other engine processes cannot be "
+                              "cancelled from here")
+        if entry.final_status is not None:
+            return False
+        entry.cancel.set()
+        return True
+
+    def list(self) -> list[dict[str, str]]:
+        with self.lock:
+            return [{"runId": e.run_id, "runDir": str(e.run_dir), "status": e.status} for e in self.runs.values()]
+
+    def stop_all(self, timeout: float = 120.0) -> None:
+        """Cancel every running run and wait for it to save its checkpoint and record its status."""
+        with self.lock:
+            entries = [e for e in self.runs.values() if e.thread is not None and e.thread.is_alive()]
+        for e in entries:
+            e.cancel.set()
+        for e in entries:
+            assert e.thread is not None
+            e.thread.join(timeout)
+            if e.thread.is_alive():
+                log.error("run %s did not stop within %.0f s", e.run_id, timeout)

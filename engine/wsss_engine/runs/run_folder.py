@@ -1,0 +1,252 @@
+"""RunFolder: one run on disk (docs/ARCHITECTURE.md, "Run folder"): atomic JSON, run.json lifecycle, a lock.
+
+run.json status: created -> running -> completed | failed | cancelled (a resume goes back to running).
+A run with status != completed is never shown as complete, so "completed" is written last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from wsss_engine import __version__
+from wsss_engine.errors import RunFolderError, RunNotFound
+
+FORMAT_VERSION = 1
+RUN_STATUSES = ("created", "running", "completed", "failed", "cancelled")
+STAGE_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+LOCK_NAME = ".lock"
+
+_WRITABLE_HINT = ("choose a run folder in a writable location: every parent must be a folder you may write to "
+                  "(check permissions, free disk space, and that no file has the folder's name)")
+
+
+def utc_now() -> str:
+    """ISO 8601 UTC time with milliseconds, the format of run.json times."""
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write via a temp file in the same folder + rename, so readers never see half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise RunFolderError(f"cannot write {path}: {exc.strerror or exc}", _WRITABLE_HINT, path) from exc
+
+
+def jsonable(value: Any) -> Any:
+    """json.dumps `default`: numpy/torch scalars become numbers, paths strings; anything else is an error."""
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "__fspath__"):
+        return str(value)
+    raise TypeError(f"a {type(value).__name__} is not JSON")
+
+
+def atomic_write_json(path: str | Path, obj: Any) -> None:
+    """Atomic JSON write (indent 2, UTF-8, no NaN: JSON has none)."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False, default=jsonable)
+    atomic_write_bytes(path, (text + "\n").encode())
+
+
+def read_json(path: str | Path) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+class RunLock:
+    """An exclusive OS lock on <run>/.lock; released by the OS when the process dies, so never stale."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = None
+
+    def acquire(self) -> None:
+        try:
+            f = open(self.path, "a+")
+        except OSError as exc:
+            raise RunFolderError(f"cannot create lock file {self.path}: {exc.strerror or exc}",
+                                 _WRITABLE_HINT, self.path) from exc
+        try:
+            _lock_file(f)
+        except OSError:
+            f.seek(0)
+            owner = f.read().strip() or "another process"
+            f.close()
+            raise RunFolderError(
+                f"run folder {self.path.parent} is in use by another engine ({owner})",
+                "wait for that run to finish or cancel it, or choose another run folder", self.path.parent)
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}")
+        f.flush()
+        self.file = f
+
+    def release(self) -> None:
+        if self.file is not None:
+            _unlock_file(self.file)
+            self.file.close()
+            self.file = None
+
+
+def _lock_file(f: Any) -> None:
+    try:
+        import fcntl
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # Windows
+        import msvcrt
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+
+
+def _unlock_file(f: Any) -> None:
+    try:
+        import fcntl
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    except ImportError:
+        import msvcrt
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+
+
+class RunFolder:
+    """A run folder held (locked) by this engine while it writes it. Use `create` or `open`, then `close`."""
+
+    def __init__(self, path: Path, record: dict[str, Any], lock: RunLock) -> None:
+        self.path = path
+        self.record = record  # the content of run.json
+        self.lock = lock
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, *, name: str, synthetic: bool, stages: list[dict[str, Any]],
+               config: dict[str, Any], config_path: str | None) -> "RunFolder":
+        """A new run: writes config.json then run.json (status "created"). The folder may exist but be empty."""
+        path = Path(path).absolute()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunFolderError(f"cannot create run folder {path}: {exc.strerror or exc}",
+                                 _WRITABLE_HINT, path) from exc
+        lock = RunLock(path / LOCK_NAME)
+        lock.acquire()
+        try:
+            if (path / "run.json").exists():
+                raise RunFolderError(f"{path} already holds a run (run.json exists)",
+                                     "resume that run, or choose a new run folder", path)
+            now = utc_now()
+            record = {
+                "formatVersion": FORMAT_VERSION, "id": uuid.uuid4().hex[:12], "name": name,
+                "status": "created", "created": now, "updated": now, "engineVersion": __version__,
+                "synthetic": bool(synthetic), "configPath": config_path,
+                "stages": [_stage_entry(s) for s in stages], "error": None,
+            }
+            run = cls(path, record, lock)
+            run.write_json("config.json", config)
+            run.save()
+            return run
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def open(cls, path: str | Path) -> "RunFolder":
+        """An existing run, locked for writing (to resume it)."""
+        path = Path(path).absolute()
+        if not (path / "run.json").is_file():
+            raise RunNotFound(f"no run in {path} (run.json is missing)",
+                              "start a new run in this folder instead of resuming", path)
+        lock = RunLock(path / LOCK_NAME)
+        lock.acquire()
+        try:
+            record = read_json(path / "run.json")
+        except (OSError, json.JSONDecodeError) as exc:
+            lock.release()
+            raise RunFolderError(f"cannot read {path / 'run.json'}: {exc}",
+                                 "the run record is damaged; start a new run", path / "run.json") from exc
+        return cls(path, record, lock)
+
+    def close(self) -> None:
+        self.lock.release()
+
+    # -- files -----------------------------------------------------------------------------------------
+    def subdir(self, *parts: str) -> Path:
+        """<run>/<parts...>, created if missing."""
+        d = self.path.joinpath(*parts)
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunFolderError(f"cannot create {d}: {exc.strerror or exc}", _WRITABLE_HINT, d) from exc
+        return d
+
+    def write_json(self, relpath: str | Path, obj: Any) -> Path:
+        """Atomic JSON write of <run>/<relpath> (parent folders created)."""
+        target = self.path / relpath
+        if target.parent != self.path:
+            self.subdir(*target.parent.relative_to(self.path).parts)
+        atomic_write_json(target, obj)
+        return target
+
+    atomic_write_json = write_json
+
+    def checkpoint_path(self, stage_id: str) -> Path:
+        return self.subdir("checkpoints") / f"{stage_id}.pt"
+
+    # -- run.json --------------------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.record["id"]
+
+    @property
+    def status(self) -> str:
+        return self.record["status"]
+
+    def save(self) -> None:
+        self.record["updated"] = utc_now()
+        atomic_write_json(self.path / "run.json", self.record)
+
+    def set_status(self, status: str, error: dict[str, str] | None = None) -> None:
+        assert status in RUN_STATUSES, status
+        self.record["status"] = status
+        self.record["error"] = error
+        self.save()
+
+    def stage(self, stage_id: str) -> dict[str, Any]:
+        for entry in self.record["stages"]:
+            if entry["id"] == stage_id:
+                return entry
+        raise KeyError(stage_id)
+
+    def set_stage(self, stage_id: str, status: str, **fields: Any) -> None:
+        assert status in STAGE_STATUSES, status
+        entry = self.stage(stage_id)
+        entry["status"] = status
+        entry.update(fields)
+        self.save()
+
+    def reconcile_stages(self, stages: list[dict[str, Any]]) -> None:
+        """On resume: keep completed entries whose id and type still match the config; others are pending."""
+        old = {(e["id"], e["type"]): e for e in self.record["stages"]}
+        merged = []
+        for s in stages:
+            prev = old.get((s["id"], s["type"]))
+            merged.append(prev if prev is not None and prev["status"] == "completed" else _stage_entry(s))
+        self.record["stages"] = merged
+
+
+def _stage_entry(stage: dict[str, Any]) -> dict[str, Any]:
+    return {"id": stage["id"], "type": stage["type"], "status": "pending",
+            "started": None, "finished": None, "summary": {}}
