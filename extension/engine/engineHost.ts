@@ -78,7 +78,6 @@ export class EngineHost {
       `[wsss] starting the engine: ${python.pythonPath} (from ${python.source}; Python ${python.pythonVersion}, ` +
         `wsss_engine ${python.engineVersion})`,
     );
-    if (!python.hasTorch) this.output.appendLine('[wsss] warning: PyTorch is not installed there; run scripts/setup-engine.sh');
     return { pythonPath: python.pythonPath, env, cwd: workspaceFolders[0] ?? extensionPath };
   }
 }

@@ -8,14 +8,13 @@ import * as path from 'node:path';
 /** Where a candidate interpreter came from, for messages. */
 export type InterpreterSource = 'setting' | 'workspace' | 'extension';
 
-/** An interpreter that imports wsss_engine. */
+/** An interpreter that imports wsss_engine and has PyTorch. */
 export interface EnginePython {
   pythonPath: string;
   source: InterpreterSource;
   pythonVersion: string;
   engineVersion: string;
-  /** False when torch is not importable (the engine starts, but cannot train). */
-  hasTorch: boolean;
+  hasTorch: true;
 }
 
 /** Everything discovery needs to know, passed in so the logic stays free of `vscode`. */
@@ -111,16 +110,17 @@ export function probeInterpreter(
   });
 }
 
-/** The first candidate that imports wsss_engine; InterpreterNotFoundError listing every failure otherwise. */
+/** The first candidate that imports wsss_engine and has torch; InterpreterNotFoundError listing every failure otherwise. */
 export async function findEnginePython(query: InterpreterQuery): Promise<EnginePython> {
   const tried: { pythonPath: string; problem: string }[] = [];
   for (const candidate of interpreterCandidates(query)) {
     if (candidate.source !== 'setting' && !existsSync(candidate.pythonPath)) continue;
     const probe = await probeInterpreter(candidate.pythonPath, query.env, query.timeoutMs ?? 20_000);
-    if (probe.ok) {
-      return { ...candidate, pythonVersion: probe.pythonVersion, engineVersion: probe.engineVersion, hasTorch: probe.hasTorch };
+    if (probe.ok && probe.hasTorch) {
+      return { ...candidate, pythonVersion: probe.pythonVersion, engineVersion: probe.engineVersion, hasTorch: true };
     }
-    tried.push({ pythonPath: candidate.pythonPath, problem: probe.problem });
+    const problem = probe.ok ? `Python ${probe.pythonVersion} imports wsss_engine, but PyTorch (torch) is not installed` : probe.problem;
+    tried.push({ pythonPath: candidate.pythonPath, problem });
   }
   throw new InterpreterNotFoundError(tried);
 }

@@ -1,7 +1,7 @@
 // Finding the engine's Python: the setting first (never silently replaced), then <workspace>/.venv, then
 // the extension's .venv; each candidate is run to check that it imports wsss_engine.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,14 +14,16 @@ import {
 } from '../../extension/engine/interpreter';
 import { enginePython, engineEnv, engineUnavailable, repoRoot } from './engineFixture';
 
+/** Debian's Python: runs, but has neither the engine (without PYTHONPATH) nor torch. */
+const systemPython = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : undefined;
 const tmp = mkdtempSync(path.join(tmpdir(), 'wsss-interp-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A workspace folder whose .venv/bin/python is the test Python. */
+/** A workspace folder whose .venv is the test Python's virtual environment (a link to the whole folder). */
 function workspaceWithVenv(name: string): string {
   const folder = path.join(tmp, name);
-  mkdirSync(path.dirname(venvPython(folder)), { recursive: true });
-  symlinkSync(enginePython, venvPython(folder));
+  mkdirSync(folder, { recursive: true });
+  symlinkSync(path.resolve(enginePython, '../..'), path.join(folder, '.venv'));
   return folder;
 }
 
@@ -51,12 +53,21 @@ describe('findEnginePython', { skip: engineUnavailable() }, () => {
     assert.equal(found.pythonPath, venvPython(ws));
   });
 
-  it('names a Python that runs but lacks the engine, and the fix', async () => {
-    const ws = workspaceWithVenv('ws2');
+  it('names a Python that runs but lacks the engine, and the fix', { skip: systemPython ? undefined : 'no /usr/bin/python3' }, async () => {
+    const ws = path.join(tmp, 'ws2'); // a .venv/bin/python that is the system Python: no engine there
+    mkdirSync(path.dirname(venvPython(ws)), { recursive: true });
+    symlinkSync(systemPython!, venvPython(ws));
     const env = { ...process.env, PYTHONPATH: '' };
     await assert.rejects(findEnginePython({ setting: '', workspaceFolders: [ws], extensionPath: tmp, env }), (e: unknown) =>
       e instanceof InterpreterNotFoundError && e.message.includes(venvPython(ws)) &&
       e.message.includes('cannot import wsss_engine') && e.message.includes('scripts/setup-engine.sh'));
+  });
+
+  it('refuses a Python that has the engine but not PyTorch', { skip: systemPython ? undefined : 'no /usr/bin/python3' }, async () => {
+    const env = { ...process.env, PYTHONPATH: engineEnv(false).PYTHONPATH };
+    await assert.rejects(findEnginePython({ setting: systemPython!, workspaceFolders: [], extensionPath: tmp, env }),
+      (e: unknown) => e instanceof InterpreterNotFoundError && /PyTorch \(torch\) is not installed/.test(e.message) &&
+        e.message.includes('scripts/setup-engine.sh'));
   });
 
   it('names a missing interpreter from the setting', async () => {
