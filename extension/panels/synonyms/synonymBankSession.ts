@@ -57,6 +57,9 @@ export interface SynonymOutlet {
   sendSnapshot(): void;
 }
 
+/** Run folders change while runs train: what was read from them is re-read after this long. */
+const RUN_DATA_MAX_AGE_MS = 15_000;
+
 export const NO_SCORING_MESSAGE =
   'The engine does not support scoring yet (no `synonyms/score` method): stored scores of a run are shown instead.';
 
@@ -64,6 +67,10 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
   private runDir: string | null = null;
   private outlet: SynonymOutlet | undefined;
   private official: Promise<OfficialStats> | undefined;
+  /** What is read from run folders, kept until the run changes (a snapshot follows every keystroke-level
+   * edit; prompt_selection.json of a full train set is megabytes). */
+  private runData: Promise<[RunChoice[], SelectionStatsView, StoredScoresView | null]> | undefined;
+  private runDataTime = 0;
   /** Set once the engine answered that it has no `synonyms/score`: the panel then says so up front. */
   private engineCannotScore = false;
 
@@ -89,7 +96,11 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
     if (warning) problems.unshift({ severity: 'warning', code: 'classList', message: warning, line: 0, character: 0 });
     const known = new Set(list.names);
     const valid = bank.syntaxErrors.length === 0 && bank.rootIsObject;
-    const [runs, stats, stored] = await Promise.all([this.env.listRuns(), this.stats(), this.stored()]);
+    if (!this.runData || Date.now() - this.runDataTime > RUN_DATA_MAX_AGE_MS) {
+      this.runData = Promise.all([this.env.listRuns(), this.stats(), this.stored()]);
+      this.runDataTime = Date.now();
+    }
+    const [runs, stats, stored] = await this.runData;
     return {
       fileName: basename(this.document.path),
       classes: valid ? bank.classes.map((c) => ({ ...c, unknown: !known.has(c.name) })) : null,
@@ -123,12 +134,14 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
         return null;
       case 'synonyms/selectRun':
         this.runDir = request.params.runDir;
+        this.runData = undefined;
         this.outlet?.sendSnapshot();
         return null;
       case 'synonyms/browseRun': {
         const picked = await this.env.pickFolder('Run folder with prompt-selection results');
         if (picked) {
           this.runDir = picked;
+          this.runData = undefined;
           this.outlet?.sendSnapshot();
         }
         return null;
