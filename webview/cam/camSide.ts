@@ -48,6 +48,7 @@ export class CamSide {
     }
     const stack = (canvas: HTMLCanvasElement): HTMLElement => {
       const s = h('div', { class: 'image-stack' });
+      if (view.width && view.width < 320) s.classList.add('upscaled');
       if (this.photo) s.append(this.photo.cloneNode() as HTMLImageElement);
       s.append(canvas);
       return s;

@@ -28,6 +28,7 @@ export function classChips(indices: number[], classes: string[]): HTMLElement {
 
 export function renderDetail(detail: ImageDetail, opts: DetailOptions): HTMLElement {
   const stack = h('div', { class: 'image-stack', 'data-testid': 'detail-stack' });
+  if (detail.width && detail.width < 320) stack.classList.add('upscaled');
   if (detail.imageUrl) stack.append(h('img', { src: detail.imageUrl, alt: detail.id, 'data-testid': 'detail-image' }));
   let overlay: HTMLImageElement | null = null;
   if (detail.maskUrl) {
