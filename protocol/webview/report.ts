@@ -82,6 +82,8 @@ export interface SetRunsParams {
 export interface ReportPanelState {
   runDirs?: string[];
   focus?: string | null;
+  /** The report shown per run folder when it has several (stage id). */
+  reportStage?: Record<string, string>;
 }
 
 export interface ReportContract extends PanelContract {

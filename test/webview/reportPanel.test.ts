@@ -30,7 +30,7 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-report-'));
-    pole = writeRun(tmp, { name: 'pole-synthetic', miou: 0.52, metrics: [...trainingLines('baseline', 0, 60), ...trainingLines('clims', 0, 60)] });
+    pole = writeRun(tmp, { name: 'pole-synthetic', miou: 0.52, moreReports: { baseline_eval: 0.44 }, metrics: [...trainingLines('baseline', 0, 60), ...trainingLines('clims', 0, 60)] });
     gt = writeRun(tmp, { name: 'clims-gt-prompt', miou: 0.46, metrics: trainingLines('clims', 0, 40) });
     writeRun(tmp, { name: 'older-run', old: true });
     training = writeRun(tmp, { name: 'training-now', status: 'running', metrics: trainingLines('clims', 0, 10) });
@@ -72,6 +72,11 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
     assert.equal(await metricsCount(), 120);
     assert.equal(await page.locator('[data-testid=curve-loss] g[data-series]').count(), 2, 'baseline and clims stages');
     await screenshot(page, 'webview', 'report-single-run');
+    await chooseOption(page, 'report-select', 'baseline_eval'); // a run with two evaluations
+    await page.waitForSelector('[data-testid=focus-summary] >> text=mIoU 44.0%');
+    assert.equal((await page.textContent('[data-testid=compare-miou]'))?.trim(), '44.0%');
+    await chooseOption(page, 'report-select', 'eval');
+    await page.waitForSelector('[data-testid=focus-summary] >> text=mIoU 52.0%');
     assert.deepEqual(await opened.cspViolations(), []);
   });
 

@@ -9,7 +9,7 @@ import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
 import { metricCurves } from './metricCurves';
 import reportCss from './report.css';
-import { comparisonTable, iouBars, reportOf, sweepChart, syntheticTag } from './resultViews';
+import { comparisonTable, iouBars, reportOf, sweepChart, syntheticTag, type ReportPick } from './resultViews';
 
 useChartStyles();
 adoptStyles(reportCss);
@@ -20,13 +20,15 @@ let metricsMessage: string | null = null;
 const root = appRoot();
 const transient = h('div', { 'data-testid': 'transient' });
 const curves = h('section', { class: 'curves-section' });
+let reportStage: Record<string, string> = panel.getState()?.reportStage ?? {};
+const pick: ReportPick = (run) => reportOf(run, reportStage[run.runDir]);
 
 function contentWidth(): number {
   return Math.max(480, Math.min(root.clientWidth || 900, 1400) - 32);
 }
 
 function setRuns(runDirs: string[], focus: string | null): void {
-  const state: ReportPanelState = { runDirs, focus };
+  const state: ReportPanelState = { runDirs, focus, reportStage };
   panel.setState(state);
   panel.request('report/setRuns', { runDirs, focus }).catch((e: Error) => replaceChildren(transient, banner('error', e.message)));
 }
@@ -58,7 +60,7 @@ function runChips(s: ReportSnapshot): HTMLElement {
 
 function focusDetail(s: ReportSnapshot, focus: RunView): HTMLElement {
   const width = contentWidth();
-  const report = reportOf(focus);
+  const report = pick(focus);
   const detail = h('div', { class: 'focus-detail', 'data-testid': 'focus-detail', 'data-run': focus.runDir },
     h('h2', {}, focus.label, ' ', focus.synthetic ? syntheticTag() : null, h('span', { class: 'muted status-note' }, ` ${focus.status}`)));
   if (focus.synthetic) {
@@ -66,13 +68,24 @@ function focusDetail(s: ReportSnapshot, focus: RunView): HTMLElement {
       'Compare them with other synthetic runs only; the paper\'s numbers are on VOC 2012 (METHOD §6).'));
   }
   for (const m of focus.messages) detail.append(banner('warning', m));
+  if (focus.reports.length > 1) {
+    detail.append(h('div', { class: 'report-pick' }, h('span', { class: 'muted' }, 'Report: '), select({
+      label: 'Evaluation report to show', testId: 'report-select', value: report?.stageId ?? '',
+      options: focus.reports.map((r) => ({ value: r.stageId, label: `${r.stageId} (${r.split})` })),
+      onChange: (v) => {
+        reportStage = { ...reportStage, [focus.runDir]: v };
+        panel.patchState({ reportStage });
+        render();
+      },
+    })));
+  }
   if (report) {
     detail.append(h('p', { class: 'summary', 'data-testid': 'focus-summary' },
       `mIoU ${(report.miou * 100).toFixed(1)}% on ${report.split} (${report.nImages} images, background threshold ${Number.isFinite(report.threshold) ? report.threshold.toFixed(2) : '?'}; report ${report.stageId})`));
     // side by side when the panel is wide enough, one above the other otherwise
     const chartWidth = width >= 1000 ? Math.min(640, Math.floor((width - 24) / 2)) : Math.min(width, 640);
-    const sweep = sweepChart(s.runs, focus, chartWidth);
-    detail.append(h('div', { class: 'charts-row' }, iouBars(s.runs, focus, chartWidth), sweep ?? h('p', { class: 'muted' }, 'This report has no threshold sweep.')));
+    const sweep = sweepChart(s.runs, focus, pick, chartWidth);
+    detail.append(h('div', { class: 'charts-row' }, iouBars(s.runs, focus, pick, chartWidth), sweep ?? h('p', { class: 'muted' }, 'This report has no threshold sweep.')));
   }
   detail.append(h('h3', {}, 'Training curves (metrics.jsonl)'), curves);
   return detail;
@@ -93,7 +106,7 @@ function render(): void {
   if (s.runs.length === 0) {
     body.append(banner('info', 'No runs to show.', s.available.length ? 'Add a run above, or browse for a run folder.' : 'No run folders (with run.json) in the workspace: browse for one.'));
   } else {
-    body.append(h('section', {}, h('h3', {}, 'Runs compared'), comparisonTable(s.runs, s.focus, (d) => setRuns(s.runs.map((r) => r.runDir), d))));
+    body.append(h('section', {}, h('h3', {}, 'Runs compared'), comparisonTable(s.runs, s.focus, pick, (d) => setRuns(s.runs.map((r) => r.runDir), d))));
     if (focus) body.append(focusDetail(s, focus));
   }
   replaceChildren(root, runChips(s), transient, body);

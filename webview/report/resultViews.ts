@@ -13,14 +13,17 @@ export function reportOf(run: RunView, stageId?: string): EvaluationReport | und
   return run.reports.find((r) => r.stageId === stageId) ?? run.reports.at(-1);
 }
 
+/** Which report of each run is shown (the user's choice per run folder). */
+export type ReportPick = (run: RunView) => EvaluationReport | undefined;
+
 export function syntheticTag(): HTMLElement {
   return h('span', { class: 'synthetic-tag', 'data-testid': 'synthetic-tag', title: 'Numbers from the synthetic world, not PASCAL VOC' }, 'SYNTHETIC');
 }
 
-export function comparisonTable(runs: RunView[], focus: string | null, onFocus: (runDir: string) => void): HTMLElement {
-  const best = Math.max(...runs.map((r) => reportOf(r)?.miou ?? Number.NEGATIVE_INFINITY));
+export function comparisonTable(runs: RunView[], focus: string | null, pick: ReportPick, onFocus: (runDir: string) => void): HTMLElement {
+  const best = Math.max(...runs.map((r) => pick(r)?.miou ?? Number.NEGATIVE_INFINITY));
   const rows = runs.map((run) => {
-    const r = reportOf(run);
+    const r = pick(run);
     const tr = h('tr', { class: run.runDir === focus ? 'focus' : '', 'data-run': run.runDir, 'data-testid': 'compare-row', tabindex: 0, title: run.runDir },
       h('td', {}, run.label, ' ', run.synthetic ? syntheticTag() : null),
       h('td', { class: `status status-${run.status}` }, run.status),
@@ -40,11 +43,11 @@ export function comparisonTable(runs: RunView[], focus: string | null, onFocus: 
 }
 
 /** Per-class IoU of every compared run that has a report (the focused run first). */
-export function iouBars(runs: RunView[], focus: RunView, width: number): HTMLElement {
-  const withReports = [focus, ...runs.filter((r) => r !== focus)].filter((r) => reportOf(r));
-  const classes = reportOf(focus)?.classes ?? reportOf(withReports[0])?.classes ?? [];
+export function iouBars(runs: RunView[], focus: RunView, pick: ReportPick, width: number): HTMLElement {
+  const withReports = [focus, ...runs.filter((r) => r !== focus)].filter((r) => pick(r));
+  const classes = pick(focus)?.classes ?? pick(withReports[0])?.classes ?? [];
   const series = withReports.slice(0, 8).map((run) => {
-    const r = reportOf(run)!;
+    const r = pick(run)!;
     // Align by class name: runs may have been evaluated on different class lists.
     return { name: `${run.label}${run.synthetic ? ' (SYNTHETIC)' : ''}`, values: classes.map((c) => r.perClassIou[r.classes.indexOf(c)] ?? Number.NaN) };
   });
@@ -52,12 +55,12 @@ export function iouBars(runs: RunView[], focus: RunView, width: number): HTMLEle
 }
 
 /** mIoU against the background threshold; the threshold the report used is marked, the best point dotted. */
-export function sweepChart(runs: RunView[], focus: RunView, width: number): HTMLElement | null {
-  const r = reportOf(focus);
+export function sweepChart(runs: RunView[], focus: RunView, pick: ReportPick, width: number): HTMLElement | null {
+  const r = pick(focus);
   if (!r || r.sweep.length === 0) return null;
-  const others = runs.filter((run) => run !== focus && (reportOf(run)?.sweep.length ?? 0) > 0).slice(0, 7);
+  const others = runs.filter((run) => run !== focus && (pick(run)?.sweep.length ?? 0) > 0).slice(0, 7);
   const series = [focus, ...others].map((run) => ({
-    name: run.label, points: reportOf(run)!.sweep.map((p) => ({ x: p.threshold, y: p.miou })),
+    name: run.label, points: pick(run)!.sweep.map((p) => ({ x: p.threshold, y: p.miou })),
   }));
   return lineChart({
     series, width, height: 220, title: 'mIoU vs background threshold', xLabel: 'threshold', dots: true,
