@@ -65,9 +65,9 @@ def test_prompt_lists_need_a_bank():
 def test_cli_prints_json(tmp_path):
     path = tmp_path / "sel.json"
     path.write_text(json.dumps({"1": {"cat": "feline"}, "2": {"cat": "cat"}}))
-    out = subprocess.run([sys.executable, "-m", "wsss_engine.pole.official_stats", str(path)],
+    out = subprocess.run([sys.executable, "-m", "wsss_engine", "pole-stats", str(path)],
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["counts"] == {"cat": {"feline": 1, "cat": 1}}
-    bad = subprocess.run([sys.executable, "-m", "wsss_engine.pole.official_stats", str(tmp_path / "none")],
+    bad = subprocess.run([sys.executable, "-m", "wsss_engine", "pole-stats", str(tmp_path / "none")],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "pole-stats" in bad.stderr

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file")
     validate.add_argument("--json", action="store_true", help="print {valid, errors} as JSON on stdout")
     sub.add_parser("protocol", help="print the engine's protocol descriptor as JSON")
+    stats = sub.add_parser("pole-stats", help="per-class word counts of a POLE prompt selection (JSON or pickle), as JSON")
+    stats.add_argument("path")
+    stats.add_argument("--bank", help="synonym bank JSON (needed for selections stored as prompt lists)")
     return parser
 
 
@@ -44,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         from wsss_engine.rpc.protocol import descriptor
         print(json.dumps(descriptor(), indent=2))
         return EXIT_OK
+    if args.command == "pole-stats":
+        from wsss_engine.pole.official_stats import main as pole_stats
+        return pole_stats([args.path] + (["--bank", args.bank] if args.bank else []))
     _configure_logging()
     from wsss_engine.plugins import load_plugins
     load_plugins()
