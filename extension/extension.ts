@@ -24,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     runs,
     runsTree,
     vscode.window.registerTreeDataProvider('wsss.runs', runsTree),
+    host.watchSettings(),
     runs.onDidChangeRuns(() => runsTree.refresh()),
   );
   void vscode.commands.executeCommand('setContext', 'wsss.runActive', false);

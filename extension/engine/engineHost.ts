@@ -31,11 +31,24 @@ export class EngineHost {
       clientVersion: version,
       handshakeTimeoutMs: 120_000, // importing torch on a slow disk takes a while
       requestTimeoutMs: readSettings().requestTimeoutMs,
+      // VS Code gives deactivate() a few seconds: polite 2 s, SIGTERM 1 s, then SIGKILL.
+      shutdown: { politeMs: 2000, terminateMs: 1000 },
     });
     this.engine.onStderrLine((line) => output.appendLine(line));
     this.engine.onDidChangeState((change) => {
       if (change.state === 'ready' && change.info) output.appendLine(`[wsss] engine ready: ${describeEngine(change.info)}`);
       if (change.state === 'crashed' && change.error) output.appendLine(`[wsss] ${change.error.message}`);
+    });
+  }
+
+  /** Offers a restart when "wsss.pythonPath" changes under a running engine. */
+  watchSettings(): vscode.Disposable {
+    return vscode.workspace.onDidChangeConfiguration(async (e) => {
+      this.engine.requestTimeoutMs = readSettings().requestTimeoutMs;
+      if (!e.affectsConfiguration('wsss.pythonPath') || this.engine.state !== 'ready') return;
+      const action = await vscode.window.showInformationMessage(
+        '"wsss.pythonPath" changed: restart the WSSS engine to use the new interpreter?', 'Restart Engine');
+      if (action) await vscode.commands.executeCommand('wsss.restartEngine');
     });
   }
 

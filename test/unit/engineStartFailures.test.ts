@@ -2,8 +2,14 @@
 // answers. Each gives a typed error that says what happened, and leaves no process behind.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EngineExitedError, EngineStartError, EngineTimeoutError } from '../../extension/engine/engineErrors';
-import { alive, enginePython, engineLaunch, engineUnavailable, eventually, newEngine } from './engineFixture';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import {
+  EngineExitedError,
+  EngineStartCancelledError,
+  EngineStartError,
+  EngineTimeoutError,
+} from '../../extension/engine/engineErrors';
+import { alive, engineEnv, engineLaunch, engineUnavailable, eventually, newEngine } from './engineFixture';
 
 describe('EngineProcess start failures', () => {
   it('names a missing interpreter and the fix', async () => {
@@ -39,7 +45,29 @@ describe('EngineProcess start failures', () => {
     await engine.dispose();
   });
 
-  it('uses the interpreter fixture path the other tests use', () => {
-    assert.ok(enginePython.length > 0);
+  it('cancelling the start kills the half-started process', { skip: engineUnavailable() }, async () => {
+    const engine = newEngine({ launch: engineLaunch({ args: ['-c', 'import time; time.sleep(60)'] }) });
+    const source = new CancellationTokenSource();
+    const started = engine.start(source.token);
+    await new Promise((r) => setTimeout(r, 200));
+    const pid = engine.pid!;
+    source.cancel();
+    await assert.rejects(started, EngineStartCancelledError);
+    assert.ok(await eventually(() => !alive(pid)), `process ${pid} survived`);
+    await engine.dispose();
+  });
+
+  it('an engine that ignores shutdown and SIGTERM is killed with SIGKILL within the limits', { skip: engineUnavailable() }, async () => {
+    const engine = newEngine({
+      launch: engineLaunch({ env: { ...engineEnv(), WSSS_TEST_STUBBORN: '1' } }),
+      shutdown: { politeMs: 500, terminateMs: 500 },
+    });
+    await engine.start();
+    const pid = engine.pid!;
+    const started = Date.now();
+    await engine.dispose();
+    const took = Date.now() - started;
+    assert.ok(!alive(pid), `engine ${pid} survived dispose`);
+    assert.ok(took >= 1000 && took < 4000, `dispose took ${took} ms (polite 500 + SIGTERM 500, then SIGKILL)`);
   });
 });
