@@ -15,8 +15,8 @@ export const OFFICIAL_SELECTION_FILE = 'selected_cls_train_aug.json';
 /** Counts of the official selection, or why there are none. */
 export type OfficialStats = { counts: WordCounts; source: string } | { counts: null; message: string; source: string | null };
 
-/** Runs the engine's pole-stats subcommand on a file and returns its stdout JSON (a pickle, say). */
-export type PoleStatsCommand = (path: string) => Promise<unknown>;
+/** Runs the engine's pole-stats subcommand on a selection file (with the bank, needed for prompt lists). */
+export type PoleStatsCommand = (path: string, bankPath: string) => Promise<unknown>;
 
 /** A JSON cache on disk (VS Code: the extension's globalStorage folder). */
 export class StatsCache {
@@ -70,7 +70,7 @@ export async function loadOfficialStats(
       return { counts: null, source, message: `${source} is a Python pickle; starting the engine is needed to read it (python -m wsss_engine pole-stats).` };
     }
     try {
-      const out = await poleStats(source);
+      const out = await poleStats(source, bankPath);
       counts = toWordCounts((out as { counts?: unknown })?.counts, `pole-stats output for ${source}`);
     } catch (e) {
       return { counts: null, source, message: `pole-stats failed on ${source}: ${(e as Error).message}` };

@@ -42,9 +42,10 @@ test('a pickle goes through pole-stats once, then the cache answers', async () =
     copyFileSync(join(pole, 'synonyms_chatgpt_4.json'), bankPath);
     writeFileSync(join(tmp, 'selected_cls_train_aug.json'), Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]));
     let calls = 0;
-    const poleStats = async (path: string): Promise<unknown> => {
+    const poleStats = async (path: string, bank: string): Promise<unknown> => {
       calls++;
       assert.equal(path, join(tmp, 'selected_cls_train_aug.json'));
+      assert.equal(bank, bankPath);
       return { source: path, format: 'pickle', images: 2, counts: { sofa: { couch: 2 } }, ambiguous: 0 };
     };
     const cache = new StatsCache(join(tmp, 'storage'));

@@ -1,15 +1,18 @@
-// Live scoring against the REAL engine process: an engine without `synonyms/score` answers -32601, and the
-// synonym editor turns that into the "not supported yet" state (no numbers made up), remembered afterwards.
+// The synonym editor and the REAL engine: an engine without `synonyms/score` answers -32601, which becomes
+// the "not supported yet" state (no numbers made up), remembered afterwards; a pickled selection file is
+// counted by `python -m wsss_engine pole-stats`.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { EngineProcess } from '../../../extension/engine/engineProcess';
-import { engineScorer } from '../../../extension/panels/synonyms/engineAccess';
+import { engineScorer, poleStatsCommand } from '../../../extension/panels/synonyms/engineAccess';
+import { StatsCache, loadOfficialStats } from '../../../extension/panels/synonyms/officialSelection';
 import { NO_SCORING_MESSAGE, SynonymBankSession } from '../../../extension/panels/synonyms/synonymBankSession';
 import { sharedDir } from '../../support/paths';
-import { engineEnv, engineLaunch, engineUnavailable, newEngine } from '../engineFixture';
+import { enginePython, engineEnv, engineLaunch, engineUnavailable, newEngine } from '../engineFixture';
 
 const skip = engineUnavailable();
 let engine: EngineProcess;
@@ -46,4 +49,29 @@ test('an engine without synonyms/score gives the unsupported state, then the sna
   assert.deepEqual(result, { state: 'unsupported', message: NO_SCORING_MESSAGE });
   assert.equal(snapshots, 2, 'selectRun and the unsupported answer each re-send the snapshot');
   assert.deepEqual((await session.snapshot()).scoring, { state: 'unsupported', message: NO_SCORING_MESSAGE });
+});
+
+test('a pickled selection beside the bank is counted by the engine\'s pole-stats, once', { skip }, async () => {
+  const dir = join(tmp, 'pickled');
+  mkdirSync(dir);
+  const bank = join(dir, 'synonyms_chatgpt_4.json');
+  copyFileSync(join(sharedDir(), 'data', 'pole', 'synonyms_chatgpt_4.json'), bank);
+  // The authors' released format: image id (no "_") -> prompts in class order (METHOD §2.2).
+  execFileSync(enginePython, ['-c', [
+    'import pickle, sys',
+    'sel = {"2007000032": ["a photo of plane.", "a photo of human."], "2007000039": ["a photo of couch."]}',
+    'open(sys.argv[1], "wb").write(pickle.dumps(sel, protocol=2))',
+  ].join('\n'), join(dir, 'selected_cls_train_aug.json')]);
+  let runs = 0;
+  const command = poleStatsCommand(async () => ({ pythonPath: enginePython, env: engineEnv(false) }));
+  const counting = async (path: string, bankPath: string): Promise<unknown> => {
+    runs++;
+    return command(path, bankPath);
+  };
+  const cache = new StatsCache(join(tmp, 'storage'));
+  const stats = await loadOfficialStats(bank, cache, counting);
+  assert.ok(stats.counts, stats.counts ? '' : stats.message);
+  assert.deepEqual(stats.counts, { aeroplane: { plane: 1 }, person: { human: 1 }, sofa: { couch: 1 } });
+  await loadOfficialStats(bank, cache, counting);
+  assert.equal(runs, 1, 'the second time comes from the cache');
 });
