@@ -82,6 +82,19 @@ async function measureScroll(page: import('playwright-core').Page): Promise<Reco
     const grid = document.querySelector('[data-testid=grid]') as HTMLElement;
     const frames: number[] = [];
     let maxTiles = 0;
+    // Long animation frames (>50 ms) with script attribution: is the panel's own code to blame?
+    const loaf = { count: 0, totalMs: 0, panelScriptMs: 0, renderMs: 0 };
+    const observer = typeof PerformanceObserver !== 'undefined' && PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')
+      ? new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as { duration: number; renderStart: number; startTime: number; styleAndLayoutStart: number; scripts: { duration: number; sourceURL: string }[] }[]) {
+          loaf.count++;
+          loaf.totalMs += e.duration;
+          loaf.renderMs += e.renderStart ? e.startTime + e.duration - e.renderStart : 0;
+          for (const sc of e.scripts) if (sc.sourceURL.includes('/dist/webview/')) loaf.panelScriptMs += sc.duration;
+        }
+      })
+      : undefined;
+    observer?.observe({ type: 'long-animation-frame', buffered: false });
     const start = performance.now();
     let last = start;
     await new Promise<void>((resolve) => {
@@ -96,6 +109,8 @@ async function measureScroll(page: import('playwright-core').Page): Promise<Reco
       requestAnimationFrame(step);
     });
     frames.shift();
+    await new Promise((r) => setTimeout(r, 100));
+    observer?.disconnect();
     const sorted = [...frames].sort((a, b) => a - b);
     const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
     return {
@@ -107,6 +122,11 @@ async function measureScroll(page: import('playwright-core').Page): Promise<Reco
       longFrames50ms: frames.filter((f) => f > 50).length,
       maxTilesInDom: maxTiles,
       scrolledPx: grid.scrollTop,
+      loafSupported: observer ? 1 : 0,
+      loafCount: loaf.count,
+      loafTotalMs: Math.round(loaf.totalMs),
+      loafPanelScriptMs: Math.round(loaf.panelScriptMs),
+      loafRenderMs: Math.round(loaf.renderMs),
     };
   });
 }
@@ -131,6 +151,7 @@ async function main(): Promise<void> {
     console.log('\nscroll at 8,000 px/s for 3 s (frame intervals measured in the page):');
     for (const [name, s] of [['cold', coldScroll], ['warm', warmScroll]] as const) {
       console.log(`${name.padEnd(5)} ${s.frames} frames, ${s.fps.toFixed(1)} fps, median ${s.medianFrameMs.toFixed(1)} ms, p95 ${s.p95FrameMs.toFixed(1)} ms, max ${s.maxFrameMs.toFixed(1)} ms, frames > 50 ms: ${s.longFrames50ms}, max tiles in DOM ${s.maxTilesInDom}, scrolled ${s.scrolledPx} px`);
+      if (s.loafSupported) console.log(`      long animation frames: ${s.loafCount}, ${s.loafTotalMs} ms in all; panel script ${s.loafPanelScriptMs} ms, style/layout/paint ${s.loafRenderMs} ms (the rest: waiting for a CPU, decoding, GC)`);
     }
   } finally {
     if (!process.argv.includes('--keep')) {

@@ -19,6 +19,7 @@ const panel = connectPanel<DatasetContract>();
 let data: DatasetSnapshot | undefined;
 let state: DatasetState = panel.getState() ?? {};
 let visible: number[] = []; // indices into data.ids after the class filter
+let scrollSave: ReturnType<typeof setTimeout> | undefined;
 let firstThumbMarked = false; // performance marks read by test/webview/bench-dataset.ts
 
 const toolbar = h('div', { class: 'toolbar' });
@@ -44,7 +45,9 @@ const grid = new VirtualGrid({
   onRangeChange: (positions) => {
     if (!data) return;
     loader.want(positions.map((p) => data!.ids[visible[p]]));
-    saveState({ scrollTop: grid.element.scrollTop });
+    // setState posts to VS Code: once the scrolling stops, not every frame
+    clearTimeout(scrollSave);
+    scrollSave = setTimeout(() => saveState({ scrollTop: grid.element.scrollTop }), 300);
   },
 });
 
@@ -79,7 +82,7 @@ function fillTile(el: HTMLElement, id: string): void {
   const box = el.querySelector('.thumb')!;
   if (!thumb || box.childElementCount) return;
   if (thumb.url) {
-    box.append(h('img', { src: thumb.url, alt: id, draggable: false }));
+    box.append(h('img', { src: thumb.url, alt: id, draggable: false, decoding: 'async' }));
     if (!firstThumbMarked) performance.mark('wsss:first-thumbnail');
     firstThumbMarked = true;
   }

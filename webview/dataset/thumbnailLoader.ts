@@ -1,11 +1,11 @@
 /**
- * Fetches thumbnails for the ids in view, in view order, in small batches with at most two requests in
+ * Fetches thumbnails for the ids in view, in view order, in small batches with at most three requests in
  * flight; ids that scrolled away before their turn are skipped. Keeps the most recent ones in memory.
  */
 import type { Thumbnail } from '../../protocol/webview/dataset';
 
-const BATCH = 12;
-const IN_FLIGHT = 2;
+const BATCH = 8;
+const IN_FLIGHT = 3;
 const KEEP = 3000;
 
 export class ThumbnailLoader {

@@ -13,6 +13,8 @@ import { DatasetRootError, openDataset, type OpenDataset } from './vocDataset';
 
 /** Longest side of the detail view's photo (bigger photos are scaled down in the host). */
 const DETAIL_MAX_SIDE = 1024;
+/** Thumbnails made while the snapshot travels: about the first screen of the grid. */
+const PREFETCH = 42;
 
 export function emptySnapshot(root: string | null, problem: DatasetSnapshot['problem']): DatasetSnapshot {
   return { root, problem, warnings: [], classes: [], sets: [], set: 'all', ids: [], labels: [], hasMask: [], hasImage: [], labelSource: 'none', synthetic: false };
@@ -52,6 +54,11 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
   private async open(root: string, set?: string): Promise<DatasetSnapshot> {
     try {
       this.dataset = await openDataset(root, set);
+      const ds = this.dataset;
+      this.thumbnails.prefetch(ds.ids.slice(0, PREFETCH).flatMap((id) => {
+        const file = ds.imageFiles.get(id);
+        return file ? [path.join(ds.root, 'JPEGImages', file)] : [];
+      }));
       this.env.log(`dataset browser: opened ${this.dataset.root} list ${this.dataset.set} (${this.dataset.ids.length} images)`);
       return publicView(this.dataset);
     } catch (e) {

@@ -17,6 +17,8 @@ export class ThumbnailCache {
   private readonly dir: string;
   private active = 0;
   private readonly queue: (() => void)[] = [];
+  /** Thumbnails being made, by cache key: a prefetch and a request for the same image share the work. */
+  private readonly inFlight = new Map<string, Promise<string>>();
 
   constructor(storageDir: string, private readonly concurrency = 4) {
     this.dir = path.join(storageDir, 'cache', 'thumbnails');
@@ -26,7 +28,20 @@ export class ThumbnailCache {
   async get(file: string): Promise<string> {
     const stat = await fs.stat(file);
     const key = createHash('sha1').update(`${FORMAT_VERSION}\0${path.resolve(file)}\0${stat.mtimeMs}\0${stat.size}`).digest('hex');
-    const cached = path.join(this.dir, key.slice(0, 2), `${key}.jpg`);
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.load(file, path.join(this.dir, key.slice(0, 2), `${key}.jpg`)).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Make thumbnails ahead of the webview's first request (the first screen of a freshly opened list). */
+  prefetch(files: string[]): void {
+    for (const f of files) this.get(f).catch(() => undefined); // errors surface when the webview asks
+  }
+
+  private async load(file: string, cached: string): Promise<string> {
     const hit = await fs.readFile(cached).catch(() => null);
     if (hit) return toDataUri(hit);
     const bytes = await this.limited(() => makeThumbnail(file));
