@@ -32,6 +32,9 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
     const root = this.initialRoot ?? restored?.root ?? null;
     this.initialRoot = undefined; // a later ready (webview reload) restores from the webview's state
     if (!root) return emptySnapshot(null, null);
+    // A hidden webview reloads when shown again: the open dataset is still good, no need to read it again.
+    const ds = this.dataset;
+    if (ds && (ds.root === root || path.dirname(ds.root) === root) && (!restored?.set || restored.set === ds.set)) return publicView(ds);
     return this.open(root, restored?.set);
   }
 
