@@ -61,3 +61,12 @@ def average_gradients(modules: list[nn.Module], info: DistInfo) -> None:
             if p.grad is not None:
                 dist.all_reduce(p.grad)
                 p.grad /= info.world
+
+
+def broadcast_from_main(modules: list[nn.Module], info: DistInfo) -> None:
+    """Start every rank from rank 0's weights (DDP does this for the wrapped model, not for the extras)."""
+    if not info.enabled:
+        return
+    for module in modules:
+        for tensor in list(module.parameters()) + list(module.buffers()):
+            dist.broadcast(tensor.data, src=0)

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 from ..errors import Cancelled, OutOfMemory
 from .checkpoint import load_checkpoint, restore_rng, rng_state, save_checkpoint
 from .data_order import ResumableSampler, SeededItems
-from .distributed import DistInfo, average_gradients, unwrap
+from .distributed import DistInfo, average_gradients, broadcast_from_main, unwrap
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,8 @@ class Trainer:
     def save(self, complete: bool = False, summary: dict | None = None) -> None:
         if self.dist.is_main:
             save_checkpoint(self.path, self.state(complete, summary))
+        if self.dist.enabled and complete:
+            torch.distributed.barrier()  # later stages on every rank read this checkpoint
 
     def try_resume(self) -> dict | None:
         """Continue from this stage's checkpoint; returns the stored summary if the stage had completed."""
@@ -157,6 +159,7 @@ class Trainer:
         summary = self.try_resume()
         if summary is not None:
             return summary
+        broadcast_from_main(list(self.extras.values()), self.dist)
         for m in [self.model, *self.extras.values()]:
             m.train()
         if self.cfg.channels_last:
