@@ -47,3 +47,19 @@ def test_exit_without_shutdown_returns_1():
         assert engine.proc.wait(60) == 1
     finally:
         engine.close()
+
+
+def test_sigterm_stops_the_run_with_a_checkpoint(tmp_path):
+    engine = EngineClient()
+    try:
+        config = write_config(tmp_path, [{"id": "count", "type": "count", "steps": 400, "sleep_s": 0.02}])
+        run_dir = tmp_path / "run"
+        run_id = engine.result("run/start", {"configPath": str(config), "runDir": str(run_dir), "resume": False},
+                               timeout=60)["runId"]
+        engine.wait_for(lambda: engine.notes("run/progress", run_id), 30, "first progress")
+        engine.proc.terminate()
+        assert engine.proc.wait(60) == 128 + 15
+        assert json.loads((run_dir / "run.json").read_text())["status"] == "cancelled"
+        assert torch.load(run_dir / "checkpoints" / "count.pt", weights_only=False)["step"] > 0
+    finally:
+        engine.close()

@@ -210,18 +210,31 @@ def execute_run(run: RunFolder, loaded: LoadedConfig, cancel_event: threading.Ev
         logger.info("run %s completed", run.id)
         return "completed", None
     except Cancelled:
-        run.set_status("cancelled")
         logger.info("run %s cancelled; resume continues from the last checkpoints", run.id)
-        return "cancelled", None
+        return _record_end(run, "cancelled", None, logger)
     except EngineError as exc:
-        run.set_status("failed", exc.to_record())
         logger.error("run %s failed: %s (%s)", run.id, exc.message, exc.hint)
-        return "failed", exc.to_record()
+        return _record_end(run, "failed", exc.to_record(), logger)
+    except BaseException:  # a second Ctrl-C: the last periodic checkpoints remain, so the run stays resumable
+        _record_end(run, "cancelled", None, logger)
+        raise
     finally:
         metrics_log.close()
-        logger.removeHandler(handler)
-        handler.close()
+        if handler is not None:
+            logger.removeHandler(handler)
+            handler.close()
         run.close()
+
+
+def _record_end(run: RunFolder, status: str, error: dict[str, str] | None,
+                logger: logging.Logger) -> tuple[str, dict[str, str] | None]:
+    """Write the final status; if run.json itself cannot be written, say so and still report the status."""
+    try:
+        run.set_status(status, error)
+    except EngineError as exc:
+        logger.error("cannot record status %s of run %s: %s", status, run.id, exc.message)
+        error = error or exc.to_record()
+    return status, error
 
 
 def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, stage: dict[str, Any],
@@ -241,7 +254,10 @@ def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, s
     ctx = StageContext(run, loaded, device, stage, cancel_event, events, metrics_log, logger)
     logger.info("stage %s (%s) started", sid, stage["type"])
     try:
-        summary = spec.run(ctx, params) or {}
+        summary = spec.run(ctx, params)
+        summary = {} if summary is None else summary
+        if not isinstance(summary, dict):
+            raise TypeError(f"a stage must return a dict summary, got {type(summary).__name__}")
         summary = json.loads(json.dumps(summary, allow_nan=False, default=jsonable))
     except Cancelled:
         ctx._throttle.flush()
@@ -277,11 +293,15 @@ def _as_engine_error(exc: Exception, stage: dict[str, Any], run: RunFolder) -> E
                        run.path / "engine.log")
 
 
-def _run_logger(run: RunFolder) -> tuple[logging.Logger, logging.Handler]:
+def _run_logger(run: RunFolder) -> tuple[logging.Logger, logging.Handler | None]:
     """Logger `wsss_engine.run.<id>`: <run>/engine.log, and through its parents stderr and engine/log."""
     logger = logging.getLogger(f"wsss_engine.run.{run.id}")
     logger.setLevel(logging.DEBUG)
-    handler = logging.FileHandler(run.path / "engine.log", encoding="utf-8")
+    try:
+        handler: logging.Handler | None = logging.FileHandler(run.path / "engine.log", encoding="utf-8")
+    except OSError as exc:  # the run still goes on; its log is then only on stderr / engine/log
+        logger.error("cannot write %s: %s", run.path / "engine.log", exc)
+        return logger, None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     return logger, handler

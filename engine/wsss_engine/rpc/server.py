@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 from typing import Any, BinaryIO, Callable
@@ -204,12 +205,19 @@ def _id_key(value: Any) -> Any:
     return (type(value).__name__ == "str", value)
 
 
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (the extension's second step after a failed polite shutdown): leave the read loop, whose
+    `finally` cancels the runs so that they save checkpoints, then exit."""
+    raise SystemExit(128 + signum)
+
+
 def serve_stdio() -> int:
     """Serve on this process's stdin/stdout. fd 1 is moved onto stderr first, so a stray print (Python or C)
     cannot corrupt the protocol stream."""
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     server = Server(sys.stdin.buffer, protocol_out)
     code = server.serve()
     try:
