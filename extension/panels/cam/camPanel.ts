@@ -5,17 +5,14 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import sharp from 'sharp';
 import type { CamContract, CamRunInfo, CamSnapshot, CamSource, CamView } from '../../../protocol/webview/cam';
 import type { RequestUnion } from '../../../protocol/webview/common';
-import { toDataUri } from '../dataset/thumbnailCache';
 import { IMAGE_EXTENSIONS } from '../dataset/vocDataset';
 import type { PanelEnvironment } from '../panelHost';
+import { readPhoto } from '../photoImage';
 import { RpcError, type PanelHandler } from '../panelRpc';
 import { readCamFile } from './camFile';
 import { findRunDirs, readCamRun, selectedWord, type CamRun } from './camRuns';
-
-const PHOTO_MAX_SIDE = 1024;
 
 export class CamOverlays implements PanelHandler<CamContract> {
   private readonly runs = new Map<string, CamRun>();
@@ -113,14 +110,10 @@ export class CamOverlays implements PanelHandler<CamContract> {
       const file = path.join(run.datasetRoot, 'JPEGImages', `${id}${ext}`);
       if (!(await fs.stat(file).catch(() => null))) continue;
       try {
-        const img = sharp(file, { failOn: 'error' });
-        const meta = await img.metadata();
-        out.width = meta.width ?? 0;
-        out.height = meta.height ?? 0;
-        const bytes = await img.resize(PHOTO_MAX_SIDE, PHOTO_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 88 }).toBuffer();
-        out.imageUrl = toDataUri(bytes);
+        const photo = await readPhoto(file);
+        Object.assign(out, { imageUrl: photo.url, width: photo.width, height: photo.height });
       } catch (e) {
-        out.imageProblem = `Unreadable image ${file}: ${(e as Error).message}`;
+        out.imageProblem = (e as Error).message;
       }
       return;
     }

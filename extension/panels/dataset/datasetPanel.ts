@@ -3,16 +3,14 @@
  * One `switch (request.method)`; every failure becomes a message in the panel, never a dead panel.
  */
 import * as path from 'node:path';
-import sharp from 'sharp';
 import type { DatasetContract, DatasetSnapshot, ImageDetail, Thumbnail } from '../../../protocol/webview/dataset';
 import type { PanelEnvironment } from '../panelHost';
 import { RpcError, type PanelCancellation, type PanelHandler } from '../panelRpc';
 import { classFractions, maskToPng, readClassMask } from './maskImage';
-import { ThumbnailCache, toDataUri } from './thumbnailCache';
+import { readPhoto } from '../photoImage';
+import { ThumbnailCache } from './thumbnailCache';
 import { DatasetRootError, openDataset, type OpenDataset } from './vocDataset';
 
-/** Longest side of the detail view's photo (bigger photos are scaled down in the host). */
-const DETAIL_MAX_SIDE = 1024;
 /** Thumbnails made while the snapshot travels: about the first screen of the grid. */
 const PREFETCH = 42;
 
@@ -100,15 +98,10 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
       out.error = `The image file JPEGImages/${id}.jpg is missing.`;
     } else {
       try {
-        // No EXIF rotation: masks, CAMs and the engine (PIL) all use the stored pixel orientation.
-        const img = sharp(path.join(ds.root, 'JPEGImages', file), { failOn: 'error' });
-        const meta = await img.metadata();
-        out.width = meta.width ?? 0;
-        out.height = meta.height ?? 0;
-        const bytes = await img.resize(DETAIL_MAX_SIDE, DETAIL_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 88 }).toBuffer();
-        out.imageUrl = toDataUri(bytes);
+        const photo = await readPhoto(path.join(ds.root, 'JPEGImages', file));
+        Object.assign(out, { imageUrl: photo.url, width: photo.width, height: photo.height });
       } catch (e) {
-        out.error = `Unreadable image ${path.join(ds.root, 'JPEGImages', file)}: ${(e as Error).message}`;
+        out.error = (e as Error).message;
       }
     }
     const maskFile = ds.maskFiles.get(id);

@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { IGNORE_INDEX, paletteColor } from '../../../protocol/webview/classes';
-import { toDataUri } from './thumbnailCache';
+import { toDataUri } from '../photoImage';
 
 /** A mask as class indices (0 background, 1..C, 255 ignore). */
 export interface ClassMask {

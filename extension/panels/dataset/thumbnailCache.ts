@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { toDataUri } from '../photoImage';
 
 /** Grid cell size in CSS pixels; thumbnails are made at 2x for sharp rendering on HiDPI screens. */
 export const THUMB_WIDTH = 144;
@@ -78,8 +79,4 @@ async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await fs.writeFile(tmp, bytes);
   await fs.rename(tmp, file);
-}
-
-export function toDataUri(bytes: Buffer, mime = 'image/jpeg'): string {
-  return `data:${mime};base64,${bytes.toString('base64')}`;
 }
