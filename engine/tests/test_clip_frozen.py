@@ -111,3 +111,22 @@ def test_missing_weights_fail_fast_with_what_to_do(tmp_path, monkeypatch):
     assert "clip.checkpoint" in err.value.hint
     with pytest.raises(WeightsMissing):
         ClipScorer.from_config({"kind": "tiny", "checkpoint": str(tmp_path / "nope.pt")})
+
+
+def test_loads_the_synthetic_worlds_tiny_clip_format(tmp_path):
+    tiny = pytest.importorskip("wsss_engine.synthetic.tiny_clip")
+    from wsss_engine.models.clip_model import ClipScorer
+    from wsss_engine.synthetic.words import vocabulary
+    tok = tiny.TinyTokenizer(vocabulary())
+    cfg = tiny.model_config(len(tok.vocab), 64, tok.context_length)
+    model = tiny.build_model(cfg)
+    path = tmp_path / "tiny.pt"
+    torch.save({"format": "wsss-tiny-clip", "model_cfg": cfg, "state_dict": model.state_dict(),
+                "mean": [0.4, 0.4, 0.4], "std": [0.2, 0.2, 0.2], "input_size": 64, "vocab": tok.vocab,
+                "context_length": tok.context_length, "template": "a photo of {}.", "cbs_threshold": 0.61}, path)
+    clip = ClipScorer.from_config({"kind": "tiny", "checkpoint": str(path), "precision": "fp32"})
+    assert clip.image_size == 64 and clip.meta["cbs_threshold"] == 0.61
+    text = clip.encode_text(["a photo of sailboat."])
+    with torch.no_grad():
+        expected = model.eval().encode_text(tok(["a photo of sailboat."]))
+    assert torch.allclose(text, expected, atol=1e-5)

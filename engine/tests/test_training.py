@@ -86,3 +86,15 @@ def test_clims_loss_decreases_with_gt_prompts(tmp_path):
     assert status == "completed", error
     losses = [m["loss"] for m in metrics(tmp_path / "run", "clims")]
     assert sum(losses[-4:]) / 4 < sum(losses[:4]) / 4
+
+
+def test_resume_with_a_changed_network_fails_clearly(tmp_path):
+    root = make_voc_root(tmp_path / "data", n=8)
+    cfg = write_config(tmp_path / "run.json", root, None, [baseline_stage(epochs=2)])
+    assert run_pipeline(cfg, tmp_path / "run", cancel_at=("baseline", 1))[0] == "cancelled"
+    changed = baseline_stage(epochs=2)
+    changed["backbone"] = {"name": "small_cnn", "width": 16, "out_channels": 32}
+    cfg = write_config(tmp_path / "run.json", root, None, [changed])
+    status, error = run_pipeline(cfg, tmp_path / "run", resume=True)
+    assert status == "failed" and error["kind"] == "RunFolderError"
+    assert "does not match" in error["message"] and "delete the checkpoint" in error["hint"]

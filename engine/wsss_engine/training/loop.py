@@ -113,10 +113,17 @@ class Trainer:
         ckpt = load_checkpoint(self.path)
         if ckpt is None:
             return None
-        unwrap(self.model).load_state_dict(ckpt["model"])
-        for name, module in self.extras.items():
-            module.load_state_dict(ckpt["extras"][name])
-        self.optimizer.load_state_dict(ckpt["optimizer"])
+        try:
+            unwrap(self.model).load_state_dict(ckpt["model"])
+            for name, module in self.extras.items():
+                module.load_state_dict(ckpt["extras"][name])
+            self.optimizer.load_state_dict(ckpt["optimizer"])
+        except (KeyError, RuntimeError, ValueError) as exc:
+            from ..errors import RunFolderError
+            raise RunFolderError(f"checkpoint {self.path} does not match stage {self.stage_id!r} as configured now "
+                                 f"({str(exc).splitlines()[0][:200]})",
+                                 hint="restore the stage's previous settings, or delete the checkpoint to "
+                                      "restart this stage from scratch", path=self.path) from exc
         self.scheduler.load_state_dict(ckpt["scheduler"])
         self.scaler.load_state_dict(ckpt["scaler"])
         if self.extra_state is not None and ckpt.get("extra_state") is not None:
