@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import threading
 
+import numpy as np
 import pytest
 import torch
 
@@ -84,3 +85,27 @@ def test_missing_cams_fail_naming_the_file(tmp_path):
     status, error = execute_run(run, loaded, threading.Event())
     assert status == "failed" and error["kind"] == "DatasetError"
     assert f"{photo_ids(4)[3]}.npy" in error["message"] and "infer_cams" in error["hint"]
+
+
+def test_evaluate_scores_predicted_masks(tmp_path):
+    from shared_data import save_mask
+
+    ids = photo_ids(4)
+    root = small_photo_root(tmp_path / "data", ids, long_side=48)
+    preds = tmp_path / "pseudo"
+    preds.mkdir()
+    ds = VOCDataset(root, "all", "voc", with_mask=True)
+    expected = SemSegEvaluator(["background", *ds.classes])
+    for image_id in ids:
+        gt = ds.read_mask(image_id)
+        pred = np.roll(gt, 3, axis=1)  # keeps some 255 pixels: they count as background
+        save_mask(preds / f"{image_id}.png", pred)
+        expected.process(gt, np.where(pred == 255, 0, pred))
+    cfg = {"name": "masks", "device": "cpu", "dataset": {"root": str(root), "eval_list": "all"},
+           "stages": [{"id": "eval", "type": "evaluate", "masks": str(preds)}]}
+    (tmp_path / "run.json").write_text(json.dumps(cfg))
+    run, loaded = prepare_run(tmp_path / "run.json", tmp_path / "run", resume=False)
+    assert execute_run(run, loaded, threading.Event()) == ("completed", None)
+    report = json.loads((tmp_path / "run" / "reports" / "eval.json").read_text())
+    assert report["synthetic"] is False and report["threshold"] is None and report["sweep"] == []
+    assert report["miou"] == pytest.approx(expected.evaluate()["miou"], abs=1e-12) and report["miou"] < 1

@@ -1,10 +1,12 @@
-"""Stage `evaluate`: CAM mIoU against ground-truth masks -> <run>/reports/<stage-id>.json (METHOD §3.2, §6).
+"""Stage `evaluate`: CAM (or mask) mIoU against ground truth -> <run>/reports/<stage-id>.json (METHOD §3.2, §6).
 
 Params (schemas/run-config.schema.json `$defs/evaluateParams`):
   cams        id of an infer_cams stage (-> cams/<id>/) or a folder of CAM files
   split       "eval" (dataset.eval_list, default), "train" (dataset.train_list) or a list name / path
   threshold   fixed background threshold, default 0.15 (improved CLIMS / POLE `--cam_eval_thres`)
   thresholds  the sweep, default 0.05..0.75 step 0.05 (camera-ready CLIMS); the best is reported too
+  masks       instead of cams: predicted label PNGs (a stage id -> <run>/masks/<id>/, or a folder), e.g. pseudo
+              masks; scored as IRN `eval_sem_seg` does (prediction 255 -> background); no threshold, no sweep
 Uses `high_res` CAMs; the prediction is argmax over [bg = threshold, present classes] (keys from image labels).
 The report says "synthetic" from the config; the sweep's best is tuned on GT (METHOD §7.1 item 6): both the
 fixed-threshold and the best numbers are reported. mIoU values are fractions in [0, 1].
@@ -19,7 +21,9 @@ import numpy as np
 from ..data.cam_files import cam_path, load_cam
 from ..data.voc import VOCDataset
 from ..errors import DatasetError
-from ..evaluation.miou import CamThresholdSweep, default_thresholds
+from ..data.labels import read_mask
+from ..data.transforms import IGNORE_INDEX
+from ..evaluation.miou import CamThresholdSweep, SemSegEvaluator, default_thresholds
 from ..pipeline import register_stage
 from . import references
 
@@ -58,6 +62,31 @@ def evaluate_cams(dataset: VOCDataset, cam_dir: Path, threshold: float = DEFAULT
     return result
 
 
+def evaluate_masks(dataset: VOCDataset, mask_dir: Path, progress: Optional[Callable[..., None]] = None,
+                   check_cancelled: Optional[Callable[[], None]] = None) -> dict:
+    """mIoU of predicted label PNGs (0 background, 1..C, 255 -> background as in IRN `eval_sem_seg`)."""
+    evaluator = SemSegEvaluator(dataset.class_names_with_background)
+    total = len(dataset.ids)
+    for n, image_id in enumerate(dataset.ids):
+        if check_cancelled and n % 16 == 0:
+            check_cancelled()
+        path = Path(mask_dir) / f"{image_id}.png"
+        if not path.is_file():
+            raise DatasetError(f"predicted mask {path} does not exist",
+                               hint="run the stage that writes the masks for this image list first", path=str(path))
+        pred = read_mask(path)
+        gt = dataset.read_mask(image_id, size=pred.shape)
+        try:
+            evaluator.process(gt, np.where(pred == IGNORE_INDEX, 0, pred))
+        except ValueError as exc:
+            raise DatasetError(f"cannot score {path}: {exc}", hint="check the masks' class ids against the "
+                               "dataset's class list", path=str(path)) from exc
+        if progress and (n % 16 == 15 or n + 1 == total):
+            progress(n + 1, total, f"{n + 1} masks scored")
+    return {**evaluator.evaluate(), "confusion": evaluator.confusion.tolist(), "threshold": None, "sweep": [],
+            "best": None}
+
+
 def build_report(result: dict, *, synthetic: bool, split: str, classes: Sequence[str], **extra) -> dict:
     """The report object of docs/ARCHITECTURE.md (`reports/<stage-id>.json`)."""
     return {"synthetic": bool(synthetic), "split": split, "n_images": result["n_images"], "classes": list(classes),
@@ -70,23 +99,31 @@ def run(ctx, params: dict) -> dict:
     from ..runs.run_folder import atomic_write_json
 
     sid = references.stage_id(ctx, params)
-    cam_dir = references.cams_ref(ctx, params)
-    if not cam_dir.is_dir():
-        raise DatasetError(f"CAM folder {cam_dir} does not exist",
-                           hint="run the infer_cams stage named by 'cams' first", path=str(cam_dir))
+    scoring_masks = bool(params.get("masks"))
+    source = (references.artefact_ref(ctx, params, "masks", "masks", "pseudo-mask") if scoring_masks
+              else references.cams_ref(ctx, params))
+    if not source.is_dir():
+        raise DatasetError(f"{'mask' if scoring_masks else 'CAM'} folder {source} does not exist",
+                           hint=f"run the stage named by '{'masks' if scoring_masks else 'cams'}' first",
+                           path=str(source))
     list_name = references.image_list(ctx, params)
     threshold = float(params.get("threshold", DEFAULT_THRESHOLD))
     dataset = VOCDataset(references.dataset_root(ctx), list_name, references.dataset_classes(ctx),
                          with_mask=True, empty_labels="keep", log=lambda m: ctx.log(m, level="warning"))
-    ctx.log(f"evaluate {sid}: {len(dataset)} images of {list_name!r}, CAMs {cam_dir}")
-    result = evaluate_cams(dataset, cam_dir, threshold, params.get("thresholds"), ctx.progress,
-                           ctx.check_cancelled)
+    ctx.log(f"evaluate {sid}: {len(dataset)} images of {list_name!r}, {'masks' if scoring_masks else 'CAMs'} "
+            f"{source}")
+    if scoring_masks:
+        result = evaluate_masks(dataset, source, ctx.progress, ctx.check_cancelled)
+    else:
+        result = evaluate_cams(dataset, source, threshold, params.get("thresholds"), ctx.progress,
+                               ctx.check_cancelled)
     report = build_report(result, synthetic=ctx.config.get("synthetic", False), split=list_name,
-                          classes=dataset.class_names_with_background, stage=sid, cams=str(cam_dir))
+                          classes=dataset.class_names_with_background, stage=sid,
+                          **{"masks" if scoring_masks else "cams": str(source)})
     reports = Path(ctx.run.path) / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     atomic_write_json(reports / f"{sid}.json", report)
-    ctx.metrics(0, miou=report["miou"], best_miou=report["best"]["miou"],
-                best_threshold=report["best"]["threshold"])
-    return {"miou": report["miou"], "threshold": threshold, "best": report["best"], "n_images": report["n_images"],
-            "report": str(reports / f"{sid}.json")}
+    best = {f"best_{k}": v for k, v in (report["best"] or {}).items()}
+    ctx.metrics(0, **{k: v for k, v in {"miou": report["miou"], **best}.items() if v is not None})
+    return {"miou": report["miou"], "threshold": report["threshold"], "best": report["best"],
+            "n_images": report["n_images"], "report": str(reports / f"{sid}.json")}

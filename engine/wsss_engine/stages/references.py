@@ -33,15 +33,20 @@ def checkpoint_ref(ctx, params: dict, key: str = "model") -> Path:
     return Path(ctx.resolve_path(value))
 
 
-def cams_ref(ctx, params: dict, key: str = "cams") -> Path:
-    """`cams`: an infer_cams stage id -> <run>/cams/<id>/; else a folder of CAM .npy files."""
+def artefact_ref(ctx, params: dict, key: str, folder: str, producer: str) -> Path:
+    """A per-stage artefact folder: an earlier stage id -> <run>/<folder>/<id>/; anything else is a path."""
     value = params.get(key)
     if not value:
-        raise ConfigInvalid(f"stage {stage_id(ctx, params)!r} needs '{key}': the id of an infer_cams stage "
-                            "or a folder of CAM files", hint=f'add "{key}": "<stage id>" to the stage')
+        raise ConfigInvalid(f"stage {stage_id(ctx, params)!r} needs '{key}': the id of a {producer} stage "
+                            f"or a folder", hint=f'add "{key}": "<stage id>" to the stage')
     if value in earlier_stage_ids(ctx):
-        return Path(ctx.run.path) / "cams" / value
+        return Path(ctx.run.path) / folder / value
     return Path(ctx.resolve_path(value))
+
+
+def cams_ref(ctx, params: dict, key: str = "cams") -> Path:
+    """`cams`: an infer_cams stage id -> <run>/cams/<id>/; else a folder of CAM .npy files."""
+    return artefact_ref(ctx, params, key, "cams", "infer_cams")
 
 
 def image_list(ctx, params: dict, default: str = "eval") -> str:
