@@ -4,6 +4,7 @@ stdout carries only protocol frames; `serve_stdio` moves everything else printed
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -21,6 +22,25 @@ PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR =
 RequestHandler = Callable[[dict, threading.Event], dict]  # (params, cancelled) -> result
 
 _EXTRA_REQUESTS: dict[str, tuple[Method, RequestHandler]] = {}
+
+# Modules that call register_request() on import, for protocol methods not built in (e.g. synonyms/score).
+# Imported on the first request for such a method; one line per module.
+REQUEST_MODULES: list[str] = []
+_request_modules_lock = threading.Lock()
+_request_modules_done = False
+
+
+def _import_request_modules() -> None:
+    global _request_modules_done
+    with _request_modules_lock:
+        if _request_modules_done:
+            return
+        _request_modules_done = True
+        for name in REQUEST_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # its methods stay unavailable (-32601); the rest of the engine works
+                log.error("request module %s cannot be imported: %s", name, exc)
 
 
 def register_request(name: str, handler: RequestHandler, spec: Method | None = None) -> None:
@@ -43,9 +63,16 @@ class Server:
         self.pending_lock = threading.Lock()
         self.shutdown_requested = False
         self.engine = EngineMethods(self)
-        self.handlers: dict[str, tuple[Method, RequestHandler]] = {
+        self.builtin: dict[str, tuple[Method, RequestHandler]] = {
             name: (METHODS[name], fn) for name, fn in self.engine.handlers().items()}
-        self.handlers.update(_EXTRA_REQUESTS)
+
+    def handler_for(self, method: str) -> tuple[Method, RequestHandler] | None:
+        """Built-in, else registered (plugins, REQUEST_MODULES imported on first need for protocol methods)."""
+        found = self.builtin.get(method) or _EXTRA_REQUESTS.get(method)
+        if found is None and method in METHODS:
+            _import_request_modules()
+            found = _EXTRA_REQUESTS.get(method)
+        return found
 
     # -- main loop ---------------------------------------------------------------------------------------
     def serve(self) -> int:
@@ -104,12 +131,13 @@ class Server:
         if not has_id:
             self.on_notification(method, params)
             return
-        if method not in self.handlers:
+        found = self.handler_for(method)
+        if found is None:
             why = (f"{method} is part of the protocol but no module of this engine implements it yet"
                    if method in METHODS else f"unknown method: {method}")
             self.send_error(msg_id, METHOD_NOT_FOUND, why)
             return
-        spec, handler = self.handlers[method]
+        spec, handler = found
         problem = params_problem(method, spec, params)
         if problem:
             self.send_error(msg_id, INVALID_PARAMS, f"invalid params: {problem}")
