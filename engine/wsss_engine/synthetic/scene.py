@@ -1,0 +1,128 @@
+"""Sampling one synthetic scene: a background texture plus 1–3 object classes with exact masks.
+
+Co-occurrence (the thing CLIMS's background losses fix, METHOD.md §1.4): with ``cooccur=True`` a boat sits
+on water and a train on rails in ≥98% of images, aeroplanes fly in the sky and sheep stand on grass in most,
+and water / rails appear in no other image. The tiny CLIP is trained on ``cooccur=False`` scenes (any
+background) so that, like a real CLIP, it knows a boat from water.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .shapes import SHAPES
+from .textures import TEXTURES, render_texture
+
+CLASSES = ["aeroplane", "boat", "bottle", "sheep", "sofa", "train"]
+BACKGROUNDS = list(TEXTURES)
+# class -> (its co-occurring texture, probability); checked in this priority order
+DEFAULT_COOCCURRENCE = {"boat": ["water", 0.98], "train": ["rails", 0.98],
+                        "aeroplane": ["sky", 0.85], "sheep": ["grass", 0.85]}
+NEUTRAL = (("floor", 0.6), ("sand", 0.2), ("grass", 0.2))  # backgrounds of everything else
+EXCLUSIVE = ("boat", "train")  # never in the same image: each keeps its own texture
+
+
+@dataclass
+class Scene:
+    image: np.ndarray            # float32 (h, w, 3) in [0, 1]
+    label: np.ndarray            # uint8 (h, w): 0 background, 1..C classes (no void band)
+    instances: list = field(default_factory=list)  # [(class index 0..C-1, visible bool mask)]
+    background: str = ""
+
+    @property
+    def classes(self) -> list[int]:
+        """Class indices (0..C-1) that are visible, ascending."""
+        return sorted({k for k, m in self.instances if m.any()})
+
+
+def _pick(rng, weighted):
+    names, p = zip(*weighted)
+    p = np.asarray(p, float)
+    return names[rng.choice(len(names), p=p / p.sum())]
+
+
+def choose_background(rng, names: list[str], cooccurrence: dict | None) -> str:
+    if cooccurrence is None:
+        return BACKGROUNDS[rng.integers(len(BACKGROUNDS))]
+    for cls, (texture, prob) in cooccurrence.items():
+        if cls in names:
+            return texture if rng.random() < prob else _pick(rng, NEUTRAL)
+    return _pick(rng, NEUTRAL)
+
+
+def choose_classes(rng, n_weights=(0.45, 0.35, 0.20)) -> list[str]:
+    n = 1 + rng.choice(len(n_weights), p=np.asarray(n_weights) / sum(n_weights))
+    names = list(rng.choice(CLASSES, size=n, replace=False))
+    if all(e in names for e in EXCLUSIVE):
+        names.remove(EXCLUSIVE[rng.integers(2)])
+    return names
+
+
+def place_objects(rng, h, w, names, canvas, label, max_tries=8):
+    """Draw the objects back to front; reject placements that would hide too much of any object."""
+    scale = h / 64.0
+    instances: list[tuple[int, np.ndarray]] = []
+    order = [n for n in names for _ in range(1 + (rng.random() < 0.2))]
+    rng.shuffle(order)
+    for name in order:
+        render, (lo, hi) = SHAPES[name]
+        for _ in range(max_tries):
+            s = rng.uniform(lo, hi) * scale
+            cx, cy = rng.uniform(0.22 * w, 0.78 * w), rng.uniform(0.3 * h, 0.75 * h)
+            mask, rgb = render(rng, h, w, cx, cy, s, bool(rng.random() < 0.5))
+            if mask.sum() < 12 * scale * scale:
+                continue
+            if any((m & ~mask).sum() < 0.6 * m.sum() for _, m in instances):
+                continue
+            break
+        else:
+            continue
+        canvas[mask] = rgb[mask]
+        label[mask] = CLASSES.index(name) + 1
+        instances = [(k, m & ~mask) for k, m in instances] + [(CLASSES.index(name), mask)]
+    return instances
+
+
+def sample_scene(rng: np.random.Generator, size: int = 64, cooccurrence: dict | None = DEFAULT_COOCCURRENCE,
+                 names: list[str] | None = None, noise: float = 0.02) -> Scene:
+    names = choose_classes(rng) if names is None else list(names)
+    background = choose_background(rng, names, cooccurrence)
+    canvas = render_texture(background, rng, size, size)
+    label = np.zeros((size, size), np.uint8)
+    instances = place_objects(rng, size, size, names, canvas, label)
+    canvas += rng.normal(0, noise, canvas.shape).astype(np.float32)
+    return Scene(np.clip(canvas, 0, 1), label, instances, background)
+
+
+def void_band(label: np.ndarray) -> np.ndarray:
+    """VOC-style 255 band: background pixels touching an object (8-neighbourhood) become void."""
+    fg = label > 0
+    padded = np.pad(fg, 1)
+    h, w = fg.shape
+    near = np.zeros_like(fg)
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            near |= padded[dy:dy + h, dx:dx + w]
+    out = label.copy()
+    out[near & ~fg] = 255
+    return out
+
+
+def voc_palette() -> list[int]:
+    """The PASCAL VOC colour map (class i -> RGB), flattened for PIL's putpalette; 255 is cream white."""
+    pal = np.zeros((256, 3), np.uint8)
+    for i in range(256):
+        c, r, g, b = i, 0, 0, 0
+        for j in range(8):
+            r |= ((c >> 0) & 1) << (7 - j)
+            g |= ((c >> 1) & 1) << (7 - j)
+            b |= ((c >> 2) & 1) << (7 - j)
+            c >>= 3
+        pal[i] = (r, g, b)
+    pal[255] = (224, 224, 192)
+    return pal.flatten().tolist()
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
