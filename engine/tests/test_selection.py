@@ -91,6 +91,24 @@ def test_offline_selection_scores_every_candidate(tmp_path):
     assert sum(sum(c.values()) for c in stats.values()) == sum(len(v) for v in labels.values())
 
 
+def test_offline_selection_keeps_finished_batches_when_cancelled(tmp_path):
+    from wsss_engine.errors import Cancelled
+    rgb = np.full((32, 32, 3), 200, np.uint8)
+    for i in range(5):
+        save_cam(tmp_path / f"i{i}.npy", np.array([0]), np.ones((1, 8, 8)), np.ones((1, 32, 32)))
+    calls = []
+
+    def cancel_on_fifth():
+        calls.append(1)
+        if len(calls) == 5:
+            raise Cancelled()
+    result: dict = {}
+    with pytest.raises(Cancelled):
+        select_offline(((f"i{i}", rgb) for i in range(5)), tmp_path, tiny_clip(), SynonymBank.from_dict(BANK, CLASSES),
+                       CLASSES, batch_size=2, check_cancelled=cancel_on_fifth, result=result)
+    assert sorted(result) == ["i0", "i1", "i2", "i3"]   # two full batches were scored before the cancel
+
+
 def test_bank_errors_name_file_and_class(tmp_path):
     bad = tmp_path / "bank.json"
     cases = [({"red": ["red"], "purple": ["violet"]}, "purple"), ({"red": []}, "empty"),
@@ -113,21 +131,30 @@ def test_official_pole_bank_validates_for_voc():
     assert bank.missing == [] and bank.gt_word("person") == "player" and len(bank.candidates("sofa")) == 4
 
 
-def test_pipeline_selects_then_trains_with_selected_prompts(tmp_path):
+def test_pipeline_selects_resumably_then_trains_with_selected_prompts(tmp_path):
     root = make_voc_root(tmp_path / "data", n=8)
     clip = tiny_clip_checkpoint(tmp_path / "tiny_clip.pt")
     stages = [{"id": "baseline", "type": "baseline_cam", "backbone": {"name": "small_cnn", "width": 8,
                "out_channels": 16}, "batch_size": 4, "epochs": 1, "lr": 0.05},
               {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0],
                "num_workers": 0},
-              {"id": "select", "type": "select_prompts", "cams": "cams"},
+              {"id": "select", "type": "select_prompts", "cams": "cams", "batch_size": 2},
               {"id": "clims", "type": "train_clims", "init": "baseline", "prompt": "selected",
                "adaptors": "learnable", "adaptor_form": "paper", "batch_size": 4, "epochs": 1, "log_every": 1}]
     cfg = write_config(tmp_path / "run.json", root, clip, stages)
-    status, error = run_pipeline(cfg, tmp_path / "run")
+    assert run_pipeline(cfg, tmp_path / "run", cancel_at=("cams", 0))[0] == "cancelled"
+    # as if an earlier select_prompts attempt had been cancelled after 3 images: those are not redone
+    labels = json.loads((root / "labels.json").read_text())
+    done = {i: {c: {"word": BANK[c][1], "scores": {BANK[c][1]: 0.5}} for c in labels[i]} for i in sorted(labels)[:3]}
+    (tmp_path / "run" / "stages" / "select").mkdir(parents=True)
+    (tmp_path / "run" / "stages" / "select" / "partial_selection.json").write_text(json.dumps(done))
+    status, error = run_pipeline(cfg, tmp_path / "run", resume=True)
     assert status == "completed", error
+    assert "5 of 8 images to do" in (tmp_path / "run" / "engine.log").read_text()
+    assert not (tmp_path / "run" / "stages" / "select" / "partial_selection.json").exists()
     selection = json.loads((tmp_path / "run" / "selection" / "prompt_selection.json").read_text())
     assert len(selection["images"]) == 8 and selection["words"]["red"] == ["red", "crimson"]
+    assert all(selection["images"][i] == done[i] for i in done)
     stats = json.loads((tmp_path / "run" / "selection" / "selection_stats.json").read_text())
     assert set(stats) <= set(CLASSES)
     run = json.loads((tmp_path / "run" / "run.json").read_text())

@@ -77,7 +77,7 @@ def write_config(path: Path, root: Path, clip_ckpt: Path | None, stages: list[di
 
 
 def run_pipeline(config: Path, run_dir: Path, resume: bool = False, cancel_at: tuple[str, int] | None = None):
-    """prepare_run + execute_run; `cancel_at=(stage, step)` cancels once that stage logs that step."""
+    """prepare_run + execute_run; `cancel_at=(stage, n)` cancels once that stage logs step n or progress n."""
     from wsss_engine.pipeline import RunEvents, execute_run, prepare_run
 
     cancel = threading.Event()
@@ -85,6 +85,10 @@ def run_pipeline(config: Path, run_dir: Path, resume: bool = False, cancel_at: t
     class Events(RunEvents):
         def metrics(self, stage_id, step, values):
             if cancel_at and stage_id == cancel_at[0] and step >= cancel_at[1]:
+                cancel.set()
+
+        def progress(self, stage_id, done, total, message):
+            if cancel_at and stage_id == cancel_at[0] and done >= cancel_at[1]:
                 cancel.set()
 
     run, loaded = prepare_run(config, run_dir, resume)

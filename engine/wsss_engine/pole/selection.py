@@ -78,10 +78,12 @@ class WordScorer:
 
 def select_offline(items: Iterable[tuple[str, np.ndarray]], cams_dir: Path, clip, bank: SynonymBank,
                    classes: Sequence[str], batch_size: int = 64, check_cancelled=lambda: None,
-                   progress=lambda done: None) -> dict:
-    """items: (image id, uint8 RGB array). Returns {id: {class: {"word", "scores"}}} (prompt_selection "images")."""
+                   progress=lambda done: None, result: dict | None = None) -> dict:
+    """items: (image id, uint8 RGB array). Returns {id: {class: {"word", "scores"}}} (prompt_selection "images").
+
+    `result` (optional) is filled in place, so a caller can save what is done when cancelled."""
     scorer = WordScorer(clip, bank, classes)
-    result: dict[str, dict] = {}
+    result = {} if result is None else result
     pending: list[tuple[str, int, torch.Tensor]] = []
 
     def flush():

@@ -6,16 +6,18 @@ Params (schemas/run-config.schema.json `$defs/select_promptsParams`):
   batch_size  masked images per CLIP call (default 64)
   bank        synonym bank path (default: the config's synonym_bank)
 Writes <run>/selection/prompt_selection.json {"bank", "words", "images": {id: {class: {"word", "scores"}}}}
-and <run>/selection/selection_stats.json {class: {word: count}} (docs/ARCHITECTURE.md).
+and <run>/selection/selection_stats.json {class: {word: count}} (docs/ARCHITECTURE.md). On cancellation the
+images done so far are kept (stages/<id>/partial_selection.json) and a resume does only the rest.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..data.voc import VOCDataset
-from ..errors import ConfigInvalid
+from ..errors import Cancelled, ConfigInvalid
 from ..models.clip_model import ClipScorer
 from ..pipeline import register_stage
+from ..runs.run_folder import atomic_write_json, read_json
 from ..pole.selection import select_offline, selection_stats
 from ..pole.synonym_bank import SynonymBank
 from . import references
@@ -37,20 +39,31 @@ def run(ctx, params: dict) -> dict:
         ctx.log(f"synonym bank has no entry for {bank.missing}; those classes keep their own name", "warning")
     clip = ClipScorer.from_config(ctx.config.get("clip", {}), ctx.device, ctx.resolve_path)
     total = len(dataset)
+    # Resumable: what was selected before a cancellation is kept in the stage folder and not redone.
+    partial = ctx.stage_dir() / "partial_selection.json"
+    images = read_json(partial) if partial.is_file() else {}
+    todo = [i for i in dataset.ids if i not in images]
 
     def items():
-        for image_id in dataset.ids:
+        for image_id in todo:
             yield image_id, np.asarray(dataset.read_image(image_id), dtype=np.uint8)
 
-    ctx.log(f"select_prompts {sid}: {total} images, CAMs {cams_dir}, CLIP {clip.description}")
-    images = select_offline(items(), cams_dir, clip, bank, dataset.classes,
-                            batch_size=int(params.get("batch_size", 64)), check_cancelled=ctx.check_cancelled,
-                            progress=lambda done: ctx.progress(done, total, f"{done}/{total} images"))
+    ctx.log(f"select_prompts {sid}: {len(todo)} of {total} images to do, CAMs {cams_dir}, CLIP {clip.description}")
+    done_before = total - len(todo)
+    try:
+        select_offline(items(), cams_dir, clip, bank, dataset.classes, batch_size=int(params.get("batch_size", 64)),
+                       check_cancelled=ctx.check_cancelled, result=images,
+                       progress=lambda done: ctx.progress(done_before + done, total,
+                                                          f"{done_before + done}/{total} images"))
+    except Cancelled:
+        atomic_write_json(partial, images)
+        raise
     stats = selection_stats(images, dataset.classes, bank)
     selection = ctx.run.write_json("selection/prompt_selection.json",
                                    {"bank": str(ctx.resolve_path(bank_path)), "words": bank.words, "images": images})
     ctx.run.write_json("selection/selection_stats.json", stats)
     instances = sum(sum(c.values()) for c in stats.values())
     gt_share = sum(stats[c].get(bank.gt_word(c), 0) for c in stats) / max(instances, 1)
+    partial.unlink(missing_ok=True)
     return {"images": len(images), "instances": instances, "gt_word_share": round(gt_share, 4),
             "selection": str(selection), "stats": stats, "clip": clip.description}
