@@ -29,8 +29,11 @@ class EngineError(Exception):
         return data
 
     def to_record(self) -> dict[str, str]:
-        """The `error` object stored in run.json and sent in run/finished."""
-        return {"kind": self.kind, "message": self.message, "hint": self.hint}
+        """The `error` object stored in run.json and sent in run/finished ("path" only when there is one)."""
+        record = {"kind": self.kind, "message": self.message, "hint": self.hint}
+        if self.path is not None:
+            record["path"] = self.path
+        return record
 
 
 class ConfigInvalid(EngineError):
