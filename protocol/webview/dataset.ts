@@ -38,6 +38,8 @@ export interface DatasetSnapshot {
   labelSource: string;
   /** True for the project's synthetic world (shown as a tag). */
   synthetic: boolean;
+  /** With no root open: VOC-layout roots found in the workspace and in run configs, offered as shortcuts. */
+  suggestions?: string[];
 }
 
 /** One thumbnail: a data: URI, or why there is none. */

@@ -85,6 +85,29 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     assert.equal(await page.locator('[data-testid=mask-opacity]').inputValue(), '0.3');
   });
 
+  it('with no root, offers the VOC-layout roots found in the workspace', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-ws-'));
+    fs.mkdirSync(path.join(ws, 'data'));
+    fs.symlinkSync(PHOTOS, path.join(ws, 'data', 'photos'));
+    const env2 = testEnvironment();
+    env2.workspaceFolders = [ws];
+    const page = await browser.context.newPage();
+    try {
+      const second = await openPanel<DatasetContract>(page, server, 'dataset', () => new DatasetBrowser(env2));
+      await page.waitForSelector('[data-testid=welcome] >> text=Open a VOC-layout dataset root');
+      await page.waitForSelector('[data-testid=suggested-root]');
+      await screenshot(page, 'webview', 'dataset-welcome');
+      await page.locator('[data-testid=suggested-root]', { hasText: path.join(ws, 'data', 'photos') }).click();
+      await page.waitForSelector('[data-testid=visible-count][data-count="108"]');
+      assert.equal(await page.locator('[data-testid=welcome]').count(), 0);
+      second.dispose();
+    } finally {
+      await page.close();
+      env2.cleanup();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
   it('says clearly when a root is not VOC-layout, and stays usable', async () => {
     const page = browser.page;
     env.nextPick = os.tmpdir();

@@ -94,7 +94,8 @@ function render(): void {
   renderToolbar(data);
   replaceChildren(messages,
     data.problem ? banner('error', data.problem.message, data.problem.hint) : null,
-    ...data.warnings.map((w) => banner('warning', w.message, w.hint)));
+    ...data.warnings.map((w) => banner('warning', w.message, w.hint)),
+    data.root ? null : welcome(data.suggestions ?? []));
   renderClassList(data);
   applyFilter(false);
 }
@@ -112,7 +113,20 @@ function renderToolbar(d: DatasetSnapshot): void {
     countLabel);
 }
 
+/** With no dataset open: what the browser takes, and the roots found nearby. */
+function welcome(suggestions: string[]): HTMLElement {
+  return h('section', { class: 'welcome', 'data-testid': 'welcome' },
+    h('p', {}, 'Open a VOC-layout dataset root: a folder with JPEGImages/<id>.jpg, optionally SegmentationClass/<id>.png masks, ImageSets/Segmentation/<list>.txt lists and labels.json — a VOCdevkit, the photos, or a synthetic world.'),
+    suggestions.length ? h('p', { class: 'muted' }, 'Found in this workspace and its runs:') : null,
+    ...suggestions.map((root) => {
+      const b = button(root, 'suggested-root', () => void open(root), true);
+      b.title = root;
+      return b;
+    }));
+}
+
 function renderClassList(d: DatasetSnapshot): void {
+  classList.hidden = !d.root || d.problem !== null;
   const counts = new Array(d.classes.length).fill(0);
   for (const ls of d.labels) for (const c of ls) counts[c]++;
   const item = (label: string, count: number, value: number | null): HTMLElement => {

@@ -8,6 +8,7 @@ import type { PanelEnvironment } from '../panelHost';
 import { RpcError, type PanelCancellation, type PanelHandler } from '../panelRpc';
 import { classFractions, maskToPng, readClassMask } from './maskImage';
 import { readPhoto } from '../photoImage';
+import { suggestRoots } from './rootSuggestions';
 import { ThumbnailCache } from './thumbnailCache';
 import { DatasetRootError, openDataset, type OpenDataset } from './vocDataset';
 
@@ -29,7 +30,7 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
   async snapshot(restored: DatasetContract['state'] | null): Promise<DatasetSnapshot> {
     const root = this.initialRoot ?? restored?.root ?? null;
     this.initialRoot = undefined; // a later ready (webview reload) restores from the webview's state
-    if (!root) return emptySnapshot(null, null);
+    if (!root) return { ...emptySnapshot(null, null), suggestions: await suggestRoots(this.env.workspaceFolders, this.env.runsDirectory?.()) };
     // A hidden webview reloads when shown again: the open dataset is still good, no need to read it again.
     const ds = this.dataset;
     if (ds && (ds.root === root || path.dirname(ds.root) === root) && (!restored?.set || restored.set === ds.set)) return publicView(ds);
