@@ -1,8 +1,11 @@
 // Problems of a synonym bank carry ranges on the offending key or value, so diagnostics point at them.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { bankProblems } from '../../../extension/panels/synonyms/bankDiagnostics';
-import { VOC_CLASS_LIST, parseClassesJson } from '../../../extension/panels/synonyms/classList';
+import { VOC_CLASS_LIST, classListFor, parseClassesJson } from '../../../extension/panels/synonyms/classList';
 import { parseBank } from '../../../extension/panels/synonyms/synonymBankDocument';
 import { positionAt } from '../../../extension/panels/synonyms/synonymBankSession';
 
@@ -45,4 +48,23 @@ test('a dataset classes.json may be a list or {"classes"}, background dropped', 
   assert.deepEqual(parseClassesJson(['background', 'boat', 'sofa'], 'x'), ['boat', 'sofa']);
   assert.deepEqual(parseClassesJson({ classes: ['boat'] }, 'x'), ['boat']);
   assert.ok(parseClassesJson({ names: [] }, 'c.json') instanceof Error);
+});
+
+test('a bank is checked against the dataset\'s classes.json beside it or one folder up, else VOC', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'wsss-classes-'));
+  try {
+    writeFileSync(join(root, 'classes.json'), JSON.stringify(['aeroplane', 'boat', 'sofa']));
+    mkdirSync(join(root, 'banks'));
+    const beside = await classListFor(join(root, 'bank.json'));
+    assert.deepEqual(beside.list, { names: ['aeroplane', 'boat', 'sofa'], source: join(root, 'classes.json') });
+    assert.deepEqual((await classListFor(join(root, 'banks', 'x.synonyms.json'))).list.names, ['aeroplane', 'boat', 'sofa']);
+    const problems = bankProblems(parseBank('{"boat": ["boat"], "cat": ["cat"]}'), beside.list);
+    assert.deepEqual(problems.map((p) => p.code), ['unknownClass', 'missingClass']);
+    writeFileSync(join(root, 'banks', 'classes.json'), '{oops');
+    const broken = await classListFor(join(root, 'banks', 'x.synonyms.json'));
+    assert.equal(broken.list, VOC_CLASS_LIST);
+    assert.match(broken.warning ?? '', /not valid JSON.*Checking against VOC instead/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
