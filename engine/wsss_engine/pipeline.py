@@ -4,6 +4,7 @@ Stage types come from wsss_engine.stage_registry (`register_stage` is re-exporte
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -26,6 +27,8 @@ __all__ = ["StageContext", "StageFn", "RunEvents", "register_stage", "prepare_ru
 log = logging.getLogger("wsss_engine.pipeline")
 
 PROGRESS_INTERVAL_S = 0.25  # ~4 Hz
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "warn": logging.WARNING,
+              "error": logging.ERROR}
 
 
 # -- configs -------------------------------------------------------------------------------------------
@@ -120,7 +123,9 @@ class StageContext:
         return self._cancel.is_set()
 
     def log(self, message: str, level: str = "info") -> None:
-        self._logger.log(logging.getLevelName(level.upper()), "[%s] %s", self.stage_id, message)
+        """level: "debug" | "info" | "warning" | "error" (anything else counts as info)."""
+        levelno = LOG_LEVELS.get(level.lower(), logging.INFO)
+        self._logger.log(levelno, "[%s] %s", self.stage_id, message)
 
     def stage_dir(self, name: str | None = None) -> Path:
         """<run>/stages/<name or this stage's id>/, created: per-stage scratch space."""
@@ -137,7 +142,6 @@ class StageContext:
 
     def save_checkpoint(self, state: dict[str, Any], stage_id: str | None = None) -> Path:
         """torch.save written atomically; include devices.rng_state() (ctx.rng_state()) to resume exactly."""
-        import io
         path = self.run.checkpoint_path(stage_id or self.stage_id)
         buf = io.BytesIO()
         torch.save(state, buf)
