@@ -141,6 +141,8 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     await page.click('[data-testid=all-radars] .radar-cell[data-class=aeroplane]');
     await page.waitForSelector('[data-testid=class-title] >> text=aeroplane');
     await screenshot(page, 'webview', 'synonyms-run-vs-authors');
+    await page.locator('[data-testid=all-radars]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'webview', 'synonyms-fig4-grid');
   });
 
   it('unknown classes and invalid JSON are shown, never lost, with the way to the text editor', async () => {

@@ -82,6 +82,7 @@ export function radarChart(opts: RadarChartOptions): HTMLElement {
   });
 
   opts.series.forEach((s, i) => {
+    if (!s.values.some(Number.isFinite)) return; // a source with no data for this class draws nothing
     const pts = radarPoints(s.values, max, radius, cx, cy);
     const g = svg('g', { class: seriesClass(i), 'data-series': s.name });
     const detail = opts.axes.map((w, k) => `${w} ${percent(s.values[k], 0)}`).join(', ');
