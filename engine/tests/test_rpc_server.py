@@ -143,6 +143,7 @@ def test_run_completes_with_progress_metrics_and_files(engine, tmp_path):
     assert (run_dir / "checkpoints" / "count.pt").is_file()
     assert {"runId": run_id, "runDir": str(run_dir), "status": "completed"} in engine.result("run/list")["runs"]
     assert "stray print from the counting stage" in engine.stderr_text()
+    assert "stray bytes on fd 1" in engine.stderr_text()
 
 
 def test_cancel_mid_run_then_resume_matches_an_uninterrupted_run(engine, tmp_path):

@@ -29,7 +29,7 @@ def test_run_folder_lifecycle_and_lock(tmp_path):
     assert record["status"] == "created" and record["formatVersion"] == 1 and record["error"] is None
     assert [s["status"] for s in record["stages"]] == ["pending", "pending"]
     assert json.loads((tmp_path / "run" / "config.json").read_text()) == {"name": "r"}
-    with pytest.raises(RunFolderError, match="in use by another engine"):
+    with pytest.raises(RunFolderError, match="in use by this engine"):
         RunFolder.open(tmp_path / "run")
     run.set_stage("base", "completed", summary={"loss": 0.5})
     run.set_status("cancelled")

@@ -9,6 +9,7 @@ uninterrupted one. `fail_at_step` raises a plain error, `oom_at_step` raises tor
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -50,6 +51,7 @@ def run(ctx: StageContext, params: dict) -> dict:
         start = state["step"]
         ctx.log(f"resuming at step {start}")
     print("stray print from the counting stage")  # must land on stderr, never in the protocol stream
+    os.write(1, b"stray bytes on fd 1\n")  # as C extensions write: fd 1 must not be the protocol stream either
     loss = torch.tensor(float("nan"))
     steps = params["steps"]
     for step in range(start, steps):

@@ -86,8 +86,9 @@ class RunLock:
             f.seek(0)
             owner = f.read().strip() or "another process"
             f.close()
+            who = "this engine, which is running it now" if owner == f"pid {os.getpid()}" else f"another engine ({owner})"
             raise RunFolderError(
-                f"run folder {self.path.parent} is in use by another engine ({owner})",
+                f"run folder {self.path.parent} is in use by {who}",
                 "wait for that run to finish or cancel it, or choose another run folder", self.path.parent)
         f.seek(0)
         f.truncate()
