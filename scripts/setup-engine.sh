@@ -21,7 +21,7 @@ command -v "$PYTHON" >/dev/null 2>&1 \
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
   || die "$("$PYTHON" --version 2>&1) is too old; the engine needs Python >= 3.10. Set PYTHON=/path/to/python3.10+."
 
-want="$(cat "$ROOT/engine/pyproject.toml" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
+want="$("$PYTHON" -c 'import hashlib, sys; print(hashlib.sha256(b"".join(open(p, "rb").read() for p in sys.argv[1:])).hexdigest())' "$ROOT/engine/pyproject.toml" "${BASH_SOURCE[0]}")"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]] && "$VENV/bin/python" -c 'import wsss_engine' >/dev/null 2>&1; then
   echo "setup-engine: $VENV is up to date"
   exit 0
