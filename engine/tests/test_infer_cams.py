@@ -130,3 +130,14 @@ def test_resume_skips_written_images_and_cancellation_keeps_finished_ones(root, 
     assert progress[0][:2] == (2, 6) and progress[-1][:2] == (6, 6)
     again = infer_cams(model, ds, tmp_path, CPU, batch_size=2)
     assert again["written"] == 0 and again["resumed_from"] == 6
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (AMP path)")
+def test_cuda_amp_matches_cpu_fp32(root):
+    ds = VOCMultiScaleDataset(root, "all", "voc", scales=SCALES)
+    items = [ds[i] for i in range(len(ds))]
+    cpu = infer_multiscale(small_model(4), items, CPU, max_pairs=8)
+    gpu = infer_multiscale(small_model(4).cuda(), items, torch.device("cuda"), max_pairs=8, amp=True)
+    for c, g in zip(cpu, gpu):
+        assert torch.equal(c["keys"].cpu(), g["keys"].cpu())
+        torch.testing.assert_close(g["high_res"], c["high_res"], atol=2e-2, rtol=0)  # fp16 network

@@ -46,7 +46,7 @@ def flip_summed_maps(model: torch.nn.Module, packs: torch.Tensor, amp: bool = Fa
     with _autocast(packs.device, amp):
         out = model.cam_forward(packs)
     out = out.float()
-    out = out.view(-1, 2, *out.shape[1:])
+    out = out.reshape(-1, 2, *out.shape[1:])  # reshape: the output may be channels_last
     return out[:, 0] + out[:, 1].flip(-1)
 
 
