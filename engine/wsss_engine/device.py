@@ -68,7 +68,13 @@ def describe_devices() -> list[dict[str, Any]]:
 
 
 def _cpu_name() -> str:
-    name = platform.processor() or platform.machine() or "CPU"
+    name = ""
+    try:  # Linux names the model here; platform.processor() is often empty there
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            name = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    name = name or platform.processor() or platform.machine() or "CPU"
     return f"{name} ({os.cpu_count() or 1} cores)"
 
 
