@@ -18,6 +18,7 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
   let server: PanelServer;
   let env: TestEnvironment;
   let opened: OpenedPanel<DatasetContract>;
+  let logic: DatasetBrowser;
   let broken: string;
 
   before(async function () {
@@ -26,11 +27,13 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     server = await PanelServer.start();
     browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
     env = testEnvironment();
-    opened = await openPanel<DatasetContract>(browser.page, server, 'dataset', () => new DatasetBrowser(env, PHOTOS));
+    logic = new DatasetBrowser(env, PHOTOS);
+    opened = await openPanel<DatasetContract>(browser.page, server, 'dataset', () => logic);
   });
 
   after(async () => {
     opened?.dispose();
+    await logic?.idle();
     await browser?.close();
     await server?.close();
     env?.cleanup();
@@ -93,7 +96,8 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     env2.workspaceFolders = [ws];
     const page = await browser.context.newPage();
     try {
-      const second = await openPanel<DatasetContract>(page, server, 'dataset', () => new DatasetBrowser(env2));
+      const secondLogic = new DatasetBrowser(env2);
+      const second = await openPanel<DatasetContract>(page, server, 'dataset', () => secondLogic);
       await page.waitForSelector('[data-testid=welcome] >> text=Open a VOC-layout dataset root');
       await page.waitForSelector('[data-testid=suggested-root]');
       await screenshot(page, 'webview', 'dataset-welcome');
@@ -101,6 +105,7 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
       await page.waitForSelector('[data-testid=visible-count][data-count="108"]');
       assert.equal(await page.locator('[data-testid=welcome]').count(), 0);
       second.dispose();
+      await secondLogic.idle();
     } finally {
       await page.close();
       env2.cleanup();

@@ -53,6 +53,15 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
     }
   }
 
+  dispose(): void {
+    this.thumbnails.close();
+  }
+
+  /** Resolves when no thumbnail is being made (tests delete the cache folder after it). */
+  idle(): Promise<void> {
+    return this.thumbnails.idle();
+  }
+
   private async open(root: string, set?: string): Promise<DatasetSnapshot> {
     try {
       this.dataset = await openDataset(root, set);

@@ -20,6 +20,7 @@ export class ThumbnailCache {
   private readonly queue: (() => void)[] = [];
   /** Thumbnails being made, by cache key: a prefetch and a request for the same image share the work. */
   private readonly inFlight = new Map<string, Promise<string>>();
+  private closed = false;
 
   constructor(storageDir: string, private readonly concurrency = 4) {
     this.dir = path.join(storageDir, 'cache', 'thumbnails');
@@ -42,11 +43,25 @@ export class ThumbnailCache {
     for (const f of files) this.get(f).catch(() => undefined); // errors surface when the webview asks
   }
 
+  /** The panel closed: finish nothing more (queued work is dropped, nothing more is written). */
+  close(): void {
+    this.closed = true;
+    this.queue.splice(0).forEach((resume) => resume());
+  }
+
+  /** Resolves when no thumbnail is being made (tests wait for it before deleting the cache folder). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
   private async load(file: string, cached: string): Promise<string> {
     const hit = await fs.readFile(cached).catch(() => null);
     if (hit) return toDataUri(hit);
-    const bytes = await this.limited(() => makeThumbnail(file));
-    await writeAtomically(cached, bytes).catch(() => undefined); // a cache that cannot be written only costs speed
+    const bytes = await this.limited(() => {
+      if (this.closed) throw new Error('the panel was closed');
+      return makeThumbnail(file);
+    });
+    if (!this.closed) await writeAtomically(cached, bytes).catch(() => undefined); // a cache that cannot be written only costs speed
     return toDataUri(bytes);
   }
 

@@ -45,7 +45,7 @@ export function testEnvironment(storageDir?: string): TestEnvironment {
     },
     showError: (m) => void env.errors.push(m),
     log: (m) => void env.logs.push(m),
-    cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }),
+    cleanup: () => fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }),
   };
   return env;
 }
