@@ -71,6 +71,7 @@ async function measureOpen(root: string, storageDir: string): Promise<OpenFigure
   } finally {
     await browser.close();
     await server.close();
+    env.cleanup();
   }
 }
 
