@@ -1,4 +1,4 @@
-"""Command line: `python -m wsss_engine {serve,run,validate-config,protocol}` (also the `wsss-engine` script).
+"""Command line: `python -m wsss_engine {serve,run,validate-config,protocol,demo}` (also the `wsss-engine` script).
 
 `run` makes the same run folders as the extension, headless: progress on stderr, Ctrl-C cancels politely
 (the stage saves its checkpoint; `--resume` continues), exit code 0 completed, 1 failed, 130 cancelled.
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file")
     validate.add_argument("--json", action="store_true", help="print {valid, errors} as JSON on stdout")
     sub.add_parser("protocol", help="print the engine's protocol descriptor as JSON")
+    sub.add_parser("demo", help="the main job: the whole pipeline on the SYNTHETIC world (demo --help for options)")
     stats = sub.add_parser("pole-stats", help="per-class word counts of a POLE prompt selection (JSON or pickle), as JSON")
     stats.add_argument("path")
     stats.add_argument("--bank", help="synonym bank JSON (needed for selections stored as prompt lists)")
@@ -42,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["demo"]:  # its own options: wsss_engine/synthetic/demo.py
+        _configure_logging()
+        from wsss_engine.synthetic.demo import main as demo_main
+        return demo_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "protocol":
         from wsss_engine.rpc.protocol import descriptor

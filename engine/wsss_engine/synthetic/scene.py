@@ -18,7 +18,7 @@ CLASSES = ["aeroplane", "boat", "bottle", "sheep", "sofa", "train"]
 BACKGROUNDS = list(TEXTURES)
 # class -> (its co-occurring texture, probability); checked in this priority order
 DEFAULT_COOCCURRENCE = {"boat": ["water", 0.98], "train": ["rails", 0.98],
-                        "aeroplane": ["sky", 0.85], "sheep": ["grass", 0.85]}
+                        "aeroplane": ["sky", 0.9], "sheep": ["grass", 0.85], "sofa": ["floor", 0.9]}
 NEUTRAL = (("floor", 0.6), ("sand", 0.2), ("grass", 0.2))  # backgrounds of everything else
 EXCLUSIVE = ("boat", "train")  # never in the same image: each keeps its own texture
 

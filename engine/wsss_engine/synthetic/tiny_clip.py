@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from .clip_data import ScenePool, sample_batch
 from .words import TEMPLATE, vocabulary
-from .world import default_cache_dir
+from .world import WORLD_VERSION, default_cache_dir
 
 TINY_CLIP_VERSION = 1
 FORMAT = "wsss-tiny-clip"
@@ -78,14 +78,15 @@ class TinyClipParams:
     seed: int = 0
     input_size: int = 64
     pool_size: int = 3000
-    steps: int = 400
+    steps: int = 250
     batch: int = 128
     lr: float = 2e-3
     weight_decay: float = 0.05
     gt_scene_rate: float = 0.5
 
     def key(self) -> str:
-        blob = json.dumps({"version": TINY_CLIP_VERSION, **asdict(self)}, sort_keys=True)
+        blob = json.dumps({"version": TINY_CLIP_VERSION, "world_version": WORLD_VERSION, **asdict(self)},
+                          sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -133,9 +134,9 @@ def train_tiny_clip(params: TinyClipParams, progress=None, check_cancelled=None,
         opt.step()
         sched.step()
         if metrics and (step % 20 == 0 or step == params.steps - 1):
-            metrics(step, loss=float(loss), logit_scale=float(model.logit_scale.exp()))
+            metrics(step, loss=loss.item(), logit_scale=model.logit_scale.exp().item())
         if progress:
-            progress(step + 1, params.steps, f"loss {float(loss):.3f}")
+            progress(step + 1, params.steps, f"loss {loss.item():.3f}")
     model.eval()
     return {"format": FORMAT, "version": TINY_CLIP_VERSION, "key": params.key(), "params": asdict(params),
             "model_cfg": cfg, "state_dict": model.state_dict(), "mean": mean, "std": std,

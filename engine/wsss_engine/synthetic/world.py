@@ -3,7 +3,7 @@
 Layout (what data/voc.py reads for real VOC):
   JPEGImages/<id>.jpg, SegmentationClass/<id>.png (palette PNG: 0 background, 1..C classes, 255 void band),
   ImageSets/Segmentation/{train_aug,train,val}.txt, labels.json {id: [class names]}, classes.json,
-  bank.json (synonym bank, GT name first), world.json (params, version, "synthetic": true, statistics).
+  bank.json (synonym bank, GT name first), backgrounds.json {id: texture}, world.json (params, version, "synthetic": true, statistics).
 ``train`` is a subset of ``train_aug`` as in VOC: CAMs are evaluated on it (METHOD.md §3.2).
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from PIL import Image
 from .scene import CLASSES, DEFAULT_COOCCURRENCE, sample_scene, to_uint8, void_band, voc_palette
 from .words import BACKGROUND_PROMPTS, bank_json
 
-WORLD_VERSION = 1
+WORLD_VERSION = 2
 _SPLIT_STREAM = {"train_aug": 1, "val": 2}
 
 
@@ -73,6 +73,7 @@ def write_world(params: WorldParams, root: Path, progress=None) -> dict:
         (root / sub).mkdir(parents=True, exist_ok=True)
     palette = voc_palette()
     labels: dict[str, list[str]] = {}
+    backgrounds: dict[str, str] = {}
     lists: dict[str, list[str]] = {"train_aug": [], "val": []}
     pairs: Counter = Counter()
     counts: Counter = Counter()
@@ -84,6 +85,7 @@ def write_world(params: WorldParams, root: Path, progress=None) -> dict:
             scene = sample_scene(scene_rng(params.seed, split, i), params.image_size, params.cooccurrence)
             names = _write_image(root, iid, scene, palette, params.jpeg_quality)
             labels[iid] = names
+            backgrounds[iid] = scene.background
             lists[split].append(iid)
             counts.update(names)
             pairs.update((n_, scene.background) for n_ in names)
@@ -95,6 +97,7 @@ def write_world(params: WorldParams, root: Path, progress=None) -> dict:
         (root / "ImageSets/Segmentation" / f"{name}.txt").write_text("\n".join(ids) + "\n")
     (root / "labels.json").write_text(json.dumps(labels, indent=0))
     (root / "classes.json").write_text(json.dumps(CLASSES))
+    (root / "backgrounds.json").write_text(json.dumps(backgrounds, indent=0))
     (root / "bank.json").write_text(json.dumps(bank_json(), indent=1))
     stats = {"class_counts": dict(counts),
              "background_given_class": {c: {bg: round(v / counts[c], 4) for (c2, bg), v in pairs.items() if c2 == c}

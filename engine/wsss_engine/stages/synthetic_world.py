@@ -1,0 +1,28 @@
+"""Stage `synthetic_world`: generate (or reuse) the SYNTHETIC world, a VOC-layout dataset (synthetic/world.py).
+
+Params: seed, image_size, n_train_aug, n_train, n_val (synthetic.world.WorldParams), cache_dir (default the
+config's `cache_dir`, else $WSSS_CACHE, else ~/.cache/wsss-studio). Summary: {"root", "key", "bank", "synthetic"}:
+point dataset.root / synonym_bank of a later run at them (the demo does this, synthetic/variants.py).
+"""
+from __future__ import annotations
+
+from dataclasses import fields
+
+from ..pipeline import register_stage
+from ..synthetic.world import WorldParams, ensure_world, load_world_meta
+
+
+def cache_dir(ctx, params: dict):
+    where = params.get("cache_dir") or ctx.config.get("cache_dir")
+    return ctx.resolve_path(where) if where else None
+
+
+@register_stage("synthetic_world")
+def run(ctx, params: dict) -> dict:
+    names = {f.name for f in fields(WorldParams)}
+    wp = WorldParams(**{k: v for k, v in params.items() if k in names})
+    root = ensure_world(wp, cache_dir(ctx, params), progress=lambda d, n: (ctx.check_cancelled(), ctx.progress(d, n)),
+                        log=ctx.log)
+    meta = load_world_meta(root)
+    return {"root": str(root), "key": meta["key"], "bank": str(root / "bank.json"), "synthetic": True,
+            "splits": meta["splits"]}

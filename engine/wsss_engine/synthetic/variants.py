@@ -1,0 +1,105 @@
+"""Run configs of the demo's variants on the synthetic world (real run-config JSON, schemas/run-config.schema.json).
+
+  baseline      GAP CAM network (METHOD §1.2) -> CAMs of train_aug -> POLE selection (§2.2) -> evaluate
+  clims_gt      CLIMS from the baseline with the ground-truth word (§1.3–1.4)
+  pole_select   CLIMS with POLE's selected words (§2.2)
+  pole_full     POLE selection + learnable adaptors (§2.3)
+CLIMS variants start from the baseline run's checkpoint and read its selection file (stage params may name
+another run folder's artefact by path, docs/ARCHITECTURE.md).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+VARIANTS = ("baseline", "clims_gt", "pole_select", "pole_full")
+LABELS = {"baseline": "baseline CAM", "clims_gt": "CLIMS (GT prompt)", "pole_select": "POLE selection",
+          "pole_full": "POLE selection + adaptors"}
+
+
+@dataclass
+class Budget:
+    """Training sizes; defaults fit the whole demo in about 10 minutes on a 2-core CPU."""
+    baseline_epochs: int = 5
+    baseline_lr: float = 1e-3
+    clims_epochs: int = 2
+    clims_lr: float = 1e-4
+    batch_size: int = 32
+    width: int = 32
+    out_channels: int = 128
+    train_list: str = "train_aug"
+    eval_list: str = "train"
+    eval_scales: tuple = (1.0, 1.5)
+    select_scales: tuple = (1.0,)
+    stop_after: int | None = None      # tests: cap the training steps of every stage
+
+
+def _backbone(b: Budget) -> dict:
+    return {"name": "small_cnn", "width": b.width, "out_channels": b.out_channels, "pretrained": None}
+
+
+def _common(name: str, seed: int, world: Path, clip: Path, b: Budget, description: str) -> dict:
+    classes = json.loads((world / "classes.json").read_text())
+    return {"name": name, "description": description, "seed": seed, "device": "cpu", "synthetic": True,
+            "dataset": {"root": str(world), "classes": classes, "train_list": b.train_list,
+                        "eval_list": b.eval_list, "image_size": 64},
+            "clip": {"kind": "tiny", "checkpoint": str(clip), "pretrained": None, "precision": "fp32"},
+            "synonym_bank": str(world / "bank.json")}
+
+
+def _eval_stages(model: str, b: Budget) -> list[dict]:
+    return [{"id": "cams", "type": "infer_cams", "model": model, "split": "eval", "scales": list(b.eval_scales),
+             "batch_size": 32, "num_workers": 0},
+            {"id": "eval", "type": "evaluate", "cams": "cams", "split": "eval"}]
+
+
+def baseline_config(seed: int, world: Path, clip: Path, b: Budget) -> dict:
+    world_meta = json.loads((world / "world.json").read_text())
+    stage = {"id": "baseline", "type": "baseline_cam", "backbone": _backbone(b), "epochs": b.baseline_epochs,
+             "batch_size": b.batch_size, "optimizer": "adam", "lr": b.baseline_lr, "head_lr_mult": 1,
+             "num_workers": 0, "log_every": 10}
+    select_cams = {"id": "cams_train", "type": "infer_cams", "model": "baseline", "split": "train",
+                   "scales": list(b.select_scales), "batch_size": 32, "num_workers": 0}
+    select = {"id": "select", "type": "select_prompts", "cams": "cams_train", "split": "train"}
+    if b.stop_after:
+        stage["stop_after"] = b.stop_after
+    cfg = _common("synthetic-baseline", seed, world, clip, b,
+                  "SYNTHETIC world: GAP baseline CAM, its CAMs, POLE prompt selection")
+    cfg["stages"] = [stage, select_cams, select] + _eval_stages("baseline", b)
+    cfg["description"] += f" (world {world_meta['key']})"
+    return cfg
+
+
+def clims_config(variant: str, seed: int, world: Path, clip: Path, b: Budget, baseline_run: Path) -> dict:
+    from .words import BACKGROUND_PROMPTS
+    stage = {"id": "clims", "type": "train_clims", "init": str(baseline_run / "checkpoints" / "baseline.pt"),
+             "epochs": b.clims_epochs, "batch_size": b.batch_size, "optimizer": "adam", "lr": b.clims_lr,
+             "head_lr_mult": 1, "schedule": "constant", "loss": "improved", "mask_mode": "raw",
+             "background_words": list(BACKGROUND_PROMPTS), "num_workers": 0, "log_every": 10,
+             "prompt": "gt", "adaptors": "none"}
+    if variant in ("pole_select", "pole_full"):
+        stage["prompt"] = "selected"
+        stage["selection"] = str(baseline_run / "selection" / "prompt_selection.json")
+    if variant == "pole_full":
+        stage["adaptors"] = "learnable"
+    if b.stop_after:
+        stage["stop_after"] = b.stop_after
+    cfg = _common(f"synthetic-{variant}", seed, world, clip, b, f"SYNTHETIC world: {LABELS[variant]}")
+    cfg["stages"] = [stage] + _eval_stages("clims", b)
+    return cfg
+
+
+def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget,
+                  variants=VARIANTS) -> dict[str, Path]:
+    """<out>/configs/<variant>.json for each variant (its run folder <out>/<variant>/ gets the resolved
+    config.json); returns {variant: config path}."""
+    paths = {}
+    for v in variants:
+        cfg = (baseline_config(seed, world, clip, b) if v == "baseline"
+               else clims_config(v, seed, world, clip, b, out / "baseline"))
+        path = out / "configs" / f"{v}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(cfg, indent=1))
+        paths[v] = path
+    return paths
