@@ -6,7 +6,8 @@ pair's prompt "a photo of {word}." -> L_OTM, L_BTM; fg embeddings vs background 
 CLIP calls per step ("clip_calls"):
 - "single":    fg and bg of every pair in ONE batched encode_image (the fast path; CBS reuses the fg embeddings);
 - "reference": three batched calls as CLIMS `train_clims.py` (fg for OTM, bg for BTM, fg again for CBS);
-- "per_image": one call per masked image (slowest; the reference-configuration benchmark).
+- "per_image": one call per masked image, fg encoded again for CBS as the reference does (slowest; the
+               reference-configuration benchmark).
 """
 from __future__ import annotations
 
