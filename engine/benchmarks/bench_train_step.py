@@ -40,6 +40,14 @@ TINY_CLIP = {"embed_dim": 64, "vision_cfg": {"image_size": 64, "layers": 2, "wid
 def build_clip(name: str, device: torch.device, precision: str) -> ClipScorer:
     if name == "tiny":
         return ClipScorer.from_model_cfg(TINY_CLIP, None, (0.48, 0.46, 0.41), (0.27, 0.26, 0.28), device, precision)
+    if name == "synthetic":  # the synthetic world's tiny CLIP architecture (synthetic/tiny_clip.py), random weights
+        from wsss_engine.synthetic.tiny_clip import TinyTokenizer, model_config
+        from wsss_engine.synthetic.words import vocabulary
+        tok = TinyTokenizer(vocabulary())
+        clip = ClipScorer.from_model_cfg(model_config(len(tok.vocab), 64, tok.context_length), None,
+                                         (0.5, 0.5, 0.5), (0.25, 0.25, 0.25), device, precision)
+        clip.tokenizer = tok
+        return clip
     return ClipScorer.from_open_clip(name, None, None, device, precision)  # random weights: speed only
 
 
@@ -125,7 +133,8 @@ def main(argv=None) -> int:
                    help="default: resnet50 on CUDA, small_cnn on CPU")
     p.add_argument("--crop", type=int, default=None, help="default: 512 on CUDA, 64 on CPU")
     p.add_argument("--batch", type=int, default=None, help="default: 16 on CUDA, 8 on CPU")
-    p.add_argument("--clip", default=None, help="open_clip model name (random weights) or 'tiny'; "
+    p.add_argument("--clip", default=None, help="open_clip model name (random weights), 'tiny' (a small ViT) or "
+                                                "'synthetic' (the synthetic world's tiny CLIP architecture); "
                                                 "default: ViT-B-32 on CUDA, tiny on CPU")
     p.add_argument("--classes", type=int, default=20)
     p.add_argument("--amp", default="bf16", choices=["bf16", "fp16"])
