@@ -114,14 +114,15 @@ def run(ctx, params: dict) -> dict:
     elif prompt not in ("gt", "selected"):
         raise ConfigInvalid(f"unknown prompt mode {prompt!r}", hint="use gt, selected or online")
 
+    if prompt == "selected":
+        missing = [i for i in dataset.ids if i not in table]
+        if missing:  # fail now, not mid-training
+            raise ConfigInvalid(f"{len(missing)} training image(s) have no entry in the selection file "
+                                f"{selection_path}, e.g. {missing[:3]}",
+                                hint="run select_prompts on this stage's training list", path=str(selection_path))
+
     def pair_words(ids, pairs):
-        words = []
-        for n, k in pairs.tolist():
-            if ids[n] not in table:
-                raise ConfigInvalid(f"image {ids[n]} has no entry in the selection file {selection_path}",
-                                    hint="run select_prompts on this stage's training list", path=str(selection_path))
-            words.append(table[ids[n]].get(classes[k], bank.gt_word(classes[k])))
-        return words
+        return [table[ids[n]].get(classes[k], bank.gt_word(classes[k])) for n, k in pairs.tolist()]
 
     trainer_model = wrap_model(model, dist, device)
 
