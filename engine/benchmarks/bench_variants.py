@@ -1,0 +1,100 @@
+"""Baseline CAM vs CLIMS (GT prompt) vs POLE selection vs POLE selection + adaptors on the SYNTHETIC world,
+over several training seeds: mean ± std of CAM mIoU (fixed 0.15 threshold and the sweep's best) and of the
+CAM spread onto the co-occurring texture (boat -> water, train -> rails). The world and the tiny CLIP are the
+demo's (cached); each seed reruns the four CAM trainings (SYNTHETIC-NOTES: differences under ~0.02 mIoU are
+noise; compare over 3+ seeds).
+
+    .venv/bin/python engine/benchmarks/bench_variants.py --seeds 0,1,2          # ~3 x the demo's time
+    .venv/bin/python engine/benchmarks/bench_variants.py --seeds 0,1,2 --out runs/bench-variants --threads 1
+
+Prints one table and writes <out>/variants.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from wsss_engine.synthetic.demo import run_demo  # noqa: E402
+from wsss_engine.synthetic.variants import LABELS, VARIANTS, Budget  # noqa: E402
+
+
+def mean_std(values: list[float]) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "n/a"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {sd:.3f}"
+
+
+def summarise(per_seed: dict[int, dict]) -> dict:
+    out = {}
+    for v in VARIANTS:
+        rows = [r["variants"].get(v) for r in per_seed.values() if r["variants"].get(v)]
+        if not rows:
+            continue
+        out[v] = {"label": LABELS[v], "n_seeds": len(rows),
+                  "miou_fixed": [r["miou_fixed"] for r in rows], "miou_best": [r["miou_best"] for r in rows],
+                  "best_threshold": [r["best_threshold"] for r in rows],
+                  "spread": {c: [r["spread_at_best"][c]["spread"] for r in rows] for c in ("boat", "train")},
+                  "per_class_iou": {c: [r["per_class_iou"][c] for r in rows] for c in rows[0]["per_class_iou"]}}
+    return out
+
+
+def format_summary(summary: dict, seeds: list[int]) -> str:
+    lines = [f"SYNTHETIC world, seeds {seeds}: CAM mIoU mean ± std (NOT PASCAL VOC numbers)",
+             f"{'variant':28s} {'mIoU@0.15':>15s} {'best mIoU':>15s} {'boat->water':>15s} {'train->rails':>15s}"]
+    for v, s in summary.items():
+        lines.append(f"{s['label']:28s} {mean_std(s['miou_fixed']):>15s} {mean_std(s['miou_best']):>15s} "
+                     f"{mean_std(s['spread']['boat']):>15s} {mean_std(s['spread']['train']):>15s}")
+    lines.append("per-class IoU (best threshold), mean over seeds:")
+    classes = next(iter(summary.values()))["per_class_iou"] if summary else {}
+    lines.append(f"{'':28s} " + " ".join(f"{c[:9]:>9s}" for c in classes))
+    for v, s in summary.items():
+        lines.append(f"{s['label']:28s} " + " ".join(
+            f"{statistics.mean([x for x in s['per_class_iou'][c] if x is not None] or [float('nan')]):9.3f}"
+            for c in classes))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--out", default="runs/bench-variants")
+    parser.add_argument("--cache-dir", default=None)
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--clims-epochs", type=int, default=None)
+    parser.add_argument("--baseline-epochs", type=int, default=None)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    budget = Budget()
+    if args.clims_epochs:
+        budget.clims_epochs = args.clims_epochs
+    if args.baseline_epochs:
+        budget.baseline_epochs = args.baseline_epochs
+    out = Path(args.out)
+    per_seed, t0 = {}, time.time()
+    for seed in seeds:
+        per_seed[seed] = run_demo(out / f"seed{seed}", args.cache_dir, seed=seed, budget=budget)
+    summary = summarise(per_seed)
+    text = format_summary(summary, seeds)
+    print(text)
+    result = {"synthetic": True, "seeds": seeds, "budget": budget.__dict__, "summary": summary,
+              "seconds": round(time.time() - t0, 1),
+              "tiny_clip_report": next(iter(per_seed.values()))["tiny_clip_report"]}
+    (out / "variants.json").write_text(json.dumps(result, indent=1, default=list))
+    print(f"wrote {out / 'variants.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
