@@ -65,10 +65,15 @@ export interface ConfigValidateParams { configPath: string }
 export interface ConfigProblem { path: string; message: string }
 /** Result of `config/validate`. */
 export interface ConfigValidateResult { valid: boolean; errors: ConfigProblem[] }
-/** Parameters of `synonyms/score`: CLIP scores of each candidate word for some images of a run. */
-export interface SynonymsScoreParams { runDir: string; imageIds: string[]; classes?: string[] }
-/** Result of `synonyms/score` (shape owned by the synonym panel; METHOD §2.2). */
-export interface SynonymsScoreResult { scores: unknown[] }
+/** Parameters of `synonyms/score`: CLIP scores of each candidate word for some images of a run. `classes`
+ * limits the classes scored (default: every class the image has a CAM for); `words` {class: [words, GT
+ * first]} replaces the run bank's words of those classes (unsaved edits in the synonym editor). */
+export interface SynonymsScoreParams { runDir: string; imageIds: string[]; classes?: string[]; words?: Record<string, string[]> }
+/** One (image, class) of `synonyms/score`: cosine of the CAM-masked image with "a photo of {word}." per word
+ * (METHOD §2.2); `chosen` = the word the run's stored selection picked, when it is among the scored words. */
+export interface SynonymScoreEntry { imageId: string; class: string; chosen?: string; scores: Record<string, number> }
+/** Result of `synonyms/score`. */
+export interface SynonymsScoreResult { scores: SynonymScoreEntry[] }
 
 /** Notification `run/progress`: a stage's progress. */
 export interface RunProgressParams { runId: string; stageId: string; done: number; total: number; message: string }
@@ -157,7 +162,7 @@ export const ENGINE_PROTOCOL = {
       result: keysOf<ConfigValidateResult>()('valid', 'errors'),
     },
     'synonyms/score': {
-      params: keysOf<SynonymsScoreParams>()('runDir', 'imageIds', 'classes'),
+      params: keysOf<SynonymsScoreParams>()('runDir', 'imageIds', 'classes', 'words'),
       result: keysOf<SynonymsScoreResult>()('scores'),
     },
   },

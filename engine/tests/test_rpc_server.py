@@ -43,9 +43,10 @@ def test_unknown_method_is_32601(engine):
     assert error["code"] == -32601 and "no/such/method" in error["message"]
 
 
-def test_protocol_method_without_handler_says_so(engine):
+def test_protocol_method_of_a_request_module_is_served(engine):
+    # rpc/synonym_scoring.py (REQUEST_MODULES); without it: -32601, test_synonym_scoring.py
     error = engine.request("synonyms/score", {"runDir": "/x", "imageIds": []})["error"]
-    assert error["code"] == -32601 and "no module of this engine implements it" in error["message"]
+    assert error["code"] == ERROR_CODES["RunNotFound"] and "/x" in error["message"]
 
 
 @pytest.mark.parametrize("params, words", [

@@ -78,10 +78,11 @@ class WordScorer:
 
 def select_offline(items: Iterable[tuple[str, np.ndarray]], cams_dir: Path, clip, bank: SynonymBank,
                    classes: Sequence[str], batch_size: int = 64, check_cancelled=lambda: None,
-                   progress=lambda done: None, result: dict | None = None) -> dict:
+                   progress=lambda done: None, result: dict | None = None, keep=None) -> dict:
     """items: (image id, uint8 RGB array). Returns {id: {class: {"word", "scores"}}} (prompt_selection "images").
 
-    `result` (optional) is filled in place, so a caller can save what is done when cancelled."""
+    `result` (optional) is filled in place, so a caller can save what is done when cancelled.
+    `keep(image_id, class_index) -> bool` (optional) scores only those pairs (the synonym panel's class filter)."""
     scorer = WordScorer(clip, bank, classes)
     result = {} if result is None else result
     pending: list[tuple[str, int, torch.Tensor]] = []
@@ -105,7 +106,8 @@ def select_offline(items: Iterable[tuple[str, np.ndarray]], cams_dir: Path, clip
                                f"{rgb.shape[:2]}", hint="re-run infer_cams for this dataset",
                                path=str(Path(cams_dir) / f"{image_id}.npy"))
         for i, k in sorted(enumerate(np.asarray(cam["keys"]).tolist()), key=lambda t: t[1]):  # class-ascending
-            pending.append((image_id, int(k), clip_preprocess(masked_rgb(rgb, high_res[i]), clip.image_size)))
+            if keep is None or keep(image_id, int(k)):
+                pending.append((image_id, int(k), clip_preprocess(masked_rgb(rgb, high_res[i]), clip.image_size)))
         if len(pending) >= batch_size:
             flush()
         progress(done)

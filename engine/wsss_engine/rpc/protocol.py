@@ -68,9 +68,11 @@ METHODS: dict[str, Method] = {
     "run/list": Method(result=("runs",)),
     # Validate a run config file against schemas/run-config.schema.json and the stages this engine has.
     "config/validate": Method(params=(Param("configPath", "string"),), result=("valid", "errors"), long=True),
-    # CLIP scores of synonym-bank words for images of a run (panels; handler registered by the POLE code).
+    # CLIP scores of synonym-bank words for images of a run (the synonym panel; rpc/synonym_scoring.py);
+    # `words` {class: [words]} scores unsaved bank edits instead of the run's bank for those classes.
     "synonyms/score": Method(
-        params=(Param("runDir", "string"), Param("imageIds", "array"), Param("classes", "array", False)),
+        params=(Param("runDir", "string"), Param("imageIds", "array"), Param("classes", "array", False),
+                Param("words", "object", False)),
         result=("scores",), long=True),
 }
 

@@ -25,7 +25,9 @@ _EXTRA_REQUESTS: dict[str, tuple[Method, RequestHandler]] = {}
 
 # Modules that call register_request() on import, for protocol methods not built in (e.g. synonyms/score).
 # Imported on the first request for such a method; one line per module.
-REQUEST_MODULES: list[str] = []
+REQUEST_MODULES: list[str] = [
+    "wsss_engine.rpc.synonym_scoring",
+]
 _request_modules_lock = threading.Lock()
 _request_modules_done = False
 
