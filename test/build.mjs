@@ -17,21 +17,34 @@ function tsFiles(dir) {
     .map((f) => path.join(dir, f));
 }
 
-const entryPoints = DIRS.flatMap(tsFiles);
 const outdir = path.join(root, 'out', 'test');
-for (const dir of DIRS) fs.rmSync(path.join(root, 'out', dir), { recursive: true, force: true });
-await esbuild.build({
-  absWorkingDir: root,
-  entryPoints,
-  outbase: 'test',
-  outdir,
-  bundle: true,
-  packages: 'external',
-  external: ['vscode'],
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: 'inline',
-  logLevel: 'warning',
-});
-console.log(`test/build.mjs: ${entryPoints.length} test files -> ${path.relative(root, outdir)}/`);
+// One build per folder, so that a broken file in one suite does not keep the others from running.
+let failed = 0;
+let count = 0;
+for (const dir of DIRS) {
+  fs.rmSync(path.join(root, 'out', dir), { recursive: true, force: true });
+  const entryPoints = tsFiles(dir);
+  if (entryPoints.length === 0) continue;
+  try {
+    await esbuild.build({
+      absWorkingDir: root,
+      entryPoints,
+      outbase: 'test',
+      outdir,
+      bundle: true,
+      packages: 'external',
+      external: ['vscode'],
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: 'inline',
+      logLevel: 'error',
+    });
+    count += entryPoints.length;
+  } catch {
+    failed++;
+    console.error(`test/build.mjs: ${dir} did not compile (errors above)`);
+  }
+}
+console.log(`test/build.mjs: ${count} test files -> ${path.relative(root, outdir)}/${failed ? `; ${failed} folder(s) failed` : ''}`);
+process.exit(failed ? 1 : 0);

@@ -26,7 +26,7 @@ describe('WSSS Studio in an untrusted workspace', () => {
     this.timeout(30_000);
     const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(workspace, 'no workspace folder open');
-    const configPath = path.join(workspace, 'tiny.wsss-run.json');
+    const configPath = path.join(workspace, 'tiny-world.wsss-run.json');
     const runDir = path.join(workspace, 'runs', 'tiny-untrusted');
     // The command is registered in limited mode too, so what refuses is the trust gate, not a missing command.
     assert.ok((await vscode.commands.getCommands(true)).includes('wsss.startRun'), 'wsss.startRun is not registered');
