@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond the Python engine (scripts/setup-engine.sh does that):
 #   - Debian packages: chromium (webview + integration tests), libkrb5-dev (code-server's kerberos build),
-#     ripgrep (code-server's search, and its @vscode/ripgrep install);
+#     ripgrep (code-server's search, and its @vscode/ripgrep install), fonts-liberation (text in screenshots);
 #   - the extension's npm packages (`npm ci`);
 #   - code-server 4.100.3 (the real VS Code the integration tests run in) into .code-server/ (git-ignored).
 # Idempotent: each step is skipped when its result is already there. See ../shared/docs/VSCODE-TESTING.md.
@@ -31,8 +31,10 @@ install_apt_packages() {
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
   dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+  # a font, so that screenshots of the workbench and the panels show text (chromium only recommends one)
+  dpkg -s fonts-liberation >/dev/null 2>&1 || missing+=(fonts-liberation)
   if [ ${#missing[@]} -eq 0 ]; then
-    log "apt: chromium, ripgrep, libkrb5-dev already installed"
+    log "apt: chromium, ripgrep, libkrb5-dev, fonts-liberation already installed"
     return
   fi
   local t=$(date +%s)
