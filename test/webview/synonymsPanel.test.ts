@@ -1,22 +1,29 @@
 // Synonym-bank editor in real Debian Chromium against the real host logic (extension/panels/synonyms) on the
 // real POLE bank (../shared/data/pole): edits change the document text (formatting kept), selection
-// statistics beside the authors' (Fig. 4), stored scores of a run, invalid JSON and unknown classes.
+// statistics beside the authors' (Fig. 4), stored scores of a run, live CLIP scores of the words in the editor
+// from the real engine (`synonyms/score` over a run with real photos, CAMs and a tiny CLIP: unsaved edits
+// scored, unchanged words equal to the stored scores), invalid JSON and unknown classes.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SynonymsContract } from '../../protocol/webview/synonyms';
+import { EngineProcess } from '../../extension/engine/engineProcess';
 import { discoverRuns } from '../../extension/panels/report/runDiscovery';
+import { engineScorer } from '../../extension/panels/synonyms/engineAccess';
 import { StatsCache } from '../../extension/panels/synonyms/officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from '../../extension/panels/synonyms/synonymBankSession';
 import type { OffsetEdit } from '../../extension/panels/synonyms/synonymBankDocument';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
-import { sharedDir } from '../support/paths';
+import { enginePython, repoRoot, sharedDir } from '../support/paths';
 import { writeRun } from './fixtures/runFolders';
 import { chooseOption } from './fixtures/pageActions';
 import { openPanel, PanelServer, type OpenedPanel } from './harness/panelHarness';
 
 const POLE = path.join(sharedDir(), 'data', 'pole');
+const PHOTOS = path.join(sharedDir(), 'data', 'photos');
+const SCORED_IDS = ['2011_000006', '000000000049', '000000000042']; // chair+person+sofa, horse+person+plant, dog
 
 /** The bank's TextDocument: text in memory, edits applied as VS Code applies a WorkspaceEdit. */
 class MemoryDocument implements BankDocumentPort {
@@ -45,7 +52,9 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
   let tmp: string;
   let doc: MemoryDocument;
   let original: string;
+  let engine: EngineProcess | undefined;
   const textOpened: string[] = [];
+  const canScore = fs.existsSync(PHOTOS) && fs.existsSync(enginePython());
 
   before(async function () {
     if (!fs.existsSync(POLE)) this.skip();
@@ -61,6 +70,10 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
         },
       },
     });
+    if (canScore) {
+      execFileSync(enginePython(), [path.join(repoRoot, 'test/webview/fixtures/make_scoring_run.py'), path.join(tmp, 'scoring'), PHOTOS,
+        path.join(POLE, 'synonyms_chatgpt_4.json'), ...SCORED_IDS], { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' } });
+    }
     original = fs.readFileSync(path.join(POLE, 'synonyms_chatgpt_4.json'), 'utf8');
     doc = new MemoryDocument(path.join(POLE, 'synonyms_chatgpt_4.json'), original);
     server = await PanelServer.start();
@@ -71,6 +84,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
         pickFolder: async () => undefined,
         openTextEditor: async () => void textOpened.push(doc.path),
         statsCache: new StatsCache(path.join(tmp, 'storage')),
+        scorer: canScore ? engineScorer(async () => startedEngine()) : undefined,
       });
       session.attach({ sendSnapshot: () => void rpc.sendSnapshot() });
       doc.onChange = () => session.documentChanged();
@@ -78,7 +92,20 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     });
   });
 
+  /** The real engine (`python -m wsss_engine serve` from this checkout), started on the first scoring. */
+  async function startedEngine(): Promise<EngineProcess> {
+    if (!engine) {
+      engine = new EngineProcess({
+        launch: { pythonPath: enginePython(), cwd: tmp, env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' } },
+        clientName: 'wsss-webview-tests', clientVersion: '0', handshakeTimeoutMs: 90_000,
+      });
+      await engine.start();
+    }
+    return engine;
+  }
+
   after(async () => {
+    await engine?.dispose();
     opened?.dispose();
     await browser?.close();
     await server?.close();
@@ -97,7 +124,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     await page.click('[data-testid=class-item][data-class=sofa]');
     const couch = page.locator('[data-testid=win-table] tr[data-word=couch] td.num');
     assert.equal((await couch.textContent())?.trim(), '79.8%'); // METHOD §2.2: couch 80% of 649 sofas
-    assert.match((await page.textContent('[data-testid=live-scores]')) ?? '', /does not support scoring yet/);
+    assert.match((await page.textContent('[data-testid=live-scores]')) ?? '', canScore ? /Choose a run: scoring masks each image/ : /does not support scoring yet/);
     await screenshot(page, 'webview', 'synonyms-pole-sofa');
     assert.deepEqual(await opened.cspViolations(), []);
   });
@@ -143,6 +170,37 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     await screenshot(page, 'webview', 'synonyms-run-vs-authors');
     await page.locator('[data-testid=all-radars]').scrollIntoViewIfNeeded();
     await screenshot(page, 'webview', 'synonyms-fig4-grid');
+  });
+
+  it('live CLIP scores from the real engine: the words in the editor (unsaved edits too), equal to the stored ones', async function () {
+    if (!canScore) this.skip();
+    const page = browser.page;
+    // a run that cannot be scored (no config.json): the engine's reason, no numbers
+    await page.click('[data-testid=class-item][data-class=sofa]');
+    await page.click('[data-testid=score-words]');
+    await page.waitForSelector('[data-testid=live-scores][data-state=failed]', { timeout: 90_000 });
+    assert.match((await page.textContent('[data-testid=live-scores]')) ?? '', /The engine could not score: run folder .*pole-selection has no config\.json/);
+
+    await chooseOption(page, 'run-select', path.join(tmp, 'scoring', 'pole-scoring'));
+    await page.waitForSelector('[data-testid=stored-scores] tr[data-image="2011_000006"]');
+    await page.click('[data-testid=score-words]');
+    await page.waitForSelector('[data-testid=live-score-table]', { timeout: 90_000 });
+    assert.equal(await page.getAttribute('[data-testid=live-scores]', 'data-state'), 'scored');
+    const headers = (await page.locator('[data-testid=live-score-table] th').allTextContents()).map((t) => t.replace('GT', '').trim());
+    assert.deepEqual(headers, ['image', 'couch', 'sofa', 'loveseat', 'chesterfield'], 'the words as edited above, not yet in any saved bank');
+    const row = page.locator('[data-testid=live-score-table] tr[data-image="2011_000006"] td.num');
+    const live = (await row.allTextContents()).map(Number);
+    assert.equal(live.length, 4);
+    assert.ok(live.every((v) => Number.isFinite(v) && v >= -1 && v <= 1), `cosines: ${live}`);
+    const stored = page.locator('[data-testid=stored-scores] tr[data-image="2011_000006"] td.num');
+    const storedByWord = Object.fromEntries((await stored.allTextContents()).map((t, k) => [['couch', 'sofa', 'loveseat', 'chesterfield', 'settee'][k], t]));
+    const liveByWord = Object.fromEntries(['couch', 'sofa', 'loveseat'].map((w, k) => [w, live[k].toFixed(3)]));
+    for (const w of ['couch', 'sofa', 'loveseat']) assert.equal(liveByWord[w], storedByWord[w], `${w}: same CAM, CLIP and word as the stored selection`);
+    // the stored selection's word is marked when it is still a candidate, else the best live score
+    const won = await page.locator('[data-testid=live-score-table] tr[data-image="2011_000006"] td.won').count();
+    assert.equal(won, 1);
+    await screenshot(page, 'webview', 'synonyms-live-scores');
+    assert.deepEqual(await opened.cspViolations(), []);
   });
 
   it('unknown classes and invalid JSON are shown, never lost, with the way to the text editor', async () => {

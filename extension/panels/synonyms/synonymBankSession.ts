@@ -31,8 +31,8 @@ export interface BankDocumentPort {
   replace(edit: OffsetEdit): Promise<boolean>;
 }
 
-/** Parameters of the engine request `synonyms/score` (protocol/engine.ts). The engine scores the words of
- * the run's bank; unsaved edits are scored once saved (the contract has no words parameter yet). */
+/** Parameters of the engine request `synonyms/score` (protocol/engine.ts). The panel sends the class's words
+ * as they are in the editor (`words`), so unsaved edits are scored too. */
 export type EngineScoreParams = EngineParams<'synonyms/score'>;
 
 /** Thrown by a scorer when the engine has no `synonyms/score` method (JSON-RPC -32601). */
@@ -163,11 +163,11 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
     const scorer = this.env.scorer;
     if (!scorer) return { state: 'unsupported', message: NO_SCORING_MESSAGE };
     if (!this.runDir) return { state: 'failed', message: 'Choose a run first: its CAMs mask the images.' };
-    if (!parseBank(this.document.getText()).classes.some((c) => c.name === className)) {
-      throw new RpcError('badInput', `Class "${className}" is not in the bank.`);
-    }
+    const bankClass = parseBank(this.document.getText()).classes.find((c) => c.name === className);
+    if (!bankClass) throw new RpcError('badInput', `Class "${className}" is not in the bank.`);
     try {
-      const raw = await scorer.score({ runDir: this.runDir, imageIds, classes: [className] });
+      const words = bankClass.editable && bankClass.words.length > 0 ? { words: { [className]: bankClass.words } } : {};
+      const raw = await scorer.score({ runDir: this.runDir, imageIds, classes: [className], ...words });
       const scores = toImageWordScores(raw);
       if (scores instanceof Error) return { state: 'failed', message: scores.message };
       return { state: 'scored', scores };
