@@ -96,8 +96,8 @@ class RunSource:
                                "infer_cams stage", "add an infer_cams stage to the config and resume the run",
                                self.path / "config.json")
         if not any(folder.is_dir() for folder in sets):
-            raise DatasetError(f"run {self.path} has no CAMs yet (no {self.path / 'cams' / producers[-1]})",
-                               f"run (resume) the run's infer_cams stage '{producers[-1]}' first", self.path)
+            raise DatasetError(f"run {self.path} has no CAMs yet (no {self.path / 'cams' / producers[0]})",
+                               f"run (resume) the run until its infer_cams stage '{producers[0]}' has run", self.path)
         raise DatasetError(f"run {self.path} has no CAM of image {image_id} (looked in "
                            f"{', '.join(str(f) for f in sets)})",
                            f"the infer_cams stage '{producers[-1]}' covers another image list, or has not "
