@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot, testResultsDir } from './paths';
+import { descendants } from './processes';
 
 export interface CodeServerOptions {
   /** Folder opened as the workspace. */
@@ -121,9 +122,16 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     if (stopped) return;
     stopped = true;
     process.removeListener('exit', onExit);
+    // Processes in groups of their own (the engine is spawned as a group leader) are not reached by the
+    // group kill: note every descendant first, and kill those still there at the end.
+    const others = descendants(pid).filter((p) => p.pgid !== pid);
     killGroup(pid, 'SIGTERM');
     for (let i = 0; i < 50 && !exited(child); i++) await new Promise((r) => setTimeout(r, 100));
-    killGroup(pid, 'SIGKILL'); // helpers (extension host, pty host, engines) may outlive the main process
+    killGroup(pid, 'SIGKILL'); // helpers (extension host, pty host) may outlive the main process
+    for (const p of others) {
+      // a group leader takes its group along (the engine's DataLoader workers); anything else goes alone
+      try { process.kill(p.pgid === p.pid ? -p.pid : p.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
     fs.rmSync(tmp, { recursive: true, force: true });
   };
 

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { repoRoot } from '../../support/paths';
 import { wsssExtension } from '../extensionUnderTest';
-import { pythonDescendants } from '../processes';
+import { pythonDescendants } from '../../support/processes';
 import { keepRunArtefacts, readMetrics, waitForRunEnd, type RunJson } from '../runFolder';
 
 const RUN_TIMEOUT_MS = Number(process.env.WSSS_TINY_RUN_TIMEOUT_S ?? 600) * 1000;

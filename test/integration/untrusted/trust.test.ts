@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { wsssExtension } from '../extensionUnderTest';
-import { pythonDescendants, type ProcessInfo } from '../processes';
+import { pythonDescendants, type ProcessInfo } from '../../support/processes';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,11 +1,13 @@
-// Which processes descend from this one (the extension host), read from /proc (Linux): how the tests
-// see whether the extension spawned a Python engine, without asking the extension itself.
+// Which processes descend from a process, read from /proc (Linux): how the integration tests see whether the
+// extension spawned a Python engine without asking the extension, and how stop() finds what code-server left.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface ProcessInfo {
   pid: number;
   ppid: number;
+  /** Process group id. */
+  pgid: number;
   argv: string[];
 }
 
@@ -13,9 +15,9 @@ function readProcess(pid: number): ProcessInfo | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const [, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    return { pid, ppid, argv };
+    return { pid, ppid, pgid, argv };
   } catch {
     return undefined; // exited while we looked
   }
