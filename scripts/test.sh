@@ -24,6 +24,7 @@ SUITES=("$@")
 [ ${#SUITES[@]} -gt 0 ] || SUITES=("${ALL_SUITES[@]}")
 
 declare -a NAMES=() STATUS=() SECONDS_TAKEN=() DETAILS=()
+TESTS_PASSED=0; TESTS_FAILED=0
 T_START=$(date +%s)
 
 banner() { printf '\n==================== %s ====================\n' "$*"; }
@@ -34,32 +35,44 @@ record() { NAMES+=("$1"); STATUS+=("$2"); SECONDS_TAKEN+=("$3"); DETAILS+=("$4")
 # run_suite NAME COMMAND...: runs it with output shown and kept in test-results/NAME.log.
 run_suite() {
   local name="$1"; shift
-  local log="$RESULTS/$name.log" t rc
+  local log="$RESULTS/$name.log" t rc p f
   banner "$name: $*"
   t=$(date +%s)
   "$@" </dev/null 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   local took=$(( $(date +%s) - t ))
-  if [ "$rc" -eq 0 ]; then record "$name" passed "$took" "$(summary_of "$name" "$log")"
-  else record "$name" FAILED "$took" "exit $rc; $(summary_of "$name" "$log")"; fi
+  read -r p f < <(counts_of "$name" "$log")
+  TESTS_PASSED=$((TESTS_PASSED + p)); TESTS_FAILED=$((TESTS_FAILED + f))
+  local tests=""
+  [ "$name" = build ] || tests="tests: $p passed, $f failed"
+  if [ "$rc" -eq 0 ]; then record "$name" passed "$took" "$tests"
+  else record "$name" FAILED "$took" "exit $rc; $tests"; fi
   return "$rc"
 }
 
-# The runner's own closing count, for the summary table.
-summary_of() {
-  local name="$1" log="$2"
+# count_in "LINE" WORD: the number before WORD in LINE ("3 passed" -> 3), else 0.
+count_in() { local n; n=$(grep -oE "[0-9]+ $2" <<<"$1" | head -n1 | cut -d' ' -f1); echo "${n:-0}"; }
+
+# "PASSED FAILED" test counts from a suite's log (0 0 where the runner printed none).
+counts_of() {
+  local name="$1" log="$2" p=0 f=0
   case "$name" in
-    pytest) grep -E '(passed|failed|errors?|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n1 | tr -d '=' | sed 's/^ *//' ;;
-    unit) printf 'tests %s, pass %s, fail %s' \
-        "$(grep -E '^ℹ tests [0-9]+' "$log" | tail -n1 | awk '{print $3}')" \
-        "$(grep -E '^ℹ pass [0-9]+' "$log" | tail -n1 | awk '{print $3}')" \
-        "$(grep -E '^ℹ fail [0-9]+' "$log" | tail -n1 | awk '{print $3}')" ;;
-    webview) printf '%s passing, %s failing' \
-        "$(grep -E '^ +[0-9]+ passing' "$log" | tail -n1 | awk '{print $1}')" \
-        "$(grep -E '^ +[0-9]+ failing' "$log" | tail -n1 | awk '{print $1}' | grep . || echo 0)" ;;
-    integration) grep -E '^integration: ' "$log" | tail -n1 | sed 's/^integration: //' ;;
-    *) echo "" ;;
+    pytest)
+      local line; line=$(grep -E '(passed|failed|errors?|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n1)
+      p=$(count_in "$line" passed)
+      f=$(( $(count_in "$line" failed) + $(count_in "$line" 'errors?') )) ;;
+    unit)
+      p=$(grep -E '^ℹ pass [0-9]+' "$log" | tail -n1 | awk '{print $3}')
+      f=$(grep -E '^ℹ fail [0-9]+' "$log" | tail -n1 | awk '{print $3}') ;;
+    webview)
+      p=$(grep -E '^ +[0-9]+ passing' "$log" | tail -n1 | awk '{print $1}')
+      f=$(grep -E '^ +[0-9]+ failing' "$log" | tail -n1 | awk '{print $1}') ;;
+    integration)
+      local line; line=$(grep -E '^integration: ' "$log" | tail -n1)
+      p=$(count_in "$line" passed)
+      f=$(count_in "$line" failed) ;;
   esac
+  echo "${p:-0} ${f:-0}"
 }
 
 wants() { local s; for s in "${SUITES[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
@@ -67,8 +80,10 @@ wants() { local s; for s in "${SUITES[@]}"; do [ "$s" = "$1" ] && return 0; done
 build_all() { npm run build && npm run typecheck && node test/build.mjs; }
 
 webview_tests() {
-  local files
+  local files sources
   mapfile -t files < <(find out/test/webview -name '*.test.js' 2>/dev/null | sort)
+  sources=$(find test/webview -name '*.test.ts' 2>/dev/null | wc -l)
+  if [ ${#files[@]} -lt "$sources" ]; then echo "only ${#files[@]} of $sources test/webview files compiled: see the build step"; return 1; fi
   if [ ${#files[@]} -eq 0 ]; then echo "no test/webview/**/*.test.ts"; return 0; fi
   node --enable-source-maps node_modules/mocha/bin/mocha.js --reporter spec --timeout 120000 "${files[@]}"
 }
@@ -97,5 +112,6 @@ for i in "${!NAMES[@]}"; do
   printf '  %-12s %-7s %5ss  %s\n' "${NAMES[$i]}" "${STATUS[$i]}" "${SECONDS_TAKEN[$i]}" "${DETAILS[$i]}"
   if [ "${STATUS[$i]}" = passed ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
-echo "$passed passed, $failed failed"
+echo "tests: $TESTS_PASSED passed, $TESTS_FAILED failed (as counted by each runner)"
+echo "steps: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
