@@ -84,6 +84,12 @@ install_code_server() {
     log "code-server: $CODE_SERVER_VERSION already in $CODE_SERVER_DIR"
     return
   fi
+  local node_major
+  node_major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [ "$node_major" != 20 ]; then
+    log "code-server $CODE_SERVER_VERSION needs Node 20 (this is Node $node_major): install Node 20, or see ../shared/docs/VSCODE-TESTING.md for the code-server release that matches your Node"
+    exit 1
+  fi
   local t=$(date +%s)
   prime_ripgrep_cache
   mkdir -p "$CODE_SERVER_DIR"
