@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { startCodeServer } from '../support/codeServer';
 import { enginePython, repoRoot, sharedDir, testResultsDir } from '../support/paths';
 
@@ -41,6 +41,7 @@ function countFromSpec(report: string): { passed: number; failed: number } {
 
 async function runSession(session: Session): Promise<{ code: number; passed: number; failed: number }> {
   const group = path.join('integration', session.name);
+  fs.rmSync(testResultsDir(group), { recursive: true, force: true }); // no artefacts of an earlier session
   const results = testResultsDir(group);
   const reportFile = path.join(results, 'mocha.txt');
   fs.writeFileSync(reportFile, '');
@@ -64,11 +65,12 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
       WSSS_SHARED_DIR: sharedDir(),
     },
   });
-  const browser = await launchBrowser();
   const consoleLog = fs.createWriteStream(path.join(results, 'browser-console.log'));
   const exthostLog = fs.createWriteStream(path.join(results, 'exthost-console.log'));
+  let browser: TestBrowser | undefined;
   let code = 1;
   try {
+    browser = await launchBrowser();
     const { page } = browser;
     page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
     page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
@@ -103,7 +105,7 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
   } finally {
     consoleLog.end();
     exthostLog.end();
-    await browser.close();
+    await browser?.close();
     await server.stop();
     fs.rmSync(workspace, { recursive: true, force: true });
   }
