@@ -145,10 +145,10 @@ def sofa(rng, h, w, cx, cy, s, flip):
 
 # class name -> (renderer, size range in pixels at 64 px image size)
 SHAPES = {
-    "aeroplane": (aeroplane, (22, 34)),
-    "boat": (boat, (18, 28)),
-    "bottle": (bottle, (18, 26)),
-    "sheep": (sheep, (14, 22)),
-    "sofa": (sofa, (22, 32)),
-    "train": (train, (28, 42)),
+    "aeroplane": (aeroplane, (28, 42)),
+    "boat": (boat, (24, 34)),
+    "bottle": (bottle, (22, 32)),
+    "sheep": (sheep, (18, 28)),
+    "sofa": (sofa, (28, 38)),
+    "train": (train, (34, 48)),
 }

@@ -42,8 +42,8 @@ def water(rng, h, w):
     bend = 0.25 * np.sin(2 * np.pi * x / rng.uniform(14, 30) + rng.uniform(0, 6.3))
     wave = np.sin(2 * np.pi * (y / period + bend) + phase)
     base = _colour(rng, (0.13, 0.33, 0.62))
-    img = base + (0.10 * wave)[..., None] * np.float32([0.6, 0.8, 1.0])
-    img += (0.25 * np.clip(wave - 0.75, 0, None) * 4)[..., None]
+    img = base + (0.06 * wave)[..., None] * np.float32([0.6, 0.8, 1.0])
+    img += (0.12 * np.clip(wave - 0.75, 0, None) * 4)[..., None]
     img += (0.05 * smooth_noise(rng, h, w, 8))[..., None]
     return img
 

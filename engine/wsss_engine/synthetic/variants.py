@@ -21,10 +21,10 @@ LABELS = {"baseline": "baseline CAM", "clims_gt": "CLIMS (GT prompt)", "pole_sel
 @dataclass
 class Budget:
     """Training sizes; defaults fit the whole demo in about 10 minutes on a 2-core CPU."""
-    baseline_epochs: int = 5
-    baseline_lr: float = 1e-3
+    baseline_epochs: int = 4
+    baseline_lr: float = 2e-3
     clims_epochs: int = 2
-    clims_lr: float = 1e-4
+    clims_lr: float = 3e-4
     batch_size: int = 32
     width: int = 32
     out_channels: int = 128

@@ -22,7 +22,7 @@ from PIL import Image
 from .scene import CLASSES, DEFAULT_COOCCURRENCE, sample_scene, to_uint8, void_band, voc_palette
 from .words import BACKGROUND_PROMPTS, bank_json
 
-WORLD_VERSION = 2
+WORLD_VERSION = 4
 _SPLIT_STREAM = {"train_aug": 1, "val": 2}
 
 
@@ -30,8 +30,8 @@ _SPLIT_STREAM = {"train_aug": 1, "val": 2}
 class WorldParams:
     seed: int = 0
     image_size: int = 64
-    n_train_aug: int = 3000
-    n_train: int = 500          # the first n_train ids of train_aug: the CAM evaluation list
+    n_train_aug: int = 2000
+    n_train: int = 400          # the first n_train ids of train_aug: the CAM evaluation list
     n_val: int = 300
     cooccurrence: dict = field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_COOCCURRENCE.items()})
     jpeg_quality: int = 95
