@@ -5,6 +5,7 @@ import { registerCommands } from './commands';
 import { EngineHost } from './engine/engineHost';
 import { EngineStatus } from './engine/engineStatus';
 import { registerPanels } from './panels/index';
+import { registerCamPreviews } from './preview/index';
 import { RunController } from './runs/runController';
 import { RunsTree } from './runs/runsTree';
 import type { ExtensionServices } from './services';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     runsTree,
   };
   registerPanels(context, services);
+  registerCamPreviews(context, output);
   return services;
 }
 

@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { clearCamModelCache, computeCams, loadCamModel, PreviewError } from '../../../extension/preview/camModel';
 import { renderHoverStrip, renderOverlay, resizeMap } from '../../../extension/preview/camRender';
 import { HOVER_MAX_DATA_URI, hoverPreview } from '../../../extension/preview/hoverContent';
+import { createCamPreviewHandler } from '../../../extension/preview/camPreviewPanel';
 import { findPreviewSource, resolveImageToken } from '../../../extension/preview/previewRun';
 import { engineEnv, enginePython, engineUnavailable, repoRoot } from '../engineFixture';
 
@@ -100,6 +101,22 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
     for (const name of ['cat', 'dog', 'boat']) assert.match(hover.markdown, new RegExp(`\\| ${name} \\|`));
     assert.match(hover.markdown, /run `preview-run` \(synthetic\)/);
     assert.match(hover.markdown, /command:wsss\.openCamPreview\?/);
+  });
+
+  it('serves the CAM preview editor: ranked classes, then overlays as PNG data: URIs', async () => {
+    const source = () => findPreviewSource({ runsDirectory: runsDir, workspaceFolders: [dir] });
+    const handler = createCamPreviewHandler(path.join(root, 'JPEGImages/img_0002.jpg'), source);
+    const snap = await handler.snapshot(null);
+    assert.equal(snap.problem, null);
+    assert.deepEqual(snap.classes.map((c) => c.name).sort(), ['boat', 'cat', 'dog']);
+    assert.ok(snap.classes[0].mean >= snap.classes[1].mean && snap.classes[1].mean >= snap.classes[2].mean);
+    const cancellation = { cancelled: false };
+    const overlay = await handler.handleRequest({ kind: 'request', id: 1, method: 'campreview/overlay', params: { classIndex: 1, colormap: 'jet', opacity: 0.5 } }, cancellation) as { url: string; width: number };
+    assert.match(overlay.url, /^data:image\/png;base64,/);
+    assert.equal(overlay.width, 64);
+    await assert.rejects(handler.handleRequest({ kind: 'request', id: 2, method: 'campreview/overlay', params: { classIndex: 7, colormap: 'jet', opacity: 0.5 } }, cancellation), /No class 7: the model has 3 classes/);
+    const broken = createCamPreviewHandler(path.join(dir, 'nothing.png'), source);
+    assert.match((await broken.snapshot(null)).problem ?? '', /Cannot read the image .*nothing\.png/);
   });
 
   it('says which run lacks the export and that export_onnx must run', async () => {

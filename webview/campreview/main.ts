@@ -1,0 +1,95 @@
+/**
+ * CAM preview editor webview: the image's classes ranked by mean CAM, and the chosen class's CAM heat map
+ * over the photo (a PNG rendered by the host, extension/preview/camPreviewPanel.ts), with colour map and
+ * opacity controls. State (class, colour map, opacity) survives reloads via setState.
+ */
+import type { ColormapName } from '../../protocol/webview/cam';
+import type { CamPreviewContract, CamPreviewSnapshot, CamPreviewState } from '../../protocol/webview/campreview';
+import { COLORMAPS } from '../cam/colormaps';
+import { connectPanel } from '../shared/rpc';
+import { adoptStyles, appRoot, banner, h, replaceChildren, select, slider } from '../shared/ui';
+import css from './campreview.css';
+
+adoptStyles(css);
+const panel = connectPanel<CamPreviewContract>();
+let state: CamPreviewState = panel.getState() ?? {};
+let snap: CamPreviewSnapshot | null = null;
+let loadToken = 0;
+
+const header = h('div', { class: 'toolbar', 'data-testid': 'header' });
+const controls = h('div', { class: 'toolbar', 'data-testid': 'controls' });
+const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
+const classList = h('div', { class: 'campreview-classes', role: 'listbox', 'aria-label': 'Classes', 'data-testid': 'classes' });
+const image = h('img', { alt: 'CAM overlay', 'data-testid': 'overlay' });
+const caption = h('figcaption', { class: 'muted', 'data-testid': 'caption' });
+appRoot().append(h('div', { class: 'campreview' }, header, controls, messages,
+  h('div', { class: 'campreview-body' }, classList, h('figure', { class: 'campreview-figure' }, image, caption))));
+
+const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
+
+function saveState(patch: Partial<CamPreviewState>): void {
+  state = { ...state, ...patch };
+  panel.setState(state);
+}
+
+function render(s: CamPreviewSnapshot): void {
+  snap = s;
+  replaceChildren(header,
+    h('span', { class: 'path', title: s.file }, s.file),
+    h('span', { class: 'spacer' }),
+    s.runName ? h('span', { class: 'muted', title: s.runDir ?? '' }, `run ${s.runName}`) : null,
+    s.synthetic ? h('span', { class: 'synthetic-tag' }, 'synthetic') : null);
+  replaceChildren(messages, s.problem ? banner('error', s.problem) : null);
+  if (s.problem || !s.classes.length) {
+    replaceChildren(classList);
+    replaceChildren(controls);
+    image.hidden = true;
+    caption.textContent = '';
+    return;
+  }
+  if (!s.classes.some((c) => c.index === state.classIndex)) saveState({ classIndex: s.classes[0].index });
+  replaceChildren(controls,
+    select({ label: 'Colour map', options: COLORMAPS.map((c) => ({ value: c, label: c })), value: state.colormap ?? 'jet', testId: 'colormap',
+      onChange: (v) => { saveState({ colormap: v as ColormapName }); void showOverlay(); } }),
+    slider({ label: 'Opacity', min: 0, max: 1, step: 0.05, value: state.opacity ?? 0.5, testId: 'opacity', format: (v) => `${Math.round(v * 100)}%`,
+      onInput: (v) => { saveState({ opacity: v }); void showOverlay(); } }).element,
+    h('span', { class: 'spacer' }),
+    h('span', { class: 'muted' }, `${s.width}×${s.height} px · model input ${s.inputWidth}×${s.inputHeight} · ${Math.round(s.ms)} ms`));
+  renderClasses();
+  void showOverlay();
+}
+
+function renderClasses(): void {
+  replaceChildren(classList, ...(snap?.classes ?? []).map((c) => {
+    const item = h('button', { class: `campreview-class${c.index === state.classIndex ? ' selected' : ''}`, role: 'option',
+      'aria-selected': String(c.index === state.classIndex), 'data-testid': `class-${c.name}`, title: `mean CAM ${c.mean}, peak CAM ${c.peak}` },
+    h('span', {}, c.name), h('span', { class: 'score' }, fmt(c.mean)), h('span', { class: 'score' }, fmt(c.peak)));
+    item.addEventListener('click', () => {
+      saveState({ classIndex: c.index });
+      renderClasses();
+      void showOverlay();
+    });
+    return item;
+  }));
+}
+
+async function showOverlay(): Promise<void> {
+  if (!snap || snap.problem || state.classIndex === null || state.classIndex === undefined) return;
+  const token = ++loadToken;
+  const name = snap.classes.find((c) => c.index === state.classIndex)?.name ?? '';
+  try {
+    const overlay = await panel.request('campreview/overlay', { classIndex: state.classIndex, colormap: state.colormap ?? 'jet', opacity: state.opacity ?? 0.5 });
+    if (token !== loadToken) return; // a newer choice is on its way
+    image.src = overlay.url;
+    image.width = overlay.width;
+    image.height = overlay.height;
+    image.hidden = false;
+    image.dataset.classIndex = String(state.classIndex);
+    caption.textContent = `CAM of ${name} (max-normalised ReLU CAM, single scale)`;
+  } catch (e) {
+    if (token === loadToken) replaceChildren(messages, banner('error', `Could not render the CAM of ${name}: ${(e as Error).message}`));
+  }
+}
+
+panel.onSnapshot(render);
+panel.ready();
