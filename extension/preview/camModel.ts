@@ -106,7 +106,12 @@ async function createModel(runDir: string, onnxPath: string, metaPath: string): 
   const start = performance.now();
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(onnxPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    // No spinning: idle ORT worker threads would otherwise busy-wait and slow the host (and sharp) after each run.
+    session = await ort.InferenceSession.create(onnxPath, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    });
   } catch (e) {
     throw new PreviewError('badModel', `Cannot load the ONNX model ${onnxPath}: ${firstLine(e)}. Re-run the run's export_onnx stage.`);
   }

@@ -71,7 +71,7 @@ function blend(result: CamResult, k: number, photo: Buffer, width: number, heigh
 export async function renderOverlay(result: CamResult, k: number, maxSide = 512, options: OverlayOptions = {}): Promise<{ png: Buffer; width: number; height: number }> {
   const { width, height } = fitSize(result.inputWidth, result.inputHeight, maxSide);
   const pixels = blend(result, k, await photoRgb(result, width, height), width, height, options);
-  const png = await sharp(pixels, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 9 }).toBuffer();
+  const png = await sharp(pixels, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
   return { png, width, height };
 }
 
@@ -114,7 +114,7 @@ export async function renderHoverStrip(
   });
   const png = await sharp(canvas, { raw: { width, height: th, channels: 3 } })
     .composite([{ input: labelsSvg(labels.slice(0, count), tw, th, gap), top: 0, left: 0 }])
-    .png({ palette: true, quality: 90, compressionLevel: 9 })
+    .png({ palette: true, quality: 90, effort: 1, compressionLevel: 6 }) // effort 1: ~15 ms instead of ~140 ms for a 3-tile strip
     .toBuffer();
   return { png, width, height: th };
 }
