@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import type { RequestUnion } from '../../protocol/webview/common';
 import type { CamPreviewContract, CamPreviewSnapshot } from '../../protocol/webview/campreview';
 import { RpcError, type PanelHandler } from '../panels/panelRpc';
-import { computeCams, loadCamModel, PreviewError, rankClasses, type CamResult } from './camModel';
-import { renderOverlay } from './camRender';
+import { computeCams, loadCamModel, PreviewError, rankClasses, readRgb, type CamResult } from './camModel';
+import { renderOverlay, type RgbPhoto } from './camRender';
 import type { PreviewSource } from './previewRun';
 
 /** Long side of the overlays the editor shows. */
@@ -15,6 +15,7 @@ export const EDITOR_MAX_SIDE = 640;
 
 export function createCamPreviewHandler(file: string, source: () => Promise<PreviewSource>): PanelHandler<CamPreviewContract> {
   let result: Promise<{ snapshot: CamPreviewSnapshot; cams: CamResult | null }> | undefined;
+  let photo: Promise<RgbPhoto> | undefined; // the photo at editor size (the model input may be smaller)
   const compute = async (): Promise<{ snapshot: CamPreviewSnapshot; cams: CamResult | null }> => {
     const snapshot: CamPreviewSnapshot = {
       file, runDir: null, runName: null, synthetic: false, width: 0, height: 0, inputWidth: 0, inputHeight: 0, classes: [], problem: null, ms: 0,
@@ -52,7 +53,9 @@ export function createCamPreviewHandler(file: string, source: () => Promise<Prev
           if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= cams.classes.length) {
             throw new RpcError('badInput', `No class ${classIndex}: the model has ${cams.classes.length} classes.`);
           }
-          const overlay = await renderOverlay(cams, classIndex, EDITOR_MAX_SIDE, { colormap, opacity });
+          photo ??= readRgb(file, Math.min(EDITOR_MAX_SIDE, Math.max(cams.width, cams.height)))
+            .then((p) => ({ rgb: p.rgb, width: p.inputWidth, height: p.inputHeight }));
+          const overlay = await renderOverlay(cams, classIndex, EDITOR_MAX_SIDE, { colormap, opacity }, await photo);
           return { url: `data:image/png;base64,${overlay.png.toString('base64')}`, width: overlay.width, height: overlay.height };
         }
         default:

@@ -44,10 +44,18 @@ export function fitSize(width: number, height: number, maxSide: number): { width
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-/** The model's input photo resized to width × height, packed RGB. */
-async function photoRgb(result: CamResult, width: number, height: number): Promise<Buffer> {
-  if (width === result.inputWidth && height === result.inputHeight) return result.rgb;
-  return sharp(result.rgb, { raw: { width: result.inputWidth, height: result.inputHeight, channels: 3 } })
+/** A packed RGB photo. */
+export interface RgbPhoto {
+  rgb: Buffer;
+  width: number;
+  height: number;
+}
+
+/** The photo (default: the model's input) resized to width × height, packed RGB. */
+async function photoRgb(result: CamResult, width: number, height: number, photo?: RgbPhoto): Promise<Buffer> {
+  const src = photo ?? { rgb: result.rgb, width: result.inputWidth, height: result.inputHeight };
+  if (width === src.width && height === src.height) return src.rgb;
+  return sharp(src.rgb, { raw: { width: src.width, height: src.height, channels: 3 } })
     .resize(width, height, { fit: 'fill' })
     .raw()
     .toBuffer();
@@ -67,10 +75,10 @@ function blend(result: CamResult, k: number, photo: Buffer, width: number, heigh
   return out;
 }
 
-/** One class's overlay as a PNG, long side at most `maxSide`. */
-export async function renderOverlay(result: CamResult, k: number, maxSide = 512, options: OverlayOptions = {}): Promise<{ png: Buffer; width: number; height: number }> {
-  const { width, height } = fitSize(result.inputWidth, result.inputHeight, maxSide);
-  const pixels = blend(result, k, await photoRgb(result, width, height), width, height, options);
+/** One class's overlay as a PNG, long side at most `maxSide`, over `photo` (a sharper copy) or the model input. */
+export async function renderOverlay(result: CamResult, k: number, maxSide = 512, options: OverlayOptions = {}, photo?: RgbPhoto): Promise<{ png: Buffer; width: number; height: number }> {
+  const { width, height } = fitSize(photo?.width ?? result.inputWidth, photo?.height ?? result.inputHeight, maxSide);
+  const pixels = blend(result, k, await photoRgb(result, width, height, photo), width, height, options);
   const png = await sharp(pixels, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
   return { png, width, height };
 }

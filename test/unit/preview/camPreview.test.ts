@@ -113,7 +113,7 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
     const cancellation = { cancelled: false };
     const overlay = await handler.handleRequest({ kind: 'request', id: 1, method: 'campreview/overlay', params: { classIndex: 1, colormap: 'jet', opacity: 0.5 } }, cancellation) as { url: string; width: number };
     assert.match(overlay.url, /^data:image\/png;base64,/);
-    assert.equal(overlay.width, 64);
+    assert.equal(overlay.width, 64, 'the photo is 64 px wide: never enlarged');
     await assert.rejects(handler.handleRequest({ kind: 'request', id: 2, method: 'campreview/overlay', params: { classIndex: 7, colormap: 'jet', opacity: 0.5 } }, cancellation), /No class 7: the model has 3 classes/);
     const broken = createCamPreviewHandler(path.join(dir, 'nothing.png'), source);
     assert.match((await broken.snapshot(null)).problem ?? '', /Cannot read the image .*nothing\.png/);
