@@ -115,6 +115,8 @@ class StderrProgress:
 
 def _run(config: str | None, run_dir: str, resume: bool) -> int:
     from wsss_engine.pipeline import execute_run, prepare_run
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return _run_under_torchrun(config, run_dir, resume)
     if config is None and not resume:
         return _fail(ConfigInvalid("--config is required to start a new run",
                                    "pass --config FILE, or --resume to continue an existing run"))
@@ -139,6 +141,27 @@ def _run(config: str | None, run_dir: str, resume: bool) -> int:
     assert error is not None
     print(f"error: {error['message']}\nhint: {error['hint']}", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _run_under_torchrun(config: str | None, run_dir: str, resume: bool) -> int:
+    """One rank of `torchrun ... -m wsss_engine run` (wsss_engine/distributed_run.py); rank 0 does the talking.
+    A signal only cancels (torchrun forwards Ctrl-C to every rank; it kills them itself if they linger)."""
+    from wsss_engine.distributed_run import run_distributed
+    main_rank = os.environ.get("RANK", "0") == "0"
+    if config is None and not resume:
+        return _fail(ConfigInvalid("--config is required to start a new run",
+                                   "pass --config FILE, or --resume to continue an existing run")) if main_rank else 1
+    cancel = threading.Event()
+    previous = {s: signal.signal(s, lambda *_: cancel.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code, run_id = run_distributed(config, run_dir, resume, cancel, StderrProgress())  # type: ignore[arg-type]
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if main_rank and run_id is not None:
+        end = {EXIT_OK: "completed", EXIT_CANCELLED: f"cancelled; continue with: --run-dir {run_dir} --resume"}
+        print(f"run {run_id} {end.get(code, 'failed: see run.json and engine.log')} ({run_dir})", file=sys.stderr)
+    return code
 
 
 def _fail(exc: EngineError) -> int:

@@ -20,6 +20,7 @@ from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file,
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, jsonable, utc_now
 from wsss_engine.stage_registry import StageFn, missing_stage_problems, register_stage, registered_types, stage_spec
+from wsss_engine.training.distributed import DistInfo
 
 __all__ = ["StageContext", "StageFn", "RunEvents", "register_stage", "prepare_run", "execute_run",
            "load_run_config", "config_file_problems"]
@@ -92,8 +93,10 @@ class StageContext:
 
     def __init__(self, run: RunFolder, loaded: LoadedConfig, device: torch.device, stage: dict[str, Any],
                  cancel_event: threading.Event, events: RunEvents, metrics_log: MetricsLog,
-                 logger: logging.Logger) -> None:
+                 logger: logging.Logger, dist: DistInfo | None = None, sync: Any = None) -> None:
         self.run = run
+        self.dist = dist or DistInfo()  # torchrun rank / world (rank 0 of 1 without torchrun)
+        self._sync = sync  # runs.rank_sync.RankSync under torchrun
         self.config = loaded.config
         self.device = device
         self.stage = stage
@@ -155,6 +158,14 @@ class StageContext:
             return None
         return torch.load(path, map_location=map_location, weights_only=False)
 
+    def all_gather(self, value: Any) -> list[Any]:
+        """Every rank's JSON `value` in rank order (under torchrun; [value] otherwise), e.g. to add up the
+        shares of a stage that splits its images across ranks. Every rank of the stage must call it."""
+        if self._sync is None or not self.dist.enabled:
+            return [value]
+        self._gathers = getattr(self, "_gathers", 0) + 1
+        return self._sync.all_gather(f"stage/{self.stage_id}/gather{self._gathers}", value)
+
     rng_state = staticmethod(devices.rng_state)
     set_rng_state = staticmethod(devices.set_rng_state)
 
@@ -204,12 +215,22 @@ def execute_run(run: RunFolder, loaded: LoadedConfig, cancel_event: threading.Ev
     events = events or RunEvents()
     logger, handler = _run_logger(run)
     metrics_log = MetricsLog(run.path, on_metrics=events.metrics)
-    try:
-        run.set_status("running")
+
+    def stages() -> None:
         device = devices.resolve_device(loaded.config["device"])
         logger.info("run %s (%s) on %s", run.id, run.path, device)
         for stage in loaded.config["stages"]:
             _execute_stage(run, loaded, device, stage, cancel_event, events, metrics_log, logger)
+
+    return drive_run(run, logger, handler, metrics_log, stages)
+
+
+def drive_run(run: RunFolder, logger: logging.Logger, handler: logging.Handler | None, metrics_log: Any,
+              stages: Callable[[], None]) -> tuple[str, dict[str, str] | None]:
+    """A run's lifecycle around `stages()`: status running -> completed | cancelled | failed; closes the run."""
+    try:
+        run.set_status("running")
+        stages()
         run.set_status("completed")
         logger.info("run %s completed", run.id)
         return "completed", None
@@ -258,11 +279,7 @@ def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, s
     ctx = StageContext(run, loaded, device, stage, cancel_event, events, metrics_log, logger)
     logger.info("stage %s (%s) started", sid, stage["type"])
     try:
-        summary = spec.run(ctx, params)
-        summary = {} if summary is None else summary
-        if not isinstance(summary, dict):
-            raise TypeError(f"a stage must return a dict summary, got {type(summary).__name__}")
-        summary = json.loads(json.dumps(summary, allow_nan=False, default=jsonable))
+        summary = call_stage(spec.run, ctx, params)
     except Cancelled:
         ctx._throttle.flush()
         run.set_stage(sid, "cancelled", finished=utc_now())
@@ -280,6 +297,15 @@ def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, s
     ctx._throttle.flush()
     run.set_stage(sid, "completed", finished=utc_now(), summary=summary)
     logger.info("stage %s completed", sid)
+
+
+def call_stage(fn: StageFn, ctx: StageContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Run a stage function; its summary as plain JSON (a dict)."""
+    summary = fn(ctx, params)
+    summary = {} if summary is None else summary
+    if not isinstance(summary, dict):
+        raise TypeError(f"a stage must return a dict summary, got {type(summary).__name__}")
+    return json.loads(json.dumps(summary, allow_nan=False, default=jsonable))
 
 
 def _as_engine_error(exc: Exception, stage: dict[str, Any], run: RunFolder) -> EngineError:

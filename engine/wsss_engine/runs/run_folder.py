@@ -251,3 +251,29 @@ class RunFolder:
 def _stage_entry(stage: dict[str, Any]) -> dict[str, Any]:
     return {"id": stage["id"], "type": stage["type"], "status": "pending",
             "started": None, "finished": None, "summary": {}}
+
+
+class _NoLock:
+    def release(self) -> None:
+        pass
+
+
+class RunFolderView(RunFolder):
+    """A run folder seen by a torchrun rank other than 0 (docs/ARCHITECTURE.md, "Multi-GPU runs"): never
+    locked, run.json and JSON writes go nowhere (rank 0 writes them); `reload` reads what rank 0 wrote."""
+
+    @classmethod
+    def read(cls, path: str | Path) -> "RunFolderView":
+        path = Path(path).absolute()
+        return cls(path, read_json(path / "run.json"), _NoLock())  # type: ignore[arg-type]
+
+    def reload(self) -> None:
+        self.record = read_json(self.path / "run.json")
+
+    def save(self) -> None:
+        self.record["updated"] = utc_now()
+
+    def write_json(self, relpath: str | Path, obj: Any) -> Path:
+        return self.path / relpath
+
+    atomic_write_json = write_json

@@ -31,12 +31,16 @@ DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
 def infer_cams(model: torch.nn.Module, dataset: VOCMultiScaleDataset, out_dir: Path, device: torch.device, *,
                batch_size: int = 8, num_workers: int = 0, amp: bool = True,
                progress: Optional[Callable[..., None]] = None,
-               check_cancelled: Optional[Callable[[], None]] = None) -> dict:
-    """Write one CAM file per image of `dataset` not yet in `out_dir`; returns a summary."""
+               check_cancelled: Optional[Callable[[], None]] = None, shard: tuple[int, int] = (0, 1)) -> dict:
+    """Write one CAM file per image of `dataset` not yet in `out_dir`; returns a summary.
+    shard=(rank, world): only every world-th image from `rank` (torchrun ranks split the list; disjoint shares,
+    so every image is written by exactly one rank)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    todo = [i for i, image_id in enumerate(dataset.ids) if not cam_path(out_dir, image_id).exists()]
-    total, already = len(dataset), len(dataset) - len(todo)
+    rank, world = shard
+    mine = range(rank, len(dataset), world)
+    todo = [i for i in mine if not cam_path(out_dir, dataset.ids[i]).exists()]
+    total, already = len(mine), len(mine) - len(todo)
     model = model.to(device).eval()
     loader = DataLoader(Subset(dataset, todo), batch_size=max(1, batch_size), shuffle=False,
                         num_workers=num_workers, collate_fn=collate_as_list,
@@ -83,10 +87,27 @@ def run(ctx, params: dict) -> dict:
                             f"{dataset.num_classes}", hint="use a checkpoint trained on this dataset's classes",
                             path=str(checkpoint))
     ctx.log(f"infer_cams {sid}: {len(dataset)} images of {list_name!r}, scales {scales}, model {checkpoint}")
+    progress = ctx.progress
+    if ctx.dist.enabled:  # rank 0 reports its share, scaled to the whole list (the shares are equal +-1)
+        world, n = ctx.dist.world, len(dataset)
+        progress = lambda done, total, message="": ctx.progress(min(done * world, n), n, message)  # noqa: E731
     summary = infer_cams(model, dataset, Path(ctx.run.path) / "cams" / sid, ctx.device,
                          batch_size=int(params.get("batch_size", 8)),
                          num_workers=int(params.get("num_workers", 2)),
-                         amp=bool(params.get("amp", True)), progress=ctx.progress,
-                         check_cancelled=ctx.check_cancelled)
+                         amp=bool(params.get("amp", True)), progress=progress,
+                         check_cancelled=ctx.check_cancelled, shard=(ctx.dist.rank, ctx.dist.world))
+    if ctx.dist.enabled:  # torchrun: each rank wrote its share; the summary counts them all
+        summary = merge_shares(ctx.all_gather(summary))
     summary.update(list=list_name, model=str(checkpoint))
     return summary
+
+
+def merge_shares(shares: list[dict]) -> dict:
+    """One summary from the ranks' summaries of their shares of the image list."""
+    merged = dict(shares[0])
+    for key in ("images", "written", "resumed_from", "skipped"):
+        merged[key] = sum(int(s[key]) for s in shares)
+    merged["seconds"] = max(float(s["seconds"]) for s in shares)
+    merged["images_per_s"] = round(merged["written"] / merged["seconds"], 3) if merged["seconds"] > 0 else None
+    merged["ranks"] = [{k: s[k] for k in ("images", "written", "resumed_from", "skipped")} for s in shares]
+    return merged

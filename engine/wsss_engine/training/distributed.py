@@ -70,3 +70,19 @@ def broadcast_from_main(modules: list[nn.Module], info: DistInfo) -> None:
     for module in modules:
         for tensor in list(module.parameters()) + list(module.buffers()):
             dist.broadcast(tensor.data, src=0)
+
+
+def max_param_difference(modules: list[nn.Module], info: DistInfo, device: torch.device) -> float:
+    """Largest |weight - rank 0's weight| over all ranks and parameters: 0.0 when data parallelism kept the
+    replicas identical (a check reported in the training summary under torchrun)."""
+    if not info.enabled:
+        return 0.0
+    worst = torch.zeros(1, device=device, dtype=torch.float64)
+    for module in modules:
+        for p in module.parameters():
+            mine = p.detach().to(device)
+            main = mine.clone()
+            dist.broadcast(main, src=0)
+            worst = torch.maximum(worst, (mine - main).abs().max().to(torch.float64).reshape(1))
+    dist.all_reduce(worst, op=dist.ReduceOp.MAX)
+    return float(worst.item())

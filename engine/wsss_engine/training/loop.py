@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 from ..errors import Cancelled, OutOfMemory
 from .checkpoint import load_checkpoint, restore_rng, rng_state, save_checkpoint
 from .data_order import ResumableSampler, SeededItems
-from .distributed import DistInfo, average_gradients, broadcast_from_main, unwrap
+from .distributed import DistInfo, average_gradients, broadcast_from_main, max_param_difference, unwrap
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,17 @@ class Trainer:
         self.ctx.log(f"{self.stage_id}: resuming from {self.path} at step {self.step}/{self.max_steps}")
         return ckpt.get("summary") if ckpt.get("complete") else None
 
+    def check_cancelled(self) -> None:
+        """Under torchrun every rank must stop at the same step (a rank that stops alone leaves its peers
+        waiting in the gradient all-reduce): the ranks agree on the cancel flag once per step."""
+        if not self.dist.enabled:
+            self.ctx.check_cancelled()
+            return
+        flag = torch.tensor([1.0 if self.ctx.cancelled else 0.0], device=self.device)
+        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+        if flag.item() > 0:
+            raise Cancelled(f"run cancelled during stage '{self.stage_id}' (all ranks stop at step {self.step})")
+
     # ------------------------------------------------------------------ the loop
     def loader(self, epoch: int, start_batch: int) -> DataLoader:
         self.sampler.set_position(epoch, start_batch)
@@ -177,7 +188,7 @@ class Trainer:
             while self.step < stop:
                 epoch, start = divmod(self.step, self.steps_per_epoch)
                 for batch in self.loader(epoch, start):
-                    self.ctx.check_cancelled()
+                    self.check_cancelled()
                     if batch is None:  # every image of the batch was unreadable and skipped
                         continue
                     values = self.train_step(self.to_device(batch))
@@ -202,6 +213,10 @@ class Trainer:
         summary = {"steps": self.step, "epochs": self.step / self.steps_per_epoch, "final": last,
                    "images_per_s": round(images_seen / max(time.perf_counter() - started, 1e-9), 3),
                    "checkpoint": str(self.path)}
+        if self.dist.enabled:
+            summary["ranks"] = self.dist.world
+            summary["rank_max_param_diff"] = max_param_difference(
+                [unwrap(self.model), *self.extras.values()], self.dist, self.device)
         self.save(complete=True, summary=summary)
         return summary
 
