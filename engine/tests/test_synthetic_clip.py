@@ -12,9 +12,10 @@ from wsss_engine.synthetic.tiny_clip import TinyClipParams, TinyTokenizer, load_
 from wsss_engine.synthetic.words import BANK, vocabulary
 
 torch.set_num_threads(1)
-# Reduced budget (the demo trains 250 steps of 128); measured ~0.9 zero-shot on object-only images.
-QUICK = TinyClipParams(steps=70, batch=96, pool_size=500, lr=3e-3)
-FLOOR = 0.5  # chance is 1/6
+# Reduced budget (the demo trains 250 steps of 128): ~40 s CPU; measured 0.92 zero-shot with the best words on
+# object-only images, 0.65 with the class names (the demo's model: 1.00 / 0.94).
+QUICK = TinyClipParams(steps=140, batch=96, pool_size=600, lr=3e-3)
+FLOOR = 0.7  # chance is 1/6
 
 
 def test_tokenizer_puts_eot_at_the_largest_id_and_maps_unknown_words():
@@ -55,7 +56,7 @@ def test_zero_shot_accuracy_above_floor(trained):
     report = load_tiny_clip(trained).meta["report"]
     print("zero-shot", {k: v for k, v in report.items() if k.startswith("zero_shot")})
     assert report["zero_shot_best_masked"] >= FLOOR
-    assert report["zero_shot_gt_full"] >= FLOOR - 0.15
+    assert report["zero_shot_gt_masked"] >= 0.4
     assert set(report["word_cosine_masked"]) == set(CLASSES)
 
 

@@ -50,7 +50,8 @@ def test_demo_pipeline_learns_and_reports_synthetic(tmp_path):
         assert report["synthetic"] is True and report["n_images"] == 120
         spread = comparison["variants"][v]["spread_at_best"]
         assert spread["boat"]["texture"] == "water" and spread["boat"]["n_images"] > 0
-    selection = json.loads((out / "baseline" / "selection" / "prompt_selection.json").read_text())
+    # POLE's selection masks train_aug with the CLIMS-GT run's CAMs (variants.Budget.select_from)
+    selection = json.loads((out / "clims_gt" / "selection" / "prompt_selection.json").read_text())
     assert len(selection["images"]) == 480
     pole = json.loads((out / "pole_full" / "run.json").read_text())["stages"][0]["summary"]
     assert pole["prompt"] == "selected" and pole["adaptors"] == "learnable"

@@ -1,11 +1,13 @@
 """Run configs of the demo's variants on the synthetic world (real run-config JSON, schemas/run-config.schema.json).
 
-  baseline      GAP CAM network (METHOD §1.2) -> CAMs of train_aug -> POLE selection (§2.2) -> evaluate
+  baseline      GAP CAM network (METHOD §1.2) -> evaluate
   clims_gt      CLIMS from the baseline with the ground-truth word (§1.3–1.4)
   pole_select   CLIMS with POLE's selected words (§2.2)
   pole_full     POLE selection + learnable adaptors (§2.3)
-CLIMS variants start from the baseline run's checkpoint and read its selection file (stage params may name
-another run folder's artefact by path, docs/ARCHITECTURE.md).
+The offline selection (§2.2) masks train_aug with "a previous run's CAMs"; which run is not stated (METHOD §2.2
+[INFERRED]). ``Budget.select_from`` picks it: "clims_gt" (default) or "baseline". Its run gets the extra stages
+(CAMs of train_aug, select_prompts). CLIMS variants start from the baseline run's checkpoint and read that
+selection file (stage params may name another run folder's artefact by path, docs/ARCHITECTURE.md).
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class Budget:
     eval_list: str = "train"
     eval_scales: tuple = (1.0, 1.5)
     select_scales: tuple = (1.0,)
+    select_from: str = "clims_gt"      # whose CAMs the POLE selection masks images with: clims_gt | baseline
     stop_after: int | None = None      # tests: cap the training steps of every stage
 
 
@@ -54,24 +57,28 @@ def _eval_stages(model: str, b: Budget) -> list[dict]:
             {"id": "eval", "type": "evaluate", "cams": "cams", "split": "eval"}]
 
 
-def baseline_config(seed: int, world: Path, clip: Path, b: Budget) -> dict:
+def selection_stages(model: str, b: Budget) -> list[dict]:
+    """CAMs of the training list, then POLE's offline prompt selection from them (METHOD §2.2)."""
+    return [{"id": "cams_train", "type": "infer_cams", "model": model, "split": "train",
+             "scales": list(b.select_scales), "batch_size": 32, "num_workers": 0},
+            {"id": "select", "type": "select_prompts", "cams": "cams_train", "split": "train"}]
+
+
+def baseline_config(seed: int, world: Path, clip: Path, b: Budget, with_selection: bool = False) -> dict:
     world_meta = json.loads((world / "world.json").read_text())
     stage = {"id": "baseline", "type": "baseline_cam", "backbone": _backbone(b), "epochs": b.baseline_epochs,
              "batch_size": b.batch_size, "optimizer": "adam", "lr": b.baseline_lr, "head_lr_mult": 1,
              "num_workers": 0, "log_every": 10}
-    select_cams = {"id": "cams_train", "type": "infer_cams", "model": "baseline", "split": "train",
-                   "scales": list(b.select_scales), "batch_size": 32, "num_workers": 0}
-    select = {"id": "select", "type": "select_prompts", "cams": "cams_train", "split": "train"}
     if b.stop_after:
         stage["stop_after"] = b.stop_after
     cfg = _common("synthetic-baseline", seed, world, clip, b,
-                  "SYNTHETIC world: GAP baseline CAM, its CAMs, POLE prompt selection")
-    cfg["stages"] = [stage, select_cams, select] + _eval_stages("baseline", b)
-    cfg["description"] += f" (world {world_meta['key']})"
+                  f"SYNTHETIC world {world_meta['key']}: GAP baseline CAM")
+    cfg["stages"] = [stage] + _eval_stages("baseline", b) + (selection_stages("baseline", b) if with_selection else [])
     return cfg
 
 
-def clims_config(variant: str, seed: int, world: Path, clip: Path, b: Budget, baseline_run: Path) -> dict:
+def clims_config(variant: str, seed: int, world: Path, clip: Path, b: Budget, baseline_run: Path,
+                 selection: Path | None = None, with_selection: bool = False) -> dict:
     from .words import BACKGROUND_PROMPTS
     stage = {"id": "clims", "type": "train_clims", "init": str(baseline_run / "checkpoints" / "baseline.pt"),
              "epochs": b.clims_epochs, "batch_size": b.batch_size, "optimizer": "adam", "lr": b.clims_lr,
@@ -80,13 +87,13 @@ def clims_config(variant: str, seed: int, world: Path, clip: Path, b: Budget, ba
              "prompt": "gt", "adaptors": "none"}
     if variant in ("pole_select", "pole_full"):
         stage["prompt"] = "selected"
-        stage["selection"] = str(baseline_run / "selection" / "prompt_selection.json")
+        stage["selection"] = str(selection)
     if variant == "pole_full":
         stage["adaptors"] = "learnable"
     if b.stop_after:
         stage["stop_after"] = b.stop_after
     cfg = _common(f"synthetic-{variant}", seed, world, clip, b, f"SYNTHETIC world: {LABELS[variant]}")
-    cfg["stages"] = [stage] + _eval_stages("clims", b)
+    cfg["stages"] = [stage] + _eval_stages("clims", b) + (selection_stages("clims", b) if with_selection else [])
     return cfg
 
 
@@ -94,10 +101,14 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget,
                   variants=VARIANTS) -> dict[str, Path]:
     """<out>/configs/<variant>.json for each variant (its run folder <out>/<variant>/ gets the resolved
     config.json); returns {variant: config path}."""
+    source = b.select_from if b.select_from in variants else "baseline"
+    selection = out / source / "selection" / "prompt_selection.json"
+    needs = any(v.startswith("pole") for v in variants)
     paths = {}
     for v in variants:
-        cfg = (baseline_config(seed, world, clip, b) if v == "baseline"
-               else clims_config(v, seed, world, clip, b, out / "baseline"))
+        with_selection = needs and v == source
+        cfg = (baseline_config(seed, world, clip, b, with_selection) if v == "baseline"
+               else clims_config(v, seed, world, clip, b, out / "baseline", selection, with_selection))
         path = out / "configs" / f"{v}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(cfg, indent=1))
