@@ -60,7 +60,8 @@ function render(s: CamPreviewSnapshot): void {
 }
 
 function renderClasses(): void {
-  replaceChildren(classList, ...(snap?.classes ?? []).map((c) => {
+  const head = h('div', { class: 'campreview-class campreview-head muted' }, h('span', {}, 'class'), h('span', {}, 'mean'), h('span', {}, 'peak'));
+  replaceChildren(classList, head, ...(snap?.classes ?? []).map((c) => {
     const item = h('button', { class: `campreview-class${c.index === state.classIndex ? ' selected' : ''}`, role: 'option',
       'aria-selected': String(c.index === state.classIndex), 'data-testid': `class-${c.name}`, title: `mean CAM ${c.mean}, peak CAM ${c.peak}` },
     h('span', {}, c.name), h('span', { class: 'score' }, fmt(c.mean)), h('span', { class: 'score' }, fmt(c.peak)));
