@@ -1,7 +1,8 @@
 """Multi-process runs under torchrun (2 CPU ranks, gloo) with the same config as a single-process run:
 rank 0 owns the run folder, training is DDP, infer_cams splits the images, evaluate runs on rank 0;
 a cancellation on rank 1 stops every rank and resumes exactly; a failure on rank 1 (while rank 0 waits in a
-collective) fails the run with rank 1's error instead of hanging. Real processes, real files, real gloo."""
+collective) fails the run with rank 1's error instead of hanging. Real processes, real files, real gloo.
+On a machine with 2+ GPUs, WSSS_DIST_TEST_DEVICE=cuda runs the same tests on cuda:0/cuda:1 with NCCL."""
 from __future__ import annotations
 
 import json
@@ -23,6 +24,9 @@ from training_world import CLASSES, COLOURS, make_voc_root, write_config
 
 torch.set_num_threads(1)
 
+DEVICE = os.environ.get("WSSS_DIST_TEST_DEVICE", "cpu")
+if DEVICE != "cpu" and torch.cuda.device_count() < 2:
+    pytest.skip(f"WSSS_DIST_TEST_DEVICE={DEVICE} needs 2 CUDA GPUs", allow_module_level=True)
 N_IMAGES = 16
 BASELINE = {"id": "baseline", "type": "baseline_cam", "backbone": {"name": "small_cnn", "width": 8,
                                                                      "out_channels": 32},
@@ -37,6 +41,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def config_file(path: Path, root: Path, stages: list[dict]) -> Path:
+    write_config(path, root, None, stages)
+    config = json.loads(path.read_text())
+    path.write_text(json.dumps({**config, "device": DEVICE}))
+    return path
 
 
 def torchrun(args: list[str], **env: str) -> subprocess.Popen:
@@ -78,7 +89,7 @@ def world(tmp_path_factory) -> Path:
 def reference(world, tmp_path_factory) -> Path:
     """One uninterrupted 2-rank run of STAGES."""
     tmp = tmp_path_factory.mktemp("reference")
-    config = write_config(tmp / "config.json", world, None, STAGES)
+    config = config_file(tmp / "config.json", world, STAGES)
     code, out = finish(torchrun(["--config", str(config), "--run-dir", str(tmp / "run")]))
     assert code == 0, out[-4000:]
     return tmp / "run"
@@ -116,7 +127,7 @@ def test_two_ranks_run_the_whole_pipeline_once(reference, world):
 
 
 def test_a_run_folder_in_use_stops_every_rank_with_one_message(reference, world, tmp_path):
-    config = write_config(tmp_path / "config.json", world, None, STAGES)
+    config = config_file(tmp_path / "config.json", world, STAGES)
     code, out = finish(torchrun(["--config", str(config), "--run-dir", str(reference)]), timeout=90)
     assert code != 0
     assert out.count("already holds a run") == 1, out[-4000:]  # rank 0 says it; rank 1 just exits
@@ -139,7 +150,7 @@ def rank_pid(torchrun_pid: int, rank: int, deadline: float) -> int:
 
 
 def test_cancel_on_rank_1_stops_every_rank_and_resume_is_exact(reference, world, tmp_path):
-    config = write_config(tmp_path / "config.json", world, None, STAGES)
+    config = config_file(tmp_path / "config.json", world, STAGES)
     run_dir = tmp_path / "run"
     proc = torchrun(["--config", str(config), "--run-dir", str(run_dir)])
     deadline = time.monotonic() + 90
@@ -169,7 +180,7 @@ def test_cancel_on_rank_1_stops_every_rank_and_resume_is_exact(reference, world,
 
 
 def test_failure_on_rank_1_fails_the_run_without_hanging(world, tmp_path):
-    config = write_config(tmp_path / "config.json", world, None, [{"id": "boom", "type": "rank_fail"}])
+    config = config_file(tmp_path / "config.json", world, [{"id": "boom", "type": "rank_fail"}])
     start = time.monotonic()
     code, out = finish(torchrun(["--config", str(config), "--run-dir", str(tmp_path / "run")],
                                 WSSS_DIST_GRACE_S="2"), timeout=90)

@@ -16,7 +16,7 @@ PARAMS = {"type": "object", "properties": {
 def run(ctx, params: dict) -> dict:
     if ctx.dist.rank == int(params.get("fail_rank", 1)):
         raise ValueError(f"injected failure on rank {ctx.dist.rank}")
-    flag = torch.ones(1)
+    flag = torch.ones(1, device=ctx.device)
     dist.all_reduce(flag)  # the failing rank never joins: this rank is stuck until the watchdog ends it
     return {"reduced": float(flag.item())}
 
