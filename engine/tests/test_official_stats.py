@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from shared_data import SHARED_DATA
 from wsss_engine.errors import DatasetError
 from wsss_engine.pole.official_stats import load_selection, official_stats, selection_counts, word_of_prompt
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "pole"
+SHARED = SHARED_DATA / "pole"
 SELECTION = SHARED / "selected_cls_train_aug.json"
 BANK = SHARED / "synonyms_chatgpt_4.json"
 
