@@ -81,6 +81,19 @@ def collect(out: Path, world: Path, variants) -> dict:
     return rows
 
 
+def selection_summary(out: Path, variants) -> dict:
+    """POLE's word counts per class (METHOD §2.2, the paper's Fig. 4) from whichever run made the selection."""
+    for v in variants:
+        path = out / v / "selection" / "selection_stats.json"
+        if path.exists():
+            stats = json.loads(path.read_text())
+            lines = [f"POLE selection (from the {LABELS[v]} CAMs): words chosen per class, GT first"]
+            for cls, counts in stats.items():
+                lines.append(f"  {cls:10s} " + "  ".join(f"{w} {n}" for w, n in counts.items()))
+            return {"source": v, "stats": stats, "text": "\n".join(lines)}
+    return {}
+
+
 def format_table(rows: dict) -> str:
     lines = ["", "SYNTHETIC world — CAM mIoU (background + 6 classes), NOT PASCAL VOC numbers",
              f"{'variant':28s} {'mIoU@0.15':>9s} {'best mIoU':>9s} {'@thr':>5s}   CAM spread onto co-occurring texture"]
@@ -135,11 +148,13 @@ def run_demo(out: Path, cache_dir=None, seed: int = 0, world_seed: int = 0, fres
             if v == "baseline":
                 break
     rows = collect(out, world, variants)
-    table = format_table(rows)
+    selection = selection_summary(out, variants)
+    table = format_table(rows) + ("\n" + selection["text"] if selection else "")
     print(table, flush=True)
     result = {"synthetic": True, "note": "SYNTHETIC world; not comparable to PASCAL VOC numbers",
               "world": str(world), "tiny_clip": str(clip_path), "seed": seed, "world_seed": world_seed,
               "tiny_clip_report": clip_meta["report"], "variants": rows, "runs": runs,
+              "selection_stats": selection.get("stats") if selection else None,
               "seconds": {"world": round(t_world, 1), "tiny_clip": round(t_clip, 1),
                           "total": round(time.time() - t0, 1)}}
     out.mkdir(parents=True, exist_ok=True)
