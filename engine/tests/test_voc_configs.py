@@ -1,0 +1,90 @@
+"""The shipped real-VOC run configs (configs/*.wsss-run.json): they validate, and the very same stage list runs
+end to end on real photos in VOC layout with the real architectures (ResNet-50 OS16, open_clip ViT-B-32) at
+random weights and tiny sizes; with the real weights absent, the run stops at once naming what is missing."""
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shared_data import PROJECT_ROOT, photo_ids, require, PHOTOS, small_photo_root
+
+CONFIGS = PROJECT_ROOT / "configs"
+
+
+def _config(name: str) -> dict:
+    return json.loads((CONFIGS / name).read_text())
+
+
+def _run(config: dict, tmp: Path, env_extra: dict | None = None) -> tuple[subprocess.CompletedProcess, dict]:
+    cfg_path = tmp / "run.wsss-run.json"
+    cfg_path.write_text(json.dumps(config))
+    env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "WSSS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+           "PYTHONPATH": str(PROJECT_ROOT / "engine"), **(env_extra or {})}
+    proc = subprocess.run([sys.executable, "-m", "wsss_engine", "run", "--config", str(cfg_path),
+                           "--run-dir", str(tmp / "run")], capture_output=True, text=True, env=env, timeout=900)
+    run_json = tmp / "run" / "run.json"
+    return proc, (json.loads(run_json.read_text()) if run_json.exists() else {})
+
+
+@pytest.mark.parametrize("name", ["voc-pole.wsss-run.json", "voc-clims.wsss-run.json"])
+def test_shipped_configs_validate(name):
+    proc = subprocess.run([sys.executable, "-m", "wsss_engine", "validate-config", str(CONFIGS / name)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_missing_imagenet_weights_stop_the_run_with_a_clear_error(tmp_path):
+    require(PHOTOS)
+    config = _config("voc-pole.wsss-run.json")
+    root = small_photo_root(tmp_path / "voc", photo_ids(4), long_side=64,
+                            lists={"train_aug": photo_ids(4), "train": photo_ids(4)})
+    config["dataset"]["root"] = str(root)
+    config["synonym_bank"] = str(PROJECT_ROOT.parent / "shared" / "data" / "pole" / "synonyms_chatgpt_4.json")
+    config["device"] = "cpu"
+    proc, run = _run(config, tmp_path, {"TORCH_HOME": str(tmp_path / "empty-torch-home")})
+    assert proc.returncode == 1
+    assert run["status"] == "failed" and run["error"]["kind"] == "WeightsMissing"
+    text = run["error"]["message"] + " " + run["error"]["hint"]
+    assert "resnet50" in text.lower() and ("IMAGENET1K_V1" in text or ".pth" in text)
+    assert run["stages"][0]["status"] == "failed"
+    assert all(s["status"] == "pending" for s in run["stages"][1:])
+
+
+def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_path):
+    """The POLE config unchanged but for data location, weights (random), sizes and epochs."""
+    require(PHOTOS)
+    ids = photo_ids(8)
+    root = small_photo_root(tmp_path / "voc", ids, long_side=96, lists={"train_aug": ids, "train": ids})
+    config = copy.deepcopy(_config("voc-pole.wsss-run.json"))
+    config["device"] = "cpu"
+    config["dataset"].update(root=str(root), image_size=64)
+    config["clip"].update(pretrained=None, precision="fp32")  # ViT-B-32 at random weights
+    bank = require(PROJECT_ROOT.parent / "shared" / "data" / "pole" / "synonyms_chatgpt_4.json")
+    config["synonym_bank"] = str(bank)
+    for stage in config["stages"]:
+        if stage["type"] in ("baseline_cam", "train_clims"):
+            stage.update(epochs=1, batch_size=4, amp="off", channels_last=False, num_workers=0,
+                         crop_size=64, resize_long=[64, 96])
+        if "backbone" in stage:
+            stage["backbone"]["pretrained"] = None
+        if stage["type"] == "infer_cams":
+            stage.update(scales=[1.0], batch_size=4, num_workers=0, amp=False)
+    proc, run = _run(config, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert run["status"] == "completed"
+    assert [s["status"] for s in run["stages"]] == ["completed"] * len(config["stages"])
+    selection = json.loads((tmp_path / "run" / "selection" / "prompt_selection.json").read_text())
+    bank_words = json.loads(bank.read_text())
+    for image_id, per_class in selection["images"].items():
+        for cls, entry in per_class.items():
+            assert entry["word"] in bank_words[cls]
+            assert set(entry["scores"]) == set(bank_words[cls])
+    report = json.loads((tmp_path / "run" / "reports" / "eval.json").read_text())
+    assert report["synthetic"] is False and len(report["per_class_iou"]) == 21
+    assert 0.0 <= report["miou"] <= 1.0
+    assert (tmp_path / "run" / "export" / "cam_model.onnx").stat().st_size > 1_000_000

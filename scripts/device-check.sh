@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The GPU check, as one short script for a borrowed GPU machine (about 6 minutes):
+#   1. the CUDA-only engine tests (device resolution, AMP CAM inference);
+#   2. training-step throughput and peak memory: optimised (bf16/fp16 AMP, channels_last, one batched CLIP
+#      call) vs the reference configuration (fp32, eager, CLIP per masked image), ResNet-50 OS16, 512 crops,
+#      ViT-B/32 (random weights), batch 16 — printed with ratios (engine/benchmarks/bench_train_step.py);
+#   3. multi-scale CAM inference, batched vs one image at a time (engine/benchmarks/bench_infer_cams.py);
+#   4. the synthetic main job with every run on CUDA (bf16 AMP, channels_last), end to end.
+# The machine may lack packages the engine needs: wheels in .whl/ (python 3.12) are installed to /tmp/site
+# first when present. Results land in $OUT (or bench-results/).
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUTDIR="${OUT:-$ROOT/bench-results}"
+mkdir -p "$OUTDIR"
+PY="${PYTHON:-python3}"
+if compgen -G ".whl/*.whl" >/dev/null; then
+  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+    && export PYTHONPATH="/tmp/site:${PYTHONPATH:-}"
+fi
+export PYTHONPATH="$ROOT/engine:${PYTHONPATH:-}" PYTHONUNBUFFERED=1 WSSS_CACHE=/tmp/wsss-cache
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+FAILED=0
+step() {  # step <name> <limit_s> <command...>
+  local name="$1" limit="$2"; shift 2
+  printf '\n===== %s (limit %ss) =====\n' "$name" "$limit"
+  local t0; t0=$(date +%s)
+  timeout --kill-after=10 "$limit" "$@" 2>&1 | grep -v "No pretrained weights loaded" | tee "$OUTDIR/$name.log"
+  local rc=${PIPESTATUS[0]}
+  echo "----- $name: exit $rc after $(( $(date +%s) - t0 ))s"
+  [ "$rc" -eq 0 ] || FAILED=1
+}
+step cuda_tests 120 "$PY" -m pytest -q -p no:cacheprovider engine/tests/test_infer_cams.py \
+  engine/tests/test_pipeline.py -k "cuda or gpu or device"
+step train_step_bf16 150 "$PY" engine/benchmarks/bench_train_step.py --devices cuda --amp bf16 --with-reference3 \
+  --json "$OUTDIR/train_step_bf16.json"
+step train_step_fp16 90 "$PY" engine/benchmarks/bench_train_step.py --devices cuda --amp fp16 \
+  --json "$OUTDIR/train_step_fp16.json"
+step infer_cams 90 "$PY" engine/benchmarks/bench_infer_cams.py --devices cuda --json "$OUTDIR/infer_cams.json"
+step demo_cuda 240 "$PY" -m wsss_engine demo --device cuda --out /tmp/demo-cuda
+cp /tmp/demo-cuda/comparison.json "$OUTDIR/demo_cuda_comparison.json" 2>/dev/null || true
+exit $FAILED
