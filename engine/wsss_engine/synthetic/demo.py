@@ -116,12 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--world-seed", type=int, default=0)
     parser.add_argument("--fresh", action="store_true", help="rerun every variant even if a completed run exists")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--device", default="cpu", help="device of the CAM runs: cpu (default), cuda, auto")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     result = run_demo(Path(args.out), args.cache_dir, args.seed, args.world_seed, args.fresh,
-                      [v for v in args.variants.split(",") if v])
+                      [v for v in args.variants.split(",") if v], budget=Budget(device=args.device))
     return 0 if all(r["status"] == "completed" for r in result["runs"].values()) else 1
 
 
