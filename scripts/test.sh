@@ -98,8 +98,8 @@ if [ "${WSSS_SKIP_INSTALL:-0}" != 1 ]; then
   fi
 fi
 
-# webview and integration run compiled code (dist/, out/test/): build first even when not asked for.
-if ! wants build && { wants webview || wants integration; }; then SUITES=(build "${SUITES[@]}"); fi
+# unit (the .vsix test packages dist/), webview and integration run compiled code: build first even when not asked for.
+if ! wants build && { wants unit || wants webview || wants integration; }; then SUITES=(build "${SUITES[@]}"); fi
 wants build && run_suite build build_all
 wants pytest && run_suite pytest "$PY" -m pytest engine/tests -q -p no:cacheprovider
 wants unit && run_suite unit npm run --silent test:unit
