@@ -65,3 +65,27 @@ def test_demo_pipeline_learns_and_reports_synthetic(tmp_path):
     again = run_demo(out, tmp_path / "cache", variants=("baseline",), world_params=WORLD, clip_params=CLIP,
                      budget=BUDGET)
     assert again["runs"]["baseline"]["reused"] is True
+
+
+def test_world_and_tiny_clip_stages_run_from_a_config(tmp_path):
+    """The stages synthetic_world and train_tiny_clip through the real pipeline, their params validated by the
+    run-config schema; they cache outside the run and name their outputs in the stage summaries."""
+    from wsss_engine.pipeline import config_file_problems, execute_run, prepare_run
+    cache = str(tmp_path / "cache")
+    config = {"name": "synthetic-assets", "device": "cpu", "synthetic": True, "stages": [
+        {"id": "world", "type": "synthetic_world", "n_train_aug": 10, "n_train": 4, "n_val": 3, "cache_dir": cache},
+        {"id": "clip", "type": "train_tiny_clip", "steps": 2, "batch": 8, "pool_size": 20, "cache_dir": cache}]}
+    path = tmp_path / "assets.json"
+    path.write_text(json.dumps(config))
+    assert config_file_problems(path) == []
+    bad = dict(config, stages=[dict(config["stages"][0], n_train_aug="many")])
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    assert any("/stages/0" in p["path"] for p in config_file_problems(tmp_path / "bad.json"))
+    run, loaded = prepare_run(path, tmp_path / "run", False)
+    assert execute_run(run, loaded, threading.Event())[0] == "completed"
+    stages = {s["id"]: s["summary"] for s in json.loads((tmp_path / "run" / "run.json").read_text())["stages"]}
+    root = Path(stages["world"]["root"])
+    assert stages["world"]["synthetic"] is True and (root / "world.json").is_file() and root.is_relative_to(cache)
+    assert stages["world"]["splits"] == {"train_aug": 10, "val": 3, "train": 4}
+    ckpt = Path(stages["clip"]["checkpoint"])
+    assert ckpt.is_file() and isinstance(stages["clip"]["cbs_threshold"], float)
