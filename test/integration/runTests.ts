@@ -2,7 +2,8 @@
 // Chromium (playwright-core) opens it with the `payload` query parameter naming this project as the
 // extension under development and a compiled mocha index as extensionTestsPath; the workbench calls the
 // page function `codeAutomationExit(code)` when the tests end (../shared/docs/VSCODE-TESTING.md).
-// Usage: node out/test/integration/runTests.js [session ...]   (sessions: trusted, untrusted; default all)
+// Usage: node out/test/integration/runTests.js [session ...]   (sessions: trusted, untrusted, restore; default all)
+// Session "restore" (panelRestore.ts) drives the workbench from Node instead: a panel surviving a reload.
 // Exit code 0 only when every session's tests passed. Artefacts: test-results/integration/<session>/.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,6 +11,7 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { startCodeServer } from '../support/codeServer';
+import { runPanelRestoreSession } from './panelRestore';
 import { enginePython, repoRoot, sharedDir, testResultsDir } from '../support/paths';
 
 interface Session {
@@ -120,8 +122,9 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2);
+  const restore = wanted.length === 0 || wanted.includes('restore');
   const sessions = wanted.length ? SESSIONS.filter((s) => wanted.includes(s.name)) : SESSIONS;
-  if (sessions.length === 0) throw new Error(`unknown session(s) ${wanted.join(', ')}; known: ${SESSIONS.map((s) => s.name).join(', ')}`);
+  if (sessions.length === 0 && !restore) throw new Error(`unknown session(s) ${wanted.join(', ')}; known: ${SESSIONS.map((s) => s.name).join(', ')}, restore`);
   let passed = 0;
   let failed = 0;
   let bad = 0;
@@ -134,7 +137,17 @@ async function main(): Promise<number> {
     failed += r.failed;
     if (r.code !== 0) bad++;
   }
-  console.log(`integration: ${passed} passed, ${failed} failed (${sessions.length - bad}/${sessions.length} sessions ok)`);
+  if (restore) {
+    const r = await runPanelRestoreSession().catch((err: unknown) => {
+      console.error(`integration session "restore" could not run: ${err instanceof Error ? err.stack : String(err)}`);
+      return { code: 1, passed: 0, failed: 1 };
+    });
+    passed += r.passed;
+    failed += r.failed;
+    if (r.code !== 0) bad++;
+  }
+  const count = sessions.length + (restore ? 1 : 0);
+  console.log(`integration: ${passed} passed, ${failed} failed (${count - bad}/${count} sessions ok)`);
   return bad === 0 ? 0 : 1;
 }
 
