@@ -1,0 +1,1 @@
+"""Synonym banks and POLE prompt-class selection (METHOD §2)."""
