@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from shared_data import PROJECT_ROOT, photo_ids, require, PHOTOS, small_photo_root
+from shared_data import PHOTOS, PROJECT_ROOT, SHARED_DATA, photo_ids, require, small_photo_root
+
+POLE_BANK = SHARED_DATA / "pole" / "synonyms_chatgpt_4.json"
 
 CONFIGS = PROJECT_ROOT / "configs"
 
@@ -44,7 +46,7 @@ def test_missing_imagenet_weights_stop_the_run_with_a_clear_error(tmp_path):
     root = small_photo_root(tmp_path / "voc", photo_ids(4), long_side=64,
                             lists={"train_aug": photo_ids(4), "train": photo_ids(4)})
     config["dataset"]["root"] = str(root)
-    config["synonym_bank"] = str(PROJECT_ROOT.parent / "shared" / "data" / "pole" / "synonyms_chatgpt_4.json")
+    config["synonym_bank"] = str(require(POLE_BANK))
     config["device"] = "cpu"
     proc, run = _run(config, tmp_path, {"TORCH_HOME": str(tmp_path / "empty-torch-home")})
     assert proc.returncode == 1
@@ -64,7 +66,7 @@ def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_pat
     config["device"] = "cpu"
     config["dataset"].update(root=str(root), image_size=64)
     config["clip"].update(pretrained=None, precision="fp32")  # ViT-B-32 at random weights
-    bank = require(PROJECT_ROOT.parent / "shared" / "data" / "pole" / "synonyms_chatgpt_4.json")
+    bank = require(POLE_BANK)
     config["synonym_bank"] = str(bank)
     for stage in config["stages"]:
         if stage["type"] in ("baseline_cam", "train_clims"):
