@@ -57,13 +57,17 @@ class ClipScorer:
         return self.model.encode_image(images.to(self.dtype)).float()
 
     def encode_text(self, texts: Sequence[str]) -> torch.Tensor:
-        """T×D raw embeddings; each distinct string is encoded once and cached (prompts repeat every step)."""
-        missing = sorted({t for t in texts if t not in self._text_cache})
-        if missing:
-            with torch.no_grad():
-                tokens = self.tokenizer(missing).to(self.device)
-                emb = self.model.encode_text(tokens).float()
-            self._text_cache.update(zip(missing, emb))
+        """T×D raw embeddings; each distinct string is encoded once and cached (prompts repeat every step).
+
+        Each string is encoded on its own (a batch of one), so its embedding never depends on which other
+        strings happened to be missing from the cache at the same time: a batched matmul may round differently
+        with another batch size, and a resumed run (empty cache) must see the very same embeddings as an
+        uninterrupted one (exact resume)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._text_cache]
+        with torch.no_grad():
+            for text in missing:
+                tokens = self.tokenizer([text]).to(self.device)
+                self._text_cache[text] = self.model.encode_text(tokens).float()[0]
         return torch.stack([self._text_cache[t] for t in texts])
 
     # ----------------------------------------------------------------- construction
