@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.checkpoint import checkpoint
-from torchvision.models import ResNet50_Weights, resnet50
+from torchvision.models import get_model_weights, resnet50
 
 from .weights import fetch_url, local_file
 
@@ -33,24 +33,26 @@ def _weights_hint(name: str, filename: str, url: str, cache: Path) -> str:
             f"(weights name: {name})")
 
 
-def load_imagenet_state_dict(pretrained: str) -> dict:
-    """Resolve `pretrained` (torchvision weights name like "IMAGENET1K_V1", or a .pth path) to a state dict."""
+def load_imagenet_state_dict(pretrained: str, arch: str = "resnet50") -> dict:
+    """Resolve `pretrained` (torchvision weights name like "IMAGENET1K_V1", or a .pth path) to the state dict
+    of torchvision's `arch` ("resnet50", "resnet101")."""
+    what = f"{arch} ImageNet weights"
     if pretrained.endswith((".pth", ".pt")) or "/" in pretrained or "\\" in pretrained:
-        path = local_file(pretrained, "ResNet-50 ImageNet weights",
-                          hint="Point backbone.pretrained at a torchvision-format resnet50 .pth file, "
-                               "e.g. resnet50-0676ba61.pth from https://download.pytorch.org/models/.")
+        path = local_file(pretrained, what,
+                          hint=f"Point the weights setting at a torchvision-format {arch} .pth file, e.g. "
+                               f"from https://download.pytorch.org/models/.")
     else:
+        enum = get_model_weights(arch)
         try:
-            weights = ResNet50_Weights[pretrained]
+            weights = enum[pretrained]
         except KeyError:
             from ..errors import ConfigInvalid
-            names = ", ".join(w.name for w in ResNet50_Weights)
-            raise ConfigInvalid(f"unknown ResNet-50 weights name {pretrained!r}",
+            names = ", ".join(w.name for w in enum)
+            raise ConfigInvalid(f"unknown {arch} weights name {pretrained!r}",
                                 hint=f"use one of {names}, a local .pth path, or null") from None
         cache = Path(torch.hub.get_dir()) / "checkpoints"
         filename = weights.url.rsplit("/", 1)[-1]
-        path = fetch_url(weights.url, cache, "ResNet-50 ImageNet weights",
-                         hint=_weights_hint(pretrained, filename, weights.url, cache))
+        path = fetch_url(weights.url, cache, what, hint=_weights_hint(pretrained, filename, weights.url, cache))
     state = torch.load(path, map_location="cpu", weights_only=True)
     return state.get("state_dict", state) if isinstance(state, dict) else state
 

@@ -15,4 +15,6 @@ STAGE_MODULES: list[str] = [
     "export_onnx",
     "synthetic_world",
     "train_tiny_clip",
+    "train_segmenter",
+    "infer_segmenter",
 ]

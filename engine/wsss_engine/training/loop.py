@@ -33,6 +33,9 @@ class LoopConfig:
     checkpoint_every: int = 0        # extra checkpoints every N steps (0: per epoch and on cancel only)
     seed: int = 0
     stop_after: int | None = None    # stop (as if complete) after this many steps: quick runs, benchmarks
+    max_steps: int | None = None     # iteration-based schedule: this many steps in all (epochs then ignored)
+    accumulate: int = 1              # gradient accumulation: each step = `accumulate` micro-batches of
+                                     # batch_size / accumulate (deeplab-pytorch iter_size)
 
     @classmethod
     def from_params(cls, params: dict, seed: int) -> "LoopConfig":
@@ -88,7 +91,11 @@ class Trainer:
             raise DatasetError(f"{len(self.dataset)} training images are fewer than one batch of "
                                f"{self.cfg.batch_size} x {self.dist.world} process(es)",
                                hint="lower batch_size or use a larger image list")
-        self.max_steps = self.steps_per_epoch * self.cfg.epochs
+        self.max_steps = self.cfg.max_steps or self.steps_per_epoch * self.cfg.epochs
+        if self.cfg.accumulate < 1 or self.cfg.batch_size % self.cfg.accumulate:
+            from ..errors import ConfigInvalid
+            raise ConfigInvalid(f"batch_size {self.cfg.batch_size} is not a multiple of accumulate "
+                                f"{self.cfg.accumulate}", hint="the batch is split into `accumulate` equal parts")
         self.step = 0
         self.path = self.ctx.run.checkpoint_path(self.stage_id)
 
@@ -163,15 +170,36 @@ class Trainer:
         return out
 
     def train_step(self, batch: dict) -> dict:
+        if self.cfg.accumulate > 1:
+            return self.accumulated_step(batch)
         with autocast(self.amp, self.device):
             loss, values = self.step_fn(batch)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
+        return self.apply_step({"loss": loss.detach(), **values})
+
+    def accumulated_step(self, batch: dict) -> dict:
+        """One optimizer step over `accumulate` micro-batches, each loss divided by their number (the gradient
+        of the whole batch's mean loss, at a fraction of the memory)."""
+        parts, size = self.cfg.accumulate, self.cfg.batch_size // self.cfg.accumulate
+        self.optimizer.zero_grad(set_to_none=True)
+        sums: dict = {}
+        for k in range(parts):
+            micro = {key: v[k * size:(k + 1) * size] for key, v in batch.items()}
+            with autocast(self.amp, self.device):
+                loss, values = self.step_fn(micro)
+            self.scaler.scale(loss / parts).backward()
+            for name, v in {"loss": loss, **values}.items():
+                v = v.detach() if isinstance(v, torch.Tensor) else v
+                sums[name] = sums.get(name, 0.0) + v / parts
+        return self.apply_step(sums)
+
+    def apply_step(self, values: dict) -> dict:
         average_gradients(list(self.extras.values()), self.dist)
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.scheduler.step()
-        return {"loss": loss.detach(), **values}
+        return values
 
     def run(self) -> dict:
         summary = self.try_resume()

@@ -1,0 +1,144 @@
+"""Stage `infer_segmenter`: a trained segmenter's masks for an image list -> <run>/masks/<stage-id>/<id>.png.
+
+Params (schemas/run-config.schema.json `$defs/infer_segmenterParams`; METHOD §5 "test"):
+  model       the train_segmenter stage id (-> checkpoints/<id>.pt) or a checkpoint path
+  split       "eval" (dataset.eval_list: val for VOC, default), "train" or a list name / path
+  scales      [1.0, 0.5, 0.75] (the reference MSC); fusion "max" | "mean"; flip true
+  input_size  513: inputs padded bottom/right to at least this (the reference test size); 0/null = no padding
+  crf         false | true: dense CRF with the reference parameters (crf_params overrides them; needs the CRF
+              package, see refine/crf.py); amp (fp16 on CUDA) true
+Writes palette PNGs (0 background, 1..C, no 255) atomically; ids already written are skipped (resume).
+The `evaluate` stage scores them with `masks: <this stage's id>` (METHOD §6).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..data.mask_files import mask_file, save_mask
+from ..data.voc import VOCDataset
+from ..errors import ConfigInvalid, EngineError, RunFolderError
+from ..models.loading import read_checkpoint
+from ..pipeline import register_stage
+from ..segmentation.data import normalize_image
+from ..segmentation.deeplab import build_segmenter
+from ..segmentation.inference import CrfParams, crf_refine, label_map, predict_probs
+from . import references
+
+
+@dataclass(frozen=True)
+class InferSegmenterParams:
+    model: str
+    split: str = "eval"
+    scales: tuple = (1.0, 0.5, 0.75)
+    fusion: str = "max"
+    flip: bool = True
+    input_size: int | None = 513
+    crf: bool = False
+    crf_params: tuple = ()
+    amp: bool = True
+    skip_corrupt: bool = False
+
+    @classmethod
+    def from_params(cls, params: dict) -> "InferSegmenterParams":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in params.items() if k in known and v is not None}
+        if "scales" in values:
+            values["scales"] = tuple(float(s) for s in values["scales"])
+        if isinstance(values.get("crf_params"), dict):
+            values["crf_params"] = tuple(sorted(values["crf_params"].items()))
+        if "model" not in values:
+            raise ConfigInvalid("infer_segmenter needs 'model': the id of a train_segmenter stage or a checkpoint",
+                                hint='add "model": "<train_segmenter stage id>"')
+        return cls(**values)
+
+    def crf_settings(self) -> CrfParams:
+        return CrfParams(**dict(self.crf_params))
+
+
+def require_crf_package() -> None:
+    """The CRF package is importable, else an EngineError with the install hint (refine/crf.py's)."""
+    try:
+        from ..refine.crf import require_crf
+    except ImportError as exc:
+        raise EngineError("CRF post-processing needs wsss_engine.refine.crf, which this engine lacks",
+                          hint="set crf to false, or update the engine") from exc
+    require_crf()
+
+
+def check(config: dict, params: dict, resolve_path) -> None:
+    """Preflight: an external checkpoint exists; the CRF package imports when crf is on."""
+    p = InferSegmenterParams.from_params(params)
+    if p.model not in {s.get("id") for s in config.get("stages", [])}:
+        path = Path(resolve_path(p.model))
+        if not path.is_file():
+            raise RunFolderError(f"segmenter checkpoint {path} does not exist",
+                                 hint="set 'model' to a train_segmenter stage id of this run, or to a checkpoint "
+                                      "written by one", path=str(path))
+    if p.crf:
+        require_crf_package()
+
+
+def load_segmenter(path: Path, device: torch.device):
+    ckpt = read_checkpoint(path)
+    meta = ckpt["model_meta"]
+    if "arch" not in meta or not str(meta["arch"]).startswith("deeplab"):
+        raise RunFolderError(f"{path} is not a segmenter checkpoint (arch {meta.get('arch')!r})",
+                             hint="point 'model' at a train_segmenter stage", path=str(path))
+    if not ckpt.get("complete", True):
+        raise RunFolderError(f"segmenter checkpoint {path} is from an unfinished training stage",
+                             hint="resume the run so train_segmenter completes, then infer", path=str(path))
+    model = build_segmenter(meta)
+    model.load_state_dict(ckpt["model"], strict=True)
+    return model.base.to(device).eval(), meta
+
+
+@register_stage("infer_segmenter")
+def run(ctx, params: dict) -> dict:
+    p = InferSegmenterParams.from_params(params)
+    sid = references.stage_id(ctx, params)
+    if p.crf:
+        require_crf_package()
+    checkpoint = references.checkpoint_ref(ctx, params)
+    list_name = references.image_list(ctx, params)
+    dataset = VOCDataset(references.dataset_root(ctx), list_name, references.dataset_classes(ctx),
+                         empty_labels="keep", skip_corrupt=p.skip_corrupt, log=lambda m: ctx.log(m, level="warning"))
+    base, meta = load_segmenter(checkpoint, ctx.device)
+    if meta["num_classes"] != dataset.num_classes + 1:
+        raise ConfigInvalid(f"segmenter {checkpoint} predicts {meta['num_classes']} classes but the dataset has "
+                            f"{dataset.num_classes} + background", hint="use a segmenter trained on this dataset",
+                            path=str(checkpoint))
+    out_dir = Path(ctx.run.path) / "masks" / sid
+    out_dir.mkdir(parents=True, exist_ok=True)
+    todo = [i for i in dataset.ids if not mask_file(out_dir, i).is_file()]
+    already, total = len(dataset.ids) - len(todo), len(dataset.ids)
+    ctx.log(f"infer_segmenter {sid}: {total} images of {list_name!r} ({already} already written), scales "
+            f"{p.scales}, flip {p.flip}, input {p.input_size}, crf {p.crf}, model {checkpoint}")
+    crf = p.crf_settings()
+    written, skipped, start = 0, 0, time.perf_counter()
+    for image_id in todo:
+        ctx.check_cancelled()
+        image = dataset.read_image(image_id)
+        if image is None:
+            skipped += 1
+            continue
+        x = torch.from_numpy(np.ascontiguousarray(normalize_image(image, meta["normalization"]).transpose(2, 0, 1)))
+        probs = predict_probs(base, x.to(ctx.device), scales=p.scales, flip=p.flip, input_size=p.input_size,
+                              fusion=p.fusion, amp=p.amp)
+        probs = probs.cpu().numpy()
+        if p.crf:
+            probs = crf_refine(np.asarray(image), probs, crf)
+        save_mask(mask_file(out_dir, image_id), label_map(probs))
+        written += 1
+        ctx.progress(already + written + skipped, total, f"{written} masks written")
+    seconds = time.perf_counter() - start
+    return {"images": total, "written": written, "resumed_from": already, "skipped": skipped,
+            "seconds": round(seconds, 2), "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
+            "out_dir": str(out_dir), "model": str(checkpoint), "crf": p.crf, "list": list_name}
+
+
+run.preflight = check

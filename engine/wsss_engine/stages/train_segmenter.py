@@ -1,0 +1,181 @@
+"""Stage `train_segmenter`: DeepLab trained on pseudo masks (METHOD §5; deeplab-pytorch `main.py train`).
+
+Params (schemas/run-config.schema.json `$defs/train_segmenterParams`; defaults = the CLIMS / deeplab-pytorch
+VOC recipe): masks (a stage id -> <run>/masks/<id>/, or a folder), split "train" (dataset.train_list:
+train_aug for VOC), arch, init + init_format, normalization, crop 321, scales 0.5..1.5, batch 10 as 5 x
+accumulate 2, 20k iterations, SGD poly 0.9, lr 2.5e-4 (ASPP weights 10x, biases 20x without weight decay),
+momentum 0.9, weight decay 5e-4. The loss is cross-entropy (ignore 255) summed over MSC's 4 outputs, labels
+resized to each by nearest. The lr follows poly every iteration (the reference steps it every 10: <0.1% apart).
+Checkpoints and exact resume come from training/loop.Trainer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..data.transforms import IGNORE_INDEX
+from ..data.voc import VOCDataset
+from ..errors import ConfigInvalid, DatasetError, WeightsMissing
+from ..pipeline import register_stage
+from ..segmentation.data import SegTrainTransform, check_mask_folder, resolve_normalization
+from ..segmentation.deeplab import ARCHS, build_segmenter
+from ..segmentation.init_weights import load_init, read_init, resolve_format
+from ..training.distributed import wrap_model
+from ..training.loop import Trainer
+from ..training.optim import OptimConfig, build_optimizer
+from ..training.setup import collate, device_and_dist, loop_config
+from . import references
+
+
+@dataclass(frozen=True)
+class TrainSegmenterParams:
+    masks: str
+    split: str = "train"
+    arch: str = "deeplabv2_resnet101"
+    init: str | None = "IMAGENET1K_V1"
+    init_format: str = "auto"
+    normalization: str = "auto"
+    aspp_rates: tuple = (6, 12, 18, 24)
+    msc_scales: tuple = (0.5, 0.75)
+    small: tuple = (("width", 32), ("out_channels", 128))
+    crop_size: int = 321
+    scales: tuple = (0.5, 0.75, 1.0, 1.25, 1.5)
+    hflip: bool = True
+    iterations: int = 20000
+    batch_size: int = 10
+    accumulate: int = 2
+    lr: float = 2.5e-4
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    poly_power: float = 0.9
+    head_lr_mult: float = 10.0
+    head_bias_lr_mult: float = 20.0
+    amp: str = "off"
+    channels_last: bool = False
+    num_workers: int = 2
+    log_every: int = 20
+    checkpoint_every: int = 1000
+    stop_after: int | None = None
+    skip_corrupt: bool = False
+
+    @classmethod
+    def from_params(cls, params: dict) -> "TrainSegmenterParams":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in params.items() if k in known and v is not None or k == "init"}
+        for key in ("aspp_rates", "msc_scales", "scales"):
+            if key in values:
+                values[key] = tuple(values[key])
+        if isinstance(values.get("small"), dict):
+            values["small"] = tuple(sorted(values["small"].items()))
+        if "masks" not in values:
+            raise ConfigInvalid("train_segmenter needs 'masks': the id of the stage that wrote the pseudo masks, "
+                                "or a folder of <image_id>.png", hint='add "masks": "pseudo_trainaug"')
+        return cls(**values)
+
+
+def _is_path(value: str) -> bool:
+    return value.endswith((".pth", ".pt")) or "/" in value or "\\" in value
+
+
+def check(config: dict, params: dict, resolve_path) -> None:
+    """Preflight: the external inputs exist (an init file given by path, an external masks folder)."""
+    p = TrainSegmenterParams.from_params(params)
+    earlier = {s.get("id") for s in config.get("stages", [])}
+    if p.init and (_is_path(p.init) or p.arch == "deeplabv3_resnet101"):
+        path = Path(resolve_path(p.init))
+        if not path.is_file():
+            raise WeightsMissing(f"segmenter init weights {path} do not exist",
+                                 hint="point init at a torchvision-format ResNet-101 .pth or deeplab-pytorch's "
+                                      "deeplabv1_resnet101-coco.pth, or set it to null", path=str(path))
+    if p.masks not in earlier:
+        folder = Path(resolve_path(p.masks))
+        if not folder.is_dir():
+            raise DatasetError(f"pseudo-mask folder {folder} does not exist",
+                               hint="set 'masks' to the id of the stage that writes them, or to an existing "
+                                    "folder of <image_id>.png", path=str(folder))
+
+
+def build_model(ctx, p: TrainSegmenterParams, num_classes: int):
+    """(model at its init weights, model_meta, init description)."""
+    if p.arch not in ARCHS:
+        raise ConfigInvalid(f"unknown segmenter arch {p.arch!r}", hint=f"use one of {', '.join(ARCHS)}")
+    state, source, fmt = None, "random", None
+    if p.init:
+        if p.arch == "deeplabv2_small":
+            raise ConfigInvalid("the deeplabv2_small segmenter has no pretrained weights",
+                                hint="set init to null for arch deeplabv2_small")
+        init = p.init if not _is_path(p.init) and p.arch == "deeplabv2_resnet101" else str(ctx.resolve_path(p.init))
+        state, source = read_init(init, p.arch)
+        fmt = resolve_format(state, p.init_format)
+        wanted = ("torchvision_deeplabv3",) if p.arch == "deeplabv3_resnet101" else ("torchvision", "deeplab_coco")
+        if fmt not in wanted:
+            raise ConfigInvalid(f"init {source} is a {fmt} file, which arch {p.arch} cannot start from",
+                                hint=f"use a {' or '.join(wanted)} file, or set init_format", path=str(source))
+    meta = {"arch": p.arch, "num_classes": num_classes, "aspp_rates": list(p.aspp_rates),
+            "layout": "caffe" if fmt in (None, "deeplab_coco") else "torchvision",
+            "msc_scales": list(p.msc_scales), "small": dict(p.small),
+            "normalization": resolve_normalization(p.normalization, fmt), "init": str(source), "init_format": fmt}
+    model = build_segmenter(meta)
+    if state is not None:
+        loaded = load_init(model.base, state, fmt, source)
+        ctx.log(f"init {source} ({fmt}): {loaded['loaded']} tensors, head skipped: {len(loaded['skipped_head'])}")
+    return model, meta
+
+
+def msc_loss(outputs: list[torch.Tensor], labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy (ignore 255) summed over the MSC outputs, labels resized to each output by nearest."""
+    total = 0.0
+    for logits in outputs:
+        target = labels
+        if logits.shape[-2:] != labels.shape[-2:]:
+            target = F.interpolate(labels[:, None].float(), size=logits.shape[-2:], mode="nearest-exact")[:, 0].long()
+        total = total + F.cross_entropy(logits.float(), target, ignore_index=IGNORE_INDEX)
+    return total
+
+
+@register_stage("train_segmenter")
+def run(ctx, params: dict) -> dict:
+    p = TrainSegmenterParams.from_params(params)
+    sid = references.stage_id(ctx, params)
+    device, dist = device_and_dist(ctx)
+    mask_dir = references.artefact_ref(ctx, params, "masks", "masks", "pseudo-mask")
+    root, list_name = references.dataset_root(ctx), references.image_list(ctx, params, default="train")
+    classes = references.dataset_classes(ctx)
+    listing = VOCDataset(root, list_name, classes, empty_labels="keep")
+    counts = check_mask_folder(mask_dir, listing.ids, listing.image_paths, listing.num_classes, list_name,
+                               ctx.progress, ctx.check_cancelled)
+    model, meta = build_model(ctx, p, listing.num_classes + 1)
+    transform = SegTrainTransform(p.crop_size, p.scales, p.hflip, meta["normalization"])
+    dataset = VOCDataset(root, list_name, classes, transform=transform, with_mask=True,
+                         mask_dirs=(str(mask_dir),), empty_labels="keep", skip_corrupt=p.skip_corrupt,
+                         log=lambda m: ctx.log(m, level="warning"))
+    model = model.to(device)
+    trainer_model = wrap_model(model, dist, device)
+
+    def step_fn(batch):
+        return msc_loss(trainer_model(batch["image"]), batch["mask"]), {}
+
+    loop = loop_config(ctx, {**params, "max_steps": p.iterations, "batch_size": p.batch_size,
+                             "accumulate": p.accumulate, "num_workers": p.num_workers, "log_every": p.log_every,
+                             "checkpoint_every": p.checkpoint_every, "amp": p.amp})
+    optim = OptimConfig(optimizer="sgd", lr=p.lr, weight_decay=p.weight_decay, momentum=p.momentum,
+                        momentum_quirk=False, schedule="poly", poly_power=p.poly_power,
+                        head_lr_mult=p.head_lr_mult, head_bias_lr_mult=p.head_bias_lr_mult)
+    groups = model.param_groups()
+    optimizer, scheduler = build_optimizer(
+        [{"name": "backbone", "params": groups["backbone"]}, {"name": "head", "params": groups["head"]},
+         {"name": "head_bias", "params": groups["head_bias"], "weight_decay": 0.0}], optim, p.iterations)
+    ctx.log(f"train_segmenter {sid}: {len(dataset)} images of {list_name!r} with masks {mask_dir} "
+            f"({counts['labelled']} with labelled pixels), {p.arch}, init {meta['init']}, normalization "
+            f"{meta['normalization']}, {p.iterations} iterations of {p.batch_size} ({p.accumulate} parts)")
+    trainer = Trainer(ctx, sid, "train_segmenter", loop, dataset, trainer_model, meta, optimizer, scheduler,
+                      step_fn, dist=dist, collate_fn=collate, device=device)
+    summary = trainer.run()
+    return {**summary, "images": len(dataset), "arch": p.arch, "init": meta["init"], "masks": str(mask_dir),
+            "normalization": meta["normalization"]}
+
+
+run.preflight = check
