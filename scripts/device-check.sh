@@ -5,7 +5,10 @@
 #      call) vs the reference configuration (fp32, eager, CLIP per masked image), ResNet-50 OS16, 512 crops,
 #      ViT-B/32 (random weights), batch 16 — printed with ratios (engine/benchmarks/bench_train_step.py);
 #   3. multi-scale CAM inference, batched vs one image at a time (engine/benchmarks/bench_infer_cams.py);
-#   4. the synthetic main job with every run on CUDA (bf16 AMP, channels_last), end to end.
+#   4. the synthetic main job with every run on CUDA (bf16 AMP, channels_last), end to end;
+#   5. the segmenter (METHOD §5): train_segmenter's step (DeepLabV2-R101 MSC, 321 crops, 5 x 2) and
+#      infer_segmenter (500x375 at 513, 3 scales + flip), images/s and peak memory, fp32 and bf16, medians of 3
+#      (engine/benchmarks/bench_segmenter.py).
 # The machine may lack packages the engine needs: wheels in .whl/ (python 3.12) are installed to /tmp/site
 # first when present. Results land in $OUT (or bench-results/).
 set -uo pipefail
@@ -39,4 +42,6 @@ step train_step_fp16 90 "$PY" engine/benchmarks/bench_train_step.py --devices cu
 step infer_cams 90 "$PY" engine/benchmarks/bench_infer_cams.py --devices cuda --json "$OUTDIR/infer_cams.json"
 step demo_cuda 240 "$PY" -m wsss_engine demo --device cuda --out /tmp/demo-cuda
 cp /tmp/demo-cuda/comparison.json "$OUTDIR/demo_cuda_comparison.json" 2>/dev/null || true
+step segmenter 150 "$PY" engine/benchmarks/bench_segmenter.py --devices cuda --amp off,bf16 --repeats 3 \
+  --json "$OUTDIR/segmenter.json"
 exit $FAILED

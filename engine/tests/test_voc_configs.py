@@ -76,6 +76,14 @@ def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_pat
             stage["backbone"]["pretrained"] = None
         if stage["type"] == "infer_cams":
             stage.update(scales=[1.0], batch_size=4, num_workers=0, amp=False)
+        if stage["type"] == "train_segmenter":
+            stage.update(init=None, iterations=2, batch_size=2, accumulate=2, crop_size=64, num_workers=0)
+            if stage["masks"] not in {s["id"] for s in config["stages"]}:
+                stage["masks"] = str(root / "SegmentationClass")  # until the pseudo-mask stages are in the config
+        if stage["type"] == "infer_segmenter":
+            stage.update(split="train", scales=[1.0], input_size=0, amp=False, crf=False)
+        if stage["type"] == "evaluate" and stage.get("masks") == "seg_val":
+            stage["split"] = "train"
     proc, run = _run(config, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert run["status"] == "completed"

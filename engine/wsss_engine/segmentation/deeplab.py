@@ -45,7 +45,10 @@ class DilatedResNet101(nn.Module):
         super().__init__()
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
-        net = resnet101(weights=None, replace_stride_with_dilation=[False, True, True], norm_layer=_frozen_bn)
+        # zero_init_residual: at random weights (tests, benchmarks) a frozen-BN ResNet-101 has no normalisation
+        # and its activations overflow; residual branches that start at zero keep it finite. Init files overwrite it.
+        net = resnet101(weights=None, replace_stride_with_dilation=[False, True, True], norm_layer=_frozen_bn,
+                        zero_init_residual=True)
         # deeplab-pytorch dilates every block of a stage alike (torchvision keeps the first block at the
         # previous stage's dilation).
         for layer, rate in ((net.layer3, 2), (net.layer4, 4)):

@@ -36,6 +36,8 @@ class Budget:
     select_scales: tuple = (1.0,)
     select_from: str = "clims_gt"      # whose CAMs the POLE selection masks images with: clims_gt | baseline
     stop_after: int | None = None      # tests: cap the training steps of every stage
+    seg_iterations: int = 300          # the segmenter (METHOD §5, sized for the 64 px world)
+    seg_lr: float = 0.01
     device: str = "cpu"                # "cuda" on a GPU machine (scripts/device-check.sh); "auto" picks it
 
 
@@ -56,6 +58,22 @@ def _eval_stages(model: str, b: Budget) -> list[dict]:
     return [{"id": "cams", "type": "infer_cams", "model": model, "split": "eval", "scales": list(b.eval_scales),
              "batch_size": 32, "num_workers": 0},
             {"id": "eval", "type": "evaluate", "cams": "cams", "split": "eval"}]
+
+
+def segmenter_stages(masks: str, b: Budget) -> list[dict]:
+    """METHOD §5 on the 64 px world: the small DeepLabV2 (the CAM backbone's width, ASPP rates scaled to its
+    16x16 output) trained on the pseudo masks `masks` (a stage id or folder), then multi-scale + flip masks of
+    the val list (no 513 padding, no CRF) and their mIoU."""
+    train = {"id": "segmenter", "type": "train_segmenter", "masks": masks, "split": "train", "arch": "deeplabv2_small",
+             "init": None, "small": {"width": b.width, "out_channels": b.out_channels}, "aspp_rates": [1, 2, 3, 4],
+             "crop_size": 64, "iterations": b.seg_iterations, "batch_size": b.batch_size, "accumulate": 1,
+             "lr": b.seg_lr, "num_workers": 0, "log_every": 10, "checkpoint_every": 0}
+    if b.stop_after:
+        train["stop_after"] = b.stop_after
+    return [train,
+            {"id": "seg_val", "type": "infer_segmenter", "model": "segmenter", "split": "val", "input_size": 0,
+             "amp": False},
+            {"id": "eval_seg", "type": "evaluate", "masks": "seg_val", "split": "val"}]
 
 
 def selection_stages(model: str, b: Budget) -> list[dict]:
