@@ -59,6 +59,8 @@ def test_msc_eval_returns_the_pixelwise_max_and_param_groups_split_the_head():
     model.train()
     train_out = model(torch.randn(2, 3, 32, 32))
     assert len(train_out) == 4 and train_out[0].shape == (2, 4, 8, 8) and train_out[1].shape == (2, 4, 4, 4)
+    single = MSC(model.base, scales=()).train()
+    assert [o.shape for o in single(torch.randn(2, 3, 32, 32))] == [(2, 4, 8, 8)]  # msc_scales []: one loss term
     groups = model.param_groups()
     assert len(groups["head"]) == 2 and all(p.dim() == 4 for p in groups["head"])
     assert len(groups["head_bias"]) == 2 and all(p.dim() == 1 for p in groups["head_bias"])
@@ -134,3 +136,30 @@ def test_torchvision_resnet101_file_loads_into_the_torchvision_layout():
     for key in ("conv1.weight", "layer3.22.conv2.weight", "layer4.2.bn3.running_mean", "layer1.0.downsample.1.bias"):
         assert torch.equal(own[f"backbone.{key}"], state[key]), key
     assert model.backbone.layer2[0].conv2.stride == (2, 2) and not model.backbone.maxpool.ceil_mode
+
+
+def test_predict_probs_pads_crops_and_fuses_scales_by_max():
+    from wsss_engine.segmentation.inference import predict_probs
+    torch.manual_seed(0)
+    base = build_segmenter({"arch": "deeplabv2_small", "num_classes": 3, "aspp_rates": [1, 2],
+                            "small": {"width": 4, "out_channels": 8}}).base.eval()
+    image = torch.randn(3, 20, 28)
+    probs = predict_probs(base, image, scales=(1.0, 0.5), flip=True, input_size=32)
+    assert probs.shape == (3, 20, 28) and torch.allclose(probs.sum(0), torch.ones(20, 28), atol=1e-5)
+    one = predict_probs(base, image, scales=(1.0,), flip=False, input_size=None)
+    # a horizontally symmetric image gives the same answer with and without flip averaging
+    mirrored = torch.cat([image[:, :, :14], image[:, :, :14].flip(-1)], dim=2)
+    assert torch.allclose(predict_probs(base, mirrored, scales=(1.0,), flip=True, input_size=None).flip(-1),
+                          predict_probs(base, mirrored, scales=(1.0,), flip=True, input_size=None), atol=1e-5)
+    assert not torch.allclose(one, probs)
+
+
+def test_typed_params_keep_nulls_that_mean_something():
+    from wsss_engine.stages.infer_segmenter import InferSegmenterParams
+    from wsss_engine.stages.train_segmenter import TrainSegmenterParams
+    infer = InferSegmenterParams.from_params({"model": "seg", "input_size": None, "scales": [1, 0.5]})
+    assert infer.input_size is None and infer.scales == (1.0, 0.5) and infer.crf_settings().bilateral_sxy == 67
+    train = TrainSegmenterParams.from_params({"masks": "pseudo_trainaug", "init": None, "small": {"width": 8}})
+    assert train.init is None and dict(train.small) == {"width": 8} and train.iterations == 20000
+    with pytest.raises(ConfigInvalid, match="needs 'masks'"):
+        TrainSegmenterParams.from_params({})

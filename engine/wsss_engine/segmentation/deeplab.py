@@ -129,6 +129,8 @@ class MSC(nn.Module):
 
     def forward(self, x: torch.Tensor):
         logits = self.base(x)
+        if not self.scales:  # single-scale training (msc_scales []): one output, one loss term
+            return [logits] if self.training else logits
         size = logits.shape[-2:]
         pyramid = [self.base(F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False))
                    for s in self.scales]

@@ -46,7 +46,8 @@ class InferSegmenterParams:
     @classmethod
     def from_params(cls, params: dict) -> "InferSegmenterParams":
         known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in params.items() if k in known and v is not None}
+        # input_size null means "no padding", not "the default"
+        values = {k: v for k, v in params.items() if k in known and (v is not None or k == "input_size")}
         if "scales" in values:
             values["scales"] = tuple(float(s) for s in values["scales"])
         if isinstance(values.get("crf_params"), dict):

@@ -36,8 +36,11 @@ class Budget:
     select_scales: tuple = (1.0,)
     select_from: str = "clims_gt"      # whose CAMs the POLE selection masks images with: clims_gt | baseline
     stop_after: int | None = None      # tests: cap the training steps of every stage
-    seg_iterations: int = 300          # the segmenter (METHOD §5, sized for the 64 px world)
+    seg_iterations: int = 200          # the segmenter (METHOD §5, sized for the 64 px world and a CPU)
     seg_lr: float = 0.01
+    seg_batch_size: int = 16
+    seg_width: int = 16
+    seg_out_channels: int = 64
     device: str = "cpu"                # "cuda" on a GPU machine (scripts/device-check.sh); "auto" picks it
 
 
@@ -61,12 +64,13 @@ def _eval_stages(model: str, b: Budget) -> list[dict]:
 
 
 def segmenter_stages(masks: str, b: Budget) -> list[dict]:
-    """METHOD §5 on the 64 px world: the small DeepLabV2 (the CAM backbone's width, ASPP rates scaled to its
-    16x16 output) trained on the pseudo masks `masks` (a stage id or folder), then multi-scale + flip masks of
-    the val list (no 513 padding, no CRF) and their mIoU."""
+    """METHOD §5 on the 64 px world, sized for a CPU: the small DeepLabV2 (small CNN, ASPP rates scaled to its
+    16x16 output), single-scale training (no MSC), on the pseudo masks `masks` (a stage id or folder), then
+    multi-scale + flip masks of the val list (no 513 padding, no CRF) and their mIoU."""
     train = {"id": "segmenter", "type": "train_segmenter", "masks": masks, "split": "train", "arch": "deeplabv2_small",
-             "init": None, "small": {"width": b.width, "out_channels": b.out_channels}, "aspp_rates": [1, 2, 3, 4],
-             "crop_size": 64, "iterations": b.seg_iterations, "batch_size": b.batch_size, "accumulate": 1,
+             "init": None, "small": {"width": b.seg_width, "out_channels": b.seg_out_channels},
+             "aspp_rates": [1, 2, 3, 4], "msc_scales": [], "crop_size": 64, "iterations": b.seg_iterations,
+             "batch_size": b.seg_batch_size, "accumulate": 1,
              "lr": b.seg_lr, "num_workers": 0, "log_every": 10, "checkpoint_every": 0}
     if b.stop_after:
         train["stop_after"] = b.stop_after
