@@ -163,3 +163,17 @@ def test_typed_params_keep_nulls_that_mean_something():
     assert train.init is None and dict(train.small) == {"width": 8} and train.iterations == 20000
     with pytest.raises(ConfigInvalid, match="needs 'masks'"):
         TrainSegmenterParams.from_params({})
+
+
+def test_deeplabv3_starts_from_its_own_file_or_an_imagenet_resnet101():
+    from torchvision.models.segmentation import deeplabv3_resnet101
+    torch.manual_seed(2)
+    model = build_segmenter({"arch": "deeplabv3_resnet101", "num_classes": 5}).base
+    resnet = resnet101().state_dict()
+    load_init(model, resnet, "torchvision")
+    assert torch.equal(model.state_dict()["net.backbone.layer3.5.conv2.weight"], resnet["layer3.5.conv2.weight"])
+    coco = deeplabv3_resnet101(weights=None, weights_backbone=None, num_classes=21, aux_loss=True).state_dict()
+    assert detect_format(coco) == "torchvision_deeplabv3"
+    result = load_init(model, coco, "torchvision_deeplabv3")
+    assert sorted(result["skipped_head"]) == ["net.classifier.4.bias", "net.classifier.4.weight"]  # 21 vs 5 classes
+    assert torch.equal(model.state_dict()["net.classifier.0.convs.0.0.weight"], coco["classifier.0.convs.0.0.weight"])

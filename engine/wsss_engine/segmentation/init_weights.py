@@ -9,7 +9,8 @@
   COCO classes, skipped as the reference's strict=False load does). A trained `DeepLabV2_ResNet101_MSC` file
   (`base.` prefix, `aspp.c{i}`) maps too; its ASPP is kept when its class count matches.
 - "torchvision_deeplabv3": a torchvision deeplabv3_resnet101 state dict (arch deeplabv3_resnet101); the last
-  classifier conv is skipped when its class count differs, `aux_classifier.*` is dropped.
+  classifier conv is skipped when its class count differs, `aux_classifier.*` is dropped. That arch also
+  starts from a "torchvision" ResNet-101 (its backbone; the classifier then starts from torchvision's init).
 Keys that none of these rules know raise ConfigInvalid naming a few of them and the file.
 """
 from __future__ import annotations
@@ -65,11 +66,11 @@ def map_deeplab_coco(state: dict, path="<state dict>") -> dict:
     return {v: state[k] for k, v in mapped.items() if v}
 
 
-def map_torchvision_resnet(state: dict, path="<state dict>") -> dict:
+def map_torchvision_resnet(state: dict, path="<state dict>", prefix: str = "backbone.") -> dict:
     unknown = [k for k in state if not (_TORCHVISION_KEY.match(k) or k.startswith("fc."))]
     if unknown:
         raise _unknown(path, unknown, "torchvision ResNet")
-    return {f"backbone.{k}": v for k, v in state.items() if not k.startswith("fc.")}
+    return {f"{prefix}{k}": v for k, v in state.items() if not k.startswith("fc.")}
 
 
 def map_torchvision_deeplabv3(state: dict, path="<state dict>") -> dict:
@@ -91,7 +92,7 @@ def detect_format(state: dict) -> str:
 def read_init(init: str, arch: str) -> tuple[dict, Path | str]:
     """The raw state dict named by `init` (a torchvision ResNet-101 weights name or a .pth path)."""
     looks_like_path = init.endswith((".pth", ".pt")) or "/" in init or "\\" in init
-    if arch == "deeplabv2_resnet101" and not looks_like_path:
+    if arch in ("deeplabv2_resnet101", "deeplabv3_resnet101") and not looks_like_path:
         return load_imagenet_state_dict(init, arch="resnet101"), init
     path = local_file(init, "segmenter init weights",
                       hint="point init at a torchvision-format ResNet-101 .pth, deeplab-pytorch's "
@@ -118,11 +119,14 @@ def load_init(base: nn.Module, state: dict, fmt: str, path="<state dict>") -> di
     Head tensors whose shape differs (another class count) are skipped; any other missing or extra tensor
     is an error. Returns {"loaded": n, "skipped_head": [...]}.
     """
-    mapper = {"deeplab_coco": map_deeplab_coco, "torchvision": map_torchvision_resnet,
-              "torchvision_deeplabv3": map_torchvision_deeplabv3}[fmt]
-    mapped = mapper(state, path)
+    if fmt == "torchvision" and hasattr(base, "net"):  # DeepLabV3 from an ImageNet ResNet-101
+        mapped = map_torchvision_resnet(state, path, prefix="net.backbone.")
+    else:
+        mapper = {"deeplab_coco": map_deeplab_coco, "torchvision": map_torchvision_resnet,
+                  "torchvision_deeplabv3": map_torchvision_deeplabv3}[fmt]
+        mapped = mapper(state, path)
     own = base.state_dict()
-    head = ("aspp.", "net.classifier.4.")
+    head = ("aspp.", "net.classifier.")
     skipped = [k for k, v in mapped.items() if k.startswith(head) and k in own and own[k].shape != v.shape]
     mapped = {k: v for k, v in mapped.items() if k not in skipped}
     extra = [k for k in mapped if k not in own]

@@ -84,7 +84,7 @@ def check(config: dict, params: dict, resolve_path) -> None:
     """Preflight: the external inputs exist (an init file given by path, an external masks folder)."""
     p = TrainSegmenterParams.from_params(params)
     earlier = {s.get("id") for s in config.get("stages", [])}
-    if p.init and (_is_path(p.init) or p.arch == "deeplabv3_resnet101"):
+    if p.init and _is_path(p.init):
         path = Path(resolve_path(p.init))
         if not path.is_file():
             raise WeightsMissing(f"segmenter init weights {path} do not exist",
@@ -107,10 +107,11 @@ def build_model(ctx, p: TrainSegmenterParams, num_classes: int):
         if p.arch == "deeplabv2_small":
             raise ConfigInvalid("the deeplabv2_small segmenter has no pretrained weights",
                                 hint="set init to null for arch deeplabv2_small")
-        init = p.init if not _is_path(p.init) and p.arch == "deeplabv2_resnet101" else str(ctx.resolve_path(p.init))
+        init = str(ctx.resolve_path(p.init)) if _is_path(p.init) else p.init
         state, source = read_init(init, p.arch)
         fmt = resolve_format(state, p.init_format)
-        wanted = ("torchvision_deeplabv3",) if p.arch == "deeplabv3_resnet101" else ("torchvision", "deeplab_coco")
+        wanted = (("torchvision_deeplabv3", "torchvision") if p.arch == "deeplabv3_resnet101"
+                  else ("torchvision", "deeplab_coco"))
         if fmt not in wanted:
             raise ConfigInvalid(f"init {source} is a {fmt} file, which arch {p.arch} cannot start from",
                                 hint=f"use a {' or '.join(wanted)} file, or set init_format", path=str(source))
