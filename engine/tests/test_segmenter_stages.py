@@ -215,3 +215,14 @@ def test_crf_post_processing_keeps_the_sizes_and_maps_the_reference_parameters(t
     out = crf_refine(image, probs, params)
     assert out.shape == (2, 20, 30)
     assert (out.argmax(0)[:, :15] == 0).all() and (out.argmax(0)[:, 15:] == 1).all()  # follows the edge
+
+
+def test_synthetic_segmenter_entries_validate_and_fill_defaults(tmp_path):
+    from wsss_engine.pipeline import load_run_config
+    from wsss_engine.synthetic.variants import Budget, segmenter_stages
+    root = make_voc_root(tmp_path / "data", n=4)
+    cfg = write_config(tmp_path / "run.json", root, None, segmenter_stages("pseudo_trainaug", Budget()))
+    stages = load_run_config(cfg).config["stages"]
+    assert [s["type"] for s in stages] == ["train_segmenter", "infer_segmenter", "evaluate"]
+    assert stages[0]["momentum"] == 0.9 and stages[0]["head_bias_lr_mult"] == 20.0  # schema defaults (METHOD §5)
+    assert stages[1]["fusion"] == "max" and stages[1]["crf"] is False
