@@ -226,3 +226,9 @@ def test_synthetic_segmenter_entries_validate_and_fill_defaults(tmp_path):
     assert [s["type"] for s in stages] == ["train_segmenter", "infer_segmenter", "evaluate"]
     assert stages[0]["momentum"] == 0.9 and stages[0]["head_bias_lr_mult"] == 20.0  # schema defaults (METHOD §5)
     assert stages[1]["fusion"] == "max" and stages[1]["crf"] is False
+
+
+def test_a_diverging_loss_stops_with_a_reason(tmp_path):
+    root = world_with_masks(tmp_path, n=8)
+    status, error = run_stages(tmp_path, root, [seg_stage(root / "SegmentationClass", iterations=20, lr=1e12)])
+    assert status == "failed" and "the loss is" in error["message"] and "lower lr" in error["hint"], error

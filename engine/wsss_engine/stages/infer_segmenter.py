@@ -28,6 +28,7 @@ from ..segmentation.data import normalize_image
 from ..segmentation.deeplab import build_segmenter
 from ..segmentation.inference import CrfParams, crf_refine, label_map, predict_probs
 from . import references
+from .infer_cams import merge_shares
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,9 @@ def run(ctx, params: dict) -> dict:
                             path=str(checkpoint))
     out_dir = Path(ctx.run.path) / "masks" / sid
     out_dir.mkdir(parents=True, exist_ok=True)
-    todo = [i for i in dataset.ids if not mask_file(out_dir, i).is_file()]
-    already, total = len(dataset.ids) - len(todo), len(dataset.ids)
+    mine = dataset.ids[ctx.dist.rank::ctx.dist.world]  # torchrun: every world-th image from this rank's
+    todo = [i for i in mine if not mask_file(out_dir, i).is_file()]
+    already, total = len(mine) - len(todo), len(mine)
     ctx.log(f"infer_segmenter {sid}: {total} images of {list_name!r} ({already} already written), scales "
             f"{p.scales}, flip {p.flip}, input {p.input_size}, crf {p.crf}, model {checkpoint}")
     crf = p.crf_settings()
@@ -137,9 +139,12 @@ def run(ctx, params: dict) -> dict:
         written += 1
         ctx.progress(already + written + skipped, total, f"{written} masks written")
     seconds = time.perf_counter() - start
-    return {"images": total, "written": written, "resumed_from": already, "skipped": skipped,
-            "seconds": round(seconds, 2), "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
-            "out_dir": str(out_dir), "model": str(checkpoint), "crf": p.crf, "list": list_name}
+    summary = {"images": total, "written": written, "resumed_from": already, "skipped": skipped,
+               "seconds": round(seconds, 2), "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
+               "out_dir": str(out_dir)}
+    if ctx.dist.enabled:
+        summary = merge_shares(ctx.all_gather(summary))
+    return {**summary, "model": str(checkpoint), "crf": p.crf, "list": list_name}
 
 
 run.preflight = check

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from ..data.transforms import IGNORE_INDEX
 from ..data.voc import VOCDataset
-from ..errors import ConfigInvalid, DatasetError, WeightsMissing
+from ..errors import ConfigInvalid, DatasetError, EngineError, WeightsMissing
 from ..pipeline import register_stage
 from ..segmentation.data import SegTrainTransform, check_mask_folder, resolve_normalization
 from ..segmentation.deeplab import ARCHS, build_segmenter
@@ -157,7 +157,12 @@ def run(ctx, params: dict) -> dict:
     trainer_model = wrap_model(model, dist, device)
 
     def step_fn(batch):
-        return msc_loss(trainer_model(batch["image"]), batch["mask"]), {}
+        loss = msc_loss(trainer_model(batch["image"]), batch["mask"])
+        if not torch.isfinite(loss):  # stop with a reason, not a NaN-filled checkpoint
+            raise EngineError(f"train_segmenter {sid}: the loss is {float(loss.detach())}",
+                              hint="lower lr, check that normalization matches the init weights, or resume from "
+                                   "the last checkpoint with amp off")
+        return loss, {}
 
     loop = loop_config(ctx, {**params, "max_steps": p.iterations, "batch_size": p.batch_size,
                              "accumulate": p.accumulate, "num_workers": p.num_workers, "log_every": p.log_every,
