@@ -4,7 +4,8 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
   init          baseline_cam stage id or checkpoint path (METHOD §1.2: strict init); null = fresh `backbone`
   backbone      overrides of the network (fresh init, or e.g. {"grad_checkpointing": true}); BN is trainable
   prompt        "gt" (ground-truth word) | "selected" (offline selection, §2.2) | "online" (re-select, §9.3)
-  selection     select_prompts stage id or prompt_selection.json path (default: the run's selection file)
+  selection     select_prompts stage id, a prompt_selection.json, or the authors' selection file (JSON
+                {id: {class: word}} or the GPT_v2_4 pickle; METHOD §2.2) (default: the run's selection file)
   online_every  re-selection period in steps for prompt "online" (default 1); online_init "gt" | "selected"
   adaptors      "none" | "fixed" (scalar r = 0.2) | "learnable" (vector r, init 0.2) (Eq. 7–8, §2.3)
   adaptor_form  "code" (trailing ReLU, the released code) | "paper";  adaptor_lr_mult (default 1)
@@ -20,7 +21,6 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..errors import ConfigInvalid
@@ -33,6 +33,7 @@ from ..models.loading import read_checkpoint
 from ..models.masked_images import positive_pairs
 from ..pipeline import register_stage
 from ..pole.selection import OnlineSelection
+from ..pole.selection_sources import read_word_table
 from ..pole.synonym_bank import SynonymBank
 from ..training.clims_objective import ClimsObjective
 from ..training.distributed import wrap_model
@@ -50,7 +51,9 @@ def load_bank(ctx, classes) -> SynonymBank:
     return SynonymBank(words=words, missing=list(classes))
 
 
-def selection_table(ctx, params: dict) -> tuple[dict[str, dict[str, str]], Path]:
+def selection_table(ctx, params: dict, dataset) -> tuple[dict[str, dict[str, str]], Path]:
+    """The word table of prompt "selected": the run's own selection, another run's prompt_selection.json, or
+    the authors' released selection (JSON or pickle; pole/selection_sources.py)."""
     ref = params.get("selection")
     if ref and ref in references.earlier_stage_ids(ctx) or not ref:
         path = Path(ctx.run.path) / "selection" / "prompt_selection.json"
@@ -59,9 +62,10 @@ def selection_table(ctx, params: dict) -> tuple[dict[str, dict[str, str]], Path]
     if not path.is_file():
         raise ConfigInvalid(f"prompt 'selected' needs a selection file, and {path} does not exist",
                             hint="add a select_prompts stage before this one, or set 'selection' to a "
-                                 "prompt_selection.json", path=str(path))
-    images = json.loads(path.read_text(encoding="utf-8"))["images"]
-    return {i: {c: e["word"] for c, e in per.items()} for i, per in images.items()}, path
+                                 "prompt_selection.json or the authors' selected_cls_train_aug.json", path=str(path))
+    table, source = read_word_table(path, {i: dataset.labels[i] for i in dataset.ids}, dataset.classes)
+    ctx.log(f"selection: {source} {path}, {len(table)} images")
+    return table, path
 
 
 def build_network(ctx, params: dict, num_classes: int, device) -> tuple[ClimsNet, str]:
@@ -108,7 +112,7 @@ def run(ctx, params: dict) -> dict:
 
     prompt, online, table, selection_path = params.get("prompt", "gt"), None, None, None
     if prompt in ("selected", "online") and (prompt == "selected" or params.get("online_init") == "selected"):
-        table, selection_path = selection_table(ctx, params)
+        table, selection_path = selection_table(ctx, params, dataset)
     if prompt == "online":
         online = OnlineSelection(clip, bank, classes, int(params.get("online_every", 1)), initial=table)
     elif prompt not in ("gt", "selected"):
