@@ -119,3 +119,21 @@ def test_unknown_missing_and_inconsistent_keys_are_named(reference, tmp_path):
     edited = dict(state, **{"stage1.0.weight": state["stage1.0.weight"] + 1})
     with pytest.raises(ConfigInvalid, match="differ"):
         read_checkpoint(save(edited, tmp_path))
+
+
+def test_a_run_trains_from_and_infers_with_a_reference_checkpoint(tmp_path):
+    """train_clims `init` and infer_cams `model` take IRN's res50_cam.pth by path (no baseline stage)."""
+    from training_world import CLASSES, make_voc_root, run_pipeline, tiny_clip_checkpoint, write_config
+    torch.manual_seed(1)
+    path = save(ReferenceLayout(classes=len(CLASSES)).state_dict(), tmp_path)
+    root = make_voc_root(tmp_path / "data", n=8)
+    stages = [{"id": "clims", "type": "train_clims", "init": str(path), "batch_size": 4, "epochs": 1,
+               "stop_after": 1, "lr": 0.01, "mask_mode": "raw", "log_every": 1},
+              {"id": "cams", "type": "infer_cams", "model": str(path), "split": "train", "scales": [1.0],
+               "num_workers": 0}]
+    cfg = write_config(tmp_path / "run.json", root, tiny_clip_checkpoint(tmp_path / "clip.pt"), stages)
+    status, error = run_pipeline(cfg, tmp_path / "run")
+    assert status == "completed", error
+    assert len(list((tmp_path / "run" / "cams" / "cams").glob("*.npy"))) == 8
+    trained = read_checkpoint(tmp_path / "run" / "checkpoints" / "clims.pt")
+    assert trained["model_meta"]["backbone"]["name"] == "resnet50" and trained["model_meta"]["arch"] == "clims"
