@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import type { ColormapName } from '../../protocol/webview/cam';
-import { colormapTable } from '../../webview/cam/colormaps';
+import { colormapTable } from '../../common/colormaps';
 import type { CamResult } from './camModel';
 
 export interface OverlayOptions {

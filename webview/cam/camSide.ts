@@ -2,10 +2,10 @@
  * One side of the comparison: a run's CAM of the chosen class as a heat map over the photo, and the pseudo
  * mask at the background threshold over the photo, with the run's name, prompt mode and the chosen word.
  */
-import { classCss } from '../../protocol/webview/classes';
+import { classCss } from '../../common/classes';
 import type { CamRunInfo, CamView, ColormapName } from '../../protocol/webview/cam';
 import { banner, h, replaceChildren } from '../shared/ui';
-import { decodeCams, heatmapPixels, pseudoMaskPixels, type DecodedCam } from './camRendering';
+import { decodeCams, heatmapPixels, pseudoMaskPixels, type DecodedCam } from '../shared/camRendering';
 
 export interface RenderOptions {
   classIndex: number | null;

@@ -5,7 +5,7 @@
  */
 import type { ColormapName } from '../../protocol/webview/cam';
 import type { CamPreviewContract, CamPreviewSnapshot, CamPreviewState } from '../../protocol/webview/campreview';
-import { COLORMAPS } from '../cam/colormaps';
+import { COLORMAPS } from '../../common/colormaps';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, h, replaceChildren, select, slider } from '../shared/ui';
 import css from './campreview.css';

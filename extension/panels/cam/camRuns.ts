@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { VOC_CLASSES, canonicalName } from '../../../protocol/webview/classes';
+import { VOC_CLASSES, canonicalName } from '../../../common/classes';
 import type { CamRunInfo } from '../../../protocol/webview/cam';
 import { RUN_FORMAT_VERSION, readRunFolder } from '../../runs/runFolder';
 

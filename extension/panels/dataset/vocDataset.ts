@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { VOC_CLASSES, canonicalName } from '../../../protocol/webview/classes';
+import { VOC_CLASSES, canonicalName } from '../../../common/classes';
 import type { DatasetProblem, DatasetSnapshot } from '../../../protocol/webview/dataset';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];

@@ -3,7 +3,7 @@
 // the bank or one folder up, else PASCAL VOC's 20 object classes (METHOD §6 order). No `vscode` import.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { VOC_CLASSES } from '../../../protocol/webview/classes';
+import { VOC_CLASSES } from '../../../common/classes';
 import type { ClassList } from './bankDiagnostics';
 
 export const VOC_CLASS_LIST: ClassList = { names: [...VOC_CLASSES], source: 'the 20 PASCAL VOC classes' };

@@ -3,10 +3,10 @@
  * pixel takes the class with the highest CAM, or background when no CAM beats the background threshold
  * (IRN's `np.pad(cams, ((1, 0), ...), constant_values=threshold)` + argmax; METHOD §3.1, §6).
  */
-import { paletteColor } from '../../protocol/webview/classes';
+import { paletteColor } from '../../common/classes';
 import type { ClassCam } from '../../protocol/webview/cam';
 import type { ColormapName } from '../../protocol/webview/cam';
-import { colormapTable } from './colormaps';
+import { colormapTable } from '../../common/colormaps';
 
 /** A class's CAM decoded from base64 bytes (0..255). */
 export interface DecodedCam {
