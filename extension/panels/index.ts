@@ -18,7 +18,7 @@ export interface PanelServices extends SynonymEditorServices {
   output?: { appendLine(line: string): void };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of definitions of different contracts
+// `any`: a list of definitions of different contracts
 const PANELS: PanelDefinition<any>[] = [
   datasetPanel,
   camPanel,
