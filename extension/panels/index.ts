@@ -5,7 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { PanelContract } from '../../protocol/webview/common';
+import type { CamPreviewHoverProvider } from '../preview/hoverProvider';
 import { camPanel } from './cam/definition';
+import { registerCamPreviewEditor } from './campreview/camPreviewEditor';
 import { datasetPanel } from './dataset/definition';
 import { argPath, attachPanel, vscodeEnvironment, type PanelDefinition, type PanelEnvironment } from './panelHost';
 import type { PanelRpc } from './panelRpc';
@@ -25,12 +27,13 @@ const PANELS: PanelDefinition<any>[] = [
   reportPanel,
 ];
 
-export function registerPanels(context: vscode.ExtensionContext, services: PanelServices): void {
+export function registerPanels(context: vscode.ExtensionContext, services: PanelServices, previews: Pick<CamPreviewHoverProvider, 'currentSource'>): void {
   const env = vscodeEnvironment(context, services.output);
   for (const def of PANELS) registerPanel(context, def, env);
   context.subscriptions.push(vscode.commands.registerCommand('wsss.panels.status', panelStatus));
   // custom editors and other panel kinds register here, one line each
   registerSynonymBankEditor(context, env, services);
+  registerCamPreviewEditor(context, env, previews);
 }
 
 /** The open panel of each view type (a second "open" with no argument reveals it). */

@@ -12,7 +12,7 @@ import { findRunFolders, runSearchRoots } from '../../runs/runFolder';
 import type { PanelEnvironment } from '../panelHost';
 import { readPhoto } from '../photoImage';
 import { RpcError, type PanelHandler } from '../panelRpc';
-import { readCamFile } from './camFile';
+import { camBytes, readCamFile } from './camFile';
 import { readCamRun, selectedWord, type CamRun } from './camRuns';
 
 export class CamOverlays implements PanelHandler<CamContract> {
@@ -92,7 +92,7 @@ export class CamOverlays implements PanelHandler<CamContract> {
       for (let k = 0; k < cam.keys.length; k++) {
         const index = cam.keys[k];
         const name = run.classes[index] ?? `class ${index}`;
-        out.cams.push({ index, name, word: await selectedWord(run, id, name), map: quantise(cam.maps[k]) });
+        out.cams.push({ index, name, word: await selectedWord(run, id, name), map: camBytes(cam.maps[k]) });
       }
       if (!cam.keys.length) out.note = 'This image has no foreground class in its CAM file.';
     } catch (e) {
@@ -130,14 +130,6 @@ export class CamOverlays implements PanelHandler<CamContract> {
 }
 
 /** A CAM map (0..1) as base64 bytes (0..255). */
-function quantise(map: Float32Array): string {
-  const bytes = Buffer.alloc(map.length);
-  for (let i = 0; i < map.length; i++) {
-    const v = map[i];
-    bytes[i] = v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0;
-  }
-  return bytes.toString('base64');
-}
 
 function publicInfo(run: CamRun): CamRunInfo {
   const { classes: _c, selection: _s, ...info } = run;
