@@ -22,16 +22,6 @@ export interface CamRecord {
 /** Why a CAM file cannot be shown: names the file and what to do. */
 export class CamFileError extends Error {}
 
-/** A 0..1 CAM as the webviews take it (protocol/webview/cam.ts ClassCam.map): base64 of one byte per pixel. */
-export function camBytes(map: Float32Array): string {
-  const bytes = Buffer.alloc(map.length);
-  for (let i = 0; i < map.length; i++) {
-    const v = map[i];
-    bytes[i] = v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0;
-  }
-  return bytes.toString('base64');
-}
-
 export async function readCamFile(file: string): Promise<CamRecord> {
   let bytes: Buffer;
   try {

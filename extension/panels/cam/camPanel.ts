@@ -10,9 +10,9 @@ import type { RequestUnion } from '../../../protocol/webview/common';
 import { IMAGES_DIR, imageFileOf } from '../../dataset/vocLayout';
 import { findRunFolders, runSearchRoots } from '../../runs/runFolder';
 import type { PanelEnvironment } from '../panelHost';
-import { readPhoto } from '../photoImage';
+import { camBytes, readPhoto } from '../photoImage';
 import { RpcError, type PanelHandler } from '../panelRpc';
-import { camBytes, readCamFile } from './camFile';
+import { readCamFile } from './camFile';
 import { readCamRun, selectedWord, type CamRun } from './camRuns';
 
 export class CamOverlays implements PanelHandler<CamContract> {

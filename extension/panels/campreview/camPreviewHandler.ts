@@ -9,9 +9,8 @@ import type { RequestUnion } from '../../../protocol/webview/common';
 import type { CamPreviewContract, CamPreviewSnapshot } from '../../../protocol/webview/campreview';
 import { computeCams, loadCamModel, PreviewError, rankClasses } from '../../preview/camModel';
 import type { PreviewSource } from '../../preview/previewRun';
-import { camBytes } from '../cam/camFile';
 import { RpcError, type PanelHandler } from '../panelRpc';
-import { readPhoto } from '../photoImage';
+import { camBytes, readPhoto } from '../photoImage';
 
 /** Long side of the photo the editor shows. */
 export const EDITOR_MAX_SIDE = 640;
