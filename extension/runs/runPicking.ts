@@ -44,7 +44,7 @@ export async function pickRunFolder(placeHolder: string, filter: (run: RunFolder
   const { runs } = await workspaceRuns();
   const candidates = runs.filter(filter);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(`No matching run folders under ${readSettings().runsDirectory ?? 'the runs directory'}.`);
+    void vscode.window.showInformationMessage(`No matching run folders under ${readSettings().runsDirectory ?? 'the runs directory'} or the workspace folders.`);
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
