@@ -5,7 +5,7 @@
 // Imported by the extension host only (no `vscode`, no Node APIs), so plain-Node tests can use it.
 
 /** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
-export const ENGINE_PROTOCOL_VERSION = 1;
+export const ENGINE_PROTOCOL_VERSION = 2; // 2: run/start answers name + stages; run/metrics and engine/log removed
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {

@@ -11,7 +11,7 @@ from typing import Any
 
 from wsss_engine.errors import ERROR_CODES
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: run/start answers name + stages; run/metrics and engine/log removed
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
