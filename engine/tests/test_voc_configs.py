@@ -126,7 +126,7 @@ def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_pat
     assert [s["status"] for s in run["stages"]] == ["completed"] * len(config["stages"])
     selection = json.loads((tmp_path / "run" / "selection" / "prompt_selection.json").read_text())
     bank_words = json.loads(bank.read_text())
-    for image_id, per_class in selection["images"].items():
+    for per_class in selection["images"].values():
         for cls, entry in per_class.items():
             assert entry["word"] in bank_words[cls]
             assert set(entry["scores"]) == set(bank_words[cls])

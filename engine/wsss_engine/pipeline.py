@@ -324,12 +324,12 @@ def _as_engine_error(exc: Exception, stage: dict[str, Any], run: RunFolder) -> E
 
 
 def _run_logger(run: RunFolder) -> tuple[logging.Logger, logging.Handler | None]:
-    """Logger `wsss_engine.run.<id>`: <run>/engine.log, and through its parents stderr and engine/log."""
+    """Logger `wsss_engine.run.<id>`: <run>/engine.log, and through its parents stderr."""
     logger = logging.getLogger(f"wsss_engine.run.{run.id}")
     logger.setLevel(logging.DEBUG)
     try:
         handler: logging.Handler | None = logging.FileHandler(run.path / "engine.log", encoding="utf-8")
-    except OSError as exc:  # the run still goes on; its log is then only on stderr / engine/log
+    except OSError as exc:  # the run still goes on; its log is then only on stderr
         logger.error("cannot write %s: %s", run.path / "engine.log", exc)
         return logger, None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

@@ -54,7 +54,7 @@ export interface SessionExit {
 /** Engine -> extension notifications the session forwards, each to one handler. */
 export type NotificationSink = <N extends keyof EngineNotifications>(name: N, params: EngineNotifications[N]) => void;
 
-const ENGINE_TO_EXTENSION = ['run/progress', 'run/metrics', 'run/finished', 'engine/log'] as const;
+const ENGINE_TO_EXTENSION = ['run/progress', 'run/finished'] as const;
 
 export class EngineSession {
   readonly child: ChildProcess;

@@ -37,7 +37,8 @@ class ActiveRun:
 
 
 class NotifyingEvents(RunEvents):
-    """Run events as run/progress and run/metrics notifications of one run."""
+    """Run events as run/progress notifications of one run. Metrics have one channel, <run>/metrics.jsonl
+    (what the report panel tails, also for runs of other engines or the CLI): no notification repeats them."""
 
     def __init__(self, run_id: str, notify: Notify) -> None:
         self.run_id, self.notify = run_id, notify
@@ -45,9 +46,6 @@ class NotifyingEvents(RunEvents):
     def progress(self, stage_id: str, done: int, total: int, message: str) -> None:
         self.notify("run/progress", {"runId": self.run_id, "stageId": stage_id, "done": done, "total": total,
                                      "message": message})
-
-    def metrics(self, stage_id: str, step: int, values: dict[str, float | None]) -> None:
-        self.notify("run/metrics", {"runId": self.run_id, "stageId": stage_id, "step": step, "values": values})
 
 
 class ActiveRuns:

@@ -1,5 +1,6 @@
 """Run metrics: one JSON line per call in <run>/metrics.jsonl, TensorBoard scalars under <run>/events/,
-and a callback (the server turns it into `run/metrics` notifications)."""
+and a callback (RunEvents.metrics, a hook for hosts: the server sends no notification, since metrics.jsonl
+is the one channel for metrics, tailed by the extension's report)."""
 
 from __future__ import annotations
 

@@ -89,7 +89,7 @@ class RunLock:
             who = "this engine, which is running it now" if owner == f"pid {os.getpid()}" else f"another engine ({owner})"
             raise RunFolderError(
                 f"run folder {self.path.parent} is in use by {who}",
-                "wait for that run to finish or cancel it, or choose another run folder", self.path.parent)
+                "wait for that run to finish or cancel it, or choose another run folder", self.path.parent) from None
         f.seek(0)
         f.truncate()
         f.write(f"pid {os.getpid()}")
