@@ -18,7 +18,7 @@ from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
 from ..training.setup import collate, device_and_dist, loop_config, train_dataset
-from . import references
+from . import inputs, references
 
 @register_stage("baseline_cam")
 def run(ctx, params: dict) -> dict:
@@ -45,3 +45,14 @@ def run(ctx, params: dict) -> dict:
                       step_fn, dist=dist, collate_fn=collate, device=device)
     summary = trainer.run()
     return {**summary, "images": len(dataset), "backbone": backbone["name"], "classes": dataset.classes}
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """The training list (root, images, labels) and the backbone's ImageNet weights (wsss_engine/preflight.py)."""
+    problems = inputs.Problems()
+    problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "train"))
+    problems.collect(inputs.backbone_weights, backbone_options(params.get("backbone"), fixed_bn=True))
+    problems.raise_if_any()
+
+
+run.preflight = preflight
