@@ -5,7 +5,8 @@ Params (schemas/run-config.schema.json `$defs/baseline_camParams`; defaults = th
                  "fixed_bn": true, "grad_checkpointing": false, ...}
   epochs 5, batch_size 16, lr 0.1 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum 0.9,
   momentum_quirk true (reference PolyOptimizer: effective momentum 1e-4), schedule "poly" | "cosine"
-  amp "off" | "bf16" | "fp16" | "auto", channels_last, num_workers, log_every, checkpoint_every, stop_after
+  amp "off" | "bf16" | "fp16" | "auto", channels_last, num_workers, log_every, checkpoint_every,
+  checkpoint_every_s (600: a checkpoint at least every 10 min), stop_after
   split "train" (dataset.train_list), crop_size (default dataset.image_size), resize_long [lo, hi]
 Writes <run>/checkpoints/<id>.pt (models.loading.load_cam_model reads it); resumes from it exactly.
 """

@@ -16,7 +16,8 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
   clip_calls    "single" (one batched CLIP call per step) | "reference" (3 calls) | "per_image"
   template      "a photo of {}."
   epochs 10, batch_size 16, lr 2.5e-4 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum_quirk true,
-  schedule "poly" | "cosine", amp, channels_last, num_workers, log_every, checkpoint_every, stop_after
+  schedule "poly" | "cosine", amp, channels_last, num_workers, log_every, checkpoint_every,
+  checkpoint_every_s (600: a checkpoint at least every 10 min), stop_after
 """
 from __future__ import annotations
 
