@@ -16,7 +16,7 @@ import torch
 
 from wsss_engine import device as devices
 from wsss_engine.errors import Cancelled, ConfigInvalid, EngineError, OutOfMemory, StageFailed
-from wsss_engine.preflight import check_inputs
+from wsss_engine.preflight import check_inputs, stage_params
 from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file, validate_config
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, jsonable, utc_now
@@ -298,7 +298,7 @@ def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, s
         raise Cancelled(f"run cancelled before stage '{sid}'")
     spec = stage_spec(stage["type"])
     assert spec is not None, stage["type"]  # checked when the config was loaded
-    params = {k: v for k, v in stage.items() if k not in ("id", "type", "description")}
+    params = stage_params(stage)
     devices.seed_everything(int(loaded.config.get("seed", 0)))
     run.set_stage(sid, "running", started=utc_now(), finished=None, summary={})
     ctx = StageContext(run, loaded, device, stage, cancel_event, events, metrics_log, logger)
