@@ -59,7 +59,8 @@ class EngineMethods:
         return {"cancelled": self.runs.cancel(params["runId"])}
 
     def run_list(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
-        return {"runs": self.runs.list()}
+        # No run started yet: answer without importing the pipeline (torch), e.g. when asked during shutdown.
+        return {"runs": self._runs.list() if self._runs is not None else []}
 
     def config_validate(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
         from wsss_engine.pipeline import config_file_problems

@@ -110,6 +110,8 @@ class ActiveRuns:
         """Cancel every running run and wait for it to save its checkpoint and record its status."""
         with self.lock:
             entries = [e for e in self.runs.values() if e.thread is not None and e.thread.is_alive()]
+        if entries:
+            log.info("cancelling %d run(s); each saves a checkpoint before the engine stops", len(entries))
         for e in entries:
             e.cancel.set()
         for e in entries:
