@@ -16,7 +16,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 from torchvision.models import get_model_weights, resnet50
 
-from .weights import fetch_url, local_file
+from .weights import fetch_url, local_file, locate_url
 
 
 class FixedBatchNorm(nn.BatchNorm2d):
@@ -27,32 +27,42 @@ class FixedBatchNorm(nn.BatchNorm2d):
                             training=False, eps=self.eps)
 
 
+RESNET_NAMES = {"resnet50": "ResNet-50", "resnet101": "ResNet-101"}
+
+
 def _weights_hint(name: str, filename: str, url: str, cache: Path) -> str:
     return (f"Download {url} and either place {filename} in {cache} or set the backbone's "
             f"`pretrained` to the file's path; `pretrained: null` trains from random init (not for real results). "
             f"(weights name: {name})")
 
 
+def locate_imagenet_weights(pretrained: str, download: bool = False, arch: str = "resnet50") -> Path:
+    """The file of `pretrained` (torchvision weights name like "IMAGENET1K_V1", or a .pth path) of torchvision's
+    `arch` ("resnet50", "resnet101"): WeightsMissing when absent and not downloadable; `download` fetches a
+    named one that is not cached yet."""
+    what = f"{RESNET_NAMES.get(arch, arch)} ImageNet weights"
+    if pretrained.endswith((".pth", ".pt")) or "/" in pretrained or "\\" in pretrained:
+        return local_file(pretrained, what,
+                          hint=f"Point the weights setting at a torchvision-format {arch} .pth file, "
+                               f"e.g. from https://download.pytorch.org/models/.")
+    enum = get_model_weights(arch)
+    try:
+        weights = enum[pretrained]
+    except KeyError:
+        from ..errors import ConfigInvalid
+        names = ", ".join(w.name for w in enum)
+        raise ConfigInvalid(f"unknown {RESNET_NAMES.get(arch, arch)} weights name {pretrained!r}",
+                            hint=f"use one of {names}, a local .pth path, or null") from None
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
+    filename = weights.url.rsplit("/", 1)[-1]
+    get = fetch_url if download else locate_url
+    return get(weights.url, cache, what, hint=_weights_hint(pretrained, filename, weights.url, cache))
+
+
 def load_imagenet_state_dict(pretrained: str, arch: str = "resnet50") -> dict:
     """Resolve `pretrained` (torchvision weights name like "IMAGENET1K_V1", or a .pth path) to the state dict
-    of torchvision's `arch` ("resnet50", "resnet101")."""
-    what = f"{arch} ImageNet weights"
-    if pretrained.endswith((".pth", ".pt")) or "/" in pretrained or "\\" in pretrained:
-        path = local_file(pretrained, what,
-                          hint=f"Point the weights setting at a torchvision-format {arch} .pth file, e.g. "
-                               f"from https://download.pytorch.org/models/.")
-    else:
-        enum = get_model_weights(arch)
-        try:
-            weights = enum[pretrained]
-        except KeyError:
-            from ..errors import ConfigInvalid
-            names = ", ".join(w.name for w in enum)
-            raise ConfigInvalid(f"unknown {arch} weights name {pretrained!r}",
-                                hint=f"use one of {names}, a local .pth path, or null") from None
-        cache = Path(torch.hub.get_dir()) / "checkpoints"
-        filename = weights.url.rsplit("/", 1)[-1]
-        path = fetch_url(weights.url, cache, what, hint=_weights_hint(pretrained, filename, weights.url, cache))
+    of torchvision's `arch`."""
+    path = locate_imagenet_weights(pretrained, download=True, arch=arch)
     state = torch.load(path, map_location="cpu", weights_only=True)
     return state.get("state_dict", state) if isinstance(state, dict) else state
 

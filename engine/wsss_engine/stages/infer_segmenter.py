@@ -27,7 +27,7 @@ from ..pipeline import register_stage
 from ..segmentation.data import normalize_image
 from ..segmentation.deeplab import build_segmenter
 from ..segmentation.inference import CrfParams, crf_refine, label_map, predict_probs
-from . import references
+from . import inputs, references
 from .infer_cams import merge_shares
 
 
@@ -72,17 +72,15 @@ def require_crf_package() -> None:
     require_crf()
 
 
-def check(config: dict, params: dict, resolve_path) -> None:
-    """Preflight: an external checkpoint exists; the CRF package imports when crf is on."""
-    p = InferSegmenterParams.from_params(params)
-    if p.model not in {s.get("id") for s in config.get("stages", [])}:
-        path = Path(resolve_path(p.model))
-        if not path.is_file():
-            raise RunFolderError(f"segmenter checkpoint {path} does not exist",
-                                 hint="set 'model' to a train_segmenter stage id of this run, or to a checkpoint "
-                                      "written by one", path=str(path))
-    if p.crf:
-        require_crf_package()
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """The checkpoint (unless a stage of this run trains it), the image list, and the CRF package when crf is on
+    (wsss_engine/preflight.py)."""
+    problems = inputs.Problems()
+    problems.collect(inputs.checkpoint, config, params, "model", resolve_path)
+    problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "eval"))
+    if params.get("crf"):
+        problems.collect(require_crf_package)
+    problems.raise_if_any()
 
 
 def load_segmenter(path: Path, device: torch.device):
@@ -147,4 +145,4 @@ def run(ctx, params: dict) -> dict:
     return {**summary, "model": str(checkpoint), "crf": p.crf, "list": list_name}
 
 
-run.preflight = check
+run.preflight = preflight

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from ..data.transforms import IGNORE_INDEX
 from ..data.voc import VOCDataset
-from ..errors import ConfigInvalid, DatasetError, EngineError, WeightsMissing
+from ..errors import ConfigInvalid, EngineError, WeightsMissing
 from ..pipeline import register_stage
 from ..segmentation.data import SegTrainTransform, check_mask_folder, resolve_normalization
 from ..segmentation.deeplab import ARCHS, build_segmenter
@@ -27,7 +27,7 @@ from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
 from ..training.setup import collate, device_and_dist, loop_config
-from . import references
+from . import inputs, references
 
 
 @dataclass(frozen=True)
@@ -80,22 +80,31 @@ def _is_path(value: str) -> bool:
     return value.endswith((".pth", ".pt")) or "/" in value or "\\" in value
 
 
-def check(config: dict, params: dict, resolve_path) -> None:
-    """Preflight: the external inputs exist (an init file given by path, an external masks folder)."""
-    p = TrainSegmenterParams.from_params(params)
-    earlier = {s.get("id") for s in config.get("stages", [])}
-    if p.init and _is_path(p.init):
+def init_weights(p: TrainSegmenterParams, resolve_path) -> None:
+    """The init file exists (a path), or the torchvision ResNet-101 weights are cached or downloadable (a name)."""
+    if not p.init or p.arch == "deeplabv2_small":
+        return
+    if _is_path(p.init):
         path = Path(resolve_path(p.init))
         if not path.is_file():
             raise WeightsMissing(f"segmenter init weights {path} do not exist",
                                  hint="point init at a torchvision-format ResNet-101 .pth or deeplab-pytorch's "
                                       "deeplabv1_resnet101-coco.pth, or set it to null", path=str(path))
-    if p.masks not in earlier:
-        folder = Path(resolve_path(p.masks))
-        if not folder.is_dir():
-            raise DatasetError(f"pseudo-mask folder {folder} does not exist",
-                               hint="set 'masks' to the id of the stage that writes them, or to an existing "
-                                    "folder of <image_id>.png", path=str(folder))
+        return
+    from ..models.resnet import locate_imagenet_weights
+    locate_imagenet_weights(p.init, arch="resnet101")
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """The init weights, the masks folder (unless a stage of this run writes it) and the training list
+    (wsss_engine/preflight.py)."""
+    problems = inputs.Problems()
+    p = problems.collect(TrainSegmenterParams.from_params, params)
+    if p is not None:
+        problems.collect(init_weights, p, resolve_path)
+    problems.collect(inputs.folder, config, params, "masks", "pseudo-mask", resolve_path)
+    problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "train"))
+    problems.raise_if_any()
 
 
 def build_model(ctx, p: TrainSegmenterParams, num_classes: int):
@@ -184,4 +193,4 @@ def run(ctx, params: dict) -> dict:
             "normalization": meta["normalization"]}
 
 
-run.preflight = check
+run.preflight = preflight

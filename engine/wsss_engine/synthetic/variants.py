@@ -42,6 +42,7 @@ class Budget:
     seg_width: int = 16
     seg_out_channels: int = 64
     device: str = "cpu"                # "cuda" on a GPU machine (scripts/device-check.sh); "auto" picks it
+    numerics: str = "reference"        # the config's numerics preset (training/numerics.py): reference | fast
 
 
 def _backbone(b: Budget) -> dict:
@@ -50,7 +51,8 @@ def _backbone(b: Budget) -> dict:
 
 def _common(name: str, seed: int, world: Path, clip: Path, b: Budget, description: str) -> dict:
     classes = json.loads((world / "classes.json").read_text())
-    return {"name": name, "description": description, "seed": seed, "device": b.device, "synthetic": True,
+    return {"name": name, "description": description, "seed": seed, "device": b.device, "numerics": b.numerics,
+            "synthetic": True,
             "dataset": {"root": str(world), "classes": classes, "train_list": b.train_list,
                         "eval_list": b.eval_list, "image_size": 64},
             "clip": {"kind": "tiny", "checkpoint": str(clip), "pretrained": None, "precision": "fp32"},
