@@ -6,7 +6,7 @@ Params (schemas/run-config.schema.json `$defs/infer_segmenterParams`; METHOD §5
   scales      [1.0, 0.5, 0.75] (the reference MSC); fusion "max" | "mean"; flip true
   input_size  513: inputs padded bottom/right to at least this (the reference test size); 0/null = no padding
   crf         false | true: dense CRF with the reference parameters (crf_params overrides them; needs the CRF
-              package, see refine/crf.py); amp (fp16 on CUDA) true
+              package, see refine/crf.py); amp (fp16 on CUDA): default from the config's numerics preset
 Writes palette PNGs (0 background, 1..C, no 255) atomically; ids already written are skipped (resume).
 The `evaluate` stage scores them with `masks: <this stage's id>` (METHOD §6).
 """
@@ -27,6 +27,7 @@ from ..pipeline import register_stage
 from ..segmentation.data import normalize_image
 from ..segmentation.deeplab import build_segmenter
 from ..segmentation.inference import CrfParams, crf_refine, label_map, predict_probs
+from ..training.numerics import numerics
 from . import inputs, references
 from .infer_cams import merge_shares
 
@@ -41,7 +42,7 @@ class InferSegmenterParams:
     input_size: int | None = 513
     crf: bool = False
     crf_params: tuple = ()
-    amp: bool = True
+    amp: bool | None = None            # None: the config's numerics preset
     skip_corrupt: bool = False
 
     @classmethod
@@ -120,6 +121,7 @@ def run(ctx, params: dict) -> dict:
     ctx.log(f"infer_segmenter {sid}: {total} images of {list_name!r} ({already} already written), scales "
             f"{p.scales}, flip {p.flip}, input {p.input_size}, crf {p.crf}, model {checkpoint}")
     crf = p.crf_settings()
+    amp = numerics(ctx.config)["infer_amp"] if p.amp is None else p.amp
     written, skipped, start = 0, 0, time.perf_counter()
     for image_id in todo:
         ctx.check_cancelled()
@@ -129,7 +131,7 @@ def run(ctx, params: dict) -> dict:
             continue
         x = torch.from_numpy(np.ascontiguousarray(normalize_image(image, meta["normalization"]).transpose(2, 0, 1)))
         probs = predict_probs(base, x.to(ctx.device), scales=p.scales, flip=p.flip, input_size=p.input_size,
-                              fusion=p.fusion, amp=p.amp)
+                              fusion=p.fusion, amp=amp)
         probs = probs.cpu().numpy()
         if p.crf:
             probs = crf_refine(np.asarray(image), probs, crf)

@@ -53,7 +53,7 @@ class TrainSegmenterParams:
     poly_power: float = 0.9
     head_lr_mult: float = 10.0
     head_bias_lr_mult: float = 20.0
-    amp: str = "off"
+    amp: str | None = None            # None: the config's numerics preset
     channels_last: bool = False
     num_workers: int = 2
     log_every: int = 20
@@ -175,7 +175,7 @@ def run(ctx, params: dict) -> dict:
 
     loop = loop_config(ctx, {**params, "max_steps": p.iterations, "batch_size": p.batch_size,
                              "accumulate": p.accumulate, "num_workers": p.num_workers, "log_every": p.log_every,
-                             "checkpoint_every": p.checkpoint_every, "amp": p.amp})
+                             "checkpoint_every": p.checkpoint_every})
     optim = OptimConfig(optimizer="sgd", lr=p.lr, weight_decay=p.weight_decay, momentum=p.momentum,
                         momentum_quirk=False, schedule="poly", poly_power=p.poly_power,
                         head_lr_mult=p.head_lr_mult, head_bias_lr_mult=p.head_bias_lr_mult)
