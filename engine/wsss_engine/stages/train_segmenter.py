@@ -10,6 +10,8 @@ Checkpoints and exact resume come from training/loop.Trainer.
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -174,8 +176,10 @@ def run(ctx, params: dict) -> dict:
         return loss, {}
 
     loop = loop_config(ctx, {**params, "max_steps": p.iterations, "batch_size": p.batch_size,
-                             "accumulate": p.accumulate, "num_workers": p.num_workers, "log_every": p.log_every,
-                             "checkpoint_every": p.checkpoint_every})
+                             "num_workers": p.num_workers, "log_every": p.log_every,
+                             "checkpoint_every": p.checkpoint_every}, dist)
+    # torchrun splits the batch across ranks; accumulate only what still divides a rank's share
+    loop = dataclasses.replace(loop, accumulate=math.gcd(loop.batch_size, p.accumulate))
     optim = OptimConfig(optimizer="sgd", lr=p.lr, weight_decay=p.weight_decay, momentum=p.momentum,
                         momentum_quirk=False, schedule="poly", poly_power=p.poly_power,
                         head_lr_mult=p.head_lr_mult, head_bias_lr_mult=p.head_bias_lr_mult)
@@ -185,7 +189,7 @@ def run(ctx, params: dict) -> dict:
          {"name": "head_bias", "params": groups["head_bias"], "weight_decay": 0.0}], optim, p.iterations)
     ctx.log(f"train_segmenter {sid}: {len(dataset)} images of {list_name!r} with masks {mask_dir} "
             f"({counts['labelled']} with labelled pixels), {p.arch}, init {meta['init']}, normalization "
-            f"{meta['normalization']}, {p.iterations} iterations of {p.batch_size} ({p.accumulate} parts)")
+            f"{meta['normalization']}, {p.iterations} iterations of {p.batch_size} ({loop.accumulate} parts per rank)")
     trainer = Trainer(ctx, sid, "train_segmenter", loop, dataset, trainer_model, meta, optimizer, scheduler,
                       step_fn, dist=dist, collate_fn=collate, device=device)
     summary = trainer.run()
