@@ -91,7 +91,8 @@ def bench_infer(meta: dict, device, amp: bool, size: tuple[int, int], input_size
         synchronize(device)
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
-    return {"images_per_s": round(n / median, 3), "peak_mib": peak_mib(device), "repeats_s": [round(t, 3) for t in times]}
+    return {"images_per_s": round(n / median, 3), "peak_mib": peak_mib(device),
+            "repeats_s": [round(t, 3) for t in times]}
 
 
 def main(argv=None) -> int:

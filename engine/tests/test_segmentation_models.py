@@ -48,7 +48,8 @@ def test_aspp_sums_four_atrous_branches():
     x = torch.randn(2, 8, 10, 10)
     with torch.no_grad():
         assert torch.allclose(aspp(x), sum(b(x) for b in aspp.branches))
-    assert all(float(b.bias.detach().abs().sum()) == 0 and 0.005 < float(b.weight.detach().std()) < 0.015 for b in aspp.branches)
+    for b in aspp.branches:
+        assert float(b.bias.detach().abs().sum()) == 0 and 0.005 < float(b.weight.detach().std()) < 0.015
 
 
 def test_msc_eval_returns_the_pixelwise_max_and_param_groups_split_the_head():
@@ -80,14 +81,15 @@ def _deeplab_pytorch_state(ours: DeepLabV2) -> dict:
             put(f"layer1.conv1.{kind}.{leaf}", f"backbone.{ours_name}.{leaf}")
     for stage, blocks in enumerate(R101_BLOCKS):
         for b in range(blocks):
+            theirs, ours = f"layer{stage + 2}.block{b + 1}", f"backbone.layer{stage + 1}.{b}"
             for branch, n in (("reduce", 1), ("conv3x3", 2), ("increase", 3)):
-                put(f"layer{stage + 2}.block{b + 1}.{branch}.conv.weight", f"backbone.layer{stage + 1}.{b}.conv{n}.weight")
+                put(f"{theirs}.{branch}.conv.weight", f"{ours}.conv{n}.weight")
                 for leaf in ("weight", "bias", "running_mean", "running_var"):
-                    put(f"layer{stage + 2}.block{b + 1}.{branch}.bn.{leaf}", f"backbone.layer{stage + 1}.{b}.bn{n}.{leaf}")
+                    put(f"{theirs}.{branch}.bn.{leaf}", f"{ours}.bn{n}.{leaf}")
             if b == 0:
-                put(f"layer{stage + 2}.block1.shortcut.conv.weight", f"backbone.layer{stage + 1}.0.downsample.0.weight")
+                put(f"{theirs}.shortcut.conv.weight", f"{ours}.downsample.0.weight")
                 for leaf in ("weight", "bias", "running_mean", "running_var"):
-                    put(f"layer{stage + 2}.block1.shortcut.bn.{leaf}", f"backbone.layer{stage + 1}.0.downsample.1.{leaf}")
+                    put(f"{theirs}.shortcut.bn.{leaf}", f"{ours}.downsample.1.{leaf}")
     state["fc.weight"], state["fc.bias"] = torch.zeros(91, 2048, 1, 1), torch.zeros(91)  # the COCO classifier
     return state
 

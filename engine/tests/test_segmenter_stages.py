@@ -95,10 +95,13 @@ def test_accumulation_equals_one_large_batch(tmp_path):
         model = torch.nn.Conv2d(3, 4, 3, padding=1)
         ctx = SimpleNamespace(device=torch.device("cpu"), log=lambda *a, **k: None, metrics=lambda *a, **k: None,
                               progress=lambda *a, **k: None, check_cancelled=lambda: None,
-                              run=SimpleNamespace(checkpoint_path=lambda sid: tmp_path / f"{sid}{parts}.pt"))
+                              run=SimpleNamespace(checkpoint_path=lambda sid, n=parts: tmp_path / f"{sid}{n}.pt"))
         optimizer, scheduler = build_optimizer([{"name": "backbone", "params": list(model.parameters())}],
                                                OptimConfig(momentum_quirk=False, lr=0.1), 3)
-        step = lambda batch: (torch.nn.functional.cross_entropy(model(batch["image"]), batch["mask"]), {})  # noqa: E731
+
+        def step(batch, model=model):
+            return torch.nn.functional.cross_entropy(model(batch["image"]), batch["mask"]), {}
+
         Trainer(ctx, "acc", "test", LoopConfig(batch_size=4, accumulate=parts, max_steps=3), data, model, {},
                 optimizer, scheduler, step).run()
         weights[parts] = model.weight.detach().clone()
