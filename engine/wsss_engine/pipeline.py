@@ -15,10 +15,11 @@ from typing import Any, Callable
 import torch
 
 from wsss_engine import device as devices
-from wsss_engine.errors import Cancelled, ConfigInvalid, EngineError, OutOfMemory, StageFailed
+from wsss_engine.errors import Cancelled, ConfigInvalid, EngineError, OutOfMemory, RunFolderError, StageFailed
 from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file, validate_config
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, jsonable, utc_now
+from wsss_engine.safe_pickle import torch_load
 from wsss_engine.stage_registry import StageFn, missing_stage_problems, register_stage, registered_types, stage_spec
 from wsss_engine.training.distributed import DistInfo
 
@@ -152,11 +153,13 @@ class StageContext:
         return path
 
     def load_checkpoint(self, stage_id: str | None = None, map_location: Any = "cpu") -> dict[str, Any] | None:
-        """A stage's checkpoint (this one's by default), or None when it has none. Our own files: full unpickle."""
+        """A stage's checkpoint (this one's by default), or None when it has none. Tensors and plain data only
+        (weights_only=True): a planted file cannot run code; RunFolderError naming it otherwise."""
         path = self.run.path / "checkpoints" / f"{stage_id or self.stage_id}.pt"
         if not path.is_file():
             return None
-        return torch.load(path, map_location=map_location, weights_only=False)
+        return torch_load(path, RunFolderError, "checkpoint", "delete it to restart the stage from scratch",
+                          map_location)
 
     def all_gather(self, value: Any) -> list[Any]:
         """Every rank's JSON `value` in rank order (under torchrun; [value] otherwise), e.g. to add up the

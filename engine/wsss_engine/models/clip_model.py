@@ -10,6 +10,7 @@ gradients still flow through the image tower back to its input (the masked image
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Sequence
 
@@ -18,11 +19,14 @@ import torch
 from open_clip.model import CLIP, CustomTextCLIP
 
 from ..errors import ConfigInvalid, WeightsMissing
+from ..safe_pickle import torch_load
 from .weights import DOWNLOAD_TIMEOUT_S, fetch_url, host_reachable, local_file
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+TINY_CLIP_HINT = ("run the synthetic world's tiny CLIP training first (python -m wsss_engine demo), or point "
+                  "clip.checkpoint at its .pt file")
 
 
 class ClipScorer:
@@ -78,10 +82,8 @@ class ClipScorer:
         precision = cfg.get("precision", "fp32")
         if cfg.get("kind", "open_clip") == "tiny":
             if cfg.get("checkpoint"):
-                path = local_file(resolve_path(cfg["checkpoint"]), "tiny CLIP checkpoint",
-                                  hint="run the synthetic world's tiny CLIP training first (python -m wsss_engine "
-                                       "demo), or point clip.checkpoint at its .pt file")
-                ckpt = torch.load(path, map_location="cpu", weights_only=False)
+                path = local_file(resolve_path(cfg["checkpoint"]), "tiny CLIP checkpoint", hint=TINY_CLIP_HINT)
+                ckpt = torch_load(path, WeightsMissing, "tiny CLIP checkpoint", TINY_CLIP_HINT)
                 scorer = cls.from_model_cfg(ckpt["model_cfg"], ckpt["state_dict"], ckpt["mean"], ckpt["std"],
                                             device, precision, description=f"tiny CLIP {path.name}")
                 if "vocab" in ckpt:  # synthetic/tiny_clip.py's word-level tokenizer
@@ -129,7 +131,14 @@ class ClipScorer:
             description = f"{name}/{pretrained}"
         else:
             weights, description = None, f"{name} (random weights)"
-        model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=weights, cache_dir=cache_dir)
+        try:  # open_clip reads .pt/.bin with torch.load(weights_only=True), .safetensors / .npz without pickle
+            model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=weights,
+                                                                         cache_dir=cache_dir)
+        except pickle.UnpicklingError as exc:
+            raise WeightsMissing(f"refusing to load CLIP weights {weights}: not tensors and plain data only "
+                                 f"({str(exc).strip().splitlines()[0]})",
+                                 hint="use an open_clip state dict (.pt/.bin/.safetensors) from a trusted source; "
+                                      "a file that needs a full unpickle can run code", path=weights) from exc
         cfg = model.visual.preprocess_cfg if hasattr(model.visual, "preprocess_cfg") else {}
         size = model.visual.image_size
         return cls(model, open_clip.get_tokenizer(name), cfg.get("mean", OPENAI_MEAN), cfg.get("std", OPENAI_STD),

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..errors import RunFolderError
+from ..safe_pickle import torch_load
 from .cam_net import CamNet
 from .clims_net import ClimsNet
 
@@ -27,7 +28,8 @@ def read_checkpoint(path: str | Path) -> dict:
         raise RunFolderError(f"checkpoint {path} does not exist",
                              hint="run the training stage first, or point the param at an existing checkpoint",
                              path=str(path))
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = torch_load(path, RunFolderError, "checkpoint",
+                      "use a checkpoint written by a baseline_cam or train_clims stage")
     if not isinstance(ckpt, dict) or "model" not in ckpt or "model_meta" not in ckpt:
         raise RunFolderError(f"{path} is not a WSSS Studio stage checkpoint (no model/model_meta)",
                              hint="use a checkpoint written by a baseline_cam or train_clims stage", path=str(path))
