@@ -243,6 +243,11 @@ def drive_run(run: RunFolder, logger: logging.Logger, handler: logging.Handler |
     except EngineError as exc:
         logger.error("run %s failed: %s (%s)", run.id, exc.message, exc.hint)
         return _record_end(run, "failed", exc.to_record(), logger)
+    except Exception as exc:  # not a stage's (those become EngineErrors): still "failed" in run.json and to callers
+        logger.error("run %s failed", run.id, exc_info=exc)
+        error = EngineError(f"run {run.id} failed: {type(exc).__name__}: {exc}",
+                            f"see the traceback in {run.path / 'engine.log'}", run.path / "engine.log")
+        return _record_end(run, "failed", error.to_record(), logger)
     except BaseException:  # a second Ctrl-C: the last periodic checkpoints remain, so the run stays resumable
         _record_end(run, "cancelled", None, logger)
         raise
@@ -285,6 +290,9 @@ def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, s
         summary = call_stage(spec.run, ctx, params)
     except Cancelled:
         ctx._throttle.flush()
+        run.set_stage(sid, "cancelled", finished=utc_now())
+        raise
+    except (KeyboardInterrupt, SystemExit):  # a second Ctrl-C / SIGTERM inside the stage: not left "running"
         run.set_stage(sid, "cancelled", finished=utc_now())
         raise
     except Exception as exc:

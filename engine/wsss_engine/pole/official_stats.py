@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from ..errors import DatasetError
+from ..json_input import JsonInputError, parse_json_bytes, read_json_file
 from ..safe_pickle import unpickle_data
 
 _PROMPT = re.compile(r"^\s*a photo of (?:an? )?(.+?)\.?\s*$", re.IGNORECASE)
@@ -36,10 +37,10 @@ def load_selection(path: Path) -> tuple[Any, str]:
             raise DatasetError(f"cannot read pickle {path}: {exc}",
                                hint="expected a pickled dict {image_id: {class: word}} or {image_id: [prompts]}") from exc
     try:
-        return json.loads(raw.decode("utf-8")), "json"
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return parse_json_bytes(raw), "json"
+    except JsonInputError as exc:
         raise DatasetError(f"{path} is neither JSON nor a pickle: {exc}",
-                           hint="pass the authors' selected_cls_train_aug.json or GPT_v2_4.json") from exc
+                           hint="pass the authors' selected_cls_train_aug.json or GPT_v2_4.json", path=path) from exc
 
 
 def word_of_prompt(prompt: str) -> str:
@@ -99,7 +100,7 @@ def selection_counts(selection: Any, bank: Optional[Dict[str, List[str]]] = None
 def official_stats(path: Path, bank_path: Optional[Path] = None) -> Dict[str, Any]:
     """What ``pole-stats`` prints for one selection file."""
     selection, fmt = load_selection(Path(path))
-    bank = json.loads(Path(bank_path).read_text("utf-8")) if bank_path else None
+    bank = read_json_file(bank_path, "synonym bank", DatasetError) if bank_path else None
     return {"source": str(path), "format": fmt, **selection_counts(selection, bank)}
 
 

@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from wsss_engine.json_input import JsonInputError, parse_json_bytes
 from wsss_engine.runs.run_folder import jsonable
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # the largest body the engine parses (64 MiB); larger ones are dropped
@@ -33,20 +34,12 @@ class FrameError:
     message: str
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def parse_json_body(body: bytes) -> Any:
-    """A frame body as JSON, or a FrameError saying why not (UTF-8, syntax, NaN/Infinity, nesting depth)."""
+    """A frame body as JSON, or a FrameError saying why not (json_input's rules: UTF-8, finite numbers...)."""
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        return FrameError(f"body is not UTF-8: {exc}")
-    except ValueError as exc:  # json.JSONDecodeError and the NaN/Infinity refusal
-        return FrameError(f"body is not JSON: {exc}")
-    except RecursionError:
-        return FrameError("body nests arrays/objects too deeply to parse")
+        return parse_json_bytes(body)
+    except JsonInputError as exc:
+        return FrameError(f"body: {exc}")
 
 
 class FrameReader:

@@ -20,10 +20,10 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..errors import ConfigInvalid
+from ..json_input import read_json_file
 from ..losses.clims import loss_config
 from ..models.adaptors import ClipAdaptors
 from ..models.backbones import backbone_options
@@ -60,7 +60,11 @@ def selection_table(ctx, params: dict) -> tuple[dict[str, dict[str, str]], Path]
         raise ConfigInvalid(f"prompt 'selected' needs a selection file, and {path} does not exist",
                             hint="add a select_prompts stage before this one, or set 'selection' to a "
                                  "prompt_selection.json", path=str(path))
-    images = json.loads(path.read_text(encoding="utf-8"))["images"]
+    selection = read_json_file(path, "prompt selection", ConfigInvalid, "point 'selection' at a prompt_selection.json")
+    images = selection.get("images") if isinstance(selection, dict) else None
+    if not isinstance(images, dict):
+        raise ConfigInvalid(f"prompt selection {path} has no \"images\" object",
+                            hint="use a prompt_selection.json written by a select_prompts stage", path=str(path))
     return {i: {c: e["word"] for c, e in per.items()} for i, per in images.items()}, path
 
 
