@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from .errors import EngineError
 
@@ -95,6 +94,7 @@ def load_npy_record(path: str | Path, error: type[EngineError], hint: str) -> di
 def torch_load(path: str | Path, error: type[EngineError], what: str, hint: str,
                map_location: Any = "cpu") -> Any:
     """`torch.load(path, weights_only=True)`; `error` naming the file when it holds code or is damaged."""
+    import torch  # here, so that `pole-stats` (selection pickles only) starts without loading torch
     path = Path(path)
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
