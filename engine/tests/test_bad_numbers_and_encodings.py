@@ -26,6 +26,8 @@ TEXT = json.dumps(GOOD)
     (TEXT.replace('"seed": 1', f'"seed": {2 ** 64}'), "/seed", "maximum"),
     (TEXT.replace('"seed": 1', f'"seed": {2 ** 53}'), "/seed", "maximum"),
     (TEXT.replace('"seed": 1', '"seed": -1'), "/seed", "minimum"),
+    (TEXT.replace('"name": "x"', '"name": "x", "synonym_bank": "a\\u0000b"'), "/synonym_bank", "NUL character"),
+    (TEXT.replace('"name": "x"', '"name": "\\ud800"'), "/name", "lone UTF-16 surrogate"),
 ])
 def test_numbers_out_of_range_point_at_the_value(tmp_path, text, pointer, says):
     path = tmp_path / "config.json"

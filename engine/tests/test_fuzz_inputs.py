@@ -28,7 +28,8 @@ settings.register_profile("wsss-deep", max_examples=3000, deadline=None, databas
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "wsss-ci"))
 
 SCALARS = (st.none() | st.booleans() | st.integers(min_value=-2 ** 70, max_value=2 ** 70)
-           | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12))
+           | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
+           | st.sampled_from(["a\x00b", "\ud800", "../../etc", "~", "x" * 300, "\u00e9\u4e2d", ""]))
 JSON_VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=12)
 FINITE_JSON = st.recursive(

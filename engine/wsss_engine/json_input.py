@@ -5,7 +5,8 @@ items 3 and 4, docs/BAD-INPUT.md).
   Windows editors write one). UTF-16/32 (with or without a BOM), Latin-1 bytes and embedded NUL bytes are
   refused with a message that names the problem and its byte offset.
 - Numbers: NaN, Infinity and -Infinity (which Python's json accepts) and literals that overflow a double
-  (1e400) are refused, so no config value can be non-finite.
+  (1e400) are refused, so no config value can be non-finite. Strings with a NUL character or a lone
+  surrogate escape are refused too (`unusable_values`); errors carry the value's JSON pointer.
 - Nesting too deep for the parser, integers longer than Python parses, syntax errors: a message with the
   line and column where known.
 
@@ -16,12 +17,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigInvalid, EngineError
 
 UTF8_BOM = b"\xef\xbb\xbf"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SAVE_AS_UTF8 = "save the file as UTF-8 (in VS Code: the encoding in the status bar, 'Save with Encoding', UTF-8)"
 
 
@@ -53,19 +56,37 @@ def json_pointer(parts: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def non_finite_numbers(value: Any) -> list[tuple[str, str]]:
-    """[(JSON pointer, literal)] of every NaN / Infinity / overflowing number in a parsed value (iterative:
-    any depth the parser accepted)."""
+def unusable_values(value: Any, strings: bool = True) -> list[tuple[str, str]]:
+    """[(JSON pointer, why)] of every value no engine input may hold, in document order (iterative: any depth
+    the parser accepted): NaN / Infinity / overflowing numbers, and strings (or keys) with a NUL character
+    (the OS refuses it in a path) or a lone UTF-16 surrogate (valid JSON escapes, but not text: writing them
+    back as UTF-8 fails)."""
     found, stack = [], [((), value)]
     while stack:
         path, v = stack.pop()
         if isinstance(v, float) and not math.isfinite(v):
-            found.append((json_pointer(path), getattr(v, "text", repr(v))))
+            found.append((json_pointer(path), f"{getattr(v, 'text', repr(v))} is not a finite number"))
+        elif isinstance(v, str) and strings:
+            problem = _text_problem(v)
+            if problem:
+                found.append((json_pointer(path), problem))
         elif isinstance(v, dict):
+            for k in v:
+                problem = _text_problem(k) if strings else None
+                if problem:
+                    found.append((json_pointer((*path, k)), f"the key {problem}"))
             stack.extend(((*path, k), x) for k, x in reversed(list(v.items())))
         elif isinstance(v, list):
             stack.extend(((*path, i), x) for i, x in reversed(list(enumerate(v))))
     return found
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000)"
+    if _SURROGATE.search(text):
+        return "contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape)"
+    return None
 
 
 def decode_utf8(raw: bytes) -> str:
@@ -88,8 +109,9 @@ def decode_utf8(raw: bytes) -> str:
                              f"({exc.reason}); Latin-1 / Windows-1252 text looks like this") from None
 
 
-def parse_json_bytes(raw: bytes) -> Any:
-    """The JSON value of `raw` under the rules above; JsonInputError otherwise."""
+def parse_json_bytes(raw: bytes, strings: bool = True) -> Any:
+    """The JSON value of `raw` under the rules above; JsonInputError otherwise. `strings=False` leaves NUL
+    characters and lone surrogates to the caller (the RPC server answers those as invalid params)."""
     text = decode_utf8(raw)
     try:
         value = json.loads(text, parse_constant=_NonFinite, parse_float=_parse_float)
@@ -99,11 +121,10 @@ def parse_json_bytes(raw: bytes) -> Any:
         raise JsonInputError("arrays/objects nest too deeply to parse") from None
     except ValueError as exc:  # e.g. an integer literal with more digits than Python converts
         raise JsonInputError(f"invalid JSON: {exc}") from None
-    bad = non_finite_numbers(value)
+    bad = unusable_values(value, strings)
     if bad:
-        pointer, literal = bad[0]
-        raise JsonInputError(f"{literal} at {pointer or '(root)'} is not a finite JSON number; use a finite number",
-                             pointer)
+        pointer, problem = bad[0]
+        raise JsonInputError(f"{pointer or '(root)'}: {problem}", pointer)
     return value
 
 

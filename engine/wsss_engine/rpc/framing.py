@@ -37,7 +37,7 @@ class FrameError:
 def parse_json_body(body: bytes) -> Any:
     """A frame body as JSON, or a FrameError saying why not (json_input's rules: UTF-8, finite numbers...)."""
     try:
-        return parse_json_bytes(body)
+        return parse_json_bytes(body, strings=False)  # a NUL in a param is -32602 (protocol.params_problem)
     except JsonInputError as exc:
         return FrameError(f"body: {exc}")
 

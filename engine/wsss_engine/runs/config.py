@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 
 from wsss_engine.errors import ConfigInvalid
-from wsss_engine.json_input import json_pointer, non_finite_numbers, read_json_file
+from wsss_engine.json_input import json_pointer, read_json_file, unusable_values
 
 SCHEMA_ENV = "WSSS_ENGINE_SCHEMAS"  # folder holding run-config.schema.json, for installs outside the repo
 PATH_KEYS = (("dataset", "root"), ("synonym_bank",), ("clip", "checkpoint"))  # resolved against the config folder
@@ -92,8 +92,9 @@ def config_problems(raw: Any, schema: dict[str, Any]) -> list[dict[str, str]]:
         if e.validator in ("oneOf", "anyOf") and isinstance(e.schema, dict) and e.schema.get("description"):
             message += f"; expected: {e.schema['description']}"
         problems.append({"path": json_pointer(path), "message": message})
-    # NaN / Infinity, which JSON Schema cannot say (files are refused when parsed; this covers Python dicts)
-    problems += [{"path": p, "message": f"{literal} is not a finite number"} for p, literal in non_finite_numbers(raw)]
+    # NaN / Infinity / NUL characters, which JSON Schema cannot say (files are refused when parsed; this covers
+    # configs built in Python)
+    problems += [{"path": p, "message": why} for p, why in unusable_values(raw)]
     stages = raw.get("stages", []) if isinstance(raw, dict) else []
     seen: dict[str, int] = {}
     for i, stage in enumerate(stages if isinstance(stages, list) else []):
