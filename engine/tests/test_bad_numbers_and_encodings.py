@@ -87,7 +87,7 @@ def test_bank_labels_and_class_list_not_utf8(tmp_path, name):
     assert says in info.value.message and info.value.path == str(tmp_path / "classes.json")
 
 
-def test_selection_file_not_utf8_fails_the_clims_stage_with_config_invalid(tmp_path):
+def test_selection_file_not_utf8_fails_the_clims_stage_with_dataset_error(tmp_path):
     root = make_voc_root(tmp_path / "data", n=8)
     selection = tmp_path / "selection.json"
     selection.write_bytes('{"images": {"x": "caf\u00e9"}}'.encode("latin-1"))
@@ -96,7 +96,7 @@ def test_selection_file_not_utf8_fails_the_clims_stage_with_config_invalid(tmp_p
     from training_world import tiny_clip_checkpoint
     config = write_config(tmp_path / "c.json", root, tiny_clip_checkpoint(tmp_path / "clip.pt"), [stage])
     status, error = run_pipeline(config, tmp_path / "run")
-    assert status == "failed" and error["kind"] == "ConfigInvalid", error
+    assert status == "failed" and error["kind"] == "DatasetError", error  # official_stats.load_selection
     assert str(selection) in error["message"] and "not UTF-8" in error["message"]
 
 

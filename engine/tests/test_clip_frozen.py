@@ -54,8 +54,11 @@ def test_text_embeddings_are_cached():
     clip.tokenizer = lambda texts: calls.append(list(texts)) or tokenizer(texts)
     a = clip.encode_text(["a photo of red.", "a photo of blue."])
     b = clip.encode_text(["a photo of blue.", "a photo of red.", "a photo of red."])
-    assert calls == [["a photo of blue.", "a photo of red."]]
+    # each distinct string encoded once, on its own (batch-independent embeddings: exact resume)
+    assert calls == [["a photo of red."], ["a photo of blue."]]
     assert torch.equal(a[0], b[1]) and torch.equal(a[1], b[0])
+    fresh = tiny_clip().encode_text(["a photo of blue."])   # same string, other cache history: same bits
+    assert torch.equal(fresh[0], a[1])
 
 
 def test_reference_masking_squashes_normalised_image_times_cam():

@@ -28,7 +28,7 @@ if DEVICE != "cpu" and torch.cuda.device_count() < 2:
 N_IMAGES = 16
 BASELINE = {"id": "baseline", "type": "baseline_cam", "backbone": {"name": "small_cnn", "width": 8,
                                                                      "out_channels": 32},
-            "batch_size": 4, "epochs": 40, "lr": 0.05, "log_every": 1, "num_workers": 0}  # 16/(4x2) x 40 = 80 steps
+            "batch_size": 8, "epochs": 40, "lr": 0.05, "log_every": 1, "num_workers": 0}  # 8 = 4 per rank; 16/8 x 40 = 80
 STAGES = [BASELINE,
           {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0],
            "batch_size": 2, "num_workers": 0},
@@ -99,6 +99,7 @@ def test_two_ranks_run_the_whole_pipeline_once(reference, world):
     assert [s["status"] for s in rec["stages"]] == ["completed"] * 3
     base = rec["stages"][0]["summary"]
     assert base["ranks"] == 2 and base["steps"] == 80
+    assert base["batch_per_rank"] == 4  # the config's global batch of 8 split across the 2 ranks
     assert base["rank_max_param_diff"] == 0.0  # DDP kept both ranks' weights identical
     # metrics come from rank 0 only: one line per step
     steps = [m["step"] for m in map(json.loads, (reference / "metrics.jsonl").read_text().splitlines())

@@ -11,7 +11,7 @@ import torch
 from training_world import BANK, CLASSES, make_voc_root, run_pipeline, tiny_clip, tiny_clip_checkpoint, write_config
 from wsss_engine.data.cam_files import save_cam
 from wsss_engine.errors import ConfigInvalid
-from wsss_engine.pole.selection import (OnlineSelection, WordScorer, clip_preprocess, masked_rgb, select_offline,
+from wsss_engine.pole.selection import (OnlineSelection, WordScorer, masked_rgb, select_offline,
                                         selection_stats)
 from wsss_engine.pole.synonym_bank import SynonymBank
 
@@ -61,11 +61,20 @@ def test_masked_rgb_normalises_cam_and_never_overflows():
     assert out[3, 3].tolist() == [0, 0, 0]
 
 
-def test_clip_preprocess_resizes_short_side_and_centre_crops():
+def test_selection_uses_clips_own_preprocessing():
+    """A 500x375 VOC image: open_clip resizes the short side to 224 and the long side to 298 (truncating, not
+    rounding to 299), then centre-crops; the selection's input must be exactly that (issue 9 item 5)."""
+    import open_clip
     from PIL import Image
-    img = Image.fromarray(np.zeros((20, 40, 3), np.uint8))
-    t = clip_preprocess(img, 10)
-    assert t.shape == (3, 10, 10) and float(t.max()) <= 1.0
+    from wsss_engine.models.clip_model import OPENAI_MEAN, OPENAI_STD, ClipScorer
+    tiny = tiny_clip()
+    clip = ClipScorer(tiny.model, tiny.tokenizer, OPENAI_MEAN, OPENAI_STD, image_size=224)
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 256, (375, 500, 3), dtype=np.uint8))
+    assert clip.preprocess.transforms[0](img).size == (298, 224)
+    ours = clip.normalize(clip.preprocess(img)[None])
+    theirs = open_clip.image_transform(224, is_train=False, mean=OPENAI_MEAN, std=OPENAI_STD)(img)[None]
+    assert ours.shape == (1, 3, 224, 224)
+    torch.testing.assert_close(ours, theirs)
 
 
 def test_offline_selection_scores_every_candidate(tmp_path):

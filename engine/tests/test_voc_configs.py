@@ -33,11 +33,55 @@ def _run(config: dict, tmp: Path, env_extra: dict | None = None) -> tuple[subpro
     return proc, (json.loads(run_json.read_text()) if run_json.exists() else {})
 
 
-@pytest.mark.parametrize("name", ["voc-pole.wsss-run.json", "voc-clims.wsss-run.json"])
+SHIPPED = sorted(p.name for p in CONFIGS.glob("*.wsss-run.json"))
+PLACEHOLDER_ROOT = "/data/VOCdevkit/VOC2012"
+
+
+def test_every_config_is_checked():
+    assert {"voc-pole.wsss-run.json", "voc-clims.wsss-run.json", "voc-pole-authors-words.wsss-run.json"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_configs_validate(name):
     proc = subprocess.run([sys.executable, "-m", "wsss_engine", "validate-config", str(CONFIGS / name)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_configs_need_only_the_users_data_and_weights(name):
+    """Everything a config names ships with the project, except the placeholders the user sets: dataset.root
+    and downloaded files under /data (issue 9 item 9). No path reaches into the developers' shared folder."""
+    from wsss_engine.pole.synonym_bank import SynonymBank
+    from wsss_engine.runs.config import load_config
+    raw = (CONFIGS / name).read_text()
+    assert "shared" not in raw
+    config = load_config(CONFIGS / name).config
+    assert config["dataset"]["root"] == PLACEHOLDER_ROOT
+    bank = Path(config["synonym_bank"])
+    assert bank.is_file() and CONFIGS in bank.parents
+    loaded = SynonymBank.load(bank, config["dataset"]["classes"] if config["dataset"]["classes"] != "voc" else
+                              [c for c in json.loads(bank.read_text()) if not c.startswith("$")])
+    assert not loaded.missing and len(loaded.words) == 20
+    for stage in config["stages"]:
+        for key in ("init", "selection", "model", "cams"):
+            value = stage.get(key)
+            if isinstance(value, str) and value not in {s["id"] for s in config["stages"]}:
+                assert value.startswith("/data/"), f"{name}: stage {stage['id']} {key}={value} is not a placeholder"
+
+
+def test_project_bank_is_our_own_and_covers_voc():
+    """The shipped bank: the CLIMS prompt word first ("player", METHOD §1.3), 4 candidates per class, and not
+    a copy of the authors' ChatGPT bank (METHOD §2.1)."""
+    from wsss_engine.data.layout import VOC_CLASSES
+    ours = json.loads((CONFIGS / "banks" / "voc-synonyms.json").read_text())
+    ours.pop("$schema")
+    assert list(ours) == list(VOC_CLASSES) and all(len(w) == 4 for w in ours.values())
+    assert ours["person"][0] == "player" and ours["diningtable"][0] == "dining table"
+    if POLE_BANK.exists():
+        authors = json.loads(POLE_BANK.read_text())
+        shared = sum(len(set(ours[c][1:]) & set(authors[c][1:])) for c in VOC_CLASSES)
+        assert shared < 30  # common synonyms coincide (23 of 60 today); the bank as a whole is ours
 
 
 def test_missing_imagenet_weights_stop_the_run_with_a_clear_error(tmp_path):

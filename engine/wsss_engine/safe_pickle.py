@@ -9,7 +9,8 @@ file the engine reads goes through here:
   ones: `keys`, `cam`, `high_res`, maybe more). Only the numpy reconstructors are allowed, the same set the
   CAM panel's TypeScript reader (extension/panels/cam/pickleReader.ts) accepts;
 - `torch_load(path)`: `torch.load(weights_only=True)`, i.e. tensors and plain containers only (our own
-  checkpoints hold nothing else: RNG states are stored as tensors and tuples, training/checkpoint.py).
+  checkpoints hold nothing else: RNG states are stored as tensors and tuples, training/checkpoint.py), plus
+  numpy arrays, so that checkpoints written before that still load.
 
 A refused or unreadable file raises the caller's EngineError subclass naming the file.
 """
@@ -40,6 +41,11 @@ _NUMPY_GLOBALS: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): OrderedDict,
     ("_codecs", "encode"): __import__("codecs").encode,  # protocol-2 bytes: encode(str, "latin1")
 }
+
+
+# numpy arrays inside a torch file (checkpoints written before RNG states were stored as tensors): data only.
+_TORCH_NUMPY_GLOBALS = [_multiarray._reconstruct, _multiarray.scalar, np.ndarray, np.dtype,
+                        *{type(np.dtype(c)) for c in "?bBhHiIlLqQefd"}]
 
 
 class DataOnlyUnpickler(pickle.Unpickler):
@@ -97,7 +103,8 @@ def torch_load(path: str | Path, error: type[EngineError], what: str, hint: str,
     import torch  # here, so that `pole-stats` (selection pickles only) starts without loading torch
     path = Path(path)
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals(_TORCH_NUMPY_GLOBALS):
+            return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:  # weights_only refused a global (or the pickle is corrupt)
         first = str(exc).strip().splitlines()
         detail = next((line for line in first if "Unsupported global" in line or "GLOBAL" in line),

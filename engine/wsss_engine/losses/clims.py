@@ -36,6 +36,11 @@ class ClimsLossConfig:
     class_backgrounds: dict = field(default_factory=dict)   # class -> words, for cbs_mode "class_specific"
     class_weights: dict = field(default_factory=dict)       # class -> OTM/BTM weight (camera-ready cal_weights)
     reg_form: str = "all"                    # "all": mean over N×C×h×w (improved) | "present": GT channels only
+    # The class prompts of OTM/BTM (METHOD §1.3): improved CLIMS / POLE say "a photo of {name}." with the CLIMS
+    # names ("player" for person: the bank's first word); the camera-ready said "a photo of {}" with the plain
+    # class names ("person", "diningtable") and no period.
+    prompt_template: str = "a photo of {}."
+    prompt_words: str = "bank"               # "bank": each class's ground-truth word | "class_names"
 
 
 PRESETS = {
@@ -48,7 +53,8 @@ PRESETS = {
     "camera_ready": ClimsLossConfig(btm=25.0, cbs=29.5, reg=1.15, cbs_mode="class_specific",
                                     background_template="a photo of {}",
                                     class_backgrounds=CAMERA_READY_CLASS_BACKGROUNDS,
-                                    class_weights=CAMERA_READY_CLASS_WEIGHTS),
+                                    class_weights=CAMERA_READY_CLASS_WEIGHTS,
+                                    prompt_template="a photo of {}", prompt_words="class_names"),
 }
 
 

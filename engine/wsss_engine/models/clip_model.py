@@ -4,6 +4,12 @@ Sources: a named open_clip model + pretrained tag (downloaded with a timeout, or
 model + local checkpoint file, a random-weight model (benchmarks/tests), or a tiny CLIP checkpoint
 `{"model_cfg": open_clip CLIP kwargs, "state_dict", "mean", "std"}` written by synthetic/tiny_clip.py.
 
+Activation (open_clip issue 771): OpenAI's weights were trained with QuickGELU, open_clip's plain model names build
+nn.GELU. `quick_gelu_for` decides, in this order: the config's explicit `clip.quick_gelu`; a `-quickgelu` model
+name; the pretrained tag's own record in open_clip (`openai` and the other QuickGELU tags); a checkpoint file in
+OpenAI's own state-dict layout (it carries `input_resolution`/`context_length`/`vocab_size`). A local checkpoint
+with a `pretrained` tag is read as that tag's weights (e.g. OpenAI ViT-B-32 in open_clip's layout from the Hub).
+
 Frozen per METHOD §1.3/§7.9: eval mode and requires_grad_(False), so no .grad buffers exist for CLIP, yet
 gradients still flow through the image tower back to its input (the masked images, hence the CAM head).
 """
@@ -17,6 +23,8 @@ from typing import Sequence
 import open_clip
 import torch
 from open_clip.model import CLIP, CustomTextCLIP
+from open_clip.transform import image_transform
+from torchvision import transforms as T
 
 from ..errors import ConfigInvalid, WeightsMissing
 from ..safe_pickle import torch_load
@@ -27,6 +35,13 @@ OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 TINY_CLIP_HINT = ("run the synthetic world's tiny CLIP training first (python -m wsss_engine demo), or point "
                   "clip.checkpoint at its .pt file")
+# Extra entries of a state dict saved from OpenAI's own `clip` package (its JIT model's buffers).
+OPENAI_MARKERS = ("input_resolution", "context_length", "vocab_size")
+
+
+def without_normalize(preprocess) -> T.Compose:
+    """CLIP's eval transform up to [0,1] CHW: resize, centre crop, RGB, to tensor (normalisation is `normalize`)."""
+    return T.Compose([t for t in preprocess.transforms if not isinstance(t, T.Normalize)])
 
 
 class ClipScorer:
@@ -34,7 +49,7 @@ class ClipScorer:
 
     def __init__(self, model: torch.nn.Module, tokenizer, mean: Sequence[float], std: Sequence[float],
                  image_size: int, device: torch.device | str = "cpu", precision: str = "fp32",
-                 description: str = "clip"):
+                 description: str = "clip", preprocess=None):
         device = torch.device(device)
         # Half precision only on accelerators, as clip.load does on CUDA (METHOD §1.3); CPU stays fp32.
         self.dtype = PRECISIONS[precision] if device.type == "cuda" else torch.float32
@@ -45,6 +60,8 @@ class ClipScorer:
         self.mean = torch.tensor(mean, device=device).view(1, 3, 1, 1)
         self.std = torch.tensor(std, device=device).view(1, 3, 1, 1)
         self.description = description
+        # The model's own eval preprocessing without normalisation (METHOD §2.2 step 2): PIL -> [0,1] S×S.
+        self.preprocess = without_normalize(preprocess or image_transform(self.image_size, is_train=False))
         self.meta: dict = {}            # extras a checkpoint carries (tiny CLIP: cbs_threshold, template)
         self._text_cache: dict[str, torch.Tensor] = {}
 
@@ -100,7 +117,7 @@ class ClipScorer:
                                 hint="set clip.checkpoint to the tiny CLIP .pt written by the synthetic world")
         return cls.from_open_clip(cfg.get("model", "ViT-B-32"), cfg.get("pretrained"),
                                   cfg.get("checkpoint") and resolve_path(cfg["checkpoint"]), device, precision,
-                                  cfg.get("cache_dir"))
+                                  cfg.get("cache_dir"), quick_gelu=cfg.get("quick_gelu"))
 
     @classmethod
     def from_model_cfg(cls, model_cfg: dict, state_dict: dict | None, mean, std, device="cpu",
@@ -119,30 +136,80 @@ class ClipScorer:
 
     @classmethod
     def from_open_clip(cls, name: str, pretrained: str | None, checkpoint: Path | None, device="cpu",
-                       precision="fp32", cache_dir: str | None = None) -> "ClipScorer":
+                       precision="fp32", cache_dir: str | None = None,
+                       quick_gelu: bool | None = None) -> "ClipScorer":
         if name not in open_clip.list_models():
             raise ConfigInvalid(f"unknown open_clip model {name!r}", hint="see open_clip.list_models(), e.g. ViT-B-32")
         if checkpoint:
-            weights = str(local_file(checkpoint, f"CLIP {name} checkpoint",
-                                     hint="point clip.checkpoint at an open_clip-format state dict for this model"))
-            description = f"{name} ({Path(weights).name})"
+            path = local_file(checkpoint, f"CLIP {name} checkpoint",
+                              hint="point clip.checkpoint at an open_clip- or OpenAI-format state dict for this model")
+            description = f"{name} ({path.name})"
         elif pretrained:
-            weights = resolve_pretrained(name, pretrained, cache_dir)
+            path = Path(resolve_pretrained(name, pretrained, cache_dir))
             description = f"{name}/{pretrained}"
         else:
-            weights, description = None, f"{name} (random weights)"
-        try:  # open_clip reads .pt/.bin with torch.load(weights_only=True), .safetensors / .npz without pickle
-            model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=weights,
-                                                                         cache_dir=cache_dir)
-        except pickle.UnpicklingError as exc:
-            raise WeightsMissing(f"refusing to load CLIP weights {weights}: not tensors and plain data only "
-                                 f"({str(exc).strip().splitlines()[0]})",
-                                 hint="use an open_clip state dict (.pt/.bin/.safetensors) from a trusted source; "
-                                      "a file that needs a full unpickle can run code", path=weights) from exc
+            path, description = None, f"{name} (random weights)"
+        state = read_clip_state_dict(path) if path else None
+        quick = quick_gelu_for(name, pretrained, state, quick_gelu)
+        model, preprocess = build_open_clip(name, pretrained, quick, state, cache_dir)
+        if quick and not name.endswith("-quickgelu"):
+            description += " QuickGELU"
         cfg = model.visual.preprocess_cfg if hasattr(model.visual, "preprocess_cfg") else {}
         size = model.visual.image_size
         return cls(model, open_clip.get_tokenizer(name), cfg.get("mean", OPENAI_MEAN), cfg.get("std", OPENAI_STD),
-                   size if isinstance(size, int) else size[0], device, precision, description)
+                   size if isinstance(size, int) else size[0], device, precision, description, preprocess)
+
+
+def read_clip_state_dict(path: Path) -> dict:
+    """A CLIP state dict (open_clip or OpenAI layout, .pt/.bin/.safetensors), loaded without running code."""
+    from open_clip.factory import load_state_dict
+    try:
+        return dict(load_state_dict(str(path), weights_only=True))
+    except pickle.UnpicklingError as exc:  # a pickle naming code (weights_only refused it before it ran)
+        raise WeightsMissing(f"refusing to load CLIP weights {path}: not tensors and plain data only "
+                             f"({str(exc).strip().splitlines()[0]})",
+                             hint="use an open_clip state dict (.pt/.bin/.safetensors) from a trusted source; a "
+                                  "file that needs a full unpickle can run code", path=str(path)) from exc
+    except RuntimeError as exc:  # e.g. OpenAI's TorchScript archive, which weights_only refuses
+        raise WeightsMissing(f"cannot read CLIP weights {path} as a plain state dict: {str(exc).splitlines()[0]}",
+                             hint="use the open_clip-format file from the Hugging Face Hub (e.g. "
+                                  "timm/vit_base_patch32_clip_224.openai), or save OpenAI's model once with "
+                                  "torch.save(model.state_dict(), path) and point clip.checkpoint at it",
+                             path=str(path)) from exc
+
+
+def quick_gelu_for(name: str, tag: str | None, state: dict | None, explicit: bool | None = None) -> bool:
+    """Whether the weights need QuickGELU activations (module docstring: the order of the rules)."""
+    if explicit is not None:
+        return bool(explicit)
+    if name.endswith("-quickgelu"):
+        return True
+    if tag:
+        from open_clip.pretrained import get_pretrained_cfg
+        return bool(get_pretrained_cfg(name, tag).get("quick_gelu", False))
+    return state is not None and any(k in state for k in OPENAI_MARKERS)
+
+
+def build_open_clip(name: str, tag: str | None, quick_gelu: bool, state: dict | None,
+                    cache_dir: str | None = None):
+    """(model, eval preprocess) of open_clip `name` with `state` loaded strictly (None: random weights).
+    The preprocessing follows the pretrained tag's own record (mean, std, interpolation, resize mode)."""
+    from open_clip.pretrained import get_pretrained_cfg
+    tag_cfg = get_pretrained_cfg(name, tag) if tag else {}
+    model, _, preprocess = open_clip.create_model_and_transforms(
+        name, pretrained=None, force_quick_gelu=quick_gelu and not name.endswith("-quickgelu"), cache_dir=cache_dir,
+        image_mean=tag_cfg.get("mean"), image_std=tag_cfg.get("std"),
+        image_interpolation=tag_cfg.get("interpolation"), image_resize_mode=tag_cfg.get("resize_mode"))
+    if state is not None:
+        state = {k: v for k, v in state.items() if k not in OPENAI_MARKERS}
+        if "logit_scale" in state and state["logit_scale"].ndim != model.logit_scale.ndim:
+            state["logit_scale"] = state["logit_scale"].reshape(model.logit_scale.shape)
+        try:
+            model.load_state_dict(state, strict=True)
+        except RuntimeError as exc:
+            raise ConfigInvalid(f"the CLIP weights do not fit open_clip model {name}: {str(exc)[:300]}",
+                                 hint="check clip.model matches the checkpoint (e.g. ViT-B-32 vs ViT-B-16)") from exc
+    return model, preprocess
 
 
 def resolve_pretrained(name: str, tag: str, cache_dir: str | None) -> str:

@@ -2,6 +2,9 @@
 
 A stage checkpoint is a dict with at least `model_meta` ({"arch": "cam"|"clims", "backbone": {...},
 "num_classes": C}) and `model` (state dict). `load_cam_model(path)` is what infer_cams / export_onnx call.
+`read_checkpoint` also takes the reference repositories' bare state dicts (IRN res50_cam.pth, CLIMS, POLE with
+adaptors) and maps them onto that shape (reference_checkpoints.py), so `init` and `model` params accept them.
+Every file is loaded with weights_only=True: tensors and plain containers only, never code.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from ..errors import RunFolderError
 from ..safe_pickle import torch_load
 from .cam_net import CamNet
 from .clims_net import ClimsNet
+from .reference_checkpoints import is_reference_state, map_reference_state
 
 ARCHS = {"cam": CamNet, "clims": ClimsNet}
 
@@ -29,10 +33,16 @@ def read_checkpoint(path: str | Path) -> dict:
                              hint="run the training stage first, or point the param at an existing checkpoint",
                              path=str(path))
     ckpt = torch_load(path, RunFolderError, "checkpoint",
-                      "use a checkpoint written by a baseline_cam or train_clims stage")
+                      "use a WSSS Studio stage checkpoint or a plain state dict (IRN/CLIMS/POLE)")
+    if isinstance(ckpt, dict) and "state_dict" in ckpt and "model_meta" not in ckpt:
+        ckpt = ckpt["state_dict"]
+    if is_reference_state(ckpt):
+        return map_reference_state(ckpt, str(path))
     if not isinstance(ckpt, dict) or "model" not in ckpt or "model_meta" not in ckpt:
-        raise RunFolderError(f"{path} is not a WSSS Studio stage checkpoint (no model/model_meta)",
-                             hint="use a checkpoint written by a baseline_cam or train_clims stage", path=str(path))
+        raise RunFolderError(f"{path} is neither a WSSS Studio stage checkpoint (no model/model_meta) nor an "
+                             "IRN/CLIMS/POLE ResNet-50 CAM state dict",
+                             hint="use a checkpoint written by a baseline_cam or train_clims stage, IRN's "
+                                  "res50_cam.pth, a CLIMS res50_clims.pth or a POLE checkpoint", path=str(path))
     return ckpt
 
 

@@ -16,6 +16,8 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 from torchvision.models import ResNet50_Weights, resnet50
 
+from ..errors import WeightsMissing
+from ..safe_pickle import torch_load
 from .weights import fetch_url, local_file
 
 
@@ -51,7 +53,7 @@ def load_imagenet_state_dict(pretrained: str) -> dict:
         filename = weights.url.rsplit("/", 1)[-1]
         path = fetch_url(weights.url, cache, "ResNet-50 ImageNet weights",
                          hint=_weights_hint(pretrained, filename, weights.url, cache))
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = torch_load(path, WeightsMissing, "ResNet-50 weights", "use a torchvision-format resnet50 .pth file")
     return state.get("state_dict", state) if isinstance(state, dict) else state
 
 

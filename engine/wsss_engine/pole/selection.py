@@ -3,8 +3,9 @@ the CAM-masked image under CLIP; every word's cosine is kept.
 
 Offline (the official code's mode; run once before training, from saved CAMs `cams/<set>/<id>.npy`):
 RGB uint8 image × the class's `high_res` CAM normalised to [0,1] (not BGR, no second ×255: the released
-script's bugs, §2.2), CLIP preprocessing (short side to S bicubic, centre crop S, CLIP mean/std), cosine to
-"a photo of {w}." for every candidate w, argmax.
+script's bugs, §2.2), the CLIP model's own eval transform (open_clip's: short side to S bicubic with its
+rounding, a 500×375 image becomes 298×224; centre crop S; CLIP mean/std), cosine to "a photo of {w}." for every
+candidate w, argmax.
 
 Online (`OnlineSelection`, an ablation not in the official code, §9.3): during training, every `every` steps
 the batch's words are re-selected from the current CAMs' foreground embeddings (the masked images the losses
@@ -41,17 +42,6 @@ def masked_rgb(rgb: np.ndarray, cam: np.ndarray) -> Image.Image:
     cam = cam.astype(np.float32)
     cam = np.clip(cam / max(float(cam.max()), 1e-5), 0.0, 1.0)
     return Image.fromarray((rgb.astype(np.float32) * cam[..., None]).round().clip(0, 255).astype(np.uint8))
-
-
-def clip_preprocess(image: Image.Image, size: int) -> torch.Tensor:
-    """CLIP's eval preprocessing without normalisation: short side -> size (bicubic), centre crop, [0,1] CHW."""
-    w, h = image.size
-    scale = size / min(w, h)
-    image = image.resize((max(size, round(w * scale)), max(size, round(h * scale))), Image.BICUBIC)
-    w, h = image.size
-    left, top = (w - size) // 2, (h - size) // 2
-    image = image.crop((left, top, left + size, top + size))
-    return torch.from_numpy(np.asarray(image, np.float32) / 255.0).permute(2, 0, 1)
 
 
 class WordScorer:
@@ -108,7 +98,7 @@ def select_offline(items: Iterable[tuple[str, np.ndarray]], cams_dir: Path, clip
                                path=str(Path(cams_dir) / f"{image_id}.npy"))
         for i, k in sorted(enumerate(np.asarray(cam["keys"]).tolist()), key=lambda t: t[1]):  # class-ascending
             if keep is None or keep(image_id, int(k)):
-                pending.append((image_id, int(k), clip_preprocess(masked_rgb(rgb, high_res[i]), clip.image_size)))
+                pending.append((image_id, int(k), clip.preprocess(masked_rgb(rgb, high_res[i]))))
         if len(pending) >= batch_size:
             flush()
         progress(done)

@@ -27,7 +27,7 @@ def run(ctx, params: dict) -> dict:
     dataset = train_dataset(ctx, params)
     backbone = backbone_options(params.get("backbone"), fixed_bn=True)  # FixedBatchNorm (METHOD §1.2)
     model = CamNet(backbone, dataset.num_classes).to(device)
-    loop = loop_config(ctx, params, epochs=5, batch_size=16)
+    loop = loop_config(ctx, params, dist, epochs=5, batch_size=16)
     optim = OptimConfig.from_params(params, lr=0.1)
     backbone_params, head_params = model.param_groups()
     trainer_model = wrap_model(model, dist, device)

@@ -6,7 +6,7 @@ Params (schemas/run-config.schema.json `$defs/infer_camsParams`):
   scales       [1.0, 0.5, 1.5, 2.0]
   batch_size   images per chunk (their same-sized packs go through the network together), default 8
   num_workers  DataLoader workers (image decoding + rescaling), default 2
-  amp          fp16 autocast on CUDA, default true
+  amp          fp16 autocast on CUDA; default from the config's numerics preset (reference: off, fast: on)
   skip_corrupt log and skip unreadable images instead of failing, default false
 Resumable: an image whose .npy exists is skipped (files are written atomically).
 """
@@ -23,6 +23,7 @@ from ..data.cam_files import cam_path, save_cam
 from ..data.voc import VOCMultiScaleDataset, collate_as_list
 from ..evaluation.multiscale_cams import infer_multiscale
 from ..pipeline import register_stage
+from ..training.numerics import numerics
 from . import references
 
 DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
@@ -94,7 +95,7 @@ def run(ctx, params: dict) -> dict:
     summary = infer_cams(model, dataset, Path(ctx.run.path) / "cams" / sid, ctx.device,
                          batch_size=int(params.get("batch_size", 8)),
                          num_workers=int(params.get("num_workers", 2)),
-                         amp=bool(params.get("amp", True)), progress=progress,
+                         amp=bool(params.get("amp", numerics(ctx.config)["infer_amp"])), progress=progress,
                          check_cancelled=ctx.check_cancelled, shard=(ctx.dist.rank, ctx.dist.world))
     if ctx.dist.enabled:  # torchrun: each rank wrote its share; the summary counts them all
         summary = merge_shares(ctx.all_gather(summary))

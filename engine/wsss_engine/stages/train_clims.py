@@ -4,7 +4,8 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
   init          baseline_cam stage id or checkpoint path (METHOD §1.2: strict init); null = fresh `backbone`
   backbone      overrides of the network (fresh init, or e.g. {"grad_checkpointing": true}); BN is trainable
   prompt        "gt" (ground-truth word) | "selected" (offline selection, §2.2) | "online" (re-select, §9.3)
-  selection     select_prompts stage id or prompt_selection.json path (default: the run's selection file)
+  selection     select_prompts stage id, a prompt_selection.json, or the authors' selection file (JSON
+                {id: {class: word}} or the GPT_v2_4 pickle; METHOD §2.2) (default: the run's selection file)
   online_every  re-selection period in steps for prompt "online" (default 1); online_init "gt" | "selected"
   adaptors      "none" | "fixed" (scalar r = 0.2) | "learnable" (vector r, init 0.2) (Eq. 7–8, §2.3)
   adaptor_form  "code" (trailing ReLU, the released code) | "paper";  adaptor_lr_mult (default 1)
@@ -14,16 +15,19 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
   mask_mode     "reference" (ImageNet-normalised squash, §1.3) | "raw" (black fill + CLIP mean/std; default
                 for clip.kind "tiny")
   clip_calls    "single" (one batched CLIP call per step) | "reference" (3 calls) | "per_image"
-  template      "a photo of {}."
-  epochs 10, batch_size 16, lr 2.5e-4 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum_quirk true,
-  schedule "poly" | "cosine", amp, channels_last, num_workers, log_every, checkpoint_every, stop_after
+  template      default: the loss preset's ("a photo of {}." with the bank's ground-truth words; camera_ready:
+                "a photo of {}" with the class names "person", "diningtable"..., METHOD §1.3)
+  schedule_preset "code" (15 epochs, poly: the POLE script, default) | "paper" (10 epochs, cosine: POLE §4.1);
+                epochs / schedule given explicitly win over the preset
+  batch_size 16 (global under torchrun: split across ranks; distributed_batch "scale" keeps it per rank),
+  lr 2.5e-4 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum_quirk true,
+  amp (default: the config's numerics preset), channels_last, num_workers, log_every, checkpoint_every, stop_after
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import ConfigInvalid
-from ..json_input import read_json_file
 from ..losses.clims import loss_config
 from ..models.adaptors import ClipAdaptors
 from ..models.backbones import backbone_options
@@ -33,6 +37,7 @@ from ..models.loading import read_checkpoint
 from ..models.masked_images import positive_pairs
 from ..pipeline import register_stage
 from ..pole.selection import OnlineSelection
+from ..pole.selection_sources import read_word_table
 from ..pole.synonym_bank import SynonymBank
 from ..training.clims_objective import ClimsObjective
 from ..training.distributed import wrap_model
@@ -50,7 +55,9 @@ def load_bank(ctx, classes) -> SynonymBank:
     return SynonymBank(words=words, missing=list(classes))
 
 
-def selection_table(ctx, params: dict) -> tuple[dict[str, dict[str, str]], Path]:
+def selection_table(ctx, params: dict, dataset) -> tuple[dict[str, dict[str, str]], Path]:
+    """The word table of prompt "selected": the run's own selection, another run's prompt_selection.json, or
+    the authors' released selection (JSON or pickle; pole/selection_sources.py)."""
     ref = params.get("selection")
     if ref and ref in references.earlier_stage_ids(ctx) or not ref:
         path = Path(ctx.run.path) / "selection" / "prompt_selection.json"
@@ -59,13 +66,17 @@ def selection_table(ctx, params: dict) -> tuple[dict[str, dict[str, str]], Path]
     if not path.is_file():
         raise ConfigInvalid(f"prompt 'selected' needs a selection file, and {path} does not exist",
                             hint="add a select_prompts stage before this one, or set 'selection' to a "
-                                 "prompt_selection.json", path=str(path))
-    selection = read_json_file(path, "prompt selection", ConfigInvalid, "point 'selection' at a prompt_selection.json")
-    images = selection.get("images") if isinstance(selection, dict) else None
-    if not isinstance(images, dict):
-        raise ConfigInvalid(f"prompt selection {path} has no \"images\" object",
-                            hint="use a prompt_selection.json written by a select_prompts stage", path=str(path))
-    return {i: {c: e["word"] for c, e in per.items()} for i, per in images.items()}, path
+                                 "prompt_selection.json or the authors' selected_cls_train_aug.json", path=str(path))
+    table, source = read_word_table(path, {i: dataset.labels[i] for i in dataset.ids}, dataset.classes)
+    ctx.log(f"selection: {source} {path}, {len(table)} images")
+    return table, path
+
+
+def class_prompts(loss, params: dict, bank: SynonymBank, classes) -> tuple[list[str], str]:
+    """(ground-truth word per class, template) of the OTM/BTM prompts: the loss preset's prompt form (camera-ready:
+    "a photo of {}" with the class names), a stage's own `template` winning (METHOD §1.3)."""
+    words = list(classes) if loss.prompt_words == "class_names" else [bank.gt_word(c) for c in classes]
+    return words, params.get("template") or loss.prompt_template
 
 
 def build_network(ctx, params: dict, num_classes: int, device) -> tuple[ClimsNet, str]:
@@ -83,8 +94,23 @@ def build_network(ctx, params: dict, num_classes: int, device) -> tuple[ClimsNet
     return model.to(device), str(path)
 
 
+# The paper and the reference script disagree (METHOD §1.5, §7.18); the script's is what produced the tables.
+SCHEDULE_PRESETS = {"code": {"epochs": 15, "schedule": "poly"},      # POLE run_CLIMS.sh, improved CLIMS
+                    "paper": {"epochs": 10, "schedule": "cosine"}}   # POLE §4.1
+
+
+def schedule_preset(params: dict) -> dict:
+    """The params with the schedule preset's epochs/schedule filled where the stage does not set them."""
+    name = params.get("schedule_preset") or "code"
+    if name not in SCHEDULE_PRESETS:
+        raise ConfigInvalid(f"unknown schedule_preset {name!r}", hint="use code (15 epochs, poly) or paper "
+                                                                      "(10 epochs, cosine)")
+    return {**SCHEDULE_PRESETS[name], **{k: v for k, v in params.items() if v is not None}}
+
+
 @register_stage("train_clims")
 def run(ctx, params: dict) -> dict:
+    params = schedule_preset(params)
     sid = references.stage_id(ctx, params)
     device, dist = device_and_dist(ctx)
     dataset = train_dataset(ctx, params)
@@ -106,13 +132,13 @@ def run(ctx, params: dict) -> dict:
         adaptors = ClipAdaptors(clip.embed_dim, form=params.get("adaptor_form", "code"),
                                 ratio="learnable" if adaptor_kind == "learnable" else "fixed").to(device)
     mask_mode = params.get("mask_mode", "raw" if clip_cfg.get("kind") == "tiny" else "reference")
-    objective = ClimsObjective(clip, loss, classes, [bank.gt_word(c) for c in classes],
-                               template=params.get("template", "a photo of {}."), mask_mode=mask_mode,
+    words, template = class_prompts(loss, params, bank, classes)
+    objective = ClimsObjective(clip, loss, classes, words, template=template, mask_mode=mask_mode,
                                clip_calls=params.get("clip_calls", "single"), adaptors=adaptors)
 
     prompt, online, table, selection_path = params.get("prompt", "gt"), None, None, None
     if prompt in ("selected", "online") and (prompt == "selected" or params.get("online_init") == "selected"):
-        table, selection_path = selection_table(ctx, params)
+        table, selection_path = selection_table(ctx, params, dataset)
     if prompt == "online":
         online = OnlineSelection(clip, bank, classes, int(params.get("online_every", 1)), initial=table)
     elif prompt not in ("gt", "selected"):
@@ -141,7 +167,7 @@ def run(ctx, params: dict) -> dict:
         total, terms = objective(batch["image"], cams, batch["label"], words)
         return total, terms
 
-    loop = loop_config(ctx, params, epochs=10, batch_size=16)
+    loop = loop_config(ctx, params, dist, batch_size=16)
     optim = OptimConfig.from_params(params, lr=2.5e-4)
     backbone_params, head_params = model.param_groups()
     groups = [{"name": "backbone", "params": backbone_params}, {"name": "head", "params": head_params}]
@@ -149,7 +175,8 @@ def run(ctx, params: dict) -> dict:
         groups.append({"name": "adaptors", "params": [p for p in adaptors.parameters() if p.requires_grad]})
     max_steps = (len(dataset) // (loop.batch_size * dist.world)) * loop.epochs
     optimizer, scheduler = build_optimizer(groups, optim, max_steps)
-    ctx.log(f"train_clims {sid}: {len(dataset)} images, init {init}, CLIP {clip.description}, prompt {prompt}, "
+    ctx.log(f"train_clims {sid}: {loop.epochs} epochs, {optim.schedule} schedule "
+            f"({params.get('schedule_preset') or 'code'} preset), {len(dataset)} images, init {init}, CLIP {clip.description}, prompt {prompt}, "
             f"adaptors {adaptor_kind}, loss {params.get('loss', 'improved')} {loss.otm}/{loss.btm}/{loss.cbs}/"
             f"{loss.reg}, mask {mask_mode}, cbs threshold {loss.cbs_threshold}")
     trainer = Trainer(ctx, sid, "train_clims", loop, dataset, trainer_model, model.meta(), optimizer, scheduler,

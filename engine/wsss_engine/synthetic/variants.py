@@ -37,6 +37,7 @@ class Budget:
     select_from: str = "clims_gt"      # whose CAMs the POLE selection masks images with: clims_gt | baseline
     stop_after: int | None = None      # tests: cap the training steps of every stage
     device: str = "cpu"                # "cuda" on a GPU machine (scripts/device-check.sh); "auto" picks it
+    numerics: str = "reference"        # the config's numerics preset (training/numerics.py): reference | fast
 
 
 def _backbone(b: Budget) -> dict:
@@ -45,7 +46,8 @@ def _backbone(b: Budget) -> dict:
 
 def _common(name: str, seed: int, world: Path, clip: Path, b: Budget, description: str) -> dict:
     classes = json.loads((world / "classes.json").read_text())
-    return {"name": name, "description": description, "seed": seed, "device": b.device, "synthetic": True,
+    return {"name": name, "description": description, "seed": seed, "device": b.device, "numerics": b.numerics,
+            "synthetic": True,
             "dataset": {"root": str(world), "classes": classes, "train_list": b.train_list,
                         "eval_list": b.eval_list, "image_size": 64},
             "clip": {"kind": "tiny", "checkpoint": str(clip), "pretrained": None, "precision": "fp32"},

@@ -42,6 +42,21 @@ def init_distributed(device: torch.device) -> tuple[DistInfo, torch.device]:
     return DistInfo(rank, world, local_rank), device
 
 
+def per_rank_batch(batch_size: int, world: int, mode: str = "split") -> int:
+    """Images per rank and step. "split" keeps the global batch at the config's value (the lr was tuned for it:
+    16, METHOD §1.5); "scale" gives every rank the full value (global batch = batch_size x ranks)."""
+    from ..errors import ConfigInvalid
+    if mode not in ("split", "scale"):
+        raise ConfigInvalid(f"unknown distributed_batch {mode!r}", hint="use split or scale")
+    if world <= 1 or mode == "scale":
+        return batch_size
+    if batch_size % world:
+        raise ConfigInvalid(f"batch_size {batch_size} cannot be split evenly across {world} processes",
+                            hint=f"use a batch_size divisible by {world}, or \"distributed_batch\": \"scale\" "
+                                 f"to give every process {batch_size} images")
+    return batch_size // world
+
+
 def wrap_model(model: nn.Module, info: DistInfo, device: torch.device) -> nn.Module:
     if not info.enabled:
         return model

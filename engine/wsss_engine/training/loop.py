@@ -252,6 +252,7 @@ class Trainer:
                    "checkpoint": str(self.path)}
         if self.dist.enabled:
             summary["ranks"] = self.dist.world
+            summary["batch_per_rank"] = self.cfg.batch_size
             summary["rank_max_param_diff"] = max_param_difference(
                 [unwrap(self.model), *self.extras.values()], self.dist, self.device)
         self.save(complete=True, summary=summary)

@@ -6,8 +6,9 @@ import torch
 from ..data.transforms import TrainTransform
 from ..data.voc import VOCDataset, collate_skipping_none
 from ..stages import references
-from .distributed import DistInfo, init_distributed
+from .distributed import DistInfo, init_distributed, per_rank_batch
 from .loop import LoopConfig
+from .numerics import numerics
 
 # METHOD §1.3: the improved-CLIMS / POLE prompt names of the 20 VOC classes ("player" for person).
 CLIMS_VOC_WORDS = {"diningtable": "dining table", "person": "player", "pottedplant": "potted plant",
@@ -26,8 +27,15 @@ def train_dataset(ctx, params: dict) -> VOCDataset:
                       log=lambda m: ctx.log(m, level="warning"))
 
 
-def loop_config(ctx, params: dict, **defaults) -> LoopConfig:
-    return LoopConfig.from_params({**defaults, **params}, seed=int(ctx.config.get("seed", 0)))
+def loop_config(ctx, params: dict, dist: DistInfo | None = None, **defaults) -> LoopConfig:
+    """Loop settings: stage params over the stage's defaults over the config's numerics preset (amp). Under
+    torchrun `batch_size` is per rank: the config's value split across ranks, or kept per rank (METHOD §1.1)."""
+    amp = {"amp": numerics(ctx.config)["train_amp"]}
+    values = {**amp, **defaults, **params}
+    if dist is not None:
+        values["batch_size"] = per_rank_batch(int(values["batch_size"]), dist.world,
+                                              params.get("distributed_batch", "split"))
+    return LoopConfig.from_params(values, seed=int(ctx.config.get("seed", 0)))
 
 
 def device_and_dist(ctx) -> tuple[torch.device, DistInfo]:
