@@ -105,3 +105,13 @@ def test_cancelling_a_queued_run_marks_it_cancelled_at_once(engine, tmp_path):
     assert engine.wait_for(lambda: [n for n in engine.notes("run/finished", resumed["runId"])
                                     if n["status"] == "completed"], 30, "resumed run B")
 
+
+
+def test_damaged_run_record_on_resume_is_a_run_folder_error(tmp_path):
+    from wsss_engine.errors import RunFolderError
+    from wsss_engine.runs.run_folder import RunFolder
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "run.json").write_bytes('{"name": "caf\u00e9"}'.encode("utf-16"))
+    with pytest.raises(RunFolderError) as info:
+        RunFolder.open(tmp_path / "run")
+    assert info.value.path == str(tmp_path / "run" / "run.json") and "UTF-16" in info.value.message
