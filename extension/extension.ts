@@ -39,8 +39,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     runs,
     runsTree,
   };
-  registerPanels(context, services);
-  registerCamPreviews(context, output);
+  registerPanels(context, services, registerCamPreviews(context, output));
   return services;
 }
 

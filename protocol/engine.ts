@@ -5,7 +5,7 @@
 // Imported by the extension host only (no `vscode`, no Node APIs), so plain-Node tests can use it.
 
 /** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
-export const ENGINE_PROTOCOL_VERSION = 1;
+export const ENGINE_PROTOCOL_VERSION = 2; // 2: run/start answers name + stages; run/metrics and engine/log removed
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {
@@ -48,7 +48,11 @@ export interface PingResult { time: number }
 /** Parameters of `run/start`: the config to run (may be omitted when resuming), the run folder, resume or not. */
 export interface RunStartParams { configPath?: string | null; runDir: string; resume?: boolean }
 /** Result of `run/start` (returned at once; the run proceeds on a worker thread). */
-export interface RunStartResult { runId: string; runDir: string }
+/** Result of `run/start`, sent once the config has validated (ConfigInvalid otherwise, with every problem in
+ * its data) and the run folder exists: the run's name and its stages, so the host reads no run.json back. */
+export interface RunStartResult { runId: string; runDir: string; name: string; stages: RunStageRef[] }
+/** One stage of a run config, as `run/start` answers it. */
+export interface RunStageRef { id: string; type: string }
 /** Parameters of `run/cancel`. */
 export interface RunCancelParams { runId: string }
 /** Result of `run/cancel`: false when the run was not running. */
@@ -77,16 +81,12 @@ export interface SynonymsScoreResult { scores: SynonymScoreEntry[] }
 
 /** Notification `run/progress`: a stage's progress. */
 export interface RunProgressParams { runId: string; stageId: string; done: number; total: number; message: string }
-/** Notification `run/metrics`: one metrics.jsonl line as it is written. */
-export interface RunMetricsParams { runId: string; stageId: string; step: number; values: Record<string, number> }
 /** Notification `run/finished`: a run ended; `error` is set when status is "failed". */
 export interface RunFinishedParams {
   runId: string;
   status: 'completed' | 'failed' | 'cancelled';
   error: EngineErrorInfo | null;
 }
-/** Notification `engine/log`: a log line of the engine. */
-export interface EngineLogParams { level: 'debug' | 'info' | 'warning' | 'error'; message: string }
 /** Notification `exit` (extension -> engine): exit now (after `shutdown`). */
 export type ExitParams = Record<never, never>;
 
@@ -104,9 +104,7 @@ export interface EngineRequests {
 /** Every engine -> extension notification: name -> params. */
 export interface EngineNotifications {
   'run/progress': RunProgressParams;
-  'run/metrics': RunMetricsParams;
   'run/finished': RunFinishedParams;
-  'engine/log': EngineLogParams;
 }
 /** Every extension -> engine notification (besides vscode-jsonrpc's own `$/cancelRequest`). */
 export interface EngineClientNotifications {
@@ -153,7 +151,7 @@ export const ENGINE_PROTOCOL = {
     ping: { params: keysOf<PingParams>()(), result: keysOf<PingResult>()('time') },
     'run/start': {
       params: keysOf<RunStartParams>()('configPath', 'runDir', 'resume'),
-      result: keysOf<RunStartResult>()('runId', 'runDir'),
+      result: keysOf<RunStartResult>()('runId', 'runDir', 'name', 'stages'),
     },
     'run/cancel': { params: keysOf<RunCancelParams>()('runId'), result: keysOf<RunCancelResult>()('cancelled') },
     'run/list': { params: keysOf<RunListParams>()(), result: keysOf<RunListResult>()('runs') },
@@ -168,9 +166,7 @@ export const ENGINE_PROTOCOL = {
   },
   notifications: {
     'run/progress': keysOf<RunProgressParams>()('runId', 'stageId', 'done', 'total', 'message'),
-    'run/metrics': keysOf<RunMetricsParams>()('runId', 'stageId', 'step', 'values'),
     'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error'),
-    'engine/log': keysOf<EngineLogParams>()('level', 'message'),
     exit: keysOf<ExitParams>()(),
   },
   errors: ENGINE_ERROR_CODES,

@@ -62,13 +62,13 @@ def summarise(per_seed: dict[int, dict]) -> dict:
 def format_summary(summary: dict, seeds: list[int]) -> str:
     lines = [f"SYNTHETIC world, seeds {seeds}: CAM mIoU mean ± std (NOT PASCAL VOC numbers)",
              f"{'variant':28s} {'mIoU@0.15':>15s} {'best mIoU':>15s} {'boat->water':>15s} {'train->rails':>15s}"]
-    for v, s in summary.items():
+    for s in summary.values():
         lines.append(f"{s['label']:28s} {mean_std(s['miou_fixed']):>15s} {mean_std(s['miou_best']):>15s} "
                      f"{mean_std(s['spread']['boat']):>15s} {mean_std(s['spread']['train']):>15s}")
     lines.append("per-class IoU at the fixed threshold 0.15, mean over seeds:")
     classes = next(iter(summary.values()))["per_class_iou"] if summary else {}
     lines.append(f"{'':28s} " + " ".join(f"{c[:9]:>9s}" for c in classes))
-    for v, s in summary.items():
+    for s in summary.values():
         lines.append(f"{s['label']:28s} " + " ".join(
             f"{statistics.mean([x for x in s['per_class_iou'][c] if x is not None] or [float('nan')]):9.3f}"
             for c in classes))

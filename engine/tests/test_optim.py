@@ -32,7 +32,7 @@ def test_group_learning_rates():
 def test_poly_schedule_matches_reference_formula():
     _, opt, sched = build(OptimConfig(lr=0.1, schedule="poly"), max_steps=10)
     seen = []
-    for step in range(12):
+    for _ in range(12):
         seen.append(opt.param_groups[0]["lr"])
         opt.step()
         sched.step()
@@ -89,5 +89,7 @@ def test_scheduler_state_round_trips():
     _, opt2, sched2 = build(OptimConfig(lr=0.1), max_steps=10)
     opt2.load_state_dict(opt.state_dict())
     sched2.load_state_dict(sched.state_dict())
-    opt.step(); sched.step(); opt2.step(); sched2.step()
+    for o, sch in ((opt, sched), (opt2, sched2)):
+        o.step()
+        sch.step()
     assert opt.param_groups[0]["lr"] == opt2.param_groups[0]["lr"]

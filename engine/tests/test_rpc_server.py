@@ -126,18 +126,18 @@ def test_run_completes_with_progress_metrics_and_files(engine, tmp_path):
     started = engine.result("run/start", {"configPath": str(config), "runDir": str(run_dir), "resume": False})
     run_id = started["runId"]
     assert Path(started["runDir"]) == run_dir
+    assert started["stages"] == [{"id": "count", "type": "count"}] and started["name"]  # no run.json read-back
     assert engine.finished(run_id) == {"runId": run_id, "status": "completed", "error": None}
     progress = engine.notes("run/progress", run_id)
     assert 2 <= len(progress) < 12, "progress is throttled to ~4 Hz"
     assert progress[-1]["done"] == progress[-1]["total"] == 12
-    metrics = engine.notes("run/metrics", run_id)
-    assert [m["step"] for m in metrics] == list(range(12)) and metrics[0]["stageId"] == "count"
+    assert engine.notes("run/metrics", run_id) == [], "metrics have one channel: metrics.jsonl"
     record = json.loads((run_dir / "run.json").read_text())
     assert record["status"] == "completed" and record["id"] == run_id and record["synthetic"] is True
     stage = record["stages"][0]
     assert stage["status"] == "completed" and stage["summary"]["steps"] == 12 and stage["finished"]
     lines = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    assert len(lines) == 12 and lines[-1]["stage"] == "count" and "loss" in lines[-1]
+    assert [line["step"] for line in lines] == list(range(12)) and lines[-1]["stage"] == "count" and "loss" in lines[-1]
     assert any((run_dir / "events").iterdir()), "TensorBoard events written"
     resolved = json.loads((run_dir / "config.json").read_text())
     assert resolved["stages"][0]["checkpoint_every"] == 5 and resolved["clip"]["precision"] == "fp16"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 import torch
@@ -85,7 +84,7 @@ def test_classes_filter_and_unsaved_words_and_clip_loaded_once(world, engine):
     assert "chosen" not in entry and set(entry["scores"]) == {"river", "stone"}
     [entry] = score(engine, runDir=str(world["run"]), imageIds=[image], classes=[other])["result"]["scores"]
     assert entry["class"] == other and list(entry["scores"]) == BANK[other]
-    loads = [n for n in engine.notes("engine/log") if "loaded CLIP" in n["message"]]
+    loads = [line for line in engine.stderr_lines if "loaded CLIP" in line]
     assert len(loads) == 1, loads   # one run, one CLIP: loaded by the first request, reused since
 
 

@@ -92,13 +92,16 @@ def test_missing_imagenet_weights_stop_the_run_with_a_clear_error(tmp_path):
     config["dataset"]["root"] = str(root)
     config["synonym_bank"] = str(require(POLE_BANK))
     config["device"] = "cpu"
-    proc, run = _run(config, tmp_path, {"TORCH_HOME": str(tmp_path / "empty-torch-home")})
+    proc, run = _run(config, tmp_path, {"TORCH_HOME": str(tmp_path / "empty-torch-home"),
+                                        "HF_HUB_CACHE": str(tmp_path / "empty-hf-cache")})
     assert proc.returncode == 1
-    assert run["status"] == "failed" and run["error"]["kind"] == "WeightsMissing"
+    # The run preflight finds both missing weights files at once, before any stage ran (issue 12 item 7).
+    assert run["status"] == "failed" and run["error"]["kind"] == "ConfigInvalid"
     text = run["error"]["message"] + " " + run["error"]["hint"]
     assert "resnet50" in text.lower() and ("IMAGENET1K_V1" in text or ".pth" in text)
-    assert run["stages"][0]["status"] == "failed"
-    assert all(s["status"] == "pending" for s in run["stages"][1:])
+    assert "CLIP weights ViT-B-32/openai" in text and "before any stage ran" in text
+    assert all(s["status"] == "pending" for s in run["stages"])
+    assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_path):
@@ -126,7 +129,7 @@ def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_pat
     assert [s["status"] for s in run["stages"]] == ["completed"] * len(config["stages"])
     selection = json.loads((tmp_path / "run" / "selection" / "prompt_selection.json").read_text())
     bank_words = json.loads(bank.read_text())
-    for image_id, per_class in selection["images"].items():
+    for per_class in selection["images"].values():
         for cls, entry in per_class.items():
             assert entry["word"] in bank_words[cls]
             assert set(entry["scores"]) == set(bank_words[cls])

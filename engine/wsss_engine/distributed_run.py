@@ -21,6 +21,7 @@ from wsss_engine import device as devices
 from wsss_engine.errors import Cancelled, EngineError, RunNotFound, StageFailed
 from wsss_engine.pipeline import (RunEvents, StageContext, _as_engine_error, _record_end, _run_logger, call_stage,
                                   drive_run, load_run_config, load_stored_config, prepare_run)
+from wsss_engine.preflight import stage_params
 from wsss_engine.runs.config import LoadedConfig
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.rank_sync import PeerTimeout, RankSync, default_store
@@ -136,7 +137,7 @@ def _stage_on_ranks(run: RunFolder, loaded: LoadedConfig, device, info: DistInfo
     spec = stage_spec(stage["type"])
     assert spec is not None, stage["type"]
     everywhere = bool(getattr(spec.run, "all_ranks", spec.type_name in ALL_RANK_STAGES))
-    params = {k: v for k, v in stage.items() if k not in ("id", "type", "description")}
+    params = stage_params(stage)
     devices.seed_everything(int(loaded.config.get("seed", 0)))
     run.set_stage(sid, "running", started=utc_now(), finished=None, summary={})
     outcome: dict[str, Any] = {"status": "completed", "summary": {}}

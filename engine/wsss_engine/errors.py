@@ -11,10 +11,20 @@ from typing import Any
 
 
 class EngineError(Exception):
-    """Base of every error the engine reports on purpose (never a bare traceback)."""
+    """Base of every error the engine reports on purpose (never a bare traceback).
+
+    A subclass declares its JSON-RPC code in the class line, `class X(EngineError, code=-320nn)`; its kind
+    (the name the extension switches on) is the class name unless given, and it joins ERROR_TYPES.
+    """
 
     code = -32603
     kind = "EngineError"
+
+    def __init_subclass__(cls, code: int | None = None, kind: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code, cls.kind = code, kind or cls.__name__
+            _REGISTERED.append(cls)
 
     def __init__(self, message: str, hint: str = "", path: str | Path | None = None) -> None:
         super().__init__(message)
@@ -36,11 +46,11 @@ class EngineError(Exception):
         return record
 
 
-class ConfigInvalid(EngineError):
-    """A run config that cannot be read or does not validate; `errors` = [{"path": "$.a[0].b", "message"}]."""
+_REGISTERED: list[type[EngineError]] = []
 
-    code = -32001
-    kind = "ConfigInvalid"
+
+class ConfigInvalid(EngineError, code=-32001):
+    """A run config that cannot be read or does not validate; `errors` = [{"path": "$.a[0].b", "message"}]."""
 
     def __init__(self, message: str, hint: str = "", path: str | Path | None = None,
                  errors: list[dict[str, str]] | None = None) -> None:
@@ -53,62 +63,41 @@ class ConfigInvalid(EngineError):
         return data
 
 
-class RunFolderError(EngineError):
+# The errors that differ only in code and kind: one row each (the doc says when the engine raises it).
+class RunFolderError(EngineError, code=-32002):
     """A run folder that cannot be created, written, locked or opened."""
 
-    code = -32002
-    kind = "RunFolderError"
 
-
-class RunNotFound(EngineError):
+class RunNotFound(EngineError, code=-32003):
     """A run id or run folder the engine does not know."""
 
-    code = -32003
-    kind = "RunNotFound"
 
-
-class WeightsMissing(EngineError):
+class WeightsMissing(EngineError, code=-32004):
     """Pretrained weights or a checkpoint that are not on disk."""
 
-    code = -32004
-    kind = "WeightsMissing"
 
-
-class DatasetError(EngineError):
+class DatasetError(EngineError, code=-32005):
     """A dataset root, list, image or mask that is missing or corrupt."""
 
-    code = -32005
-    kind = "DatasetError"
 
-
-class OutOfMemory(EngineError):
+class OutOfMemory(EngineError, code=-32006):
     """The device ran out of memory; the hint says what to lower."""
 
-    code = -32006
-    kind = "OutOfMemory"
 
-
-class StageFailed(EngineError):
+class StageFailed(EngineError, code=-32007):
     """A stage raised an unexpected exception; the message names the stage and the exception,
     the traceback is in <run>/engine.log (the error's path)."""
 
-    code = -32007
-    kind = "StageFailed"
 
-
-class Cancelled(EngineError):
+class Cancelled(EngineError, code=-32800):
     """The user cancelled; same code vscode-jsonrpc uses for a cancelled request."""
-
-    code = -32800
-    kind = "Cancelled"
 
     def __init__(self, message: str = "cancelled by the user", hint: str = "resume the run to continue from "
                  "its last checkpoint", path: str | Path | None = None) -> None:
         super().__init__(message, hint, path)
 
 
-ERROR_TYPES: tuple[type[EngineError], ...] = (
-    ConfigInvalid, RunFolderError, RunNotFound, WeightsMissing, DatasetError, OutOfMemory, StageFailed,
-    Cancelled)
+# Every kind the protocol names (rpc/protocol.py's description; the drift test compares it with protocol/engine.ts).
+ERROR_TYPES: tuple[type[EngineError], ...] = tuple(_REGISTERED)
 
 ERROR_CODES: dict[str, int] = {cls.kind: cls.code for cls in ERROR_TYPES}

@@ -16,6 +16,7 @@ import torch
 
 from wsss_engine import device as devices
 from wsss_engine.errors import Cancelled, ConfigInvalid, EngineError, OutOfMemory, RunFolderError, StageFailed
+from wsss_engine.preflight import check_inputs, stage_params
 from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file, validate_config
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, jsonable, utc_now
@@ -56,6 +57,12 @@ def _raise_missing_stages(loaded: LoadedConfig) -> None:
         raise ConfigInvalid(f"{loaded.path}: {problems[0]['message']}",
                             "install or fix the stage's module, or remove the stage from the config",
                             loaded.path, problems)
+
+
+def resolve_against(base_dir: Path, p: str | Path) -> Path:
+    """A config's path: relative ones resolve against the config file's folder."""
+    p = Path(p).expanduser()
+    return p if p.is_absolute() else (base_dir / p).resolve()
 
 
 # -- the context a stage runs in -----------------------------------------------------------------------
@@ -136,8 +143,7 @@ class StageContext:
         return self.run.subdir("stages", name or self.stage_id)
 
     def resolve_path(self, p: str | Path) -> Path:
-        p = Path(p).expanduser()
-        return p if p.is_absolute() else (self._base_dir / p).resolve()
+        return resolve_against(self._base_dir, p)
 
     # -- checkpoints: <run>/checkpoints/<stage-id>.pt ------------------------------------------------
     @property
@@ -187,10 +193,14 @@ class StageContext:
 
 # -- running -------------------------------------------------------------------------------------------
 def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: bool) -> tuple[RunFolder, LoadedConfig]:
-    """Validate the config and device, then create (or reopen and lock, to resume) the run folder."""
+    """Validate the config and device, create (or reopen and lock, to resume) the run folder, then check every
+    input the stages still to run need (preflight.py): a problem fails the run at once (status "failed", the
+    error recorded, nothing else written) and is raised to the caller (CLI error, run/start JSON-RPC error)."""
     if resume:
         run = RunFolder.open(run_dir)
         try:
+            if run.removed_temps:
+                log.info("removed %d temp file(s) an interrupted write left in %s", len(run.removed_temps), run.path)
             loaded = (load_run_config(config_path) if config_path
                       else load_stored_config(run.path, run.record.get("configPath")))
             devices.resolve_device(loaded.config["device"])
@@ -198,6 +208,7 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
             run.record["configPath"] = str(loaded.path) if loaded.path else run.record.get("configPath")
             run.write_json("config.json", loaded.config)
             run.save()
+            _preflight(run, loaded)
         except BaseException:
             run.close()
             raise
@@ -209,7 +220,21 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
     run = RunFolder.create(run_dir, name=loaded.config["name"], synthetic=loaded.config.get("synthetic", False),
                            stages=loaded.config["stages"], config=loaded.config,
                            config_path=str(loaded.path) if loaded.path else None)
+    try:
+        _preflight(run, loaded)
+    except BaseException:
+        run.close()
+        raise
     return run, loaded
+
+
+def _preflight(run: RunFolder, loaded: LoadedConfig) -> None:
+    done = {e["id"] for e in run.record["stages"] if e["status"] == "completed"}
+    try:
+        check_inputs(loaded.config, lambda p: resolve_against(loaded.base_dir, p), skip=done)
+    except EngineError as exc:
+        _record_end(run, "failed", exc.to_record(), log)
+        raise
 
 
 def execute_run(run: RunFolder, loaded: LoadedConfig, cancel_event: threading.Event,
@@ -281,7 +306,7 @@ def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, s
         raise Cancelled(f"run cancelled before stage '{sid}'")
     spec = stage_spec(stage["type"])
     assert spec is not None, stage["type"]  # checked when the config was loaded
-    params = {k: v for k, v in stage.items() if k not in ("id", "type", "description")}
+    params = stage_params(stage)
     devices.seed_everything(int(loaded.config.get("seed", 0)))
     run.set_stage(sid, "running", started=utc_now(), finished=None, summary={})
     ctx = StageContext(run, loaded, device, stage, cancel_event, events, metrics_log, logger)
@@ -335,12 +360,12 @@ def _as_engine_error(exc: Exception, stage: dict[str, Any], run: RunFolder) -> E
 
 
 def _run_logger(run: RunFolder) -> tuple[logging.Logger, logging.Handler | None]:
-    """Logger `wsss_engine.run.<id>`: <run>/engine.log, and through its parents stderr and engine/log."""
+    """Logger `wsss_engine.run.<id>`: <run>/engine.log, and through its parents stderr."""
     logger = logging.getLogger(f"wsss_engine.run.{run.id}")
     logger.setLevel(logging.DEBUG)
     try:
         handler: logging.Handler | None = logging.FileHandler(run.path / "engine.log", encoding="utf-8")
-    except OSError as exc:  # the run still goes on; its log is then only on stderr / engine/log
+    except OSError as exc:  # the run still goes on; its log is then only on stderr
         logger.error("cannot write %s: %s", run.path / "engine.log", exc)
         return logger, None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

@@ -1,7 +1,7 @@
 // Typed errors of the engine process and its requests. Each says what failed, what the engine
 // printed last, and what to do (shared/docs/DESIGN.md, "Quality bars"). No `vscode` import.
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { ENGINE_ERROR_CODES, type EngineErrorInfo, type EngineErrorKind } from '../../protocol/engine';
+import { ENGINE_ERROR_CODES, type ConfigProblem, type EngineErrorInfo, type EngineErrorKind } from '../../protocol/engine';
 
 /** The engine process could not be started at all (python missing, not executable). */
 export class EngineStartError extends Error {
@@ -78,6 +78,8 @@ export class EngineRequestError extends Error {
     readonly kind: EngineErrorKind | undefined,
     readonly hint: string | undefined,
     readonly path: string | undefined,
+    /** ConfigInvalid: every problem of the config (the same list config/validate answers). */
+    readonly problems: ConfigProblem[] = [],
   ) {
     super(hint ? `${message} ${hint}` : message);
   }
@@ -91,7 +93,9 @@ export class EngineRequestError extends Error {
   static from(method: string, error: ResponseError<unknown>): EngineRequestError {
     const data = isErrorInfo(error.data) ? error.data : undefined;
     const knownKind = data && data.kind in ENGINE_ERROR_CODES ? data.kind : undefined;
-    return new EngineRequestError(method, error.code, error.message, knownKind, data?.hint, data?.path);
+    const errors = (error.data as { errors?: unknown } | undefined)?.errors;
+    const problems = data?.kind === 'ConfigInvalid' && Array.isArray(errors) ? (errors as ConfigProblem[]) : [];
+    return new EngineRequestError(method, error.code, error.message, knownKind, data?.hint, data?.path, problems);
   }
 }
 

@@ -4,14 +4,12 @@
 import { Emitter, type CancellationToken, type Event } from 'vscode-jsonrpc/node';
 import {
   ENGINE_PROTOCOL_VERSION,
-  type EngineLogParams,
   type EngineMethod,
   type EngineNotifications,
   type EngineParams,
   type EngineResult,
   type InitializeResult,
   type RunFinishedParams,
-  type RunMetricsParams,
   type RunProgressParams,
 } from '../../protocol/engine';
 import { EngineNotRunningError, EngineStartCancelledError, EngineStartError } from './engineErrors';
@@ -43,22 +41,16 @@ export interface EngineProcessOptions {
 export class EngineProcess {
   private readonly stateEmitter = new Emitter<EngineStateChange>();
   private readonly progressEmitter = new Emitter<RunProgressParams>();
-  private readonly metricsEmitter = new Emitter<RunMetricsParams>();
   private readonly finishedEmitter = new Emitter<RunFinishedParams>();
-  private readonly logEmitter = new Emitter<EngineLogParams>();
   private readonly stderrEmitter = new Emitter<string>();
 
   /** Fires on every state change (starting, ready, crashed, stopped). */
   readonly onDidChangeState: Event<EngineStateChange> = this.stateEmitter.event;
   /** `run/progress` notifications. */
   readonly onRunProgress: Event<RunProgressParams> = this.progressEmitter.event;
-  /** `run/metrics` notifications. */
-  readonly onRunMetrics: Event<RunMetricsParams> = this.metricsEmitter.event;
   /** `run/finished` notifications. */
   readonly onRunFinished: Event<RunFinishedParams> = this.finishedEmitter.event;
-  /** `engine/log` notifications. */
-  readonly onEngineLog: Event<EngineLogParams> = this.logEmitter.event;
-  /** Every line the engine writes to stderr (its log), for the output channel. */
+  /** Every line the engine writes to stderr: its log (the one channel for it), for the output channel. */
   readonly onStderrLine: Event<string> = this.stderrEmitter.event;
 
   private session: EngineSession | undefined;
@@ -135,8 +127,8 @@ export class EngineProcess {
     await this.starting?.catch(() => undefined);
     await this.stop();
     for (const emitter of [
-      this.stateEmitter, this.progressEmitter, this.metricsEmitter,
-      this.finishedEmitter, this.logEmitter, this.stderrEmitter,
+      this.stateEmitter, this.progressEmitter,
+      this.finishedEmitter, this.stderrEmitter,
     ]) emitter.dispose();
   }
 
@@ -192,9 +184,7 @@ export class EngineProcess {
   private dispatch<N extends keyof EngineNotifications>(name: N, params: EngineNotifications[N]): void {
     switch (name) {
       case 'run/progress': return this.progressEmitter.fire(params as RunProgressParams);
-      case 'run/metrics': return this.metricsEmitter.fire(params as RunMetricsParams);
       case 'run/finished': return this.finishedEmitter.fire(params as RunFinishedParams);
-      case 'engine/log': return this.logEmitter.fire(params as EngineLogParams);
     }
   }
 

@@ -5,7 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { PanelContract } from '../../protocol/webview/common';
+import type { CamPreviewHoverProvider } from '../preview/hoverProvider';
 import { camPanel } from './cam/definition';
+import { registerCamPreviewEditor } from './campreview/camPreviewEditor';
 import { datasetPanel } from './dataset/definition';
 import { argPath, attachPanel, vscodeEnvironment, type PanelDefinition, type PanelEnvironment } from './panelHost';
 import type { PanelRpc } from './panelRpc';
@@ -18,19 +20,20 @@ export interface PanelServices extends SynonymEditorServices {
   output?: { appendLine(line: string): void };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of definitions of different contracts
+// `any`: a list of definitions of different contracts
 const PANELS: PanelDefinition<any>[] = [
   datasetPanel,
   camPanel,
   reportPanel,
 ];
 
-export function registerPanels(context: vscode.ExtensionContext, services: PanelServices): void {
+export function registerPanels(context: vscode.ExtensionContext, services: PanelServices, previews: Pick<CamPreviewHoverProvider, 'currentSource'>): void {
   const env = vscodeEnvironment(context, services.output);
   for (const def of PANELS) registerPanel(context, def, env);
   context.subscriptions.push(vscode.commands.registerCommand('wsss.panels.status', panelStatus));
   // custom editors and other panel kinds register here, one line each
   registerSynonymBankEditor(context, env, services);
+  registerCamPreviewEditor(context, env, previews);
 }
 
 /** The open panel of each view type (a second "open" with no argument reveals it). */

@@ -12,7 +12,7 @@ import {
   type ReadyParams,
   type RequestUnion,
 } from '../../protocol/webview/common';
-import { RpcEndpoint, RpcError, errorMessage } from '../../protocol/webview/rpcEndpoint';
+import { RpcEndpoint, RpcError, errorMessage } from '../../common/rpcEndpoint';
 
 export { RpcError };
 

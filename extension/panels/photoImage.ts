@@ -1,6 +1,7 @@
 /**
- * Photos for the panels as data: URIs (sharp in the extension host), so webviews need no access to dataset
- * folders. No EXIF rotation: masks, CAMs and the engine (PIL) all use the stored pixel orientation.
+ * Pictures for the panels: photos as data: URIs (sharp in the extension host), so webviews need no access to
+ * dataset folders, and CAM maps as bytes for the browser's renderer. No EXIF rotation: masks, CAMs and the
+ * engine (PIL) all use the stored pixel orientation.
  */
 import sharp from 'sharp';
 
@@ -21,4 +22,14 @@ export async function readPhoto(file: string, maxSide = PHOTO_MAX_SIDE): Promise
   } catch (e) {
     throw new Error(`Unreadable image ${file}: ${(e as Error).message}`);
   }
+}
+
+/** A 0..1 CAM as the webviews take it (protocol/webview/cam.ts ClassCam.map): base64 of one byte per pixel. */
+export function camBytes(map: Float32Array): string {
+  const bytes = Buffer.alloc(map.length);
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i];
+    bytes[i] = v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0;
+  }
+  return bytes.toString('base64');
 }

@@ -1,12 +1,13 @@
 /**
- * CAM previews as PNGs (sharp, extension host): a class's max-normalised CAM (METHOD §3.1) upsampled
- * bilinearly to the photo, coloured with a heat map (the CAM panel's jet / viridis / inferno tables) and
- * blended over the photo. Hover strips show the top classes side by side, each labelled with its name and
- * score by an SVG text overlay. No `vscode` import.
+ * The hover's CAM preview as a PNG (sharp, extension host: a hover can only show an image): a class's
+ * max-normalised CAM (METHOD §3.1) upsampled bilinearly to the photo, coloured with the colour maps the
+ * webviews use (common/colormaps.ts) and blended over the photo; the top classes side by side, each labelled
+ * with its name and score by an SVG text overlay. The CAM Preview editor draws in the browser instead
+ * (webview/shared/camRendering.ts). No `vscode` import.
  */
 import sharp from 'sharp';
 import type { ColormapName } from '../../protocol/webview/cam';
-import { colormapTable } from '../../webview/cam/colormaps';
+import { colormapTable } from '../../common/colormaps';
 import type { CamResult } from './camModel';
 
 export interface OverlayOptions {
@@ -44,16 +45,9 @@ export function fitSize(width: number, height: number, maxSide: number): { width
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-/** A packed RGB photo. */
-export interface RgbPhoto {
-  rgb: Buffer;
-  width: number;
-  height: number;
-}
-
-/** The photo (default: the model's input) resized to width × height, packed RGB. */
-async function photoRgb(result: CamResult, width: number, height: number, photo?: RgbPhoto): Promise<Buffer> {
-  const src = photo ?? { rgb: result.rgb, width: result.inputWidth, height: result.inputHeight };
+/** The model's input photo resized to width × height, packed RGB. */
+async function photoRgb(result: CamResult, width: number, height: number): Promise<Buffer> {
+  const src = { rgb: result.rgb, width: result.inputWidth, height: result.inputHeight };
   if (width === src.width && height === src.height) return src.rgb;
   return sharp(src.rgb, { raw: { width: src.width, height: src.height, channels: 3 } })
     .resize(width, height, { fit: 'fill' })
@@ -73,14 +67,6 @@ function blend(result: CamResult, k: number, photo: Buffer, width: number, heigh
     for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round(photo[i * 3 + c] * (1 - alpha) + table[t + c] * alpha);
   }
   return out;
-}
-
-/** One class's overlay as a PNG, long side at most `maxSide`, over `photo` (a sharper copy) or the model input. */
-export async function renderOverlay(result: CamResult, k: number, maxSide = 512, options: OverlayOptions = {}, photo?: RgbPhoto): Promise<{ png: Buffer; width: number; height: number }> {
-  const { width, height } = fitSize(photo?.width ?? result.inputWidth, photo?.height ?? result.inputHeight, maxSide);
-  const pixels = blend(result, k, await photoRgb(result, width, height, photo), width, height, options);
-  const png = await sharp(pixels, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
-  return { png, width, height };
 }
 
 const escapeXml = (s: string): string =>

@@ -1,10 +1,8 @@
-// Registers the inline CAM previews (DESIGN.md "In the editor"): the image hover and the CAM preview editor.
+// Registers the inline CAM previews (DESIGN.md "In the editor"): the image hover, whose run choice the CAM
+// Preview editor (extension/panels/campreview/) shares.
 import type * as vscode from 'vscode';
-import { vscodeEnvironment } from '../panels/panelHost';
-import { registerCamPreviewEditor } from './camPreviewEditor';
-import { registerCamPreviewHover } from './hoverProvider';
+import { registerCamPreviewHover, type CamPreviewHoverProvider } from './hoverProvider';
 
-export function registerCamPreviews(context: vscode.ExtensionContext, output?: { appendLine(line: string): void }): void {
-  const hover = registerCamPreviewHover(context, (line) => output?.appendLine(line));
-  registerCamPreviewEditor(context, vscodeEnvironment(context, output), hover);
+export function registerCamPreviews(context: vscode.ExtensionContext, output?: { appendLine(line: string): void }): CamPreviewHoverProvider {
+  return registerCamPreviewHover(context, (line) => output?.appendLine(line));
 }

@@ -1,15 +1,15 @@
 /**
  * Which run folder gives the CAM previews, and which image a hovered word names. The run: the setting
- * `wsss.previewRun` when set, else the most recently exported completed run under the runs directory
- * (export/cam_model.onnx, the `export_onnx` stage). An image: a path to a .jpg/.jpeg/.png (absolute, or
- * relative to the document's folder or a workspace folder), or an image id of the run's dataset
- * (<root>/JPEGImages/<id>.jpg). Reads folders directly; no `vscode` import.
+ * `wsss.previewRun` when set, else the most recently exported completed run (export/cam_model.onnx, the
+ * `export_onnx` stage) among those found under the runs directory and the workspace folders (runFolder.ts
+ * findRunFolders, the runs tree's search). An image: a path to a .jpg/.jpeg/.png (absolute, or relative to
+ * the document's folder or a workspace folder), or an image id of the run's dataset (<root>/JPEGImages/<id>.jpg,
+ * dataset/vocLayout.ts). Reads folders directly; no `vscode` import.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { readCamRun } from '../panels/cam/camRuns';
-import { IMAGE_EXTENSIONS } from '../panels/dataset/vocDataset';
-import { listRunFolders } from '../runs/runFolder';
+import { IMAGE_EXTENSIONS, IMAGES_DIR, imageFileOf } from '../dataset/vocLayout';
+import { listRunFolders, runDatasetRoot, runSearchRoots } from '../runs/runFolder';
 import { EXPORT_ONNX } from './camModel';
 
 /** Where the previews come from. */
@@ -50,7 +50,7 @@ export async function findPreviewSource(settings: PreviewSettings): Promise<Prev
     return none(`The setting wsss.previewRun names ${settings.previewRun}, which is not a run folder (no run.json): fix the setting or clear it to use the latest exported run.`);
   }
   if (!settings.runsDirectory) return none('No runs directory (setting wsss.runsDirectory) and no workspace folder: open a workspace holding runs.');
-  const { runs } = await listRunFolders(settings.runsDirectory).catch(() => ({ runs: [] }));
+  const { runs } = await listRunFolders(runSearchRoots(settings.runsDirectory, settings.workspaceFolders)).catch(() => ({ runs: [] }));
   const completed = runs.filter((r) => r.record.status === 'completed');
   let best: { dir: string; time: number } | null = null;
   for (const run of completed) {
@@ -69,8 +69,7 @@ function missingExport(runDir: string): string {
 }
 
 async function withDataset(runDir: string, problem: string | null): Promise<PreviewSource> {
-  const run = await readCamRun(runDir);
-  return { runDir: problem ? null : runDir, runName: path.basename(runDir), datasetRoot: run.datasetRoot, problem };
+  return { runDir: problem ? null : runDir, runName: path.basename(runDir), datasetRoot: await runDatasetRoot(runDir), problem };
 }
 
 /** Characters of a hovered image id or path. */
@@ -84,14 +83,10 @@ export async function resolveImageToken(token: string, datasetRoot: string | nul
   if (IMAGE_EXTENSIONS.includes(path.extname(word).toLowerCase())) {
     const bases = [documentDir, ...workspaceFolders].filter((b): b is string => !!b);
     const candidates = path.isAbsolute(word) ? [word] : bases.map((b) => path.resolve(b, word));
-    if (datasetRoot) candidates.push(path.join(datasetRoot, 'JPEGImages', path.basename(word)));
+    if (datasetRoot) candidates.push(path.join(datasetRoot, IMAGES_DIR, path.basename(word)));
     for (const file of candidates) if (await exists(file)) return file;
     return undefined;
   }
   if (!datasetRoot || !ID.test(word)) return undefined;
-  for (const ext of IMAGE_EXTENSIONS) {
-    const file = path.join(datasetRoot, 'JPEGImages', `${word}${ext}`);
-    if (await exists(file)) return file;
-  }
-  return undefined;
+  return (await imageFileOf(datasetRoot, word)) ?? undefined;
 }

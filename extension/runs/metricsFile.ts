@@ -1,6 +1,9 @@
 // Incremental reading of <run>/metrics.jsonl (one JSON object per line: {"time","stage","step",...values}).
 // Only complete lines are consumed: a line still being written stays for the next read. Lines that are
 // not JSON objects are counted and skipped, never fatal. No `vscode` import.
+// When a resumed stage logs again, the engine drops that stage's replayed lines by replacing the file
+// atomically (engine/wsss_engine/runs/metrics.py): a new inode (or a shorter file) restarts the reading at 0,
+// so a curve never doubles back.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
@@ -18,7 +21,7 @@ export interface MetricsChunk {
   records: MetricRecord[];
   /** Complete lines that were not valid metrics (damaged, or a partial write that was later abandoned). */
   skipped: { line: number; reason: string }[];
-  /** True when the file got shorter than what was read before (rewritten): reading restarted at 0. */
+  /** True when the file was replaced (new inode) or got shorter than what was read before: reading restarted at 0. */
   restarted: boolean;
 }
 
@@ -27,6 +30,7 @@ export class MetricsReader {
   readonly file: string;
   private offset = 0;
   private lineNumber = 0;
+  private inode: number | undefined;
 
   constructor(runDir: string) {
     this.file = path.join(runDir, 'metrics.jsonl');
@@ -42,9 +46,11 @@ export class MetricsReader {
       throw error;
     }
     try {
-      const { size } = await handle.stat();
+      const { size, ino } = await handle.stat();
       let restarted = false;
-      if (size < this.offset) {
+      const replaced = this.inode !== undefined && ino !== this.inode;
+      this.inode = ino;
+      if (size < this.offset || (replaced && this.offset > 0)) {
         this.offset = 0;
         this.lineNumber = 0;
         restarted = true;

@@ -4,13 +4,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunFinishedParams, RunStartResult } from '../../protocol/engine';
+import { EngineRequestError } from '../engine/engineErrors';
 import type { EngineHost } from '../engine/engineHost';
 import type { EngineStatus } from '../engine/engineStatus';
 import { readSettings } from '../settings';
 import { pickRunConfig, pickRunFolder } from './runPicking';
-import { readRunFolder, runDirFor } from './runFolder';
+import { runDirFor } from './runFolder';
 import { RunProgressView } from './runProgressView';
-import { showEngineError, showTrustRefusal } from './runMessages';
+import { showConfigProblems, showEngineError, showTrustRefusal } from './runMessages';
 
 /** What wsss.startRun accepts: nothing (pick), a config file Uri, or {configPath, runDir?} (tests, other code). */
 export type StartRunArg = undefined | vscode.Uri | { configPath: string; runDir?: string };
@@ -46,25 +47,21 @@ export class RunController implements vscode.Disposable {
     return [...this.active.values()];
   }
 
-  /** wsss.startRun: validates the config, starts the run, resolves once the engine has started it. */
+  /** wsss.startRun: starts the run (the engine validates the config then), resolves once the engine has started it. */
   async startRun(arg?: StartRunArg): Promise<RunStartResult | undefined> {
     if (!this.host.allowed) return showTrustRefusal('start a run');
     const configPath = arg instanceof vscode.Uri ? arg.fsPath : arg?.configPath ?? (await pickRunConfig());
     if (!configPath) return undefined;
     try {
-      const engine = await this.host.ensureReady('start a run');
-      const check = await engine.request('config/validate', { configPath });
-      if (!check.valid) {
-        const problems = check.errors.slice(0, 3).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
-        void vscode.window.showErrorMessage(`The run config ${path.basename(configPath)} is not valid: ${problems}` +
-          (check.errors.length > 3 ? ` (and ${check.errors.length - 3} more)` : ''), 'Open Config')
-          .then((a) => a && vscode.window.showTextDocument(vscode.Uri.file(configPath)));
-        return undefined;
-      }
+      await this.host.ensureReady('start a run');
       const runsDirectory = readSettings().runsDirectory ?? path.dirname(configPath);
       const runDir = (arg && !(arg instanceof vscode.Uri) && arg.runDir) || runDirFor(configPath, runsDirectory);
       return await this.begin(configPath, runDir, false);
     } catch (error) {
+      if (error instanceof EngineRequestError && error.kind === 'ConfigInvalid' && error.problems.length) {
+        showConfigProblems(configPath, error.problems);
+        return undefined;
+      }
       showEngineError('Could not start the run', error, this.host);
       return undefined;
     }
@@ -110,10 +107,7 @@ export class RunController implements vscode.Disposable {
   private async begin(configPath: string | undefined, runDir: string, resume: boolean): Promise<RunStartResult> {
     const engine = this.host.engine;
     const started = await engine.request('run/start', configPath ? { configPath, runDir, resume } : { runDir, resume });
-    const folder = await readRunFolder(started.runDir).catch(() => undefined);
-    const name = folder?.record.name ?? path.basename(started.runDir);
-    const stageIds = folder?.record.stages.map((s) => s.id) ?? [];
-    const view = new RunProgressView(started.runId, started.runDir, name, stageIds, () => void this.cancel(view));
+    const view = new RunProgressView(started.runId, started.runDir, started.name, started.stages.map((s) => s.id), () => void this.cancel(view));
     this.active.set(started.runId, view);
     this.host.output.appendLine(`[wsss] ${resume ? 'resumed' : 'started'} run ${started.runId} in ${started.runDir}`);
     this.status.setBusy(view.statusText);

@@ -1,9 +1,11 @@
 // Reading a run folder directly (docs/ARCHITECTURE.md, "Run folder"), so runs can be inspected with no
-// engine running: run.json, reports, and the list of runs under a runs directory. Older or partial
-// run.json files are tolerated with a warning saying what was missing. No `vscode` import.
+// engine running: run.json, config.json, reports, and the one search for runs (findRunFolders) that the runs
+// tree, the panels and the previews share. Older or partial run.json files are tolerated with a warning saying
+// what was missing. No `vscode` import.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EngineErrorInfo, RunStatus } from '../../protocol/engine';
+import { findConfigRoot } from '../dataset/vocLayout';
 
 /** The run.json formatVersion this extension was written for. */
 export const RUN_FORMAT_VERSION = 1;
@@ -146,24 +148,54 @@ export interface UnreadableRun {
   error: Error;
 }
 
-/** Every run folder (a folder holding run.json) directly under `runsDir`, newest first. */
-export async function listRunFolders(runsDir: string): Promise<{ runs: RunFolderInfo[]; unreadable: UnreadableRun[] }> {
-  let entries: string[];
-  try {
-    entries = (await fs.readdir(runsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], unreadable: [] };
-    throw error;
-  }
+/**
+ * How deep below each search root run folders are found. A run is a folder holding run.json; the engine
+ * makes <runs directory>/<name>/, two levels below a workspace folder with the default `runs`, and the demo
+ * makes runs/demo/<variant>/, three levels below. A root may itself be a run folder (depth 0).
+ */
+export const RUN_SEARCH_DEPTH = 3;
+
+/** Never entered: tooling folders, and the insides of a run (a run holds no other runs). Hidden folders neither. */
+const NOT_SEARCHED = new Set(['node_modules', 'checkpoints', 'cams', 'events']);
+
+/** Where every view looks for runs: the runs directory (which may lie outside the workspace) and the workspace folders. */
+export function runSearchRoots(runsDirectory: string | undefined, workspaceFolders: readonly string[]): string[] {
+  return [...new Set([...(runsDirectory ? [runsDirectory] : []), ...workspaceFolders].map((r) => path.resolve(r)))];
+}
+
+/**
+ * Every run folder (a folder holding run.json) at most `maxDepth` levels below the roots (a root may itself be
+ * one), sorted, each once. A missing root is skipped; one that cannot be listed otherwise is an error.
+ */
+export async function findRunFolders(roots: readonly string[], maxDepth = RUN_SEARCH_DEPTH): Promise<string[]> {
+  const found = new Set<string>();
+  const visit = async (dir: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (depth === 0 && code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+      return;
+    }
+    if (entries.some((e) => e.isFile() && e.name === 'run.json')) {
+      found.add(dir);
+      return;
+    }
+    if (depth >= maxDepth) return;
+    await Promise.all(entries
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !NOT_SEARCHED.has(e.name))
+      .map((e) => visit(path.join(dir, e.name), depth + 1)));
+  };
+  await Promise.all(roots.map((root) => visit(path.resolve(root), 0)));
+  return [...found].sort();
+}
+
+/** Every run folder under `roots` (findRunFolders), read, newest first; those that cannot be read apart. */
+export async function listRunFolders(roots: readonly string[]): Promise<{ runs: RunFolderInfo[]; unreadable: UnreadableRun[] }> {
   const runs: RunFolderInfo[] = [];
   const unreadable: UnreadableRun[] = [];
-  await Promise.all(entries.map(async (name) => {
-    const dir = path.join(runsDir, name);
-    try {
-      await fs.access(path.join(dir, 'run.json'));
-    } catch {
-      return; // not a run folder
-    }
+  await Promise.all((await findRunFolders(roots)).map(async (dir) => {
     try {
       runs.push(await readRunFolder(dir));
     } catch (error) {
@@ -174,6 +206,18 @@ export async function listRunFolders(runsDir: string): Promise<{ runs: RunFolder
   runs.sort((a, b) => key(b).localeCompare(key(a)) || a.dir.localeCompare(b.dir));
   unreadable.sort((a, b) => a.dir.localeCompare(b.dir));
   return { runs, unreadable };
+}
+
+/** The run's config.json as the engine saved it (defaults filled), or null when missing or unreadable. */
+export async function readRunConfig(runDir: string): Promise<Record<string, unknown> | null> {
+  const value: unknown = await fs.readFile(path.join(runDir, 'config.json'), 'utf8').then(JSON.parse).catch(() => null);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+/** The VOC root a run's config.json names (dataset.root, resolved by vocLayout.findConfigRoot); null when not found. */
+export async function runDatasetRoot(runDir: string, config?: Record<string, unknown> | null): Promise<string | null> {
+  const dataset = ((config === undefined ? await readRunConfig(runDir) : config)?.dataset ?? {}) as { root?: unknown };
+  return typeof dataset.root === 'string' ? findConfigRoot(dataset.root, runDir) : null;
 }
 
 /** An evaluation report, reports/<stage-id>.json (METHOD §6). */

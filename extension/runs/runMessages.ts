@@ -1,6 +1,8 @@
 // How run and engine failures reach the user: one message naming what failed and why, with the action
 // that helps (show the log, trust the workspace).
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ConfigProblem } from '../../protocol/engine';
 import { EngineExitedError, EngineRequestError } from '../engine/engineErrors';
 import { WorkspaceNotTrustedError, type EngineHost } from '../engine/engineHost';
 
@@ -10,6 +12,14 @@ export function showTrustRefusal(action: string): undefined {
   void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((a) =>
     a && vscode.commands.executeCommand('workbench.trust.manage'));
   return undefined;
+}
+
+/** A config the engine refused at run/start (ConfigInvalid): its first problems, and a button to open it. */
+export function showConfigProblems(configPath: string, problems: readonly ConfigProblem[]): void {
+  const shown = problems.slice(0, 3).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+  void vscode.window.showErrorMessage(`The run config ${path.basename(configPath)} is not valid: ${shown}` +
+    (problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''), 'Open Config')
+    .then((a) => a && vscode.window.showTextDocument(vscode.Uri.file(configPath)));
 }
 
 /** Shows `error` under `what` ("Could not start the run"), with the engine log one click away. */

@@ -1,14 +1,18 @@
 // Choosing what to run or resume: run configs (*.wsss-run.json) in the workspace, run folders under the
-// runs directory, and the name of a new run's folder.
+// runs directory and the workspace folders (runFolder.ts findRunFolders), and the name of a new run's folder.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from '../settings';
-import { listRunFolders, type RunFolderInfo } from './runFolder';
+import { listRunFolders, runSearchRoots, type RunFolderInfo } from './runFolder';
 
-/** Every run folder under the runs directory (empty when there is no workspace). */
+/** Where runs are looked for: the runs directory and the workspace folders. */
+export function workspaceRunRoots(): string[] {
+  return runSearchRoots(readSettings().runsDirectory, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+}
+
+/** Every run folder under the runs directory and the workspace folders (empty when there is no workspace). */
 export async function workspaceRuns(): Promise<Awaited<ReturnType<typeof listRunFolders>>> {
-  const dir = readSettings().runsDirectory;
-  return dir ? listRunFolders(dir) : { runs: [], unreadable: [] };
+  return listRunFolders(workspaceRunRoots());
 }
 
 /** Asks for a run config: the workspace's *.wsss-run.json files, or any JSON file through a dialog. */
@@ -40,7 +44,7 @@ export async function pickRunFolder(placeHolder: string, filter: (run: RunFolder
   const { runs } = await workspaceRuns();
   const candidates = runs.filter(filter);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(`No matching run folders under ${readSettings().runsDirectory ?? 'the runs directory'}.`);
+    void vscode.window.showInformationMessage(`No matching run folders under ${readSettings().runsDirectory ?? 'the runs directory'} or the workspace folders.`);
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(

@@ -2,8 +2,8 @@
 // with a status icon per run and per stage. Refreshes when a run.json changes or a run starts or ends.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { onDidChangeSettings, readSettings } from '../settings';
-import { workspaceRuns } from './runPicking';
+import { onDidChangeSettings } from '../settings';
+import { workspaceRunRoots, workspaceRuns } from './runPicking';
 import type { RunFolderInfo, RunRecord, RunStageRecord } from './runFolder';
 
 type Status = RunRecord['status'] | RunStageRecord['status'];
@@ -75,16 +75,17 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
-  private watcher: vscode.FileSystemWatcher | undefined;
+  private watchers: vscode.FileSystemWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   /** `isActive(runDir)`: whether a run is running in this window (its item gets the Stop action). */
   constructor(private readonly isActive: (runDir: string) => boolean) {
     this.watch();
-    this.disposables.push(onDidChangeSettings(() => {
+    const rewatch = () => {
       this.watch();
       this.refresh();
-    }));
+    };
+    this.disposables.push(onDidChangeSettings(rewatch), vscode.workspace.onDidChangeWorkspaceFolders(rewatch));
   }
 
   /** Re-reads the runs directory soon (events within 250 ms make one refresh; a steady stream still refreshes). */
@@ -116,19 +117,20 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
 
   dispose(): void {
     clearTimeout(this.timer);
-    this.watcher?.dispose();
+    for (const w of this.watchers) w.dispose();
     for (const d of this.disposables) d.dispose();
   }
 
   private watch(): void {
-    this.watcher?.dispose();
-    this.watcher = undefined;
-    const dir = readSettings().runsDirectory;
-    if (!dir) return;
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*/run.json'));
+    for (const w of this.watchers) w.dispose();
     const refresh = () => this.refresh();
-    this.watcher.onDidCreate(refresh);
-    this.watcher.onDidChange(refresh);
-    this.watcher.onDidDelete(refresh);
+    // Any run.json below a search root (the search itself stops at RUN_SEARCH_DEPTH).
+    this.watchers = workspaceRunRoots().map((root) => {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/run.json'));
+      watcher.onDidCreate(refresh);
+      watcher.onDidChange(refresh);
+      watcher.onDidDelete(refresh);
+      return watcher;
+    });
   }
 }

@@ -83,22 +83,3 @@ export type RequestUnion<M extends RequestMap> = {
 export type NotificationUnion<M extends NotificationMap> = {
   [K in keyof M & string]: NotificationMessage<K, M[K]>;
 }[keyof M & string];
-
-/** Default time a request may take before its promise rejects with code 'timeout'. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
-
-/** True when a value received from the other side has the shape of a PanelMessage. */
-export function isPanelMessage(value: unknown): value is PanelMessage {
-  if (typeof value !== 'object' || value === null) return false;
-  const m = value as Record<string, unknown>;
-  switch (m.kind) {
-    case 'request':
-      return typeof m.id === 'number' && typeof m.method === 'string';
-    case 'response':
-      return typeof m.id === 'number' && ('result' in m || 'error' in m);
-    case 'notification':
-      return typeof m.method === 'string';
-    default:
-      return false;
-  }
-}

@@ -1,7 +1,7 @@
 // EngineProcess against the real engine (`python -m wsss_engine serve`): handshake, requests, timeouts,
 // engine errors, cancellation, crash + restart, and dispose killing the whole process tree.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -52,10 +52,10 @@ describe('EngineProcess with the real engine', { skip }, () => {
     assert.ok(Math.abs(time - Date.now() / 1000) < 60, `engine time ${time}`);
   });
 
-  it('forwards engine log records as engine/log notifications', async () => {
-    const logged = new Promise<string>((resolve) => engine.onEngineLog((l) => l.message.includes('hello from') && resolve(l.level)));
+  it('passes engine log records on as stderr lines (the one channel for the log)', async () => {
+    const logged = new Promise<string>((resolve) => engine.onStderrLine((line) => line.includes('hello from') && resolve(line)));
     await testRequest(engine, 'test/say', { message: 'hello from the test plugin' });
-    assert.equal(await logged, 'warning');
+    assert.match(await logged, /WARNING.*hello from the test plugin|hello from the test plugin/);
   });
 
   it('rejects a request that takes longer than its timeout, and the engine keeps serving', async () => {
@@ -75,6 +75,13 @@ describe('EngineProcess with the real engine', { skip }, () => {
     const missing = path.join(tmp, 'no-such-config.wsss-run.json');
     await assert.rejects(engine.request('run/start', { configPath: missing, runDir: path.join(tmp, 'run1'), resume: false }),
       (e: unknown) => e instanceof EngineRequestError && e.kind !== undefined && e.message.includes('no-such-config'));
+  });
+
+  it('refuses an invalid config at run/start with every problem (no config/validate first)', async () => {
+    const bad = path.join(tmp, 'bad.wsss-run.json');
+    writeFileSync(bad, JSON.stringify({ name: 'bad', stages: [{ id: 'x', type: 'no_such_stage' }] }));
+    await assert.rejects(engine.request('run/start', { configPath: bad, runDir: path.join(tmp, 'run-bad'), resume: false }),
+      (e: unknown) => e instanceof EngineRequestError && e.kind === 'ConfigInvalid' && e.problems.some((p) => /no_such_stage/.test(p.message)));
   });
 
   it('cancels a long request with $/cancelRequest', async () => {

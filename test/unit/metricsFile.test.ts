@@ -1,6 +1,6 @@
 // metrics.jsonl read incrementally while the engine appends to it, with truncated and damaged lines.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -44,6 +44,20 @@ describe('MetricsReader', () => {
     const again = await reader.readNew();
     assert.equal(again.restarted, true);
     assert.deepEqual(again.records.map((r) => r.values.loss), [0.7]);
+  });
+
+  it('restarts when the engine replaces the file, even with a longer one (a resume dropped replayed lines)', async () => {
+    const dir = mkdtempSync(path.join(root, 'run-'));
+    const file = path.join(dir, 'metrics.jsonl');
+    writeFileSync(file, line(1, 0.9) + line(2, 0.8) + line(3, 0.7));
+    const reader = new MetricsReader(dir);
+    assert.deepEqual((await reader.readNew()).records.map((r) => r.step), [1, 2, 3]);
+    // killed after step 3, checkpoint at step 1: the resumed stage logs 2, 3, 4 and the engine rewrote the file
+    writeFileSync(path.join(dir, '.metrics.jsonl.1.2.tmp'), line(1, 0.9) + line(2, 0.85) + line(3, 0.75) + line(4, 0.6));
+    renameSync(path.join(dir, '.metrics.jsonl.1.2.tmp'), file);
+    const again = await reader.readNew();
+    assert.equal(again.restarted, true);
+    assert.deepEqual(again.records.map((r) => [r.step, r.values.loss]), [[1, 0.9], [2, 0.85], [3, 0.75], [4, 0.6]]);
   });
 });
 

@@ -70,10 +70,10 @@ describe('listRunFolders', () => {
     }
     mkdirSync(path.join(runs, 'broken'));
     writeFileSync(path.join(runs, 'broken', 'run.json'), 'not json');
-    const listed = await listRunFolders(runs);
+    const listed = await listRunFolders([runs]);
     assert.deepEqual(listed.runs.map((r) => r.record.id), ['b', 'a']);
     assert.deepEqual(listed.unreadable.map((u) => path.basename(u.dir)), ['broken']);
-    assert.deepEqual(await listRunFolders(path.join(root, 'no-runs-yet')), { runs: [], unreadable: [] });
+    assert.deepEqual(await listRunFolders([path.join(root, 'no-runs-yet')]), { runs: [], unreadable: [] });
   });
 });
 

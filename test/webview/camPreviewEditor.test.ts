@@ -1,7 +1,7 @@
 // The CAM preview editor's page in real Debian Chromium, under the panels' CSP, against the real host logic
-// (extension/preview/camPreviewPanel.ts) with an engine-made ONNX export (test/unit/preview/make_export.py):
-// the classes are listed ranked, choosing a class or colour map swaps the host-rendered overlay, and an
-// unreadable image shows a message naming it.
+// (extension/panels/campreview/camPreviewHandler.ts) with an engine-made ONNX export (test/unit/preview/make_export.py):
+// the classes are listed ranked, choosing a class redraws the browser-rendered heat map over the photo with no
+// request to the host, and an unreadable image shows a message naming it.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CamPreviewContract } from '../../protocol/webview/campreview';
 import { clearCamModelCache } from '../../extension/preview/camModel';
-import { createCamPreviewHandler } from '../../extension/preview/camPreviewPanel';
+import { createCamPreviewHandler } from '../../extension/panels/campreview/camPreviewHandler';
 import { findPreviewSource } from '../../extension/preview/previewRun';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { enginePython, repoRoot, sharedDir } from '../support/paths';
@@ -40,18 +40,21 @@ describe('CAM preview editor (Chromium, real host logic)', function () {
 
   const source = () => findPreviewSource({ runsDirectory: path.join(dir, 'runs'), workspaceFolders: [] });
 
-  it('lists the ranked classes and swaps the host-rendered overlay when another class is chosen', async () => {
+  it('lists the ranked classes and redraws the heat map in the browser when another class is chosen', async () => {
     const page = browser.page;
     const opened = await openPanel<CamPreviewContract>(page, server, 'campreview', () => createCamPreviewHandler(photo, source));
     try {
       await page.waitForSelector('[data-testid=overlay][data-class-index]');
       const names = await page.locator('[data-testid=classes] button').evaluateAll((els) => els.map((e) => e.firstElementChild?.textContent));
       assert.deepEqual([...names].sort(), ['dog', 'person', 'sofa']);
-      const first = await page.getAttribute('[data-testid=overlay]', 'src');
-      assert.match(first ?? '', /^data:image\/png;base64,/);
+      assert.match(await page.getAttribute('[data-testid=photo]', 'src') ?? '', /^data:image\/jpeg;base64,/);
+      const pixels = () => page.evaluate(() => (document.querySelector('[data-testid=overlay]') as HTMLCanvasElement).toDataURL());
+      const first = await pixels();
+      assert.equal(await page.evaluate(() => (document.querySelector('[data-testid=overlay]') as HTMLCanvasElement).style.opacity), '0.5');
       const other = names[names.length - 1]!;
       await page.click(`[data-testid=class-${other}]`);
-      await page.waitForFunction((src) => document.querySelector('[data-testid=overlay]')?.getAttribute('src') !== src, first);
+      await page.waitForFunction((src) => (document.querySelector('[data-testid=overlay]') as HTMLCanvasElement).toDataURL() !== src, first);
+      assert.equal(opened.rpc.stats.requests, 0, 'class changes are drawn without asking the host');
       assert.match(await page.textContent('[data-testid=caption]') ?? '', new RegExp(`CAM of ${other}`));
       assert.match(await page.textContent('[data-testid=header]') ?? '', /run preview-run/);
       await screenshot(page, 'webview', 'campreview');

@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MetricsAppended, ReportContract } from '../../protocol/webview/report';
 import { PollingRunWatcher } from '../../extension/panels/report/pollingRunWatcher';
-import { discoverRuns } from '../../extension/panels/report/runDiscovery';
 import { ReportSession } from '../../extension/panels/report/reportSession';
+import { listRunChoices } from '../../extension/panels/report/runReports';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { appendMetrics, trainingLines, writeRun } from './fixtures/runFolders';
 import { chooseOption } from './fixtures/pageActions';
@@ -38,7 +38,7 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
     browser = await launchBrowser({ viewport: { width: 1280, height: 1000 } });
     opened = await openPanel<ReportContract>(browser.page, server, 'report', (rpc) => {
       const session = new ReportSession({
-        listRuns: () => discoverRuns([tmp]),
+        listRuns: () => listRunChoices([tmp]),
         pickRunFolders: async () => [],
         watcher: new PollingRunWatcher(100),
       }, [pole]);

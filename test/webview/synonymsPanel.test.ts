@@ -10,8 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SynonymsContract } from '../../protocol/webview/synonyms';
 import { EngineProcess } from '../../extension/engine/engineProcess';
-import { discoverRuns } from '../../extension/panels/report/runDiscovery';
 import { engineScorer } from '../../extension/panels/synonyms/engineAccess';
+import { listRunChoices } from '../../extension/panels/report/runReports';
 import { StatsCache } from '../../extension/panels/synonyms/officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from '../../extension/panels/synonyms/synonymBankSession';
 import type { OffsetEdit } from '../../extension/panels/synonyms/synonymBankDocument';
@@ -80,7 +80,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     browser = await launchBrowser({ viewport: { width: 1280, height: 900 } });
     opened = await openPanel<SynonymsContract>(browser.page, server, 'synonyms', (rpc) => {
       const session = new SynonymBankSession(doc, {
-        listRuns: () => discoverRuns([tmp]),
+        listRuns: () => listRunChoices([tmp]),
         pickFolder: async () => undefined,
         openTextEditor: async () => void textOpened.push(doc.path),
         statsCache: new StatsCache(path.join(tmp, 'storage')),

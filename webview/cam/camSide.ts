@@ -2,10 +2,10 @@
  * One side of the comparison: a run's CAM of the chosen class as a heat map over the photo, and the pseudo
  * mask at the background threshold over the photo, with the run's name, prompt mode and the chosen word.
  */
-import { classCss } from '../../protocol/webview/classes';
+import { classCss } from '../../common/classes';
 import type { CamRunInfo, CamView, ColormapName } from '../../protocol/webview/cam';
 import { banner, h, replaceChildren } from '../shared/ui';
-import { decodeCams, heatmapPixels, pseudoMaskPixels, type DecodedCam } from './camRendering';
+import { decodeCams, drawHeatmap, pseudoMaskPixels, type DecodedCam } from '../shared/camRendering';
 
 export interface RenderOptions {
   classIndex: number | null;
@@ -69,10 +69,7 @@ export class CamSide {
     const v = this.view;
     if (!v || v.problem) return;
     const cam = this.cams.find((c) => c.index === opts.classIndex) ?? null;
-    const hctx = this.heat.getContext('2d')!;
-    hctx.clearRect(0, 0, this.heat.width, this.heat.height);
-    if (cam) hctx.putImageData(heatmapPixels(cam.map, v.mapWidth, v.mapHeight, opts.colormap), 0, 0);
-    this.heat.style.opacity = String(opts.opacity);
+    drawHeatmap(this.heat, cam?.map ?? null, v.mapWidth, v.mapHeight, opts.colormap, opts.opacity);
     replaceChildren(this.heatCaption, cam
       ? h('span', {}, swatch(cam.index), ` CAM of ${cam.name}`, cam.word ? h('span', { class: 'word', 'data-testid': 'prompt-word' }, ` — prompt “${cam.word}”`) : h('span', { class: 'muted' }, ' — prompt: class name'))
       : h('span', { class: 'muted' }, opts.classIndex === null ? 'No class chosen' : 'No CAM for this class in this run'));

@@ -8,7 +8,7 @@ import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select, slider } from '../shared/ui';
 import camCss from './cam.css';
 import { CamSide, type RenderOptions } from './camSide';
-import { COLORMAPS } from './colormaps';
+import { COLORMAPS } from '../../common/colormaps';
 
 adoptStyles(camCss);
 const panel = connectPanel<CamContract>();

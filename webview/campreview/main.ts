@@ -1,11 +1,13 @@
 /**
  * CAM preview editor webview: the image's classes ranked by mean CAM, and the chosen class's CAM heat map
- * over the photo (a PNG rendered by the host, extension/preview/camPreviewPanel.ts), with colour map and
- * opacity controls. State (class, colour map, opacity) survives reloads via setState.
+ * over the photo, drawn here with the CAM panel's renderer (../shared/camRendering.ts) from the maps the host
+ * sent in the snapshot (extension/panels/campreview/camPreviewHandler.ts): class, colour map and opacity
+ * changes redraw locally. State (class, colour map, opacity) survives reloads via setState.
  */
 import type { ColormapName } from '../../protocol/webview/cam';
 import type { CamPreviewContract, CamPreviewSnapshot, CamPreviewState } from '../../protocol/webview/campreview';
-import { COLORMAPS } from '../cam/colormaps';
+import { COLORMAPS } from '../../common/colormaps';
+import { decodeMap, drawHeatmap } from '../shared/camRendering';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, h, replaceChildren, select, slider } from '../shared/ui';
 import css from './campreview.css';
@@ -14,16 +16,19 @@ adoptStyles(css);
 const panel = connectPanel<CamPreviewContract>();
 let state: CamPreviewState = panel.getState() ?? {};
 let snap: CamPreviewSnapshot | null = null;
-let loadToken = 0;
+let maps = new Map<number, Uint8Array>();
 
 const header = h('div', { class: 'toolbar', 'data-testid': 'header' });
 const controls = h('div', { class: 'toolbar', 'data-testid': 'controls' });
 const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
 const classList = h('div', { class: 'campreview-classes', role: 'listbox', 'aria-label': 'Classes', 'data-testid': 'classes' });
-const image = h('img', { alt: 'CAM overlay', 'data-testid': 'overlay' });
+const photo = h('img', { alt: 'photo', 'data-testid': 'photo' });
+const overlay = h('canvas', { class: 'overlay', 'data-testid': 'overlay' });
+const stack = h('div', { class: 'image-stack' }, photo, overlay);
+stack.style.display = 'none'; // until a snapshot with CAMs arrives
 const caption = h('figcaption', { class: 'muted', 'data-testid': 'caption' });
 appRoot().append(h('div', { class: 'campreview' }, header, controls, messages,
-  h('div', { class: 'campreview-body' }, classList, h('figure', { class: 'campreview-figure' }, image, caption))));
+  h('div', { class: 'campreview-body' }, classList, h('figure', { class: 'campreview-figure' }, stack, caption))));
 
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
 
@@ -34,6 +39,7 @@ function saveState(patch: Partial<CamPreviewState>): void {
 
 function render(s: CamPreviewSnapshot): void {
   snap = s;
+  maps = new Map(s.classes.map((c) => [c.index, decodeMap(c.map)]));
   replaceChildren(header,
     h('span', { class: 'path', title: s.file }, s.file),
     h('span', { class: 'spacer' }),
@@ -43,20 +49,24 @@ function render(s: CamPreviewSnapshot): void {
   if (s.problem || !s.classes.length) {
     replaceChildren(classList);
     replaceChildren(controls);
-    image.hidden = true;
+    stack.style.display = 'none'; // .image-stack's display would override the hidden attribute
     caption.textContent = '';
     return;
   }
+  photo.src = s.imageUrl ?? '';
+  overlay.width = s.mapWidth;
+  overlay.height = s.mapHeight;
+  stack.style.display = '';
   if (!s.classes.some((c) => c.index === state.classIndex)) saveState({ classIndex: s.classes[0].index });
   replaceChildren(controls,
     select({ label: 'Colour map', options: COLORMAPS.map((c) => ({ value: c, label: c })), value: state.colormap ?? 'jet', testId: 'colormap',
-      onChange: (v) => { saveState({ colormap: v as ColormapName }); void showOverlay(); } }),
+      onChange: (v) => { saveState({ colormap: v as ColormapName }); showOverlay(); } }),
     slider({ label: 'Opacity', min: 0, max: 1, step: 0.05, value: state.opacity ?? 0.5, testId: 'opacity', format: (v) => `${Math.round(v * 100)}%`,
-      onInput: (v) => { saveState({ opacity: v }); void showOverlay(); } }).element,
+      onInput: (v) => { saveState({ opacity: v }); showOverlay(); } }).element,
     h('span', { class: 'spacer' }),
     h('span', { class: 'muted' }, `${s.width}×${s.height} px · model input ${s.inputWidth}×${s.inputHeight} · ${Math.round(s.ms)} ms`));
   renderClasses();
-  void showOverlay();
+  showOverlay();
 }
 
 function renderClasses(): void {
@@ -68,28 +78,18 @@ function renderClasses(): void {
     item.addEventListener('click', () => {
       saveState({ classIndex: c.index });
       renderClasses();
-      void showOverlay();
+      showOverlay();
     });
     return item;
   }));
 }
 
-async function showOverlay(): Promise<void> {
+function showOverlay(): void {
   if (!snap || snap.problem || state.classIndex === null || state.classIndex === undefined) return;
-  const token = ++loadToken;
   const name = snap.classes.find((c) => c.index === state.classIndex)?.name ?? '';
-  try {
-    const overlay = await panel.request('campreview/overlay', { classIndex: state.classIndex, colormap: state.colormap ?? 'jet', opacity: state.opacity ?? 0.5 });
-    if (token !== loadToken) return; // a newer choice is on its way
-    image.src = overlay.url;
-    image.width = overlay.width;
-    image.height = overlay.height;
-    image.hidden = false;
-    image.dataset.classIndex = String(state.classIndex);
-    caption.textContent = `CAM of ${name} (max-normalised ReLU CAM, single scale)`;
-  } catch (e) {
-    if (token === loadToken) replaceChildren(messages, banner('error', `Could not render the CAM of ${name}: ${(e as Error).message}`));
-  }
+  drawHeatmap(overlay, maps.get(state.classIndex) ?? null, snap.mapWidth, snap.mapHeight, state.colormap ?? 'jet', state.opacity ?? 0.5);
+  overlay.dataset.classIndex = String(state.classIndex);
+  caption.textContent = `CAM of ${name} (max-normalised ReLU CAM, single scale)`;
 }
 
 panel.onSnapshot(render);

@@ -2,7 +2,7 @@
  * The detail view of one image: the photo at full size with its GT mask overlaid in palette colours
  * (toggle + opacity), its image-level labels, and the classes the mask holds with their pixel shares.
  */
-import { classCss } from '../../protocol/webview/classes';
+import { classCss } from '../../common/classes';
 import type { ImageDetail } from '../../protocol/webview/dataset';
 import { banner, button, h, slider } from '../shared/ui';
 

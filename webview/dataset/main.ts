@@ -2,7 +2,7 @@
  * Dataset browser webview: toolbar (root, list), class filter with counts, virtualised thumbnail grid,
  * detail view with GT mask overlay. Talks to extension/panels/dataset/datasetPanel.ts.
  */
-import { classCss } from '../../protocol/webview/classes';
+import { classCss } from '../../common/classes';
 import type { DatasetContract, DatasetSnapshot, DatasetState } from '../../protocol/webview/dataset';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';

@@ -10,7 +10,7 @@ import {
   type ReadyParams,
   type SnapshotParams,
 } from '../../protocol/webview/common';
-import { RpcEndpoint, RpcError } from '../../protocol/webview/rpcEndpoint';
+import { RpcEndpoint, RpcError } from '../../common/rpcEndpoint';
 
 export { RpcError };
 

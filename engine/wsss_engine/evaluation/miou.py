@@ -9,7 +9,7 @@ Conventions (METHOD §6, CLIMS `step/eval_cam.py`, deeplab `metric.py`):
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 

@@ -28,7 +28,7 @@ from torchvision import transforms as T
 
 from ..errors import ConfigInvalid, WeightsMissing
 from ..safe_pickle import torch_load
-from .weights import DOWNLOAD_TIMEOUT_S, fetch_url, host_reachable, local_file
+from .weights import DOWNLOAD_TIMEOUT_S, fetch_url, host_reachable, local_file, locate_url
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -214,37 +214,66 @@ def build_open_clip(name: str, tag: str | None, quick_gelu: bool, state: dict | 
 
 def resolve_pretrained(name: str, tag: str, cache_dir: str | None) -> str:
     """Path of the weights for open_clip model `name`/`tag`: cached, or downloaded with a timeout, never a hang."""
+    cached = locate_pretrained(name, tag, cache_dir)
+    if cached is not None:
+        return cached
+    from open_clip.pretrained import get_pretrained_cfg
+    cfg = get_pretrained_cfg(name, tag)
+    if not cfg.get("hf_hub"):
+        where = Path(cache_dir or os.path.expanduser("~/.cache/clip"))
+        return str(fetch_url(cfg.get("url", ""), where, f"CLIP weights {name}/{tag}", _url_hint(cfg, where)))
+    from huggingface_hub import constants, hf_hub_download
+    repo, candidates = _hub_files(cfg["hf_hub"])
+    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", str(int(DOWNLOAD_TIMEOUT_S)))
+    errors = []
+    for candidate in candidates:
+        try:
+            return hf_hub_download(repo, candidate, cache_dir=cache_dir, etag_timeout=DOWNLOAD_TIMEOUT_S)
+        except Exception as exc:  # try the next file name; report all failures together
+            errors.append(f"{candidate}: {exc}")
+    raise WeightsMissing(f"downloading CLIP weights {name}/{tag} from {repo} failed ({'; '.join(errors)})",
+                         hint=_hub_hint(name, tag, repo, candidates[-1], cache_dir or constants.HF_HUB_CACHE),
+                         path=cache_dir or constants.HF_HUB_CACHE)
+
+
+def locate_pretrained(name: str, tag: str, cache_dir: str | None) -> str | None:
+    """The cached weights file of open_clip `name`/`tag`, or None when it is not cached but its host answers
+    (a download will fetch it); WeightsMissing when neither. Downloads nothing (run preflight checks use this)."""
     from open_clip.pretrained import get_pretrained_cfg, list_pretrained_tags_by_model
     cfg = get_pretrained_cfg(name, tag)
     if not cfg:
         tags = ", ".join(list_pretrained_tags_by_model(name)) or "none"
         raise ConfigInvalid(f"open_clip has no pretrained tag {tag!r} for {name}", hint=f"known tags: {tags}")
-    hf_hub, url = cfg.get("hf_hub", ""), cfg.get("url", "")
-    if hf_hub:
-        from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
-        repo, filename = os.path.split(hf_hub.rstrip("/")) if not hf_hub.endswith("/") else (hf_hub[:-1], "")
-        filename = filename or "open_clip_pytorch_model.bin"
+    if not cfg.get("hf_hub"):
+        where = Path(cache_dir or os.path.expanduser("~/.cache/clip"))
+        target = locate_url(cfg.get("url", ""), where, f"CLIP weights {name}/{tag}", _url_hint(cfg, where))
+        return str(target) if target.is_file() else None
+    from huggingface_hub import constants, try_to_load_from_cache
+    repo, candidates = _hub_files(cfg["hf_hub"])
+    for candidate in candidates:
+        cached = try_to_load_from_cache(repo, candidate, cache_dir=cache_dir)
+        if isinstance(cached, str):
+            return cached
+    if not host_reachable("https://huggingface.co"):
         where = cache_dir or constants.HF_HUB_CACHE
-        hint = (f"On a machine with internet run: python -c \"import open_clip; open_clip.create_model('{name}', "
-                f"pretrained='{tag}')\" and copy {where} here (or set HF_HOME), or download {filename} from "
-                f"https://huggingface.co/{repo} and set clip.checkpoint to its path")
-        candidates = [filename[:-4] + ".safetensors", filename] if filename.endswith((".bin", ".pth")) else [filename]
-        for candidate in candidates:
-            cached = try_to_load_from_cache(repo, candidate, cache_dir=cache_dir)
-            if isinstance(cached, str):
-                return cached
-        if not host_reachable("https://huggingface.co"):
-            raise WeightsMissing(f"CLIP weights {name}/{tag} ({repo}/{filename}) are not cached in {where} "
-                                 f"and huggingface.co cannot be reached", hint=hint, path=where)
-        os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", str(int(DOWNLOAD_TIMEOUT_S)))
-        errors = []
-        for candidate in candidates:
-            try:
-                return hf_hub_download(repo, candidate, cache_dir=cache_dir, etag_timeout=DOWNLOAD_TIMEOUT_S)
-            except Exception as exc:  # try the next file name; report all failures together
-                errors.append(f"{candidate}: {exc}")
-        raise WeightsMissing(f"downloading CLIP weights {name}/{tag} from {repo} failed ({'; '.join(errors)})",
-                             hint=hint, path=where)
-    where = Path(cache_dir or os.path.expanduser("~/.cache/clip"))
-    hint = f"download {url} into {where}, or set clip.checkpoint to a local copy"
-    return str(fetch_url(url, where, f"CLIP weights {name}/{tag}", hint))
+        raise WeightsMissing(f"CLIP weights {name}/{tag} ({repo}/{candidates[-1]}) are not cached in {where} "
+                             f"and huggingface.co cannot be reached", hint=_hub_hint(name, tag, repo, candidates[-1],
+                                                                                     where), path=where)
+    return None
+
+
+def _hub_files(hf_hub: str) -> tuple[str, list[str]]:
+    """The Hugging Face repo of an open_clip `hf_hub` entry and the file names to try (safetensors first)."""
+    repo, filename = os.path.split(hf_hub.rstrip("/")) if not hf_hub.endswith("/") else (hf_hub[:-1], "")
+    filename = filename or "open_clip_pytorch_model.bin"
+    return repo, [filename[:-4] + ".safetensors", filename] if filename.endswith((".bin", ".pth")) else [filename]
+
+
+def _hub_hint(name: str, tag: str, repo: str, filename: str, where: str) -> str:
+    return (f"On a machine with internet run: python -c \"import open_clip; open_clip.create_model('{name}', "
+            f"pretrained='{tag}')\" and copy {where} here (or set HF_HOME), or download {filename} from "
+            f"https://huggingface.co/{repo} and set clip.checkpoint to its path")
+
+
+def _url_hint(cfg: dict, where: Path) -> str:
+    return f"download {cfg.get('url', '')} into {where}, or set clip.checkpoint to a local copy"

@@ -18,7 +18,7 @@ from torchvision.models import ResNet50_Weights, resnet50
 
 from ..errors import WeightsMissing
 from ..safe_pickle import torch_load
-from .weights import fetch_url, local_file
+from .weights import fetch_url, local_file, locate_url
 
 
 class FixedBatchNorm(nn.BatchNorm2d):
@@ -35,24 +35,30 @@ def _weights_hint(name: str, filename: str, url: str, cache: Path) -> str:
             f"(weights name: {name})")
 
 
-def load_imagenet_state_dict(pretrained: str) -> dict:
-    """Resolve `pretrained` (torchvision weights name like "IMAGENET1K_V1", or a .pth path) to a state dict."""
+def locate_imagenet_weights(pretrained: str, download: bool = False) -> Path:
+    """The file of `pretrained` (torchvision weights name like "IMAGENET1K_V1", or a .pth path): WeightsMissing
+    when absent and not downloadable; `download` fetches a named one that is not cached yet."""
     if pretrained.endswith((".pth", ".pt")) or "/" in pretrained or "\\" in pretrained:
-        path = local_file(pretrained, "ResNet-50 ImageNet weights",
+        return local_file(pretrained, "ResNet-50 ImageNet weights",
                           hint="Point backbone.pretrained at a torchvision-format resnet50 .pth file, "
                                "e.g. resnet50-0676ba61.pth from https://download.pytorch.org/models/.")
-    else:
-        try:
-            weights = ResNet50_Weights[pretrained]
-        except KeyError:
-            from ..errors import ConfigInvalid
-            names = ", ".join(w.name for w in ResNet50_Weights)
-            raise ConfigInvalid(f"unknown ResNet-50 weights name {pretrained!r}",
-                                hint=f"use one of {names}, a local .pth path, or null") from None
-        cache = Path(torch.hub.get_dir()) / "checkpoints"
-        filename = weights.url.rsplit("/", 1)[-1]
-        path = fetch_url(weights.url, cache, "ResNet-50 ImageNet weights",
-                         hint=_weights_hint(pretrained, filename, weights.url, cache))
+    try:
+        weights = ResNet50_Weights[pretrained]
+    except KeyError:
+        from ..errors import ConfigInvalid
+        names = ", ".join(w.name for w in ResNet50_Weights)
+        raise ConfigInvalid(f"unknown ResNet-50 weights name {pretrained!r}",
+                            hint=f"use one of {names}, a local .pth path, or null") from None
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
+    filename = weights.url.rsplit("/", 1)[-1]
+    get = fetch_url if download else locate_url
+    return get(weights.url, cache, "ResNet-50 ImageNet weights",
+               hint=_weights_hint(pretrained, filename, weights.url, cache))
+
+
+def load_imagenet_state_dict(pretrained: str) -> dict:
+    """Resolve `pretrained` (torchvision weights name like "IMAGENET1K_V1", or a .pth path) to a state dict."""
+    path = locate_imagenet_weights(pretrained, download=True)
     state = torch_load(path, WeightsMissing, "ResNet-50 weights", "use a torchvision-format resnet50 .pth file")
     return state.get("state_dict", state) if isinstance(state, dict) else state
 

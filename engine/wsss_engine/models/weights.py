@@ -34,16 +34,24 @@ def host_reachable(url: str, timeout_s: float = 3.0) -> bool:
         return False
 
 
-def fetch_url(url: str, cache_dir: Path, what: str, hint: str) -> Path:
-    """Return the cached copy of `url` in `cache_dir`, downloading it (with a socket timeout) if absent."""
+def locate_url(url: str, cache_dir: Path, what: str, hint: str) -> Path:
+    """Where `url`'s cached copy is (or will be): WeightsMissing when it is absent and cannot be downloaded.
+    Downloads nothing (run preflight checks use this)."""
     cache_dir = Path(cache_dir)
     target = cache_dir / os.path.basename(urllib.parse.urlparse(url).path)
-    if target.is_file():
-        return target
-    if not host_reachable(url):
+    if not target.is_file() and not host_reachable(url):
         raise WeightsMissing(
             f"{what}: {target.name} is not in {cache_dir} and {url} cannot be reached (offline?)",
             hint=hint, path=str(target))
+    return target
+
+
+def fetch_url(url: str, cache_dir: Path, what: str, hint: str) -> Path:
+    """Return the cached copy of `url` in `cache_dir`, downloading it (with a socket timeout) if absent."""
+    cache_dir = Path(cache_dir)
+    target = locate_url(url, cache_dir, what, hint)
+    if target.is_file():
+        return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     import torch.hub
 

@@ -51,13 +51,16 @@ class EngineMethods:
 
     def run_start(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
         entry = self.runs.start(params.get("configPath") or None, params["runDir"], bool(params.get("resume")))
-        return {"runId": entry.run_id, "runDir": str(entry.run_dir)}
+        record = entry.folder.record
+        return {"runId": entry.run_id, "runDir": str(entry.run_dir), "name": record["name"],
+                "stages": [{"id": s["id"], "type": s["type"]} for s in record["stages"]]}
 
     def run_cancel(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
         return {"cancelled": self.runs.cancel(params["runId"])}
 
     def run_list(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
-        return {"runs": self.runs.list()}
+        # No run started yet: answer without importing the pipeline (torch), e.g. when asked during shutdown.
+        return {"runs": self._runs.list() if self._runs is not None else []}
 
     def config_validate(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
         from wsss_engine.pipeline import config_file_problems

@@ -11,7 +11,7 @@ from typing import Any
 
 from wsss_engine.errors import ERROR_CODES
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: run/start answers name + stages; run/metrics and engine/log removed
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -57,11 +57,13 @@ METHODS: dict[str, Method] = {
     "shutdown": Method(),
     # Liveness check.
     "ping": Method(result=("time",)),
-    # Start or resume a run in a run folder; answers at once, the run goes on in a worker thread.
+    # Start or resume a run in a run folder; answers at once, the run goes on in a worker thread. The config is
+    # validated here (ConfigInvalid lists every problem), so a client need not call config/validate first; the
+    # answer carries the run's name and stages ([{id, type}]) so the client need not read run.json back.
     "run/start": Method(
         params=(Param("configPath", "string", False, nullable=True), Param("runDir", "string"),
                 Param("resume", "boolean", False)),
-        result=("runId", "runDir")),
+        result=("runId", "runDir", "name", "stages")),
     # Ask a running run to stop at its next cancellation point (it saves a checkpoint).
     "run/cancel": Method(params=(Param("runId", "string"),), result=("cancelled",)),
     # Runs this engine process has started, with their current status.
@@ -78,9 +80,7 @@ METHODS: dict[str, Method] = {
 
 NOTIFICATIONS: dict[str, Notification] = {
     "run/progress": Notification(("runId", "stageId", "done", "total", "message")),
-    "run/metrics": Notification(("runId", "stageId", "step", "values")),
     "run/finished": Notification(("runId", "status", "error")),
-    "engine/log": Notification(("level", "message")),
     # The one extension -> engine notification: exit now (code 0 after `shutdown`, else 1). `$/cancelRequest`
     # (base protocol) is handled too but is not part of this descriptor.
     "exit": Notification(()),

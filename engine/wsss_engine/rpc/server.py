@@ -78,8 +78,6 @@ class Server:
 
     # -- main loop ---------------------------------------------------------------------------------------
     def serve(self) -> int:
-        log_handler = EngineLogHandler(self)
-        logging.getLogger("wsss_engine").addHandler(log_handler)
         exit_code = 0
         try:
             while True:
@@ -98,7 +96,6 @@ class Server:
                 self.dispatch(message)
         finally:
             self.engine.stop_all_runs()
-            logging.getLogger("wsss_engine").removeHandler(log_handler)
         return exit_code
 
     def dispatch(self, message: Any) -> None:
@@ -208,28 +205,6 @@ class Server:
         if set(params) != expected:
             raise ValueError(f"notification {method} has keys {sorted(params)}, the protocol says {sorted(expected)}")
         self.send({"jsonrpc": "2.0", "method": method, "params": params})
-
-
-class EngineLogHandler(logging.Handler):
-    """Forwards the engine's log records (info and above) as `engine/log` notifications."""
-
-    LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning"}
-
-    def __init__(self, server: Server) -> None:
-        super().__init__(logging.INFO)
-        self.server = server
-        self.setFormatter(logging.Formatter("%(message)s"))
-        self.busy = threading.local()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if getattr(self.busy, "on", False):
-            return  # a log record raised while sending one: do not loop
-        self.busy.on = True
-        try:
-            level = self.LEVELS.get(record.levelno, "error")
-            self.server.notify("engine/log", {"level": level, "message": self.format(record)})
-        finally:
-            self.busy.on = False
 
 
 def _valid_id(value: Any) -> bool:

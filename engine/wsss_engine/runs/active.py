@@ -39,7 +39,8 @@ class ActiveRun:
 
 
 class NotifyingEvents(RunEvents):
-    """Run events as run/progress and run/metrics notifications of one run."""
+    """Run events as run/progress notifications of one run. Metrics have one channel, <run>/metrics.jsonl
+    (what the report panel tails, also for runs of other engines or the CLI): no notification repeats them."""
 
     def __init__(self, run_id: str, notify: Notify) -> None:
         self.run_id, self.notify = run_id, notify
@@ -47,9 +48,6 @@ class NotifyingEvents(RunEvents):
     def progress(self, stage_id: str, done: int, total: int, message: str) -> None:
         self.notify("run/progress", {"runId": self.run_id, "stageId": stage_id, "done": done, "total": total,
                                      "message": message})
-
-    def metrics(self, stage_id: str, step: int, values: dict[str, float | None]) -> None:
-        self.notify("run/metrics", {"runId": self.run_id, "stageId": stage_id, "step": step, "values": values})
 
 
 class ActiveRuns:
@@ -130,6 +128,8 @@ class ActiveRuns:
         """Cancel every running run and wait for it to save its checkpoint and record its status."""
         with self.lock:
             entries = [e for e in self.runs.values() if e.thread is not None and e.thread.is_alive()]
+        if entries:
+            log.info("cancelling %d run(s); each saves a checkpoint before the engine stops", len(entries))
         for e in entries:
             e.cancel.set()
         for e in entries:

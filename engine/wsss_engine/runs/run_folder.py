@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from wsss_engine import __version__
 from wsss_engine.errors import RunFolderError, RunNotFound
 from wsss_engine.json_input import parse_json_bytes
+from wsss_engine.runs.temp_files import is_temp_name, remove_stale_temps, temp_name
 
 FORMAT_VERSION = 1
 RUN_STATUSES = ("created", "running", "completed", "failed", "cancelled")
@@ -36,7 +36,7 @@ def utc_now() -> str:
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write via a temp file in the same folder + rename, so readers never see half a file."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp = temp_name(path)
     try:
         with open(tmp, "wb") as f:
             f.write(data)
@@ -90,7 +90,7 @@ class RunLock:
             who = "this engine, which is running it now" if owner == f"pid {os.getpid()}" else f"another engine ({owner})"
             raise RunFolderError(
                 f"run folder {self.path.parent} is in use by {who}",
-                "wait for that run to finish or cancel it, or choose another run folder", self.path.parent)
+                "wait for that run to finish or cancel it, or choose another run folder", self.path.parent) from None
         f.seek(0)
         f.truncate()
         f.write(f"pid {os.getpid()}")
@@ -131,13 +131,16 @@ class RunFolder:
         self.path = path
         self.record = record  # the content of run.json
         self.lock = lock
+        self.removed_temps: list[Path] = []  # stale temp files removed when the run was reopened
 
     # -- lifecycle -------------------------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, *, name: str, synthetic: bool, stages: list[dict[str, Any]],
                config: dict[str, Any], config_path: str | None) -> "RunFolder":
-        """A new run: writes config.json then run.json (status "created"). The folder may exist but be empty."""
+        """A new run: writes config.json then run.json (status "created"). The folder may exist but must then
+        be empty (or hold only our lock / crash temps): a user's files there are never overwritten."""
         path = Path(path).absolute()
+        _refuse_foreign_folder(path)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -149,6 +152,7 @@ class RunFolder:
             if (path / "run.json").exists():
                 raise RunFolderError(f"{path} already holds a run (run.json exists)",
                                      "resume that run, or choose a new run folder", path)
+            remove_stale_temps(path)
             now = utc_now()
             record = {
                 "formatVersion": FORMAT_VERSION, "id": uuid.uuid4().hex[:12], "name": name,
@@ -179,7 +183,9 @@ class RunFolder:
             lock.release()
             raise RunFolderError(f"cannot read {path / 'run.json'}: {exc}",
                                  "the run record is damaged; start a new run", path / "run.json") from exc
-        return cls(path, record, lock)
+        run = cls(path, record, lock)
+        run.removed_temps = remove_stale_temps(path)  # a crash's leftovers; we hold the lock, nothing writes now
+        return run
 
     def close(self) -> None:
         self.lock.release()
@@ -247,6 +253,24 @@ class RunFolder:
             prev = old.get((s["id"], s["type"]))
             merged.append(prev if prev is not None and prev["status"] == "completed" else _stage_entry(s))
         self.record["stages"] = merged
+
+
+def _refuse_foreign_folder(path: Path) -> None:
+    """A new run goes into a new or empty folder only (issue 12 item 6): config.json, metrics.jsonl ... of a
+    folder that is not a run would be overwritten. run.json present: create() says to resume instead."""
+    try:
+        names = sorted(n for n in os.listdir(path) if n != LOCK_NAME and not is_temp_name(n))
+    except FileNotFoundError:
+        return
+    except NotADirectoryError as exc:
+        raise RunFolderError(f"cannot create run folder {path}: a file has that name", _WRITABLE_HINT, path) from exc
+    except OSError as exc:
+        raise RunFolderError(f"cannot read run folder {path}: {exc.strerror or exc}", _WRITABLE_HINT, path) from exc
+    if names and "run.json" not in names:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise RunFolderError(f"{path} is not empty and is not a run folder (it holds {shown}); a new run would "
+                             "overwrite files there", "choose a new or empty run folder (or resume a run in its "
+                             "own folder)", path)
 
 
 def _stage_entry(stage: dict[str, Any]) -> dict[str, Any]:

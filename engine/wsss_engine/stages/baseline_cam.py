@@ -5,7 +5,8 @@ Params (schemas/run-config.schema.json `$defs/baseline_camParams`; defaults = th
                  "fixed_bn": true, "grad_checkpointing": false, ...}
   epochs 5, batch_size 16, lr 0.1 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum 0.9,
   momentum_quirk true (reference PolyOptimizer: effective momentum 1e-4), schedule "poly" | "cosine"
-  amp "off" | "bf16" | "fp16" | "auto", channels_last, num_workers, log_every, checkpoint_every, stop_after
+  amp "off" | "bf16" | "fp16" | "auto", channels_last, num_workers, log_every, checkpoint_every,
+  checkpoint_every_s (600: a checkpoint at least every 10 min), stop_after
   split "train" (dataset.train_list), crop_size (default dataset.image_size), resize_long [lo, hi]
 Writes <run>/checkpoints/<id>.pt (models.loading.load_cam_model reads it); resumes from it exactly.
 """
@@ -18,7 +19,7 @@ from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
 from ..training.setup import collate, device_and_dist, loop_config, train_dataset
-from . import references
+from . import inputs, references
 
 @register_stage("baseline_cam")
 def run(ctx, params: dict) -> dict:
@@ -45,3 +46,14 @@ def run(ctx, params: dict) -> dict:
                       step_fn, dist=dist, collate_fn=collate, device=device)
     summary = trainer.run()
     return {**summary, "images": len(dataset), "backbone": backbone["name"], "classes": dataset.classes}
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """The training list (root, images, labels) and the backbone's ImageNet weights (wsss_engine/preflight.py)."""
+    problems = inputs.Problems()
+    problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "train"))
+    problems.collect(inputs.backbone_weights, backbone_options(params.get("backbone"), fixed_bn=True))
+    problems.raise_if_any()
+
+
+run.preflight = preflight

@@ -25,7 +25,7 @@ from ..data.labels import read_mask
 from ..data.transforms import IGNORE_INDEX
 from ..evaluation.miou import CamThresholdSweep, SemSegEvaluator, default_thresholds
 from ..pipeline import register_stage
-from . import references
+from . import inputs, references
 
 DEFAULT_THRESHOLD = 0.15
 
@@ -131,3 +131,18 @@ def run(ctx, params: dict) -> dict:
     ctx.metrics(0, **{k: v for k, v in {"miou": report["miou"], **best}.items() if v is not None})
     return {"miou": report["miou"], "threshold": report["threshold"], "best": report["best"],
             "n_images": report["n_images"], "report": str(reports / f"{sid}.json")}
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """The CAM or mask folder (unless a stage of this run writes it) and the list with its ground-truth masks
+    (wsss_engine/preflight.py)."""
+    problems = inputs.Problems()
+    if params.get("masks"):
+        problems.collect(inputs.folder, config, params, "masks", "pseudo-mask", resolve_path)
+    else:
+        problems.collect(inputs.folder, config, params, "cams", "infer_cams", resolve_path)
+    problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "eval"), with_mask=True)
+    problems.raise_if_any()
+
+
+run.preflight = preflight

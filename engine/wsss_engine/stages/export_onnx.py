@@ -24,7 +24,7 @@ from torch import nn
 from ..data.transforms import IMAGENET_MEAN, IMAGENET_STD
 from ..evaluation.multiscale_cams import model_stride
 from ..pipeline import register_stage
-from . import references
+from . import inputs, references
 
 ONNX_NAME = "cam_model.onnx"
 META_NAME = "cam_model.json"
@@ -126,3 +126,16 @@ def run(ctx, params: dict) -> dict:
     ctx.progress(2, 2, "exported")
     return {"onnx": str(onnx_path), "metadata": str(out_dir / META_NAME), "stride": meta["stride"],
             "verified_max_abs_diff": meta.get("verified_max_abs_diff")}
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """The model checkpoint (unless an earlier stage trains it), the class list, and the onnx package
+    (wsss_engine/preflight.py)."""
+    problems = inputs.Problems()
+    problems.collect(inputs.checkpoint, config, params, "model", resolve_path)
+    problems.collect(inputs.classes, config, resolve_path)
+    problems.collect(inputs.package, "onnx", "export_onnx writes and checks the ONNX file with it")
+    problems.raise_if_any()
+
+
+run.preflight = preflight

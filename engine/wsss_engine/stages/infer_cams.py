@@ -24,7 +24,7 @@ from ..data.voc import VOCMultiScaleDataset, collate_as_list
 from ..evaluation.multiscale_cams import infer_multiscale
 from ..pipeline import register_stage
 from ..training.numerics import numerics
-from . import references
+from . import inputs, references
 
 DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
 
@@ -101,6 +101,17 @@ def run(ctx, params: dict) -> dict:
         summary = merge_shares(ctx.all_gather(summary))
     summary.update(list=list_name, model=str(checkpoint))
     return summary
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """The model checkpoint (unless an earlier stage trains it) and the image list (wsss_engine/preflight.py)."""
+    problems = inputs.Problems()
+    problems.collect(inputs.checkpoint, config, params, "model", resolve_path)
+    problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "eval"))
+    problems.raise_if_any()
+
+
+run.preflight = preflight
 
 
 def merge_shares(shares: list[dict]) -> dict:

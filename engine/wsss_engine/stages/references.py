@@ -51,8 +51,13 @@ def cams_ref(ctx, params: dict, key: str = "cams") -> Path:
 
 def image_list(ctx, params: dict, default: str = "eval") -> str:
     """`split`: "train" -> dataset.train_list, "eval" -> dataset.eval_list; anything else is a list name/path."""
+    return config_image_list(ctx.config, params, default)
+
+
+def config_image_list(config: dict, params: dict, default: str = "eval") -> str:
+    """image_list from the config alone (run preflight checks have no StageContext)."""
     split = params.get("list") or params.get("split") or default
-    dataset = ctx.config.get("dataset", {})
+    dataset = config.get("dataset", {})
     if split == "train":
         return dataset.get("train_list", "train_aug")
     if split == "eval":

@@ -20,7 +20,7 @@ from ..pipeline import register_stage
 from ..runs.run_folder import atomic_write_json, read_json
 from ..pole.selection import select_offline, selection_stats
 from ..pole.synonym_bank import SynonymBank
-from . import references
+from . import inputs, references
 
 
 @register_stage("select_prompts")
@@ -67,3 +67,18 @@ def run(ctx, params: dict) -> dict:
     partial.unlink(missing_ok=True)
     return {"images": len(images), "instances": instances, "gt_word_share": round(gt_share, 4),
             "selection": str(selection), "stats": stats, "clip": clip.description}
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """CAM folder (unless an infer_cams stage of this run writes it), image list, synonym bank and CLIP
+    weights: what makes POLE's selection fail after hours of training (wsss_engine/preflight.py)."""
+    problems = inputs.Problems()
+    problems.collect(inputs.folder, config, params, "cams", "infer_cams", resolve_path)
+    problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "train"))
+    problems.collect(inputs.synonym_bank, config, resolve_path, params.get("bank") or config.get("synonym_bank"),
+                     True, "select_prompts")
+    problems.collect(inputs.clip, config, resolve_path)
+    problems.raise_if_any()
+
+
+run.preflight = preflight

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from ..pipeline import register_stage
+from . import inputs
 from ..synthetic.world import WorldParams, ensure_world, load_world_meta
 
 
@@ -26,3 +27,11 @@ def run(ctx, params: dict) -> dict:
     meta = load_world_meta(root)
     return {"root": str(root), "key": meta["key"], "bank": str(root / "bank.json"), "synthetic": True,
             "splits": meta["splits"]}
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """Needs no input file (it makes the world, cached by its params); its params must build WorldParams."""
+    inputs.dataclass_params(WorldParams, params, "world")
+
+
+run.preflight = preflight

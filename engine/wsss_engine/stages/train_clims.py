@@ -21,7 +21,8 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
                 epochs / schedule given explicitly win over the preset
   batch_size 16 (global under torchrun: split across ranks; distributed_batch "scale" keeps it per rank),
   lr 2.5e-4 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum_quirk true,
-  amp (default: the config's numerics preset), channels_last, num_workers, log_every, checkpoint_every, stop_after
+  amp (default: the config's numerics preset), channels_last, num_workers, log_every, checkpoint_every,
+                checkpoint_every_s (600: a checkpoint at least every 10 min), stop_after
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
 from ..training.setup import CLIMS_VOC_WORDS, collate, device_and_dist, loop_config, train_dataset
-from . import references
+from . import inputs, references
 
 
 def load_bank(ctx, classes) -> SynonymBank:
@@ -192,3 +193,27 @@ def run(ctx, params: dict) -> dict:
         summary["adaptor_ratio_mean"] = {"image": float(adaptors.image.ratio.detach().mean()),
                                          "text": float(adaptors.text.ratio.detach().mean())}
     return summary
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """Training list, init checkpoint (or fresh backbone weights), CLIP weights, synonym bank and, for
+    selected prompts, the selection file named by path (wsss_engine/preflight.py)."""
+    problems = inputs.Problems()
+    problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "train"))
+    if params.get("init") is None:
+        problems.collect(inputs.backbone_weights, backbone_options(params.get("backbone", {}), fixed_bn=False))
+    else:
+        problems.collect(inputs.checkpoint, config, params, "init", resolve_path)
+    problems.collect(inputs.clip, config, resolve_path)
+    problems.collect(inputs.synonym_bank, config, resolve_path, config.get("synonym_bank"), False, "train_clims")
+    prompt = params.get("prompt", "gt")
+    ref = params.get("selection")
+    if (prompt == "selected" or (prompt == "online" and params.get("online_init") == "selected")) and ref \
+            and ref not in inputs.stage_ids(config) and not resolve_path(ref).is_file():
+        problems.add(ConfigInvalid(f"prompt {prompt!r} needs a selection file, and {resolve_path(ref)} does not "
+                                   "exist", hint="add a select_prompts stage before this one, or set 'selection' "
+                                   "to a prompt_selection.json", path=str(resolve_path(ref))))
+    problems.raise_if_any()
+
+
+run.preflight = preflight

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from ..pipeline import register_stage
+from . import inputs
 from ..synthetic.clip_cache import ensure_tiny_clip
 from ..synthetic.tiny_clip import TinyClipParams, load_tiny_clip
 from .synthetic_world import cache_dir
@@ -25,3 +26,11 @@ def run(ctx, params: dict) -> dict:
     keys = ("zero_shot_gt_full", "zero_shot_gt_masked", "zero_shot_best_full", "zero_shot_best_masked")
     return {"checkpoint": str(path), "cbs_threshold": report["cbs"]["threshold"], "synthetic": True,
             **{k: report[k] for k in keys}, "gap_best_minus_gt": report["gap_best_minus_gt"]}
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """Needs no input file (it makes the tiny CLIP, cached by its params); its params must build TinyClipParams."""
+    inputs.dataclass_params(TinyClipParams, params, "tiny CLIP")
+
+
+run.preflight = preflight

@@ -1,8 +1,8 @@
 """The shared training loop of baseline_cam and train_clims (ARCHITECTURE "StageContext"; METHOD §1.5).
 
 It owns: the resumable data order, AMP (bf16/fp16 autocast; GradScaler for fp16), channels_last, checkpoints
-every epoch / every `checkpoint_every` steps / on cancellation (model, extras, optimizer, scheduler, scaler,
-step, RNG states), exact resume, metrics, progress, cancellation and torchrun data parallelism.
+every epoch / every `checkpoint_every` steps / every `checkpoint_every_s` seconds / on cancellation (model,
+extras, optimizer, scheduler, scaler, step, RNG states; always at a step boundary), exact resume, metrics, progress, cancellation and torchrun data parallelism.
 The stage supplies `step_fn(batch) -> (loss, {name: tensor|float})` and the modules it trains.
 """
 from __future__ import annotations
@@ -32,6 +32,7 @@ class LoopConfig:
     channels_last: bool = False
     log_every: int = 10
     checkpoint_every: int = 0        # extra checkpoints every N steps (0: per epoch and on cancel only)
+    checkpoint_every_s: float = 600.0  # extra checkpoint once this long since the last one (0: off)
     seed: int = 0
     stop_after: int | None = None    # stop (as if complete) after this many steps: quick runs, benchmarks
 
@@ -94,6 +95,7 @@ class Trainer:
         self.last_finite_loss: float | None = None
         self.resumed_at: int | None = None
         self.path = self.ctx.run.checkpoint_path(self.stage_id)
+        self.last_save = time.monotonic()
 
     # ------------------------------------------------------------------ checkpoints
     def state(self, complete: bool, summary: dict | None = None) -> dict:
@@ -108,6 +110,7 @@ class Trainer:
     def save(self, complete: bool = False, summary: dict | None = None) -> None:
         if self.dist.is_main:
             save_checkpoint(self.path, self.state(complete, summary))
+        self.last_save = time.monotonic()
         if self.dist.enabled and complete:
             torch.distributed.barrier()  # later stages on every rank read this checkpoint
 
@@ -235,7 +238,7 @@ class Trainer:
                         self.on_step_end(self.step)
                     if self.step % self.cfg.log_every == 0 or self.step == stop:
                         last = self.report(values, images_seen / (time.perf_counter() - started))
-                    if self.cfg.checkpoint_every and self.step % self.cfg.checkpoint_every == 0:
+                    if self.cfg.checkpoint_every and self.step % self.cfg.checkpoint_every == 0 or self.save_due():
                         self.save()
                     if self.step >= stop:
                         break
@@ -257,6 +260,12 @@ class Trainer:
                 [unwrap(self.model), *self.extras.values()], self.dist, self.device)
         self.save(complete=True, summary=summary)
         return summary
+
+    def save_due(self) -> bool:
+        """The time-based checkpoint (issue 12 item 9): a kill, a crash or a window closed without a polite
+        cancel loses at most `checkpoint_every_s` of training."""
+        every = self.cfg.checkpoint_every_s
+        return bool(every) and time.monotonic() - self.last_save >= every
 
     def report(self, values: dict, images_per_s: float) -> dict:
         scalars = {k: float(v.detach().float().item() if isinstance(v, torch.Tensor) else v)

@@ -7,12 +7,13 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CamContract, CamRunInfo, CamSnapshot, CamSource, CamView } from '../../../protocol/webview/cam';
 import type { RequestUnion } from '../../../protocol/webview/common';
-import { IMAGE_EXTENSIONS } from '../dataset/vocDataset';
+import { IMAGES_DIR, imageFileOf } from '../../dataset/vocLayout';
+import { findRunFolders, runSearchRoots } from '../../runs/runFolder';
 import type { PanelEnvironment } from '../panelHost';
-import { readPhoto } from '../photoImage';
+import { camBytes, readPhoto } from '../photoImage';
 import { RpcError, type PanelHandler } from '../panelRpc';
 import { readCamFile } from './camFile';
-import { findRunDirs, readCamRun, selectedWord, type CamRun } from './camRuns';
+import { readCamRun, selectedWord, type CamRun } from './camRuns';
 
 export class CamOverlays implements PanelHandler<CamContract> {
   private readonly runs = new Map<string, CamRun>();
@@ -47,8 +48,7 @@ export class CamOverlays implements PanelHandler<CamContract> {
   }
 
   private async refresh(): Promise<CamSnapshot> {
-    const roots = [...this.env.workspaceFolders, ...(this.env.runsDirectory?.() ? [this.env.runsDirectory!()!] : [])];
-    const dirs = new Set([...(await findRunDirs(roots)), ...this.added]);
+    const dirs = new Set([...(await findRunFolders(runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders))), ...this.added]);
     this.problems.length = 0;
     const runs: CamRunInfo[] = [];
     for (const dir of [...dirs].sort()) {
@@ -92,7 +92,7 @@ export class CamOverlays implements PanelHandler<CamContract> {
       for (let k = 0; k < cam.keys.length; k++) {
         const index = cam.keys[k];
         const name = run.classes[index] ?? `class ${index}`;
-        out.cams.push({ index, name, word: await selectedWord(run, id, name), map: quantise(cam.maps[k]) });
+        out.cams.push({ index, name, word: await selectedWord(run, id, name), map: camBytes(cam.maps[k]) });
       }
       if (!cam.keys.length) out.note = 'This image has no foreground class in its CAM file.';
     } catch (e) {
@@ -106,18 +106,17 @@ export class CamOverlays implements PanelHandler<CamContract> {
       out.imageProblem = 'The run\'s dataset root was not found: the CAM is shown on a blank background.';
       return;
     }
-    for (const ext of IMAGE_EXTENSIONS) {
-      const file = path.join(run.datasetRoot, 'JPEGImages', `${id}${ext}`);
-      if (!(await fs.stat(file).catch(() => null))) continue;
-      try {
-        const photo = await readPhoto(file);
-        Object.assign(out, { imageUrl: photo.url, width: photo.width, height: photo.height });
-      } catch (e) {
-        out.imageProblem = (e as Error).message;
-      }
+    const file = await imageFileOf(run.datasetRoot, id);
+    if (!file) {
+      out.imageProblem = `No photo ${path.join(run.datasetRoot, IMAGES_DIR, id)}.jpg.`;
       return;
     }
-    out.imageProblem = `No photo ${path.join(run.datasetRoot, 'JPEGImages', id)}.jpg.`;
+    try {
+      const photo = await readPhoto(file);
+      Object.assign(out, { imageUrl: photo.url, width: photo.width, height: photo.height });
+    } catch (e) {
+      out.imageProblem = (e as Error).message;
+    }
   }
 
   private async exportPng(fileName: string, dataUrl: string): Promise<{ path: string | null }> {
@@ -131,14 +130,6 @@ export class CamOverlays implements PanelHandler<CamContract> {
 }
 
 /** A CAM map (0..1) as base64 bytes (0..255). */
-function quantise(map: Float32Array): string {
-  const bytes = Buffer.alloc(map.length);
-  for (let i = 0; i < map.length; i++) {
-    const v = map[i];
-    bytes[i] = v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0;
-  }
-  return bytes.toString('base64');
-}
 
 function publicInfo(run: CamRun): CamRunInfo {
   const { classes: _c, selection: _s, ...info } = run;

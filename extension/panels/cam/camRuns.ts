@@ -5,9 +5,10 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { VOC_CLASSES, canonicalName } from '../../../protocol/webview/classes';
+import { VOC_CLASSES } from '../../../common/classes';
 import type { CamRunInfo } from '../../../protocol/webview/cam';
-import { RUN_FORMAT_VERSION, readRunFolder } from '../../runs/runFolder';
+import { parseClassNames, readRootClasses } from '../../dataset/vocLayout';
+import { RUN_FORMAT_VERSION, readRunConfig, readRunFolder, runDatasetRoot } from '../../runs/runFolder';
 
 /** A run as the panel uses it: the public info plus class names and a lazily read selection. */
 export interface CamRun extends CamRunInfo {
@@ -33,10 +34,10 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
     info.problem = `${(e as Error).message}.`;
     return info;
   }
-  const config = (await readJson(path.join(runDir, 'config.json')).catch(() => null)) as Record<string, unknown> | null;
+  const config = await readRunConfig(runDir);
   if (!config) info.warnings.push(`No readable config.json in ${runDir}: photos and class names cannot be found.`);
   const dataset = (config?.dataset ?? {}) as { root?: unknown; classes?: unknown };
-  info.datasetRoot = typeof dataset.root === 'string' ? await findRoot(dataset.root, runDir) : null;
+  info.datasetRoot = await runDatasetRoot(runDir, config);
   if (config && !info.datasetRoot) info.warnings.push(`The dataset root ${String(dataset.root)} of config.json was not found: CAMs show without photos.`);
   info.classes = await classNames(dataset.classes, info.datasetRoot);
   const stages = Array.isArray(config?.stages) ? (config!.stages as Record<string, unknown>[]) : [];
@@ -51,27 +52,12 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
   return info;
 }
 
-/** The config's dataset root, absolute; relative roots are tried against the run folder and its parents. */
-async function findRoot(root: string, runDir: string): Promise<string | null> {
-  const candidates = path.isAbsolute(root) ? [root] : [runDir, path.dirname(runDir), path.dirname(path.dirname(runDir))].map((d) => path.resolve(d, root));
-  for (const c of candidates) {
-    for (const r of [c, path.join(c, 'VOC2012')]) {
-      if ((await fs.stat(path.join(r, 'JPEGImages')).catch(() => null))?.isDirectory()) return r;
-    }
-  }
-  return null;
-}
-
+/** The config's dataset.classes (a list, or 'voc'), else the root's classes.json, else VOC's 20. */
 async function classNames(spec: unknown, root: string | null): Promise<string[]> {
-  if (Array.isArray(spec) && spec.every((c) => typeof c === 'string')) return dropBackground(spec);
-  if (spec === 'voc') return [...VOC_CLASSES];
-  const fromRoot = root ? await readJson(path.join(root, 'classes.json')).catch(() => null) : null;
-  const list = Array.isArray(fromRoot) ? fromRoot : (fromRoot as { classes?: unknown } | null)?.classes;
-  return Array.isArray(list) && list.every((c) => typeof c === 'string') ? dropBackground(list) : [...VOC_CLASSES];
-}
-
-function dropBackground(list: string[]): string[] {
-  return list.length && canonicalName(list[0]) === 'background' ? list.slice(1) : list;
+  const listed = Array.isArray(spec) ? parseClassNames(spec, 'config.json dataset.classes') : null;
+  if (listed && !(listed instanceof Error)) return listed;
+  const fromRoot = spec !== 'voc' && root ? await readRootClasses(root) : null;
+  return fromRoot && !(fromRoot instanceof Error) ? fromRoot.names : [...VOC_CLASSES];
 }
 
 /** The word POLE chose for (image, class) in this run, or null when the run used GT names or has no selection. */
@@ -82,21 +68,4 @@ export async function selectedWord(run: CamRun, id: string, className: string): 
     .catch(() => null);
   const images = await run.selection;
   return images?.[id]?.[className]?.word ?? null;
-}
-
-/** Run folders (folders with run.json) at most two levels under each given folder. */
-export async function findRunDirs(roots: string[]): Promise<string[]> {
-  const found = new Set<string>();
-  const visit = async (dir: string, depth: number): Promise<void> => {
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    if (entries.some((e) => e.isFile() && e.name === 'run.json')) {
-      found.add(dir);
-      return;
-    }
-    if (depth === 0) return;
-    await Promise.all(entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules')
-      .map((e) => visit(path.join(dir, e.name), depth - 1)));
-  };
-  await Promise.all(roots.map((r) => visit(r, 2)));
-  return [...found].sort();
 }

@@ -10,6 +10,7 @@ import { classFractions, maskToPng, readClassMask } from './maskImage';
 import { readPhoto } from '../photoImage';
 import { suggestRoots } from './rootSuggestions';
 import { ThumbnailCache } from './thumbnailCache';
+import { IMAGES_DIR } from '../../dataset/vocLayout';
 import { DatasetRootError, openDataset, type OpenDataset } from './vocDataset';
 
 /** Thumbnails made while the snapshot travels: about the first screen of the grid. */
@@ -68,7 +69,7 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
       const ds = this.dataset;
       this.thumbnails.prefetch(ds.ids.slice(0, PREFETCH).flatMap((id) => {
         const file = ds.imageFiles.get(id);
-        return file ? [path.join(ds.root, 'JPEGImages', file)] : [];
+        return file ? [path.join(ds.root, IMAGES_DIR, file)] : [];
       }));
       this.env.log(`dataset browser: opened ${this.dataset.root} list ${this.dataset.set} (${this.dataset.ids.length} images)`);
       return publicView(this.dataset);
@@ -91,7 +92,7 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
       const file = ds.imageFiles.get(id);
       if (!file) return { id, error: `missing: JPEGImages/${id}.jpg` };
       try {
-        return { id, url: await this.thumbnails.get(path.join(ds.root, 'JPEGImages', file)) };
+        return { id, url: await this.thumbnails.get(path.join(ds.root, IMAGES_DIR, file)) };
       } catch (e) {
         return { id, error: (e as Error).message };
       }
@@ -108,7 +109,7 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
       out.error = `The image file JPEGImages/${id}.jpg is missing.`;
     } else {
       try {
-        const photo = await readPhoto(path.join(ds.root, 'JPEGImages', file));
+        const photo = await readPhoto(path.join(ds.root, IMAGES_DIR, file));
         Object.assign(out, { imageUrl: photo.url, width: photo.width, height: photo.height });
       } catch (e) {
         out.error = (e as Error).message;

@@ -4,7 +4,7 @@
  * palette, background transparent, as a PNG data: URI.
  */
 import sharp from 'sharp';
-import { IGNORE_INDEX, paletteColor } from '../../../protocol/webview/classes';
+import { IGNORE_INDEX, paletteColor } from '../../../common/classes';
 import { toDataUri } from '../photoImage';
 
 /** A mask as class indices (0 background, 1..C, 255 ignore). */

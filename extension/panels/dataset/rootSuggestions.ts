@@ -4,21 +4,15 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { findRunDirs } from '../cam/camRuns';
+import { findVocRoot } from '../../dataset/vocLayout';
+import { findRunFolders, runDatasetRoot, runSearchRoots } from '../../runs/runFolder';
 
 const MAX = 8;
-
-async function isVocRoot(dir: string): Promise<string | null> {
-  for (const r of [dir, path.join(dir, 'VOC2012')]) {
-    if ((await fs.stat(path.join(r, 'JPEGImages')).catch(() => null))?.isDirectory()) return r;
-  }
-  return null;
-}
 
 export async function suggestRoots(workspaceFolders: string[], runsDirectory?: string): Promise<string[]> {
   const found = new Set<string>();
   const visit = async (dir: string, depth: number): Promise<void> => {
-    const root = await isVocRoot(dir);
+    const root = await findVocRoot(dir);
     if (root) {
       found.add(root);
       return;
@@ -29,10 +23,9 @@ export async function suggestRoots(workspaceFolders: string[], runsDirectory?: s
       .map((e) => visit(path.join(dir, e.name), depth - 1)));
   };
   await Promise.all(workspaceFolders.map((w) => visit(w, 2)));
-  const runs = await findRunDirs([...workspaceFolders, ...(runsDirectory ? [runsDirectory] : [])]);
+  const runs = await findRunFolders(runSearchRoots(runsDirectory, workspaceFolders));
   await Promise.all(runs.map(async (run) => {
-    const config = await fs.readFile(path.join(run, 'config.json'), 'utf8').then(JSON.parse).catch(() => null);
-    const root = typeof config?.dataset?.root === 'string' ? await isVocRoot(path.resolve(run, config.dataset.root)) : null;
+    const root = await runDatasetRoot(run);
     if (root) found.add(root);
   }));
   return [...found].sort().slice(0, MAX);

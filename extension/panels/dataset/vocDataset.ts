@@ -5,10 +5,10 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { VOC_CLASSES, canonicalName } from '../../../protocol/webview/classes';
+import { VOC_CLASSES, canonicalName } from '../../../common/classes';
 import type { DatasetProblem, DatasetSnapshot } from '../../../protocol/webview/dataset';
+import { IMAGE_EXTENSIONS, IMAGES_DIR, findVocRoot, readRootClasses } from '../../dataset/vocLayout';
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 export const MASK_DIRS = ['SegmentationClass', 'SegmentationClassAug'];
 const LABEL_FILES = ['labels.json', 'image_labels.json'];
 const EXPECTED_LAYOUT =
@@ -37,8 +37,8 @@ export async function resolveRoot(root: string): Promise<string> {
   if (!stat?.isDirectory()) {
     throw new DatasetRootError({ message: `Dataset root ${root} does not exist or is not a folder.`, hint: EXPECTED_LAYOUT, path: root });
   }
-  if (await isDir(path.join(root, 'JPEGImages'))) return root;
-  if (await isDir(path.join(root, 'VOC2012', 'JPEGImages'))) return path.join(root, 'VOC2012');
+  const found = await findVocRoot(root);
+  if (found) return found;
   throw new DatasetRootError({ message: `${root} is not a VOC-layout dataset: it has no JPEGImages/ folder.`, hint: EXPECTED_LAYOUT, path: root });
 }
 
@@ -76,7 +76,7 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 async function listImages(root: string): Promise<Map<string, string>> {
-  const files = await fs.readdir(path.join(root, 'JPEGImages'));
+  const files = await fs.readdir(path.join(root, IMAGES_DIR));
   const out = new Map<string, string>();
   for (const f of files) {
     const ext = path.extname(f).toLowerCase();
@@ -100,22 +100,11 @@ async function listMasks(root: string): Promise<Map<string, string>> {
 }
 
 async function readClasses(root: string, warnings: DatasetProblem[]): Promise<string[]> {
+  const classes = await readRootClasses(root);
+  if (!(classes instanceof Error)) return classes.names;
   const file = path.join(root, 'classes.json');
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return [...VOC_CLASSES];
-  }
-  try {
-    const data: unknown = JSON.parse(text);
-    const list = Array.isArray(data) ? data : (data as { classes?: unknown }).classes;
-    if (!Array.isArray(list) || !list.every((c) => typeof c === 'string') || list.length === 0) throw new Error('not a list of class names');
-    return canonicalName(list[0]) === 'background' ? list.slice(1) : list;
-  } catch (e) {
-    warnings.push({ message: `Cannot use ${file}: ${(e as Error).message}. Showing VOC's 20 classes.`, hint: 'classes.json must be a JSON list of class names (no background).', path: file });
-    return [...VOC_CLASSES];
-  }
+  warnings.push({ message: `Cannot use ${file}: ${classes.message} Showing VOC's 20 classes.`, hint: 'classes.json must be a JSON list of class names (no background).', path: file });
+  return [...VOC_CLASSES];
 }
 
 async function listSets(root: string): Promise<string[]> {

@@ -1,8 +1,9 @@
 /** The mIoU report as a panel: command `wsss.openReport` [run folder], restored after a restart. */
 import type { ReportContract } from '../../../protocol/webview/report';
 import type { PanelDefinition } from '../panelHost';
+import { runSearchRoots } from '../../runs/runFolder';
 import { ReportSession } from './reportSession';
-import { discoverRuns } from './runDiscovery';
+import { listRunChoices } from './runReports';
 import { VscodeRunWatcher } from './vscodeRunWatcher';
 
 export const reportPanel: PanelDefinition<ReportContract> = {
@@ -12,7 +13,7 @@ export const reportPanel: PanelDefinition<ReportContract> = {
   script: 'report',
   createHandler: (rpc, env, runDir) => {
     const session = new ReportSession({
-      listRuns: () => discoverRuns(env.workspaceFolders),
+      listRuns: () => listRunChoices(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders)),
       pickRunFolders: async () => {
         const picked = await env.pickFolder('Run folder to compare');
         return picked ? [picked] : [];

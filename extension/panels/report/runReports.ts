@@ -3,8 +3,8 @@
 // cannot be read becomes a message on the RunView and the rest is still shown (an older run folder, a
 // missing report, a half-written file). No `vscode` import.
 import { basename } from 'node:path';
-import type { EvaluationReport, RunView, SweepPoint } from '../../../protocol/webview/report';
-import { readReports, readRunFolder } from '../../runs/runFolder';
+import type { EvaluationReport, RunChoice, RunView, SweepPoint } from '../../../protocol/webview/report';
+import { findRunFolders, readReports, readRunFolder } from '../../runs/runFolder';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -18,6 +18,15 @@ export async function readRunHeader(runDir: string): Promise<Pick<RunView, 'labe
   } catch (e) {
     return { label: basename(runDir), synthetic: false, status: 'unknown', messages: [`${(e as Error).message}.`] };
   }
+}
+
+/** The run pickers' list (report and synonym panels): every run found under `roots`, sorted by label. */
+export async function listRunChoices(roots: readonly string[]): Promise<RunChoice[]> {
+  const choices = await Promise.all((await findRunFolders(roots)).map(async (runDir) => {
+    const header = await readRunHeader(runDir);
+    return { runDir, label: header.label, synthetic: header.synthetic, status: header.status };
+  }));
+  return choices.sort((a, b) => a.label.localeCompare(b.label) || a.runDir.localeCompare(b.runDir));
 }
 
 /** One reports/<stage>.json checked against the contract; an Error says which field is wrong. */

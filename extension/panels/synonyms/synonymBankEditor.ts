@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { SynonymsContract } from '../../../protocol/webview/synonyms';
 import { engineEnvironment, findEnginePython } from '../../engine/interpreter';
 import { readSettings } from '../../settings';
-import { discoverRuns } from '../report/runDiscovery';
+import { runSearchRoots } from '../../runs/runFolder';
+import { listRunChoices } from '../report/runReports';
 import { attachPanel, type PanelDefinition, type PanelEnvironment } from '../panelHost';
 import { BankDiagnostics } from './bankDiagnosticsCollection';
 import { engineScorer, poleStatsCommand, type ScoringEngine } from './engineAccess';
@@ -55,7 +56,7 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
       return { pythonPath: found.pythonPath, env };
     };
     const session = new SynonymBankSession(textDocumentPort(document), {
-      listRuns: () => discoverRuns(this.env.workspaceFolders),
+      listRuns: () => listRunChoices(runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders)),
       pickFolder: (title) => this.env.pickFolder(title, path.dirname(document.uri.fsPath)),
       openTextEditor: async () => {
         await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default', vscode.ViewColumn.Beside);

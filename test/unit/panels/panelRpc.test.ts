@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PanelContract, PanelMessage } from '../../../protocol/webview/common';
-import { RpcEndpoint, RpcError } from '../../../protocol/webview/rpcEndpoint';
+import { RpcEndpoint, RpcError } from '../../../common/rpcEndpoint';
 import { PanelRpc, Throttled, type PanelHandler } from '../../../extension/panels/panelRpc';
 
 interface EchoContract extends PanelContract {

@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { clearCamModelCache, computeCams, loadCamModel, PreviewError } from '../../../extension/preview/camModel';
-import { renderHoverStrip, renderOverlay, resizeMap } from '../../../extension/preview/camRender';
+import { renderHoverStrip, resizeMap } from '../../../extension/preview/camRender';
 import { HOVER_MAX_DATA_URI, hoverPreview } from '../../../extension/preview/hoverContent';
-import { createCamPreviewHandler } from '../../../extension/preview/camPreviewPanel';
+import { createCamPreviewHandler } from '../../../extension/panels/campreview/camPreviewHandler';
 import { findPreviewSource, resolveImageToken } from '../../../extension/preview/previewRun';
 import { engineEnv, enginePython, engineUnavailable, repoRoot } from '../engineFixture';
 
@@ -61,11 +61,8 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
     assert.notStrictEqual(second, first);
   });
 
-  it('renders overlays and a labelled hover strip that decode to the expected sizes', async () => {
+  it('renders a labelled hover strip that decodes to the expected size', async () => {
     const result = await computeCams(await loadCamModel(runDir), path.join(root, 'JPEGImages/img_0002.jpg'));
-    const overlay = await renderOverlay(result, 0, 32, { colormap: 'viridis', opacity: 0.6 });
-    const meta = await sharp(overlay.png).metadata();
-    assert.deepEqual([meta.format, meta.width, meta.height], ['png', 32, 24]);
     const strip = await renderHoverStrip(result, [2, 0], ['boat 0.1', 'cat 0.2'], 64);
     const stripMeta = await sharp(strip.png).metadata();
     assert.deepEqual([stripMeta.width, stripMeta.height], [64 * 2 + 4, 48]);
@@ -103,18 +100,24 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
     assert.match(hover.markdown, /command:wsss\.openCamPreview\?/);
   });
 
-  it('serves the CAM preview editor: ranked classes, then overlays as PNG data: URIs', async () => {
+  it('serves the CAM preview editor: ranked classes with their CAMs and the photo in one snapshot, no requests', async () => {
     const source = () => findPreviewSource({ runsDirectory: runsDir, workspaceFolders: [dir] });
     const handler = createCamPreviewHandler(path.join(root, 'JPEGImages/img_0002.jpg'), source);
     const snap = await handler.snapshot(null);
     assert.equal(snap.problem, null);
     assert.deepEqual(snap.classes.map((c) => c.name).sort(), ['boat', 'cat', 'dog']);
     assert.ok(snap.classes[0].mean >= snap.classes[1].mean && snap.classes[1].mean >= snap.classes[2].mean);
-    const cancellation = { cancelled: false };
-    const overlay = await handler.handleRequest({ kind: 'request', id: 1, method: 'campreview/overlay', params: { classIndex: 1, colormap: 'jet', opacity: 0.5 } }, cancellation) as { url: string; width: number };
-    assert.match(overlay.url, /^data:image\/png;base64,/);
-    assert.equal(overlay.width, 64, 'the photo is 64 px wide: never enlarged');
-    await assert.rejects(handler.handleRequest({ kind: 'request', id: 2, method: 'campreview/overlay', params: { classIndex: 7, colormap: 'jet', opacity: 0.5 } }, cancellation), /No class 7: the model has 3 classes/);
+    assert.match(snap.imageUrl ?? '', /^data:image\/jpeg;base64,/);
+    assert.equal((await sharp(Buffer.from(snap.imageUrl!.split(',')[1], 'base64')).metadata()).width, 64, 'the photo is 64 px wide: never enlarged');
+    const result = await computeCams(await loadCamModel(runDir), path.join(root, 'JPEGImages/img_0002.jpg'));
+    assert.deepEqual([snap.mapWidth, snap.mapHeight], [result.mapWidth, result.mapHeight]);
+    for (const c of snap.classes) {
+      const bytes = Buffer.from(c.map, 'base64');
+      assert.equal(bytes.length, snap.mapWidth * snap.mapHeight);
+      // The same max-normalised CAM the hover blends (0..1 as 0..255), so both previews show one picture.
+      assert.deepEqual([...bytes], [...result.maps[c.index]].map((v) => (v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0)));
+    }
+    await assert.rejects(handler.handleRequest({ kind: 'request', id: 1, method: 'campreview/overlay', params: {} } as never, { cancelled: false }), /no request 'campreview\/overlay'/);
     const broken = createCamPreviewHandler(path.join(dir, 'nothing.png'), source);
     assert.match((await broken.snapshot(null)).problem ?? '', /Cannot read the image .*nothing\.png/);
   });

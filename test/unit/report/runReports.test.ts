@@ -4,8 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { discoverRuns } from '../../../extension/panels/report/runDiscovery';
-import { readRunView } from '../../../extension/panels/report/runReports';
+import { listRunChoices, readRunView } from '../../../extension/panels/report/runReports';
 
 const classes = ['background', 'aeroplane', 'boat'];
 
@@ -53,7 +52,7 @@ test('an older run folder and a run without reports say so', async () => {
     assert.match(view.messages.join(' '), /not been evaluated/);
     const none = await readRunView(join(root, 'nowhere'));
     assert.match(none.messages[0], /Cannot read run .*run\.json.*not a run folder/);
-    const runs = await discoverRuns([root]);
+    const runs = await listRunChoices([root]);
     assert.deepEqual(runs.map((r) => r.label), ['old-run']);
   } finally {
     rmSync(root, { recursive: true, force: true });

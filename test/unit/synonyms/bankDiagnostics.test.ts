@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { bankProblems } from '../../../extension/panels/synonyms/bankDiagnostics';
-import { VOC_CLASS_LIST, classListFor, parseClassesJson } from '../../../extension/panels/synonyms/classList';
+import { VOC_CLASS_LIST, classListFor } from '../../../extension/panels/synonyms/classList';
 import { parseBank } from '../../../extension/panels/synonyms/synonymBankDocument';
 import { positionAt } from '../../../extension/panels/synonyms/synonymBankSession';
 
@@ -42,12 +42,6 @@ test('invalid JSON gives syntax problems at the error, and no classes', () => {
   assert.equal(problems[0].offset, text.indexOf('"feline"'));
   assert.match(problems[0].message, /comma expected/);
   assert.equal(bankProblems(parseBank('[1]'), VOC_CLASS_LIST)[0].code, 'notObject');
-});
-
-test('a dataset classes.json may be a list or {"classes"}, background dropped', () => {
-  assert.deepEqual(parseClassesJson(['background', 'boat', 'sofa'], 'x'), ['boat', 'sofa']);
-  assert.deepEqual(parseClassesJson({ classes: ['boat'] }, 'x'), ['boat']);
-  assert.ok(parseClassesJson({ names: [] }, 'c.json') instanceof Error);
 });
 
 test('a bank is checked against the dataset\'s classes.json beside it or one folder up, else VOC', async () => {

@@ -1,12 +1,13 @@
 /**
- * Pixels of the CAM views: the heat map of one class through a colour map, and the pseudo mask — every
+ * The browser's CAM renderer, shared by the CAM panel (webview/cam/) and the CAM Preview editor
+ * (webview/campreview/): the heat map of one class through a colour map, and the pseudo mask — every
  * pixel takes the class with the highest CAM, or background when no CAM beats the background threshold
  * (IRN's `np.pad(cams, ((1, 0), ...), constant_values=threshold)` + argmax; METHOD §3.1, §6).
  */
-import { paletteColor } from '../../protocol/webview/classes';
+import { paletteColor } from '../../common/classes';
 import type { ClassCam } from '../../protocol/webview/cam';
 import type { ColormapName } from '../../protocol/webview/cam';
-import { colormapTable } from './colormaps';
+import { colormapTable } from '../../common/colormaps';
 
 /** A class's CAM decoded from base64 bytes (0..255). */
 export interface DecodedCam {
@@ -16,8 +17,21 @@ export interface DecodedCam {
   map: Uint8Array;
 }
 
+/** The bytes of a base64 CAM map (protocol/webview/cam.ts ClassCam.map). */
+export function decodeMap(base64: string): Uint8Array {
+  return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+}
+
 export function decodeCams(cams: ClassCam[]): DecodedCam[] {
-  return cams.map((c) => ({ index: c.index, name: c.name, word: c.word, map: Uint8Array.from(atob(c.map), (ch) => ch.charCodeAt(0)) }));
+  return cams.map((c) => ({ index: c.index, name: c.name, word: c.word, map: decodeMap(c.map) }));
+}
+
+/** Draw one CAM (or nothing) into a canvas of the map's size, laid over the photo at `opacity` (CSS, no redraw). */
+export function drawHeatmap(canvas: HTMLCanvasElement, map: Uint8Array | null, width: number, height: number, colormap: ColormapName, opacity: number): void {
+  const ctx = canvas.getContext('2d')!;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (map) ctx.putImageData(heatmapPixels(map, width, height, colormap), 0, 0);
+  canvas.style.opacity = String(opacity);
 }
 
 /** Heat map of one CAM as RGBA (opaque; opacity is the canvas's). */

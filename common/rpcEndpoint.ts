@@ -3,15 +3,32 @@
  * webview (webview/shared/rpc.ts): numbered requests that time out and reject, responses matched by id,
  * notifications, and every pending request rejected with code 'disposed' when the channel goes away.
  */
-import {
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  isPanelMessage,
-  type NotificationMessage,
-  type PanelMessage,
-  type RequestMessage,
-  type RpcErrorCode,
-  type RpcErrorData,
-} from './common';
+import type {
+  NotificationMessage,
+  PanelMessage,
+  RequestMessage,
+  RpcErrorCode,
+  RpcErrorData,
+} from '../protocol/webview/common';
+
+/** Default time a request may take before its promise rejects with code 'timeout'. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+/** True when a value received from the other side has the shape of a PanelMessage. */
+export function isPanelMessage(value: unknown): value is PanelMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  switch (m.kind) {
+    case 'request':
+      return typeof m.id === 'number' && typeof m.method === 'string';
+    case 'response':
+      return typeof m.id === 'number' && ('result' in m || 'error' in m);
+    case 'notification':
+      return typeof m.method === 'string';
+    default:
+      return false;
+  }
+}
 
 /** A request that failed: timed out, was dropped on dispose, or the other side answered with an error. */
 export class RpcError extends Error implements RpcErrorData {

@@ -4,11 +4,11 @@
  * is the shared panel page (panelHost.ts: strict CSP, RPC, snapshot handshake) with webview/campreview/.
  */
 import * as vscode from 'vscode';
-import type { CamPreviewContract } from '../../protocol/webview/campreview';
-import { argPath, attachPanel, type PanelDefinition, type PanelEnvironment } from '../panels/panelHost';
-import { createCamPreviewHandler } from './camPreviewPanel';
-import { OPEN_CAM_PREVIEW_COMMAND } from './hoverContent';
-import type { CamPreviewHoverProvider } from './hoverProvider';
+import type { CamPreviewContract } from '../../../protocol/webview/campreview';
+import { argPath, attachPanel, type PanelDefinition, type PanelEnvironment } from '../panelHost';
+import { createCamPreviewHandler } from './camPreviewHandler';
+import { OPEN_CAM_PREVIEW_COMMAND } from '../../preview/hoverContent';
+import type { CamPreviewHoverProvider } from '../../preview/hoverProvider';
 
 export const CAM_PREVIEW_VIEW_TYPE = 'wsss.camPreview';
 

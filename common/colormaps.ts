@@ -2,7 +2,7 @@
  * Colour maps for CAM heat maps as 256-entry RGB lookup tables: jet (the CAM papers' figures), and viridis
  * and inferno (perceptually uniform; degree-6 polynomial fits of matplotlib's maps).
  */
-import type { ColormapName } from '../../protocol/webview/cam';
+import type { ColormapName } from '../protocol/webview/cam';
 
 type Vec3 = [number, number, number];
 
