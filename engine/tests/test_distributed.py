@@ -14,13 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from engine_client import PLUGIN_DIR
-from training_world import CLASSES, COLOURS, make_voc_root, write_config
+from training_world import add_masks, make_voc_root, write_config
 
 torch.set_num_threads(1)
 
@@ -74,15 +72,7 @@ def finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Path:
     """training_world's coloured squares, plus masks (the squares' pixels) so that evaluate can score CAMs."""
-    root = make_voc_root(tmp_path_factory.mktemp("dist") / "data", n=N_IMAGES)
-    (root / "SegmentationClass").mkdir()
-    for png in (root / "JPEGImages").glob("*.png"):
-        img = np.asarray(Image.open(png).convert("RGB"))
-        mask = np.zeros(img.shape[:2], np.uint8)
-        for k, name in enumerate(CLASSES):
-            mask[(img == COLOURS[name]).all(-1)] = k + 1
-        Image.fromarray(mask).save(root / "SegmentationClass" / png.name)
-    return root
+    return add_masks(make_voc_root(tmp_path_factory.mktemp("dist") / "data", n=N_IMAGES))
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +90,7 @@ def record(run_dir: Path) -> dict:
 
 
 def checkpoint(run_dir: Path) -> dict:
-    return torch.load(run_dir / "checkpoints" / "baseline.pt", map_location="cpu", weights_only=False)
+    return torch.load(run_dir / "checkpoints" / "baseline.pt", map_location="cpu", weights_only=True)
 
 
 def test_two_ranks_run_the_whole_pipeline_once(reference, world):

@@ -163,7 +163,7 @@ def test_cancel_mid_run_then_resume_matches_an_uninterrupted_run(engine, tmp_pat
     assert engine.finished(run_id)["status"] == "cancelled"
     record = json.loads((run_dir / "run.json").read_text())
     assert record["status"] == "cancelled" and record["stages"][0]["status"] == "cancelled"
-    saved = torch.load(run_dir / "checkpoints" / "count.pt", weights_only=False)
+    saved = torch.load(run_dir / "checkpoints" / "count.pt", weights_only=True)
     assert 4 <= saved["step"] < 30
     assert engine.result("run/cancel", {"runId": run_id}) == {"cancelled": False}
 

@@ -71,7 +71,7 @@ def test_resume_is_exact(tmp_path):
     assert run_stages(tmp_path, root, stages, "full")[0] == "completed"
     assert run_stages(tmp_path, root, stages, "cut", cancel_at=("seg", 3))[0] == "cancelled"
     assert run_stages(tmp_path, root, stages, "cut", resume=True)[0] == "completed"
-    full, cut = (torch.load(tmp_path / r / "checkpoints" / "seg.pt", map_location="cpu", weights_only=False)
+    full, cut = (torch.load(tmp_path / r / "checkpoints" / "seg.pt", map_location="cpu", weights_only=True)
                  for r in ("full", "cut"))
     assert full["step"] == cut["step"] == 8
     for key, value in full["model"].items():

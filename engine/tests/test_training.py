@@ -21,7 +21,7 @@ def clims_stage(**extra):
 
 
 def weights(run_dir, stage):
-    ckpt = torch.load(run_dir / "checkpoints" / f"{stage}.pt", map_location="cpu", weights_only=False)
+    ckpt = torch.load(run_dir / "checkpoints" / f"{stage}.pt", map_location="cpu", weights_only=True)
     return ckpt
 
 

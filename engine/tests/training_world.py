@@ -43,6 +43,18 @@ def make_voc_root(root: Path, n: int = 16, size: int = 32, seed: int = 0) -> Pat
     return root
 
 
+def add_masks(root: Path) -> Path:
+    """SegmentationClass PNGs (the squares' pixels, class k -> k + 1) so that evaluate can score CAMs."""
+    (root / "SegmentationClass").mkdir(exist_ok=True)
+    for png in (root / "JPEGImages").glob("*.png"):
+        img = np.asarray(Image.open(png).convert("RGB"))
+        mask = np.zeros(img.shape[:2], np.uint8)
+        for k, name in enumerate(CLASSES):
+            mask[(img == COLOURS[name]).all(-1)] = k + 1
+        Image.fromarray(mask).save(root / "SegmentationClass" / png.name)
+    return root
+
+
 def tiny_clip_checkpoint(path: Path, seed: int = 0) -> Path:
     """A random-weight open_clip CLIP in the synthetic world's checkpoint format (word-level vocab)."""
     from open_clip.model import CLIP

@@ -15,11 +15,12 @@ from typing import Any, Callable
 import torch
 
 from wsss_engine import device as devices
-from wsss_engine.errors import Cancelled, ConfigInvalid, EngineError, OutOfMemory, StageFailed
+from wsss_engine.errors import Cancelled, ConfigInvalid, EngineError, OutOfMemory, RunFolderError, StageFailed
 from wsss_engine.preflight import check_inputs, stage_params
 from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file, validate_config
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, jsonable, utc_now
+from wsss_engine.safe_pickle import torch_load
 from wsss_engine.stage_registry import StageFn, missing_stage_problems, register_stage, registered_types, stage_spec
 from wsss_engine.training.distributed import DistInfo
 
@@ -158,11 +159,13 @@ class StageContext:
         return path
 
     def load_checkpoint(self, stage_id: str | None = None, map_location: Any = "cpu") -> dict[str, Any] | None:
-        """A stage's checkpoint (this one's by default), or None when it has none. Our own files: full unpickle."""
+        """A stage's checkpoint (this one's by default), or None when it has none. Tensors and plain data only
+        (weights_only=True): a planted file cannot run code; RunFolderError naming it otherwise."""
         path = self.run.path / "checkpoints" / f"{stage_id or self.stage_id}.pt"
         if not path.is_file():
             return None
-        return torch.load(path, map_location=map_location, weights_only=False)
+        return torch_load(path, RunFolderError, "checkpoint", "delete it to restart the stage from scratch",
+                          map_location)
 
     def all_gather(self, value: Any) -> list[Any]:
         """Every rank's JSON `value` in rank order (under torchrun; [value] otherwise), e.g. to add up the
@@ -265,6 +268,11 @@ def drive_run(run: RunFolder, logger: logging.Logger, handler: logging.Handler |
     except EngineError as exc:
         logger.error("run %s failed: %s (%s)", run.id, exc.message, exc.hint)
         return _record_end(run, "failed", exc.to_record(), logger)
+    except Exception as exc:  # not a stage's (those become EngineErrors): still "failed" in run.json and to callers
+        logger.error("run %s failed", run.id, exc_info=exc)
+        error = EngineError(f"run {run.id} failed: {type(exc).__name__}: {exc}",
+                            f"see the traceback in {run.path / 'engine.log'}", run.path / "engine.log")
+        return _record_end(run, "failed", error.to_record(), logger)
     except BaseException:  # a second Ctrl-C: the last periodic checkpoints remain, so the run stays resumable
         _record_end(run, "cancelled", None, logger)
         raise
@@ -307,6 +315,9 @@ def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, s
         summary = call_stage(spec.run, ctx, params)
     except Cancelled:
         ctx._throttle.flush()
+        run.set_stage(sid, "cancelled", finished=utc_now())
+        raise
+    except (KeyboardInterrupt, SystemExit):  # a second Ctrl-C / SIGTERM inside the stage: not left "running"
         run.set_stage(sid, "cancelled", finished=utc_now())
         raise
     except Exception as exc:

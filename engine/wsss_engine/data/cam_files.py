@@ -2,7 +2,8 @@
 
 Each file is `np.save` of a dict {"keys": int64[K] (class indices 0..C-1, no background),
 "cam": float16 K×ceil(H/4)×ceil(W/4), "high_res": float16 K×H×W}, every map max-normalised to 1.
-Written atomically (temp file + rename), so an existing file is always complete: inference resumes by
+Read back with safe_pickle.load_npy_record (numpy reconstructors only, as the CAM panel's TypeScript reader),
+which also reads IRN/CLIMS-format CAM files (the same dict, maybe with more arrays). Written atomically (temp file + rename), so an existing file is always complete: inference resumes by
 skipping ids whose file exists.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Union
 import numpy as np
 
 from ..errors import DatasetError
+from ..safe_pickle import load_npy_record
 
 
 def cam_path(cam_dir: Union[str, Path], image_id: str) -> Path:
@@ -42,11 +44,9 @@ def load_cam(path: Union[str, Path]) -> dict:
     if not path.is_file():
         raise DatasetError(f"CAM file {path} does not exist",
                            hint="run the infer_cams stage for this image list first", path=str(path))
-    try:
-        record = np.load(path, allow_pickle=True).item()
-        if not {"keys", "cam", "high_res"} <= set(record):
-            raise ValueError(f"fields {sorted(record)}; expected keys, cam, high_res")
-    except (OSError, ValueError, EOFError, AttributeError) as exc:
-        raise DatasetError(f"cannot read CAM file {path}: {exc}",
-                           hint="delete it and resume the infer_cams stage to rewrite it", path=str(path)) from exc
+    hint = "delete it and resume the infer_cams stage to rewrite it"
+    record = load_npy_record(path, DatasetError, hint)  # numpy arrays only: a planted file runs no code
+    if not {"keys", "cam", "high_res"} <= set(record):
+        raise DatasetError(f"cannot read CAM file {path}: fields {sorted(record)}; expected keys, cam, high_res",
+                           hint=hint, path=str(path))
     return record

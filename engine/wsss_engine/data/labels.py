@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -16,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import DatasetError
+from ..json_input import read_json_file
 from .layout import canonical_name, find_label_file, mask_path
 from .transforms import IGNORE_INDEX
 
@@ -40,11 +40,7 @@ def _names_to_indices(names, index: Dict[str, int], image_id: str, source: Path)
 
 
 def labels_from_json(path: Path, ids: Sequence[str], classes: Sequence[str]) -> LabelMap:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise DatasetError(f"cannot read image labels {path}: {exc}",
-                           hint='labels JSON must map image id -> list of class names', path=str(path)) from exc
+    data = read_json_file(path, "image labels", DatasetError, "labels JSON must map image id -> list of class names")
     if not isinstance(data, dict):
         raise DatasetError(f"image labels {path} is not a JSON object",
                            hint='write {"<id>": ["cls", ...], ...}', path=str(path))

@@ -8,11 +8,11 @@ Supported roots:
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
 from ..errors import DatasetError
+from ..json_input import read_json_file
 
 VOC_CLASSES = (
     "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow", "diningtable",
@@ -35,11 +35,11 @@ def resolve_root(root: Union[str, Path]) -> Path:
     path = Path(root).expanduser()
     if not path.is_dir():
         raise DatasetError(f"dataset root {path} does not exist or is not a folder",
-                           hint=f"set dataset.root to a VOC-layout folder; {EXPECTED_LAYOUT}")
+                           hint=f"set dataset.root to a VOC-layout folder; {EXPECTED_LAYOUT}", path=str(path))
     if not (path / "JPEGImages").is_dir() and (path / "VOC2012" / "JPEGImages").is_dir():
         path = path / "VOC2012"
     if not (path / "JPEGImages").is_dir():
-        raise DatasetError(f"dataset root {path} has no JPEGImages/ folder", hint=EXPECTED_LAYOUT)
+        raise DatasetError(f"dataset root {path} has no JPEGImages/ folder", hint=EXPECTED_LAYOUT, path=str(path))
     return path
 
 
@@ -58,12 +58,8 @@ def resolve_classes(root: Path, spec: ClassSpec = None) -> List[str]:
         path = root / "classes.json"
         if not path.is_file():
             return list(VOC_CLASSES)
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise DatasetError(f"cannot read class list {path}: {exc}",
-                               hint="classes.json must be a JSON list of class names (no background)",
-                               path=str(path)) from exc
+        data = read_json_file(path, "class list", DatasetError,
+                              "classes.json must be a JSON list of class names (no background)")
         classes = data.get("classes") if isinstance(data, dict) else data
         if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
             raise DatasetError(f"class list {path} is not a list of names",

@@ -16,6 +16,7 @@ gradients still flow through the image tower back to its input (the masked image
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Sequence
 
@@ -26,11 +27,14 @@ from open_clip.transform import image_transform
 from torchvision import transforms as T
 
 from ..errors import ConfigInvalid, WeightsMissing
+from ..safe_pickle import torch_load
 from .weights import DOWNLOAD_TIMEOUT_S, fetch_url, host_reachable, local_file, locate_url
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+TINY_CLIP_HINT = ("run the synthetic world's tiny CLIP training first (python -m wsss_engine demo), or point "
+                  "clip.checkpoint at its .pt file")
 # Extra entries of a state dict saved from OpenAI's own `clip` package (its JIT model's buffers).
 OPENAI_MARKERS = ("input_resolution", "context_length", "vocab_size")
 
@@ -95,10 +99,8 @@ class ClipScorer:
         precision = cfg.get("precision", "fp32")
         if cfg.get("kind", "open_clip") == "tiny":
             if cfg.get("checkpoint"):
-                path = local_file(resolve_path(cfg["checkpoint"]), "tiny CLIP checkpoint",
-                                  hint="run the synthetic world's tiny CLIP training first (python -m wsss_engine "
-                                       "demo), or point clip.checkpoint at its .pt file")
-                ckpt = torch.load(path, map_location="cpu", weights_only=False)
+                path = local_file(resolve_path(cfg["checkpoint"]), "tiny CLIP checkpoint", hint=TINY_CLIP_HINT)
+                ckpt = torch_load(path, WeightsMissing, "tiny CLIP checkpoint", TINY_CLIP_HINT)
                 scorer = cls.from_model_cfg(ckpt["model_cfg"], ckpt["state_dict"], ckpt["mean"], ckpt["std"],
                                             device, precision, description=f"tiny CLIP {path.name}")
                 if "vocab" in ckpt:  # synthetic/tiny_clip.py's word-level tokenizer
@@ -163,6 +165,11 @@ def read_clip_state_dict(path: Path) -> dict:
     from open_clip.factory import load_state_dict
     try:
         return dict(load_state_dict(str(path), weights_only=True))
+    except pickle.UnpicklingError as exc:  # a pickle naming code (weights_only refused it before it ran)
+        raise WeightsMissing(f"refusing to load CLIP weights {path}: not tensors and plain data only "
+                             f"({str(exc).strip().splitlines()[0]})",
+                             hint="use an open_clip state dict (.pt/.bin/.safetensors) from a trusted source; a "
+                                  "file that needs a full unpickle can run code", path=str(path)) from exc
     except RuntimeError as exc:  # e.g. OpenAI's TorchScript archive, which weights_only refuses
         raise WeightsMissing(f"cannot read CLIP weights {path} as a plain state dict: {str(exc).splitlines()[0]}",
                              hint="use the open_clip-format file from the Hugging Face Hub (e.g. "

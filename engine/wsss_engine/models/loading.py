@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
 from ..errors import RunFolderError
+from ..safe_pickle import torch_load
 from .cam_net import CamNet
 from .clims_net import ClimsNet
 from .reference_checkpoints import is_reference_state, map_reference_state
 
 ARCHS = {"cam": CamNet, "clims": ClimsNet}
-# Data-only numpy constructors: our stage checkpoints carry numpy's RNG state (an array) for exact resume.
-NUMPY_ARRAY_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.uint32))]
 
 
 def build_model(meta: dict) -> nn.Module:
@@ -34,13 +32,8 @@ def read_checkpoint(path: str | Path) -> dict:
         raise RunFolderError(f"checkpoint {path} does not exist",
                              hint="run the training stage first, or point the param at an existing checkpoint",
                              path=str(path))
-    try:
-        with torch.serialization.safe_globals(NUMPY_ARRAY_GLOBALS):
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, zip errors... on foreign files
-        raise RunFolderError(f"cannot read checkpoint {path} as tensors only: {str(exc).splitlines()[0][:300]}",
-                             hint="use a WSSS Studio stage checkpoint or a plain state dict (IRN/CLIMS/POLE)",
-                             path=str(path)) from exc
+    ckpt = torch_load(path, RunFolderError, "checkpoint",
+                      "use a WSSS Studio stage checkpoint or a plain state dict (IRN/CLIMS/POLE)")
     if isinstance(ckpt, dict) and "state_dict" in ckpt and "model_meta" not in ckpt:
         ckpt = ckpt["state_dict"]
     if is_reference_state(ckpt):

@@ -16,6 +16,8 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 from torchvision.models import get_model_weights, resnet50
 
+from ..errors import WeightsMissing
+from ..safe_pickle import torch_load
 from .weights import fetch_url, local_file, locate_url
 
 
@@ -63,7 +65,8 @@ def load_imagenet_state_dict(pretrained: str, arch: str = "resnet50") -> dict:
     """Resolve `pretrained` (torchvision weights name like "IMAGENET1K_V1", or a .pth path) to the state dict
     of torchvision's `arch`."""
     path = locate_imagenet_weights(pretrained, download=True, arch=arch)
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    name = RESNET_NAMES.get(arch, arch)
+    state = torch_load(path, WeightsMissing, f"{name} weights", f"use a torchvision-format {arch} .pth file")
     return state.get("state_dict", state) if isinstance(state, dict) else state
 
 

@@ -8,30 +8,23 @@ Reads the authors' selection files, which come in two shapes:
   each word must belong to a class after the previous word's class; a word that fits several classes in
   that order (e.g. "bike": bicycle or motorbike) is counted as ambiguous, never guessed.
 
-Pickles are loaded with an unpickler that only builds dicts, lists, strings and numbers, so a hostile file
-cannot run code. Used by the extension through ``python -m wsss_engine pole-stats PATH [--bank BANK]``,
+Pickles are loaded with safe_pickle's unpickler that only builds dicts, lists, strings and numbers, so a
+hostile file cannot run code. Used by the extension through ``python -m wsss_engine pole-stats PATH [--bank BANK]``,
 which prints ``{"source", "format", "images", "counts": {class: {word: n}}, "ambiguous"}`` as JSON.
 """
 from __future__ import annotations
 
-import io
 import json
-import pickle
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from ..errors import DatasetError
+from ..json_input import JsonInputError, parse_json_bytes, read_json_file
+from ..safe_pickle import unpickle_data
 
 _PROMPT = re.compile(r"^\s*a photo of (?:an? )?(.+?)\.?\s*$", re.IGNORECASE)
-
-
-class _DataOnlyUnpickler(pickle.Unpickler):
-    """Refuses every global: only the pickle opcodes for builtin containers and scalars work."""
-
-    def find_class(self, module: str, name: str) -> Any:  # noqa: D401 - pickle API
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}: a selection file holds only data")
 
 
 def load_selection(path: Path) -> tuple[Any, str]:
@@ -39,15 +32,15 @@ def load_selection(path: Path) -> tuple[Any, str]:
     raw = Path(path).read_bytes()
     if raw[:1] == b"\x80":
         try:
-            return _DataOnlyUnpickler(io.BytesIO(raw)).load(), "pickle"
+            return unpickle_data(raw), "pickle"
         except Exception as exc:  # pickle raises many types on bad input
             raise DatasetError(f"cannot read pickle {path}: {exc}",
                                hint="expected a pickled dict {image_id: {class: word}} or {image_id: [prompts]}") from exc
     try:
-        return json.loads(raw.decode("utf-8")), "json"
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return parse_json_bytes(raw), "json"
+    except JsonInputError as exc:
         raise DatasetError(f"{path} is neither JSON nor a pickle: {exc}",
-                           hint="pass the authors' selected_cls_train_aug.json or GPT_v2_4.json") from exc
+                           hint="pass the authors' selected_cls_train_aug.json or GPT_v2_4.json", path=path) from exc
 
 
 def word_of_prompt(prompt: str) -> str:
@@ -107,7 +100,7 @@ def selection_counts(selection: Any, bank: Optional[Dict[str, List[str]]] = None
 def official_stats(path: Path, bank_path: Optional[Path] = None) -> Dict[str, Any]:
     """What ``pole-stats`` prints for one selection file."""
     selection, fmt = load_selection(Path(path))
-    bank = json.loads(Path(bank_path).read_text("utf-8")) if bank_path else None
+    bank = read_json_file(bank_path, "synonym bank", DatasetError) if bank_path else None
     return {"source": str(path), "format": fmt, **selection_counts(selection, bank)}
 
 

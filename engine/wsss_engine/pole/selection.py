@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from ..data.cam_files import load_cam
 from ..errors import DatasetError
 from .synonym_bank import SynonymBank
 
@@ -33,7 +34,7 @@ def read_cam_file(path: Path) -> dict:
     if not path.is_file():
         raise DatasetError(f"no saved CAM {path}", hint="run the infer_cams stage on this image list first",
                            path=str(path))
-    return np.load(path, allow_pickle=True).item()
+    return load_cam(path)
 
 
 def masked_rgb(rgb: np.ndarray, cam: np.ndarray) -> Image.Image:

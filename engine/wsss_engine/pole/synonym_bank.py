@@ -14,6 +14,7 @@ from typing import Sequence
 import jsonschema
 
 from ..errors import ConfigInvalid
+from ..json_input import read_json_file
 
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "schemas" / "synonym-bank.schema.json"
 
@@ -65,15 +66,10 @@ class SynonymBank:
     @classmethod
     def load(cls, path: str | Path, classes: Sequence[str]) -> "SynonymBank":
         path = Path(path)
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-        except FileNotFoundError:
+        if not path.is_file():
             raise ConfigInvalid(f"synonym bank {path} does not exist",
-                                hint="set synonym_bank to a JSON file {class: [words]}", path=str(path)) from None
-        except json.JSONDecodeError as exc:
-            raise ConfigInvalid(f"synonym bank {path} is not valid JSON: {exc}", hint="fix the JSON syntax",
-                                path=str(path)) from None
+                                hint="set synonym_bank to a JSON file {class: [words]}", path=str(path))
+        data = read_json_file(path, "synonym bank", ConfigInvalid, "fix the JSON syntax")
         return cls.from_dict(data, classes, str(path))
 
     @classmethod

@@ -118,4 +118,21 @@ def params_problem(method: str, spec: Method, params: Any) -> str | None:
         ok = isinstance(value, JSON_TYPES[p.type]) and not (p.type == "number" and isinstance(value, bool))
         if not ok:
             return f"{method}: param '{p.name}' must be a {p.type}, got {type(value).__name__}"
+        if _has_nul(value):  # no path, id or word may hold one (the OS refuses it in a path)
+            return f"{method}: param '{p.name}' contains a NUL character (\\u0000)"
     return None
+
+
+def _has_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if "\x00" in v:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False

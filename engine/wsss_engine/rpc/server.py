@@ -81,7 +81,12 @@ class Server:
         exit_code = 0
         try:
             while True:
-                message = self.reader.read()
+                try:
+                    message = self.reader.read()
+                except Exception as exc:  # the stream itself failed (FrameReader raises on no bytes)
+                    log.error("closing the connection: cannot read from stdin: %s: %s", type(exc).__name__, exc)
+                    exit_code = 1
+                    break
                 if message is None:
                     log.info("stdin closed; stopping")
                     break

@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import Cancelled, DatasetError, EngineError, RunFolderError, RunNotFound
+from ..json_input import read_json_file
 from .server import register_request
 
 CLIP_DEFAULTS = {"kind": "open_clip", "model": "ViT-B-32", "pretrained": "openai", "checkpoint": None,
@@ -214,12 +215,7 @@ def _acquire(lock: threading.Lock, check_cancelled: Callable[[], None]) -> None:
 
 
 def _read_json(path: Path, what: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as exc:
-        raise RunFolderError(f"cannot read {what} {path}: {exc}", "the file is damaged; re-run the stage that "
-                             "writes it", path) from exc
+    data = read_json_file(path, what, RunFolderError, "the file is damaged; re-run the stage that writes it")
     if not isinstance(data, dict):
         raise RunFolderError(f"{what} {path} is not a JSON object", "the file is damaged", path)
     return data

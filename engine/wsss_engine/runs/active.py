@@ -1,8 +1,8 @@
 """The runs one engine process is executing, each on its own worker thread (used by the JSON-RPC server).
 
 Runs execute one at a time, in start order: they share the process's RNGs (seeded runs must reproduce) and
-usually one GPU. A started run waits in status "created" until the one before it ends; cancelling it then
-ends it before its first stage."""
+usually one GPU. A started run waits in status "created" until the one before it ends; cancelling it while it
+waits marks it "cancelled" at once (run.json, run/finished, its folder unlocked) and drops it from the queue."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class ActiveRun:
     thread: threading.Thread | None = None
     ticket: int = 0
     final_status: str | None = None
+    started: bool = False   # its turn came (guarded by ActiveRuns.turns)
+    dropped: bool = False   # cancelled while queued: its turn is skipped
 
     @property
     def status(self) -> str:
@@ -76,6 +78,11 @@ class ActiveRuns:
             if self.now_serving != entry.ticket:
                 log.info("run %s waits for the runs started before it", entry.run_id)
             self.turns.wait_for(lambda: self.now_serving == entry.ticket)
+            if entry.dropped:  # cancelled while it waited: already recorded and reported by cancel()
+                self.now_serving += 1
+                self.turns.notify_all()
+                return
+            entry.started = True
         try:
             status, error = execute_run(entry.folder, loaded, entry.cancel, NotifyingEvents(entry.run_id, self.notify))
         except Exception as exc:  # execute_run records stage errors; this is e.g. run.json becoming unwritable
@@ -97,9 +104,20 @@ class ActiveRuns:
             raise RunNotFound(f"no run with id {run_id!r} in this engine",
                               "list the engine's runs with run/list; runs of other engine processes cannot be "
                               "cancelled from here")
-        if entry.final_status is not None:
-            return False
-        entry.cancel.set()
+        with self.turns:
+            if entry.final_status is not None:
+                return False
+            entry.cancel.set()
+            if entry.started:
+                return True
+            entry.dropped = True  # still queued: it never runs
+            entry.final_status = "cancelled"
+        try:
+            entry.folder.set_status("cancelled")
+        finally:
+            entry.folder.close()
+        log.info("run %s cancelled while it waited for the runs started before it", entry.run_id)
+        self.notify("run/finished", {"runId": entry.run_id, "status": "cancelled", "error": None})
         return True
 
     def list(self) -> list[dict[str, str]]:

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from wsss_engine.errors import ConfigInvalid
+from wsss_engine.json_input import json_pointer, read_json_file, unusable_values
 
 SCHEMA_ENV = "WSSS_ENGINE_SCHEMAS"  # folder holding run-config.schema.json, for installs outside the repo
 PATH_KEYS = (("dataset", "root"), ("synonym_bank",), ("clip", "checkpoint"))  # resolved against the config folder
@@ -69,25 +70,10 @@ def engine_schema(extra_types: dict[str, dict[str, Any] | None] | None = None) -
     return schema
 
 
-def json_pointer(parts: Any) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """The file's JSON object, or ConfigInvalid naming the file (and line/column of a syntax error)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigInvalid(f"cannot read run config {path}: {exc.strerror or exc}",
-                            "check the path of the config file", path,
-                            [{"path": "", "message": f"cannot read file: {exc.strerror or exc}"}]) from exc
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        raise ConfigInvalid(f"run config {path}: {msg}", "fix the JSON syntax at that position", path,
-                            [{"path": "", "message": msg}]) from exc
+    raw = read_json_file(path, "run config", ConfigInvalid, "fix the JSON syntax at that position")
     if not isinstance(raw, dict):
         raise ConfigInvalid(f"run config {path} must be a JSON object", "see schemas/run-config.schema.json",
                             path, [{"path": "", "message": "the config must be a JSON object"}])
@@ -106,6 +92,9 @@ def config_problems(raw: Any, schema: dict[str, Any]) -> list[dict[str, str]]:
         if e.validator in ("oneOf", "anyOf") and isinstance(e.schema, dict) and e.schema.get("description"):
             message += f"; expected: {e.schema['description']}"
         problems.append({"path": json_pointer(path), "message": message})
+    # NaN / Infinity / NUL characters, which JSON Schema cannot say (files are refused when parsed; this covers
+    # configs built in Python)
+    problems += [{"path": p, "message": why} for p, why in unusable_values(raw)]
     stages = raw.get("stages", []) if isinstance(raw, dict) else []
     seen: dict[str, int] = {}
     for i, stage in enumerate(stages if isinstance(stages, list) else []):

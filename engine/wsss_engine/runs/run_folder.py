@@ -15,6 +15,7 @@ from typing import Any
 
 from wsss_engine import __version__
 from wsss_engine.errors import RunFolderError, RunNotFound
+from wsss_engine.json_input import parse_json_bytes
 from wsss_engine.runs.temp_files import is_temp_name, remove_stale_temps, temp_name
 
 FORMAT_VERSION = 1
@@ -63,8 +64,8 @@ def atomic_write_json(path: str | Path, obj: Any) -> None:
 
 
 def read_json(path: str | Path) -> Any:
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    """A JSON file of the run folder (json_input's strict rules; JsonInputError is a ValueError)."""
+    return parse_json_bytes(Path(path).read_bytes())
 
 
 class RunLock:
@@ -178,7 +179,7 @@ class RunFolder:
         lock.acquire()
         try:
             record = read_json(path / "run.json")
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8 / not JSON (json_input.JsonInputError)
             lock.release()
             raise RunFolderError(f"cannot read {path / 'run.json'}: {exc}",
                                  "the run record is damaged; start a new run", path / "run.json") from exc

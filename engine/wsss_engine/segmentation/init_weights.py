@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import torch
 from torch import nn
 
-from ..errors import ConfigInvalid
+from ..errors import ConfigInvalid, WeightsMissing
 from ..models.resnet import load_imagenet_state_dict
 from ..models.weights import local_file
+from ..safe_pickle import torch_load
 
 FORMATS = ("auto", "torchvision", "deeplab_coco", "torchvision_deeplabv3")
 _BRANCH = {"reduce": "1", "conv3x3": "2", "increase": "3"}
@@ -98,7 +98,8 @@ def read_init(init: str, arch: str) -> tuple[dict, Path | str]:
                       hint="point init at a torchvision-format ResNet-101 .pth, deeplab-pytorch's "
                            "deeplabv1_resnet101-coco.pth (see kazuto1011/deeplab-pytorch: setup_caffemodels.sh "
                            "+ convert.py), or set it to null for random init")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = torch_load(path, WeightsMissing, "segmenter init weights", "use a state dict saved with "
+                       "torch.save(model.state_dict(), path)")
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict):

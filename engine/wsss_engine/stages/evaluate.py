@@ -49,7 +49,11 @@ def evaluate_cams(dataset: VOCDataset, cam_dir: Path, threshold: float = DEFAULT
         try:
             sweep.process(gt, high_res, record["keys"])
         except ValueError as exc:
-            raise DatasetError(f"cannot score {path} against {dataset.mask_paths[image_id]}: {exc}",
+            mask = dataset.mask_paths[image_id]
+            if str(exc).startswith("ground truth"):  # the mask's values, not the CAM file, are wrong
+                raise DatasetError(f"mask {mask}: {exc}", hint="fix the mask (class ids 0..C, 255 = ignore), or set "
+                                   "dataset.classes to the class list the masks use", path=str(mask)) from exc
+            raise DatasetError(f"cannot score {path} against {mask}: {exc}",
                                hint="check that the CAMs and masks come from the same dataset and class list",
                                path=str(path)) from exc
         if progress and (n % 16 == 15 or n + 1 == total):

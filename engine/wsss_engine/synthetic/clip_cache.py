@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+from ..errors import EngineError
+from ..safe_pickle import torch_load
 from .clip_eval import evaluate_tiny_clip
 from .tiny_clip import TINY_CLIP_VERSION, LoadedTinyClip, TinyClipParams, tiny_clip_path, train_tiny_clip
 
@@ -14,9 +16,9 @@ from .tiny_clip import TINY_CLIP_VERSION, LoadedTinyClip, TinyClipParams, tiny_c
 def _valid(path: Path, params: TinyClipParams) -> bool:
     if not path.exists():
         return False
-    try:
-        meta = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception:  # a truncated or foreign file: retrain
+    try:  # tensors and plain data only: a planted file cannot run code
+        meta = torch_load(path, EngineError, "tiny CLIP checkpoint", "retrain")
+    except EngineError:  # a truncated or foreign file: retrain
         return False
     return meta.get("key") == params.key() and meta.get("version") == TINY_CLIP_VERSION and "report" in meta
 

@@ -21,6 +21,8 @@ import open_clip
 import torch
 import torch.nn.functional as F
 
+from ..errors import WeightsMissing
+from ..safe_pickle import torch_load
 from .clip_data import ScenePool, sample_batch
 from .words import TEMPLATE, vocabulary
 from .world import WORLD_VERSION, default_cache_dir
@@ -171,7 +173,7 @@ class LoadedTinyClip:
 
 
 def load_tiny_clip(path: str | os.PathLike, device="cpu") -> LoadedTinyClip:
-    ckpt = torch.load(Path(path), map_location="cpu", weights_only=False)
+    ckpt = torch_load(path, WeightsMissing, "tiny CLIP checkpoint", "retrain it (python -m wsss_engine demo)")
     if ckpt.get("format") != FORMAT:
         raise ValueError(f"{path} is not a tiny CLIP checkpoint (format {ckpt.get('format')!r})")
     return LoadedTinyClip(ckpt, device)

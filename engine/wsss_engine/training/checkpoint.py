@@ -3,30 +3,22 @@
 {"format": 1, "stage_type", "model_meta", "model", "extras": {name: state_dict}, "optimizer", "scheduler",
  "scaler", "step", "rng": {"torch", "cuda", "numpy", "python"}, "extra_state", "complete", "summary"}
 `model_meta` + `model` are what models.loading.load_cam_model reads. Written atomically (temp + rename).
+Tensors and plain containers only (device.rng_state stores NumPy's state as a tensor), so it is read with
+torch.load(weights_only=True): a checkpoint planted in a run folder cannot run code on `--resume`.
 """
 from __future__ import annotations
 
 import io
-import random
 from pathlib import Path
 
-import numpy as np
 import torch
 
+from ..device import rng_state, set_rng_state as restore_rng  # noqa: F401 - the loop's names for them
+from ..errors import RunFolderError
 from ..runs.run_folder import atomic_write_bytes
+from ..safe_pickle import torch_load
 
-
-def rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
-
-
-def restore_rng(state: dict) -> None:
-    torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
-    if state.get("cuda") is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+RESTART_HINT = "delete the checkpoint to restart this stage from scratch"
 
 
 def save_checkpoint(path: Path, payload: dict) -> None:
@@ -39,5 +31,4 @@ def load_checkpoint(path: Path) -> dict | None:
     """The stage's checkpoint, or None when there is none (fresh start)."""
     if not Path(path).is_file():
         return None
-    # Our own file (RNG states are numpy/python objects), so a full unpickle is needed.
-    return torch.load(path, map_location="cpu", weights_only=False)
+    return torch_load(path, RunFolderError, "checkpoint", RESTART_HINT)

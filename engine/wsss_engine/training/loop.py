@@ -8,6 +8,7 @@ The stage supplies `step_fn(batch) -> (loss, {name: tensor|float})` and the modu
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from ..errors import Cancelled, OutOfMemory
+from ..errors import Cancelled, OutOfMemory, StageFailed
 from .checkpoint import load_checkpoint, restore_rng, rng_state, save_checkpoint
 from .data_order import ResumableSampler, SeededItems
 from .distributed import DistInfo, average_gradients, broadcast_from_main, max_param_difference, unwrap
@@ -98,6 +99,8 @@ class Trainer:
             raise ConfigInvalid(f"batch_size {self.cfg.batch_size} is not a multiple of accumulate "
                                 f"{self.cfg.accumulate}", hint="the batch is split into `accumulate` equal parts")
         self.step = 0
+        self.last_finite_loss: float | None = None
+        self.resumed_at: int | None = None
         self.path = self.ctx.run.checkpoint_path(self.stage_id)
         self.last_save = time.monotonic()
 
@@ -123,6 +126,7 @@ class Trainer:
         ckpt = load_checkpoint(self.path)
         if ckpt is None:
             return None
+        configured_lrs = list(getattr(self.scheduler, "base_lrs", []))
         try:
             unwrap(self.model).load_state_dict(ckpt["model"])
             for name, module in self.extras.items():
@@ -135,13 +139,45 @@ class Trainer:
                                  hint="restore the stage's previous settings, or delete the checkpoint to "
                                       "restart this stage from scratch", path=self.path) from exc
         self.scheduler.load_state_dict(ckpt["scheduler"])
+        self.apply_configured_lr(configured_lrs)
         self.scaler.load_state_dict(ckpt["scaler"])
         if self.extra_state is not None and ckpt.get("extra_state") is not None:
             self.extra_state.load_state_dict(ckpt["extra_state"])
-        self.step = int(ckpt["step"])
+        self.step = self.resumed_at = int(ckpt["step"])
         restore_rng(ckpt["rng"])
         self.ctx.log(f"{self.stage_id}: resuming from {self.path} at step {self.step}/{self.max_steps}")
         return ckpt.get("summary") if ckpt.get("complete") else None
+
+    def apply_configured_lr(self, configured: list[float]) -> None:
+        """The config's lr wins over the checkpoint's: a run that diverged resumes with the lowered lr its
+        error hint asked for (optimizer and scheduler state otherwise restored exactly)."""
+        stored = list(getattr(self.scheduler, "base_lrs", []))
+        if not configured or configured == stored:
+            return
+        for group, new, old in zip(self.optimizer.param_groups, configured, stored):
+            group["lr"] = group["lr"] * new / old if old else new
+            group["initial_lr"] = new
+        self.scheduler.base_lrs = configured
+        self.ctx.log(f"{self.stage_id}: lr changed since the checkpoint ({stored[0]:g} -> {configured[0]:g}); "
+                     "continuing with the configured lr")
+
+    def check_finite(self, loss: torch.Tensor) -> None:
+        """Stop at the step whose loss is NaN/Inf, before it updates (or checkpoints) the weights: the last
+        checkpoint stays a good one to resume from with a lower lr (docs/BAD-INPUT.md)."""
+        value = float(loss.detach().float())
+        if math.isfinite(value):
+            self.last_finite_loss = value
+            return
+        last = "none yet" if self.last_finite_loss is None else f"{self.last_finite_loss:.6g}"
+        hint = (f"lower the stage's lr (e.g. halve it) in the config and resume the run: it continues from the last "
+                f"checkpoint ({self.path.name}) with the configured lr; with amp fp16, try bf16 or off")
+        if self.step == self.resumed_at:  # the very first step after a resume: the checkpoint itself is bad
+            hint = (f"the checkpoint this resume started from (step {self.step}) already holds diverged weights: "
+                    f"delete {self.path} to restart this stage, lower its lr in the config, and resume the run")
+        raise StageFailed(
+            f"stage '{self.stage_id}' ({self.stage_type}) diverged at step {self.step + 1}: the loss is {value} "
+            f"(last finite loss: {last}); this step did not update the weights and no checkpoint was written",
+            hint=hint, path=self.path)
 
     def check_cancelled(self) -> None:
         """Under torchrun every rank must stop at the same step (a rank that stops alone leaves its peers
@@ -177,6 +213,7 @@ class Trainer:
             return self.accumulated_step(batch)
         with autocast(self.amp, self.device):
             loss, values = self.step_fn(batch)
+        self.check_finite(loss)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         return self.apply_step({"loss": loss.detach(), **values})
