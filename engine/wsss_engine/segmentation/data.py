@@ -21,7 +21,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..data import mask_files
 from ..data.labels import read_mask
+from ..data.mask_files import mask_file
 from ..data.transforms import IGNORE_INDEX, normalize, to_chw_tensor
 from ..errors import DatasetError
 
@@ -83,42 +85,30 @@ class SegTrainTransform:
         return f"SegTrainTransform(crop={self.crop_size}, scales={self.scales}, normalization={self.normalization})"
 
 
-def _image_size(path: Path) -> tuple[int, int]:
-    with Image.open(path) as img:
-        return img.height, img.width
-
-
 def check_mask_folder(mask_dir: Path, ids: Sequence[str], image_paths: dict, num_classes: int,
                       list_name: str, progress=None, check_cancelled=None) -> dict:
-    """Every id of the list has a mask `<mask_dir>/<id>.png` of its image's size with values in 0..C or 255,
-    and the set is not all-ignore. Raises DatasetError naming the file and what to do; returns counts."""
+    """Every id of the list has a mask `<mask_dir>/<id>.png` of its image's size (data/mask_files.py's check)
+    with values in 0..C or 255, and the set is not all-ignore. Raises DatasetError naming the file and what to
+    do; returns counts."""
     mask_dir = Path(mask_dir)
-    if not mask_dir.is_dir():
-        raise DatasetError(f"pseudo-mask folder {mask_dir} does not exist",
-                           hint="run the stage that writes the masks first, or set 'masks' to a folder of "
-                                "<image_id>.png files", path=str(mask_dir))
-    missing = [i for i in ids if not (mask_dir / f"{i}.png").is_file()]
-    if ids and len(missing) == len(ids) and not any(mask_dir.glob("*.png")):
-        raise DatasetError(f"pseudo-mask folder {mask_dir} holds no masks (.png)",
-                           hint="run (or resume) the stage that writes the pseudo masks before training",
-                           path=str(mask_dir))
-    if missing:
-        raise DatasetError(f"{len(missing)} of {len(ids)} image(s) of list {list_name!r} have no mask in {mask_dir}, "
-                           f"e.g. {', '.join(missing[:4])}",
-                           hint="finish the pseudo-mask stage for this list (resume the run), or train on the list "
-                                "the masks were made for", path=str(mask_dir / f"{missing[0]}.png"))
+    if mask_dir.is_dir():
+        if ids and not any(mask_dir.glob("*.png")):
+            raise DatasetError(f"pseudo-mask folder {mask_dir} holds no masks (.png)",
+                               hint="run (or resume) the stage that writes the pseudo masks before training",
+                               path=str(mask_dir))
+        missing = [i for i in ids if not mask_file(mask_dir, i).is_file()]
+        if missing:  # the count and a few ids, so that a partial folder is easy to recognise
+            raise DatasetError(f"{len(missing)} of {len(ids)} image(s) of list {list_name!r} have no mask in "
+                               f"{mask_dir}, e.g. {', '.join(missing[:4])}",
+                               hint="finish the pseudo-mask stage for this list (resume the run), or train on the "
+                                    "list the masks were made for", path=str(mask_file(mask_dir, missing[0])))
+    mask_files.check_mask_folder(mask_dir, {i: image_paths[i] for i in ids}, "pseudo-mask")
     labelled, total = 0, len(ids)
     for n, image_id in enumerate(ids):
         if check_cancelled and n % 64 == 0:
             check_cancelled()
-        path = mask_dir / f"{image_id}.png"
+        path = mask_file(mask_dir, image_id)
         mask = read_mask(path)
-        size = _image_size(image_paths[image_id])
-        if mask.shape != size:
-            raise DatasetError(f"mask {path} is {mask.shape[1]}x{mask.shape[0]} but image "
-                               f"{image_paths[image_id]} is {size[1]}x{size[0]}",
-                               hint="re-create the masks at their images' sizes (or delete this one and resume the "
-                                    "stage that writes them)", path=str(path))
         bad = mask[(mask > num_classes) & (mask != IGNORE_INDEX)]
         if bad.size:
             raise DatasetError(f"mask {path} has value {int(bad.max())}; masks may only hold 0 (background), "
