@@ -46,7 +46,8 @@ def bench_train(meta: dict, device, amp: str, crop: int, micro: int, parts: int,
     groups = model.param_groups()
     optimizer, _ = build_optimizer([{"name": "backbone", "params": groups["backbone"]},
                                     {"name": "head", "params": groups["head"]},
-                                    {"name": "head_bias", "params": groups["head_bias"], "weight_decay": 0.0}],
+                                    {"name": "head_bias", "params": groups["head_bias"], "lr_mult": 20.0,
+                                     "weight_decay": 0.0}],
                                    OptimConfig(lr=2.5e-4, weight_decay=5e-4, momentum_quirk=False), 20000)
     images = torch.randn(micro, 3, crop, crop, device=device)
     labels = torch.randint(0, meta["num_classes"], (micro, crop, crop), device=device)

@@ -59,6 +59,11 @@ def test_train_infer_evaluate_small_segmenter(tmp_path):
     assert len(losses) == 60 and np.mean(losses[-5:]) < 0.6 * np.mean(losses[:5])
     lrs = [m["lr"] for m in metrics(tmp_path / "run", "seg")]
     assert lrs[0] == pytest.approx(0.01 * (1 - 1 / 60) ** 0.9) and lrs[-1] < lrs[0]  # poly, per iteration
+    ckpt = torch.load(tmp_path / "run" / "checkpoints" / "seg.pt", map_location="cpu", weights_only=True)
+    groups = {g["name"]: g for g in ckpt["optimizer"]["param_groups"]}  # METHOD §5: 1x, 10x ASPP weights, 20x biases
+    assert [groups[n]["initial_lr"] for n in ("backbone", "head", "head_bias")] == pytest.approx([0.01, 0.1, 0.2])
+    assert [groups[n]["weight_decay"] for n in ("backbone", "head", "head_bias")] == [5e-4, 5e-4, 0.0]
+    assert all(g["momentum"] == 0.9 for g in groups.values())
     written = sorted((tmp_path / "run" / "masks" / "segval").glob("*.png"))
     assert len(written) == 16 and Image.open(written[0]).mode == "P"
     report = json.loads((tmp_path / "run" / "reports" / "eval_seg.json").read_text())

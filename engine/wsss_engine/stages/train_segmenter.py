@@ -181,12 +181,13 @@ def run(ctx, params: dict) -> dict:
     # torchrun splits the batch across ranks; accumulate only what still divides a rank's share
     loop = dataclasses.replace(loop, accumulate=math.gcd(loop.batch_size, p.accumulate))
     optim = OptimConfig(optimizer="sgd", lr=p.lr, weight_decay=p.weight_decay, momentum=p.momentum,
-                        momentum_quirk=False, schedule="poly", poly_power=p.poly_power,
-                        head_lr_mult=p.head_lr_mult, head_bias_lr_mult=p.head_bias_lr_mult)
+                        momentum_quirk=False, schedule="poly", poly_power=p.poly_power, head_lr_mult=p.head_lr_mult)
     groups = model.param_groups()
     optimizer, scheduler = build_optimizer(
         [{"name": "backbone", "params": groups["backbone"]}, {"name": "head", "params": groups["head"]},
-         {"name": "head_bias", "params": groups["head_bias"], "weight_decay": 0.0}], optim, p.iterations)
+         {"name": "head_bias", "params": groups["head_bias"], "lr_mult": p.head_bias_lr_mult,
+          "weight_decay": 0.0}],
+        optim, p.iterations)
     ctx.log(f"train_segmenter {sid}: {len(dataset)} images of {list_name!r} with masks {mask_dir} "
             f"({counts['labelled']} with labelled pixels), {p.arch}, init {meta['init']}, normalization "
             f"{meta['normalization']}, {p.iterations} iterations of {p.batch_size} ({loop.accumulate} parts per rank)")

@@ -27,7 +27,6 @@ class OptimConfig:
     poly_power: float = 0.9
     head_lr_mult: float = 10.0
     adaptor_lr_mult: float = 1.0      # unknown in the reference (METHOD §2.3, §9.4): start at 1x [INFERRED]
-    head_bias_lr_mult: float = 20.0   # a "head_bias" group (DeepLab's ASPP biases, METHOD §5)
 
     @classmethod
     def from_params(cls, params: dict, **defaults) -> "OptimConfig":
@@ -58,14 +57,15 @@ class ScheduleFactor:
 
 
 def build_optimizer(groups: list[dict], cfg: OptimConfig, max_steps: int):
-    """groups: [{"name": "backbone"|"head"|"head_bias"|"adaptors", "params": [...], "weight_decay"?: override}];
-    empty groups are dropped.
+    """groups: [{"name": "backbone"|"head"|"adaptors"|other, "params": [...], "lr_mult"?: x}]; empty groups are
+    dropped. A group's lr is cfg.lr times its lr_mult, else its name's multiplier (others 1x). A group's
+    "weight_decay", when given, replaces cfg.weight_decay for it (DeepLab's ASPP biases have none, METHOD §5).
 
     Returns (optimizer, scheduler); call scheduler.step() after every optimizer.step().
     """
-    mults = {"backbone": 1.0, "head": cfg.head_lr_mult, "adaptors": cfg.adaptor_lr_mult,
-             "head_bias": cfg.head_bias_lr_mult}
-    param_groups = [{"params": list(g["params"]), "lr": cfg.lr * mults[g["name"]], "name": g["name"],
+    mults = {"backbone": 1.0, "head": cfg.head_lr_mult, "adaptors": cfg.adaptor_lr_mult}
+    param_groups = [{"params": list(g["params"]), "lr": cfg.lr * g.get("lr_mult", mults.get(g["name"], 1.0)),
+                     "name": g["name"],
                      "weight_decay": g.get("weight_decay", cfg.weight_decay)} for g in groups if list(g["params"])]
     if cfg.optimizer == "sgd":
         optimizer = torch.optim.SGD(param_groups, lr=cfg.lr, momentum=cfg.effective_momentum(),
