@@ -7,6 +7,7 @@ import type { MetricRow, ReportContract, ReportPanelState, ReportSnapshot, RunVi
 import { useChartStyles } from '../shared/charts/chartStyles';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
+import { chainTable, perClassChain } from './chainTable';
 import { metricCurves } from './metricCurves';
 import reportCss from './report.css';
 import { comparisonTable, iouBars, reportOf, sweepChart, syntheticTag, type ReportPick } from './resultViews';
@@ -87,6 +88,8 @@ function focusDetail(s: ReportSnapshot, focus: RunView): HTMLElement {
     const sweep = sweepChart(s.runs, focus, pick, chartWidth);
     detail.append(h('div', { class: 'charts-row' }, iouBars(s.runs, focus, pick, chartWidth), sweep ?? h('p', { class: 'muted' }, 'This report has no threshold sweep.')));
   }
+  const perClass = focus.reports.length > 1 ? perClassChain(focus) : null;
+  if (perClass) detail.append(h('h3', {}, 'IoU per class along the chain (%)'), perClass);
   detail.append(h('h3', {}, 'Training curves (metrics.jsonl)'), curves);
   return detail;
 }
@@ -106,7 +109,9 @@ function render(): void {
   if (s.runs.length === 0) {
     body.append(banner('info', 'No runs to show.', s.available.length ? 'Add a run above, or browse for a run folder.' : 'No run folders (with run.json) in the workspace: browse for one.'));
   } else {
-    body.append(h('section', {}, h('h3', {}, 'Runs compared'), comparisonTable(s.runs, s.focus, pick, (d) => setRuns(s.runs.map((r) => r.runDir), d))));
+    const onFocus = (d: string): void => setRuns(s.runs.map((r) => r.runDir), d);
+    body.append(h('section', {}, h('h3', {}, 'CAM → pseudo mask → segmentation (mIoU)'), chainTable(s.runs, s.published, s.focus, onFocus)));
+    body.append(h('section', {}, h('h3', {}, 'Runs compared'), comparisonTable(s.runs, s.focus, pick, onFocus)));
     if (focus) body.append(focusDetail(s, focus));
   }
   replaceChildren(root, runChips(s), transient, body);
