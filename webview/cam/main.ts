@@ -81,6 +81,10 @@ function renderClassSelect(): void {
   for (const s of [sides.left, sides.right]) for (const c of s.classes) seen.set(c.index, c.name);
   const list = [...seen].sort((a, b) => a[0] - b[0]);
   if (list.length && !seen.has(state.classIndex ?? -1)) saveState({ classIndex: list[0][0] });
+  // Same classes as shown: keep the element, so an open drop-down is not torn down under the user.
+  const key = JSON.stringify([list, state.classIndex]);
+  if (key === classBox.dataset.key) return;
+  classBox.dataset.key = key;
   replaceChildren(classBox, list.length
     ? select({ label: 'Class', options: list.map(([i, n]) => ({ value: String(i), label: n })), value: String(state.classIndex), testId: 'class-select', onChange: (v) => update({ classIndex: Number(v) }) })
     : null);

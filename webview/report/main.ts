@@ -7,6 +7,7 @@ import type { MetricRow, ReportContract, ReportPanelState, ReportSnapshot, RunVi
 import { useChartStyles } from '../shared/charts/chartStyles';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
+import { CHAIN_LABEL } from '../../common/chain';
 import { chainTable, perClassChain } from './chainTable';
 import { metricCurves } from './metricCurves';
 import reportCss from './report.css';
@@ -72,7 +73,7 @@ function focusDetail(s: ReportSnapshot, focus: RunView): HTMLElement {
   if (focus.reports.length > 1) {
     detail.append(h('div', { class: 'report-pick' }, h('span', { class: 'muted' }, 'Report: '), select({
       label: 'Evaluation report to show', testId: 'report-select', value: report?.stageId ?? '',
-      options: focus.reports.map((r) => ({ value: r.stageId, label: `${r.stageId} (${r.split})` })),
+      options: focus.reports.map((r) => ({ value: r.stageId, label: `${CHAIN_LABEL[r.kind]} · ${r.stageId} (${r.split})` })),
       onChange: (v) => {
         reportStage = { ...reportStage, [focus.runDir]: v };
         panel.patchState({ reportStage });
@@ -82,7 +83,7 @@ function focusDetail(s: ReportSnapshot, focus: RunView): HTMLElement {
   }
   if (report) {
     detail.append(h('p', { class: 'summary', 'data-testid': 'focus-summary' },
-      `mIoU ${(report.miou * 100).toFixed(1)}% on ${report.split} (${report.nImages} images, background threshold ${Number.isFinite(report.threshold) ? report.threshold.toFixed(2) : '?'}; report ${report.stageId})`));
+      `${CHAIN_LABEL[report.kind]} mIoU ${(report.miou * 100).toFixed(1)}% on ${report.split} (${report.nImages} images${Number.isFinite(report.threshold) ? `, background threshold ${report.threshold.toFixed(2)}` : ''}; report ${report.stageId}${report.sourceStage ? ` of ${report.sourceStage}` : ''})`));
     // side by side when the panel is wide enough, one above the other otherwise
     const chartWidth = width >= 1000 ? Math.min(640, Math.floor((width - 24) / 2)) : Math.min(width, 640);
     const sweep = sweepChart(s.runs, focus, pick, chartWidth);
