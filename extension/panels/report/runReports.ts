@@ -4,6 +4,7 @@
 // missing report, a half-written file). No `vscode` import.
 import { basename } from 'node:path';
 import { kindOfStageType, PUBLISHED_VOC } from '../../../common/chain';
+import { canonicalName, VOC_CLASSES } from '../../../common/classes';
 import type { EvaluationReport, PublishedFigures, RunChoice, RunView, SweepPoint } from '../../../protocol/webview/report';
 import { findRunFolders, readReports, readRunFolder, type RunStageRecord } from '../../runs/runFolder';
 
@@ -96,7 +97,14 @@ export async function readRunView(runDir: string): Promise<RunView> {
   return { runDir, label: header.label, synthetic, status: header.status, reports, messages };
 }
 
-/** The papers' figures to show beside `runs`: VOC's when any run is a VOC run, none when all are synthetic. */
+/** A run measured on PASCAL VOC: not synthetic, and its reports name background + the 20 VOC classes. */
+function isVocRun(run: RunView): boolean {
+  const voc = ['background', ...VOC_CLASSES];
+  return !run.synthetic && run.reports.length > 0 &&
+    run.reports.every((r) => r.classes.length === voc.length && r.classes.every((c, i) => canonicalName(c) === voc[i]));
+}
+
+/** The papers' figures to show beside `runs`: VOC's when a compared run is a VOC run; none beside synthetic or other datasets. */
 export function publishedFor(runs: readonly RunView[]): PublishedFigures[] {
-  return runs.some((r) => !r.synthetic) ? [...PUBLISHED_VOC] : [];
+  return runs.some(isVocRun) ? [...PUBLISHED_VOC] : [];
 }

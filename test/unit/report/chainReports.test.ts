@@ -43,6 +43,10 @@ test('every report of a chain run gets its kind, split and source stage; numbers
     assert.equal(synth.synthetic, true);
     assert.deepEqual(publishedFor([synth]), [], 'never beside synthetic runs only');
     assert.deepEqual(publishedFor([synth, view]), PUBLISHED_VOC);
+    // a real run on another dataset (its classes are not VOC's), or one with no report yet: no VOC figures
+    const coco = { ...view, reports: view.reports.map((r) => ({ ...r, classes: ['background', 'person', 'bicycle'] })) };
+    assert.deepEqual(publishedFor([coco]), []);
+    assert.deepEqual(publishedFor([{ ...view, reports: [] }]), []);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
