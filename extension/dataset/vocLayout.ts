@@ -45,6 +45,18 @@ export async function imageFileOf(root: string, id: string): Promise<string | nu
   return null;
 }
 
+/** Ground-truth mask folders, in the order an image's mask is looked for (SBD's SegmentationClassAug second). */
+export const MASK_DIRS = ['SegmentationClass', 'SegmentationClassAug'];
+
+/** The ground-truth mask PNG of `id` in a root, or null when there is none. */
+export async function gtMaskFileOf(root: string, id: string): Promise<string | null> {
+  for (const dir of MASK_DIRS) {
+    const file = path.join(root, dir, `${id}.png`);
+    if ((await fs.stat(file).catch(() => null))?.isFile()) return file;
+  }
+  return null;
+}
+
 /** A class list and where it came from. */
 export interface ClassNames {
   names: string[];

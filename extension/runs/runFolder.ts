@@ -156,7 +156,7 @@ export interface UnreadableRun {
 export const RUN_SEARCH_DEPTH = 3;
 
 /** Never entered: tooling folders, and the insides of a run (a run holds no other runs). Hidden folders neither. */
-const NOT_SEARCHED = new Set(['node_modules', 'checkpoints', 'cams', 'events']);
+const NOT_SEARCHED = new Set(['node_modules', 'checkpoints', 'cams', 'masks', 'events']);
 
 /** Where every view looks for runs: the runs directory (which may lie outside the workspace) and the workspace folders. */
 export function runSearchRoots(runsDirectory: string | undefined, workspaceFolders: readonly string[]): string[] {
@@ -231,6 +231,8 @@ export interface EvaluationReport {
   per_class_iou: number[];
   sweep: { threshold: number; miou: number }[];
   best: { threshold: number; miou: number };
+  /** Reports of label maps name the stage evaluated; CAM reports have none or type infer_cams. */
+  source?: { stage?: string; type?: string };
 }
 
 /** Reads every reports/*.json of a run: stage id -> report. Unreadable reports come back as errors. */
@@ -254,6 +256,34 @@ export async function readReports(runDir: string): Promise<Map<string, Evaluatio
     }
   }
   return out;
+}
+
+/** A label-map folder of a run, <run>/masks/<stage-id>/<image_id>.png, and the stage that wrote it. */
+export interface MaskSet {
+  stage: string;
+  /** The stage's type from run.json (ir_labels, random_walk, infer_segmenter...), or null when not listed. */
+  type: string | null;
+  status: StageStatus | 'unknown';
+}
+
+/** The masks/ sub-folders of a run, in run.json stage order (folders run.json does not list come last). */
+export async function listMaskSets(runDir: string, record?: RunRecord): Promise<MaskSet[]> {
+  const entries = await fs.readdir(path.join(runDir, 'masks'), { withFileTypes: true }).catch(() => []);
+  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const stages = record?.stages ?? (await readRunFolder(runDir).then((f) => f.record.stages, () => []));
+  const order = (id: string): number => {
+    const i = stages.findIndex((s) => s.id === id);
+    return i < 0 ? stages.length : i;
+  };
+  return dirs.sort((a, b) => order(a) - order(b)).map((stage) => {
+    const s = stages.find((x) => x.id === stage);
+    return { stage, type: s?.type ?? null, status: s?.status ?? 'unknown' };
+  });
+}
+
+/** The label PNG of one image in a mask set (it may not exist). */
+export function maskFileOf(runDir: string, stage: string, id: string): string {
+  return path.join(runDir, 'masks', stage, `${id}.png`);
 }
 
 /** A new run's folder: <runsDirectory>/<config name>-<UTC date-time>. */

@@ -4,6 +4,7 @@
  * threshold, two runs side by side (e.g. the GT-prompt run vs the selected-word run), PNG export.
  */
 import type { PanelContract } from './common';
+import type { ChainKind } from './report';
 
 /** A run folder the panel can show, or why it cannot. */
 export interface CamRunInfo {
@@ -67,6 +68,35 @@ export interface CamView {
   note: string | null;
 }
 
+/** One label map of an image (masks/<stage>/<id>.png, or the ground truth), ready to show. */
+export interface LabelMapView {
+  /** The stage that wrote it (masks/<stage>/), or 'ground truth'. */
+  stage: string;
+  /** The stage type from run.json (ir_labels, random_walk, infer_segmenter), null for GT or unknown. */
+  type: string | null;
+  kind: ChainKind | 'ground_truth';
+  /** PNG data: URI in VOC palette colours (black background, cream ignore), or null with `problem`. */
+  url: string | null;
+  problem: string | null;
+  /** Mask values present (0 background, 1..C classes, 255 ignore), with their share of pixels. */
+  values: { value: number; fraction: number }[];
+  /** mIoU of this map against the GT on this image (pixels both label), null without GT. */
+  iou: number | null;
+  /** Share of the GT's labelled pixels this map labels (IR labels leave an ignore band), null without GT. */
+  labelled: number | null;
+}
+
+/** The chain of one image in one run: every masks/<stage> that has it, then the ground truth. */
+export interface ChainMaps {
+  id: string;
+  maps: LabelMapView[];
+  gt: LabelMapView | null;
+  /** Class names (index i = mask value i + 1). */
+  classes: string[];
+  /** E.g. "This run has no masks/ folder yet". */
+  note: string | null;
+}
+
 /** Saved with setState. */
 export interface CamState {
   left?: CamSource | null;
@@ -76,6 +106,8 @@ export interface CamState {
   colormap?: ColormapName;
   opacity?: number;
   threshold?: number;
+  /** Show the chain strip (photo, CAM, IR label, pseudo mask, segmenter, GT) under the sides. */
+  showChain?: boolean;
 }
 
 export type ColormapName = 'jet' | 'viridis' | 'inferno';
@@ -88,6 +120,8 @@ export interface CamContract extends PanelContract {
     'cam/images': { params: CamSource; result: { ids: string[]; problem: string | null } };
     /** The photo and every class's CAM of one image in one run. */
     'cam/view': { params: CamSource & { id: string }; result: CamView };
+    /** Every label map of one image in a run (IR labels, pseudo mask, segmenter output) and its GT. */
+    'cam/chain': { params: { runDir: string; id: string }; result: ChainMaps };
     /** Save a PNG rendered by the webview (data: URI); answers the saved path, or null when cancelled. */
     'cam/exportPng': { params: { fileName: string; dataUrl: string }; result: { path: string | null } };
   };

@@ -4,6 +4,7 @@
  * Images travel as data: URIs made by the host with sharp (thumbnails cached on disk).
  */
 import type { PanelContract } from './common';
+import type { ChainKind } from './report';
 
 /** Something wrong with the dataset: what, which file, what to do. */
 export interface DatasetProblem {
@@ -65,6 +66,38 @@ export interface ImageDetail {
   maskClasses: { index: number; fraction: number }[];
   /** Image-level labels (class indices). */
   labels: number[];
+  /** The chosen run's label map of this image (absent when none is chosen). */
+  runMask?: RunMaskDetail;
+}
+
+/** A run's label maps the browser can overlay: <run>/masks/<stage>/<id>.png (IR labels, pseudo masks, segmenter). */
+export interface RunMaskSource {
+  runDir: string;
+  runName: string;
+  synthetic: boolean;
+  stage: string;
+  /** The stage type from run.json, null when run.json does not list the folder. */
+  type: string | null;
+  kind: ChainKind;
+}
+
+/** Which run mask set is overlaid. */
+export interface RunMaskChoice {
+  runDir: string;
+  stage: string;
+}
+
+/** One image's label map from a run, beside the GT. */
+export interface RunMaskDetail {
+  /** "<run> · masks/<stage>". */
+  label: string;
+  /** PNG data: URI in palette colours, background transparent (ignore half-transparent); null with `problem`. */
+  url: string | null;
+  problem: string | null;
+  /** mIoU against the GT mask on this image (pixels both label), null without GT. */
+  iou: number | null;
+  /** Share of the GT's labelled pixels the map labels. */
+  labelled: number | null;
 }
 
 /** Saved with setState: reopening restores the root, list, filter and selection. */
@@ -76,6 +109,8 @@ export interface DatasetState {
   showMask?: boolean;
   opacity?: number;
   scrollTop?: number;
+  /** A run's masks overlaid beside the GT, if any. */
+  runMasks?: RunMaskChoice | null;
 }
 
 export interface DatasetContract extends PanelContract {
@@ -84,8 +119,10 @@ export interface DatasetContract extends PanelContract {
     'dataset/open': { params: { root: string | null; set?: string }; result: DatasetSnapshot };
     /** Thumbnails for a batch of ids (the visible rows). */
     'dataset/thumbnails': { params: { ids: string[] }; result: Thumbnail[] };
-    /** The detail view of one image (photo, mask, labels). */
-    'dataset/image': { params: { id: string }; result: ImageDetail };
+    /** The detail view of one image (photo, mask, labels), with a run's label map when `runMasks` is given. */
+    'dataset/image': { params: { id: string; runMasks?: RunMaskChoice | null }; result: ImageDetail };
+    /** Every run's masks/<stage> folder under the runs directory and the workspace, to overlay. */
+    'dataset/maskSources': { params: Record<string, never>; result: RunMaskSource[] };
   };
   toWebview: Record<string, never>;
   toHost: Record<string, never>;

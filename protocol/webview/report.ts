@@ -11,9 +11,29 @@ export interface SweepPoint {
   miou: number;
 }
 
+/**
+ * What a report measures, in the chain of the paper's tables (METHOD §3.2, §4, §5): CAMs, IR labels (confident
+ * fg/bg/ignore), pseudo masks after the random walk ("+RW"), segmentation-network predictions; 'other' for a
+ * mask stage of a type this version does not know.
+ */
+export type ChainKind = 'cam' | 'ir_labels' | 'pseudo_mask' | 'segmentation' | 'other';
+
+/** A figure from a paper (METHOD §8), never measured here: shown beside ours, labelled "published". */
+export interface PublishedFigures {
+  method: string;
+  /** Where the figures come from (paper table, README). */
+  source: string;
+  /** mIoU in [0,1] per kind, with the split it was measured on. */
+  figures: { kind: ChainKind; split: string; miou: number; note?: string }[];
+}
+
 /** reports/<stage-id>.json of a run, checked; per_class_iou has one value per class (21 for VOC). */
 export interface EvaluationReport {
   stageId: string;
+  /** What it measures: from "source" ({stage, type}) and the stage types in run.json. */
+  kind: ChainKind;
+  /** The stage whose output was evaluated (masks/<id> or cams/<id>), when the report names it. */
+  sourceStage: string | null;
   synthetic: boolean;
   split: string;
   nImages: number;
@@ -62,6 +82,8 @@ export interface ReportSnapshot {
   metrics: MetricRow[];
   /** Why metrics are missing or partly unreadable, if they are. */
   metricsMessage: string | null;
+  /** The papers' figures to show beside ours: empty unless a compared run is a VOC (non-synthetic) run. */
+  published: PublishedFigures[];
 }
 
 /** Host -> webview: new metrics.jsonl lines of the focused run (reset: the file was rewritten). */

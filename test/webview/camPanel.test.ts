@@ -12,6 +12,8 @@ import type { CamContract } from '../../protocol/webview/cam';
 import { CamOverlays } from '../../extension/panels/cam/camPanel';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { enginePython, repoRoot, sharedDir } from '../support/paths';
+import { labelMapIou, readClassMask } from '../../extension/panels/dataset/maskImage';
+import { writeChainMasks, writeChainReports } from './fixtures/chainRun';
 import { openPanel, PanelServer, testEnvironment, type OpenedPanel, type TestEnvironment } from './harness/panelHarness';
 
 const PHOTOS = path.join(sharedDir(), 'data', 'photos');
@@ -47,6 +49,10 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
     runs = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-cam-runs-'));
     execFileSync(enginePython(), [path.join(repoRoot, 'test/webview/fixtures/make_cam_runs.py'), runs, PHOTOS, ...IDS],
       { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine') } });
+    // the chain after the CAMs (issue 8): reports and masks/<stage>/ label PNGs of IR labels, pseudo masks, segmenter
+    const pole = path.join(runs, 'pole-selected');
+    writeChainReports(pole, 'POLE (selected words)', { cam: 0.59, camBest: { threshold: 0.1, miou: 0.6 }, irLabels: 0.85, pseudo: 0.74, segmentation: 0.71 }, false);
+    await writeChainMasks(pole, PHOTOS, IDS);
     server = await PanelServer.start();
     browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
     env = testEnvironment();
@@ -76,6 +82,33 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
     // the messages list the unusable runs, the rest works
     await page.waitForSelector('[data-testid=messages] >> text=has no cams/ folder');
     await screenshot(page, 'webview', 'cam-single');
+    assert.deepEqual(await opened.cspViolations(), []);
+  });
+
+  it('shows the chain of one image: photo, CAM, IR labels, pseudo mask, segmenter, GT, with per-image IoU', async () => {
+    const page = browser.page;
+    const strip = page.locator('[data-testid=chain-box] [data-testid=chain-strip]');
+    await strip.locator('[data-testid=chain-figure][data-kind=ground_truth] img').waitFor();
+    assert.deepEqual(await strip.locator('[data-testid=chain-figure]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
+      ['photo', 'cam', 'ir_labels', 'pseudo_mask', 'segmentation', 'ground_truth']);
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=chain-strip] img')].every((i) => (i as HTMLImageElement).naturalWidth > 0));
+    // every map decoded at the photo's size, its IoU as the host logic computes it from the PNG files
+    const id = '2011_000006';
+    const gt = await readClassMask(path.join(PHOTOS, 'SegmentationClass', `${id}.png`));
+    for (const [kind, stage] of [['ir_labels', 'ir'], ['pseudo_mask', 'rw'], ['segmentation', 'seg']]) {
+      const fig = strip.locator(`[data-testid=chain-figure][data-kind=${kind}]`);
+      assert.equal(await fig.locator('img').evaluate((i) => (i as HTMLImageElement).naturalWidth), gt.width);
+      const expected = labelMapIou(await readClassMask(path.join(runs, 'pole-selected', 'masks', stage, `${id}.png`)), gt).miou!;
+      assert.equal(Number(await fig.locator('[data-testid=image-iou]').getAttribute('data-iou')), Number(expected.toFixed(4)));
+    }
+    const iou = async (kind: string): Promise<number> => Number(await strip.locator(`[data-kind=${kind}] [data-testid=image-iou]`).getAttribute('data-iou'));
+    assert.ok((await iou('segmentation')) > (await iou('pseudo_mask')), 'the less shifted map agrees better with the GT');
+    assert.match(await strip.locator('[data-testid=ir-shares]').innerText(), /fg \d+\.\d% · bg \d+\.\d% · ignore [1-9]\d*\.\d%/);
+    assert.match(await strip.locator('[data-kind=ir_labels] [data-testid=image-iou]').innerText(), /on the \d+\.\d% it labels/);
+    const legend = await strip.locator('[data-testid=chain-legend]').innerText();
+    for (const name of ['background', 'chair', 'person', 'sofa', 'ignore']) assert.match(legend, new RegExp(name));
+    await strip.scrollIntoViewIfNeeded();
+    await screenshot(page, 'webview', 'cam-chain');
     assert.deepEqual(await opened.cspViolations(), []);
   });
 

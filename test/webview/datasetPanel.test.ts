@@ -8,6 +8,9 @@ import type { DatasetContract } from '../../protocol/webview/dataset';
 import { DatasetBrowser } from '../../extension/panels/dataset/datasetPanel';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { sharedDir } from '../support/paths';
+import { labelMapIou, readClassMask } from '../../extension/panels/dataset/maskImage';
+import { writeChainMasks, writeChainReports } from './fixtures/chainRun';
+import { chooseOption } from './fixtures/pageActions';
 import { openPanel, PanelServer, testEnvironment, type OpenedPanel, type TestEnvironment } from './harness/panelHarness';
 
 const PHOTOS = path.join(sharedDir(), 'data', 'photos');
@@ -20,6 +23,8 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
   let opened: OpenedPanel<DatasetContract>;
   let logic: DatasetBrowser;
   let broken: string;
+  let runsRoot: string;
+  const HORSE = '000000000049'; // horse + person + potted plant
 
   before(async function () {
     if (!fs.existsSync(PHOTOS)) this.skip(); // shared data absent: nothing real to browse
@@ -27,6 +32,13 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     server = await PanelServer.start();
     browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
     env = testEnvironment();
+    // a run with label maps of the horse image (issue 8), found through the workspace folders
+    runsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-mask-runs-'));
+    const chain = path.join(runsRoot, 'runs', 'chain-run');
+    fs.mkdirSync(chain, { recursive: true });
+    writeChainReports(chain, 'VOC chain', { cam: 0.5, camBest: { threshold: 0.1, miou: 0.52 }, irLabels: 0.8, pseudo: 0.7, segmentation: 0.68 }, false);
+    await writeChainMasks(chain, PHOTOS, [HORSE]);
+    env.workspaceFolders = [runsRoot];
     logic = new DatasetBrowser(env, PHOTOS);
     opened = await openPanel<DatasetContract>(browser.page, server, 'dataset', () => logic);
   });
@@ -38,6 +50,7 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     await server?.close();
     env?.cleanup();
     if (broken) fs.rmSync(broken, { recursive: true, force: true });
+    if (runsRoot) fs.rmSync(runsRoot, { recursive: true, force: true });
   });
 
   it('shows the photos as thumbnails with a count and classes with counts', async () => {
@@ -86,6 +99,30 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     await page.waitForSelector('[data-testid=visible-count][data-count="1"]');
     await page.locator('[data-testid=mask-overlay]').waitFor();
     assert.equal(await page.locator('[data-testid=mask-opacity]').inputValue(), '0.3');
+  });
+
+  it('overlays a run\'s pseudo masks beside the GT, with the per-image IoU, and keeps the choice', async () => {
+    const page = browser.page;
+    const chain = path.join(runsRoot, 'runs', 'chain-run');
+    await page.locator('[data-testid=run-masks]').waitFor();
+    const options = await page.locator('[data-testid=run-masks] vscode-option').allInnerTexts();
+    assert.deepEqual(options.map((o) => o.trim()), ['run masks: none', 'VOC chain · masks/ir · IR labels', 'VOC chain · masks/rw · pseudo mask (+RW)', 'VOC chain · masks/seg · segmentation']);
+    await chooseOption(page, 'run-masks', `${chain}\nrw`);
+    const overlay = page.locator('[data-testid=run-mask-overlay]');
+    await overlay.waitFor();
+    await page.waitForFunction(() => ((document.querySelector('[data-testid=run-mask-overlay]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
+    assert.equal(await page.locator('[data-testid=mask-overlay]').count(), 1, 'the GT stays beside it');
+    const gt = await readClassMask(path.join(PHOTOS, 'SegmentationClass', `${HORSE}.png`));
+    const expected = labelMapIou(await readClassMask(path.join(chain, 'masks', 'rw', `${HORSE}.png`)), gt).miou!;
+    assert.equal(Number(await page.getAttribute('[data-testid=run-mask-iou]', 'data-iou')), Number(expected.toFixed(4)));
+    assert.match(await page.innerText('[data-testid=run-mask-caption]'), /VOC chain · masks\/rw · IoU vs GT \d+\.\d%/);
+    assert.equal(await overlay.evaluate((el) => (el as HTMLElement).style.opacity), '0.3', 'one opacity for both overlays');
+    await screenshot(page, 'webview', 'dataset-run-masks');
+    await page.reload(); // the choice is kept
+    await page.locator('[data-testid=run-mask-overlay]').waitFor();
+    await chooseOption(page, 'run-masks', '');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=run-mask-overlay]') && !!document.querySelector('[data-testid=mask-overlay]'));
+    assert.deepEqual(await opened.cspViolations(), []);
   });
 
   it('with no root, offers the VOC-layout roots found in the workspace', async () => {

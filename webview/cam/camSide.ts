@@ -110,6 +110,12 @@ export class CamSide {
     return this.cams;
   }
 
+  /** The photo and CAMs the chain strip reuses (null before an image is shown). */
+  get loaded(): { photoUrl: string | null; mapWidth: number; mapHeight: number; cams: DecodedCam[] } | null {
+    const v = this.view;
+    return v && !v.problem ? { photoUrl: v.imageUrl, mapWidth: v.mapWidth, mapHeight: v.mapHeight, cams: this.cams } : null;
+  }
+
   private header(run: CamRunInfo, set: string | null): HTMLElement {
     return h('header', { class: 'cam-side-header' },
       h('strong', { 'data-testid': 'run-name' }, run.name),

@@ -3,11 +3,12 @@
  * image and a class; see the CAM heat map over the photo and the pseudo mask at a background threshold;
  * export what is shown as a PNG. Talks to extension/panels/cam/camPanel.ts.
  */
-import type { CamContract, CamRunInfo, CamSnapshot, CamSource, CamState, CamView } from '../../protocol/webview/cam';
+import type { CamContract, CamRunInfo, CamSnapshot, CamSource, CamState, CamView, ChainMaps } from '../../protocol/webview/cam';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select, slider } from '../shared/ui';
 import camCss from './cam.css';
 import { CamSide, type RenderOptions } from './camSide';
+import { chainStrip } from './chainStrip';
 import { COLORMAPS } from '../../common/colormaps';
 
 adoptStyles(camCss);
@@ -22,7 +23,9 @@ const sourceBar = h('div', { class: 'toolbar', 'data-testid': 'source-bar' });
 const controlBar = h('div', { class: 'toolbar', 'data-testid': 'control-bar' });
 const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
 const sideBox = h('div', { class: 'cam-sides' }, sides.left.element);
+const chainBox = h('div', { class: 'chain-box', 'data-testid': 'chain-box' });
 const classBox = h('span', { class: 'class-select' });
+const chains: Partial<Record<'left' | 'right', ChainMaps>> = {};
 const imageLabel = h('span', { class: 'muted', 'data-testid': 'image-position' });
 const imageField = h('vscode-textfield', { 'data-testid': 'image-id', placeholder: 'image id', 'aria-label': 'Image id' }) as HTMLElement & { value: string };
 
@@ -78,6 +81,10 @@ function renderClassSelect(): void {
   for (const s of [sides.left, sides.right]) for (const c of s.classes) seen.set(c.index, c.name);
   const list = [...seen].sort((a, b) => a[0] - b[0]);
   if (list.length && !seen.has(state.classIndex ?? -1)) saveState({ classIndex: list[0][0] });
+  // Same classes as shown: keep the element, so an open drop-down is not torn down under the user.
+  const key = JSON.stringify([list, state.classIndex]);
+  if (key === classBox.dataset.key) return;
+  classBox.dataset.key = key;
   replaceChildren(classBox, list.length
     ? select({ label: 'Class', options: list.map(([i, n]) => ({ value: String(i), label: n })), value: String(state.classIndex), testId: 'class-select', onChange: (v) => update({ classIndex: Number(v) }) })
     : null);
@@ -87,11 +94,24 @@ function update(patch: Partial<CamState>): void {
   saveState(patch);
   sides.left.render(options());
   if (state.right) sides.right.render(options());
+  renderChains();
+}
+
+/** The chain strips of the shown sides (only runs with masks/ or a GT for the image get one). */
+function renderChains(): void {
+  const strips = (['left', 'right'] as const).flatMap((side) => {
+    const chain = chains[side];
+    const loaded = sides[side].loaded;
+    const src = side === 'left' ? state.left : state.right;
+    if (!chain || !loaded || !src || (!chain.maps.length && !chain.gt)) return [];
+    return [chainStrip({ runName: runOf(src)?.name ?? '', ...loaded }, chain, options())];
+  });
+  replaceChildren(chainBox, ...strips);
 }
 
 async function setSources(left: CamSource | null, right: CamSource | null): Promise<void> {
   saveState({ left, right });
-  sideBox.replaceChildren(sides.left.element, ...(right ? [sides.right.element] : []));
+  sideBox.replaceChildren(sides.left.element, ...(right ? [sides.right.element] : []), chainBox);
   sideBox.classList.toggle('two', !!right);
   ids = [];
   if (!left) {
@@ -133,7 +153,10 @@ async function showImage(id: string): Promise<void> {
     }
     if (token !== loadToken || !run) return;
     sides[side].setView(run, src.set, view, options());
+    chains[side] = await panel.request('cam/chain', { runDir: src.runDir, id }, 60_000).catch(() => undefined);
   };
+  delete chains.left;
+  delete chains.right;
   await Promise.all([load('left', state.left), load('right', state.right)]);
   if (token !== loadToken) return;
   renderClassSelect();

@@ -3,7 +3,7 @@
  * detail view with GT mask overlay. Talks to extension/panels/dataset/datasetPanel.ts.
  */
 import { classCss } from '../../common/classes';
-import type { DatasetContract, DatasetSnapshot, DatasetState } from '../../protocol/webview/dataset';
+import type { DatasetContract, DatasetSnapshot, DatasetState, RunMaskSource } from '../../protocol/webview/dataset';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
 import { renderDetail } from './imageDetail';
@@ -176,12 +176,16 @@ async function open(root: string | null, set?: string): Promise<void> {
   }
 }
 
+/** Runs' mask sets to overlay, listed once per panel (the run folders are searched on first use). */
+let runMaskSources: RunMaskSource[] | undefined;
+
 async function openDetail(id: string): Promise<void> {
   saveState({ selectedId: id });
   detailPane.hidden = false;
   replaceChildren(detailPane, h('vscode-progress-ring', {}));
   try {
-    const detail = await panel.request('dataset/image', { id });
+    runMaskSources ??= await panel.request('dataset/maskSources', {}).catch(() => []);
+    const detail = await panel.request('dataset/image', { id, runMasks: state.runMasks ?? null });
     if (state.selectedId !== id) return;
     replaceChildren(detailPane, renderDetail(detail, {
       classes: data?.classes ?? [],
@@ -190,6 +194,12 @@ async function openDetail(id: string): Promise<void> {
       onShowMask: (showMask) => saveState({ showMask }),
       onOpacity: (opacity) => saveState({ opacity }),
       onClose: closeDetail,
+      runMaskSources,
+      runMasks: state.runMasks ?? null,
+      onRunMasks: (runMasks) => {
+        saveState({ runMasks });
+        void openDetail(id);
+      },
     }));
   } catch (e) {
     replaceChildren(detailPane, banner('error', `Could not load ${id}: ${(e as Error).message}`));

@@ -7,6 +7,8 @@ import type { MetricRow, ReportContract, ReportPanelState, ReportSnapshot, RunVi
 import { useChartStyles } from '../shared/charts/chartStyles';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
+import { CHAIN_LABEL } from '../../common/chain';
+import { chainTable, perClassChain } from './chainTable';
 import { metricCurves } from './metricCurves';
 import reportCss from './report.css';
 import { comparisonTable, iouBars, reportOf, sweepChart, syntheticTag, type ReportPick } from './resultViews';
@@ -71,7 +73,7 @@ function focusDetail(s: ReportSnapshot, focus: RunView): HTMLElement {
   if (focus.reports.length > 1) {
     detail.append(h('div', { class: 'report-pick' }, h('span', { class: 'muted' }, 'Report: '), select({
       label: 'Evaluation report to show', testId: 'report-select', value: report?.stageId ?? '',
-      options: focus.reports.map((r) => ({ value: r.stageId, label: `${r.stageId} (${r.split})` })),
+      options: focus.reports.map((r) => ({ value: r.stageId, label: `${CHAIN_LABEL[r.kind]} · ${r.stageId} (${r.split})` })),
       onChange: (v) => {
         reportStage = { ...reportStage, [focus.runDir]: v };
         panel.patchState({ reportStage });
@@ -81,12 +83,14 @@ function focusDetail(s: ReportSnapshot, focus: RunView): HTMLElement {
   }
   if (report) {
     detail.append(h('p', { class: 'summary', 'data-testid': 'focus-summary' },
-      `mIoU ${(report.miou * 100).toFixed(1)}% on ${report.split} (${report.nImages} images, background threshold ${Number.isFinite(report.threshold) ? report.threshold.toFixed(2) : '?'}; report ${report.stageId})`));
+      `${CHAIN_LABEL[report.kind]} mIoU ${(report.miou * 100).toFixed(1)}% on ${report.split} (${report.nImages} images${Number.isFinite(report.threshold) ? `, background threshold ${report.threshold.toFixed(2)}` : ''}; report ${report.stageId}${report.sourceStage ? ` of ${report.sourceStage}` : ''})`));
     // side by side when the panel is wide enough, one above the other otherwise
     const chartWidth = width >= 1000 ? Math.min(640, Math.floor((width - 24) / 2)) : Math.min(width, 640);
     const sweep = sweepChart(s.runs, focus, pick, chartWidth);
     detail.append(h('div', { class: 'charts-row' }, iouBars(s.runs, focus, pick, chartWidth), sweep ?? h('p', { class: 'muted' }, 'This report has no threshold sweep.')));
   }
+  const perClass = focus.reports.length > 1 ? perClassChain(focus) : null;
+  if (perClass) detail.append(h('h3', {}, 'IoU per class along the chain (%)'), perClass);
   detail.append(h('h3', {}, 'Training curves (metrics.jsonl)'), curves);
   return detail;
 }
@@ -106,7 +110,9 @@ function render(): void {
   if (s.runs.length === 0) {
     body.append(banner('info', 'No runs to show.', s.available.length ? 'Add a run above, or browse for a run folder.' : 'No run folders (with run.json) in the workspace: browse for one.'));
   } else {
-    body.append(h('section', {}, h('h3', {}, 'Runs compared'), comparisonTable(s.runs, s.focus, pick, (d) => setRuns(s.runs.map((r) => r.runDir), d))));
+    const onFocus = (d: string): void => setRuns(s.runs.map((r) => r.runDir), d);
+    body.append(h('section', {}, h('h3', {}, 'CAM → pseudo mask → segmentation (mIoU)'), chainTable(s.runs, s.published, s.focus, onFocus)));
+    body.append(h('section', {}, h('h3', {}, 'Runs compared'), comparisonTable(s.runs, s.focus, pick, onFocus)));
     if (focus) body.append(focusDetail(s, focus));
   }
   replaceChildren(root, runChips(s), transient, body);

@@ -31,11 +31,21 @@ export function metricCurves(rows: MetricRow[], width: number): HTMLElement {
   const names = metricNames(rows);
   const grid = h('div', { class: 'curve-grid', 'data-testid': 'metric-curves', 'data-rows': rows.length });
   const chartWidth = Math.max(260, Math.min(420, Math.floor((width - 24) / 2)));
+  // A metric logged once per stage (an evaluation's miou, best_miou, best_threshold) is a number, not a curve.
+  const singles: HTMLElement[] = [];
   for (const name of names) {
     const series = metricSeries(rows, name);
+    if (series.every((s) => s.points.length <= 1)) {
+      for (const s of series) {
+        singles.push(h('div', { class: 'single-value', 'data-testid': 'single-metric', 'data-metric': name, 'data-stage': s.name },
+          h('span', { class: 'muted' }, `${s.name} · ${name}`), h('strong', {}, String(Number(s.points[0].y.toPrecision(4))))));
+      }
+      continue;
+    }
     const last = series.flatMap((s) => s.points).at(-1);
     grid.append(h('div', { class: 'curve', 'data-metric': name },
       lineChart({ series, width: chartWidth, height: 170, title: last ? `${name} (last ${Number(last.y.toPrecision(4))})` : name, xLabel: 'step', testId: `curve-${name}` })));
   }
+  if (singles.length) grid.prepend(h('div', { class: 'single-values', 'data-testid': 'single-metrics' }, ...singles));
   return grid;
 }

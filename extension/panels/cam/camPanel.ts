@@ -13,6 +13,7 @@ import type { PanelEnvironment } from '../panelHost';
 import { camBytes, readPhoto } from '../photoImage';
 import { RpcError, type PanelHandler } from '../panelRpc';
 import { readCamFile } from './camFile';
+import { readChainMaps } from './chainMaps';
 import { readCamRun, selectedWord, type CamRun } from './camRuns';
 
 export class CamOverlays implements PanelHandler<CamContract> {
@@ -40,6 +41,8 @@ export class CamOverlays implements PanelHandler<CamContract> {
         return this.images(request.params);
       case 'cam/view':
         return this.view(request.params, request.params.id);
+      case 'cam/chain':
+        return readChainMaps(await this.run(request.params.runDir), request.params.id);
       case 'cam/exportPng':
         return this.exportPng(request.params.fileName, request.params.dataUrl);
       default:

@@ -3,10 +3,11 @@
  * One `switch (request.method)`; every failure becomes a message in the panel, never a dead panel.
  */
 import * as path from 'node:path';
-import type { DatasetContract, DatasetSnapshot, ImageDetail, Thumbnail } from '../../../protocol/webview/dataset';
+import type { DatasetContract, DatasetSnapshot, ImageDetail, RunMaskChoice, Thumbnail } from '../../../protocol/webview/dataset';
 import type { PanelEnvironment } from '../panelHost';
 import { RpcError, type PanelCancellation, type PanelHandler } from '../panelRpc';
-import { classFractions, maskToPng, readClassMask } from './maskImage';
+import { classFractions, maskToPng, readClassMask, type ClassMask } from './maskImage';
+import { listRunMaskSources, runMaskDetail } from './runMasks';
 import { readPhoto } from '../photoImage';
 import { suggestRoots } from './rootSuggestions';
 import { ThumbnailCache } from './thumbnailCache';
@@ -48,7 +49,9 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
       case 'dataset/thumbnails':
         return this.thumbnailBatch(request.params.ids, cancellation);
       case 'dataset/image':
-        return this.detail(request.params.id);
+        return this.detail(request.params.id, request.params.runMasks ?? null);
+      case 'dataset/maskSources':
+        return listRunMaskSources(this.env);
       default:
         throw new RpcError('unknownMethod', `The dataset browser has no request '${(request as { method: string }).method}'.`);
     }
@@ -99,7 +102,13 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
     }));
   }
 
-  private async detail(id: string): Promise<ImageDetail> {
+  private async detail(id: string, runMasks: RunMaskChoice | null): Promise<ImageDetail> {
+    const out = await this.gtDetail(id);
+    if (runMasks) out.detail.runMask = await runMaskDetail(runMasks, id, out.gt);
+    return out.detail;
+  }
+
+  private async gtDetail(id: string): Promise<{ detail: ImageDetail; gt: ClassMask | null }> {
     const ds = this.requireDataset();
     const i = ds.ids.indexOf(id);
     const labels = i >= 0 ? ds.labels[i] : [];
@@ -118,21 +127,22 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
     const maskFile = ds.maskFiles.get(id);
     if (!maskFile) {
       out.maskProblem = `No ground-truth mask for ${id} (looked in SegmentationClass/ and SegmentationClassAug/).`;
-      return out;
+      return { detail: out, gt: null };
     }
     try {
       const mask = await readClassMask(maskFile);
       if (out.width && (mask.width !== out.width || mask.height !== out.height)) {
         out.maskProblem = `Mask ${maskFile} is ${mask.width}x${mask.height} but the image is ${out.width}x${out.height}.`;
-      } else {
-        out.maskUrl = await maskToPng(mask);
-        out.maskClasses = classFractions(mask);
-        if (!out.width) ({ width: out.width, height: out.height } = mask);
+        return { detail: out, gt: null };
       }
+      out.maskUrl = await maskToPng(mask);
+      out.maskClasses = classFractions(mask);
+      if (!out.width) ({ width: out.width, height: out.height } = mask);
+      return { detail: out, gt: mask };
     } catch (e) {
       out.maskProblem = (e as Error).message;
+      return { detail: out, gt: null };
     }
-    return out;
   }
 }
 

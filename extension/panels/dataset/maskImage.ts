@@ -55,12 +55,54 @@ export function classFractions(mask: ClassMask): { index: number; fraction: numb
   return out.sort((a, b) => b.fraction - a.fraction);
 }
 
-/** The mask in palette colours (background transparent, ignore band half-transparent) as a PNG data: URI. */
-export async function maskToPng(mask: ClassMask): Promise<string> {
+/**
+ * Agreement of a label map with the ground truth on one image: mIoU over the classes (background included)
+ * present in either, counting only pixels both label (GT 255 = object border; a map's 255 = ignore, e.g. the
+ * uncertain band of IR labels), and the share of the GT's labelled pixels the map labels. Null when the map
+ * labels none of them.
+ */
+export function labelMapIou(pred: ClassMask, gt: ClassMask): { miou: number | null; labelled: number } {
+  if (pred.width !== gt.width || pred.height !== gt.height) {
+    throw new Error(`the label map is ${pred.width}x${pred.height} but the ground truth is ${gt.width}x${gt.height}`);
+  }
+  const inter = new Float64Array(256), union = new Float64Array(256);
+  const gtCount = new Float64Array(256), predCount = new Float64Array(256);
+  let valid = 0, both = 0;
+  for (let p = 0; p < gt.data.length; p++) {
+    const g = gt.data[p], q = pred.data[p];
+    if (g === IGNORE_INDEX) continue;
+    valid++;
+    if (q === IGNORE_INDEX) continue;
+    both++;
+    gtCount[g]++;
+    predCount[q]++;
+    if (g === q) inter[g]++;
+  }
+  let sum = 0, n = 0;
+  for (let c = 0; c < 255; c++) {
+    union[c] = gtCount[c] + predCount[c] - inter[c];
+    if (union[c] > 0) {
+      sum += inter[c] / union[c];
+      n++;
+    }
+  }
+  return { miou: n ? sum / n : null, labelled: valid ? both / valid : 0 };
+}
+
+/**
+ * The mask in palette colours as a PNG data: URI: over a photo (default) background is transparent and the
+ * ignore band half-transparent; `opaque` keeps VOC's own look (black background, cream ignore).
+ */
+export async function maskToPng(mask: ClassMask, opaque = false): Promise<string> {
   const rgba = Buffer.alloc(mask.width * mask.height * 4);
   const colours = Array.from({ length: 256 }, (_, i) => paletteColor(i));
   for (let p = 0; p < mask.data.length; p++) {
     const v = mask.data[p];
+    if (opaque) {
+      [rgba[p * 4], rgba[p * 4 + 1], rgba[p * 4 + 2]] = colours[v];
+      rgba[p * 4 + 3] = 255;
+      continue;
+    }
     if (v === 0) continue;
     const [r, g, b] = colours[v];
     rgba[p * 4] = r;

@@ -7,9 +7,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VOC_CLASSES, canonicalName } from '../../../common/classes';
 import type { DatasetProblem, DatasetSnapshot } from '../../../protocol/webview/dataset';
-import { IMAGE_EXTENSIONS, IMAGES_DIR, findVocRoot, readRootClasses } from '../../dataset/vocLayout';
+import { IMAGE_EXTENSIONS, IMAGES_DIR, MASK_DIRS, findVocRoot, readRootClasses } from '../../dataset/vocLayout';
 
-export const MASK_DIRS = ['SegmentationClass', 'SegmentationClassAug'];
 const LABEL_FILES = ['labels.json', 'image_labels.json'];
 const EXPECTED_LAYOUT =
   'A VOC-layout folder has JPEGImages/<id>.jpg, optionally SegmentationClass/<id>.png masks, ' +

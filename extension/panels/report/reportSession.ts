@@ -13,7 +13,7 @@ import type {
 } from '../../../protocol/webview/report';
 import { RpcError, Throttled, type PanelHandler } from '../panelRpc';
 import { MetricsReader } from '../../runs/metricsFile';
-import { readRunView } from './runReports';
+import { publishedFor, readRunView } from './runReports';
 
 export interface Disposable {
   dispose(): void;
@@ -79,7 +79,7 @@ export class ReportSession implements PanelHandler<ReportContract> {
     }
     if (this.focus && this.tail?.file !== join(this.focus, 'metrics.jsonl')) await this.setFocus(this.focus);
     const [available, runs] = await Promise.all([this.env.listRuns(), Promise.all(this.runDirs.map(readRunView))]);
-    return { available, runs, focus: this.focus, metrics: [...this.rows], metricsMessage: this.message() };
+    return { available, runs, focus: this.focus, metrics: [...this.rows], metricsMessage: this.message(), published: publishedFor(runs) };
   }
 
   async handleRequest(request: RequestUnion<ReportContract['requests']>): Promise<unknown> {

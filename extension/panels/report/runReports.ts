@@ -3,20 +3,22 @@
 // cannot be read becomes a message on the RunView and the rest is still shown (an older run folder, a
 // missing report, a half-written file). No `vscode` import.
 import { basename } from 'node:path';
-import type { EvaluationReport, RunChoice, RunView, SweepPoint } from '../../../protocol/webview/report';
-import { findRunFolders, readReports, readRunFolder } from '../../runs/runFolder';
+import { kindOfStageType, PUBLISHED_VOC } from '../../../common/chain';
+import { canonicalName, VOC_CLASSES } from '../../../common/classes';
+import type { EvaluationReport, PublishedFigures, RunChoice, RunView, SweepPoint } from '../../../protocol/webview/report';
+import { findRunFolders, readReports, readRunFolder, type RunStageRecord } from '../../runs/runFolder';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** run.json's identity and status, with messages for what is off (never throws). */
-export async function readRunHeader(runDir: string): Promise<Pick<RunView, 'label' | 'synthetic' | 'status' | 'messages'>> {
+export async function readRunHeader(runDir: string): Promise<Pick<RunView, 'label' | 'synthetic' | 'status' | 'messages'> & { stages: RunStageRecord[] }> {
   try {
     const { record, warnings } = await readRunFolder(runDir);
-    return { label: record.name, synthetic: record.synthetic, status: record.status, messages: warnings };
+    return { label: record.name, synthetic: record.synthetic, status: record.status, messages: warnings, stages: record.stages };
   } catch (e) {
-    return { label: basename(runDir), synthetic: false, status: 'unknown', messages: [`${(e as Error).message}.`] };
+    return { label: basename(runDir), synthetic: false, status: 'unknown', messages: [`${(e as Error).message}.`], stages: [] };
   }
 }
 
@@ -29,9 +31,15 @@ export async function listRunChoices(roots: readonly string[]): Promise<RunChoic
   return choices.sort((a, b) => a.label.localeCompare(b.label) || a.runDir.localeCompare(b.runDir));
 }
 
-/** One reports/<stage>.json checked against the contract; an Error says which field is wrong. */
-export function toEvaluationReport(stageId: string, value: unknown): EvaluationReport | Error {
+/**
+ * One reports/<stage>.json checked against the contract; an Error says which field is wrong. Its kind comes
+ * from "source": {"stage", "type"}; a source without a type is looked up in run.json's `stages`.
+ */
+export function toEvaluationReport(stageId: string, value: unknown, stages: readonly RunStageRecord[] = []): EvaluationReport | Error {
   if (!isObject(value)) return new Error('not a JSON object');
+  const source = isObject(value.source) ? value.source : null;
+  const sourceStage = typeof source?.stage === 'string' ? source.stage : null;
+  const sourceType = typeof source?.type === 'string' ? source.type : (sourceStage ? stages.find((s) => s.id === sourceStage)?.type ?? 'unknown' : null);
   const classes = Array.isArray(value.classes) ? value.classes.map(String) : null;
   const perClass = Array.isArray(value.per_class_iou) ? value.per_class_iou.map((v) => num(v) ?? Number.NaN) : null;
   const miou = num(value.miou);
@@ -51,6 +59,8 @@ export function toEvaluationReport(stageId: string, value: unknown): EvaluationR
     : null;
   return {
     stageId,
+    kind: kindOfStageType(sourceType),
+    sourceStage,
     synthetic: value.synthetic === true,
     split: typeof value.split === 'string' ? value.split : '?',
     nImages: num(value.n_images) ?? 0,
@@ -77,7 +87,7 @@ export async function readRunView(runDir: string): Promise<RunView> {
       messages.push(`${raw.message}; skipped.`);
       continue;
     }
-    const report = toEvaluationReport(stageId, raw);
+    const report = toEvaluationReport(stageId, raw, header.stages);
     if (report instanceof Error) messages.push(`reports/${stageId}.json: ${report.message}; skipped.`);
     else reports.push(report);
   }
@@ -85,4 +95,16 @@ export async function readRunView(runDir: string): Promise<RunView> {
   // A run is synthetic when run.json or any of its reports says so (shown as SYNTHETIC everywhere).
   const synthetic = header.synthetic || reports.some((r) => r.synthetic);
   return { runDir, label: header.label, synthetic, status: header.status, reports, messages };
+}
+
+/** A run measured on PASCAL VOC: not synthetic, and its reports name background + the 20 VOC classes. */
+function isVocRun(run: RunView): boolean {
+  const voc = ['background', ...VOC_CLASSES];
+  return !run.synthetic && run.reports.length > 0 &&
+    run.reports.every((r) => r.classes.length === voc.length && r.classes.every((c, i) => canonicalName(c) === voc[i]));
+}
+
+/** The papers' figures to show beside `runs`: VOC's when a compared run is a VOC run; none beside synthetic or other datasets. */
+export function publishedFor(runs: readonly RunView[]): PublishedFigures[] {
+  return runs.some(isVocRun) ? [...PUBLISHED_VOC] : [];
 }

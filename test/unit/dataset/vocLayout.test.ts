@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { VOC_CLASSES } from '../../../common/classes';
-import { findConfigRoot, findVocRoot, imageFileOf, parseClassNames, readClassNames, readRootClasses } from '../../../extension/dataset/vocLayout';
+import { findConfigRoot, findVocRoot, gtMaskFileOf, imageFileOf, parseClassNames, readClassNames, readRootClasses } from '../../../extension/dataset/vocLayout';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'wsss-voclayout-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -20,6 +20,15 @@ const runDir = path.join(tmp, 'runs', 'r1');
 mkdirSync(runDir, { recursive: true });
 
 describe('VOC roots', () => {
+  it('finds an image id\'s GT mask in SegmentationClass/, then SBD\'s SegmentationClassAug/, else null', async () => {
+    mkdirSync(path.join(voc, 'SegmentationClass'), { recursive: true });
+    mkdirSync(path.join(voc, 'SegmentationClassAug'), { recursive: true });
+    for (const f of ['SegmentationClass/a.png', 'SegmentationClassAug/a.png', 'SegmentationClassAug/b.png']) writeFileSync(path.join(voc, f), 'x');
+    assert.equal(await gtMaskFileOf(voc, 'a'), path.join(voc, 'SegmentationClass', 'a.png'));
+    assert.equal(await gtMaskFileOf(voc, 'b'), path.join(voc, 'SegmentationClassAug', 'b.png'));
+    assert.equal(await gtMaskFileOf(voc, 'c'), null);
+  });
+
   it('takes a folder with JPEGImages/ or its VOC2012/, else null', async () => {
     assert.equal(await findVocRoot(voc), voc);
     assert.equal(await findVocRoot(devkit), voc);
