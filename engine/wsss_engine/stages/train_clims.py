@@ -15,6 +15,8 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
                 for clip.kind "tiny")
   clip_calls    "single" (one batched CLIP call per step) | "reference" (3 calls) | "per_image"
   template      "a photo of {}."
+  prompt_strategy  "template" | "coop" | "target" | "defo" or {kind, template, lr_mult, init_from, train}
+                (METHOD §2.4, Table 1; prompts/strategy.py); learned vectors -> <run>/prompts/<stage-id>.pt
   epochs 10, batch_size 16, lr 2.5e-4 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum_quirk true,
   schedule "poly" | "cosine", amp, channels_last, num_workers, log_every, checkpoint_every, stop_after
 """
@@ -34,6 +36,8 @@ from ..models.masked_images import positive_pairs
 from ..pipeline import register_stage
 from ..pole.selection import OnlineSelection
 from ..pole.synonym_bank import SynonymBank
+from ..prompts.strategy import PromptStrategy, build_prompts, save_prompts
+from ..prompts.vocabulary import check_vocabulary
 from ..training.clims_objective import ClimsObjective
 from ..training.distributed import wrap_model
 from ..training.loop import Trainer
@@ -45,7 +49,7 @@ from . import references
 def load_bank(ctx, classes) -> SynonymBank:
     path = ctx.config.get("synonym_bank")
     if path:
-        return SynonymBank.load(ctx.resolve_path(path), classes)
+        return SynonymBank.load(ctx.resolve_path(path), classes, ctx.config.get("synonym_bank_size"))
     words = {c: [CLIMS_VOC_WORDS.get(c, c)] for c in classes}  # METHOD §1.3 names when no bank is given
     return SynonymBank(words=words, missing=list(classes))
 
@@ -89,6 +93,11 @@ def run(ctx, params: dict) -> dict:
     clip_cfg = ctx.config.get("clip", {})
     clip = ClipScorer.from_config(clip_cfg, device, ctx.resolve_path)
     bank = load_bank(ctx, classes)
+    strategy = PromptStrategy.from_params(params)
+    check_vocabulary(clip, [strategy.template.format(w) for c in classes for w in bank.candidates(c)],
+                     f"synonym bank {bank.path}" if bank.path else "class names")
+    prompts = build_prompts(ctx, strategy, clip, classes, [bank.gt_word(c) for c in classes],
+                            params.get("prompt", "gt"))
 
     weights = params.get("weights", {})
     loss = loss_config(params.get("loss", "improved"), otm=weights.get("otm"), btm=weights.get("btm"),
@@ -103,8 +112,8 @@ def run(ctx, params: dict) -> dict:
                                 ratio="learnable" if adaptor_kind == "learnable" else "fixed").to(device)
     mask_mode = params.get("mask_mode", "raw" if clip_cfg.get("kind") == "tiny" else "reference")
     objective = ClimsObjective(clip, loss, classes, [bank.gt_word(c) for c in classes],
-                               template=params.get("template", "a photo of {}."), mask_mode=mask_mode,
-                               clip_calls=params.get("clip_calls", "single"), adaptors=adaptors)
+                               template=strategy.template, mask_mode=mask_mode,
+                               clip_calls=params.get("clip_calls", "single"), adaptors=adaptors, prompts=prompts)
 
     prompt, online, table, selection_path = params.get("prompt", "gt"), None, None, None
     if prompt in ("selected", "online") and (prompt == "selected" or params.get("online_init") == "selected"):
@@ -143,13 +152,18 @@ def run(ctx, params: dict) -> dict:
     groups = [{"name": "backbone", "params": backbone_params}, {"name": "head", "params": head_params}]
     if adaptors is not None:
         groups.append({"name": "adaptors", "params": [p for p in adaptors.parameters() if p.requires_grad]})
+    if prompts is not None:
+        groups.append({"name": "prompt", "params": [p for p in prompts.parameters() if p.requires_grad],
+                       "lr_mult": strategy.lr_mult})
     max_steps = (len(dataset) // (loop.batch_size * dist.world)) * loop.epochs
     optimizer, scheduler = build_optimizer(groups, optim, max_steps)
     ctx.log(f"train_clims {sid}: {len(dataset)} images, init {init}, CLIP {clip.description}, prompt {prompt}, "
+            f"prompt strategy {strategy.kind} {strategy.template!r}, "
             f"adaptors {adaptor_kind}, loss {params.get('loss', 'improved')} {loss.otm}/{loss.btm}/{loss.cbs}/"
             f"{loss.reg}, mask {mask_mode}, cbs threshold {loss.cbs_threshold}")
     trainer = Trainer(ctx, sid, "train_clims", loop, dataset, trainer_model, model.meta(), optimizer, scheduler,
-                      step_fn, extras={"adaptors": adaptors} if adaptors is not None else None, dist=dist,
+                      step_fn, extras={k: m for k, m in (("adaptors", adaptors), ("prompt", prompts))
+                                       if m is not None}, dist=dist,
                       collate_fn=collate, extra_state=online, device=device)
     summary = trainer.run()
     summary.update(init=init, prompt=prompt, adaptors=adaptor_kind, clip=clip.description, mask_mode=mask_mode,
@@ -157,6 +171,9 @@ def run(ctx, params: dict) -> dict:
                          "cbs_threshold": loss.cbs_threshold})
     if online is not None:
         summary["online_refreshes"] = online.refreshes
+    summary["prompt_strategy"] = strategy.kind
+    if prompts is not None and dist.is_main:
+        summary["prompts"] = save_prompts(ctx.run.path, sid, prompts, classes)
     if adaptors is not None and adaptor_kind == "learnable":
         summary["adaptor_ratio_mean"] = {"image": float(adaptors.image.ratio.detach().mean()),
                                          "text": float(adaptors.text.ratio.detach().mean())}
