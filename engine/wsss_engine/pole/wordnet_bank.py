@@ -16,7 +16,7 @@ Ranking of a class's words (the bank's order is its ranking; a run keeps the fir
   3. the lemmas of its direct hyponyms (kinds of the class, still inside it: "bomber" is an aeroplane);
   4. the lemmas of its direct hypernyms (broader words: "heavier-than-air craft").
 Within a group, by the lemma's SemCor frequency (nltk `Lemma.count()`, from cntlist.rev), ties in WordNet's
-order. Lemmas with a capital letter (proper names, nationalities), longer than three words, or already listed
+order (synset offset, then lemma position). Lemmas with a capital letter (proper names, nationalities), longer than three words, or already listed
 (ignoring case) are left out; underscores become spaces.
 """
 from __future__ import annotations
@@ -119,7 +119,9 @@ def wordnet_words(cls: str, first_word: str, size: int, wn, sense: str | None = 
     synset = synset_of(wn, cls, sense)
     if synset is None:
         return words
-    groups = [[synset], synset.hyponyms(), synset.hypernyms()]
+    # nltk keeps related synsets in a set (order varies with hash seeds): WordNet's file order makes ties stable
+    groups = [[synset], sorted(synset.hyponyms(), key=lambda x: x.offset()),
+              sorted(synset.hypernyms(), key=lambda x: x.offset())]
     for group in groups:
         lemmas = [lemma for s in group for lemma in s.lemmas()]
         ranked = sorted(enumerate(lemmas), key=lambda il: (-il[1].count(), il[0]))
