@@ -37,6 +37,17 @@ def test_initial_learned_prompt_equals_the_fixed_prompt(tmp_path, kind, tokenize
     assert torch.allclose(got, want, atol=1e-5)
 
 
+@pytest.mark.parametrize("kind", ["coop", "defo"])
+def test_multi_token_words_and_other_words_keep_their_fixed_tokens(kind):
+    """CoOp and DeFo leave the word's later tokens (BPE: "dining table" is two) fixed; CoOp's context works
+    with any word (a selected synonym), so both start at the fixed prompt's embedding."""
+    clip = tiny_clip()
+    learner = LearnedPrompts(clip, kind, "a photo of {}.", ["dining table", "tv monitor"])
+    words = ["dining table", "tv monitor"] if kind == "defo" else ["kitchen table", "television"]
+    got = learner(words, [0, 1])
+    assert torch.allclose(got, clip.encode_text([f"a photo of {w}." for w in words]), atol=1e-5)
+
+
 def test_learnable_parts_get_gradients_and_clip_stays_frozen():
     clip = tiny_clip()
     images = torch.rand(2, 3, 32, 32)

@@ -39,8 +39,9 @@ class LearnedPrompts(nn.Module):
                                 hint='e.g. "a photo of {}."')
         self._clip = clip  # not a submodule: CLIP's weights are not part of this module's state
         self.kind, self.template, self.class_words = kind, template, list(class_words)
-        prefix, self._suffix = template.split("{}")
-        self._prefix = prefix.strip()
+        self._prefix = template.split("{}")[0].strip()
+        self._layouts: dict[str, tuple[list[int], int]] = {}  # word -> (token ids of its prompt, word tokens)
+        _, self._context = sequence_ids(clip.tokenizer, template.format(self.class_words[0]))
         self.prefix_ids = token_ids(clip.tokenizer, self._prefix) if self._prefix else []
         weight = text_model(clip).token_embedding.weight.detach().float()
         if kind in ("coop", "defo"):
@@ -56,15 +57,22 @@ class LearnedPrompts(nn.Module):
                 [weight[token_ids(clip.tokenizer, w)[0]] for w in self.class_words]))
 
     # ------------------------------------------------------------------ encoding
+    def _layout(self, word: str) -> tuple[list[int], int]:
+        if word not in self._layouts:
+            ids, _ = sequence_ids(self._clip.tokenizer, self.template.format(word))
+            n_prefix = len(self.prefix_ids)
+            n_word = len(token_ids(self._clip.tokenizer, f"{self._prefix} {word}".strip())) - n_prefix
+            if ids[1:1 + n_prefix] != self.prefix_ids or n_word < 1:
+                raise ConfigInvalid(f"the template {self.template!r} does not tokenise into context + {word!r} "
+                                    f"+ rest", hint="put a space before {} in the template")
+            self._layouts[word] = ids, n_word
+        return self._layouts[word]
+
     def _pieces(self, word: str, cls: int) -> list[torch.Tensor]:
-        model = text_model(self._clip)
-        embed = model.token_embedding.weight.detach()
-        ids, _ = sequence_ids(self._clip.tokenizer, self.template.format(word))
+        """The prompt of `word` (class `cls`) as fixed token embeddings and learnable vectors, SOT to EOT."""
+        embed = text_model(self._clip).token_embedding.weight.detach()
+        ids, n_word = self._layout(word)
         n_prefix = len(self.prefix_ids)
-        n_word = len(token_ids(self._clip.tokenizer, f"{self._prefix} {word}".strip())) - n_prefix
-        if ids[1:1 + n_prefix] != self.prefix_ids or n_word < 1:
-            raise ConfigInvalid(f"the template {self.template!r} does not tokenise into context + {word!r} + "
-                                f"rest", hint="put a space before {} in the template")
         dev = embed.device
         fixed = lambda a, b: embed[torch.tensor(ids[a:b], dtype=torch.long, device=dev)]  # noqa: E731
         word_end = 1 + n_prefix + n_word
@@ -80,8 +88,8 @@ class LearnedPrompts(nn.Module):
         keys = [(w if self.kind == "coop" else self.class_words[c], c if self.kind != "coop" else -1)
                 for w, c in zip(words, classes)]
         unique = list(dict.fromkeys(keys))
-        _, context = sequence_ids(self._clip.tokenizer, self.template.format(self.class_words[0]))
-        emb = encode_sequences(text_model(self._clip), [self._pieces(w, max(c, 0)) for w, c in unique], context)
+        emb = encode_sequences(text_model(self._clip), [self._pieces(w, max(c, 0)) for w, c in unique],
+                               self._context)
         index = {k: i for i, k in enumerate(unique)}
         return emb[torch.tensor([index[k] for k in keys], device=emb.device)]
 
