@@ -138,6 +138,7 @@ def test_bad_prompt_input_fails_before_training(tmp_path):
     assert "'an', 'image'" in failure(template="an image of {}.")
     assert "does not exist" in failure(prompt_strategy={"kind": "target", "init_from": "nowhere.pt"})
     assert "per-image words" in failure(prompt="online", prompt_strategy="defo")
+    assert "learns nothing" in failure(prompt_strategy={"kind": "template", "init_from": "clims"})
     # a bank word the word-level tokenizer does not know: named with the bank file
     (root / "bank.json").write_text(json.dumps({"red": ["red", "scarlet"]}))
     message = failure()

@@ -58,7 +58,10 @@ class PromptStrategy:
         if template.count("{}") != 1:
             raise ConfigInvalid(f"prompt template {template!r} needs exactly one {{}} for the class word",
                                 hint='e.g. "an image of {}."')
-        if not kind == "template" and raw.get("init_from") is None and raw.get("train") is False:
+        if kind == "template" and raw.get("init_from"):
+            raise ConfigInvalid("prompt_strategy 'template' learns nothing, so it cannot start from init_from",
+                                hint="name the kind the prompts were learned with (coop, target or defo)")
+        if kind != "template" and raw.get("init_from") is None and raw.get("train") is False:
             raise ConfigInvalid("prompt_strategy.train is false but nothing is loaded (init_from)",
                                 hint="name a stage or prompts file in init_from, or train the prompts")
         return cls(kind, template, float(raw.get("lr_mult", 1.0)), raw.get("init_from"), bool(raw.get("train", True)))
