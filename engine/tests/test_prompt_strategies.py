@@ -4,6 +4,7 @@ Real open_clip text towers (random tiny CLIPs, BPE and word-level), real trainin
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 import torch
@@ -15,6 +16,7 @@ from test_training import baseline_stage, clims_stage, weights
 from wsss_engine.errors import ConfigInvalid
 from wsss_engine.losses.clims import loss_config
 from wsss_engine.models.clip_model import ClipScorer
+from wsss_engine.pipeline import config_file_problems, execute_run, prepare_run
 from wsss_engine.prompts.learned import LearnedPrompts
 from wsss_engine.training.clims_objective import ClimsObjective
 
@@ -125,18 +127,21 @@ def test_coop_resumes_exactly_and_is_reused_by_a_later_run(tmp_path):
 
 
 def test_bad_prompt_input_fails_before_training(tmp_path):
+    """Checked when the run starts (stage_registry.register_check): no stage runs, no run folder is made."""
     root = make_voc_root(tmp_path / "data", n=8)
     clip = tiny_clip_checkpoint(tmp_path / "tiny_clip.pt")
 
     def failure(**extra):
         cfg = write_config(tmp_path / "run.json", root, clip, [baseline_stage(epochs=1), clims_stage(**extra)])
-        status, error = run_pipeline(cfg, tmp_path / f"run{len(list(tmp_path.iterdir()))}")
-        assert status == "failed" and error["kind"] == "ConfigInvalid"
-        return error["message"]
+        with pytest.raises(ConfigInvalid) as info:
+            run_pipeline(cfg, tmp_path / "run")
+        assert not (tmp_path / "run").exists()
+        assert config_file_problems(cfg)[0]["message"] == info.value.message  # config/validate says the same
+        return info.value.message
 
     # "an image of" is not in the word-level tiny CLIP's vocabulary: named, with the word
     assert "'an', 'image'" in failure(template="an image of {}.")
-    assert "does not exist" in failure(prompt_strategy={"kind": "target", "init_from": "nowhere.pt"})
+    assert "nowhere.pt does not exist" in failure(prompt_strategy={"kind": "target", "init_from": "nowhere.pt"})
     assert "per-image words" in failure(prompt="online", prompt_strategy="defo")
     assert "learns nothing" in failure(prompt_strategy={"kind": "template", "init_from": "clims"})
     # a bank word the word-level tokenizer does not know: named with the bank file
@@ -145,3 +150,19 @@ def test_bad_prompt_input_fails_before_training(tmp_path):
     assert "'scarlet'" in message and "bank.json" in message
     with pytest.raises(ConfigInvalid, match="exactly one"):
         LearnedPrompts(tiny_clip(), "coop", "a photo of", CLASSES)
+
+
+def test_a_bank_word_of_a_bank_made_later_is_checked_when_its_stage_starts(tmp_path):
+    """A bank that is not there when the run starts (written by an earlier stage) is checked by the stage."""
+    root = make_voc_root(tmp_path / "data", n=8)
+    clip = tiny_clip_checkpoint(tmp_path / "tiny_clip.pt")
+    cfg = write_config(tmp_path / "run.json", root, clip, [baseline_stage(epochs=1), clims_stage()])
+    config = json.loads(cfg.read_text())
+    config["synonym_bank"] = str(tmp_path / "later.json")
+    cfg.write_text(json.dumps(config))
+    run, loaded = prepare_run(cfg, tmp_path / "run", False)
+    (tmp_path / "later.json").write_text(json.dumps({"red": ["red", "scarlet"]}))
+    status, error = execute_run(run, loaded, threading.Event())
+    assert status == "failed" and "'scarlet'" in error["message"]
+    assert [s["status"] for s in json.loads((tmp_path / "run" / "run.json").read_text())["stages"]] == [
+        "completed", "failed"]

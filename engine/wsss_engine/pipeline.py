@@ -19,7 +19,8 @@ from wsss_engine.errors import Cancelled, ConfigInvalid, EngineError, OutOfMemor
 from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file, validate_config
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, jsonable, utc_now
-from wsss_engine.stage_registry import StageFn, missing_stage_problems, register_stage, registered_types, stage_spec
+from wsss_engine.stage_registry import (StageFn, missing_stage_problems, register_stage, registered_types, run_checks,
+                                        stage_spec)
 from wsss_engine.training.distributed import DistInfo
 
 __all__ = ["StageContext", "StageFn", "RunEvents", "register_stage", "prepare_run", "execute_run",
@@ -191,6 +192,7 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
             loaded = (load_run_config(config_path) if config_path
                       else load_stored_config(run.path, run.record.get("configPath")))
             devices.resolve_device(loaded.config["device"])
+            preflight(loaded)
             run.reconcile_stages(loaded.config["stages"])
             run.record["configPath"] = str(loaded.path) if loaded.path else run.record.get("configPath")
             run.write_json("config.json", loaded.config)
@@ -203,10 +205,20 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
         raise ConfigInvalid("no run config given", "pass the path of a run config file")
     loaded = load_run_config(config_path)
     devices.resolve_device(loaded.config["device"])
+    preflight(loaded)
     run = RunFolder.create(run_dir, name=loaded.config["name"], synthetic=loaded.config.get("synthetic", False),
                            stages=loaded.config["stages"], config=loaded.config,
                            config_path=str(loaded.path) if loaded.path else None)
     return run, loaded
+
+
+def preflight(loaded: LoadedConfig) -> None:
+    """Stage inputs checked before any stage runs (stage_registry.register_check), so a bad bank word or prompt
+    file fails the run at its start, not after hours of earlier stages."""
+    def resolve(p: str | Path) -> Path:
+        p = Path(p).expanduser()
+        return p if p.is_absolute() else (loaded.base_dir / p).resolve()
+    run_checks(loaded.config, resolve)
 
 
 def execute_run(run: RunFolder, loaded: LoadedConfig, cancel_event: threading.Event,
@@ -342,6 +354,7 @@ def config_file_problems(path: str | Path) -> list[dict[str, str]]:
     try:
         loaded = load_run_config(path)
         devices.resolve_device(loaded.config["device"])
+        preflight(loaded)
     except ConfigInvalid as exc:
         return exc.errors or [{"path": "", "message": exc.message}]
     return []

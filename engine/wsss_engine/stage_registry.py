@@ -26,6 +26,9 @@ class StageSpec:
 
 
 _STAGES: dict[str, StageSpec] = {}
+# Pre-flight checks: (config, stage entry, resolve_path) -> None, raising ConfigInvalid. They run when a run
+# starts, before its first stage, on inputs that exist already (a file an earlier stage makes is not there yet).
+_CHECKS: dict[str, Callable[[dict, dict, Callable], None]] = {}
 _BROKEN: dict[str, str] = {}  # module -> why it failed to import
 _TRIED: set[str] = set()
 _lock = threading.RLock()
@@ -38,6 +41,21 @@ def register_stage(type_name: str, params_schema: dict[str, Any] | None = None) 
         _STAGES[type_name] = StageSpec(type_name, fn, params_schema, fn.__module__)
         return fn
     return decorate
+
+
+def register_check(type_name: str) -> Callable:
+    """Decorator: `@register_check("train_clims")` on `check(config, stage, resolve_path)`."""
+    def decorate(fn: Callable[[dict, dict, Callable], None]) -> Callable:
+        _CHECKS[type_name] = fn
+        return fn
+    return decorate
+
+
+def run_checks(config: dict[str, Any], resolve_path: Callable) -> None:
+    """Every stage's pre-flight check, in stage order; the first bad input raises (ConfigInvalid)."""
+    for stage in config.get("stages", []):
+        if stage_spec(stage["type"]) is not None and stage["type"] in _CHECKS:
+            _CHECKS[stage["type"]](config, stage, resolve_path)
 
 
 def _module_names() -> list[str]:

@@ -64,18 +64,18 @@ class PromptStrategy:
         if kind != "template" and raw.get("init_from") is None and raw.get("train") is False:
             raise ConfigInvalid("prompt_strategy.train is false but nothing is loaded (init_from)",
                                 hint="name a stage or prompts file in init_from, or train the prompts")
+        if kind in ("target", "defo") and params.get("prompt", "gt") != "gt":
+            raise ConfigInvalid(f"prompt_strategy {kind!r} learns one vector per class, so it cannot take per-image "
+                                f"words (prompt {params['prompt']!r})", hint="use prompt 'gt' with it, or the "
+                                "'coop' strategy, whose context works with any word")
         return cls(kind, template, float(raw.get("lr_mult", 1.0)), raw.get("init_from"), bool(raw.get("train", True)))
 
 
-def build_prompts(ctx, strategy: PromptStrategy, clip, classes: Sequence[str], class_words: Sequence[str],
-                  prompt_mode: str) -> LearnedPrompts | None:
+def build_prompts(ctx, strategy: PromptStrategy, clip, classes: Sequence[str],
+                  class_words: Sequence[str]) -> LearnedPrompts | None:
     """The stage's learnable prompts (None for a fixed template), loaded from `init_from` when given."""
     if not strategy.learnable:
         return None
-    if strategy.kind != "coop" and prompt_mode != "gt":
-        raise ConfigInvalid(f"prompt_strategy {strategy.kind!r} learns one vector per class, so it cannot take "
-                            f"per-image words (prompt {prompt_mode!r})",
-                            hint="use prompt 'gt' with it, or the 'coop' strategy, whose context works with any word")
     learner = LearnedPrompts(clip, strategy.kind, strategy.template, class_words).to(clip.device)
     if strategy.init_from:
         path = prompt_file_ref(ctx, strategy.init_from)
@@ -87,9 +87,13 @@ def build_prompts(ctx, strategy: PromptStrategy, clip, classes: Sequence[str], c
 
 def prompt_file_ref(ctx, ref: str) -> Path:
     """An earlier stage id of this run -> <run>/prompts/<id>.pt; anything else is a path."""
-    if ref in {s.get("id") for s in ctx.config.get("stages", [])}:
+    if is_stage_id(ctx.config, ref):
         return Path(ctx.run.path) / "prompts" / f"{ref}.pt"
     return Path(ctx.resolve_path(ref))
+
+
+def is_stage_id(config: dict, ref: str) -> bool:
+    return ref in {s.get("id") for s in config.get("stages", [])}
 
 
 def read_prompt_file(path: Path) -> dict:
@@ -107,10 +111,14 @@ def read_prompt_file(path: Path) -> dict:
     return data
 
 
-def load_into(learner: LearnedPrompts, data: dict, classes: Sequence[str], path: Path) -> None:
-    if data["kind"] != learner.kind:
-        raise ConfigInvalid(f"{path} holds {data['kind']} prompts, this stage learns {learner.kind} prompts",
+def check_kind(data: dict, kind: str, path: Path) -> None:
+    if data["kind"] != kind:
+        raise ConfigInvalid(f"{path} holds {data['kind']} prompts, this stage learns {kind} prompts",
                             hint="use the same prompt_strategy kind", path=str(path))
+
+
+def load_into(learner: LearnedPrompts, data: dict, classes: Sequence[str], path: Path) -> None:
+    check_kind(data, learner.kind, path)
     if learner.kind != "coop" and list(data["classes"]) != list(classes):
         raise ConfigInvalid(f"{path} has per-class vectors for {data['classes']}, this dataset's classes are "
                             f"{list(classes)}", hint="reuse prompts learned on the same classes", path=str(path))

@@ -20,6 +20,7 @@ from ..pipeline import register_stage
 from ..runs.run_folder import atomic_write_json, read_json
 from ..pole.selection import select_offline, selection_stats
 from ..pole.synonym_bank import SynonymBank
+from ..prompts import preflight  # noqa: F401  (registers the pre-flight check of this stage)
 from ..prompts.vocabulary import check_vocabulary
 from . import references
 
@@ -40,7 +41,8 @@ def run(ctx, params: dict) -> dict:
     if bank.missing:
         ctx.log(f"synonym bank has no entry for {bank.missing}; those classes keep their own name", "warning")
     clip = ClipScorer.from_config(ctx.config.get("clip", {}), ctx.device, ctx.resolve_path)
-    check_vocabulary(clip, [w for c in dataset.classes for w in bank.candidates(c)], f"synonym bank {bank.path}")
+    check_vocabulary(clip.tokenizer, [w for c in dataset.classes for w in bank.candidates(c)],
+                     f"synonym bank {bank.path}", clip.description)
     total = len(dataset)
     # Resumable: what was selected before a cancellation is kept in the stage folder and not redone.
     partial = ctx.stage_dir() / "partial_selection.json"

@@ -37,6 +37,7 @@ from ..pipeline import register_stage
 from ..pole.selection import OnlineSelection
 from ..pole.synonym_bank import SynonymBank
 from ..prompts.strategy import PromptStrategy, build_prompts, save_prompts
+from ..prompts import preflight  # noqa: F401  (registers the pre-flight check of this stage)
 from ..prompts.vocabulary import check_vocabulary
 from ..training.clims_objective import ClimsObjective
 from ..training.distributed import wrap_model
@@ -94,10 +95,9 @@ def run(ctx, params: dict) -> dict:
     clip = ClipScorer.from_config(clip_cfg, device, ctx.resolve_path)
     bank = load_bank(ctx, classes)
     strategy = PromptStrategy.from_params(params)
-    check_vocabulary(clip, [strategy.template.format(w) for c in classes for w in bank.candidates(c)],
-                     f"synonym bank {bank.path}" if bank.path else "class names")
-    prompts = build_prompts(ctx, strategy, clip, classes, [bank.gt_word(c) for c in classes],
-                            params.get("prompt", "gt"))
+    check_vocabulary(clip.tokenizer, [strategy.template.format(w) for c in classes for w in bank.candidates(c)],
+                     f"synonym bank {bank.path}" if bank.path else "class names", clip.description)
+    prompts = build_prompts(ctx, strategy, clip, classes, [bank.gt_word(c) for c in classes])
 
     weights = params.get("weights", {})
     loss = loss_config(params.get("loss", "improved"), otm=weights.get("otm"), btm=weights.get("btm"),
