@@ -16,8 +16,8 @@ Ranking of a class's words (the bank's order is its ranking; a run keeps the fir
   3. the lemmas of its direct hyponyms (kinds of the class, still inside it: "bomber" is an aeroplane);
   4. the lemmas of its direct hypernyms (broader words: "heavier-than-air craft").
 Within a group, by the lemma's SemCor frequency (nltk `Lemma.count()`, from cntlist.rev), ties in WordNet's
-order (synset offset, then lemma position). Lemmas with a capital letter (proper names, nationalities), longer than three words, or already listed
-(ignoring case) are left out; underscores become spaces.
+order (synset offset, then lemma position). Lemmas with a capital letter (proper names, nationalities), longer
+than three words, or already listed (ignoring case) are left out; underscores become spaces.
 """
 from __future__ import annotations
 

@@ -36,8 +36,8 @@ from ..models.masked_images import positive_pairs
 from ..pipeline import register_stage
 from ..pole.selection import OnlineSelection
 from ..pole.synonym_bank import SynonymBank
-from ..prompts.strategy import PromptStrategy, build_prompts, save_prompts
 from ..prompts import preflight  # noqa: F401  (registers the pre-flight check of this stage)
+from ..prompts.strategy import PromptStrategy, build_prompts, save_prompts
 from ..prompts.vocabulary import check_vocabulary
 from ..training.clims_objective import ClimsObjective
 from ..training.distributed import wrap_model
