@@ -78,6 +78,12 @@ export interface SynonymsScoreParams { runDir: string; imageIds: string[]; class
 export interface SynonymScoreEntry { imageId: string; class: string; chosen?: string; scores: Record<string, number> }
 /** Result of `synonyms/score`. */
 export interface SynonymsScoreResult { scores: SynonymScoreEntry[] }
+/** Parameters of `synonyms/suggest`: candidate words for each class from WordNet 3.0 or from a word-vector file
+ * (`vectors`: word2vec text/binary, GloVe or fastText .vec; needed for source "vectors"); `size` words per
+ * class at most, the class's prompt word included (METHOD §2.1, the paper's Fig. 3 uses 2-5). */
+export interface SynonymsSuggestParams { classes: string[]; source: 'wordnet' | 'vectors'; size: number; vectors?: string | null }
+/** Result of `synonyms/suggest`: per class, its prompt word first, then ranked candidates (best first). */
+export interface SynonymsSuggestResult { suggestions: Record<string, string[]> }
 
 /** Notification `run/progress`: a stage's progress. */
 export interface RunProgressParams { runId: string; stageId: string; done: number; total: number; message: string }
@@ -100,6 +106,7 @@ export interface EngineRequests {
   'run/list': { params: RunListParams; result: RunListResult };
   'config/validate': { params: ConfigValidateParams; result: ConfigValidateResult };
   'synonyms/score': { params: SynonymsScoreParams; result: SynonymsScoreResult };
+  'synonyms/suggest': { params: SynonymsSuggestParams; result: SynonymsSuggestResult };
 }
 /** Every engine -> extension notification: name -> params. */
 export interface EngineNotifications {
@@ -162,6 +169,10 @@ export const ENGINE_PROTOCOL = {
     'synonyms/score': {
       params: keysOf<SynonymsScoreParams>()('runDir', 'imageIds', 'classes', 'words'),
       result: keysOf<SynonymsScoreResult>()('scores'),
+    },
+    'synonyms/suggest': {
+      params: keysOf<SynonymsSuggestParams>()('classes', 'source', 'size', 'vectors'),
+      result: keysOf<SynonymsSuggestResult>()('suggestions'),
     },
   },
   notifications: {

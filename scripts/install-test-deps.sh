@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond the Python engine (scripts/setup-engine.sh does that):
 #   - Debian packages: chromium (webview + integration tests), libkrb5-dev (code-server's kerberos build),
-#     ripgrep (code-server's search, and its @vscode/ripgrep install), fonts-liberation (text in screenshots);
+#     ripgrep (code-server's search, and its @vscode/ripgrep install), fonts-liberation (text in screenshots),
+#     wordnet-base (WordNet 3.0 for the synonym-bank sources, engine/wsss_engine/pole/wordnet_bank.py);
 #   - the extension's npm packages (`npm ci`);
 #   - code-server 4.100.3 (the real VS Code the integration tests run in) into .code-server/ (git-ignored).
 # Idempotent: each step is skipped when its result is already there. See ../shared/docs/VSCODE-TESTING.md.
@@ -33,8 +34,10 @@ install_apt_packages() {
   dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
   # a font, so that screenshots of the workbench and the panels show text (chromium only recommends one)
   dpkg -s fonts-liberation >/dev/null 2>&1 || missing+=(fonts-liberation)
+  # WordNet 3.0 (/usr/share/wordnet): the engine's tests build synonym banks from it
+  dpkg -s wordnet-base >/dev/null 2>&1 || missing+=(wordnet-base)
   if [ ${#missing[@]} -eq 0 ]; then
-    log "apt: chromium, ripgrep, libkrb5-dev, fonts-liberation already installed"
+    log "apt: chromium, ripgrep, libkrb5-dev, fonts-liberation, wordnet-base already installed"
     return
   fi
   local t=$(date +%s)

@@ -1,4 +1,5 @@
-"""Command line: `python -m wsss_engine {serve,run,validate-config,protocol,demo}` (also the `wsss-engine` script).
+"""Command line: `python -m wsss_engine {serve,run,validate-config,protocol,demo,pole-stats,make-bank}`
+(also the `wsss-engine` script).
 
 `run` makes the same run folders as the extension, headless: progress on stderr, Ctrl-C cancels politely
 (the stage saves its checkpoint; `--resume` continues), exit code 0 completed, 1 failed, 130 cancelled.
@@ -39,6 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("pole-stats", help="per-class word counts of a POLE prompt selection (JSON or pickle), as JSON")
     stats.add_argument("path")
     stats.add_argument("--bank", help="synonym bank JSON (needed for selections stored as prompt lists)")
+    bank = sub.add_parser("make-bank", help="write a synonym bank from WordNet or word vectors (METHOD §2.1)")
+    bank.add_argument("--source", choices=["wordnet", "vectors"], required=True)
+    bank.add_argument("--classes", default="voc", help="'voc', comma-separated names, or a JSON list file")
+    bank.add_argument("--size", type=int, default=4, help="words per class, the class name included (2-10)")
+    bank.add_argument("--vectors", help="word-vector file for --source vectors (word2vec, GloVe, fastText .vec)")
+    bank.add_argument("--vectors-format", choices=["word2vec", "word2vec-binary", "fasttext", "glove"],
+                      help="default: detected from the file")
+    bank.add_argument("--wordnet", help="WordNet dict folder (default $WSSS_WORDNET_DIR or /usr/share/wordnet)")
+    bank.add_argument("--sense", action="append", help="CLASS=SYNSET, e.g. cow=cattle.n.01 (repeatable)")
+    bank.add_argument("--out", required=True, help="bank JSON to write (- for stdout)")
     return parser
 
 
@@ -53,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         from wsss_engine.rpc.protocol import descriptor
         print(json.dumps(descriptor(), indent=2))
         return EXIT_OK
+    if args.command == "make-bank":
+        from wsss_engine.pole.bank_sources import cli as make_bank
+        try:
+            return make_bank(args)
+        except EngineError as exc:
+            print(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else ""), file=sys.stderr)
+            return EXIT_FAILED
     if args.command == "pole-stats":
         from wsss_engine.pole.official_stats import main as pole_stats
         return pole_stats([args.path] + (["--bank", args.bank] if args.bank else []))

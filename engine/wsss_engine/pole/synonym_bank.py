@@ -3,6 +3,9 @@
 Validated against schemas/synonym-bank.schema.json (the same schema VS Code uses for diagnostics) and against
 the dataset's classes. Unknown classes, empty lists, blank or duplicate words are errors naming the file and
 class. A dataset class missing from the bank falls back to its own name (listed in `missing`).
+Keys starting with "$" are metadata: "$schema", and "$source" (where a generated bank came from,
+pole/bank_sources.py). A class's order is its ranking, so `size` k keeps the first k words (the paper's Fig. 3
+sizes 2-5, METHOD §2.1).
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ class SynonymBank:
     words: dict[str, list[str]]                 # every dataset class -> candidates, GT word first
     path: str | None = None
     missing: list[str] = field(default_factory=list)
+    source: dict | None = None                  # the bank's "$source", when it was generated
 
     def gt_word(self, cls: str) -> str:
         return self.words[cls][0]
@@ -37,7 +41,8 @@ class SynonymBank:
         return self.words[cls]
 
     @classmethod
-    def from_dict(cls, data: dict, classes: Sequence[str], path: str | None = None) -> "SynonymBank":
+    def from_dict(cls, data: dict, classes: Sequence[str], path: str | None = None,
+                  size: int | None = None) -> "SynonymBank":
         where = path or "<synonym bank>"
         hint = "fix the bank: {\"class\": [\"ground-truth word\", \"synonym\", ...]} with the dataset's class names"
         errors = sorted(jsonschema.Draft7Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
@@ -46,7 +51,7 @@ class SynonymBank:
                         "message": _plain(e)} for e in errors]
             raise ConfigInvalid(f"{where}: {details[0]['path']}: {details[0]['message']}", hint=hint, path=path,
                                 errors=details)
-        entries = {k: v for k, v in data.items() if k != "$schema"}
+        entries = {k: v for k, v in data.items() if not k.startswith("$")}
         unknown = [k for k in entries if k not in classes]
         if unknown:
             raise ConfigInvalid(f"{where}: unknown class(es) {unknown}; the dataset's classes are {list(classes)}",
@@ -60,17 +65,19 @@ class SynonymBank:
                                         hint="remove the duplicate word", path=path)
                 seen[key] = w
         missing = [c for c in classes if c not in entries]
-        words = {c: [" ".join(w.split()) for w in entries[c]] if c in entries else [c] for c in classes}
-        return cls(words=words, path=path, missing=missing)
+        if size is not None and size < 1:
+            raise ConfigInvalid(f"{where}: bank size {size} keeps no word", hint="use a size of 1 or more", path=path)
+        words = {c: [" ".join(w.split()) for w in entries[c]][:size] if c in entries else [c] for c in classes}
+        return cls(words=words, path=path, missing=missing, source=data.get("$source"))
 
     @classmethod
-    def load(cls, path: str | Path, classes: Sequence[str]) -> "SynonymBank":
+    def load(cls, path: str | Path, classes: Sequence[str], size: int | None = None) -> "SynonymBank":
         path = Path(path)
         if not path.is_file():
             raise ConfigInvalid(f"synonym bank {path} does not exist",
                                 hint="set synonym_bank to a JSON file {class: [words]}", path=str(path))
         data = read_json_file(path, "synonym bank", ConfigInvalid, "fix the JSON syntax")
-        return cls.from_dict(data, classes, str(path))
+        return cls.from_dict(data, classes, str(path), size)
 
     @classmethod
     def ground_truth_only(cls, classes: Sequence[str]) -> "SynonymBank":

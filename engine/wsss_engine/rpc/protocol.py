@@ -76,6 +76,12 @@ METHODS: dict[str, Method] = {
         params=(Param("runDir", "string"), Param("imageIds", "array"), Param("classes", "array", False),
                 Param("words", "object", False)),
         result=("scores",), long=True),
+    # Candidate words per class from WordNet or a word-vector file (rpc/synonym_suggest.py, METHOD §2.1):
+    # {class: [prompt word, ranked candidates...]}, `size` words at most, for the synonym-bank editor.
+    "synonyms/suggest": Method(
+        params=(Param("classes", "array"), Param("source", "string"), Param("size", "number"),
+                Param("vectors", "string", False, nullable=True)),
+        result=("suggestions",), long=True),
 }
 
 NOTIFICATIONS: dict[str, Notification] = {

@@ -27,6 +27,7 @@ _EXTRA_REQUESTS: dict[str, tuple[Method, RequestHandler]] = {}
 # Imported on the first request for such a method; one line per module.
 REQUEST_MODULES: list[str] = [
     "wsss_engine.rpc.synonym_scoring",
+    "wsss_engine.rpc.synonym_suggest",
 ]
 _request_modules_lock = threading.Lock()
 _request_modules_done = False

@@ -107,7 +107,8 @@ class RunSource:
     def bank(self, classes: list[str], words: dict | None):
         from ..pole.synonym_bank import SynonymBank
         path = self.config.get("synonym_bank")
-        bank = SynonymBank.load(self.resolve(path), classes) if path else SynonymBank.ground_truth_only(classes)
+        bank = (SynonymBank.load(self.resolve(path), classes, self.config.get("synonym_bank_size")) if path
+                else SynonymBank.ground_truth_only(classes))
         if not words:
             return bank
         merged = {c: bank.words[c] for c in classes if c not in bank.missing}

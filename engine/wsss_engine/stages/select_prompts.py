@@ -20,6 +20,8 @@ from ..pipeline import register_stage
 from ..runs.run_folder import atomic_write_json, read_json
 from ..pole.selection import select_offline, selection_stats
 from ..pole.synonym_bank import SynonymBank
+from ..prompts.preflight import check_select_prompts
+from ..prompts.vocabulary import check_vocabulary
 from . import inputs, references
 
 
@@ -34,10 +36,13 @@ def run(ctx, params: dict) -> dict:
     dataset = VOCDataset(references.dataset_root(ctx), references.image_list(ctx, params, default="train"),
                          references.dataset_classes(ctx), empty_labels="skip",
                          log=lambda m: ctx.log(m, level="warning"))
-    bank = SynonymBank.load(ctx.resolve_path(bank_path), dataset.classes)
+    bank = SynonymBank.load(ctx.resolve_path(bank_path), dataset.classes,
+                            params.get("bank_size") or ctx.config.get("synonym_bank_size"))
     if bank.missing:
         ctx.log(f"synonym bank has no entry for {bank.missing}; those classes keep their own name", "warning")
     clip = ClipScorer.from_config(ctx.config.get("clip", {}), ctx.device, ctx.resolve_path)
+    check_vocabulary(clip.tokenizer, [w for c in dataset.classes for w in bank.candidates(c)],
+                     f"synonym bank {bank.path}", clip.description)
     total = len(dataset)
     # Resumable: what was selected before a cancellation is kept in the stage folder and not redone.
     partial = ctx.stage_dir() / "partial_selection.json"
@@ -78,6 +83,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     problems.collect(inputs.synonym_bank, config, resolve_path, params.get("bank") or config.get("synonym_bank"),
                      True, "select_prompts")
     problems.collect(inputs.clip, config, resolve_path)
+    problems.collect(check_select_prompts, config, params, resolve_path)
     problems.raise_if_any()
 
 

@@ -17,6 +17,8 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
   clip_calls    "single" (one batched CLIP call per step) | "reference" (3 calls) | "per_image"
   template      default: the loss preset's ("a photo of {}." with the bank's ground-truth words; camera_ready:
                 "a photo of {}" with the class names "person", "diningtable"..., METHOD §1.3)
+  prompt_strategy  "template" | "coop" | "target" | "defo" or {kind, template, lr_mult, init_from, train}
+                (METHOD §2.4, Table 1; prompts/strategy.py); learned vectors -> <run>/prompts/<stage-id>.pt
   schedule_preset "code" (15 epochs, poly: the POLE script, default) | "paper" (10 epochs, cosine: POLE §4.1);
                 epochs / schedule given explicitly win over the preset
   batch_size 16 (global under torchrun: split across ranks; distributed_batch "scale" keeps it per rank),
@@ -40,6 +42,9 @@ from ..pipeline import register_stage
 from ..pole.selection import OnlineSelection
 from ..pole.selection_sources import read_word_table
 from ..pole.synonym_bank import SynonymBank
+from ..prompts.preflight import check_train_clims
+from ..prompts.strategy import PromptStrategy, build_prompts, save_prompts
+from ..prompts.vocabulary import check_vocabulary
 from ..training.clims_objective import ClimsObjective
 from ..training.distributed import wrap_model
 from ..training.loop import Trainer
@@ -51,7 +56,7 @@ from . import inputs, references
 def load_bank(ctx, classes) -> SynonymBank:
     path = ctx.config.get("synonym_bank")
     if path:
-        return SynonymBank.load(ctx.resolve_path(path), classes)
+        return SynonymBank.load(ctx.resolve_path(path), classes, ctx.config.get("synonym_bank_size"))
     words = {c: [CLIMS_VOC_WORDS.get(c, c)] for c in classes}  # METHOD §1.3 names when no bank is given
     return SynonymBank(words=words, missing=list(classes))
 
@@ -133,9 +138,15 @@ def run(ctx, params: dict) -> dict:
         adaptors = ClipAdaptors(clip.embed_dim, form=params.get("adaptor_form", "code"),
                                 ratio="learnable" if adaptor_kind == "learnable" else "fixed").to(device)
     mask_mode = params.get("mask_mode", "raw" if clip_cfg.get("kind") == "tiny" else "reference")
-    words, template = class_prompts(loss, params, bank, classes)
-    objective = ClimsObjective(clip, loss, classes, words, template=template, mask_mode=mask_mode,
-                               clip_calls=params.get("clip_calls", "single"), adaptors=adaptors)
+    # The loss preset's prompt form (camera-ready: class names, no period) unless the stage or its prompt
+    # strategy names a template (METHOD §1.3, §2.4).
+    words, preset_template = class_prompts(loss, params, bank, classes)
+    strategy = PromptStrategy.from_params(params, default_template=preset_template)
+    check_vocabulary(clip.tokenizer, [strategy.template.format(w) for c in classes for w in bank.candidates(c)],
+                     f"synonym bank {bank.path}" if bank.path else "class names", clip.description)
+    prompts = build_prompts(ctx, strategy, clip, classes, words)
+    objective = ClimsObjective(clip, loss, classes, words, template=strategy.template, mask_mode=mask_mode,
+                               clip_calls=params.get("clip_calls", "single"), adaptors=adaptors, prompts=prompts)
 
     prompt, online, table, selection_path = params.get("prompt", "gt"), None, None, None
     if prompt in ("selected", "online") and (prompt == "selected" or params.get("online_init") == "selected"):
@@ -174,14 +185,19 @@ def run(ctx, params: dict) -> dict:
     groups = [{"name": "backbone", "params": backbone_params}, {"name": "head", "params": head_params}]
     if adaptors is not None:
         groups.append({"name": "adaptors", "params": [p for p in adaptors.parameters() if p.requires_grad]})
+    if prompts is not None:
+        groups.append({"name": "prompt", "params": [p for p in prompts.parameters() if p.requires_grad],
+                       "lr_mult": strategy.lr_mult})
     max_steps = (len(dataset) // (loop.batch_size * dist.world)) * loop.epochs
     optimizer, scheduler = build_optimizer(groups, optim, max_steps)
     ctx.log(f"train_clims {sid}: {loop.epochs} epochs, {optim.schedule} schedule "
-            f"({params.get('schedule_preset') or 'code'} preset), {len(dataset)} images, init {init}, CLIP {clip.description}, prompt {prompt}, "
+            f"({params.get('schedule_preset') or 'code'} preset), {len(dataset)} images, init {init}, "
+            f"CLIP {clip.description}, prompt {prompt}, prompt strategy {strategy.kind} {strategy.template!r}, "
             f"adaptors {adaptor_kind}, loss {params.get('loss', 'improved')} {loss.otm}/{loss.btm}/{loss.cbs}/"
             f"{loss.reg}, mask {mask_mode}, cbs threshold {loss.cbs_threshold}")
     trainer = Trainer(ctx, sid, "train_clims", loop, dataset, trainer_model, model.meta(), optimizer, scheduler,
-                      step_fn, extras={"adaptors": adaptors} if adaptors is not None else None, dist=dist,
+                      step_fn, extras={k: m for k, m in (("adaptors", adaptors), ("prompt", prompts))
+                                       if m is not None}, dist=dist,
                       collate_fn=collate, extra_state=online, device=device)
     summary = trainer.run()
     summary.update(init=init, prompt=prompt, adaptors=adaptor_kind, clip=clip.description, mask_mode=mask_mode,
@@ -189,6 +205,9 @@ def run(ctx, params: dict) -> dict:
                          "cbs_threshold": loss.cbs_threshold})
     if online is not None:
         summary["online_refreshes"] = online.refreshes
+    summary["prompt_strategy"] = strategy.kind
+    if prompts is not None and dist.is_main:
+        summary["prompts"] = save_prompts(ctx.run.path, sid, prompts, classes)
     if adaptors is not None and adaptor_kind == "learnable":
         summary["adaptor_ratio_mean"] = {"image": float(adaptors.image.ratio.detach().mean()),
                                          "text": float(adaptors.text.ratio.detach().mean())}
@@ -213,6 +232,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
         problems.add(ConfigInvalid(f"prompt {prompt!r} needs a selection file, and {resolve_path(ref)} does not "
                                    "exist", hint="add a select_prompts stage before this one, or set 'selection' "
                                    "to a prompt_selection.json", path=str(resolve_path(ref))))
+    problems.collect(check_train_clims, config, params, resolve_path)
     problems.raise_if_any()
 
 

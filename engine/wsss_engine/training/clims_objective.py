@@ -26,12 +26,13 @@ CLIP_CALLS = ("single", "reference", "per_image")
 class ClimsObjective:
     def __init__(self, clip, loss: ClimsLossConfig, class_names: Sequence[str], class_words: Sequence[str],
                  template: str = "a photo of {}.", mask_mode: str = "reference", clip_calls: str = "single",
-                 adaptors: ClipAdaptors | None = None):
+                 adaptors: ClipAdaptors | None = None, prompts=None):
         if clip_calls not in CLIP_CALLS:
             raise ValueError(f"clip_calls must be one of {CLIP_CALLS}")
         self.clip, self.loss, self.template = clip, loss, template
         self.class_names, self.class_words = list(class_names), list(class_words)
         self.mask_mode, self.clip_calls, self.adaptors = mask_mode, clip_calls, adaptors
+        self.prompts = prompts  # learnable prompts (prompts/learned.py, METHOD §2.4): (words, classes) -> T×D
         self.class_weight = torch.tensor([loss.class_weights.get(c, 1.0) for c in self.class_names])
 
     def _encode(self, images: torch.Tensor) -> torch.Tensor:
@@ -77,7 +78,11 @@ class ClimsObjective:
         fg_emb, bg_emb, fg_cbs = self.image_embeddings(fg, bg)
         if callable(words):
             words = words(pairs, fg_emb.detach())
-        text = self.clip.encode_text([self.template.format(w) for w in self.pair_words(pairs, words)])
+        pair_words = self.pair_words(pairs, words)
+        if self.prompts is not None:
+            text = self.prompts(pair_words, pairs[:, 1].tolist())
+        else:
+            text = self.clip.encode_text([self.template.format(w) for w in pair_words])
         if self.adaptors is not None:  # Eq. 7–8 on raw embeddings, before L2 normalisation; OTM/BTM only
             fg_emb, bg_emb = self.adaptors.image(fg_emb), self.adaptors.image(bg_emb)
             text = self.adaptors.text(text)
