@@ -30,7 +30,8 @@ def exported(tmp_path_factory):
     fp32 = export_cam_onnx(model, tmp / "cam_model.onnx", input_size=64)
     root = small_photo_root(tmp / "data", photo_ids(8), long_side=96)
     inputs = [preview_input(image_path(root, i), 64) for i in photo_ids(8)]
-    int8 = quantize_cam_onnx(fp32, tmp / "cam_model.int8.onnx", inputs[:5])
+    int8 = tmp / "cam_model.int8.onnx"
+    int8.write_bytes(quantize_cam_onnx(fp32, inputs[:5]))
     return fp32, int8, inputs[5:]
 
 
@@ -40,7 +41,6 @@ def test_int8_model_is_quantised_but_keeps_the_classifier_float(exported):
     assert sum(n.op_type == "QuantizeLinear" for n in nodes) > 3
     last_conv = max(i for i, n in enumerate(nodes) if n.op_type == "Conv")
     assert all(n.op_type not in ("QuantizeLinear", "DequantizeLinear") for n in nodes[last_conv + 1:])
-    assert not list(int8.parent.glob(".quantize.*"))  # its temp folder is gone
 
 
 def test_int8_cams_agree_with_fp32_on_held_out_images(exported):

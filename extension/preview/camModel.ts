@@ -4,6 +4,9 @@
  * with onnxruntime-node on the CPU. Preprocessing follows the export's metadata: long side resized to the
  * suggested input size, RGB * pixel_scale, (x - mean) / std, Float32 N×3×H×W. The model gives ReLU(W·Z)
  * (METHOD §3.1, single scale, no flip); each class map is divided by its own max + 1e-5 as in §3.1.
+ * When cam_model.json's "preview" names an int8 copy (export_onnx's preview_int8, engine models/onnx_int8.py)
+ * the session runs that: same input size, ~5-10x faster on a CPU, CAMs that agree with the fp32 ones within
+ * the export's recorded agreement (test/unit/preview/camPreviewInt8.test.ts states the tolerance).
  * No `vscode` import: unit tests run this in plain Node.
  */
 import * as fs from 'node:fs/promises';

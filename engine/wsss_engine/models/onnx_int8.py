@@ -38,9 +38,10 @@ def preview_input(path: Path, input_size: int) -> np.ndarray:
     return np.ascontiguousarray(normalize(image).transpose(2, 0, 1)[None])
 
 
-def quantize_cam_onnx(src: Path, dst: Path, calibration: Sequence[np.ndarray]) -> Path:
-    """Write an int8 (QDQ) copy of the fp32 export `src` to `dst`, activations calibrated (min/max) on the
-    given preview inputs."""
+def quantize_cam_onnx(src: Path, calibration: Sequence[np.ndarray]) -> bytes:
+    """An int8 (QDQ) copy of the fp32 export `src`, activations calibrated (min/max) on the given preview
+    inputs, as the bytes of an ONNX file. Works in a system temp folder, so a crash leaves nothing in the run
+    (the caller writes the bytes atomically)."""
     import onnx
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -52,18 +53,16 @@ def quantize_cam_onnx(src: Path, dst: Path, calibration: Sequence[np.ndarray]) -
         def get_next(self) -> dict | None:
             return next(self.items, None)
 
-    dst = Path(dst)
-    with tempfile.TemporaryDirectory(prefix=".quantize.", dir=dst.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix="wsss-quantize-") as tmp:
         prepared = os.path.join(tmp, "prepared.onnx")
         quant_pre_process(str(src), prepared, skip_symbolic_shape=True)
         nodes = list(onnx.load(prepared, load_external_data=False).graph.node)
         head = max(i for i, n in enumerate(nodes) if n.op_type == "Conv")  # the classifier, then its ReLU
-        keep_float = [n.name for n in nodes[head:]]
         out = os.path.join(tmp, "int8.onnx")
         quantize_static(prepared, out, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, nodes_to_exclude=keep_float)
-        os.replace(out, dst)
-    return dst
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        nodes_to_exclude=[n.name for n in nodes[head:]])
+        return Path(out).read_bytes()
 
 
 def normalised_cams(onnx_path: Path, inputs: Iterable[np.ndarray]) -> list[np.ndarray]:

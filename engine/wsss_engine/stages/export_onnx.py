@@ -10,8 +10,9 @@ Params (schemas/run-config.schema.json `$defs/export_onnxParams`):
   opset       ONNX opset, default 18 (the torch.export-based exporter needs >= 18)
   verify      compare onnxruntime with torch on a random input when onnxruntime is installed, default true
   preview_int8  also write export/cam_model.int8.onnx for the CPU hover preview (models/onnx_int8.py),
-              calibrated on `calibration_images` images of the train list (else the eval list, else all) and compared with the fp32 export on
-              others; cam_model.json's "preview" names it with the measured agreement. Default true.
+              calibrated on `calibration_images` (8) images of the train list (else the eval list, else all)
+              and compared with the fp32 export on 4 others; cam_model.json's "preview" names it with the
+              measured agreement. Default true.
 """
 from __future__ import annotations
 
@@ -155,12 +156,14 @@ def calibration_ids(root: Path, lists: Sequence[str]) -> list[str]:
 def write_int8_preview(ctx, onnx_path: Path, input_size: int, count: int) -> dict:
     """export/cam_model.int8.onnx and its agreement with the fp32 export (cam_model.json's "preview")."""
     from ..models.onnx_int8 import INT8_NAME, cam_agreement, normalised_cams, preview_input, quantize_cam_onnx
+    from ..runs.run_folder import atomic_write_bytes
 
     root = resolve_root(references.dataset_root(ctx))
     ids = calibration_ids(root, [references.image_list(ctx, {}, split) for split in ("train", "eval")])
     inputs = [preview_input(p, input_size) for p in preview_images(root, ids, count)]
     calibration, held_out = inputs[:count], inputs[count:] or inputs[:1]
-    int8_path = quantize_cam_onnx(onnx_path, onnx_path.parent / INT8_NAME, calibration)
+    int8_path = onnx_path.parent / INT8_NAME
+    atomic_write_bytes(int8_path, quantize_cam_onnx(onnx_path, calibration))
     agreement = cam_agreement(normalised_cams(onnx_path, held_out), normalised_cams(int8_path, held_out))
     ctx.log(f"int8 preview model: mean IoU {agreement['mean_iou']:.3f} with the fp32 CAMs on "
             f"{len(held_out)} image(s), max |diff| {agreement['max_abs_diff']:.3f}")

@@ -55,7 +55,8 @@ if a.int8 is not None:
             name = f"calib_{i}.png" if i < 8 else f"heldout_{i - 8}.png"
             small.resize((a.size, a.size * 3 // 4), Image.BICUBIC).save(out / "calibration" / name)
             photos += [out / "calibration" / name] if i < 8 else []
-    quantize_cam_onnx(run / "export" / ONNX_NAME, run / "export" / INT8_NAME, [preview_input(p, a.size) for p in photos])
+    int8 = quantize_cam_onnx(run / "export" / ONNX_NAME, [preview_input(p, a.size) for p in photos])
+    (run / "export" / INT8_NAME).write_bytes(int8)
     meta["preview"] = {"file": INT8_NAME, "precision": "int8"}
 (run / "export" / META_NAME).write_text(json.dumps(meta))
 root = out / "voc"
