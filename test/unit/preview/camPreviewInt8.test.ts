@@ -10,7 +10,7 @@ import { clearCamModelCache, computeCams, loadCamModel } from '../../../extensio
 import { camAgreement } from '../../support/camAgreement';
 import { engineEnv, enginePython, engineUnavailable, repoRoot } from '../engineFixture';
 
-// Random weights (a trained net's features are smoother); measured mean IoU 0.9-0.95 for this model.
+// Random weights (a trained net's features are smoother); measured mean IoU 0.953 (min 0.86) for this model.
 const MIN_MEAN_IOU = 0.85;
 const MAX_MEAN_ABS_DIFF = 0.03;
 
