@@ -5,7 +5,9 @@
 // Imported by the extension host only (no `vscode`, no Node APIs), so plain-Node tests can use it.
 
 /** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
-export const ENGINE_PROTOCOL_VERSION = 2; // 2: run/start answers name + stages; run/metrics and engine/log removed
+// 2: run/start answers name + stages; run/metrics and engine/log removed.
+// 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
+export const ENGINE_PROTOCOL_VERSION = 3;
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {
@@ -29,7 +31,8 @@ export interface EngineErrorInfo {
 
 /** Parameters of `initialize`: who is talking to the engine. */
 export interface InitializeParams { clientName: string; clientVersion: string }
-/** Result of `initialize`: versions and the devices the engine sees. */
+/** Result of `initialize`, answered before the engine imports torch (so in well under a second): torchVersion
+ * is the installed package's version, devices the CPU only; `engine/devices` then brings the full list. */
 export interface InitializeResult {
   protocolVersion: number;
   engineVersion: string;
@@ -37,6 +40,8 @@ export interface InitializeResult {
   torchVersion: string;
   devices: EngineDevice[];
 }
+/** Sent once after the `initialize` reply, when torch has loaded: every device (the CPU first). */
+export interface EngineDevicesParams { torchVersion: string; devices: EngineDevice[] }
 /** Parameters of `shutdown`: none; the engine stops its runs and waits for the `exit` notification. */
 export type ShutdownParams = Record<never, never>;
 /** Result of `shutdown`: empty. */
@@ -110,6 +115,7 @@ export interface EngineRequests {
 }
 /** Every engine -> extension notification: name -> params. */
 export interface EngineNotifications {
+  'engine/devices': EngineDevicesParams;
   'run/progress': RunProgressParams;
   'run/finished': RunFinishedParams;
 }
@@ -176,6 +182,7 @@ export const ENGINE_PROTOCOL = {
     },
   },
   notifications: {
+    'engine/devices': keysOf<EngineDevicesParams>()('torchVersion', 'devices'),
     'run/progress': keysOf<RunProgressParams>()('runId', 'stageId', 'done', 'total', 'message'),
     'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error'),
     exit: keysOf<ExitParams>()(),

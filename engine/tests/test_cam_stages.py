@@ -62,6 +62,9 @@ def test_run_writes_cams_report_and_onnx(tmp_path):
     assert (out / "export" / "cam_model.onnx").stat().st_size > 0
     assert meta["classes"][0] == "aeroplane" and meta["stride"] == 4 and meta["input_size"] == 64
     assert meta["verified_max_abs_diff"] is not None and meta["verified_max_abs_diff"] < 1e-4
+    # the int8 preview model (models/onnx_int8.py), with its agreement measured against the fp32 export
+    assert meta["preview"]["file"] == "cam_model.int8.onnx" and (out / "export" / "cam_model.int8.onnx").is_file()
+    assert meta["preview"]["agreement"]["images"] >= 1 and 0 <= meta["preview"]["agreement"]["mean_iou"] <= 1
     stages = {s["id"]: s for s in json.loads((out / "run.json").read_text())["stages"]}
     assert stages["cams"]["summary"]["written"] == 6 and stages["eval"]["summary"]["n_images"] == 6
 

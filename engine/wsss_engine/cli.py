@@ -107,8 +107,8 @@ def _configure_logging() -> None:
 
 
 def _validate(path: str, as_json: bool) -> int:
-    from wsss_engine.pipeline import config_file_problems
-    problems = config_file_problems(path)
+    from wsss_engine.run_config import config_file_problems
+    problems = config_file_problems(path, import_stages=False)  # no torch: starts in well under a second
     if as_json:
         print(json.dumps({"valid": not problems, "errors": problems}, indent=2))
     elif problems:

@@ -1,9 +1,7 @@
-"""Devices and seeds: resolve a config's "device", list what this machine has, seed and snapshot RNGs."""
+"""Devices and seeds: resolve a config's "device", seed and snapshot RNGs (device_list.py lists the devices)."""
 
 from __future__ import annotations
 
-import os
-import platform
 import random
 from typing import Any
 
@@ -21,13 +19,13 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda:0")
-        if _mps_available():
+        if mps_available():
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cpu":
         return torch.device("cpu")
     if name == "mps":
-        if not _mps_available():
+        if not mps_available():
             raise ConfigInvalid("device \"mps\" was requested but Apple MPS is not available on this machine",
                                 "set \"device\" to \"auto\" or \"cpu\"", errors=[{"path": "/device",
                                                                                  "message": "MPS is not available"}])
@@ -49,40 +47,9 @@ def resolve_device(name: str) -> torch.device:
                         errors=[{"path": "/device", "message": f"unknown device {name!r}"}])
 
 
-def _mps_available() -> bool:
+def mps_available() -> bool:
     mps = getattr(torch.backends, "mps", None)
     return bool(mps is not None and mps.is_available())
-
-
-def describe_devices() -> list[dict[str, Any]]:
-    """[{id, name, kind, memoryBytes}] for `initialize`: the CPU, every CUDA GPU, MPS."""
-    devices: list[dict[str, Any]] = [{"id": "cpu", "name": _cpu_name(), "kind": "cpu", "memoryBytes": _ram_bytes()}]
-    if torch.cuda.is_available():
-        for i in range(torch.cuda.device_count()):
-            props = torch.cuda.get_device_properties(i)
-            devices.append({"id": f"cuda:{i}", "name": props.name, "kind": "cuda",
-                            "memoryBytes": int(props.total_memory)})
-    if _mps_available():
-        devices.append({"id": "mps", "name": "Apple MPS", "kind": "mps", "memoryBytes": None})
-    return devices
-
-
-def _cpu_name() -> str:
-    name = ""
-    try:  # Linux names the model here; platform.processor() is often empty there
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            name = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
-    except OSError:
-        pass
-    name = name or platform.processor() or platform.machine() or "CPU"
-    return f"{name} ({os.cpu_count() or 1} cores)"
-
-
-def _ram_bytes() -> int | None:
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):
-        return None
 
 
 def seed_everything(seed: int) -> None:

@@ -17,15 +17,16 @@ import torch
 from wsss_engine import device as devices
 from wsss_engine.errors import Cancelled, ConfigInvalid, EngineError, OutOfMemory, RunFolderError, StageFailed
 from wsss_engine.preflight import check_inputs, stage_params
-from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file, validate_config
+from wsss_engine.run_config import config_file_problems, load_run_config, load_stored_config
+from wsss_engine.runs.config import LoadedConfig
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, jsonable, utc_now
 from wsss_engine.safe_pickle import torch_load
-from wsss_engine.stage_registry import StageFn, missing_stage_problems, register_stage, registered_types, stage_spec
+from wsss_engine.stage_registry import StageFn, register_stage, stage_spec
 from wsss_engine.training.distributed import DistInfo
 
 __all__ = ["StageContext", "StageFn", "RunEvents", "register_stage", "prepare_run", "execute_run",
-           "load_run_config", "config_file_problems"]
+           "load_run_config", "load_stored_config", "config_file_problems"]
 
 log = logging.getLogger("wsss_engine.pipeline")
 
@@ -35,30 +36,6 @@ LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.W
 
 
 # -- configs -------------------------------------------------------------------------------------------
-def load_run_config(path: str | Path) -> LoadedConfig:
-    """load_config + the stage types this engine has (ConfigInvalid lists every problem)."""
-    loaded = load_config(path, registered_types())
-    _raise_missing_stages(loaded)
-    return loaded
-
-
-def load_stored_config(run_path: Path, config_path: str | None) -> LoadedConfig:
-    """The config a run was started with (<run>/config.json), relative paths against its original folder."""
-    raw = read_config_file(run_path / "config.json")
-    loaded = validate_config(raw, Path(config_path) if config_path else run_path / "config.json",
-                             registered_types())
-    _raise_missing_stages(loaded)
-    return loaded
-
-
-def _raise_missing_stages(loaded: LoadedConfig) -> None:
-    problems = missing_stage_problems(loaded.config)
-    if problems:
-        raise ConfigInvalid(f"{loaded.path}: {problems[0]['message']}",
-                            "install or fix the stage's module, or remove the stage from the config",
-                            loaded.path, problems)
-
-
 def resolve_against(base_dir: Path, p: str | Path) -> Path:
     """A config's path: relative ones resolve against the config file's folder."""
     p = Path(p).expanduser()
@@ -371,13 +348,3 @@ def _run_logger(run: RunFolder) -> tuple[logging.Logger, logging.Handler | None]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     return logger, handler
-
-
-def config_file_problems(path: str | Path) -> list[dict[str, str]]:
-    """Every problem of a config file for this engine: schema, stage types, device; [] when it can run."""
-    try:
-        loaded = load_run_config(path)
-        devices.resolve_device(loaded.config["device"])
-    except ConfigInvalid as exc:
-        return exc.errors or [{"path": "", "message": exc.message}]
-    return []

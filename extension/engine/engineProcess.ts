@@ -4,6 +4,7 @@
 import { Emitter, type CancellationToken, type Event } from 'vscode-jsonrpc/node';
 import {
   ENGINE_PROTOCOL_VERSION,
+  type EngineDevicesParams,
   type EngineMethod,
   type EngineNotifications,
   type EngineParams,
@@ -56,6 +57,7 @@ export class EngineProcess {
   private session: EngineSession | undefined;
   private starting: Promise<InitializeResult> | undefined;
   private current: EngineStateChange = { state: 'stopped' };
+  private earlyDevices: EngineDevicesParams | undefined;
   private readonly limits: ShutdownLimits;
   private disposed = false;
   /** Default timeout of requests (ms); settings changes update it. */
@@ -134,6 +136,7 @@ export class EngineProcess {
 
   private async spawnAndHandshake(token?: CancellationToken): Promise<InitializeResult> {
     this.setState({ state: 'starting' });
+    this.earlyDevices = undefined;
     let session: EngineSession | undefined;
     try {
       const launch = typeof this.options.launch === 'function' ? await this.options.launch() : this.options.launch;
@@ -157,8 +160,12 @@ export class EngineProcess {
       }
       session.markRunning();
       this.watchForCrash(session);
-      this.setState({ state: 'ready', info });
-      return info;
+      // (re-read: set by a notification while awaiting, which control-flow narrowing cannot see)
+      const early = this.earlyDevices as EngineDevicesParams | undefined;
+      const full: InitializeResult = early ? { ...info, ...early } : info;
+      this.earlyDevices = undefined;
+      this.setState({ state: 'ready', info: full });
+      return full;
     } catch (error) {
       const stoppedMeanwhile = session !== undefined && this.session !== session;
       if (session) {
@@ -183,8 +190,18 @@ export class EngineProcess {
 
   private dispatch<N extends keyof EngineNotifications>(name: N, params: EngineNotifications[N]): void {
     switch (name) {
+      case 'engine/devices': return this.updateDevices(params as EngineDevicesParams);
       case 'run/progress': return this.progressEmitter.fire(params as RunProgressParams);
       case 'run/finished': return this.finishedEmitter.fire(params as RunFinishedParams);
+    }
+  }
+
+  /** The full device list once the engine has loaded torch (initialize answered with the CPU only). */
+  private updateDevices(params: EngineDevicesParams): void {
+    if (this.current.state === 'ready' && this.current.info) {
+      this.setState({ state: 'ready', info: { ...this.current.info, ...params } });
+    } else {
+      this.earlyDevices = params; // arrived before the handshake finished here: applied when it does
     }
   }
 

@@ -4,6 +4,9 @@
  * with onnxruntime-node on the CPU. Preprocessing follows the export's metadata: long side resized to the
  * suggested input size, RGB * pixel_scale, (x - mean) / std, Float32 N×3×H×W. The model gives ReLU(W·Z)
  * (METHOD §3.1, single scale, no flip); each class map is divided by its own max + 1e-5 as in §3.1.
+ * When cam_model.json's "preview" names an int8 copy (export_onnx's preview_int8, engine models/onnx_int8.py)
+ * the session runs that: same input size, ~5-10x faster on a CPU, CAMs that agree with the fp32 ones within
+ * the export's recorded agreement (test/unit/preview/camPreviewInt8.test.ts states the tolerance).
  * No `vscode` import: unit tests run this in plain Node.
  */
 import * as fs from 'node:fs/promises';
@@ -34,11 +37,15 @@ export interface CamModelMeta {
   /** Suggested long side of the input, px. */
   inputSize: number;
   synthetic: boolean;
+  /** export/<file> of the faster preview model (export_onnx's int8 copy, "preview" in cam_model.json), if any. */
+  previewFile?: string;
 }
 
 export interface LoadedCamModel {
   runDir: string;
+  /** The file the session runs: the int8 preview model when the export has one, else cam_model.onnx. */
   onnxPath: string;
+  precision: 'int8' | 'fp32';
   meta: CamModelMeta;
   session: ort.InferenceSession;
   /** ms spent creating the session (the cold part of a preview). */
@@ -73,8 +80,10 @@ export const EXPORT_META = path.join('export', 'cam_model.json');
 
 const cache = new Map<string, { stamp: string; model: Promise<LoadedCamModel> }>();
 
-/** The run's model, loaded once per run folder and file modification time (a re-export reloads it). */
-export async function loadCamModel(runDir: string): Promise<LoadedCamModel> {
+/** The run's model, loaded once per run folder and file modification time (a re-export reloads it): the
+ * export's int8 preview model when it has one (~5-10x faster on a CPU, docs/BENCHMARKS.md), unless
+ * `fullPrecision` asks for cam_model.onnx itself. */
+export async function loadCamModel(runDir: string, options: { fullPrecision?: boolean } = {}): Promise<LoadedCamModel> {
   const onnxPath = path.join(runDir, EXPORT_ONNX);
   const metaPath = path.join(runDir, EXPORT_META);
   const [onnxStat, metaStat] = await Promise.all([fs.stat(onnxPath).catch(() => null), fs.stat(metaPath).catch(() => null)]);
@@ -82,12 +91,13 @@ export async function loadCamModel(runDir: string): Promise<LoadedCamModel> {
     throw new PreviewError('noExport', `Run ${path.basename(runDir)} (${runDir}) has no exported model ${!onnxStat ? onnxPath : metaPath}: run its export_onnx stage to make CAM previews.`);
   }
   const stamp = `${onnxStat.mtimeMs}:${onnxStat.size}:${metaStat.mtimeMs}`;
-  const cached = cache.get(runDir);
+  const key = options.fullPrecision ? `${runDir}\0fp32` : runDir;
+  const cached = cache.get(key);
   if (cached && cached.stamp === stamp) return cached.model;
-  const model = createModel(runDir, onnxPath, metaPath);
-  cache.set(runDir, { stamp, model });
+  const model = createModel(runDir, onnxPath, metaPath, options.fullPrecision === true);
+  cache.set(key, { stamp, model });
   model.catch(() => {
-    if (cache.get(runDir)?.model === model) cache.delete(runDir); // retry after a failure
+    if (cache.get(key)?.model === model) cache.delete(key); // retry after a failure
   });
   const previous = cached?.model;
   if (previous) void previous.then((m) => m.session.release()).catch(() => undefined);
@@ -101,8 +111,11 @@ export async function clearCamModelCache(): Promise<void> {
   for (const m of models) await m.then((x) => x.session.release()).catch(() => undefined);
 }
 
-async function createModel(runDir: string, onnxPath: string, metaPath: string): Promise<LoadedCamModel> {
+async function createModel(runDir: string, fp32Path: string, metaPath: string, fullPrecision: boolean): Promise<LoadedCamModel> {
   const meta = parseMeta(await fs.readFile(metaPath, 'utf8').catch(() => ''), metaPath);
+  const previewPath = meta.previewFile && !fullPrecision ? path.join(path.dirname(fp32Path), meta.previewFile) : undefined;
+  const usePreview = previewPath !== undefined && (await fs.stat(previewPath).catch(() => null)) !== null;
+  const onnxPath = usePreview ? previewPath : fp32Path;
   const start = performance.now();
   let session: ort.InferenceSession;
   try {
@@ -120,7 +133,7 @@ async function createModel(runDir: string, onnxPath: string, metaPath: string): 
     await session.release();
     throw new PreviewError('mismatch', `The ONNX model ${onnxPath} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}], but ${metaPath} names "${meta.input}" -> "${meta.output}": re-run export_onnx.`);
   }
-  return { runDir, onnxPath, meta, session, loadMs };
+  return { runDir, onnxPath, precision: usePreview ? 'int8' : 'fp32', meta, session, loadMs };
 }
 
 function parseMeta(text: string, file: string): CamModelMeta {
@@ -146,7 +159,14 @@ function parseMeta(text: string, file: string): CamModelMeta {
     stride: typeof raw.stride === 'number' ? raw.stride : 1,
     inputSize: typeof raw.input_size === 'number' && raw.input_size > 0 ? raw.input_size : 512,
     synthetic: raw.synthetic === true,
+    previewFile: previewFileName(raw.preview),
   };
+}
+
+/** cam_model.json's "preview": {file, precision, agreement}; only a plain file name beside the export. */
+function previewFileName(preview: unknown): string | undefined {
+  const file = (preview as { file?: unknown } | null)?.file;
+  return typeof file === 'string' && /^[\w.-]+\.onnx$/.test(file) ? file : undefined;
 }
 
 /** The image's long side resized to `size` (no resampling when it already is), as packed RGB bytes. */

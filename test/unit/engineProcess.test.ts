@@ -14,7 +14,7 @@ import {
 } from '../../extension/engine/engineErrors';
 import type { EngineProcess, EngineStateChange } from '../../extension/engine/engineProcess';
 import { ENGINE_PROTOCOL_VERSION } from '../../protocol/engine';
-import { alive, engineUnavailable, eventually, newEngine } from './engineFixture';
+import { alive, engineEnv, enginePython, engineUnavailable, eventually, newEngine, repoRoot } from './engineFixture';
 
 const skip = engineUnavailable();
 
@@ -44,7 +44,9 @@ describe('EngineProcess with the real engine', { skip }, () => {
     assert.equal(info.protocolVersion, ENGINE_PROTOCOL_VERSION);
     assert.match(info.torchVersion, /^\d+\.\d+/);
     assert.ok(info.devices.some((d) => d.kind === 'cpu'), JSON.stringify(info.devices));
-    assert.deepEqual(states.map((s) => s.state), ['starting', 'ready']);
+    // engine/devices (torch loaded) may follow as another 'ready' with the full device list
+    assert.deepEqual(states.map((s) => s.state).slice(0, 2), ['starting', 'ready']);
+    assert.ok(states.slice(2).every((s) => s.state === 'ready'), JSON.stringify(states.map((s) => s.state)));
   });
 
   it('answers ping with its clock', async () => {
@@ -118,5 +120,25 @@ describe('EngineProcess with the real engine', { skip }, () => {
     assert.ok(Date.now() - started < 8000, `dispose took ${Date.now() - started} ms`);
     assert.ok(await eventually(() => !alive(pid) && !alive(helper)), `engine ${pid} or helper ${helper} still alive`);
     assert.equal(engine.state, 'stopped');
+  });
+});
+
+describe('EngineProcess device list (protocol 3)', { skip }, () => {
+  it('is ready with the CPU before torch loads, then takes every device from engine/devices', async () => {
+    // no plugin: nothing imports torch before `initialize` is answered
+    const engine = newEngine({ launch: { pythonPath: enginePython, env: engineEnv(false), cwd: repoRoot } });
+    const ready: EngineStateChange[] = [];
+    engine.onDidChangeState((s) => s.state === 'ready' && ready.push(s));
+    try {
+      const first = await engine.start();
+      assert.equal(first.devices[0]?.kind, 'cpu');
+      assert.ok(await eventually(() => ready.length >= 2, 60_000), 'no engine/devices after the handshake');
+      const info = engine.info!;
+      assert.deepEqual(info.devices[0], first.devices[0]);
+      assert.match(info.torchVersion, /^\d+\.\d+/);
+      assert.equal(info.protocolVersion, ENGINE_PROTOCOL_VERSION);
+    } finally {
+      await engine.dispose();
+    }
   });
 });

@@ -1,15 +1,21 @@
 """The engine's built-in request handlers (docs/ARCHITECTURE.md, "Extension <-> engine protocol").
-torch and the pipeline are imported on first need, so the server answers ping/exit at once."""
+torch and the pipeline are imported on first need, so the server answers ping/exit at once. `initialize`
+answers without torch (the CPU only); a thread started after its reply loads torch and sends the full device
+list in `engine/devices`; requests that need torch wait for that thread, so torch is imported once."""
 
 from __future__ import annotations
 
+import logging
 import platform
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from wsss_engine import __version__
+from wsss_engine.device_list import cpu_device, installed_torch_version
 from wsss_engine.rpc.protocol import PROTOCOL_VERSION
+
+log = logging.getLogger("wsss_engine.rpc")
 
 if TYPE_CHECKING:
     from wsss_engine.rpc.server import RequestHandler, Server
@@ -20,9 +26,12 @@ class EngineMethods:
     def __init__(self, server: "Server") -> None:
         self.server = server
         self._runs: "ActiveRuns | None" = None
+        self._torch_loader: threading.Thread | None = None
+        self._loader_lock = threading.Lock()
 
     @property
     def runs(self) -> "ActiveRuns":
+        self.wait_for_torch()
         if self._runs is None:
             from wsss_engine.runs.active import ActiveRuns
             self._runs = ActiveRuns(self.server.notify)
@@ -34,12 +43,32 @@ class EngineMethods:
                 "config/validate": self.config_validate}
 
     def initialize(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
-        import torch
-
-        from wsss_engine.device import describe_devices
         return {"protocolVersion": PROTOCOL_VERSION, "engineVersion": __version__,
-                "pythonVersion": platform.python_version(), "torchVersion": torch.__version__,
-                "devices": describe_devices()}
+                "pythonVersion": platform.python_version(), "torchVersion": installed_torch_version(),
+                "devices": [cpu_device()]}
+
+    def after_initialize(self) -> None:
+        """Called by the server once the `initialize` reply is written: load torch in the background."""
+        with self._loader_lock:
+            if self._torch_loader is None:
+                self._torch_loader = threading.Thread(target=self._load_torch, name="load-torch", daemon=True)
+                self._torch_loader.start()
+
+    def wait_for_torch(self) -> None:
+        """Let the background import finish first (one thread imports torch; no concurrent partial imports)."""
+        with self._loader_lock:
+            loader = self._torch_loader
+        if loader is not None:
+            loader.join()
+
+    def _load_torch(self) -> None:
+        try:
+            import torch
+
+            from wsss_engine.device_list import describe_devices
+            self.server.notify("engine/devices", {"torchVersion": torch.__version__, "devices": describe_devices()})
+        except Exception as exc:  # a broken torch fails the requests that need it, with their own errors
+            log.error("cannot load torch to list the devices: %s: %s", type(exc).__name__, exc)
 
     def shutdown(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
         self.server.shutdown_requested = True
@@ -63,6 +92,7 @@ class EngineMethods:
         return {"runs": self._runs.list() if self._runs is not None else []}
 
     def config_validate(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
+        self.wait_for_torch()
         from wsss_engine.pipeline import config_file_problems
         problems = config_file_problems(params["configPath"])
         return {"valid": not problems, "errors": problems}

@@ -11,7 +11,9 @@ from typing import Any
 
 from wsss_engine.errors import ERROR_CODES
 
-PROTOCOL_VERSION = 2  # 2: run/start answers name + stages; run/metrics and engine/log removed
+# 2: run/start answers name + stages; run/metrics and engine/log removed.
+# 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
+PROTOCOL_VERSION = 3
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -49,7 +51,8 @@ class Notification:
 
 
 METHODS: dict[str, Method] = {
-    # Handshake: versions and the devices the engine can use.
+    # Handshake, answered before torch is imported: torchVersion from the installed package's metadata, devices
+    # the CPU only. The full list (GPUs, MPS) follows in the engine/devices notification once torch is loaded.
     "initialize": Method(
         params=(Param("clientName", "string", False), Param("clientVersion", "string", False)),
         result=("protocolVersion", "engineVersion", "pythonVersion", "torchVersion", "devices")),
@@ -85,6 +88,8 @@ METHODS: dict[str, Method] = {
 }
 
 NOTIFICATIONS: dict[str, Notification] = {
+    # Once, after the initialize reply, when torch has loaded: every device (the CPU first) and torch's version.
+    "engine/devices": Notification(("torchVersion", "devices")),
     "run/progress": Notification(("runId", "stageId", "done", "total", "message")),
     "run/finished": Notification(("runId", "status", "error")),
     # The one extension -> engine notification: exit now (code 0 after `shutdown`, else 1). `$/cancelRequest`

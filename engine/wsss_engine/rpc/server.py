@@ -73,6 +73,7 @@ class Server:
         """Built-in, else registered (plugins, REQUEST_MODULES imported on first need for protocol methods)."""
         found = self.builtin.get(method) or _EXTRA_REQUESTS.get(method)
         if found is None and method in METHODS:
+            self.engine.wait_for_torch()  # request modules import torch
             _import_request_modules()
             found = _EXTRA_REQUESTS.get(method)
         return found
@@ -163,6 +164,8 @@ class Server:
             if cancelled.is_set() and spec.long:
                 raise Cancelled(f"request {method} was cancelled", "")
             self.send({"jsonrpc": "2.0", "id": msg_id, "result": result})
+            if method == "initialize":
+                self.engine.after_initialize()
         except EngineError as exc:
             self.send_error(msg_id, exc.code, exc.message, exc.to_data())
         except Exception as exc:

@@ -9,6 +9,10 @@ Params (schemas/run-config.schema.json `$defs/export_onnxParams`):
   input_size  suggested input size (long side) for previews, default dataset.image_size
   opset       ONNX opset, default 18 (the torch.export-based exporter needs >= 18)
   verify      compare onnxruntime with torch on a random input when onnxruntime is installed, default true
+  preview_int8  also write export/cam_model.int8.onnx for the CPU hover preview (models/onnx_int8.py),
+              calibrated on `calibration_images` (8) images of the train list (else the eval list, else all)
+              and compared with the fp32 export on 4 others; cam_model.json's "preview" names it with the
+              measured agreement. Default true.
 """
 from __future__ import annotations
 
@@ -21,7 +25,9 @@ from typing import Optional, Sequence
 import torch
 from torch import nn
 
+from ..data.layout import image_path, read_id_list, resolve_classes, resolve_root
 from ..data.transforms import IMAGENET_MEAN, IMAGENET_STD
+from ..errors import DatasetError
 from ..evaluation.multiscale_cams import model_stride
 from ..pipeline import register_stage
 from . import inputs, references
@@ -105,7 +111,6 @@ def max_abs_difference(model: nn.Module, onnx_path: Path, size: tuple = (1, 3, 9
 def run(ctx, params: dict) -> dict:
     from ..models.loading import load_cam_model
     from ..runs.run_folder import atomic_write_json
-    from ..data.layout import resolve_classes, resolve_root
 
     checkpoint = references.checkpoint_ref(ctx, params)
     classes = resolve_classes(resolve_root(references.dataset_root(ctx)), references.dataset_classes(ctx))
@@ -122,10 +127,47 @@ def run(ctx, params: dict) -> dict:
         meta["verified_max_abs_diff"] = diff
         if diff is not None and diff > 1e-3:
             ctx.log(f"ONNX output differs from torch by up to {diff:.3g}", level="warning")
+    if params.get("preview_int8", True):
+        ctx.progress(1, 2, "quantising the preview model")
+        meta["preview"] = write_int8_preview(ctx, onnx_path, input_size, int(params.get("calibration_images", 8)))
     atomic_write_json(out_dir / META_NAME, meta)
     ctx.progress(2, 2, "exported")
     return {"onnx": str(onnx_path), "metadata": str(out_dir / META_NAME), "stride": meta["stride"],
             "verified_max_abs_diff": meta.get("verified_max_abs_diff")}
+
+
+def preview_images(root: Path, ids: Sequence[str], count: int) -> list[Path]:
+    """`count` images spread evenly over the list (calibration), then up to 4 others (agreement)."""
+    step = max(1, len(ids) // (count + 4))
+    paths = [p for p in (image_path(root, i) for i in ids[::step]) if p is not None]
+    return paths[:count + 4]
+
+
+def calibration_ids(root: Path, lists: Sequence[str]) -> list[str]:
+    """The first of these image lists that exists (train, then eval), else every image of the dataset."""
+    for name in lists:
+        try:
+            return read_id_list(root, name)
+        except DatasetError:
+            continue
+    return read_id_list(root, "all")
+
+
+def write_int8_preview(ctx, onnx_path: Path, input_size: int, count: int) -> dict:
+    """export/cam_model.int8.onnx and its agreement with the fp32 export (cam_model.json's "preview")."""
+    from ..models.onnx_int8 import INT8_NAME, cam_agreement, normalised_cams, preview_input, quantize_cam_onnx
+    from ..runs.run_folder import atomic_write_bytes
+
+    root = resolve_root(references.dataset_root(ctx))
+    ids = calibration_ids(root, [references.image_list(ctx, {}, split) for split in ("train", "eval")])
+    inputs = [preview_input(p, input_size) for p in preview_images(root, ids, count)]
+    calibration, held_out = inputs[:count], inputs[count:] or inputs[:1]
+    int8_path = onnx_path.parent / INT8_NAME
+    atomic_write_bytes(int8_path, quantize_cam_onnx(onnx_path, calibration))
+    agreement = cam_agreement(normalised_cams(onnx_path, held_out), normalised_cams(int8_path, held_out))
+    ctx.log(f"int8 preview model: mean IoU {agreement['mean_iou']:.3f} with the fp32 CAMs on "
+            f"{len(held_out)} image(s), max |diff| {agreement['max_abs_diff']:.3f}")
+    return {"file": INT8_NAME, "precision": "int8", "agreement": agreement}
 
 
 def preflight(config: dict, params: dict, resolve_path) -> None:
@@ -135,6 +177,9 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     problems.collect(inputs.checkpoint, config, params, "model", resolve_path)
     problems.collect(inputs.classes, config, resolve_path)
     problems.collect(inputs.package, "onnx", "export_onnx writes and checks the ONNX file with it")
+    if params.get("preview_int8", True):
+        problems.collect(inputs.package, "onnxruntime", "export_onnx quantises the preview model with it "
+                         "(or set preview_int8 to false)")
     problems.raise_if_any()
 
 

@@ -1,10 +1,12 @@
 """Test fixture: a run folder with a real `export_onnx` export of a random-weight CAM net, and the torch CAMs.
 
-usage: python make_export.py OUT_DIR [--backbone small_cnn|resnet50] [--size N] [--classes a,b,c]
+usage: python make_export.py OUT_DIR [--backbone small_cnn|resnet50] [--size N] [--classes a,b,c] [--int8 [PHOTO_DIR]]
 Writes OUT_DIR/runs/preview-run/{run.json,config.json,export/cam_model.onnx,export/cam_model.json},
 OUT_DIR/voc/JPEGImages/img_0001.png (+ a JPEG copy) and OUT_DIR/expected.json: the torch ReLU CAMs
 (cam_forward, METHOD §3.1) of the PNG's exact pixels, per-class max-normalised, for comparison with
-the extension's onnxruntime-node previews.
+the extension's onnxruntime-node previews. --int8 also writes the int8 preview model as export_onnx does
+(models/onnx_int8.py), calibrated on PHOTO_DIR's first 8 images (default: 8 seeded smooth random images written
+to OUT_DIR/calibration/), and names it in cam_model.json's "preview".
 """
 import argparse
 import json
@@ -25,6 +27,7 @@ p.add_argument("--backbone", default="small_cnn")
 p.add_argument("--size", type=int, default=64)
 p.add_argument("--classes", default="cat,dog,boat")
 p.add_argument("--no-expected", action="store_true")
+p.add_argument("--int8", nargs="?", const="", default=None, metavar="PHOTO_DIR")
 a = p.parse_args()
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -39,6 +42,22 @@ run = out / "runs" / "preview-run"
 (run / "export").mkdir(parents=True, exist_ok=True)
 export_cam_onnx(model, run / "export" / ONNX_NAME, a.size, 18)
 meta = export_metadata(model, classes, a.size, 18, True)
+if a.int8 is not None:
+    from wsss_engine.models.onnx_int8 import INT8_NAME, preview_input, quantize_cam_onnx
+    if a.int8:
+        photos = sorted(Path(a.int8).glob("*.jpg"))[:8]
+    else:  # smooth random images: blurred noise upsampled, so features vary as in photos
+        (out / "calibration").mkdir(parents=True, exist_ok=True)
+        gen = np.random.default_rng(0)
+        photos = []
+        for i in range(12):  # 8 to calibrate, 4 held out (heldout_*.png) for the agreement tests
+            small = Image.fromarray(gen.integers(0, 256, (6, 8, 3), dtype=np.uint8))
+            name = f"calib_{i}.png" if i < 8 else f"heldout_{i - 8}.png"
+            small.resize((a.size, a.size * 3 // 4), Image.BICUBIC).save(out / "calibration" / name)
+            photos += [out / "calibration" / name] if i < 8 else []
+    int8 = quantize_cam_onnx(run / "export" / ONNX_NAME, [preview_input(p, a.size) for p in photos])
+    (run / "export" / INT8_NAME).write_bytes(int8)
+    meta["preview"] = {"file": INT8_NAME, "precision": "int8"}
 (run / "export" / META_NAME).write_text(json.dumps(meta))
 root = out / "voc"
 (root / "JPEGImages").mkdir(parents=True, exist_ok=True)
