@@ -94,6 +94,17 @@ def build_report(result: dict, *, synthetic: bool, split: str, classes: Sequence
             "sweep": result["sweep"], "best": result["best"], "confusion": result["confusion"], **extra}
 
 
+def source_kind(ctx, params: dict, key: str) -> dict:
+    """What was scored, so the report panel can show CAM -> IR labels -> +RW as the paper's tables do:
+    {"stage": id, "type": that stage's type} for an earlier stage of this run, else {"path": folder, "type":
+    "cams" | "masks"} for a folder given by path."""
+    value = params[key]
+    types = {s.get("id"): s.get("type") for s in ctx.config.get("stages", [])}
+    if value in types:
+        return {"stage": value, "type": types[value]}
+    return {"path": str(ctx.resolve_path(value)), "type": key}
+
+
 @register_stage("evaluate")
 def run(ctx, params: dict) -> dict:
     from ..runs.run_folder import atomic_write_json
@@ -119,6 +130,7 @@ def run(ctx, params: dict) -> dict:
                                ctx.check_cancelled)
     report = build_report(result, synthetic=ctx.config.get("synthetic", False), split=list_name,
                           classes=dataset.class_names_with_background, stage=sid,
+                          source=source_kind(ctx, params, "masks" if scoring_masks else "cams"),
                           **{"masks" if scoring_masks else "cams": str(source)})
     reports = Path(ctx.run.path) / "reports"
     reports.mkdir(parents=True, exist_ok=True)

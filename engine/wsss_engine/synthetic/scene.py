@@ -111,20 +111,5 @@ def void_band(label: np.ndarray) -> np.ndarray:
     return out
 
 
-def voc_palette() -> list[int]:
-    """The PASCAL VOC colour map (class i -> RGB), flattened for PIL's putpalette; 255 is cream white."""
-    pal = np.zeros((256, 3), np.uint8)
-    for i in range(256):
-        c, r, g, b = i, 0, 0, 0
-        for j in range(8):
-            r |= ((c >> 0) & 1) << (7 - j)
-            g |= ((c >> 1) & 1) << (7 - j)
-            b |= ((c >> 2) & 1) << (7 - j)
-            c >>= 3
-        pal[i] = (r, g, b)
-    pal[255] = (224, 224, 192)
-    return pal.flatten().tolist()
-
-
 def to_uint8(image: np.ndarray) -> np.ndarray:
     return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .scene import CLASSES, DEFAULT_COOCCURRENCE, sample_scene, to_uint8, void_band, voc_palette
+from ..data.mask_files import voc_palette
+from .scene import CLASSES, DEFAULT_COOCCURRENCE, sample_scene, to_uint8, void_band
 from .words import BACKGROUND_PROMPTS, bank_json
 
 WORLD_VERSION = 4

@@ -57,12 +57,14 @@ class ScheduleFactor:
 
 
 def build_optimizer(groups: list[dict], cfg: OptimConfig, max_steps: int):
-    """groups: [{"name": "backbone"|"head"|"adaptors", "params": [...]}]; empty groups are dropped.
+    """groups: [{"name": "backbone"|"head"|"adaptors"|other, "params": [...], "lr_mult"?: x}]; empty groups are
+    dropped. A group's lr is cfg.lr times its lr_mult, else its name's multiplier (others 1x).
 
     Returns (optimizer, scheduler); call scheduler.step() after every optimizer.step().
     """
     mults = {"backbone": 1.0, "head": cfg.head_lr_mult, "adaptors": cfg.adaptor_lr_mult}
-    param_groups = [{"params": list(g["params"]), "lr": cfg.lr * mults[g["name"]], "name": g["name"],
+    param_groups = [{"params": list(g["params"]), "lr": cfg.lr * g.get("lr_mult", mults.get(g["name"], 1.0)),
+                     "name": g["name"],
                      "weight_decay": cfg.weight_decay} for g in groups if list(g["params"])]
     if cfg.optimizer == "sgd":
         optimizer = torch.optim.SGD(param_groups, lr=cfg.lr, momentum=cfg.effective_momentum(),
