@@ -3,7 +3,7 @@
 Directions are the half-disc of offsets (dy, dx) with dy >= 0, 0 < dy² + dx² < radius² (dy = 0 only for dx > 0),
 so each unordered pair of pixels is counted once. A direction's path is every cell of its bounding box within
 distance < 1 of the segment from (0, 0) to (dy, dx). On an h×w grid the sources are the cells (y, x) with
-0 <= y < h - f and f <= x < w - f, f = ceil(radius) - 1, so every path stays inside the grid.
+0 <= y < h - f and f <= x < w - f, f = ceil(radius) - 1, so every path stays inside the grid; N = their number.
 
 - `affinity(edge)`: 1 - (max edge along the path) for every (direction, source) (IRN's affinity from edges);
 - `pair_labels(label)`: bg-positive / fg-positive / negative pair masks of a label map (IRN's affinity labels);
@@ -12,9 +12,6 @@ distance < 1 of the segment from (0, 0) to (dy, dx). On an h×w grid the sources
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-
-import numpy as np
 import torch
 
 IGNORE = 255
@@ -36,7 +33,8 @@ def path_cells(dy: int, dx: int) -> list[tuple[int, int]]:
 
 
 class PathIndex:
-    """Directions, paths and flat gather indices of one radius; indices are cached per grid size."""
+    """Directions and paths of one radius, applied to maps of any size by shifted windows (views, no index
+    tables): window(t, dy, dx)[y, x] = t[y + dy, x + f + dx] for the sources (y, x) of the grid."""
 
     def __init__(self, radius: int):
         if radius < 2:
@@ -45,12 +43,7 @@ class PathIndex:
         self.floor = int(math.ceil(radius) - 1)
         self.directions = search_directions(self.radius)
         self.offsets = torch.tensor(self.directions, dtype=torch.float32)  # D×2 (dy, dx): displacement targets
-        paths = [path_cells(dy, dx) for dy, dx in self.directions]
-        # grouped by path length, so each group's max over its path is one gather (IRN groups the same way)
-        self.groups: dict[int, list[int]] = {}
-        for d, p in enumerate(paths):
-            self.groups.setdefault(len(p), []).append(d)
-        self.paths = paths
+        self.paths = [path_cells(dy, dx) for dy, dx in self.directions]
 
     def crop(self, h: int, w: int) -> tuple[int, int]:
         """Source-grid size (rows, cols) of an h×w map."""
@@ -59,44 +52,25 @@ class PathIndex:
             raise ValueError(f"a {h}x{w} map is too small for radius {self.radius}")
         return hc, wc
 
-    @lru_cache(maxsize=32)
-    def _indices(self, h: int, w: int) -> tuple[list[tuple[list[int], torch.Tensor]], torch.Tensor, torch.Tensor]:
-        hc, wc = self.crop(h, w)
-        full = np.arange(h * w, dtype=np.int64).reshape(h, w)
+    def window(self, t: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+        hc, wc = self.crop(*t.shape[-2:])
         f = self.floor
-        src = torch.from_numpy(full[:hc, f:f + wc].reshape(-1).copy())
-        groups = []
-        for _, members in sorted(self.groups.items()):
-            idx = np.stack([np.stack([full[py:py + hc, f + px:f + px + wc].reshape(-1) for py, px in self.paths[d]])
-                            for d in members])  # Dg×L×N
-            groups.append((members, torch.from_numpy(idx)))
-        dst = np.stack([full[dy:dy + hc, f + dx:f + dx + wc].reshape(-1) for dy, dx in self.directions])
-        return groups, src, torch.from_numpy(dst)
+        return t[..., dy:dy + hc, f + dx:f + dx + wc]
 
-    def src_dst(self, h: int, w: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Flat indices of the sources (N) and of each direction's destinations (D×N) on an h×w grid."""
-        _, src, dst = self._indices(h, w)
-        return src, dst
+    def destinations(self, t: torch.Tensor, dim: int) -> torch.Tensor:
+        """Each direction's destination values, stacked at `dim`, flattened over the sources."""
+        out = torch.stack([self.window(t, dy, dx) for dy, dx in self.directions], dim=dim)
+        return out.flatten(-2)
 
     def affinity(self, edge: torch.Tensor) -> torch.Tensor:
         """edge B×h×w in [0, 1] -> B×D×N affinities 1 - max(edge along each path)."""
-        b, h, w = edge.shape
-        groups, _, _ = self._indices(h, w)
-        flat = edge.reshape(b, -1)
-        out = edge.new_empty(b, len(self.directions), self.crop(h, w)[0] * self.crop(h, w)[1])
-        for members, idx in groups:
-            idx = idx.to(edge.device)
-            gathered = flat[:, idx.reshape(-1)].view(b, *idx.shape)  # B×Dg×L×N
-            out[:, members] = 1 - gathered.amax(dim=2)
-        return out
+        along = [torch.stack([self.window(edge, py, px) for py, px in path]).amax(dim=0) for path in self.paths]
+        return 1 - torch.stack(along, dim=1).flatten(-2)
 
     def pair_labels(self, label: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """label B×h×w (0 bg, 1..C, 255 ignore) -> (bg_pos, fg_pos, neg) float B×D×N pair masks."""
-        b, h, w = label.shape
-        src, dst = self.src_dst(h, w)
-        flat = label.reshape(b, -1)
-        ls = flat[:, src.to(label.device)].unsqueeze(1)                       # B×1×N
-        ld = flat[:, dst.to(label.device).reshape(-1)].view(b, *dst.shape)   # B×D×N
+        ls = self.window(label, 0, 0).flatten(-2).unsqueeze(1)   # B×1×N
+        ld = self.destinations(label, dim=1)                     # B×D×N
         valid = (ls != IGNORE) & (ld != IGNORE)
         same = ls == ld
         pos = same & valid
@@ -104,9 +78,4 @@ class PathIndex:
 
     def pair_displacement(self, disp: torch.Tensor) -> torch.Tensor:
         """disp B×2×h×w -> B×2×D×N: disp(source) - disp(destination)."""
-        b, c, h, w = disp.shape
-        src, dst = self.src_dst(h, w)
-        flat = disp.reshape(b, c, -1)
-        ds = flat[:, :, src.to(disp.device)].unsqueeze(2)
-        dd = flat[:, :, dst.to(disp.device).reshape(-1)].view(b, c, *dst.shape)
-        return ds - dd
+        return self.window(disp, 0, 0).flatten(-2).unsqueeze(2) - self.destinations(disp, dim=2)

@@ -27,43 +27,70 @@ def _index(radius: int) -> PathIndex:
     return PathIndex(radius)
 
 
-def local_affinity(edge: torch.Tensor, radius: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """edge h×w -> (rows, cols, affinity) of every in-grid pair (i < j in direction order), flat indices."""
+def half_affinity(edge: torch.Tensor, radius: int) -> torch.Tensor:
+    """edge h×w -> D×h×w: affinity of each pixel p with p + d for the half-disc directions d (0 when p + d
+    leaves the grid: the edge is padded with 1 on the left, right and bottom, as the reference pads it)."""
     h, w = edge.shape
     index = _index(radius)
+    padded = F.pad(edge[None, None], (radius, radius, 0, radius), value=1.0)[0]
+    aff = index.affinity(padded)[0]                     # D × (h+1)(w+2): sources of the padded grid
+    return aff.view(-1, h + 1, w + 2)[:, :h, 1:w + 1]   # the sources inside the image
+
+
+def local_affinity(edge: torch.Tensor, radius: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(rows, cols, affinity) of every in-grid pair (p, p + d), d in the half disc: flat pixel indices."""
+    h, w = edge.shape
+    dirs = torch.tensor(_index(radius).directions, device=edge.device)
+    y, x = torch.meshgrid(torch.arange(h, device=edge.device), torch.arange(w, device=edge.device), indexing="ij")
+    ty, tx = y[None] + dirs[:, 0, None, None], x[None] + dirs[:, 1, None, None]
+    inside = (ty < h) & (tx >= 0) & (tx < w)
+    rows = (y * w + x).expand_as(ty)[inside]
+    return rows, (ty * w + tx)[inside], half_affinity(edge, radius)[inside]
+
+
+def _csr_block(edge: torch.Tensor, radius: int, beta: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One image's rows of M = D^-1 A^beta in CSR form (row counts, columns, values), built as a padded row
+    layout: every pixel lists its neighbours at all full-disc offsets in raster order, so each row's columns are
+    already sorted and no sort or coalesce is needed (memory O(N·r²))."""
+    h, w = edge.shape
     r = radius
-    # pad left/right/bottom with edge = 1 so that pairs leaving the grid get affinity 0, then keep in-grid pairs
-    padded = F.pad(edge[None, None], (r, r, 0, r), value=1.0)[0]
-    aff = index.affinity(padded)[0]                                   # D×N over the padded source grid
-    hp, wp = h + r, w + 2 * r
-    src, dst = index.src_dst(hp, wp)
-    sy, sx = src // wp, src % wp - r
-    dy, dx = dst // wp, dst % wp - r
-    inside = (sy < h) & (sx >= 0) & (sx < w) & (dy < h) & (dx >= 0) & (dx < w)   # D×N (src broadcast)
-    rows = (sy * w + sx).expand_as(dst)[inside]
-    cols = (dy * w + dx)[inside]
-    return rows.to(edge.device), cols.to(edge.device), aff[inside.to(edge.device)]
+    half = half_affinity(edge, radius).pow(beta)                      # D×h×w, pairs (p, p + d)
+    shifted = F.pad(half, (r, r, r, r))                               # pairs (p - d, p) read at p
+    dirs = _index(radius).directions
+    entries = {(0, 0): torch.ones_like(edge)}
+    for k, (dy, dx) in enumerate(dirs):
+        entries[(dy, dx)] = half[k]
+        entries[(-dy, -dx)] = shifted[k, r - dy:r - dy + h, r - dx:r - dx + w]
+    offsets = sorted(entries)                                         # raster order of p + offset
+    vals = torch.stack([entries[o] for o in offsets], dim=-1).view(h * w, len(offsets))
+    i32 = {"device": edge.device, "dtype": torch.int32}  # index arithmetic in int32: half the memory
+    oy = torch.tensor([o[0] for o in offsets], **i32)
+    ox = torch.tensor([o[1] for o in offsets], **i32)
+    y = torch.arange(h, **i32)[:, None, None] + oy
+    x = torch.arange(w, **i32)[None, :, None] + ox
+    valid = ((y >= 0) & (y < h) & (x >= 0) & (x < w)).view(h * w, len(offsets))
+    vals = vals * valid
+    vals = vals / vals.sum(dim=1, keepdim=True)
+    cols = (y * w + x).view(h * w, len(offsets))
+    return valid.sum(dim=1, dtype=torch.int32), cols[valid], vals[valid]
 
 
 def transition_sparse(edges: Sequence[torch.Tensor], radius: int, beta: float) -> torch.Tensor:
     """Block-diagonal CSR M = D^-1 A^beta (row-normalised) over the images' stride-4 grids."""
-    rows, cols, vals, offset = [], [], [], 0
+    counts, cols, vals, offset = [], [], [], 0
     for edge in edges:
-        r, c, a = local_affinity(edge, radius)
-        n = edge.numel()
-        diag = torch.arange(n, device=edge.device)
-        a = a.pow(beta)
-        rows += [r + offset, c + offset, diag + offset]
-        cols += [c + offset, r + offset, diag + offset]
-        vals += [a, a, torch.ones(n, device=edge.device, dtype=a.dtype)]
-        offset += n
-    rows, cols, vals = torch.cat(rows), torch.cat(cols), torch.cat(vals)
-    degree = torch.zeros(offset, device=vals.device, dtype=vals.dtype).index_add_(0, rows, vals)
-    coo = torch.sparse_coo_tensor(torch.stack([rows, cols]), vals / degree[rows], (offset, offset),
-                                  check_invariants=False)
+        c, k, v = _csr_block(edge, radius, beta)
+        counts.append(c)
+        cols.append(k + offset)
+        vals.append(v)
+        offset += edge.numel()
+    counts = torch.cat(counts)
+    crow = torch.zeros(offset + 1, dtype=torch.int32, device=counts.device)
+    crow[1:] = torch.cumsum(counts, 0)
     with warnings.catch_warnings():  # "sparse CSR support is in beta": CSR @ dense is all we use
         warnings.simplefilter("ignore", UserWarning)
-        return coo.coalesce().to_sparse_csr()
+        return torch.sparse_csr_tensor(crow, torch.cat(cols), torch.cat(vals), (offset, offset),
+                                       check_invariants=False)
 
 
 def transition_dense(edge: torch.Tensor, radius: int, beta: float, exp_times: int) -> torch.Tensor:
