@@ -2,8 +2,8 @@
 
 Two problems, both with the reference's settings (radius 5, beta 10, exp_times 8 = 256 steps, K CAM channels on
 the stride-4 grid): one image (default 500×375 -> a 125×94 grid, N = 11,750; the dense matrix alone is 552 MB),
-and a batch of images (default 100 of 500×375; ours walks them as one block-diagonal matrix, the reference one
-by one). Each figure is the median of --repeats runs (>= 3); the table gives ours / dense ratios of time and
+and a batch of images (default 100 of 500×375; ours walks --chunk images at a time as one block-diagonal
+matrix, the reference one by one). Each figure is the median of --repeats runs (>= 3); the table gives ours / dense ratios of time and
 peak memory. Peak memory: torch.cuda.max_memory_allocated on CUDA; on CPU the peak resident set size above the
 level before the call, sampled every millisecond (/proc/self/statm; Linux).
 
@@ -98,10 +98,11 @@ def measure(fn, device: torch.device, repeats: int) -> tuple[dict, object]:
             "all_seconds": [round(t, 4) for t in times]}, result
 
 
-def compare(name: str, cams, edges, device, repeats: int, dense_repeats: int) -> dict:
+def compare(name: str, cams, edges, device, repeats: int, dense_repeats: int, chunk: int = 1) -> dict:
     def ours():
-        with torch.no_grad():
-            return propagate(cams, edges, method="sparse")
+        with torch.no_grad():  # `chunk` images per block-diagonal walk, as the stage's batch_size
+            return [w for i in range(0, len(cams), chunk)
+                    for w in propagate(cams[i:i + chunk], edges[i:i + chunk], method="sparse")]
 
     def dense():
         with torch.no_grad():
@@ -141,6 +142,8 @@ def main(argv=None) -> int:
     parser.add_argument("--single-size", default="500x375", help="W x H of the one-image problem")
     parser.add_argument("--batch", type=int, default=100, help="images of the batch problem (0: skip)")
     parser.add_argument("--batch-size", default="500x375", help="W x H of each batch image")
+    parser.add_argument("--chunk", type=int, default=1, help="images per sparse walk (the stage's batch_size): "
+                        "more is fewer kernel launches on a GPU and proportionally more memory")
     parser.add_argument("--classes", type=int, default=2, help="CAM channels per image (VOC averages ~1.5)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dense-repeats", type=int, default=None, help="repeats of the dense form (default "
@@ -162,14 +165,14 @@ def main(argv=None) -> int:
             problems.append((f"{args.batch} images {args.batch_size}", args.batch, size(args.batch_size)))
         for label, n, (h, w) in problems:
             cams, edges = problem(n, h, w, args.classes, device)
-            row = compare(label, cams, edges, device, args.repeats, dense_repeats)
+            row = compare(label, cams, edges, device, args.repeats, dense_repeats, args.chunk)
             rows.append(row)
             print(f"{label:28s} {name:5s} sparse {row['sparse']['seconds']:8.3f} s {row['sparse']['peak_bytes'] / 2**20:8.1f} MiB"
                   f" | dense {row['dense']['seconds']:8.3f} s {row['dense']['peak_bytes'] / 2**20:8.1f} MiB"
                   f" | time x{row['time_ratio']:.4f} memory x{row['memory_ratio']:.4f} | max rel diff "
                   f"{row['max_rel_diff']:.1e}", flush=True)
     result = {"benchmark": "random_walk", "settings": {"radius": 5, "beta": 10, "exp_times": 8,
-                                                       "classes": args.classes, "repeats": args.repeats,
+                                                       "classes": args.classes, "chunk": args.chunk, "repeats": args.repeats,
                                                        "dense_repeats": args.dense_repeats or args.repeats,
                                                        "torch_threads": torch.get_num_threads()},
               "rows": rows}

@@ -7,7 +7,8 @@ Params (schemas/run-config.schema.json `$defs/random_walkParams`):
   preset        "clims" (bg threshold 0.20, CLIMS / POLE, default) | "irn" (0.25); bg_threshold overrides it
   beta 10, exp_times 8 (2^8 = 256 steps), radius 5
   method        "sparse" (ours, default) | "dense" (the reference's N×N matrix: tests, benchmarks)
-  batch_size    images walked together (one block-diagonal sparse transition), default 8
+  batch_size    images walked together (one block-diagonal sparse transition), default 1: peak memory
+                grows with it (~28 MB per 500×375 image), fewer kernel launches on a GPU
 Output: <run>/masks/<stage-id>/<image_id>.png (palette, 0 bg, 1..C). Resumable: ids already written are
 skipped. Checked at the start, before any work: the IRN checkpoint, a CAM file of the right size per image.
 """
@@ -44,7 +45,7 @@ class RandomWalkParams:
     exp_times: int = 8
     radius: int = 5
     method: str = "sparse"
-    batch_size: int = 8
+    batch_size: int = 1
 
     @classmethod
     def from_params(cls, params: dict) -> "RandomWalkParams":
