@@ -121,6 +121,17 @@ def compare(name: str, cams, edges, device, repeats: int, dense_repeats: int, ch
     return row
 
 
+def available_devices(spec: str) -> list[torch.device]:
+    """The devices of a comma list ("cpu,cuda"), without CUDA when there is none (said on stderr)."""
+    devices = []
+    for name in spec.split(","):
+        if torch.device(name).type == "cuda" and not torch.cuda.is_available():
+            print(f"{name}: not available, skipped", file=sys.stderr)
+            continue
+        devices.append(torch.device(name))
+    return devices
+
+
 def size(text: str) -> tuple[int, int]:
     w, h = text.lower().split("x")
     return int(h), int(w)
@@ -154,11 +165,8 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     rows = []
-    for name in args.devices.split(","):
-        device = torch.device(name)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            print("cuda: not available, skipped", file=sys.stderr)
-            continue
+    for device in available_devices(args.devices):
+        name = str(device)
         dense_repeats = args.dense_repeats or args.repeats
         problems = [("one image " + args.single_size, 1, size(args.single_size))]
         if args.batch:

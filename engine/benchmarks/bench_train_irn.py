@@ -22,6 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_random_walk import available_devices  # noqa: E402  (this folder is on sys.path)
 from wsss_engine.refine.irn_loss import irn_loss  # noqa: E402
 from wsss_engine.refine.irn_net import IrnNet  # noqa: E402
 from wsss_engine.refine.path_index import PathIndex  # noqa: E402
@@ -75,11 +76,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     rows = []
-    for name in args.devices.split(","):
-        device = torch.device(name)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            print("cuda: not available, skipped", file=sys.stderr)
-            continue
+    for device in available_devices(args.devices):
         row = run(device, args.batch, args.crop, args.radius, args.steps, args.warmup, args.amp)
         rows.append(row)
         print(json.dumps(row), flush=True)
