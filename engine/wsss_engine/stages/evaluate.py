@@ -7,6 +7,7 @@ Params (schemas/run-config.schema.json `$defs/evaluateParams`):
   thresholds  the sweep, default 0.05..0.75 step 0.05 (camera-ready CLIMS); the best is reported too
   masks       instead of cams: predicted label PNGs (a stage id -> <run>/masks/<id>/, or a folder), e.g. pseudo
               masks; scored as IRN `eval_sem_seg` does (prediction 255 -> background); no threshold, no sweep
+The report's "source" says what was scored ({"stage": id, "type": e.g. "random_walk"}, or a folder's path).
 Uses `high_res` CAMs; the prediction is argmax over [bg = threshold, present classes] (keys from image labels).
 The report says "synthetic" from the config; the sweep's best is tuned on GT (METHOD §7.1 item 6): both the
 fixed-threshold and the best numbers are reported. mIoU values are fractions in [0, 1].
