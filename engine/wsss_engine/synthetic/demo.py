@@ -79,8 +79,9 @@ def collect(out: Path, world: Path, variants) -> dict:
                    "miou_best": best["miou"], "best_threshold": best["threshold"],
                    "per_class_iou": dict(zip(rep["classes"], rep["per_class_iou"])),
                    "spread_at_best": cam_spread(world, out / v / "cams" / "cams", ids, best["threshold"])}
-        rw_path = out / v / "reports" / "eval_rw.json"  # the refinement half (METHOD §4), when the variant has it
-        rows[v]["miou_rw"] = json.loads(rw_path.read_text())["miou"] if rw_path.exists() else None
+        for key, report in (("miou_ir", "eval_ir"), ("miou_rw", "eval_rw")):  # the refinement half (METHOD §4)
+            path = out / v / "reports" / f"{report}.json"
+            rows[v][key] = json.loads(path.read_text())["miou"] if path.exists() else None
     return rows
 
 
@@ -98,19 +99,19 @@ def selection_summary(out: Path, variants) -> dict:
 
 
 def format_table(rows: dict) -> str:
-    lines = ["", "SYNTHETIC world — CAM mIoU and pseudo-mask mIoU after IRN's random walk (+RW, METHOD §4; background "
-             "+ 6 classes), NOT PASCAL VOC numbers",
-             f"{'variant':28s} {'mIoU@0.15':>9s} {'best mIoU':>9s} {'@thr':>5s} {'+RW':>6s}   CAM spread onto "
-             "co-occurring texture"]
+    lines = ["", "SYNTHETIC world — mIoU of the CAMs, of the IR labels (255 as background) and of the pseudo masks "
+             "after IRN's random walk (+RW, METHOD §4); background + 6 classes; NOT PASCAL VOC numbers",
+             f"{'variant':28s} {'mIoU@0.15':>9s} {'best mIoU':>9s} {'@thr':>5s} {'IR':>6s} {'+RW':>6s}   CAM spread "
+             "onto co-occurring texture"]
     for v, r in rows.items():
         if r is None:
             lines.append(f"{LABELS[v]:28s} (no report)")
             continue
         spread = "  ".join(f"{c}->{s['texture']} {s['spread']:.3f}" for c, s in r["spread_at_best"].items()
                            if s["spread"] is not None and c in ("boat", "train"))
-        rw = f"{r['miou_rw']:6.3f}" if r.get("miou_rw") is not None else f"{'-':>6s}"
-        lines.append(f"{r['label']:28s} {r['miou_fixed']:9.3f} {r['miou_best']:9.3f} {r['best_threshold']:5.2f} {rw}   "
-                     f"{spread}")
+        ir, rw = (f"{r[k]:6.3f}" if r.get(k) is not None else f"{'-':>6s}" for k in ("miou_ir", "miou_rw"))
+        lines.append(f"{r['label']:28s} {r['miou_fixed']:9.3f} {r['miou_best']:9.3f} {r['best_threshold']:5.2f} {ir} "
+                     f"{rw}   {spread}")
     return "\n".join(lines)
 
 

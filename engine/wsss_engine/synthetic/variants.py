@@ -74,7 +74,8 @@ def refine_stages(model: str, b: Budget) -> list[dict]:
            "lr": b.irn_lr, "num_workers": 0, "log_every": 10}
     if b.stop_after:
         irn["stop_after"] = b.stop_after
-    return [{"id": "ir", "type": "ir_labels", "cams": "cams", "split": "eval"}, irn,
+    return [{"id": "ir", "type": "ir_labels", "cams": "cams", "split": "eval"},
+            {"id": "eval_ir", "type": "evaluate", "masks": "ir", "split": "eval"}, irn,
             {"id": "rw", "type": "random_walk", "cams": "cams", "irn": "irn", "split": "eval", "batch_size": 16},
             {"id": "eval_rw", "type": "evaluate", "masks": "rw", "split": "eval"}]
 
