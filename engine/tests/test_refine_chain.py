@@ -83,6 +83,17 @@ def test_train_irn_resume_is_exact(chain):
         assert np.array_equal(np.array(Image.open(i)), np.array(Image.open(tmp / "cut" / "masks" / "rw" / i.name)))
 
 
+def test_ir_labels_in_worker_processes_equal_the_in_process_labels(chain, tmp_path):
+    src, root, _ = chain
+    stages = [{"id": "ir", "type": "ir_labels", "cams": str(src / "full" / "cams" / "cams"), "num_workers": 2}]
+    cfg = write_config(tmp_path / "ir.json", root, None, stages)
+    assert run_pipeline(cfg, tmp_path / "ir")[0] == "completed"
+    ours = sorted((tmp_path / "ir" / "masks" / "ir").glob("*.png"))
+    assert len(ours) == 16
+    for path in ours:
+        assert np.array_equal(np.array(Image.open(path)), np.array(Image.open(src / "full" / "masks" / "ir" / path.name)))
+
+
 def _failed(tmp, root, name, stages):
     cfg = write_config(tmp / f"{name}.json", root, None, stages)
     status, error = run_pipeline(cfg, tmp / name)

@@ -8,8 +8,14 @@ Presets: "clims" 0.30 / 0.10 (CLIMS / POLE `run_sample.py`, the default) and "ir
 """
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
+from ..data.cam_checks import load_matching_cam
+from ..data.mask_files import save_mask
+from ..errors import DatasetError, EngineError
 from .crf import crf_labels
 
 IGNORE = 255
@@ -37,3 +43,23 @@ def ir_label(image: np.ndarray, high_res: np.ndarray, keys: np.ndarray, fg_thres
     label[fg == 0] = IGNORE
     label[(fg == 0) & (bg == 0)] = 0
     return label.astype(np.uint8)
+
+
+def write_ir_label(job: dict) -> tuple[int, int] | dict:
+    """One image's IR label, read and written by file (a worker process needs no torch): job = {"image", "cam_dir",
+    "image_id", "out", "num_classes", "fg", "bg", "crf": {...}} -> (ignored pixels, pixels), or the record of an
+    EngineError (exceptions lose their hint when pickled back to the parent)."""
+    try:
+        try:
+            with Image.open(job["image"]) as img:
+                image = np.array(img.convert("RGB"), np.uint8)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise DatasetError(f"cannot read image {job['image']}: {exc}", hint="replace or delete the file (and "
+                               "its list entry)", path=job["image"]) from exc
+        record = load_matching_cam(Path(job["cam_dir"]), job["image_id"], "high_res", image.shape[:2],
+                                   job["num_classes"])
+        label = ir_label(image, record["high_res"], record["keys"], job["fg"], job["bg"], **job["crf"])
+        save_mask(job["out"], label)
+        return int((label == IGNORE).sum()), int(label.size)
+    except EngineError as exc:
+        return exc.to_record()

@@ -6,6 +6,7 @@ Params (schemas/run-config.schema.json `$defs/ir_labelsParams`):
   preset        "clims" (fg 0.30 / bg 0.10, CLIMS / POLE, default) | "irn" (0.30 / 0.05)
   fg_threshold, bg_threshold   override the preset
   crf           {"gt_prob": 0.7, "iterations": 10} (IRN `crf_inference_label`; pairwise terms as the reference)
+  num_workers   processes for the CPU-bound CRF (0: in the engine process, default)
 Output: <run>/masks/<stage-id>/<image_id>.png (0 bg, 1..C, 255 ignore). Resumable: ids already written are
 skipped. Checked at the start, before any work: the CRF package loads; every image still to do has a CAM
 file whose `high_res` has the image's size and classes of this dataset.
@@ -16,15 +17,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
-from ..data.cam_checks import check_cams, load_matching_cam
-from ..data.mask_files import mask_file, save_mask
+from ..data.cam_checks import check_cams
+from ..data.mask_files import mask_file
 from ..data.voc import VOCDataset
-from ..errors import ConfigInvalid
+from ..errors import ConfigInvalid, DatasetError
 from ..pipeline import register_stage
 from ..refine.crf import require_crf
-from ..refine.ir_labels import PRESETS, ir_label
+from ..refine.ir_labels import PRESETS, write_ir_label
 from . import references
 
 
@@ -37,6 +37,7 @@ class IrLabelsParams:
     bg_threshold: float | None = None
     gt_prob: float = 0.7
     iterations: int = 10
+    num_workers: int = 0
 
     @classmethod
     def from_params(cls, params: dict) -> "IrLabelsParams":
@@ -46,7 +47,7 @@ class IrLabelsParams:
         return cls(cams=params.get("cams", ""), split=params.get("split", "train"),
                    preset=params.get("preset", "clims"), fg_threshold=params.get("fg_threshold"),
                    bg_threshold=params.get("bg_threshold"), gt_prob=float(crf.get("gt_prob", 0.7)),
-                   iterations=int(crf.get("iterations", 10)))
+                   iterations=int(crf.get("iterations", 10)), num_workers=int(params.get("num_workers", 0)))
 
     def thresholds(self) -> tuple[float, float]:
         fg, bg = PRESETS[self.preset]
@@ -59,6 +60,29 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     require_crf()
     references.require_external(config, params, "cams", resolve_path, folder=True, what="CAM folder",
                                 hint="name an infer_cams stage of this run or an existing CAM folder")
+
+
+def label_images(jobs: list[dict], workers: int, check_cancelled):
+    """write_ir_label over the jobs, in this process (workers 0) or in `workers` spawned processes (the CRF is
+    CPU-bound and single-threaded); yields results as they complete, checking cancellation between them."""
+    if workers <= 0:
+        for job in jobs:
+            check_cancelled()
+            yield write_ir_label(job)
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = {pool.submit(write_ir_label, job) for job in jobs}
+        try:
+            while pending:
+                check_cancelled()
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 @register_stage("ir_labels")
@@ -82,15 +106,14 @@ def run(ctx, params: dict) -> dict:
     ctx.log(f"ir_labels {sid}: {total} images of {list_name!r}, CAMs {cam_dir}, fg {fg} / bg {bg}, "
             f"{already} already written")
     ctx.progress(already, total, f"{already} already written" if already else "")
+    jobs = [{"image": str(dataset.image_paths[i]), "cam_dir": str(cam_dir), "image_id": i,
+             "out": str(mask_file(out_dir, i)), "num_classes": dataset.num_classes, "fg": fg, "bg": bg,
+             "crf": {"gt_prob": p.gt_prob, "iterations": p.iterations}} for i in todo]
     start, ignored, pixels = time.perf_counter(), 0, 0
-    for n, image_id in enumerate(todo):
-        ctx.check_cancelled()
-        image = np.asarray(dataset.read_image(image_id), np.uint8)
-        record = load_matching_cam(cam_dir, image_id, "high_res", image.shape[:2], dataset.num_classes)
-        label = ir_label(image, record["high_res"], record["keys"], fg, bg, gt_prob=p.gt_prob,
-                         iterations=p.iterations)
-        save_mask(mask_file(out_dir, image_id), label)
-        ignored, pixels = ignored + int((label == 255).sum()), pixels + label.size
+    for n, result in enumerate(label_images(jobs, p.num_workers, ctx.check_cancelled)):
+        if isinstance(result, dict):  # an EngineError in a worker: re-raise it here, with its hint and file
+            raise DatasetError(result["message"], hint=result["hint"], path=result.get("path"))
+        ignored, pixels = ignored + result[0], pixels + result[1]
         ctx.progress(already + n + 1, total, f"{n + 1} IR labels")
     seconds = time.perf_counter() - start
     return {"images": total, "written": len(todo), "resumed_from": already, "fg_threshold": fg, "bg_threshold": bg,
