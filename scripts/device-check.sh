@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The GPU check, as one short script for a borrowed GPU machine (about 6 minutes):
+# The GPU check, as one short script for a borrowed GPU machine (about 10 minutes):
 #   1. the CUDA-only engine tests (device resolution, AMP CAM inference);
 #   2. training-step throughput and peak memory: optimised (bf16/fp16 AMP, channels_last, one batched CLIP
 #      call) vs the reference configuration (fp32, eager, CLIP per masked image), ResNet-50 OS16, 512 crops,
 #      ViT-B/32 (random weights), batch 16 — printed with ratios (engine/benchmarks/bench_train_step.py);
 #   3. multi-scale CAM inference, batched vs one image at a time (engine/benchmarks/bench_infer_cams.py);
-#   4. the synthetic main job with every run on CUDA (bf16 AMP, channels_last), end to end;
-#   5. the segmenter (METHOD §5): train_segmenter's step (DeepLabV2-R101 MSC, 321 crops, 5 x 2) and
+#   4. the random walk (METHOD §4.3): our sparse transition vs the reference's dense N×N matrix, one 500×375
+#      image and 100 of them, time and peak memory as ratios (engine/benchmarks/bench_random_walk.py);
+#   5. IRN training steps (METHOD §4.2: ResNet-50 OS16 frozen, batch 32, 512 crops, radius 10): images/s, peak
+#      memory, fp32 and bf16 (engine/benchmarks/bench_train_irn.py);
+#   6. the synthetic main job with every run on CUDA (bf16 AMP, channels_last), end to end;
+#   7. the segmenter (METHOD §5): train_segmenter's step (DeepLabV2-R101 MSC, 321 crops, 5 x 2) and
 #      infer_segmenter (500x375 at 513, 3 scales + flip), images/s and peak memory, fp32 and bf16, medians of 3
 #      (engine/benchmarks/bench_segmenter.py).
 # The machine may lack packages the engine needs: wheels in .whl/ (python 3.12) are installed to /tmp/site
@@ -40,6 +44,12 @@ step train_step_bf16 150 "$PY" engine/benchmarks/bench_train_step.py --devices c
 step train_step_fp16 90 "$PY" engine/benchmarks/bench_train_step.py --devices cuda --amp fp16 \
   --json "$OUTDIR/train_step_fp16.json"
 step infer_cams 90 "$PY" engine/benchmarks/bench_infer_cams.py --devices cuda --json "$OUTDIR/infer_cams.json"
+# the dense form costs ~2.6e13 flops per 500x375 image: one timed dense pass over the 100 images
+step random_walk 240 "$PY" engine/benchmarks/bench_random_walk.py --devices cuda --batch 100 --dense-repeats 1 \
+  --json "$OUTDIR/random_walk.json"
+step train_irn 120 "$PY" engine/benchmarks/bench_train_irn.py --devices cuda --json "$OUTDIR/train_irn.json"
+step train_irn_bf16 90 "$PY" engine/benchmarks/bench_train_irn.py --devices cuda --amp bf16 \
+  --json "$OUTDIR/train_irn_bf16.json"
 step demo_cuda 240 "$PY" -m wsss_engine demo --device cuda --out /tmp/demo-cuda
 cp /tmp/demo-cuda/comparison.json "$OUTDIR/demo_cuda_comparison.json" 2>/dev/null || true
 step segmenter 150 "$PY" engine/benchmarks/bench_segmenter.py --devices cuda --amp off,bf16 --repeats 3 \

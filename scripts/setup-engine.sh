@@ -41,6 +41,14 @@ if ! "$VENV/bin/python" -c 'import torch, torchvision, sys; sys.exit(0 if (torch
 fi
 echo "setup-engine: installing the engine (editable) with its test extras"
 "${PIP[@]}" install -e "$ROOT/engine[test]"
+# The dense CRF extra (IR labels, METHOD §4.1) builds from source: without a C++ compiler it fails, and only the
+# stages that need it (ir_labels) are unavailable; they say so with this same advice.
+echo "setup-engine: installing the dense CRF extra (engine[crf]: pydensecrf2, built from source)"
+if ! "${PIP[@]}" install -e "$ROOT/engine[test,crf]"; then
+  echo "setup-engine: warning: pydensecrf2 did not build; the ir_labels stage needs it. Install a C++ compiler" \
+       "(Debian/Ubuntu: sudo apt install build-essential python3-dev; macOS: xcode-select --install), then run" \
+       "$VENV/bin/pip install pydensecrf2 (README, \"Dense CRF\")." >&2
+fi
 "$VENV/bin/python" -m wsss_engine --version >/dev/null || die "the engine does not start in $VENV"
 echo "$want" > "$STAMP"
 echo "setup-engine: ready: $VENV/bin/python -m wsss_engine --help"

@@ -50,6 +50,15 @@ def test_demo_pipeline_learns_and_reports_synthetic(tmp_path):
         assert report["synthetic"] is True and report["n_images"] == 120
         spread = comparison["variants"][v]["spread_at_best"]
         assert spread["boat"]["texture"] == "water" and spread["boat"]["n_images"] > 0
+    # the refinement half (METHOD §4) for the baseline and POLE variants: pseudo masks scored like the CAMs
+    from wsss_engine.refine.crf import crf_available
+    for v in ("baseline", "pole_full"):
+        if crf_available():
+            rw = json.loads((out / v / "reports" / "eval_rw.json").read_text())
+            assert rw["source"] == {"stage": "rw", "type": "random_walk"} and rw["n_images"] == 120
+            assert comparison["variants"][v]["miou_rw"] == rw["miou"]
+            assert comparison["variants"][v]["miou_ir"] is not None
+    assert comparison["variants"]["clims_gt"]["miou_rw"] is None
     # POLE's selection masks train_aug with the CLIMS-GT run's CAMs (variants.Budget.select_from)
     selection = json.loads((out / "clims_gt" / "selection" / "prompt_selection.json").read_text())
     assert len(selection["images"]) == 480

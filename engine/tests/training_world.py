@@ -22,19 +22,25 @@ WORDS = ["a", "photo", "of", ".", "red", "crimson", "green", "lime", "blue", "na
 BANK = {"red": ["red", "crimson"], "green": ["green", "lime"], "blue": ["blue", "navy"]}
 
 
-def make_voc_root(root: Path, n: int = 16, size: int = 32, seed: int = 0) -> Path:
+def make_voc_root(root: Path, n: int = 16, size: int = 32, seed: int = 0, masks: bool = False) -> Path:
+    """masks=True also writes the ground truth, SegmentationClass/<id>.png (palette; later squares on top)."""
+    from wsss_engine.data.mask_files import save_mask
     rng = np.random.default_rng(seed)
     (root / "JPEGImages").mkdir(parents=True, exist_ok=True)
     labels = {}
     for i in range(n):
         img = np.full((size, size, 3), 128, np.uint8) + rng.integers(0, 20, (size, size, 3), dtype=np.uint8)
+        gt = np.zeros((size, size), np.uint8)
         present = sorted(rng.choice(len(CLASSES), size=1 + i % 2, replace=False).tolist())
         for k in present:
             s = int(rng.integers(8, 14))
             y, x = rng.integers(0, size - s, 2)
             img[y:y + s, x:x + s] = COLOURS[CLASSES[k]]
+            gt[y:y + s, x:x + s] = k + 1
         iid = f"img_{i:03d}"
         Image.fromarray(img).save(root / "JPEGImages" / f"{iid}.png")
+        if masks:
+            save_mask(root / "SegmentationClass" / f"{iid}.png", gt)
         labels[iid] = [CLASSES[k] for k in present]
     (root / "labels.json").write_text(json.dumps(labels))
     (root / "classes.json").write_text(json.dumps(CLASSES))

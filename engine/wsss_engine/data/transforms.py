@@ -106,6 +106,16 @@ def random_crop(image: np.ndarray, mask: MaskArray, crop: int,
     return out, out_mask
 
 
+def flip_crop_tensors(arr: np.ndarray, mask: MaskArray, crop: int, hflip: bool,
+                      generator: Optional[torch.Generator] = None):
+    """The shared tail of the training transforms: flip with p = 0.5, random crop, CHW tensors."""
+    if hflip and torch.rand(1, generator=generator).item() < 0.5:
+        arr = arr[:, ::-1]
+        mask = None if mask is None else mask[:, ::-1]
+    arr, mask = random_crop(arr, mask, crop, generator)
+    return to_chw_tensor(arr), mask_tensor(mask)
+
+
 class TrainTransform:
     """METHOD §1.1 training augmentation; defaults are VOC's (320..640, crop 512)."""
 
@@ -129,12 +139,7 @@ class TrainTransform:
 
     def __call__(self, image: Image.Image, mask: MaskArray = None):
         image, mask = random_resize_long(image, mask, *self.resize_long, generator=self.generator)
-        arr = normalize(image)
-        if self.hflip and torch.rand(1, generator=self.generator).item() < 0.5:
-            arr = arr[:, ::-1]
-            mask = None if mask is None else mask[:, ::-1]
-        arr, mask = random_crop(arr, mask, self.crop_size, self.generator)
-        return to_chw_tensor(arr), mask_tensor(mask)
+        return flip_crop_tensors(normalize(image), mask, self.crop_size, self.hflip, self.generator)
 
     def __repr__(self) -> str:
         return f"TrainTransform(resize_long={self.resize_long}, crop_size={self.crop_size}, hflip={self.hflip})"
@@ -171,3 +176,25 @@ class MultiScaleFlip:
 
     def __repr__(self) -> str:
         return f"MultiScaleFlip(scales={self.scales})"
+
+
+class AffinityTrainTransform:
+    """IRN training augmentation (METHOD §4.2, IRN `VOC12AffinityDataset`): random rescale by a factor in
+    `rescale` (bicubic image, nearest label), normalise, flip with p = 0.5, random crop (label padded with 255)."""
+
+    def __init__(self, rescale: Sequence[float] = (0.5, 1.5), crop_size: int = 512, hflip: bool = True,
+                 generator: Optional[torch.Generator] = None):
+        self.rescale = (float(rescale[0]), float(rescale[1]))
+        self.crop_size, self.hflip, self.generator = int(crop_size), hflip, generator
+
+    def __call__(self, image: Image.Image, mask: MaskArray = None):
+        low, high = self.rescale
+        scale = low + (high - low) * torch.rand(1, generator=self.generator).item()
+        h, w = rescale_size(image.height, image.width, scale)
+        image = image.resize((w, h), Image.BICUBIC)
+        if mask is not None:
+            mask = np.asarray(Image.fromarray(mask.astype(np.uint8)).resize((w, h), Image.NEAREST))
+        return flip_crop_tensors(normalize(image), mask, self.crop_size, self.hflip, self.generator)
+
+    def __repr__(self) -> str:
+        return f"AffinityTrainTransform(rescale={self.rescale}, crop_size={self.crop_size}, hflip={self.hflip})"

@@ -15,6 +15,9 @@ STAGE_MODULES: list[str] = [
     "export_onnx",
     "synthetic_world",
     "train_tiny_clip",
+    "ir_labels",
+    "train_irn",
+    "random_walk",
     "train_segmenter",
     "infer_segmenter",
 ]

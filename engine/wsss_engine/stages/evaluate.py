@@ -7,6 +7,7 @@ Params (schemas/run-config.schema.json `$defs/evaluateParams`):
   thresholds  the sweep, default 0.05..0.75 step 0.05 (camera-ready CLIMS); the best is reported too
   masks       instead of cams: predicted label PNGs (a stage id -> <run>/masks/<id>/, or a folder), e.g. pseudo
               masks; scored as IRN `eval_sem_seg` does (prediction 255 -> background); no threshold, no sweep
+The report's "source" says what was scored ({"stage": id, "type": e.g. "random_walk"}, or a folder's path).
 Uses `high_res` CAMs; the prediction is argmax over [bg = threshold, present classes] (keys from image labels).
 The report says "synthetic" from the config; the sweep's best is tuned on GT (METHOD §7.1 item 6): both the
 fixed-threshold and the best numbers are reported. mIoU values are fractions in [0, 1].
@@ -98,6 +99,17 @@ def build_report(result: dict, *, synthetic: bool, split: str, classes: Sequence
             "sweep": result["sweep"], "best": result["best"], "confusion": result["confusion"], **extra}
 
 
+def source_kind(ctx, params: dict, key: str) -> dict:
+    """What was scored, so the report panel can show CAM -> IR labels -> +RW as the paper's tables do:
+    {"stage": id, "type": that stage's type} for an earlier stage of this run, else {"path": folder, "type":
+    "cams" | "masks"} for a folder given by path."""
+    value = params[key]
+    types = {s.get("id"): s.get("type") for s in ctx.config.get("stages", [])}
+    if value in types:
+        return {"stage": value, "type": types[value]}
+    return {"path": str(ctx.resolve_path(value)), "type": key}
+
+
 @register_stage("evaluate")
 def run(ctx, params: dict) -> dict:
     from ..runs.run_folder import atomic_write_json
@@ -123,6 +135,7 @@ def run(ctx, params: dict) -> dict:
                                ctx.check_cancelled)
     report = build_report(result, synthetic=ctx.config.get("synthetic", False), split=list_name,
                           classes=dataset.class_names_with_background, stage=sid,
+                          source=source_kind(ctx, params, "masks" if scoring_masks else "cams"),
                           **{"masks" if scoring_masks else "cams": str(source)})
     reports = Path(ctx.run.path) / "reports"
     reports.mkdir(parents=True, exist_ok=True)

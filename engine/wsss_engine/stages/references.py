@@ -21,6 +21,23 @@ def earlier_stage_ids(ctx) -> set:
     return {s.get("id") for s in ctx.config.get("stages", [])}
 
 
+def external_path(config: dict, params: dict, key: str, resolve_path) -> Path | None:
+    """For run-start checks (a stage's `preflight`): the path param `key` names, or None when it is unset or
+    names an earlier stage of the run (whose artefact does not exist yet)."""
+    value = params.get(key)
+    if not value or value in {s.get("id") for s in config.get("stages", [])}:
+        return None
+    return Path(resolve_path(value))
+
+
+def require_external(config: dict, params: dict, key: str, resolve_path, *, folder: bool, what: str, hint: str,
+                     error: type = ConfigInvalid) -> None:
+    """Preflight: raise `error` naming the path unless the folder / file that param `key` names by path exists."""
+    path = external_path(config, params, key, resolve_path)
+    if path is not None and not (path.is_dir() if folder else path.is_file()):
+        raise error(f"{what} {path} ('{key}') does not exist", hint=hint, path=str(path))
+
+
 def checkpoint_ref(ctx, params: dict, key: str = "model") -> Path:
     """`model`: a baseline_cam / train_clims stage id -> <run>/checkpoints/<id>.pt; else a .pt path."""
     value = params.get(key)

@@ -3,8 +3,9 @@
 1. generate (or reuse) the synthetic world and train (or reuse) the tiny CLIP, both cached in the cache dir;
 2. write real run configs into <out>/configs/ and run them through the pipeline into <out>/<variant>/:
    baseline CAM -> CAMs -> POLE selection, then CLIMS with the GT prompt, POLE selection, POLE + adaptors;
-3. print a comparison (mIoU at the fixed 0.15 threshold and at the sweep's best, CAM spread onto the
-   co-occurring texture) and write <out>/comparison.json. Every figure is labelled SYNTHETIC.
+   the baseline and POLE variants also get IRN's refinement half (IR labels -> IRN -> random walk, METHOD §4);
+3. print a comparison (mIoU at the fixed 0.15 threshold and at the sweep's best, pseudo-mask mIoU +RW, CAM
+   spread onto the co-occurring texture) and write <out>/comparison.json. Every figure is labelled SYNTHETIC.
 """
 from __future__ import annotations
 
@@ -78,6 +79,9 @@ def collect(out: Path, world: Path, variants) -> dict:
                    "miou_best": best["miou"], "best_threshold": best["threshold"],
                    "per_class_iou": dict(zip(rep["classes"], rep["per_class_iou"])),
                    "spread_at_best": cam_spread(world, out / v / "cams" / "cams", ids, best["threshold"])}
+        for key, report in (("miou_ir", "eval_ir"), ("miou_rw", "eval_rw")):  # the refinement half (METHOD §4)
+            path = out / v / "reports" / f"{report}.json"
+            rows[v][key] = json.loads(path.read_text())["miou"] if path.exists() else None
     return rows
 
 
@@ -95,15 +99,19 @@ def selection_summary(out: Path, variants) -> dict:
 
 
 def format_table(rows: dict) -> str:
-    lines = ["", "SYNTHETIC world — CAM mIoU (background + 6 classes), NOT PASCAL VOC numbers",
-             f"{'variant':28s} {'mIoU@0.15':>9s} {'best mIoU':>9s} {'@thr':>5s}   CAM spread onto co-occurring texture"]
+    lines = ["", "SYNTHETIC world — mIoU of the CAMs, of the IR labels (255 as background) and of the pseudo masks "
+             "after IRN's random walk (+RW, METHOD §4); background + 6 classes; NOT PASCAL VOC numbers",
+             f"{'variant':28s} {'mIoU@0.15':>9s} {'best mIoU':>9s} {'@thr':>5s} {'IR':>6s} {'+RW':>6s}   CAM spread "
+             "onto co-occurring texture"]
     for v, r in rows.items():
         if r is None:
             lines.append(f"{LABELS[v]:28s} (no report)")
             continue
         spread = "  ".join(f"{c}->{s['texture']} {s['spread']:.3f}" for c, s in r["spread_at_best"].items()
                            if s["spread"] is not None and c in ("boat", "train"))
-        lines.append(f"{r['label']:28s} {r['miou_fixed']:9.3f} {r['miou_best']:9.3f} {r['best_threshold']:5.2f}   {spread}")
+        ir, rw = (f"{r[k]:6.3f}" if r.get(k) is not None else f"{'-':>6s}" for k in ("miou_ir", "miou_rw"))
+        lines.append(f"{r['label']:28s} {r['miou_fixed']:9.3f} {r['miou_best']:9.3f} {r['best_threshold']:5.2f} {ir} "
+                     f"{rw}   {spread}")
     return "\n".join(lines)
 
 

@@ -8,12 +8,16 @@ The offline selection (§2.2) masks train_aug with "a previous run's CAMs"; whic
 [INFERRED]). ``Budget.select_from`` picks it: "clims_gt" (default) or "baseline". Its run gets the extra stages
 (CAMs of train_aug, select_prompts). CLIMS variants start from the baseline run's checkpoint and read that
 selection file (stage params may name another run folder's artefact by path, docs/ARCHITECTURE.md).
+The variants in ``Budget.refine`` also get IRN's refinement half (METHOD §4, ``refine_stages``) when the dense
+CRF package is installed.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..refine.crf import crf_available
 
 VARIANTS = ("baseline", "clims_gt", "pole_select", "pole_full")
 LABELS = {"baseline": "baseline CAM", "clims_gt": "CLIMS (GT prompt)", "pole_select": "POLE selection",
@@ -43,6 +47,9 @@ class Budget:
     seg_out_channels: int = 64
     device: str = "cpu"                # "cuda" on a GPU machine (scripts/device-check.sh); "auto" picks it
     numerics: str = "reference"        # the config's numerics preset (training/numerics.py): reference | fast
+    refine: tuple = ("baseline", "pole_select", "pole_full")   # variants that get IR labels -> IRN -> +RW
+    irn_epochs: int = 3
+    irn_lr: float = 0.01               # Adam, as the other synthetic stages (the recipe: SGD 0.1, METHOD §4.2)
 
 
 def _backbone(b: Budget) -> dict:
@@ -63,6 +70,21 @@ def _eval_stages(model: str, b: Budget) -> list[dict]:
     return [{"id": "cams", "type": "infer_cams", "model": model, "split": "eval", "scales": list(b.eval_scales),
              "batch_size": 32, "num_workers": 0},
             {"id": "eval", "type": "evaluate", "cams": "cams", "split": "eval"}]
+
+
+def refine_stages(model: str, b: Budget) -> list[dict]:
+    """IRN refinement (METHOD §4) of the evaluation list's CAMs, scored like them. To fit the demo's budget IRN
+    learns from the IR labels of that same list (the recipe uses train_aug), with its backbone taken from the
+    variant's CAM network (no ImageNet weights in the synthetic world) and radius 5 (a 16x16 stride-4 grid)."""
+    irn = {"id": "irn", "type": "train_irn", "ir_labels": "ir", "split": "eval", "backbone_from": model,
+           "radius": 5, "crop_size": 64, "epochs": b.irn_epochs, "batch_size": b.batch_size, "optimizer": "adam",
+           "lr": b.irn_lr, "num_workers": 0, "log_every": 10}
+    if b.stop_after:
+        irn["stop_after"] = b.stop_after
+    return [{"id": "ir", "type": "ir_labels", "cams": "cams", "split": "eval"},
+            {"id": "eval_ir", "type": "evaluate", "masks": "ir", "split": "eval"}, irn,
+            {"id": "rw", "type": "random_walk", "cams": "cams", "irn": "irn", "split": "eval", "batch_size": 16},
+            {"id": "eval_rw", "type": "evaluate", "masks": "rw", "split": "eval"}]
 
 
 def segmenter_stages(masks: str, b: Budget) -> list[dict]:
@@ -134,6 +156,8 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget,
         with_selection = needs and v == source
         cfg = (baseline_config(seed, world, clip, b, with_selection) if v == "baseline"
                else clims_config(v, seed, world, clip, b, out / "baseline", selection, with_selection))
+        if v in b.refine and crf_available():
+            cfg["stages"][3:3] = refine_stages(cfg["stages"][0]["id"], b)  # after the CAMs and their evaluation
         path = out / "configs" / f"{v}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(cfg, indent=1))

@@ -1,0 +1,128 @@
+"""Stage `train_irn`: train IRN's boundary and displacement branches on IR labels (METHOD §4.2).
+
+Params (schemas/run-config.schema.json `$defs/train_irnParams`):
+  ir_labels      id of an ir_labels stage (-> masks/<id>/) or a folder of IR-label PNGs
+  split          "train" (dataset.train_list, default) or a list name / path
+  backbone       frozen backbone: {"name": "resnet50", "pretrained": "IMAGENET1K_V1"} (torchvision-format weights,
+                 OS16) or {"name": "small_cnn", ...}
+  backbone_from  null, or a baseline_cam / train_clims stage id or checkpoint whose backbone (and weights) IRN
+                 uses instead (the synthetic world has no ImageNet-pretrained small CNN)
+  radius 10 (path-index affinities at stride 4), crop_size 512, rescale [0.5, 1.5]
+  epochs 3, batch_size 32, lr 0.1 (edge branch; displacement branch dp_lr_mult 10x), weight_decay 1e-4,
+  schedule "poly", momentum_quirk true (METHOD §1.5, §7.3), amp, num_workers, log_every, checkpoint_every, stop_after
+Checkpoint: <run>/checkpoints/<stage-id>.pt (model_meta arch "irn"); exact resume through training/loop.Trainer.
+Checked at the start: an IR label of the image's size for every image of the list.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch.nn.functional as F
+
+from ..data.mask_files import check_mask_folder
+from ..data.transforms import AffinityTrainTransform
+from ..data.voc import VOCDataset
+from ..errors import ConfigInvalid, WeightsMissing
+from ..models.backbones import backbone_options
+from ..models.loading import read_checkpoint
+from ..pipeline import register_stage
+from ..refine.irn_loss import irn_loss
+from ..refine.irn_net import build_irn
+from ..refine.path_index import PathIndex
+from ..training.distributed import wrap_model
+from ..training.loop import Trainer
+from ..training.optim import OptimConfig, build_optimizer
+from ..training.setup import collate, device_and_dist, loop_config
+from . import references
+
+
+@dataclass(frozen=True)
+class TrainIrnParams:
+    ir_labels: str
+    split: str = "train"
+    backbone: dict = field(default_factory=lambda: {"name": "resnet50", "pretrained": "IMAGENET1K_V1"})
+    backbone_from: str | None = None
+    radius: int = 10
+    crop_size: int = 512
+    rescale: tuple = (0.5, 1.5)
+    dp_lr_mult: float = 10.0
+
+    @classmethod
+    def from_params(cls, params: dict) -> "TrainIrnParams":
+        names = cls.__dataclass_fields__
+        values = {k: v for k, v in params.items() if k in names and v is not None}
+        if "rescale" in values:
+            values["rescale"] = tuple(values["rescale"])
+        return cls(**values)
+
+
+def backbone_spec(ctx, p: TrainIrnParams, params: dict) -> tuple[dict, dict | None, str]:
+    """(build_backbone options, backbone weights or None, description)."""
+    if not p.backbone_from:
+        return {**backbone_options(p.backbone, fixed_bn=True)}, None, str(p.backbone.get("pretrained"))
+    path = references.checkpoint_ref(ctx, params, "backbone_from")
+    ckpt = read_checkpoint(path)
+    state = {k[len("backbone."):]: v for k, v in ckpt["model"].items() if k.startswith("backbone.")}
+    return {**ckpt["model_meta"]["backbone"], "pretrained": None}, state, str(path)
+
+
+def preflight(config: dict, params: dict, resolve_path) -> None:
+    """Run-start checks of external inputs given by path: the IR-label folder, the backbone checkpoint/weights."""
+    references.require_external(config, params, "ir_labels", resolve_path, folder=True, what="IR-label folder",
+                                hint="name an ir_labels stage of this run or an existing folder of IR-label PNGs")
+    references.require_external(config, params, "backbone_from", resolve_path, folder=False, what="checkpoint",
+                                hint="name a baseline_cam / train_clims stage or an existing checkpoint",
+                                error=WeightsMissing)
+    pretrained = (params.get("backbone") or {}).get("pretrained")
+    if isinstance(pretrained, str) and pretrained.endswith((".pth", ".pt")):
+        references.require_external(config, {"pretrained": pretrained}, "pretrained", resolve_path, folder=False,
+                                    what="backbone weights", error=WeightsMissing,
+                                    hint="point backbone.pretrained at a torchvision-format ResNet-50 .pth file")
+
+
+@register_stage("train_irn")
+def run(ctx, params: dict) -> dict:
+    p = TrainIrnParams.from_params(params)
+    sid = references.stage_id(ctx, params)
+    label_dir = references.artefact_ref(ctx, params, "ir_labels", "masks", "ir_labels")
+    root, classes = references.dataset_root(ctx), references.dataset_classes(ctx)
+    list_name = references.image_list(ctx, params, default="train")
+    plain = VOCDataset(root, list_name, classes, empty_labels="keep", log=lambda m: ctx.log(m, level="warning"))
+    check_mask_folder(label_dir, plain.image_paths, "ir_labels")
+    dataset = VOCDataset(root, list_name, classes, transform=AffinityTrainTransform(p.rescale, p.crop_size),
+                         with_mask=True, mask_dirs=(str(label_dir),), empty_labels="keep",
+                         log=lambda m: ctx.log(m, level="warning"))
+    device, dist = device_and_dist(ctx)
+    options, state, source = backbone_spec(ctx, p, params)
+    model = build_irn(options, state).to(device)
+    index = PathIndex(p.radius)
+    try:
+        index.crop(p.crop_size // 4, p.crop_size // 4)
+    except ValueError as exc:
+        raise ConfigInvalid(f"train_irn {sid}: crop_size {p.crop_size} gives a {p.crop_size // 4}-cell stride-4 "
+                            f"grid, too small for radius {p.radius}", hint="lower 'radius' or raise 'crop_size'") from exc
+    trainer_model = wrap_model(model, dist, device)
+
+    def step_fn(batch):
+        edge, disp = trainer_model(batch["image"])
+        # the IR label at the stride-4 grid: nearest, taking each 4x4 cell's centre (IRN: PIL nearest x0.25)
+        label4 = F.interpolate(batch["mask"][:, None].float(), size=edge.shape[-2:], mode="nearest-exact")
+        return irn_loss(edge, disp, label4[:, 0].long(), index)
+
+    loop = loop_config(ctx, params, epochs=3, batch_size=32)
+    optim = OptimConfig.from_params(params, lr=0.1)
+    edge_params, dp_params = model.branch_parameters()
+    groups = [{"name": "edge", "params": edge_params, "lr_mult": 1.0},
+              {"name": "displacement", "params": dp_params, "lr_mult": p.dp_lr_mult}]
+    max_steps = (len(dataset) // (loop.batch_size * dist.world)) * loop.epochs
+    optimizer, scheduler = build_optimizer(groups, optim, max_steps)
+    ctx.log(f"train_irn {sid}: {len(dataset)} images of {list_name!r}, IR labels {label_dir}, backbone "
+            f"{options['name']} from {source}, radius {p.radius}, crop {p.crop_size}")
+    trainer = Trainer(ctx, sid, "train_irn", loop, dataset, trainer_model, model.meta(), optimizer, scheduler,
+                      step_fn, dist=dist, collate_fn=collate, device=device)
+    summary = trainer.run()
+    summary.update(ir_labels=str(label_dir), backbone=options["name"], backbone_from=source, radius=p.radius)
+    return summary
+
+
+run.preflight = preflight
