@@ -5,7 +5,7 @@
 #     wordnet-base (WordNet 3.0 for the synonym-bank sources, engine/wsss_engine/pole/wordnet_bank.py);
 #   - the extension's npm packages (`npm ci`);
 #   - code-server 4.100.3 (the real VS Code the integration tests run in) into .code-server/ (git-ignored).
-# Idempotent: each step is skipped when its result is already there. See ../shared/docs/VSCODE-TESTING.md.
+# Idempotent: each step is skipped when its result is already there. See docs/DESIGN.md#testing-in-a-real-vs-code.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -90,7 +90,7 @@ install_code_server() {
   local node_major
   node_major="$(node -p 'process.versions.node.split(".")[0]')"
   if [ "$node_major" != 20 ]; then
-    log "code-server $CODE_SERVER_VERSION needs Node 20 (this is Node $node_major): install Node 20, or see ../shared/docs/VSCODE-TESTING.md for the code-server release that matches your Node"
+    log "code-server $CODE_SERVER_VERSION needs Node 20 (this is Node $node_major): install Node 20, or see docs/DESIGN.md#testing-in-a-real-vs-code for the code-server release that matches your Node"
     exit 1
   fi
   local t=$(date +%s)

@@ -1,7 +1,7 @@
 """Baseline CAM vs CLIMS (GT prompt) vs POLE selection vs POLE selection + adaptors on the SYNTHETIC world,
 over several training seeds: mean ± std of CAM mIoU (fixed 0.15 threshold and the sweep's best) and of the
 CAM spread onto the co-occurring texture (boat -> water, train -> rails). The world and the tiny CLIP are the
-demo's (cached); each seed reruns the four CAM trainings (SYNTHETIC-NOTES: differences under ~0.02 mIoU are
+demo's (cached); each seed reruns the four CAM trainings (docs/DESIGN.md#the-synthetic-world: differences under ~0.02 mIoU are
 noise; compare over 3+ seeds).
 
     .venv/bin/python engine/benchmarks/bench_variants.py --seeds 0,1,2          # ~3 x the demo's time

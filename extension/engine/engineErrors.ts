@@ -1,5 +1,5 @@
 // Typed errors of the engine process and its requests. Each says what failed, what the engine
-// printed last, and what to do (shared/docs/DESIGN.md, "Quality bars"). No `vscode` import.
+// printed last, and what to do (docs/DESIGN.md, "Quality bars"). No `vscode` import.
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { ENGINE_ERROR_CODES, type ConfigProblem, type EngineErrorInfo, type EngineErrorKind } from '../../protocol/engine';
 

@@ -1,6 +1,6 @@
 /**
  * Hover provider: hovering an image id of the preview run's dataset or a path to an image (in JSON, text,
- * Python or Markdown) shows that image's CAMs from the run's exported ONNX model (DESIGN.md "In the
+ * Python or Markdown) shows that image's CAMs from the run's exported ONNX model (docs/DESIGN.md "In the
  * editor"). The work happens in vscode-free modules (previewRun.ts, hoverContent.ts); this file adapts
  * them to VS Code: the word under the cursor, settings, caches, and the MarkdownString's trust.
  */

@@ -1,4 +1,4 @@
-// Registers the inline CAM previews (DESIGN.md "In the editor"): the image hover, whose run choice the CAM
+// Registers the inline CAM previews (docs/DESIGN.md "In the editor"): the image hover, whose run choice the CAM
 // Preview editor (extension/panels/campreview/) shares.
 import type * as vscode from 'vscode';
 import { registerCamPreviewHover, type CamPreviewHoverProvider } from './hoverProvider';

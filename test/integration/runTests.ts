@@ -1,7 +1,7 @@
 // Runs the integration suites inside a real VS Code: code-server 4.100.3 serves the workbench, headless
 // Chromium (playwright-core) opens it with the `payload` query parameter naming this project as the
 // extension under development and a compiled mocha index as extensionTestsPath; the workbench calls the
-// page function `codeAutomationExit(code)` when the tests end (../shared/docs/VSCODE-TESTING.md).
+// page function `codeAutomationExit(code)` when the tests end (docs/DESIGN.md#testing-in-a-real-vs-code).
 // Usage: node out/test/integration/runTests.js [session ...]   (sessions: trusted, untrusted, restore; default all)
 // Session "restore" (panelRestore.ts) drives the workbench from Node instead: a panel surviving a reload.
 // Exit code 0 only when every session's tests passed. Artefacts: test-results/integration/<session>/.

@@ -1,5 +1,5 @@
 // A headless Debian Chromium driven by playwright-core, with a fresh profile each launch
-// (flags from ../shared/docs/VSCODE-TESTING.md). Used by the webview tests and the integration runner.
+// (flags from docs/DESIGN.md#testing-in-a-real-vs-code). Used by the webview tests and the integration runner.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -1,6 +1,6 @@
 // Starts code-server 4.100.3 (a real VS Code: workbench + Node extension host) on a free loopback port,
 // in its own process group with its own config, user-data and extensions folders; stop() kills the group.
-// Recipe: ../shared/docs/VSCODE-TESTING.md. The binary comes from scripts/install-test-deps.sh (.code-server/).
+// Recipe: docs/DESIGN.md#testing-in-a-real-vs-code. The binary comes from scripts/install-test-deps.sh (.code-server/).
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';

@@ -30,7 +30,7 @@ class ClimsLossConfig:
     cbs: float = 1.0
     reg: float = 0.2
     cbs_mode: str = "threshold_sum"          # "threshold_sum" (improved) | "class_specific" (camera-ready)
-    cbs_threshold: float = 0.26              # real CLIP; calibrate for a tiny CLIP (SYNTHETIC-NOTES)
+    cbs_threshold: float = 0.26              # real CLIP; calibrate for a tiny CLIP (docs/DESIGN.md#the-synthetic-world)
     background_template: str = "a photo of {}."
     background_words: tuple = tuple(VOC_BACKGROUND_WORDS)
     class_backgrounds: dict = field(default_factory=dict)   # class -> words, for cbs_mode "class_specific"

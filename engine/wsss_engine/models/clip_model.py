@@ -107,7 +107,7 @@ class ClipScorer:
                     from ..synthetic.tiny_clip import TinyTokenizer
                     words = [w for w in ckpt["vocab"] if not w.startswith("<")]
                     scorer.tokenizer = TinyTokenizer(words, ckpt.get("context_length", 16))
-                # e.g. the calibrated L_CBS threshold and the caption template (SYNTHETIC-NOTES)
+                # e.g. the calibrated L_CBS threshold and the caption template (docs/DESIGN.md#the-synthetic-world)
                 scorer.meta = {k: ckpt[k] for k in ("cbs_threshold", "template", "input_size") if k in ckpt}
                 return scorer
             if cfg.get("model_cfg"):

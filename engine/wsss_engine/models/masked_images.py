@@ -4,7 +4,7 @@
   align_corners=True), multiply by the upsampled sigmoid CAM, feed to CLIP as is. A masked-out pixel becomes the
   dataset mean colour; CLIP never sees its own mean/std (METHOD §1.3, §7.10).
 - "raw": denormalise to [0,1] RGB, squash, multiply by the CAM (masked-out = black), then apply CLIP's own
-  mean/std. The synthetic world's tiny CLIP was trained with black fill, so it needs this (SYNTHETIC-NOTES).
+  mean/std. The synthetic world's tiny CLIP was trained with black fill, so it needs this (docs/DESIGN.md#the-synthetic-world).
 
 Pairs (n, k) are the positive labels in row-major order of nonzero(label == 1) (METHOD §1.3 step 3).
 """

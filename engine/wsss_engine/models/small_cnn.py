@@ -1,4 +1,4 @@
-"""A small CAM backbone for the synthetic world (SYNTHETIC-NOTES): ~0.4M parameters, output stride 4.
+"""A small CAM backbone for the synthetic world (docs/DESIGN.md#the-synthetic-world): ~0.4M parameters, output stride 4.
 
 Plain 3x3 conv + BatchNorm + ReLU blocks; one mild dilation (2) in the last stage only. The notes measured
 that dilated blocks with a receptive field near the 64 px image size make blob-like baseline CAMs, so the

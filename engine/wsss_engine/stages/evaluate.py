@@ -9,7 +9,7 @@ Params (schemas/run-config.schema.json `$defs/evaluateParams`):
               masks; scored as IRN `eval_sem_seg` does (prediction 255 -> background); no threshold, no sweep
 The report's "source" says what was scored ({"stage": id, "type": e.g. "random_walk"}, or a folder's path).
 Uses `high_res` CAMs; the prediction is argmax over [bg = threshold, present classes] (keys from image labels).
-The report says "synthetic" from the config; the sweep's best is tuned on GT (METHOD §7.1 item 6): both the
+The report says "synthetic" from the config; the sweep's best is tuned on GT (METHOD §7.6): both the
 fixed-threshold and the best numbers are reported. mIoU values are fractions in [0, 1].
 """
 from __future__ import annotations

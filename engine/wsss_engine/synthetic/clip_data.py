@@ -1,8 +1,8 @@
 """Training samples of the tiny CLIP: generated scenes, masked the way CLIMS masks images, with captions.
 
-SYNTHETIC-NOTES: without masked inputs in its own training a tiny CLIP reads the class from the context
+docs/DESIGN.md#the-synthetic-world: without masked inputs in its own training a tiny CLIP reads the class from the context
 left in the background and CLIMS gains nothing. So besides whole scenes the batches hold
-  * "keep":   one class kept, everything else black (what X·P_k looks like, METHOD.md §1.3), caption names it;
+  * "keep":   one class kept, everything else black (what X·P_k looks like, docs/METHOD.md §1.3), caption names it;
   * "remove": one class blacked out (X·(1−P_k)), caption names what is still visible;
   * "bare":   every object blacked out, caption names the background only.
 Masks are randomly dilated and blurred like CAMs. Pixels are masked in raw [0, 1] space with black fill;

@@ -2,9 +2,9 @@
 
 * zero-shot accuracy on single objects (whole image, and object-only masked like X·P_k);
 * per class, the mean cosine of each bank word's prompt with the object-only images: POLE's selection
-  (METHOD.md §2.2) has something to find only where a synonym beats the class name clearly (SYNTHETIC-NOTES:
+  (docs/METHOD.md §2.2) has something to find only where a synonym beats the class name clearly (docs/DESIGN.md#the-synthetic-world:
   a gap of ~0.3);
-* the L_CBS threshold (METHOD.md §1.4: 0.26 for real CLIP, whose cosines live in ~0.2–0.35): here taken
+* the L_CBS threshold (docs/METHOD.md §1.4: 0.26 for real CLIP, whose cosines live in ~0.2–0.35): here taken
   from this model's own similarities, between what clean foregrounds score against background prompts
   and what backgrounds score against their own prompts.
 """

@@ -1,6 +1,6 @@
 """Sampling one synthetic scene: a background texture plus 1–3 object classes with exact masks.
 
-Co-occurrence (the thing CLIMS's background losses fix, METHOD.md §1.4): with the default co-occurrence a
+Co-occurrence (the thing CLIMS's background losses fix, docs/METHOD.md §1.4): with the default co-occurrence a
 boat sits on water and a train on rails in ≥98% of its images, aeroplanes fly in the sky, sheep stand on grass
 and sofas on floors in most; those textures also appear, less often, in images without the class. The tiny CLIP is trained on ``cooccur=False`` scenes (any
 background) so that, like a real CLIP, it knows a boat from water.

@@ -3,7 +3,7 @@
 Every renderer is ``(rng, h, w, cx, cy, s, flip) -> (mask bool (h, w), rgb float32 (h, w, 3))`` where ``s``
 is the object's size in pixels. The two parts (hull + sail, body + wheels, fuselage + wings, ...) matter:
 a CAM that covers only the most recognisable part is the partial-activation failure CLIMS's L_OTM
-(METHOD.md §1.4) pushes against.
+(docs/METHOD.md §1.4) pushes against.
 """
 from __future__ import annotations
 

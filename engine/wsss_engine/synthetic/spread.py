@@ -1,9 +1,9 @@
 """How far a class's CAM spreads onto the background texture it co-occurs with (boats onto water, trains onto
-rails): the failure CLIMS's L_BTM and L_CBS target (METHOD.md §1.4), measured directly as SYNTHETIC-NOTES asks.
+rails): the failure CLIMS's L_BTM and L_CBS target (docs/METHOD.md §1.4), measured directly as docs/DESIGN.md#the-synthetic-world asks.
 
 For each co-occurring (class, texture) pair: over the evaluated images that contain the class on that texture,
 the share of ground-truth background pixels (void excluded) that the thresholded CAM labels as that class.
-The prediction is METHOD.md §3.2's: argmax over [background = threshold, the image's CAMs].
+The prediction is docs/METHOD.md §3.2's: argmax over [background = threshold, the image's CAMs].
 """
 from __future__ import annotations
 

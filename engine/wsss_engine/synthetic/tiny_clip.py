@@ -4,7 +4,7 @@ contrastively on the synthetic world, cached as one checkpoint file.
 Checkpoint: {"format": "wsss-tiny-clip", "version", "key", "model_cfg", "state_dict", "mean", "std",
 "input_size", "vocab", "context_length", "template", "cbs_threshold", "report"}. Images go in raw [0, 1]
 RGB at ``input_size``; mask first, then normalise with mean/std (see ``normalise``), as CLIMS's
-masked-image construction needs (METHOD.md §1.3, SYNTHETIC-NOTES).
+masked-image construction needs (docs/METHOD.md §1.3, docs/DESIGN.md#the-synthetic-world).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ FORMAT = "wsss-tiny-clip"
 
 class TinyTokenizer:
     """Word-level tokenizer: <pad>=0, <sot>=1, <unk>=2, words..., <eot> = the largest id (open_clip's
-    text tower pools at the argmax token, METHOD.md §1.3's EOT feature)."""
+    text tower pools at the argmax token, docs/METHOD.md §1.3's EOT feature)."""
 
     def __init__(self, words: list[str], context_length: int = 16):
         self.vocab = ["<pad>", "<sot>", "<unk>"] + [w for w in words if not w.startswith("<")] + ["<eot>"]

@@ -1,6 +1,6 @@
 """Words of the synthetic world: the synonym bank, background words, and the tiny CLIP's captions.
 
-POLE (METHOD.md §2.1–2.2) picks, per image and class, the bank word whose prompt "a photo of [w]." best
+POLE (docs/METHOD.md §2.1–2.2) picks, per image and class, the bank word whose prompt "a photo of [w]." best
 matches the CAM-masked image. For selection to matter the class name must describe the objects poorly.
 Here, as with web captions, three classes are rarely called by their class name when they are seen on
 their own: a boat is mostly captioned "sailboat", a sofa "couch", an aeroplane "jet". The class name is

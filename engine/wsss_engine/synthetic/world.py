@@ -4,7 +4,7 @@ Layout (what data/voc.py reads for real VOC):
   JPEGImages/<id>.jpg, SegmentationClass/<id>.png (palette PNG: 0 background, 1..C classes, 255 void band),
   ImageSets/Segmentation/{train_aug,train,val}.txt, labels.json {id: [class names]}, classes.json,
   bank.json (synonym bank, GT name first), backgrounds.json {id: texture}, world.json (params, version, "synthetic": true, statistics).
-``train`` is a subset of ``train_aug`` as in VOC: CAMs are evaluated on it (METHOD.md §3.2).
+``train`` is a subset of ``train_aug`` as in VOC: CAMs are evaluated on it (docs/METHOD.md §3.2).
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ SGD with parameter groups (backbone lr, head 10x, adaptors `adaptor_lr_mult` x) 
 `momentum_quirk=True` reproduces the reference bug: PolyOptimizer hands weight_decay to SGD's positional
 `momentum` argument, so the effective momentum is the weight decay (1e-4), i.e. plain SGD (METHOD §1.5, §7.3).
 Per-group weight decay is applied correctly either way. "adam" is offered for the synthetic world
-(SYNTHETIC-NOTES: Adam 1e-4 for the CLIMS stage).
+(docs/DESIGN.md#the-synthetic-world: Adam 1e-4 for the CLIMS stage).
 """
 from __future__ import annotations
 

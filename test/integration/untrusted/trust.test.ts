@@ -1,6 +1,6 @@
 // Test (3): in an untrusted workspace (VS Code workspace trust on, folder never trusted) the extension
 // activates in its limited mode and starts no engine: wsss.startRun spawns no Python process under this
-// extension host and writes no run folder (../shared/docs/DESIGN.md "Untrusted workspaces").
+// extension host and writes no run folder (docs/DESIGN.md "Untrusted workspaces").
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
