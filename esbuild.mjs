@@ -58,7 +58,9 @@ const webviews = {
 const configs = [extensionHost, ...(Object.keys(panels).length ? [webviews] : [])];
 if (watch) {
   for (const config of configs) await (await esbuild.context(config)).watch();
-  console.log(`[esbuild] watching ${configs.length} bundle set(s); panels: ${Object.keys(panels).join(', ') || 'none'}`);
+  console.log(
+    `[esbuild] watching ${configs.length} bundle set(s); panels: ${Object.keys(panels).join(', ') || 'none'}`,
+  );
 } else {
   await Promise.all(configs.map((config) => esbuild.build(config)));
 }

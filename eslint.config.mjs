@@ -8,8 +8,14 @@
 import babelParser from '@babel/eslint-parser';
 
 const up = (folder) => `^(\\./)?(\\.\\./)+${folder}/`; // a relative import that climbs to the top-level <folder>/
-const NODE = { regex: '^(node:|(fs|path|os|child_process|crypto|url|util|stream|events)(/|$))', message: 'Node modules are for the extension host only.' };
-const VSCODE = { name: 'vscode', message: 'This file runs in plain Node (unit tests) or the browser: keep the VS Code API out (see its header).' };
+const NODE = {
+  regex: '^(node:|(fs|path|os|child_process|crypto|url|util|stream|events)(/|$))',
+  message: 'Node modules are for the extension host only.',
+};
+const VSCODE = {
+  name: 'vscode',
+  message: 'This file runs in plain Node (unit tests) or the browser: keep the VS Code API out (see its header).',
+};
 const restrict = (paths, patterns) => ['error', { paths, patterns }];
 
 /** Host files that must run in plain Node (their headers say "No `vscode` import"). */
@@ -27,52 +33,111 @@ const NO_VSCODE = [
 ];
 
 export default [
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.code-server/**', '.venv/**', 'engine/**', 'test-results/**', 'media/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      '.code-server/**',
+      '.venv/**',
+      'engine/**',
+      'test-results/**',
+      'media/**',
+    ],
+  },
   {
     files: ['**/*.ts'],
     languageOptions: {
       parser: babelParser,
       parserOptions: {
         requireConfigFile: false,
-        babelOptions: { babelrc: false, configFile: false, presets: [['@babel/preset-typescript', { onlyRemoveTypeImports: true }]] },
+        babelOptions: {
+          babelrc: false,
+          configFile: false,
+          presets: [['@babel/preset-typescript', { onlyRemoveTypeImports: true }]],
+        },
       },
     },
   },
   {
     files: ['extension/**/*.ts'],
-    rules: { 'no-restricted-imports': restrict([], [{ regex: up('webview'), message: 'The host must not import browser code: put what both sides need in common/.' }]) },
+    rules: {
+      'no-restricted-imports': restrict(
+        [],
+        [
+          {
+            regex: up('webview'),
+            message: 'The host must not import browser code: put what both sides need in common/.',
+          },
+        ],
+      ),
+    },
   },
   {
     files: NO_VSCODE,
-    rules: { 'no-restricted-imports': restrict([VSCODE], [{ regex: up('webview'), message: 'The host must not import browser code: put what both sides need in common/.' }]) },
+    rules: {
+      'no-restricted-imports': restrict(
+        [VSCODE],
+        [
+          {
+            regex: up('webview'),
+            message: 'The host must not import browser code: put what both sides need in common/.',
+          },
+        ],
+      ),
+    },
   },
   {
     files: ['webview/**/*.ts'],
     rules: {
-      'no-restricted-imports': restrict([VSCODE], [
-        { regex: up('extension'), message: 'Browser code must not import the extension host: talk through protocol/webview/, share through common/.' },
-        NODE,
-      ]),
+      'no-restricted-imports': restrict(
+        [VSCODE],
+        [
+          {
+            regex: up('extension'),
+            message:
+              'Browser code must not import the extension host: talk through protocol/webview/, share through common/.',
+          },
+          NODE,
+        ],
+      ),
     },
   },
   {
     files: ['common/**/*.ts'],
     rules: {
-      'no-restricted-imports': restrict([VSCODE], [
-        { regex: up('(extension|webview|test)'), message: 'common/ is shared by both sides: it imports only protocol/ and common/.' },
-        NODE,
-      ]),
+      'no-restricted-imports': restrict(
+        [VSCODE],
+        [
+          {
+            regex: up('(extension|webview|test)'),
+            message: 'common/ is shared by both sides: it imports only protocol/ and common/.',
+          },
+          NODE,
+        ],
+      ),
     },
   },
   {
     files: ['protocol/**/*.ts'],
     rules: {
-      'no-restricted-imports': restrict([VSCODE], [
-        { regex: up('(extension|webview|common|test)'), message: 'protocol/ is types only: it imports only protocol/.' },
-        NODE,
-      ]),
-      'no-restricted-syntax': ['error',
-        { selector: 'ExportNamedDeclaration > FunctionDeclaration, ClassDeclaration', message: 'protocol/ holds types and constants; runtime code goes in common/.' }],
+      'no-restricted-imports': restrict(
+        [VSCODE],
+        [
+          {
+            regex: up('(extension|webview|common|test)'),
+            message: 'protocol/ is types only: it imports only protocol/.',
+          },
+          NODE,
+        ],
+      ),
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportNamedDeclaration > FunctionDeclaration, ClassDeclaration',
+          message: 'protocol/ holds types and constants; runtime code goes in common/.',
+        },
+      ],
     },
   },
 ];

@@ -5,8 +5,26 @@
 
 /** The 20 PASCAL VOC classes in their standard order (index 0 = class 1 in masks; 0 is background). */
 export const VOC_CLASSES: readonly string[] = [
-  'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow', 'diningtable',
-  'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
+  'aeroplane',
+  'bicycle',
+  'bird',
+  'boat',
+  'bottle',
+  'bus',
+  'car',
+  'cat',
+  'chair',
+  'cow',
+  'diningtable',
+  'dog',
+  'horse',
+  'motorbike',
+  'person',
+  'pottedplant',
+  'sheep',
+  'sofa',
+  'train',
+  'tvmonitor',
 ];
 
 /** Mask value of pixels that are ignored (object borders in VOC). */
@@ -20,7 +38,10 @@ export function canonicalName(name: string): string {
 /** The VOC palette colour of a mask value (0 background black, 255 ignore cream), as [r, g, b]. */
 export function paletteColor(index: number): [number, number, number] {
   if (index === IGNORE_INDEX) return [224, 224, 192];
-  let r = 0, g = 0, b = 0, c = index;
+  let r = 0,
+    g = 0,
+    b = 0,
+    c = index;
   for (let j = 0; j < 8; j++) {
     r |= ((c >> 0) & 1) << (7 - j);
     g |= ((c >> 1) & 1) << (7 - j);

@@ -31,7 +31,8 @@ const POLY: Record<'viridis' | 'inferno', Vec3[]> = {
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 
 function colour(name: ColormapName, t: number): Vec3 {
-  if (name === 'jet') return [clamp01(1.5 - Math.abs(4 * t - 3)), clamp01(1.5 - Math.abs(4 * t - 2)), clamp01(1.5 - Math.abs(4 * t - 1))];
+  if (name === 'jet')
+    return [clamp01(1.5 - Math.abs(4 * t - 3)), clamp01(1.5 - Math.abs(4 * t - 2)), clamp01(1.5 - Math.abs(4 * t - 1))];
   const c = POLY[name];
   const out: Vec3 = [0, 0, 0];
   for (let ch = 0; ch < 3; ch++) {

@@ -93,8 +93,13 @@ export class RpcEndpoint {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new RpcError('timeout', `'${method}' got no answer within ${timeoutMs} ms.`,
-          'The other side of the panel may be busy or gone; reopen the panel if this repeats.'));
+        reject(
+          new RpcError(
+            'timeout',
+            `'${method}' got no answer within ${timeoutMs} ms.`,
+            'The other side of the panel may be busy or gone; reopen the panel if this repeats.',
+          ),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, method });
       this.post({ kind: 'request', id, method, params });

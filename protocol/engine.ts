@@ -30,7 +30,10 @@ export interface EngineErrorInfo {
 }
 
 /** Parameters of `initialize`: who is talking to the engine. */
-export interface InitializeParams { clientName: string; clientVersion: string }
+export interface InitializeParams {
+  clientName: string;
+  clientVersion: string;
+}
 /** Result of `initialize`, answered before the engine imports torch (so in well under a second): torchVersion
  * is the installed package's version, devices the CPU only; `engine/devices` then brings the full list. */
 export interface InitializeResult {
@@ -41,7 +44,10 @@ export interface InitializeResult {
   devices: EngineDevice[];
 }
 /** Sent once after the `initialize` reply, when torch has loaded: every device (the CPU first). */
-export interface EngineDevicesParams { torchVersion: string; devices: EngineDevice[] }
+export interface EngineDevicesParams {
+  torchVersion: string;
+  devices: EngineDevice[];
+}
 /** Parameters of `shutdown`: none; the engine stops its runs and waits for the `exit` notification. */
 export type ShutdownParams = Record<never, never>;
 /** Result of `shutdown`: empty. */
@@ -49,49 +55,106 @@ export type ShutdownResult = Record<never, never>;
 /** Parameters of `ping`: none. */
 export type PingParams = Record<never, never>;
 /** Result of `ping`: the engine's clock (unix seconds). */
-export interface PingResult { time: number }
+export interface PingResult {
+  time: number;
+}
 /** Parameters of `run/start`: the config to run (may be omitted when resuming), the run folder, resume or not. */
-export interface RunStartParams { configPath?: string | null; runDir: string; resume?: boolean }
+export interface RunStartParams {
+  configPath?: string | null;
+  runDir: string;
+  resume?: boolean;
+}
 /** Result of `run/start` (returned at once; the run proceeds on a worker thread). */
 /** Result of `run/start`, sent once the config has validated (ConfigInvalid otherwise, with every problem in
  * its data) and the run folder exists: the run's name and its stages, so the host reads no run.json back. */
-export interface RunStartResult { runId: string; runDir: string; name: string; stages: RunStageRef[] }
+export interface RunStartResult {
+  runId: string;
+  runDir: string;
+  name: string;
+  stages: RunStageRef[];
+}
 /** One stage of a run config, as `run/start` answers it. */
-export interface RunStageRef { id: string; type: string }
+export interface RunStageRef {
+  id: string;
+  type: string;
+}
 /** Parameters of `run/cancel`. */
-export interface RunCancelParams { runId: string }
+export interface RunCancelParams {
+  runId: string;
+}
 /** Result of `run/cancel`: false when the run was not running. */
-export interface RunCancelResult { cancelled: boolean }
+export interface RunCancelResult {
+  cancelled: boolean;
+}
 /** Parameters of `run/list`: none. */
 export type RunListParams = Record<never, never>;
 /** One run the engine knows about in this session. */
-export interface RunListEntry { runId: string; runDir: string; status: RunStatus }
+export interface RunListEntry {
+  runId: string;
+  runDir: string;
+  status: RunStatus;
+}
 /** Result of `run/list`. */
-export interface RunListResult { runs: RunListEntry[] }
+export interface RunListResult {
+  runs: RunListEntry[];
+}
 /** Parameters of `config/validate`. */
-export interface ConfigValidateParams { configPath: string }
+export interface ConfigValidateParams {
+  configPath: string;
+}
 /** One schema or semantic problem in a run config; `path` says where in the config ("$.stages[2].cams"). */
-export interface ConfigProblem { path: string; message: string }
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
 /** Result of `config/validate`. */
-export interface ConfigValidateResult { valid: boolean; errors: ConfigProblem[] }
+export interface ConfigValidateResult {
+  valid: boolean;
+  errors: ConfigProblem[];
+}
 /** Parameters of `synonyms/score`: CLIP scores of each candidate word for some images of a run. `classes`
  * limits the classes scored (default: every class the image has a CAM for); `words` {class: [words, GT
  * first]} replaces the run bank's words of those classes (unsaved edits in the synonym editor). */
-export interface SynonymsScoreParams { runDir: string; imageIds: string[]; classes?: string[]; words?: Record<string, string[]> }
+export interface SynonymsScoreParams {
+  runDir: string;
+  imageIds: string[];
+  classes?: string[];
+  words?: Record<string, string[]>;
+}
 /** One (image, class) of `synonyms/score`: cosine of the CAM-masked image with "a photo of {word}." per word
  * (METHOD §2.2); `chosen` = the word the run's stored selection picked, when it is among the scored words. */
-export interface SynonymScoreEntry { imageId: string; class: string; chosen?: string; scores: Record<string, number> }
+export interface SynonymScoreEntry {
+  imageId: string;
+  class: string;
+  chosen?: string;
+  scores: Record<string, number>;
+}
 /** Result of `synonyms/score`. */
-export interface SynonymsScoreResult { scores: SynonymScoreEntry[] }
+export interface SynonymsScoreResult {
+  scores: SynonymScoreEntry[];
+}
 /** Parameters of `synonyms/suggest`: candidate words for each class from WordNet 3.0 or from a word-vector file
  * (`vectors`: word2vec text/binary, GloVe or fastText .vec; needed for source "vectors"); `size` words per
  * class at most, the class's prompt word included (METHOD §2.1, the paper's Fig. 3 uses 2-5). */
-export interface SynonymsSuggestParams { classes: string[]; source: 'wordnet' | 'vectors'; size: number; vectors?: string | null }
+export interface SynonymsSuggestParams {
+  classes: string[];
+  source: 'wordnet' | 'vectors';
+  size: number;
+  vectors?: string | null;
+}
 /** Result of `synonyms/suggest`: per class, its prompt word first, then ranked candidates (best first). */
-export interface SynonymsSuggestResult { suggestions: Record<string, string[]> }
+export interface SynonymsSuggestResult {
+  suggestions: Record<string, string[]>;
+}
 
 /** Notification `run/progress`: a stage's progress. */
-export interface RunProgressParams { runId: string; stageId: string; done: number; total: number; message: string }
+export interface RunProgressParams {
+  runId: string;
+  stageId: string;
+  done: number;
+  total: number;
+  message: string;
+}
 /** Notification `run/finished`: a run ended; `error` is set when status is "failed". */
 export interface RunFinishedParams {
   runId: string;
@@ -158,7 +221,13 @@ export const ENGINE_PROTOCOL = {
   methods: {
     initialize: {
       params: keysOf<InitializeParams>()('clientName', 'clientVersion'),
-      result: keysOf<InitializeResult>()('protocolVersion', 'engineVersion', 'pythonVersion', 'torchVersion', 'devices'),
+      result: keysOf<InitializeResult>()(
+        'protocolVersion',
+        'engineVersion',
+        'pythonVersion',
+        'torchVersion',
+        'devices',
+      ),
     },
     shutdown: { params: keysOf<ShutdownParams>()(), result: keysOf<ShutdownResult>()() },
     ping: { params: keysOf<PingParams>()(), result: keysOf<PingResult>()('time') },

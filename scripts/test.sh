@@ -3,7 +3,8 @@
 # Installs what is missing (scripts/install-test-deps.sh, scripts/setup-engine.sh), builds and type-checks the
 # extension, then runs every suite and prints a summary; exits non-zero when any step fails.
 #   build        npm run build + npm run typecheck (tsc per target: common, extension, webview, tests) +
-#                npm run lint (ESLint import walls) + ruff check (engine/) + node test/build.mjs (tests into out/test/);
+#                npm run lint (ESLint import walls) + prettier --check + ruff check + ruff format --check (engine/)
+#                + node test/build.mjs (tests into out/test/);
 #                a lint finding fails the step
 #   pytest       engine/tests (Python engine; real torch, tiny sizes)
 #   unit         test/unit (node:test, plain Node)
@@ -80,7 +81,7 @@ counts_of() {
 wants() { local s; for s in "${SUITES[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 build_all() {
-  npm run build && npm run typecheck && npm run lint && (cd engine && "$PY" -m ruff check .) && node test/build.mjs
+  npm run build && npm run typecheck && npm run lint && npm run format:check && (cd engine && "$PY" -m ruff check . && "$PY" -m ruff format --check .) && node test/build.mjs
 }
 
 webview_tests() {

@@ -12,7 +12,8 @@ const DIRS = ['test/support', 'test/integration', 'test/webview'];
 function tsFiles(dir) {
   const abs = path.join(root, dir);
   if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { recursive: true })
+  return fs
+    .readdirSync(abs, { recursive: true })
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
     .map((f) => path.join(dir, f));
 }
@@ -46,5 +47,7 @@ for (const dir of DIRS) {
     console.error(`test/build.mjs: ${dir} did not compile (errors above)`);
   }
 }
-console.log(`test/build.mjs: ${count} test files -> ${path.relative(root, outdir)}/${failed ? `; ${failed} folder(s) failed` : ''}`);
+console.log(
+  `test/build.mjs: ${count} test files -> ${path.relative(root, outdir)}/${failed ? `; ${failed} folder(s) failed` : ''}`,
+);
 process.exit(failed ? 1 : 0);

@@ -6,6 +6,7 @@ baseline, each a fresh interpreter, median of --repeats runs (default 5), measur
 Also times `serve` up to the `initialize` reply (torch loads after it, in a background thread) and up to the
 `engine/devices` notification (torch loaded). Prints figures; asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,14 @@ def time_serve(repeats: int) -> tuple[list[float], list[float]]:
     to_reply, to_devices = [], []
     for _ in range(repeats):
         t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "wsss_engine", "serve"], env=ENV, cwd=REPO,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wsss_engine", "serve"],
+            env=ENV,
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(encode_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}))
         proc.stdin.flush()
@@ -75,13 +82,19 @@ def main() -> None:
             "--version": ["-m", "wsss_engine", "--version"],
             "protocol": ["-m", "wsss_engine", "protocol"],
             "pole-stats": ["-m", "wsss_engine", "pole-stats", str(selection)],
-            "validate-config configs/voc-pole": ["-m", "wsss_engine", "validate-config",
-                                                 "configs/voc-pole.wsss-run.json"],
+            "validate-config configs/voc-pole": [
+                "-m",
+                "wsss_engine",
+                "validate-config",
+                "configs/voc-pole.wsss-run.json",
+            ],
         }
         results = {name: time_command(cmd, args.repeats) for name, cmd in commands.items()}
     results["serve: initialize reply"], results["serve: engine/devices (torch loaded)"] = time_serve(args.repeats)
     base = statistics.median(results['baseline: python -c "import torch"'])
-    print(f"median of {args.repeats} fresh interpreters; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"median of {args.repeats} fresh interpreters; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     for name, times in results.items():
         m = statistics.median(times)
         print(f"  {name:40s} {m * 1000:7.0f} ms   {m / base:5.2f}x the torch import")

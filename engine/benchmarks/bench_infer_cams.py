@@ -13,6 +13,7 @@ or VOC's many 500×375 images). Runs on CPU, and on CUDA when available (fp32 an
 Timing covers the network, resizing and normalisation of CAMs on the device and the copy back; decoding and
 PIL rescaling of the inputs are done once beforehand (the DataLoader overlaps them with compute in the stage).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,7 +72,7 @@ def synchronize(device: torch.device) -> None:
 
 
 def images_per_second(model, items, device, batch: int, amp: bool, repeats: int) -> float:
-    chunks = [items[i:i + batch] for i in range(0, len(items), batch)]
+    chunks = [items[i : i + batch] for i in range(0, len(items), batch)]
     infer_multiscale(model, chunks[0], device, max_pairs=batch, amp=amp)  # warm-up (cudnn autotune, allocator)
     best = float("inf")
     for _ in range(repeats):
@@ -105,8 +106,10 @@ def main(argv=None) -> int:
         backbone.update(width=32, out_channels=192)
     torch.manual_seed(0)
     model = CamNet(backbone, num_classes=20).eval()
-    sets = {"photos (mixed sizes)": make_items(photo_images(args.images, args.long_side), scales, 20),
-            "uniform size": make_items(uniform_images(args.images, args.long_side), scales, 20)}
+    sets = {
+        "photos (mixed sizes)": make_items(photo_images(args.images, args.long_side), scales, 20),
+        "uniform size": make_items(uniform_images(args.images, args.long_side), scales, 20),
+    }
     rows = []
     for name in args.devices.split(","):
         if name == "cuda" and not torch.cuda.is_available():
@@ -114,20 +117,38 @@ def main(argv=None) -> int:
             continue
         device = torch.device(name)
         model.to(device)
-        for amp in ([False, True] if device.type == "cuda" else [False]):
+        for amp in [False, True] if device.type == "cuda" else [False]:
             for set_name, items in sets.items():
                 if device.type == "cpu":
-                    items = items[:args.cpu_images]
+                    items = items[: args.cpu_images]
                 one = images_per_second(model, items, device, 1, amp, args.repeats)
                 batched = images_per_second(model, items, device, args.batch, amp, args.repeats)
-                rows.append({"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-                             "amp": amp, "images": set_name, "n": len(items), "one_at_a_time_img_s": round(one, 3),
-                             "batched_img_s": round(batched, 3), "speedup": round(batched / one, 2)})
+                rows.append(
+                    {
+                        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+                        "amp": amp,
+                        "images": set_name,
+                        "n": len(items),
+                        "one_at_a_time_img_s": round(one, 3),
+                        "batched_img_s": round(batched, 3),
+                        "speedup": round(batched / one, 2),
+                    }
+                )
                 r = rows[-1]
-                print(f"{r['device']:>24} amp={str(amp):5} {set_name:22} n={len(items):3} one-at-a-time {one:8.2f} img/s   "
-                      f"batched({args.batch}) {batched:8.2f} img/s   x{r['speedup']:.2f}", flush=True)
-    meta = {"backbone": args.backbone, "images": args.images, "long_side": args.long_side, "scales": scales,
-            "batch": args.batch, "torch": torch.__version__, "threads": torch.get_num_threads()}
+                print(
+                    f"{r['device']:>24} amp={str(amp):5} {set_name:22} n={len(items):3} one-at-a-time {one:8.2f} img/s   "
+                    f"batched({args.batch}) {batched:8.2f} img/s   x{r['speedup']:.2f}",
+                    flush=True,
+                )
+    meta = {
+        "backbone": args.backbone,
+        "images": args.images,
+        "long_side": args.long_side,
+        "scales": scales,
+        "batch": args.batch,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
     print(json.dumps(meta))
     if args.json:
         Path(args.json).write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))

@@ -13,6 +13,7 @@ Each (preset, seed) is one demo run of the two variants (about 2 x 3 x the demo'
 a GPU). Prints a table (mean ± std over seeds, and the mean per-seed difference fast - reference) and writes
 <out>/numerics.json. Quote its result in docs/BENCHMARKS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,13 @@ def measure(out: Path, seeds: list[int], budget: Budget, cache_dir=None) -> dict
     result: dict = {}
     for preset in PRESETS:
         for seed in seeds:
-            run = run_demo(out / preset / f"seed{seed}", cache_dir, seed=seed, variants=VARIANTS,
-                           budget=replace(budget, numerics=preset))
+            run = run_demo(
+                out / preset / f"seed{seed}",
+                cache_dir,
+                seed=seed,
+                variants=VARIANTS,
+                budget=replace(budget, numerics=preset),
+            )
             for v in VARIANTS:
                 row = run["variants"].get(v) or {}
                 slot = result.setdefault(preset, {}).setdefault(v, {"miou_fixed": [], "miou_best": []})
@@ -51,15 +57,21 @@ def measure(out: Path, seeds: list[int], budget: Budget, cache_dir=None) -> dict
 
 
 def format_result(result: dict, seeds: list[int]) -> str:
-    lines = [f"SYNTHETIC world, seeds {seeds}: CAM mIoU mean ± std (NOT PASCAL VOC numbers)",
-             f"{'variant':22s} {'preset':10s} {'mIoU@0.15':>15s} {'best mIoU':>15s}"]
+    lines = [
+        f"SYNTHETIC world, seeds {seeds}: CAM mIoU mean ± std (NOT PASCAL VOC numbers)",
+        f"{'variant':22s} {'preset':10s} {'mIoU@0.15':>15s} {'best mIoU':>15s}",
+    ]
     for v in VARIANTS:
         for preset in PRESETS:
             r = result[preset][v]
-            lines.append(f"{LABELS[v]:22s} {preset:10s} {mean_std(r['miou_fixed']):>15s} "
-                         f"{mean_std(r['miou_best']):>15s}")
-        diffs = [f - r for f, r in zip(result["fast"][v]["miou_fixed"], result["reference"][v]["miou_fixed"])
-                 if f is not None and r is not None]
+            lines.append(
+                f"{LABELS[v]:22s} {preset:10s} {mean_std(r['miou_fixed']):>15s} {mean_std(r['miou_best']):>15s}"
+            )
+        diffs = [
+            f - r
+            for f, r in zip(result["fast"][v]["miou_fixed"], result["reference"][v]["miou_fixed"])
+            if f is not None and r is not None
+        ]
         if diffs:
             lines.append(f"{'':22s} fast - reference at 0.15, per seed: {statistics.mean(diffs):+.4f} (mean)")
     return "\n".join(lines)
@@ -81,9 +93,20 @@ def main() -> int:
     out, t0 = Path(args.out), time.time()
     result = measure(out, seeds, budget, args.cache_dir)
     print(format_result(result, seeds))
-    (out / "numerics.json").write_text(json.dumps({"synthetic": True, "seeds": seeds, "budget": budget.__dict__,
-                                                   "presets": PRESETS, "result": result,
-                                                   "seconds": round(time.time() - t0, 1)}, indent=1, default=list))
+    (out / "numerics.json").write_text(
+        json.dumps(
+            {
+                "synthetic": True,
+                "seeds": seeds,
+                "budget": budget.__dict__,
+                "presets": PRESETS,
+                "result": result,
+                "seconds": round(time.time() - t0, 1),
+            },
+            indent=1,
+            default=list,
+        )
+    )
     print(f"wrote {out / 'numerics.json'}")
     return 0
 

@@ -13,6 +13,7 @@ level before the call, sampled every millisecond (/proc/self/statm; Linux).
 
 The dense form's squarings cost 8·2·N³ flops: about 2.6e13 for one 500×375 image, i.e. minutes on a CPU core.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,9 @@ def problem(n_images: int, height: int, width: int, classes: int, device: torch.
     cams, edges = [], []
     for _ in range(n_images):
         cams.append(F.avg_pool2d(torch.rand(1, classes, h, w, generator=g), 5, 1, 2)[0].to(device))
-        edges.append(torch.sigmoid(6 * (F.avg_pool2d(torch.rand(1, 1, h, w, generator=g), 3, 1, 1)[0, 0] - 0.6))
-                     .to(device))
+        edges.append(
+            torch.sigmoid(6 * (F.avg_pool2d(torch.rand(1, 1, h, w, generator=g), 3, 1, 1)[0, 0] - 0.6)).to(device)
+        )
     return cams, edges
 
 
@@ -94,15 +96,21 @@ def measure(fn, device: torch.device, repeats: int) -> tuple[dict, object]:
                 result = fn()
                 times.append(time.perf_counter() - t0)
             peaks.append(peak.bytes)
-    return {"seconds": statistics.median(times), "peak_bytes": int(statistics.median(peaks)),
-            "all_seconds": [round(t, 4) for t in times]}, result
+    return {
+        "seconds": statistics.median(times),
+        "peak_bytes": int(statistics.median(peaks)),
+        "all_seconds": [round(t, 4) for t in times],
+    }, result
 
 
 def compare(name: str, cams, edges, device, repeats: int, dense_repeats: int, chunk: int = 1) -> dict:
     def ours():
         with torch.no_grad():  # `chunk` images per block-diagonal walk, as the stage's batch_size
-            return [w for i in range(0, len(cams), chunk)
-                    for w in propagate(cams[i:i + chunk], edges[i:i + chunk], method="sparse")]
+            return [
+                w
+                for i in range(0, len(cams), chunk)
+                for w in propagate(cams[i : i + chunk], edges[i : i + chunk], method="sparse")
+            ]
 
     def dense():
         with torch.no_grad():
@@ -113,8 +121,15 @@ def compare(name: str, cams, edges, device, repeats: int, dense_repeats: int, ch
     dense_stats, b = measure(dense, device, dense_repeats)
     scale = max(float(x.abs().max()) for x in b)
     diff = max(float((x - y).abs().max()) for x, y in zip(a, b)) / scale  # the two must agree
-    row = {"problem": name, "device": str(device), "images": len(cams), "grid": list(cams[0].shape[-2:]),
-           "max_rel_diff": diff, "sparse": sparse_stats, "dense": dense_stats}
+    row = {
+        "problem": name,
+        "device": str(device),
+        "images": len(cams),
+        "grid": list(cams[0].shape[-2:]),
+        "max_rel_diff": diff,
+        "sparse": sparse_stats,
+        "dense": dense_stats,
+    }
     row["time_ratio"] = row["sparse"]["seconds"] / row["dense"]["seconds"]
     row["memory_ratio"] = row["sparse"]["peak_bytes"] / max(row["dense"]["peak_bytes"], 1)
     row["goals_met"] = {"time <= 1/10": row["time_ratio"] <= 0.1, "memory <= 5%": row["memory_ratio"] <= 0.05}
@@ -153,12 +168,22 @@ def main(argv=None) -> int:
     parser.add_argument("--single-size", default="500x375", help="W x H of the one-image problem")
     parser.add_argument("--batch", type=int, default=100, help="images of the batch problem (0: skip)")
     parser.add_argument("--batch-size", default="500x375", help="W x H of each batch image")
-    parser.add_argument("--chunk", type=int, default=1, help="images per sparse walk (the stage's batch_size): "
-                        "more is fewer kernel launches on a GPU and proportionally more memory")
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=1,
+        help="images per sparse walk (the stage's batch_size): "
+        "more is fewer kernel launches on a GPU and proportionally more memory",
+    )
     parser.add_argument("--classes", type=int, default=2, help="CAM channels per image (VOC averages ~1.5)")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--dense-repeats", type=int, default=None, help="repeats of the dense form (default "
-                        "--repeats; fewer on a CPU, where one 500x375 dense walk takes minutes)")
+    parser.add_argument(
+        "--dense-repeats",
+        type=int,
+        default=None,
+        help="repeats of the dense form (default "
+        "--repeats; fewer on a CPU, where one 500x375 dense walk takes minutes)",
+    )
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
@@ -175,15 +200,27 @@ def main(argv=None) -> int:
             cams, edges = problem(n, h, w, args.classes, device)
             row = compare(label, cams, edges, device, args.repeats, dense_repeats, args.chunk)
             rows.append(row)
-            print(f"{label:28s} {name:5s} sparse {row['sparse']['seconds']:8.3f} s {row['sparse']['peak_bytes'] / 2**20:8.1f} MiB"
-                  f" | dense {row['dense']['seconds']:8.3f} s {row['dense']['peak_bytes'] / 2**20:8.1f} MiB"
-                  f" | time x{row['time_ratio']:.4f} memory x{row['memory_ratio']:.4f} | max rel diff "
-                  f"{row['max_rel_diff']:.1e}", flush=True)
-    result = {"benchmark": "random_walk", "settings": {"radius": 5, "beta": 10, "exp_times": 8,
-                                                       "classes": args.classes, "chunk": args.chunk, "repeats": args.repeats,
-                                                       "dense_repeats": args.dense_repeats or args.repeats,
-                                                       "torch_threads": torch.get_num_threads()},
-              "rows": rows}
+            print(
+                f"{label:28s} {name:5s} sparse {row['sparse']['seconds']:8.3f} s {row['sparse']['peak_bytes'] / 2**20:8.1f} MiB"
+                f" | dense {row['dense']['seconds']:8.3f} s {row['dense']['peak_bytes'] / 2**20:8.1f} MiB"
+                f" | time x{row['time_ratio']:.4f} memory x{row['memory_ratio']:.4f} | max rel diff "
+                f"{row['max_rel_diff']:.1e}",
+                flush=True,
+            )
+    result = {
+        "benchmark": "random_walk",
+        "settings": {
+            "radius": 5,
+            "beta": 10,
+            "exp_times": 8,
+            "classes": args.classes,
+            "chunk": args.chunk,
+            "repeats": args.repeats,
+            "dense_repeats": args.dense_repeats or args.repeats,
+            "torch_threads": torch.get_num_threads(),
+        },
+        "rows": rows,
+    }
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
     return 0

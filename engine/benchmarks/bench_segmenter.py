@@ -10,6 +10,7 @@ Random weights and random labels: speed and memory do not depend on them.
     python engine/benchmarks/bench_segmenter.py --devices cuda --amp off,bf16 --json bench_segmenter.json
     python engine/benchmarks/bench_segmenter.py --quick          # tiny CPU smoke run (small arch, 65 px)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,21 +38,25 @@ def peak_reset(device: torch.device) -> None:
 
 
 def peak_mib(device: torch.device) -> float | None:
-    return round(torch.cuda.max_memory_allocated(device) / 2 ** 20, 1) if device.type == "cuda" else None
+    return round(torch.cuda.max_memory_allocated(device) / 2**20, 1) if device.type == "cuda" else None
 
 
 def bench_train(meta: dict, device, amp: str, crop: int, micro: int, parts: int, steps: int, repeats: int) -> dict:
     torch.manual_seed(0)
     model = build_segmenter(meta).to(device).train()
     groups = model.param_groups()
-    optimizer, _ = build_optimizer([{"name": "backbone", "params": groups["backbone"]},
-                                    {"name": "head", "params": groups["head"]},
-                                    {"name": "head_bias", "params": groups["head_bias"], "lr_mult": 20.0,
-                                     "weight_decay": 0.0}],
-                                   OptimConfig(lr=2.5e-4, weight_decay=5e-4, momentum_quirk=False), 20000)
+    optimizer, _ = build_optimizer(
+        [
+            {"name": "backbone", "params": groups["backbone"]},
+            {"name": "head", "params": groups["head"]},
+            {"name": "head_bias", "params": groups["head_bias"], "lr_mult": 20.0, "weight_decay": 0.0},
+        ],
+        OptimConfig(lr=2.5e-4, weight_decay=5e-4, momentum_quirk=False),
+        20000,
+    )
     images = torch.randn(micro, 3, crop, crop, device=device)
     labels = torch.randint(0, meta["num_classes"], (micro, crop, crop), device=device)
-    labels[:, :crop // 8] = 255  # some ignored pixels, as padding gives
+    labels[:, : crop // 8] = 255  # some ignored pixels, as padding gives
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -72,12 +77,17 @@ def bench_train(meta: dict, device, amp: str, crop: int, micro: int, parts: int,
         synchronize(device)
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
-    return {"images_per_s": round(steps * micro * parts / median, 3), "step_s": round(median / steps, 4),
-            "peak_mib": peak_mib(device), "repeats_s": [round(t, 3) for t in times]}
+    return {
+        "images_per_s": round(steps * micro * parts / median, 3),
+        "step_s": round(median / steps, 4),
+        "peak_mib": peak_mib(device),
+        "repeats_s": [round(t, 3) for t in times],
+    }
 
 
-def bench_infer(meta: dict, device, amp: bool, size: tuple[int, int], input_size: int, scales, n: int,
-                repeats: int) -> dict:
+def bench_infer(
+    meta: dict, device, amp: bool, size: tuple[int, int], input_size: int, scales, n: int, repeats: int
+) -> dict:
     torch.manual_seed(0)
     base = build_segmenter(meta).base.to(device).eval()
     images = [torch.randn(3, *size, device=device) for _ in range(n)]
@@ -92,8 +102,11 @@ def bench_infer(meta: dict, device, amp: bool, size: tuple[int, int], input_size
         synchronize(device)
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
-    return {"images_per_s": round(n / median, 3), "peak_mib": peak_mib(device),
-            "repeats_s": [round(t, 3) for t in times]}
+    return {
+        "images_per_s": round(n / median, 3),
+        "peak_mib": peak_mib(device),
+        "repeats_s": [round(t, 3) for t in times],
+    }
 
 
 def main(argv=None) -> int:
@@ -123,17 +136,36 @@ def main(argv=None) -> int:
             if amp != "off" and device.type != "cuda":
                 continue
             train = bench_train(meta, device, amp, crop, micro, parts, args.steps, args.repeats)
-            infer = bench_infer(meta, device, amp != "off", size, input_size, (1.0, 0.5, 0.75), args.images,
-                                args.repeats)
-            row = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", "amp": amp,
-                   "train": train, "infer": infer}
+            infer = bench_infer(
+                meta, device, amp != "off", size, input_size, (1.0, 0.5, 0.75), args.images, args.repeats
+            )
+            row = {
+                "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+                "amp": amp,
+                "train": train,
+                "infer": infer,
+            }
             rows.append(row)
-            print(f"{row['device']:>24} amp={amp:5} train {train['images_per_s']:8.2f} img/s "
-                  f"(step of {micro}x{parts} at {crop}px: {train['step_s']:.3f} s, peak {train['peak_mib']} MiB)   "
-                  f"infer {infer['images_per_s']:8.2f} img/s (peak {infer['peak_mib']} MiB)", flush=True)
-    result = {"meta": {"arch": meta["arch"], "crop": crop, "batch": f"{micro}x{parts}", "infer_size": size,
-                       "input_size": input_size, "scales": [1.0, 0.5, 0.75], "flip": True, "repeats": args.repeats,
-                       "torch": torch.__version__}, "rows": rows}
+            print(
+                f"{row['device']:>24} amp={amp:5} train {train['images_per_s']:8.2f} img/s "
+                f"(step of {micro}x{parts} at {crop}px: {train['step_s']:.3f} s, peak {train['peak_mib']} MiB)   "
+                f"infer {infer['images_per_s']:8.2f} img/s (peak {infer['peak_mib']} MiB)",
+                flush=True,
+            )
+    result = {
+        "meta": {
+            "arch": meta["arch"],
+            "crop": crop,
+            "batch": f"{micro}x{parts}",
+            "infer_size": size,
+            "input_size": input_size,
+            "scales": [1.0, 0.5, 0.75],
+            "flip": True,
+            "repeats": args.repeats,
+            "torch": torch.__version__,
+        },
+        "rows": rows,
+    }
     print(json.dumps(result["meta"]))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))

@@ -8,6 +8,7 @@ Printed: images/s, ms/step (median of the timed steps after warm-up) and peak me
 max_memory_allocated; CPU: process max RSS). With --amp bf16 the network runs under bf16 autocast (the loss
 in fp32), as the stage does with amp "bf16".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,9 +35,11 @@ def run(device: torch.device, batch: int, crop: int, radius: int, steps: int, wa
     torch.manual_seed(0)
     model = IrnNet({"name": "resnet50", "pretrained": None, "fixed_bn": True}).to(device).train()
     edge_params, dp_params = model.branch_parameters()
-    optimizer, _ = build_optimizer([{"name": "edge", "params": edge_params},
-                                    {"name": "displacement", "params": dp_params, "lr_mult": 10.0}],
-                                   OptimConfig(lr=0.1), max_steps=steps + warmup)
+    optimizer, _ = build_optimizer(
+        [{"name": "edge", "params": edge_params}, {"name": "displacement", "params": dp_params, "lr_mult": 10.0}],
+        OptimConfig(lr=0.1),
+        max_steps=steps + warmup,
+    )
     index = PathIndex(radius)
     images = torch.randn(batch, 3, crop, crop, device=device)
     labels = torch.randint(0, 3, (batch, crop // 4, crop // 4), device=device)
@@ -57,11 +60,22 @@ def run(device: torch.device, batch: int, crop: int, radius: int, steps: int, wa
         if step >= warmup:
             times.append(time.perf_counter() - t0)
     seconds = statistics.median(times)
-    peak = (torch.cuda.max_memory_allocated() if device.type == "cuda"
-            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    return {"device": str(device), "batch": batch, "crop": crop, "radius": radius, "amp": amp,
-            "ms_per_step": round(seconds * 1000, 1), "images_per_s": round(batch / seconds, 2),
-            "peak_gib": round(peak / 2**30, 3), "loss": float(loss.detach())}
+    peak = (
+        torch.cuda.max_memory_allocated()
+        if device.type == "cuda"
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    )
+    return {
+        "device": str(device),
+        "batch": batch,
+        "crop": crop,
+        "radius": radius,
+        "amp": amp,
+        "ms_per_step": round(seconds * 1000, 1),
+        "images_per_s": round(batch / seconds, 2),
+        "peak_gib": round(peak / 2**30, 3),
+        "loss": float(loss.detach()),
+    }
 
 
 def main(argv=None) -> int:

@@ -12,6 +12,7 @@ memory (CUDA: max_memory_allocated; CPU: process max RSS, monotone over the run)
     .venv/bin/python engine/benchmarks/bench_train_step.py --devices cuda --backbone resnet50 --crop 512 \
         --batch 16 --clip ViT-B-32                                                # the real sizes
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,9 +33,11 @@ from wsss_engine.models.clip_model import ClipScorer  # noqa: E402
 from wsss_engine.training.clims_objective import ClimsObjective  # noqa: E402
 from wsss_engine.training.loop import autocast, resolve_amp  # noqa: E402
 
-TINY_CLIP = {"embed_dim": 64, "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 8,
-                                             "head_width": 32},
-             "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2}}
+TINY_CLIP = {
+    "embed_dim": 64,
+    "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
+    "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+}
 
 
 def build_clip(name: str, device: torch.device, precision: str) -> ClipScorer:
@@ -43,9 +46,16 @@ def build_clip(name: str, device: torch.device, precision: str) -> ClipScorer:
     if name == "synthetic":  # the synthetic world's tiny CLIP architecture (synthetic/tiny_clip.py), random weights
         from wsss_engine.synthetic.tiny_clip import TinyTokenizer, model_config
         from wsss_engine.synthetic.words import vocabulary
+
         tok = TinyTokenizer(vocabulary())
-        clip = ClipScorer.from_model_cfg(model_config(len(tok.vocab), 64, tok.context_length), None,
-                                         (0.5, 0.5, 0.5), (0.25, 0.25, 0.25), device, precision)
+        clip = ClipScorer.from_model_cfg(
+            model_config(len(tok.vocab), 64, tok.context_length),
+            None,
+            (0.5, 0.5, 0.5),
+            (0.25, 0.25, 0.25),
+            device,
+            precision,
+        )
         clip.tokenizer = tok
         return clip
     return ClipScorer.from_open_clip(name, None, None, device, precision)  # random weights: speed only
@@ -76,9 +86,15 @@ def configuration(name: str, args, device: torch.device):
         net = net.to(memory_format=torch.channels_last)
     forward = torch.compile(net) if optimised and args.compile else net
     calls = {"optimised": "single", "reference": "per_image", "reference3": "reference"}[name]
-    objective = ClimsObjective(clip, loss_config("improved"), [str(i) for i in range(args.classes)],
-                               [f"class {i}" for i in range(args.classes)], mask_mode="reference",
-                               clip_calls=calls, adaptors=adaptors)
+    objective = ClimsObjective(
+        clip,
+        loss_config("improved"),
+        [str(i) for i in range(args.classes)],
+        [f"class {i}" for i in range(args.classes)],
+        mask_mode="reference",
+        clip_calls=calls,
+        adaptors=adaptors,
+    )
     params = [p for p in list(net.parameters()) + list(adaptors.parameters()) if p.requires_grad]
     opt = torch.optim.SGD(params, lr=1e-4, momentum=0.9)
     amp = resolve_amp(args.amp if optimised and (device.type == "cuda" or args.cpu_amp) else "off", device)
@@ -96,9 +112,15 @@ def configuration(name: str, args, device: torch.device):
         scaler.update()
         return loss
 
-    return step, {"amp": amp, "channels_last": channels_last, "clip_calls": calls, "clip": clip.description,
-                  "clip_dtype": str(clip.dtype).replace("torch.", ""), "compile": bool(optimised and args.compile),
-                  "pairs": int(labels.sum())}
+    return step, {
+        "amp": amp,
+        "channels_last": channels_last,
+        "clip_calls": calls,
+        "clip": clip.description,
+        "clip_dtype": str(clip.dtype).replace("torch.", ""),
+        "compile": bool(optimised and args.compile),
+        "pairs": int(labels.sum()),
+    }
 
 
 def sync(device):
@@ -119,24 +141,41 @@ def measure(name: str, args, device: torch.device) -> dict:
         loss = step()
     sync(device)
     seconds = time.perf_counter() - start
-    peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda"
-            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    return {"config": name, "device": str(device), **info, "images_per_s": args.batch * args.steps / seconds,
-            "ms_per_step": 1000 * seconds / args.steps, "peak_memory_mib": peak / 2 ** 20,
-            "memory_kind": "cuda max_memory_allocated" if device.type == "cuda" else "process max RSS",
-            "final_loss": float(loss.detach())}
+    peak = (
+        torch.cuda.max_memory_allocated(device)
+        if device.type == "cuda"
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    )
+    return {
+        "config": name,
+        "device": str(device),
+        **info,
+        "images_per_s": args.batch * args.steps / seconds,
+        "ms_per_step": 1000 * seconds / args.steps,
+        "peak_memory_mib": peak / 2**20,
+        "memory_kind": "cuda max_memory_allocated" if device.type == "cuda" else "process max RSS",
+        "final_loss": float(loss.detach()),
+    }
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--devices", default="cpu,cuda")
-    p.add_argument("--backbone", default=None, choices=["resnet50", "small_cnn"],
-                   help="default: resnet50 on CUDA, small_cnn on CPU")
+    p.add_argument(
+        "--backbone",
+        default=None,
+        choices=["resnet50", "small_cnn"],
+        help="default: resnet50 on CUDA, small_cnn on CPU",
+    )
     p.add_argument("--crop", type=int, default=None, help="default: 512 on CUDA, 64 on CPU")
     p.add_argument("--batch", type=int, default=None, help="default: 16 on CUDA, 8 on CPU")
-    p.add_argument("--clip", default=None, help="open_clip model name (random weights), 'tiny' (a small ViT) or "
-                                                "'synthetic' (the synthetic world's tiny CLIP architecture); "
-                                                "default: ViT-B-32 on CUDA, tiny on CPU")
+    p.add_argument(
+        "--clip",
+        default=None,
+        help="open_clip model name (random weights), 'tiny' (a small ViT) or "
+        "'synthetic' (the synthetic world's tiny CLIP architecture); "
+        "default: ViT-B-32 on CUDA, tiny on CPU",
+    )
     p.add_argument("--classes", type=int, default=20)
     p.add_argument("--amp", default="bf16", choices=["bf16", "fp16"])
     p.add_argument("--compile", action="store_true", help="torch.compile the CAM network (optimised path)")
@@ -158,25 +197,38 @@ def main(argv=None) -> int:
         device = torch.device(name)
         gpu = device.type == "cuda"
         dev_args = argparse.Namespace(**vars(args))
-        for key, cuda_default, cpu_default in (("backbone", "resnet50", "small_cnn"), ("crop", 512, 64),
-                                               ("batch", 16, 8), ("clip", "ViT-B-32", "tiny"),
-                                               ("steps", 10, 3), ("warmup", 3, 1)):
+        for key, cuda_default, cpu_default in (
+            ("backbone", "resnet50", "small_cnn"),
+            ("crop", 512, 64),
+            ("batch", 16, 8),
+            ("clip", "ViT-B-32", "tiny"),
+            ("steps", 10, 3),
+            ("warmup", 3, 1),
+        ):
             if getattr(dev_args, key) is None:
                 setattr(dev_args, key, cuda_default if gpu else cpu_default)
         label = torch.cuda.get_device_name(device) if gpu else "cpu"
-        print(f"== {label}: {dev_args.backbone} crop {dev_args.crop} batch {dev_args.batch} "
-              f"CLIP {dev_args.clip}, {dev_args.steps} timed steps")
+        print(
+            f"== {label}: {dev_args.backbone} crop {dev_args.crop} batch {dev_args.batch} "
+            f"CLIP {dev_args.clip}, {dev_args.steps} timed steps"
+        )
         names = ["reference", "optimised"] + (["reference3"] if args.with_reference3 else [])
         results = {n: measure(n, dev_args, device) for n in names}
         for r in results.values():
-            print(f"  {r['config']:10} {r['images_per_s']:9.2f} img/s {r['ms_per_step']:9.1f} ms/step  "
-                  f"peak {r['peak_memory_mib']:9.1f} MiB ({r['memory_kind']})  amp={r['amp']} "
-                  f"clip={r['clip_dtype']} calls={r['clip_calls']} pairs={r['pairs']}")
+            print(
+                f"  {r['config']:10} {r['images_per_s']:9.2f} img/s {r['ms_per_step']:9.1f} ms/step  "
+                f"peak {r['peak_memory_mib']:9.1f} MiB ({r['memory_kind']})  amp={r['amp']} "
+                f"clip={r['clip_dtype']} calls={r['clip_calls']} pairs={r['pairs']}"
+            )
         ref, opt = results["reference"], results["optimised"]
-        print(f"  speed-up optimised/reference: {opt['images_per_s'] / ref['images_per_s']:.2f}x; "
-              f"peak memory optimised/reference: {opt['peak_memory_mib'] / ref['peak_memory_mib']:.2f}x")
-        rows += [{**r, "device_name": label, "backbone": dev_args.backbone, "crop": dev_args.crop,
-                  "batch": dev_args.batch} for r in results.values()]
+        print(
+            f"  speed-up optimised/reference: {opt['images_per_s'] / ref['images_per_s']:.2f}x; "
+            f"peak memory optimised/reference: {opt['peak_memory_mib'] / ref['peak_memory_mib']:.2f}x"
+        )
+        rows += [
+            {**r, "device_name": label, "backbone": dev_args.backbone, "crop": dev_args.crop, "batch": dev_args.batch}
+            for r in results.values()
+        ]
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
     return 0

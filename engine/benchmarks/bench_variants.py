@@ -20,6 +20,7 @@ POLE's selection beats the GT prompt at the fixed threshold on every seed (boat 
 "ship" replace "boat", whose embedding leans towards water) but not at the sweep's best (one seed of three
 shrank the CAMs, 0.42); the learnable adaptors do not help here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,27 +52,39 @@ def summarise(per_seed: dict[int, dict]) -> dict:
         rows = [r["variants"].get(v) for r in per_seed.values() if r["variants"].get(v)]
         if not rows:
             continue
-        out[v] = {"label": LABELS[v], "n_seeds": len(rows),
-                  "miou_fixed": [r["miou_fixed"] for r in rows], "miou_best": [r["miou_best"] for r in rows],
-                  "best_threshold": [r["best_threshold"] for r in rows],
-                  "spread": {c: [r["spread_at_best"][c]["spread"] for r in rows] for c in ("boat", "train")},
-                  "per_class_iou": {c: [r["per_class_iou"][c] for r in rows] for c in rows[0]["per_class_iou"]}}
+        out[v] = {
+            "label": LABELS[v],
+            "n_seeds": len(rows),
+            "miou_fixed": [r["miou_fixed"] for r in rows],
+            "miou_best": [r["miou_best"] for r in rows],
+            "best_threshold": [r["best_threshold"] for r in rows],
+            "spread": {c: [r["spread_at_best"][c]["spread"] for r in rows] for c in ("boat", "train")},
+            "per_class_iou": {c: [r["per_class_iou"][c] for r in rows] for c in rows[0]["per_class_iou"]},
+        }
     return out
 
 
 def format_summary(summary: dict, seeds: list[int]) -> str:
-    lines = [f"SYNTHETIC world, seeds {seeds}: CAM mIoU mean ± std (NOT PASCAL VOC numbers)",
-             f"{'variant':28s} {'mIoU@0.15':>15s} {'best mIoU':>15s} {'boat->water':>15s} {'train->rails':>15s}"]
+    lines = [
+        f"SYNTHETIC world, seeds {seeds}: CAM mIoU mean ± std (NOT PASCAL VOC numbers)",
+        f"{'variant':28s} {'mIoU@0.15':>15s} {'best mIoU':>15s} {'boat->water':>15s} {'train->rails':>15s}",
+    ]
     for s in summary.values():
-        lines.append(f"{s['label']:28s} {mean_std(s['miou_fixed']):>15s} {mean_std(s['miou_best']):>15s} "
-                     f"{mean_std(s['spread']['boat']):>15s} {mean_std(s['spread']['train']):>15s}")
+        lines.append(
+            f"{s['label']:28s} {mean_std(s['miou_fixed']):>15s} {mean_std(s['miou_best']):>15s} "
+            f"{mean_std(s['spread']['boat']):>15s} {mean_std(s['spread']['train']):>15s}"
+        )
     lines.append("per-class IoU at the fixed threshold 0.15, mean over seeds:")
     classes = next(iter(summary.values()))["per_class_iou"] if summary else {}
     lines.append(f"{'':28s} " + " ".join(f"{c[:9]:>9s}" for c in classes))
     for s in summary.values():
-        lines.append(f"{s['label']:28s} " + " ".join(
-            f"{statistics.mean([x for x in s['per_class_iou'][c] if x is not None] or [float('nan')]):9.3f}"
-            for c in classes))
+        lines.append(
+            f"{s['label']:28s} "
+            + " ".join(
+                f"{statistics.mean([x for x in s['per_class_iou'][c] if x is not None] or [float('nan')]):9.3f}"
+                for c in classes
+            )
+        )
     return "\n".join(lines)
 
 
@@ -99,9 +112,14 @@ def main() -> int:
     summary = summarise(per_seed)
     text = format_summary(summary, seeds)
     print(text)
-    result = {"synthetic": True, "seeds": seeds, "budget": budget.__dict__, "summary": summary,
-              "seconds": round(time.time() - t0, 1),
-              "tiny_clip_report": next(iter(per_seed.values()))["tiny_clip_report"]}
+    result = {
+        "synthetic": True,
+        "seeds": seeds,
+        "budget": budget.__dict__,
+        "summary": summary,
+        "seconds": round(time.time() - t0, 1),
+        "tiny_clip_report": next(iter(per_seed.values()))["tiny_clip_report"],
+    }
     (out / "variants.json").write_text(json.dumps(result, indent=1, default=list))
     print(f"wrote {out / 'variants.json'}")
     return 0

@@ -31,8 +31,13 @@ def engine_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 class EngineClient:
     def __init__(self, extra_env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "wsss_engine", "serve"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=engine_env(extra_env))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "wsss_engine", "serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=engine_env(extra_env),
+        )
         self.ids = itertools.count(1)
         self.responses: dict[Any, dict] = {}
         self.notifications: list[dict] = []
@@ -108,12 +113,16 @@ class EngineClient:
 
     def notes(self, method: str, run_id: str | None = None) -> list[dict]:
         with self.cond:
-            return [n["params"] for n in self.notifications
-                    if n["method"] == method and (run_id is None or n["params"].get("runId") == run_id)]
+            return [
+                n["params"]
+                for n in self.notifications
+                if n["method"] == method and (run_id is None or n["params"].get("runId") == run_id)
+            ]
 
     def finished(self, run_id: str, timeout: float = 30) -> dict:
-        return self.wait_for(lambda: next(iter(self.notes("run/finished", run_id)), None), timeout,
-                             f"run/finished of {run_id}")
+        return self.wait_for(
+            lambda: next(iter(self.notes("run/finished", run_id)), None), timeout, f"run/finished of {run_id}"
+        )
 
     def stderr_text(self) -> str:
         return "".join(self.stderr_lines)
@@ -134,6 +143,5 @@ class EngineClient:
 
 def write_config(folder: Path, stages: list[dict], name: str = "test-run", **top: Any) -> Path:
     path = folder / "config.json"
-    path.write_text(json.dumps({"name": name, "seed": 3, "device": "cpu", "synthetic": True, "stages": stages,
-                                **top}))
+    path.write_text(json.dumps({"name": name, "seed": 3, "device": "cpu", "synthetic": True, "stages": stages, **top}))
     return path

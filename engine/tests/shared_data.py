@@ -1,6 +1,7 @@
 """Where the shared real data lives for tests ($WSSS_SHARED_DIR/data, default ../shared/data beside the project
 root; docs/ARCHITECTURE.md), and small VOC-layout
 copies of it for tests that must write files (corrupt images, CAM folders) or need tiny images (speed)."""
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,9 @@ def save_mask(path: Path, mask: np.ndarray) -> None:
     img.save(path)
 
 
-def small_photo_root(dest: Path, ids: Sequence[str], long_side: Optional[int] = None,
-                     lists: Optional[dict] = None) -> Path:
+def small_photo_root(
+    dest: Path, ids: Sequence[str], long_side: Optional[int] = None, lists: Optional[dict] = None
+) -> Path:
     """A VOC-layout copy of some real photos (optionally downscaled: bicubic images, nearest masks)."""
     labels = json.loads((require(PHOTOS) / "labels.json").read_text())
     for sub in ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation"):

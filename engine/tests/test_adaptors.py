@@ -1,4 +1,5 @@
 """POLE adaptors, Eqs. 7–8 (METHOD §2.3): v* = r ⊙ A(v) + (1 − r) ⊙ v."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,7 @@ torch.set_num_threads(1)
 
 def set_weights(adaptor: Adaptor) -> None:
     with torch.no_grad():
-        adaptor.fc1.weight.copy_(torch.tensor([[1.0, -1.0, 0.0, 0.0]]))        # 4 -> 1
+        adaptor.fc1.weight.copy_(torch.tensor([[1.0, -1.0, 0.0, 0.0]]))  # 4 -> 1
         adaptor.fc2.weight.copy_(torch.tensor([[1.0], [-2.0], [0.5], [0.0]]))  # 1 -> 4
 
 
@@ -35,7 +36,7 @@ def test_paper_and_code_forms_by_hand():
     set_weights(paper)
     set_weights(code)
     a_paper = torch.tensor([[2.0, -4.0, 1.0, 0.0]])
-    a_code = torch.tensor([[2.0, 0.0, 1.0, 0.0]])    # trailing ReLU of the released code
+    a_code = torch.tensor([[2.0, 0.0, 1.0, 0.0]])  # trailing ReLU of the released code
     assert torch.allclose(paper(v), 0.2 * a_paper + 0.8 * v)
     assert torch.allclose(code(v), 0.2 * a_code + 0.8 * v)
 
@@ -49,7 +50,7 @@ def test_ratio_receives_gradient_and_is_unconstrained():
         (-a(v).sum() * 10).backward()
         opt.step()
     assert a.ratio.grad is not None
-    assert (a.ratio.detach() - 0.2).abs().max() > 0.1   # it moved; nothing clamps it to [0, 1]
+    assert (a.ratio.detach() - 0.2).abs().max() > 0.1  # it moved; nothing clamps it to [0, 1]
 
 
 def test_bad_options_are_rejected():

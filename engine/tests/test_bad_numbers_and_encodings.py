@@ -1,6 +1,7 @@
 """Non-finite / out-of-range numbers and files that are not UTF-8 (issue 12 items 3, 4; docs/BAD-INPUT.md):
 each gets ConfigInvalid (or DatasetError for dataset files) naming the file, the problem and, for numbers, the
 JSON pointer; a training that diverges stops at the failing step without checkpointing it."""
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,20 @@ GOOD = {"name": "x", "seed": 1, "stages": [{"id": "b", "type": "baseline_cam", "
 TEXT = json.dumps(GOOD)
 
 
-@pytest.mark.parametrize("text, pointer, says", [
-    (TEXT.replace("0.01", "NaN"), "/stages/0/lr", "NaN"),
-    (TEXT.replace("0.01", "Infinity"), "/stages/0/lr", "Infinity"),
-    (TEXT.replace("0.01", "-Infinity"), "/stages/0/lr", "-Infinity"),
-    (TEXT.replace("0.01", "1e400"), "/stages/0/lr", "1e400"),
-    (TEXT.replace('"seed": 1', f'"seed": {2 ** 64}'), "/seed", "maximum"),
-    (TEXT.replace('"seed": 1', f'"seed": {2 ** 53}'), "/seed", "maximum"),
-    (TEXT.replace('"seed": 1', '"seed": -1'), "/seed", "minimum"),
-    (TEXT.replace('"name": "x"', '"name": "x", "synonym_bank": "a\\u0000b"'), "/synonym_bank", "NUL character"),
-    (TEXT.replace('"name": "x"', '"name": "\\ud800"'), "/name", "lone UTF-16 surrogate"),
-])
+@pytest.mark.parametrize(
+    "text, pointer, says",
+    [
+        (TEXT.replace("0.01", "NaN"), "/stages/0/lr", "NaN"),
+        (TEXT.replace("0.01", "Infinity"), "/stages/0/lr", "Infinity"),
+        (TEXT.replace("0.01", "-Infinity"), "/stages/0/lr", "-Infinity"),
+        (TEXT.replace("0.01", "1e400"), "/stages/0/lr", "1e400"),
+        (TEXT.replace('"seed": 1', f'"seed": {2**64}'), "/seed", "maximum"),
+        (TEXT.replace('"seed": 1', f'"seed": {2**53}'), "/seed", "maximum"),
+        (TEXT.replace('"seed": 1', '"seed": -1'), "/seed", "minimum"),
+        (TEXT.replace('"name": "x"', '"name": "x", "synonym_bank": "a\\u0000b"'), "/synonym_bank", "NUL character"),
+        (TEXT.replace('"name": "x"', '"name": "\\ud800"'), "/name", "lone UTF-16 surrogate"),
+    ],
+)
 def test_numbers_out_of_range_point_at_the_value(tmp_path, text, pointer, says):
     path = tmp_path / "config.json"
     path.write_text(text)
@@ -39,7 +43,7 @@ def test_numbers_out_of_range_point_at_the_value(tmp_path, text, pointer, says):
 
 
 def test_largest_seed_is_accepted_and_python_dicts_with_nan_are_refused():
-    assert validate_config({**GOOD, "seed": 2 ** 53 - 1}, None).config["seed"] == 2 ** 53 - 1
+    assert validate_config({**GOOD, "seed": 2**53 - 1}, None).config["seed"] == 2**53 - 1
     with pytest.raises(ConfigInvalid) as info:
         validate_config({**GOOD, "stages": [{"id": "b", "type": "baseline_cam", "lr": float("nan")}]}, None)
     assert [e["path"] for e in info.value.errors] == ["/stages/0/lr"]
@@ -75,6 +79,7 @@ def test_utf8_bom_is_accepted(tmp_path):
 def test_bank_labels_and_class_list_not_utf8(tmp_path, name):
     from wsss_engine.data.layout import resolve_classes
     from wsss_engine.pole.synonym_bank import SynonymBank
+
     raw, says = ENCODINGS[name]
     bank = tmp_path / "bank.json"
     bank.write_bytes(raw)
@@ -91,9 +96,18 @@ def test_selection_file_not_utf8_fails_the_clims_stage_with_dataset_error(tmp_pa
     root = make_voc_root(tmp_path / "data", n=8)
     selection = tmp_path / "selection.json"
     selection.write_bytes('{"images": {"x": "caf\u00e9"}}'.encode("latin-1"))
-    stage = {"id": "clims", "type": "train_clims", "init": None, "prompt": "selected", "selection": str(selection),
-             "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16}, "batch_size": 4, "epochs": 1}
+    stage = {
+        "id": "clims",
+        "type": "train_clims",
+        "init": None,
+        "prompt": "selected",
+        "selection": str(selection),
+        "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
+        "batch_size": 4,
+        "epochs": 1,
+    }
     from training_world import tiny_clip_checkpoint
+
     config = write_config(tmp_path / "c.json", root, tiny_clip_checkpoint(tmp_path / "clip.pt"), [stage])
     status, error = run_pipeline(config, tmp_path / "run")
     assert status == "failed" and error["kind"] == "DatasetError", error  # official_stats.load_selection
@@ -101,8 +115,17 @@ def test_selection_file_not_utf8_fails_the_clims_stage_with_dataset_error(tmp_pa
 
 
 def baseline(lr: float, **extra) -> dict:
-    return {"id": "baseline", "type": "baseline_cam", "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
-            "batch_size": 4, "epochs": 2, "lr": lr, "log_every": 1, "num_workers": 0, **extra}
+    return {
+        "id": "baseline",
+        "type": "baseline_cam",
+        "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
+        "batch_size": 4,
+        "epochs": 2,
+        "lr": lr,
+        "log_every": 1,
+        "num_workers": 0,
+        **extra,
+    }
 
 
 def test_divergence_fails_at_its_step_without_checkpointing_it(tmp_path):
@@ -142,11 +165,13 @@ def test_resume_uses_the_configured_lr(tmp_path):
 
 def test_an_error_outside_any_stage_is_failed_in_run_json_and_to_the_caller(tmp_path, monkeypatch):
     from wsss_engine import device
+
     root = make_voc_root(tmp_path / "data", n=8)
     config = write_config(tmp_path / "c.json", root, None, [baseline(0.05)])
 
     def broken_seed(seed: int) -> None:
         raise ValueError("seed out of range")
+
     monkeypatch.setattr(device, "seed_everything", broken_seed)
     status, error = run_pipeline(config, tmp_path / "run")
     record = json.loads((tmp_path / "run" / "run.json").read_text())

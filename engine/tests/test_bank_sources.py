@@ -1,5 +1,6 @@
 """Synonym banks from WordNet 3.0 (Debian's wordnet-base, read by nltk) and from user word-vector files
 (word2vec text/binary, GloVe, fastText .vec), the bank size k, `make-bank` and `synonyms/suggest`."""
+
 from __future__ import annotations
 
 import json
@@ -17,15 +18,25 @@ from wsss_engine.pole import bank_sources, vector_bank, wordnet_bank
 from wsss_engine.pole.synonym_bank import SCHEMA_PATH, SynonymBank
 
 WORDNET = Path(wordnet_bank.default_dir())
-needs_wordnet = pytest.mark.skipif(not (WORDNET / "data.noun").is_file(),
-                                   reason=f"no WordNet database in {WORDNET}: apt-get install wordnet-base "
-                                          "(scripts/install-test-deps.sh does)")
+needs_wordnet = pytest.mark.skipif(
+    not (WORDNET / "data.noun").is_file(),
+    reason=f"no WordNet database in {WORDNET}: apt-get install wordnet-base (scripts/install-test-deps.sh does)",
+)
 CONFIG_INVALID = -32001
 
 # 4-d vectors: sofa ~ couch ~ settee, aeroplane ~ airplane ~ plane, table and river elsewhere
-VECTORS = {"sofa": [1, 0.1, 0, 0], "couch": [1, 0.15, 0, 0], "settee": [1, 0.3, 0.05, 0],
-           "aeroplane": [0, 0, 1, 0.1], "airplane": [0, 0, 1, 0.15], "plane": [0, 0.05, 1, 0.3],
-           "table": [0.5, 1, 0, 0], "river": [0, 0, 0.2, 1], "sofa_bed": [1, 0.2, 0.1, 0.2], "x99": [1, 0.1, 0, 0.01]}
+VECTORS = {
+    "sofa": [1, 0.1, 0, 0],
+    "couch": [1, 0.15, 0, 0],
+    "settee": [1, 0.3, 0.05, 0],
+    "aeroplane": [0, 0, 1, 0.1],
+    "airplane": [0, 0, 1, 0.15],
+    "plane": [0, 0.05, 1, 0.3],
+    "table": [0.5, 1, 0, 0],
+    "river": [0, 0, 0.2, 1],
+    "sofa_bed": [1, 0.2, 0.1, 0.2],
+    "x99": [1, 0.1, 0, 0.01],
+}
 
 
 def write_vectors(path: Path, fmt: str) -> Path:
@@ -101,18 +112,50 @@ def test_bad_vector_files_are_named(tmp_path):
 def test_make_bank_writes_a_bank_with_its_source_and_a_run_takes_the_first_k(tmp_path, capsys):
     vectors = write_vectors(tmp_path / "glove.txt", "glove")
     out = tmp_path / "gen.synonyms.json"
-    assert cli_main(["make-bank", "--source", "vectors", "--classes", "sofa,aeroplane", "--size", "3",
-                     "--vectors", str(vectors), "--out", str(out)]) == 0
+    assert (
+        cli_main(
+            [
+                "make-bank",
+                "--source",
+                "vectors",
+                "--classes",
+                "sofa,aeroplane",
+                "--size",
+                "3",
+                "--vectors",
+                str(vectors),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     data = json.loads(out.read_text())
     jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
     assert data["$source"]["kind"] == "vectors" and data["$source"]["size"] == 3
     assert data["$source"]["file"] == str(vectors.resolve())
     bank = SynonymBank.load(out, ["sofa", "aeroplane"])
     assert bank.words["sofa"] == ["sofa", "couch", "settee"] and bank.source["kind"] == "vectors"
-    assert SynonymBank.load(out, ["sofa", "aeroplane"], size=2).words == {"sofa": ["sofa", "couch"],
-                                                                          "aeroplane": ["aeroplane", "airplane"]}
-    assert cli_main(["make-bank", "--source", "vectors", "--classes", "sofa", "--vectors",
-                     str(tmp_path / "nope.txt"), "--out", str(out)]) == 1
+    assert SynonymBank.load(out, ["sofa", "aeroplane"], size=2).words == {
+        "sofa": ["sofa", "couch"],
+        "aeroplane": ["aeroplane", "airplane"],
+    }
+    assert (
+        cli_main(
+            [
+                "make-bank",
+                "--source",
+                "vectors",
+                "--classes",
+                "sofa",
+                "--vectors",
+                str(tmp_path / "nope.txt"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 1
+    )
     assert "nope.txt does not exist" in capsys.readouterr().err
 
 
@@ -120,18 +163,23 @@ def test_synonyms_suggest_over_the_real_engine(tmp_path):
     vectors = write_vectors(tmp_path / "w2v.txt", "word2vec")
     engine = EngineClient()
     try:
-        got = engine.result("synonyms/suggest", {"classes": ["sofa", "aeroplane"], "source": "vectors", "size": 2,
-                                                 "vectors": str(vectors)}, timeout=120)
+        got = engine.result(
+            "synonyms/suggest",
+            {"classes": ["sofa", "aeroplane"], "source": "vectors", "size": 2, "vectors": str(vectors)},
+            timeout=120,
+        )
         assert got == {"suggestions": {"sofa": ["sofa", "couch"], "aeroplane": ["aeroplane", "airplane"]}}
-        error = engine.request("synonyms/suggest", {"classes": ["sofa"], "source": "vectors", "size": 3,
-                                                    "vectors": str(tmp_path / "missing.vec")}, timeout=60)["error"]
+        error = engine.request(
+            "synonyms/suggest",
+            {"classes": ["sofa"], "source": "vectors", "size": 3, "vectors": str(tmp_path / "missing.vec")},
+            timeout=60,
+        )["error"]
         assert error["code"] == CONFIG_INVALID and "missing.vec" in error["message"]
         error = engine.request("synonyms/suggest", {"classes": ["sofa"], "source": "corpus", "size": 3})["error"]
         assert error["code"] == CONFIG_INVALID and "'corpus'" in error["message"]
         if (WORDNET / "data.noun").is_file():  # same ranking in another process (other hash seed): ties are stable
             classes = ["sofa", "cow", "bird", "boat", "train"]
-            got = engine.result("synonyms/suggest", {"classes": classes, "source": "wordnet", "size": 5},
-                                timeout=120)
+            got = engine.result("synonyms/suggest", {"classes": classes, "source": "wordnet", "size": 5}, timeout=120)
             assert got["suggestions"] == bank_sources.suggest(classes, "wordnet", 5)
             assert got["suggestions"]["sofa"][:2] == ["sofa", "couch"]
     finally:

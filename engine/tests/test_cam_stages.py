@@ -1,4 +1,5 @@
 """infer_cams -> evaluate -> export_onnx as stages of a real run (pipeline, run folder, config schema)."""
+
 from __future__ import annotations
 
 import json
@@ -26,13 +27,25 @@ def write_checkpoint(path):
 
 
 def config(root, checkpoint, **evaluate):
-    return {"name": "cam-stages", "device": "cpu", "synthetic": True,
-            "dataset": {"root": str(root), "classes": "voc", "eval_list": "all", "image_size": 64},
-            "stages": [
-                {"id": "cams", "type": "infer_cams", "model": str(checkpoint), "split": "eval", "scales": [1.0, 0.5],
-                 "batch_size": 4, "num_workers": 0},
-                {"id": "eval", "type": "evaluate", "cams": "cams", **evaluate},
-                {"id": "export", "type": "export_onnx", "model": str(checkpoint)}]}
+    return {
+        "name": "cam-stages",
+        "device": "cpu",
+        "synthetic": True,
+        "dataset": {"root": str(root), "classes": "voc", "eval_list": "all", "image_size": 64},
+        "stages": [
+            {
+                "id": "cams",
+                "type": "infer_cams",
+                "model": str(checkpoint),
+                "split": "eval",
+                "scales": [1.0, 0.5],
+                "batch_size": 4,
+                "num_workers": 0,
+            },
+            {"id": "eval", "type": "evaluate", "cams": "cams", **evaluate},
+            {"id": "export", "type": "export_onnx", "model": str(checkpoint)},
+        ],
+    }
 
 
 def test_run_writes_cams_report_and_onnx(tmp_path):
@@ -104,8 +117,12 @@ def test_evaluate_scores_predicted_masks(tmp_path):
         pred = np.roll(gt, 3, axis=1)  # keeps some 255 pixels: they count as background
         save_mask(preds / f"{image_id}.png", pred)
         expected.process(gt, np.where(pred == 255, 0, pred))
-    cfg = {"name": "masks", "device": "cpu", "dataset": {"root": str(root), "eval_list": "all"},
-           "stages": [{"id": "eval", "type": "evaluate", "masks": str(preds)}]}
+    cfg = {
+        "name": "masks",
+        "device": "cpu",
+        "dataset": {"root": str(root), "eval_list": "all"},
+        "stages": [{"id": "eval", "type": "evaluate", "masks": str(preds)}],
+    }
     (tmp_path / "run.json").write_text(json.dumps(cfg))
     run, loaded = prepare_run(tmp_path / "run.json", tmp_path / "run", resume=False)
     assert execute_run(run, loaded, threading.Event()) == ("completed", None)

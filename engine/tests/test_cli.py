@@ -23,8 +23,7 @@ def counting_plugin(monkeypatch):
 
 
 def test_protocol_prints_the_descriptor():
-    out = subprocess.run([sys.executable, "-m", "wsss_engine", "protocol"], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run([sys.executable, "-m", "wsss_engine", "protocol"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0
     assert json.loads(out.stdout) == descriptor()
     assert json.loads(out.stdout)["errors"]["Cancelled"] == -32800
@@ -67,8 +66,12 @@ def test_run_into_an_existing_run_refuses_and_says_resume(tmp_path, capsys):
 def test_ctrl_c_cancels_with_a_checkpoint_and_resume_completes(tmp_path, capsys):
     config = write_config(tmp_path, [{"id": "c", "type": "count", "steps": 200, "sleep_s": 0.05}])
     run_dir = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "wsss_engine", "run", "--config", str(config), "--run-dir",
-                             str(run_dir)], stderr=subprocess.PIPE, text=True, env=engine_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wsss_engine", "run", "--config", str(config), "--run-dir", str(run_dir)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=engine_env(),
+    )
     deadline = time.monotonic() + 60
     for line in proc.stderr:  # wait for the first progress line
         if line.startswith("[c] "):

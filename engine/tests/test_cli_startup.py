@@ -34,14 +34,16 @@ print(json.dumps({{"code": code, "heavy": heavy, "out": out.getvalue()}}))
 
 def run_cli(*args: str) -> dict:
     env = engine_env({"WSSS_ENGINE_PLUGINS": ""})  # plugins may import torch; none here
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
-                          cwd=REPO, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["protocol"],
-                                  ["validate-config", "configs/voc-pole.wsss-run.json"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], ["protocol"], ["validate-config", "configs/voc-pole.wsss-run.json"]]
+)
 def test_commands_without_torch(args):
     result = run_cli(*args)
     assert result["code"] == 0 and result["out"]
@@ -98,9 +100,16 @@ def test_serve_answers_initialize_before_torch_then_sends_every_device():
 
 
 def test_initialize_itself_imports_no_torch():
-    code = ("import io, sys, threading\nfrom wsss_engine.rpc.server import Server\n"
-            "s = Server(io.BytesIO(), io.BytesIO())\nr = s.engine.initialize({}, threading.Event())\n"
-            "print(r['devices'][0]['kind'], 'torch' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=engine_env({"WSSS_ENGINE_PLUGINS": ""}), timeout=60)
+    code = (
+        "import io, sys, threading\nfrom wsss_engine.rpc.server import Server\n"
+        "s = Server(io.BytesIO(), io.BytesIO())\nr = s.engine.initialize({}, threading.Event())\n"
+        "print(r['devices'][0]['kind'], 'torch' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=engine_env({"WSSS_ENGINE_PLUGINS": ""}),
+        timeout=60,
+    )
     assert done.stdout.split() == ["cpu", "False"], done.stderr

@@ -4,6 +4,7 @@ No download: the weights resolution is pointed at local files saved from a rando
 once in the Hugging Face cache layout that `resolve_pretrained` looks up for the `openai` tag, once in OpenAI's
 own state-dict layout as a `clip.checkpoint`.
 """
+
 from __future__ import annotations
 
 import open_clip
@@ -49,8 +50,15 @@ def test_openai_tag_builds_quickgelu(tmp_path, vit_b32_state):
 
 def test_openai_layout_checkpoint_builds_quickgelu(tmp_path, vit_b32_state):
     path = tmp_path / "ViT-B-32-openai.pt"
-    torch.save({**vit_b32_state, "input_resolution": torch.tensor(224), "context_length": torch.tensor(77),
-                "vocab_size": torch.tensor(49408)}, path)
+    torch.save(
+        {
+            **vit_b32_state,
+            "input_resolution": torch.tensor(224),
+            "context_length": torch.tensor(77),
+            "vocab_size": torch.tensor(49408),
+        },
+        path,
+    )
     scorer = ClipScorer.from_config({"model": "ViT-B-32", "pretrained": None, "checkpoint": str(path)})
     assert activations(scorer.model) == {"QuickGELU"}
 
@@ -64,11 +72,21 @@ def test_open_clip_layout_checkpoint_follows_the_tag_or_the_flag(tmp_path, vit_b
     assert activations(plain.model) == {"GELU"}
 
 
-@pytest.mark.parametrize("name,tag,quick", [
-    ("ViT-B-32", "openai", True), ("ViT-B-16", "openai", True), ("RN50", "openai", True),
-    ("RN50x4", "openai", True), ("ViT-L-14", "openai", True), ("RN50", "yfcc15m", True),
-    ("ViT-B-32", "laion2b_s34b_b79k", False), ("ViT-B-16", "laion2b_s34b_b88k", False),
-    ("ViT-B-32-quickgelu", "metaclip_400m", True), ("ViT-B-32", None, False)])
+@pytest.mark.parametrize(
+    "name,tag,quick",
+    [
+        ("ViT-B-32", "openai", True),
+        ("ViT-B-16", "openai", True),
+        ("RN50", "openai", True),
+        ("RN50x4", "openai", True),
+        ("ViT-L-14", "openai", True),
+        ("RN50", "yfcc15m", True),
+        ("ViT-B-32", "laion2b_s34b_b79k", False),
+        ("ViT-B-16", "laion2b_s34b_b88k", False),
+        ("ViT-B-32-quickgelu", "metaclip_400m", True),
+        ("ViT-B-32", None, False),
+    ],
+)
 def test_named_models_and_tags(name, tag, quick):
     assert quick_gelu_for(name, tag, None) is quick
     assert quick_gelu_for(name, tag, None, explicit=not quick) is (not quick)

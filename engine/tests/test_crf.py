@@ -1,5 +1,6 @@
 """Dense CRF (refine/crf.py, METHOD §4.1) on the real photos: our IR-label CRF equals an independent
 computation through pydensecrf2's own API with the reference parameters; a missing package is a clear error."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,9 @@ def cam_like(image_id: str, long_side: int = 240):
     present = [int(c) for c in np.unique(gt) if 0 < c < 255]
     maps = []
     for c in present:
-        blurred = np.asarray(Image.fromarray(((gt == c) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(6)),
-                             np.float32)
+        blurred = np.asarray(
+            Image.fromarray(((gt == c) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(6)), np.float32
+        )
         maps.append(blurred / max(blurred.max(), 1e-5))
     return image, np.stack(maps), np.array(present) - 1, gt
 
@@ -35,6 +37,7 @@ def reference_crf_labels(image, labels, n_labels):
     """IRN's crf_inference_label written against pydensecrf2 directly (METHOD §4.1 parameters)."""
     import pydensecrf.densecrf as dcrf
     from pydensecrf.utils import unary_from_labels
+
     h, w = image.shape[:2]
     d = dcrf.DenseCRF2D(w, h, n_labels)
     d.setUnaryEnergy(unary_from_labels(labels, n_labels, gt_prob=0.7, zero_unsure=False))
@@ -72,6 +75,7 @@ def test_ir_label_on_a_photo_has_confident_fg_bg_and_ignore():
 def test_missing_crf_package_is_a_clear_error(monkeypatch):
     def broken():
         raise ImportError("No module named 'pydensecrf'")
+
     monkeypatch.setattr(crf, "_import", broken)
     assert not crf.crf_available()
     with pytest.raises(EngineError) as info:
@@ -79,5 +83,6 @@ def test_missing_crf_package_is_a_clear_error(monkeypatch):
     assert "pydensecrf2" in info.value.message and '"crf" extra' in info.value.hint
     assert "pip install pydensecrf2" in info.value.hint
     from wsss_engine.stages.ir_labels import run
+
     with pytest.raises(EngineError, match="pydensecrf2"):
         run.preflight({"stages": []}, {"cams": "cams"}, lambda p: p)

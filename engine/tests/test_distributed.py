@@ -3,6 +3,7 @@ rank 0 owns the run folder, training is DDP, infer_cams splits the images, evalu
 a cancellation on rank 1 stops every rank and resumes exactly; a failure on rank 1 (while rank 0 waits in a
 collective) fails the run with rank 1's error instead of hanging. Real processes, real files, real gloo.
 On a machine with 2+ GPUs, WSSS_DIST_TEST_DEVICE=cuda runs the same tests on cuda:0/cuda:1 with NCCL."""
+
 from __future__ import annotations
 
 import json
@@ -26,13 +27,29 @@ DEVICE = os.environ.get("WSSS_DIST_TEST_DEVICE", "cpu")
 if DEVICE != "cpu" and torch.cuda.device_count() < 2:
     pytest.skip(f"WSSS_DIST_TEST_DEVICE={DEVICE} needs 2 CUDA GPUs", allow_module_level=True)
 N_IMAGES = 16
-BASELINE = {"id": "baseline", "type": "baseline_cam", "backbone": {"name": "small_cnn", "width": 8,
-                                                                     "out_channels": 32},
-            "batch_size": 8, "epochs": 40, "lr": 0.05, "log_every": 1, "num_workers": 0}  # 8 = 4 per rank; 16/8 x 40 = 80
-STAGES = [BASELINE,
-          {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0],
-           "batch_size": 2, "num_workers": 0},
-          {"id": "eval", "type": "evaluate", "cams": "cams", "split": "train"}]
+BASELINE = {
+    "id": "baseline",
+    "type": "baseline_cam",
+    "backbone": {"name": "small_cnn", "width": 8, "out_channels": 32},
+    "batch_size": 8,
+    "epochs": 40,
+    "lr": 0.05,
+    "log_every": 1,
+    "num_workers": 0,
+}  # 8 = 4 per rank; 16/8 x 40 = 80
+STAGES = [
+    BASELINE,
+    {
+        "id": "cams",
+        "type": "infer_cams",
+        "model": "baseline",
+        "split": "train",
+        "scales": [1.0],
+        "batch_size": 2,
+        "num_workers": 0,
+    },
+    {"id": "eval", "type": "evaluate", "cams": "cams", "split": "train"},
+]
 
 
 def free_port() -> int:
@@ -49,14 +66,33 @@ def config_file(path: Path, root: Path, stages: list[dict]) -> Path:
 
 
 def torchrun(args: list[str], **env: str) -> subprocess.Popen:
-    environ = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "WSSS_ENGINE_PLUGINS": "rank_stage",
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(PLUGIN_DIR), os.environ.get("PYTHONPATH")])),
-               **env}
+    environ = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "WSSS_ENGINE_PLUGINS": "rank_stage",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PLUGIN_DIR), os.environ.get("PYTHONPATH")])),
+        **env,
+    }
     environ.pop("WORLD_SIZE", None)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-           "--master_port", str(free_port()), "-m", "wsss_engine", "run", *args]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environ,
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(free_port()),
+        "-m",
+        "wsss_engine",
+        "run",
+        *args,
+    ]
+    return subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environ, start_new_session=True
+    )
 
 
 def finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
@@ -102,8 +138,11 @@ def test_two_ranks_run_the_whole_pipeline_once(reference, world):
     assert base["batch_per_rank"] == 4  # the config's global batch of 8 split across the 2 ranks
     assert base["rank_max_param_diff"] == 0.0  # DDP kept both ranks' weights identical
     # metrics come from rank 0 only: one line per step
-    steps = [m["step"] for m in map(json.loads, (reference / "metrics.jsonl").read_text().splitlines())
-             if m["stage"] == "baseline"]
+    steps = [
+        m["step"]
+        for m in map(json.loads, (reference / "metrics.jsonl").read_text().splitlines())
+        if m["stage"] == "baseline"
+    ]
     assert steps == list(range(1, 81))
     # every image's CAM written exactly once, split between the ranks
     cams = rec["stages"][1]["summary"]
@@ -173,8 +212,9 @@ def test_cancel_on_rank_1_stops_every_rank_and_resume_is_exact(reference, world,
 def test_failure_on_rank_1_fails_the_run_without_hanging(world, tmp_path):
     config = config_file(tmp_path / "config.json", world, [{"id": "boom", "type": "rank_fail"}])
     start = time.monotonic()
-    code, out = finish(torchrun(["--config", str(config), "--run-dir", str(tmp_path / "run")],
-                                WSSS_DIST_GRACE_S="2"), timeout=90)
+    code, out = finish(
+        torchrun(["--config", str(config), "--run-dir", str(tmp_path / "run")], WSSS_DIST_GRACE_S="2"), timeout=90
+    )
     assert code != 0
     rec = record(tmp_path / "run")
     assert rec["status"] == "failed", out[-4000:]

@@ -9,6 +9,7 @@
 
 WSSS_DOCS_ROOT checks another tree (e.g. an unpacked `git archive`) instead of this checkout.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,14 +17,27 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(os.environ.get("WSSS_DOCS_ROOT") or Path(__file__).resolve().parents[2])
 # Files that spell the old citations on purpose.
 SKIP = {"engine/tests/test_docs_standalone.py"}
 PRUNE = {".git", "node_modules", ".venv", ".code-server", "dist", "out", "test-results", "runs", "__pycache__"}
-TEXT_SUFFIXES = {".py", ".ts", ".mjs", ".js", ".json", ".md", ".sh", ".css", ".html", ".toml", ".txt", ".yml",
-                 ".yaml", ""}
+TEXT_SUFFIXES = {
+    ".py",
+    ".ts",
+    ".mjs",
+    ".js",
+    ".json",
+    ".md",
+    ".sh",
+    ".css",
+    ".html",
+    ".toml",
+    ".txt",
+    ".yml",
+    ".yaml",
+    "",
+}
 
 SECTION = r"§\d+(?:\.\d+)*\.?(?:[–-]\d+(?:\.\d+)*)?"
 METHOD_CITATION = re.compile(rf"METHOD(?:\.md)? ({SECTION}(?:(?:, | and |/){SECTION})*)")
@@ -89,23 +103,39 @@ def test_section_parsing():
 def test_every_cited_method_section_exists():
     sections = method_sections()
     assert {"0", "1.1", "1.5", "2.2", "3.1", "4.3", "6", "7.14", "7.20", "9.7"} <= sections
-    missing = [f"{name}:{number}: §{s}" for name, number, line in lines_of_files()
-               for match in METHOD_CITATION.finditer(line) for s in cited_sections(match.group(1))
-               if s not in sections]
+    missing = [
+        f"{name}:{number}: §{s}"
+        for name, number, line in lines_of_files()
+        for match in METHOD_CITATION.finditer(line)
+        for s in cited_sections(match.group(1))
+        if s not in sections
+    ]
     assert not missing, "cited METHOD sections that docs/METHOD.md does not have:\n" + "\n".join(missing)
 
 
 def test_every_cited_design_section_exists():
     texts, anchors = design_targets()
-    missing = [f"{name}:{number}: {m.group(0)}" for name, number, line in lines_of_files()
-               for m in DESIGN_HEADING_CITATION.finditer(line) if m.group(1).lower() not in texts]
-    missing += [f"{name}:{number}: {m.group(0)}" for name, number, line in lines_of_files()
-                for m in DESIGN_ANCHOR_CITATION.finditer(line) if m.group(1) not in anchors]
+    missing = [
+        f"{name}:{number}: {m.group(0)}"
+        for name, number, line in lines_of_files()
+        for m in DESIGN_HEADING_CITATION.finditer(line)
+        if m.group(1).lower() not in texts
+    ]
+    missing += [
+        f"{name}:{number}: {m.group(0)}"
+        for name, number, line in lines_of_files()
+        for m in DESIGN_ANCHOR_CITATION.finditer(line)
+        if m.group(1) not in anchors
+    ]
     assert not missing, "cited DESIGN.md sections that docs/DESIGN.md does not have:\n" + "\n".join(missing)
 
 
 def test_no_citation_of_notes_outside_the_repository():
-    found = [f"{name}:{number}: {line.strip()[:120]}" for name, number, line in lines_of_files()
-             if OUTSIDE_NOTES.search(line)]
-    assert not found, ("citations of notes outside the repository (cite docs/METHOD.md or docs/DESIGN.md):\n"
-                       + "\n".join(found))
+    found = [
+        f"{name}:{number}: {line.strip()[:120]}"
+        for name, number, line in lines_of_files()
+        if OUTSIDE_NOTES.search(line)
+    ]
+    assert not found, (
+        "citations of notes outside the repository (cite docs/METHOD.md or docs/DESIGN.md):\n" + "\n".join(found)
+    )

@@ -1,4 +1,5 @@
 """ONNX export of the CAM network: onnxruntime output equals torch's for other batch sizes and image sizes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,10 +22,13 @@ def run_both(model, path, shape):
     return session.run(["cams"], {"image": x.numpy()})[0], expected
 
 
-@pytest.mark.parametrize("backbone,stride", [
-    ({"name": "small_cnn", "width": 8, "out_channels": 16}, 4),
-    ({"name": "resnet50", "pretrained": None}, 16),
-])
+@pytest.mark.parametrize(
+    "backbone,stride",
+    [
+        ({"name": "small_cnn", "width": 8, "out_channels": 16}, 4),
+        ({"name": "resnet50", "pretrained": None}, 16),
+    ],
+)
 def test_onnx_matches_torch_with_dynamic_sizes(tmp_path, backbone, stride):
     torch.manual_seed(0)
     model = CamNet(backbone, num_classes=20).eval()

@@ -5,6 +5,7 @@ out (ConfigInvalid, DatasetError, FrameError / JsonInputError), never another ex
 The "wsss-ci" profile bounds the examples and is derandomised, so CI runs are fast (~10 s) and repeatable;
 `HYPOTHESIS_PROFILE=wsss-deep` runs many more locally.
 """
+
 from __future__ import annotations
 
 import io
@@ -21,28 +22,55 @@ from wsss_engine.errors import ConfigInvalid, DatasetError
 from wsss_engine.json_input import JsonInputError, parse_json_bytes
 from wsss_engine.rpc.framing import FrameError, FrameReader, encode_frame
 
-settings.register_profile("wsss-ci", max_examples=100, deadline=None, derandomize=True, database=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("wsss-deep", max_examples=3000, deadline=None, database=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "wsss-ci",
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "wsss-deep",
+    max_examples=3000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "wsss-ci"))
 
-SCALARS = (st.none() | st.booleans() | st.integers(min_value=-2 ** 70, max_value=2 ** 70)
-           | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
-           | st.sampled_from(["a\x00b", "\ud800", "../../etc", "~", "x" * 300, "\u00e9\u4e2d", ""]))
-JSON_VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=12)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
+    | st.sampled_from(["a\x00b", "\ud800", "../../etc", "~", "x" * 300, "\u00e9\u4e2d", ""])
+)
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
 FINITE_JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=12)
+    max_leaves=12,
+)
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "latin-1", "cp1252"])
 
-CONFIG = {"name": "fuzz", "seed": 0, "device": "cpu", "synthetic": True,
-          "dataset": {"root": "data", "classes": ["cat", "dog"], "train_list": "train", "image_size": 32},
-          "synonym_bank": "bank.json",
-          "stages": [{"id": "baseline", "type": "baseline_cam", "lr": 0.01, "epochs": 1},
-                     {"id": "eval", "type": "evaluate", "cams": "baseline"}]}
+CONFIG = {
+    "name": "fuzz",
+    "seed": 0,
+    "device": "cpu",
+    "synthetic": True,
+    "dataset": {"root": "data", "classes": ["cat", "dog"], "train_list": "train", "image_size": 32},
+    "synonym_bank": "bank.json",
+    "stages": [
+        {"id": "baseline", "type": "baseline_cam", "lr": 0.01, "epochs": 1},
+        {"id": "eval", "type": "evaluate", "cams": "baseline"},
+    ],
+}
 TOP_KEYS = st.sampled_from(sorted(CONFIG) + ["clip", "extra"])
 STAGE_KEYS = st.sampled_from(["id", "type", "lr", "epochs", "batch_size", "seed", "backbone", "cams", "amp"])
 
@@ -67,11 +95,15 @@ def test_json_reader_raises_only_json_input_error(raw):
 
 
 @PROFILE
-@given(top=st.dictionaries(TOP_KEYS, JSON_VALUES, max_size=3), stage=st.dictionaries(STAGE_KEYS, JSON_VALUES,
-                                                                                        max_size=3),
-       encoding=ENCODINGS, cut=st.none() | st.integers(min_value=0, max_value=400))
+@given(
+    top=st.dictionaries(TOP_KEYS, JSON_VALUES, max_size=3),
+    stage=st.dictionaries(STAGE_KEYS, JSON_VALUES, max_size=3),
+    encoding=ENCODINGS,
+    cut=st.none() | st.integers(min_value=0, max_value=400),
+)
 def test_config_loader_raises_only_config_invalid(folder, top, stage, encoding, cut):
     from wsss_engine.runs.config import load_config
+
     config = {**CONFIG, **top}
     if isinstance(config.get("stages"), list) and config["stages"] and isinstance(config["stages"][0], dict):
         config["stages"] = [{**config["stages"][0], **stage}, *config["stages"][1:]]
@@ -87,11 +119,18 @@ def test_config_loader_raises_only_config_invalid(folder, top, stage, encoding, 
 
 
 @PROFILE
-@given(bank=st.dictionaries(st.sampled_from(["cat", "dog", "cow", "$schema"]) | st.text(max_size=6),
-                            JSON_VALUES | st.lists(st.text(max_size=8), max_size=4), max_size=4),
-       encoding=ENCODINGS, junk=st.binary(max_size=8))
+@given(
+    bank=st.dictionaries(
+        st.sampled_from(["cat", "dog", "cow", "$schema"]) | st.text(max_size=6),
+        JSON_VALUES | st.lists(st.text(max_size=8), max_size=4),
+        max_size=4,
+    ),
+    encoding=ENCODINGS,
+    junk=st.binary(max_size=8),
+)
 def test_bank_loader_raises_only_config_invalid(folder, bank, encoding, junk):
     from wsss_engine.pole.synonym_bank import SynonymBank
+
     path = folder / "bank.json"
     path.write_bytes(encode(json.dumps(bank, allow_nan=True), encoding) + junk)
     try:
@@ -107,6 +146,7 @@ def test_bank_loader_raises_only_config_invalid(folder, bank, encoding, junk):
 def test_selection_reader_raises_only_dataset_error(folder, selection, encoding, pickled):
     import pickle
     from wsss_engine.pole.official_stats import official_stats
+
     path = folder / "selection.bin"
     raw = pickle.dumps(selection, protocol=2) if pickled else encode(json.dumps(selection, allow_nan=True), encoding)
     path.write_bytes(raw)
@@ -118,9 +158,10 @@ def test_selection_reader_raises_only_dataset_error(folder, selection, encoding,
 
 FRAME_PARTS = st.one_of(
     st.binary(max_size=40),
-    st.builds(lambda n: b"Content-Length: %s\r\n\r\n" % n,
-              st.integers(min_value=-10, max_value=10 ** 12).map(lambda n: str(n).encode())
-              | st.binary(max_size=6)),
+    st.builds(
+        lambda n: b"Content-Length: %s\r\n\r\n" % n,
+        st.integers(min_value=-10, max_value=10**12).map(lambda n: str(n).encode()) | st.binary(max_size=6),
+    ),
     st.builds(encode_frame, FINITE_JSON),
     st.sampled_from([b"\r\n", b"\r\n\r\n", b"Content-Length: 2\r\n", b"{}", b"[" * 5000]),
 )
@@ -140,8 +181,10 @@ def test_frame_reader_never_raises_and_ends(parts):
 
 
 @PROFILE
-@given(values=st.lists(FINITE_JSON.filter(lambda v: v is not None), max_size=5), junk=st.sampled_from([b"", b"Content-Length: -5\r\n\r\nxyz",
-                                                           b"Content-Length: 99999999999\r\n\r\n{}"]))
+@given(
+    values=st.lists(FINITE_JSON.filter(lambda v: v is not None), max_size=5),
+    junk=st.sampled_from([b"", b"Content-Length: -5\r\n\r\nxyz", b"Content-Length: 99999999999\r\n\r\n{}"]),
+)
 def test_well_formed_frames_round_trip_even_after_a_bad_one(values, junk):
     reader = FrameReader(io.BytesIO(junk + b"".join(encode_frame(v) for v in values)))
     got = []

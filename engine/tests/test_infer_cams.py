@@ -1,4 +1,5 @@
 """Multi-scale + flip CAM inference (METHOD §3.1) with a small random-weight CAM network on real photos."""
+
 from __future__ import annotations
 
 import json
@@ -59,8 +60,9 @@ def reference_cams(model, image: Image.Image, keys, scales=SCALES, stride=4):
         with torch.no_grad():
             m = model.cam_forward(x)[0] + model.cam_forward(x.flip(-1))[0].flip(-1)
         m = m[keys][None]
-        strided = strided + F.interpolate(m, ((h - 1) // 4 + 1, (w - 1) // 4 + 1), mode="bilinear",
-                                          align_corners=False)[0]
+        strided = (
+            strided + F.interpolate(m, ((h - 1) // 4 + 1, (w - 1) // 4 + 1), mode="bilinear", align_corners=False)[0]
+        )
         high = high + F.interpolate(m, up, mode="bilinear", align_corners=False)[0, :, :h, :w]
     norm = lambda t: t / (t.amax((1, 2), keepdim=True) + 1e-5)  # noqa: E731
     return norm(strided), norm(high)
@@ -101,8 +103,9 @@ def test_flip_consistency(root, tmp_path):
     original, mirrored = load_cam(cam_path(tmp_path, ds.ids[0])), load_cam(cam_path(tmp_path, "mirror"))
     assert original["high_res"].shape[-1] % 4 == 0  # width 64: every scale's map aligns with the crop
     for field in ("cam", "high_res"):
-        np.testing.assert_allclose(mirrored[field].astype(np.float32), original[field][..., ::-1].astype(np.float32),
-                                   atol=2e-3)
+        np.testing.assert_allclose(
+            mirrored[field].astype(np.float32), original[field][..., ::-1].astype(np.float32), atol=2e-3
+        )
     assert not np.allclose(original["high_res"], original["high_res"][..., ::-1], atol=0.05)  # not trivially symmetric
 
 

@@ -1,5 +1,6 @@
 """IRN (METHOD §4.2): path indices, pair labels and the loss on tiny sizes against brute-force loops; the
 network's shapes and its frozen backbone."""
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,12 @@ def test_search_directions_are_the_half_disc():
         assert all(dy > 0 or (dy == 0 and dx > 0) for dy, dx in dirs)
         assert all(0 < dy * dy + dx * dx < radius * radius for dy, dx in dirs)
         # with the opposite offsets and (0, 0) they tile the whole disc
-        full = {(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
-                if dy * dy + dx * dx < radius * radius}
+        full = {
+            (dy, dx)
+            for dy in range(-radius, radius + 1)
+            for dx in range(-radius, radius + 1)
+            if dy * dy + dx * dx < radius * radius
+        }
         assert set(dirs) | {(-dy, -dx) for dy, dx in dirs} | {(0, 0)} == full
 
 
@@ -68,20 +73,23 @@ def test_irn_loss_matches_the_reference_formula():
     prob = torch.sigmoid(edge[:, 0])
     sums = {k: 0.0 for k in ("bg", "fg", "neg", "nbg", "nfg", "nneg", "dfg", "dbg")}
     for b in range(2):
-        for d, n, (y, x), (y2, x2), (dy, dx) in _brute_pairs(h, w, radius):
+        for _d, _n, (y, x), (y2, x2), (dy, dx) in _brute_pairs(h, w, radius):
             a, c = int(label[b, y, x]), int(label[b, y2, x2])
             if a == 255 or c == 255:
                 continue
             aff = 1 - max(float(prob[b, y + py, x + px]) for py, px in path_cells(dy, dx))
             pair = disp[b, :, y, x] - disp[b, :, y2, x2]
             if a == c == 0:
-                sums["bg"] += -math.log(aff + 1e-5); sums["nbg"] += 1
+                sums["bg"] += -math.log(aff + 1e-5)
+                sums["nbg"] += 1
                 sums["dbg"] += float(pair.abs().sum())
             elif a == c:
-                sums["fg"] += -math.log(aff + 1e-5); sums["nfg"] += 1
+                sums["fg"] += -math.log(aff + 1e-5)
+                sums["nfg"] += 1
                 sums["dfg"] += float((pair - torch.tensor([dy, dx], dtype=pair.dtype)).abs().sum())
             else:
-                sums["neg"] += -math.log(1 + 1e-5 - aff); sums["nneg"] += 1
+                sums["neg"] += -math.log(1 + 1e-5 - aff)
+                sums["nneg"] += 1
     pos = sums["bg"] / (sums["nbg"] + 1e-5) / 2 + sums["fg"] / (sums["nfg"] + 1e-5) / 2
     neg = sums["neg"] / (sums["nneg"] + 1e-5)
     dp_fg, dp_bg = sums["dfg"] / (2 * sums["nfg"] + 1e-5), sums["dbg"] / (2 * sums["nbg"] + 1e-5)
@@ -94,8 +102,13 @@ def test_irn_loss_matches_the_reference_formula():
     assert total.item() == pytest.approx((pos + neg) / 2 + (dp_fg + dp_bg) / 2, rel=1e-6)
 
 
-@pytest.mark.parametrize("backbone", [{"name": "small_cnn", "width": 8, "out_channels": 16, "pretrained": None},
-                                      {"name": "resnet50", "pretrained": None, "fixed_bn": True}])
+@pytest.mark.parametrize(
+    "backbone",
+    [
+        {"name": "small_cnn", "width": 8, "out_channels": 16, "pretrained": None},
+        {"name": "resnet50", "pretrained": None, "fixed_bn": True},
+    ],
+)
 def test_irn_shapes_and_frozen_backbone(backbone):
     torch.manual_seed(0)
     model = IrnNet(backbone).train()

@@ -1,4 +1,5 @@
 """CLIMS losses against hand-computed values (METHOD §1.4)."""
+
 from __future__ import annotations
 
 import math
@@ -6,8 +7,17 @@ import math
 import pytest
 import torch
 
-from wsss_engine.losses.clims import (PRESETS, btm_loss, cbs_loss_class_specific, cbs_loss_threshold, cosine,
-                                      loss_config, otm_loss, reg_loss, total_loss)
+from wsss_engine.losses.clims import (
+    PRESETS,
+    btm_loss,
+    cbs_loss_class_specific,
+    cbs_loss_threshold,
+    cosine,
+    loss_config,
+    otm_loss,
+    reg_loss,
+    total_loss,
+)
 
 torch.set_num_threads(1)
 
@@ -65,16 +75,20 @@ def test_cbs_class_specific_means_over_prompts_and_sums_over_images():
 
 def test_reg_forms():
     cams = torch.zeros(2, 3, 2, 2)
-    cams[0, 0] = 1.0           # present class of image 0 fully on
-    cams[1, 2] = 0.5           # absent class of image 1 half on
+    cams[0, 0] = 1.0  # present class of image 0 fully on
+    cams[1, 2] = 0.5  # absent class of image 1 half on
     labels = torch.tensor([[1.0, 0, 0], [0, 1.0, 0]])
     assert reg_loss(cams, form="all").item() == pytest.approx((4 * 1.0 + 4 * 0.5) / 24)
     assert reg_loss(cams, labels, form="present").item() == pytest.approx(4 * 1.0 / 8)
 
 
 def test_presets_match_method_table():
-    assert (PRESETS["improved"].otm, PRESETS["improved"].btm, PRESETS["improved"].cbs, PRESETS["improved"].reg) \
-        == (10, 24, 1, 0.2)
+    assert (PRESETS["improved"].otm, PRESETS["improved"].btm, PRESETS["improved"].cbs, PRESETS["improved"].reg) == (
+        10,
+        24,
+        1,
+        0.2,
+    )
     assert (PRESETS["pole_code"].btm, PRESETS["pole_code"].reg) == (25, 0)
     cr = PRESETS["camera_ready"]
     assert (cr.btm, cr.cbs, cr.reg, cr.cbs_mode) == (25, 29.5, 1.15, "class_specific")

@@ -1,5 +1,6 @@
 """Confusion-matrix mIoU (METHOD §6) and CAM predictions / threshold sweep (METHOD §3.2), checked on the real
 VOC 2012 val masks against an independent per-class computation."""
+
 from __future__ import annotations
 
 import math
@@ -10,8 +11,15 @@ from PIL import Image
 
 from shared_data import VOC2012, require
 from wsss_engine.data.layout import BACKGROUND, VOC_CLASSES
-from wsss_engine.evaluation.miou import (CamThresholdSweep, SemSegEvaluator, cam_to_prediction, confusion_matrix,
-                                         default_thresholds, iou_per_class, mean_iou)
+from wsss_engine.evaluation.miou import (
+    CamThresholdSweep,
+    SemSegEvaluator,
+    cam_to_prediction,
+    confusion_matrix,
+    default_thresholds,
+    iou_per_class,
+    mean_iou,
+)
 
 NAMES = [BACKGROUND, *VOC_CLASSES]
 
@@ -78,7 +86,7 @@ def test_ignore_label_is_ignored():
     assert (gt == 255).any()
     pred = shifted_eroded(gt)
     scrambled = pred.copy()
-    scrambled[gt == 255] = (np.arange((gt == 255).sum()) % 21)  # anything where GT is 255
+    scrambled[gt == 255] = np.arange((gt == 255).sum()) % 21  # anything where GT is 255
     conf = confusion_matrix(gt, pred, 21)
     assert conf.sum() == np.count_nonzero(gt != 255)
     np.testing.assert_array_equal(conf, confusion_matrix(gt, scrambled, 21))
@@ -120,8 +128,11 @@ def test_sweep_equals_direct_computation_per_threshold():
     for gt in masks:
         keys = [c - 1 for c in np.unique(gt) if 0 < c < 255]
         # CAM-like maps: the GT region of each key plus noise, rounded to float16 like saved CAM files
-        cams = np.stack([(gt == k + 1) * 0.6 + rng.random(gt.shape) * 0.5 for k in keys]).astype(np.float16) \
-            if keys else np.zeros((0, *gt.shape), np.float16)
+        cams = (
+            np.stack([(gt == k + 1) * 0.6 + rng.random(gt.shape) * 0.5 for k in keys]).astype(np.float16)
+            if keys
+            else np.zeros((0, *gt.shape), np.float16)
+        )
         sweep.process(gt, cams, keys)
         for ev, t in zip(direct, thresholds):
             ev.process(gt, cam_to_prediction(cams, keys, t))

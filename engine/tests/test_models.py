@@ -1,4 +1,5 @@
 """CAM networks (METHOD §1.2): output stride, frozen stem, FixedBatchNorm vs trainable BN, strict CLIMS init."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """pole-stats: counts of the authors' prompt selection (METHOD §2.2 table) from JSON and from pickles."""
+
 import json
 import pickle
 import subprocess
@@ -20,13 +21,13 @@ def test_shared_selection_matches_method_table():
     stats = official_stats(SELECTION)
     assert stats["format"] == "json" and stats["images"] == 10582
     sofa = stats["counts"]["sofa"]
-    assert sum(sofa.values()) == 649 and sofa["couch"] == 518          # METHOD §2.2: couch 80%
+    assert sum(sofa.values()) == 649 and sofa["couch"] == 518  # METHOD §2.2: couch 80%
     person = stats["counts"]["person"]
     assert sum(person.values()) == 4155 and max(person, key=person.get) == "player"
     total = sum(sum(c.values()) for c in stats["counts"].values())
     bank = json.loads(BANK.read_text())
     gt = sum(stats["counts"][c].get(words[0], 0) for c, words in bank.items())
-    assert abs(gt / total - 0.463) < 0.005                             # "GT wins on only 46.3%"
+    assert abs(gt / total - 0.463) < 0.005  # "GT wins on only 46.3%"
 
 
 def test_pickled_dict_and_prompt_lists(tmp_path):
@@ -36,9 +37,11 @@ def test_pickled_dict_and_prompt_lists(tmp_path):
     as_dict = tmp_path / "dict.pkl"
     as_dict.write_bytes(pickle.dumps({"2007_000001": {"sofa": "couch"}}, protocol=2))
     assert official_stats(as_dict)["counts"] == {"sofa": {"couch": 1}}
-    prompts = {"2007000002": ["a photo of bike.", "a photo of bike."],      # bicycle then motorbike: unique
-               "2007000003": ["a photo of bike."],                          # either class: ambiguous
-               "2007000004": ["a photo of bicycle.", "a photo of couch."]}
+    prompts = {
+        "2007000002": ["a photo of bike.", "a photo of bike."],  # bicycle then motorbike: unique
+        "2007000003": ["a photo of bike."],  # either class: ambiguous
+        "2007000004": ["a photo of bicycle.", "a photo of couch."],
+    }
     as_list = tmp_path / "prompts.pkl"
     as_list.write_bytes(pickle.dumps(prompts, protocol=2))
     stats = official_stats(as_list, bank_path)
@@ -50,6 +53,7 @@ def test_hostile_pickle_is_refused(tmp_path):
     class Boom:
         def __reduce__(self):
             return (print, ("ran code",))
+
     path = tmp_path / "evil.pkl"
     path.write_bytes(pickle.dumps({"x": Boom()}, protocol=2))
     with pytest.raises(DatasetError, match="refusing"):
@@ -65,9 +69,11 @@ def test_prompt_lists_need_a_bank():
 def test_cli_prints_json(tmp_path):
     path = tmp_path / "sel.json"
     path.write_text(json.dumps({"1": {"cat": "feline"}, "2": {"cat": "cat"}}))
-    out = subprocess.run([sys.executable, "-m", "wsss_engine", "pole-stats", str(path)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "wsss_engine", "pole-stats", str(path)], capture_output=True, text=True, check=True
+    )
     assert json.loads(out.stdout)["counts"] == {"cat": {"feline": 1, "cat": 1}}
-    bad = subprocess.run([sys.executable, "-m", "wsss_engine", "pole-stats", str(tmp_path / "none")],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "wsss_engine", "pole-stats", str(tmp_path / "none")], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "pole-stats" in bad.stderr

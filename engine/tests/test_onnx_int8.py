@@ -1,5 +1,6 @@
 """The int8 preview model (models/onnx_int8.py): quantised from a real export, faster operators, CAMs that agree
 with the fp32 export's within the stated tolerance; the agreement measure itself notices a difference."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,7 +41,7 @@ def test_int8_model_is_quantised_but_keeps_the_classifier_float(exported):
     nodes = list(onnx.load(int8).graph.node)
     assert sum(n.op_type == "QuantizeLinear" for n in nodes) > 3
     last_conv = max(i for i, n in enumerate(nodes) if n.op_type == "Conv")
-    assert all(n.op_type not in ("QuantizeLinear", "DequantizeLinear") for n in nodes[last_conv + 1:])
+    assert all(n.op_type not in ("QuantizeLinear", "DequantizeLinear") for n in nodes[last_conv + 1 :])
 
 
 def test_int8_cams_agree_with_fp32_on_held_out_images(exported):

@@ -1,4 +1,5 @@
 """Optimiser and schedules (METHOD §1.5): poly / cosine, 10x head, adaptor factor, the momentum quirk."""
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,11 @@ torch.set_num_threads(1)
 
 def groups():
     torch.manual_seed(0)
-    return {"backbone": torch.nn.Parameter(torch.randn(3)), "head": torch.nn.Parameter(torch.randn(3)),
-            "adaptors": torch.nn.Parameter(torch.randn(3))}
+    return {
+        "backbone": torch.nn.Parameter(torch.randn(3)),
+        "head": torch.nn.Parameter(torch.randn(3)),
+        "adaptors": torch.nn.Parameter(torch.randn(3)),
+    }
 
 
 def build(cfg, max_steps=10):

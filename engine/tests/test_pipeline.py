@@ -22,12 +22,21 @@ CALLS: list[str] = []
 def source_stage(ctx, params):
     CALLS.append(ctx.stage_id)
     (ctx.stage_dir() / "scratch.txt").write_text("x")
-    return {"value": params["value"], "data": str(ctx.resolve_path("data")), "synthetic": ctx.synthetic,
-            "tensor": torch.tensor(1.5)}
+    return {
+        "value": params["value"],
+        "data": str(ctx.resolve_path("data")),
+        "synthetic": ctx.synthetic,
+        "tensor": torch.tensor(1.5),
+    }
 
 
-@register_stage("pipeline_test_sink", params_schema={"type": "object", "properties": {
-    "source": {"type": "string"}, "fail": {"type": "boolean", "default": False}}})
+@register_stage(
+    "pipeline_test_sink",
+    params_schema={
+        "type": "object",
+        "properties": {"source": {"type": "string"}, "fail": {"type": "boolean", "default": False}},
+    },
+)
 def sink_stage(ctx, params):
     CALLS.append(ctx.stage_id)
     if params["fail"]:
@@ -43,16 +52,26 @@ def start(tmp_path, stages, resume=False, config=None):
 
 def test_resume_skips_completed_stages_and_reruns_the_failed_one(tmp_path):
     CALLS.clear()
-    stages = [{"id": "a", "type": "pipeline_test_source"},
-              {"id": "b", "type": "pipeline_test_sink", "source": "a", "fail": True}]
+    stages = [
+        {"id": "a", "type": "pipeline_test_source"},
+        {"id": "b", "type": "pipeline_test_sink", "source": "a", "fail": True},
+    ]
     status, error = start(tmp_path, stages)
-    assert status == "failed" and error == {"kind": "DatasetError", "message": "image 7 is corrupt",
-                                            "hint": "replace it", "path": "/data/7.jpg"}
+    assert status == "failed" and error == {
+        "kind": "DatasetError",
+        "message": "image 7 is corrupt",
+        "hint": "replace it",
+        "path": "/data/7.jpg",
+    }
     assert CALLS == ["a", "b"]
     record = json.loads((tmp_path / "run" / "run.json").read_text())
     assert [s["status"] for s in record["stages"]] == ["completed", "failed"]
-    assert record["stages"][0]["summary"] == {"value": 7, "data": str(tmp_path / "data"), "synthetic": True,
-                                              "tensor": 1.5}
+    assert record["stages"][0]["summary"] == {
+        "value": 7,
+        "data": str(tmp_path / "data"),
+        "synthetic": True,
+        "tensor": 1.5,
+    }
     assert (tmp_path / "run" / "stages" / "a" / "scratch.txt").is_file()
 
     (tmp_path / "fixed").mkdir()

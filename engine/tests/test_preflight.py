@@ -23,12 +23,14 @@ SMALL = {"name": "small_cnn", "width": 8, "out_channels": 16, "pretrained": None
 
 def pole_stages(init: str = "base") -> list[dict]:
     """The POLE pipeline: the bank and CLIP are first needed by select_prompts, after training and CAMs."""
-    return [{"id": "base", "type": "baseline_cam", "backbone": SMALL, "epochs": 1, "batch_size": 4},
-            {"id": "cams_train", "type": "infer_cams", "model": "base", "split": "train", "scales": [1.0]},
-            {"id": "select", "type": "select_prompts", "cams": "cams_train"},
-            {"id": "clims", "type": "train_clims", "init": init, "prompt": "selected", "epochs": 1, "batch_size": 4},
-            {"id": "cams", "type": "infer_cams", "model": "clims", "scales": [1.0]},
-            {"id": "eval", "type": "evaluate", "cams": "cams"}]
+    return [
+        {"id": "base", "type": "baseline_cam", "backbone": SMALL, "epochs": 1, "batch_size": 4},
+        {"id": "cams_train", "type": "infer_cams", "model": "base", "split": "train", "scales": [1.0]},
+        {"id": "select", "type": "select_prompts", "cams": "cams_train"},
+        {"id": "clims", "type": "train_clims", "init": init, "prompt": "selected", "epochs": 1, "batch_size": 4},
+        {"id": "cams", "type": "infer_cams", "model": "clims", "scales": [1.0]},
+        {"id": "eval", "type": "evaluate", "cams": "cams"},
+    ]
 
 
 @pytest.fixture()
@@ -153,8 +155,9 @@ def test_cli_and_rpc_report_the_problems(tmp_path, world, capsys):
     only_config_and_run_json(tmp_path / "run")
     engine = EngineClient()
     try:
-        error = engine.request("run/start", {"configPath": str(config), "runDir": str(tmp_path / "run2"),
-                                             "resume": False}, timeout=60)["error"]
+        error = engine.request(
+            "run/start", {"configPath": str(config), "runDir": str(tmp_path / "run2"), "resume": False}, timeout=60
+        )["error"]
     finally:
         engine.close()
     assert error["code"] == -32004 and error["data"]["kind"] == "WeightsMissing"
@@ -167,21 +170,35 @@ def test_plugin_stages_take_part_and_problems_aggregate(tmp_path):
         problems = Problems()
         for key in ("a", "b"):
             if not resolve_path(params[key]).exists():
-                problems.add(DatasetError(f"{key} file {resolve_path(params[key])} is missing", "make it",
-                                          resolve_path(params[key])))
+                problems.add(
+                    DatasetError(
+                        f"{key} file {resolve_path(params[key])} is missing", "make it", resolve_path(params[key])
+                    )
+                )
         problems.raise_if_any()
 
-    @register_stage("preflight_probe", {"type": "object", "properties": {"a": {"type": "string"},
-                                                                          "b": {"type": "string"}}})
+    @register_stage(
+        "preflight_probe", {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}
+    )
     def probe(ctx, params):
         raise AssertionError("a stage must not run when its inputs are missing")
+
     probe.preflight = check
 
     (tmp_path / "there.txt").write_text("x")
     config = tmp_path / "p.json"
-    config.write_text(json.dumps({"name": "p", "device": "cpu", "stages": [
-        {"id": "p", "type": "preflight_probe", "a": "there.txt", "b": "missing.txt"},
-        {"id": "q", "type": "preflight_probe", "a": "gone.txt", "b": "missing.txt"}]}))
+    config.write_text(
+        json.dumps(
+            {
+                "name": "p",
+                "device": "cpu",
+                "stages": [
+                    {"id": "p", "type": "preflight_probe", "a": "there.txt", "b": "missing.txt"},
+                    {"id": "q", "type": "preflight_probe", "a": "gone.txt", "b": "missing.txt"},
+                ],
+            }
+        )
+    )
     with pytest.raises(ConfigInvalid) as info:
         prepare_run(config, tmp_path / "run", False)
     messages = [e["message"] for e in info.value.errors]

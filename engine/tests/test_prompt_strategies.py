@@ -1,6 +1,7 @@
 """Prompt strategies of the paper's Table 1 (METHOD §2.4): fixed templates, CoOp, target optimisation, DeFo.
 
 Real open_clip text towers (random tiny CLIPs, BPE and word-level), real training through the pipeline."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,7 @@ import threading
 import pytest
 import torch
 
-from training_world import (CLASSES, make_voc_root, metrics, run_pipeline, tiny_clip, tiny_clip_checkpoint,
-                            write_config)
+from training_world import CLASSES, make_voc_root, metrics, run_pipeline, tiny_clip, tiny_clip_checkpoint, write_config
 from test_training import baseline_stage, clims_stage, weights
 
 from wsss_engine.errors import ConfigInvalid
@@ -57,24 +57,29 @@ def test_learnable_parts_get_gradients_and_clip_stays_frozen():
     labels = torch.tensor([[1.0, 0, 1], [0, 1, 0]])
     for kind in ("coop", "target", "defo"):
         learner = LearnedPrompts(clip, kind, "a photo of {}.", CLASSES)
-        objective = ClimsObjective(clip, loss_config("improved", cbs_threshold=0.0), CLASSES, CLASSES,
-                                   mask_mode="raw", prompts=learner)
+        objective = ClimsObjective(
+            clip, loss_config("improved", cbs_threshold=0.0), CLASSES, CLASSES, mask_mode="raw", prompts=learner
+        )
         cams = torch.rand(2, 3, 8, 8, requires_grad=True)
         total, _ = objective(images, cams, labels)
         total.backward()
         grads = {n: p.grad for n, p in learner.named_parameters()}
         assert grads and all(g is not None and g.abs().sum() > 0 for g in grads.values()), kind
         assert all(not p.requires_grad and p.grad is None for p in clip.model.parameters())
-        assert set(learner.state_dict()) == ({"context"} if kind == "coop" else
-                                             {"class_vectors"} if kind == "target" else {"context", "class_vectors"})
+        assert set(learner.state_dict()) == (
+            {"context"} if kind == "coop" else {"class_vectors"} if kind == "target" else {"context", "class_vectors"}
+        )
 
 
 @pytest.mark.parametrize("strategy", ["template", "coop", "target", "defo"])
 def test_each_strategy_trains_and_saves_its_prompts(tmp_path, strategy):
     root = make_voc_root(tmp_path / "data", n=8)
     clip = tiny_clip_checkpoint(tmp_path / "tiny_clip.pt")
-    spec = {"kind": strategy, "lr_mult": 5} if strategy != "template" else {"kind": "template",
-                                                                          "template": "a thing of {}."}
+    spec = (
+        {"kind": strategy, "lr_mult": 5}
+        if strategy != "template"
+        else {"kind": "template", "template": "a thing of {}."}
+    )
     stages = [baseline_stage(epochs=1), clims_stage(epochs=1, prompt_strategy=spec)]
     cfg = write_config(tmp_path / "run.json", root, clip, stages)
     status, error = run_pipeline(cfg, tmp_path / "run")
@@ -119,12 +124,15 @@ def test_coop_resumes_exactly_and_is_reused_by_a_later_run(tmp_path):
 
     # a later run starts from the learned file and keeps it fixed
     learned = tmp_path / "full" / "prompts" / "clims.pt"
-    reuse = [baseline_stage(epochs=1),
-             clims_stage(epochs=1, prompt_strategy={"kind": "coop", "init_from": str(learned), "train": False})]
+    reuse = [
+        baseline_stage(epochs=1),
+        clims_stage(epochs=1, prompt_strategy={"kind": "coop", "init_from": str(learned), "train": False}),
+    ]
     status, error = run_pipeline(write_config(tmp_path / "reuse.json", root, clip, reuse), tmp_path / "reuse")
     assert status == "completed", error
-    assert torch.equal(weights(tmp_path / "reuse", "clims")["extras"]["prompt"]["context"],
-                       full["extras"]["prompt"]["context"])
+    assert torch.equal(
+        weights(tmp_path / "reuse", "clims")["extras"]["prompt"]["context"], full["extras"]["prompt"]["context"]
+    )
 
 
 def test_bad_prompt_input_fails_before_training(tmp_path):
@@ -171,4 +179,6 @@ def test_a_bank_word_of_a_bank_made_later_is_checked_when_its_stage_starts(tmp_p
     status, error = execute_run(run, loaded, threading.Event())
     assert status == "failed" and "'scarlet'" in error["message"]
     assert [s["status"] for s in json.loads((tmp_path / "run" / "run.json").read_text())["stages"]] == [
-        "completed", "failed"]
+        "completed",
+        "failed",
+    ]

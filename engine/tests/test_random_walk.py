@@ -1,5 +1,6 @@
 """Random walk (METHOD §4.3): the sparse local transition agrees with the reference's dense N×N form, the
 affinities are 1 - max(edge) along each path, a batch walks like its images one by one."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,8 +40,11 @@ def test_walk_parameters_change_the_result():
     base = propagate([cams], [edge], beta=10, exp_times=8)[0]
     assert not torch.allclose(base, propagate([cams], [edge], beta=2, exp_times=8)[0])
     assert not torch.allclose(base, propagate([cams], [edge], beta=10, exp_times=3)[0])
-    assert torch.allclose(propagate([cams], [edge], exp_times=0, method="sparse")[0],
-                          propagate([cams], [edge], exp_times=0, method="dense")[0], atol=1e-12)
+    assert torch.allclose(
+        propagate([cams], [edge], exp_times=0, method="sparse")[0],
+        propagate([cams], [edge], exp_times=0, method="dense")[0],
+        atol=1e-12,
+    )
 
 
 def test_batch_walk_equals_one_image_at_a_time():
@@ -72,8 +76,8 @@ def test_local_affinity_is_one_minus_max_edge_along_the_path():
 def test_semantic_labels_follow_the_method():
     """x4 bilinear, crop, global max, bg plane, argmax, keys + 1."""
     walked = torch.zeros(2, 3, 4)
-    walked[0, :, :2] = 1.0   # class key 4 on the left
-    walked[1, :, 3] = 0.5    # class key 7 on the right, half as strong
+    walked[0, :, :2] = 1.0  # class key 4 on the left
+    walked[1, :, 3] = 0.5  # class key 7 on the right, half as strong
     labels = semantic_labels(walked, np.array([4, 7]), (10, 15), bg_threshold=0.2)
     assert labels.shape == (10, 15) and labels.dtype == np.uint8
     assert labels[5, 0] == 5 and labels[5, 14] == 8 and labels[5, 9] == 0

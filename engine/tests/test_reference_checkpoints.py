@@ -5,6 +5,7 @@ strides (2,2,2,1) wrapped the way the reference networks wrap it (`resnet50`, `s
 `newly_added`, `classifier`; POLE adds `Av`, `At`, `adapters`), so every alias appears in the state dict as in
 the released files. The mapped model's CAMs must equal ReLU(W·stage4(...stage1(x))) computed from those tensors.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,11 @@ class ReferenceLayout(nn.Module):
         self.resnet50.layer4[0].downsample[0].stride = (1, 1)
         r = self.resnet50
         self.stage1 = nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1)
-        self.stage2, self.stage3, self.stage4 = (nn.Sequential(r.layer2), nn.Sequential(r.layer3),
-                                                 nn.Sequential(r.layer4))
+        self.stage2, self.stage3, self.stage4 = (
+            nn.Sequential(r.layer2),
+            nn.Sequential(r.layer3),
+            nn.Sequential(r.layer4),
+        )
         self.classifier = nn.Conv2d(2048, classes, 1, bias=False)
         self.backbone = nn.ModuleList([self.stage1, self.stage2, self.stage3, self.stage4])
         self.newly_added = nn.ModuleList([self.classifier])
@@ -73,8 +77,14 @@ def save(state: dict, tmp_path, name="res50_cam.pth"):
 
 def test_irn_res50_cam_gives_the_reference_cams(reference, tmp_path):
     state = {k: v for k, v in reference.state_dict().items() if not k.startswith(("Av.", "At.", "adapters."))}
-    assert {"resnet50.conv1.weight", "stage1.0.weight", "backbone.0.0.weight", "stage2.0.0.conv1.weight",
-            "newly_added.0.weight", "classifier.weight"} <= set(state)
+    assert {
+        "resnet50.conv1.weight",
+        "stage1.0.weight",
+        "backbone.0.0.weight",
+        "stage2.0.0.conv1.weight",
+        "newly_added.0.weight",
+        "classifier.weight",
+    } <= set(state)
     model = load_cam_model(save(state, tmp_path))
     x = torch.randn(1, 3, 64, 48)
     with torch.no_grad():
@@ -92,9 +102,17 @@ def test_clims_ddp_save_initialises_a_clims_net(reference, tmp_path):
     net.eval()
     x = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
-        torch.testing.assert_close(net(x), torch.sigmoid(F.conv2d(
-            reference.stage4(reference.stage3(reference.stage2(reference.stage1(x)))), reference.classifier.weight)),
-            rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(
+            net(x),
+            torch.sigmoid(
+                F.conv2d(
+                    reference.stage4(reference.stage3(reference.stage2(reference.stage1(x)))),
+                    reference.classifier.weight,
+                )
+            ),
+            rtol=1e-5,
+            atol=1e-5,
+        )
 
 
 def test_pole_checkpoint_keeps_its_adaptors(reference, tmp_path):
@@ -113,7 +131,9 @@ def test_unknown_missing_and_inconsistent_keys_are_named(reference, tmp_path):
     state = {k: v for k, v in reference.state_dict().items() if not k.startswith(("A", "adapters"))}
     with pytest.raises(ConfigInvalid, match="resnet50.fc.weight"):
         read_checkpoint(save({**state, "resnet50.fc.weight": torch.zeros(1000, 2048)}, tmp_path))
-    partial = {k: v for k, v in state.items() if "layer4.2.conv3" not in k and not k.startswith(("stage4", "backbone.3"))}
+    partial = {
+        k: v for k, v in state.items() if "layer4.2.conv3" not in k and not k.startswith(("stage4", "backbone.3"))
+    }
     with pytest.raises(ConfigInvalid, match=r"missing.*backbone\.layer4\.2\.conv3\.weight"):
         read_checkpoint(save(partial, tmp_path))
     edited = dict(state, **{"stage1.0.weight": state["stage1.0.weight"] + 1})
@@ -124,13 +144,24 @@ def test_unknown_missing_and_inconsistent_keys_are_named(reference, tmp_path):
 def test_a_run_trains_from_and_infers_with_a_reference_checkpoint(tmp_path):
     """train_clims `init` and infer_cams `model` take IRN's res50_cam.pth by path (no baseline stage)."""
     from training_world import CLASSES, make_voc_root, run_pipeline, tiny_clip_checkpoint, write_config
+
     torch.manual_seed(1)
     path = save(ReferenceLayout(classes=len(CLASSES)).state_dict(), tmp_path)
     root = make_voc_root(tmp_path / "data", n=8)
-    stages = [{"id": "clims", "type": "train_clims", "init": str(path), "batch_size": 4, "epochs": 1,
-               "stop_after": 1, "lr": 0.01, "mask_mode": "raw", "log_every": 1},
-              {"id": "cams", "type": "infer_cams", "model": str(path), "split": "train", "scales": [1.0],
-               "num_workers": 0}]
+    stages = [
+        {
+            "id": "clims",
+            "type": "train_clims",
+            "init": str(path),
+            "batch_size": 4,
+            "epochs": 1,
+            "stop_after": 1,
+            "lr": 0.01,
+            "mask_mode": "raw",
+            "log_every": 1,
+        },
+        {"id": "cams", "type": "infer_cams", "model": str(path), "split": "train", "scales": [1.0], "num_workers": 0},
+    ]
     cfg = write_config(tmp_path / "run.json", root, tiny_clip_checkpoint(tmp_path / "clip.pt"), stages)
     status, error = run_pipeline(cfg, tmp_path / "run")
     assert status == "completed", error

@@ -1,6 +1,7 @@
 """The refinement half through the real pipeline on a tiny VOC-layout world (METHOD §4): infer_cams ->
 ir_labels -> train_irn -> random_walk -> evaluate; exact resume of train_irn; bad input stops a stage at its
 start naming the file, and keeps what was already written."""
+
 from __future__ import annotations
 
 import json
@@ -16,23 +17,44 @@ from training_world import make_voc_root, metrics, run_pipeline, write_config
 pytest.importorskip("pydensecrf.densecrf", reason="the engine's 'crf' extra (pydensecrf2) is not installed")
 torch.set_num_threads(1)
 
-SMALL = {"backbone": {"name": "small_cnn", "width": 8, "out_channels": 32}, "batch_size": 4, "log_every": 1,
-         "num_workers": 0}
-IRN = {"id": "irn", "type": "train_irn", "ir_labels": "ir", "backbone_from": "baseline", "radius": 3,
-       "crop_size": 32, "batch_size": 4, "epochs": 2, "log_every": 1}
+SMALL = {
+    "backbone": {"name": "small_cnn", "width": 8, "out_channels": 32},
+    "batch_size": 4,
+    "log_every": 1,
+    "num_workers": 0,
+}
+IRN = {
+    "id": "irn",
+    "type": "train_irn",
+    "ir_labels": "ir",
+    "backbone_from": "baseline",
+    "radius": 3,
+    "crop_size": 32,
+    "batch_size": 4,
+    "epochs": 2,
+    "log_every": 1,
+}
 
 
 def chain_stages():
-    return [{"id": "baseline", "type": "baseline_cam", **SMALL, "epochs": 3, "lr": 0.05},
-            {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0],
-             "num_workers": 0},
-            {"id": "ir", "type": "ir_labels", "cams": "cams"},
-            dict(IRN),
-            {"id": "rw", "type": "random_walk", "cams": "cams", "irn": "irn", "split": "train", "radius": 3},
-            {"id": "rw_dense", "type": "random_walk", "cams": "cams", "irn": "irn", "split": "train", "radius": 3,
-             "method": "dense"},
-            {"id": "eval_cam", "type": "evaluate", "cams": "cams"},
-            {"id": "eval_rw", "type": "evaluate", "masks": "rw"}]
+    return [
+        {"id": "baseline", "type": "baseline_cam", **SMALL, "epochs": 3, "lr": 0.05},
+        {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0], "num_workers": 0},
+        {"id": "ir", "type": "ir_labels", "cams": "cams"},
+        dict(IRN),
+        {"id": "rw", "type": "random_walk", "cams": "cams", "irn": "irn", "split": "train", "radius": 3},
+        {
+            "id": "rw_dense",
+            "type": "random_walk",
+            "cams": "cams",
+            "irn": "irn",
+            "split": "train",
+            "radius": 3,
+            "method": "dense",
+        },
+        {"id": "eval_cam", "type": "evaluate", "cams": "cams"},
+        {"id": "eval_rw", "type": "evaluate", "masks": "rw"},
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +113,9 @@ def test_ir_labels_in_worker_processes_equal_the_in_process_labels(chain, tmp_pa
     ours = sorted((tmp_path / "ir" / "masks" / "ir").glob("*.png"))
     assert len(ours) == 16
     for path in ours:
-        assert np.array_equal(np.array(Image.open(path)), np.array(Image.open(src / "full" / "masks" / "ir" / path.name)))
+        assert np.array_equal(
+            np.array(Image.open(path)), np.array(Image.open(src / "full" / "masks" / "ir" / path.name))
+        )
 
 
 def _failed(tmp, root, name, stages):
@@ -121,6 +145,7 @@ def test_bad_cams_stop_ir_labels_at_its_start_keeping_earlier_labels(chain, tmp_
     assert status == "failed" and error["kind"] == "DatasetError" and str(missing) in error["message"]
     assert sorted(p.name for p in (tmp_path / "ir" / "masks" / "ir").glob("*.png")) == written
     from wsss_engine.data.cam_files import save_cam
+
     save_cam(missing, np.array([0]), np.zeros((1, 3, 3)), np.zeros((1, 20, 20)))  # CAMs of another image size
     status, error = run_pipeline(cfg, tmp_path / "ir", resume=True)
     assert status == "failed" and str(missing) in error["message"] and "20x20" in error["message"]
@@ -131,12 +156,17 @@ def test_ir_label_folder_not_matching_the_list_stops_train_irn(chain, tmp_path):
     src, root, _ = chain
     labels = shutil.copytree(src / "full" / "masks" / "ir", tmp_path / "ir")
     (labels / "img_007.png").unlink()
-    error = _failed(tmp_path, root, "irn", [{**IRN, "ir_labels": str(labels), "backbone_from": None,
-                                              "backbone": SMALL["backbone"]}])
+    error = _failed(
+        tmp_path, root, "irn", [{**IRN, "ir_labels": str(labels), "backbone_from": None, "backbone": SMALL["backbone"]}]
+    )
     assert error["kind"] == "DatasetError" and str(labels / "img_007.png") in error["message"]
     Image.fromarray(np.zeros((8, 8), np.uint8)).save(labels / "img_007.png")
-    error = _failed(tmp_path, root, "irn2", [{**IRN, "ir_labels": str(labels), "backbone_from": None,
-                                               "backbone": SMALL["backbone"]}])
+    error = _failed(
+        tmp_path,
+        root,
+        "irn2",
+        [{**IRN, "ir_labels": str(labels), "backbone_from": None, "backbone": SMALL["backbone"]}],
+    )
     assert str(labels / "img_007.png") in error["message"] and "8x8" in error["message"]
 
 
@@ -144,7 +174,20 @@ def test_missing_cams_stop_random_walk_at_its_start(chain, tmp_path):
     src, root, _ = chain
     cams = shutil.copytree(src / "full" / "cams" / "cams", tmp_path / "cams")
     (cams / "img_003.npy").unlink()
-    error = _failed(tmp_path, root, "rw", [{"id": "rw", "type": "random_walk", "cams": str(cams), "radius": 3,
-                                            "irn": str(src / "full" / "checkpoints" / "irn.pt"), "split": "train"}])
+    error = _failed(
+        tmp_path,
+        root,
+        "rw",
+        [
+            {
+                "id": "rw",
+                "type": "random_walk",
+                "cams": str(cams),
+                "radius": 3,
+                "irn": str(src / "full" / "checkpoints" / "irn.pt"),
+                "split": "train",
+            }
+        ],
+    )
     assert error["kind"] == "DatasetError" and str(cams / "img_003.npy") in error["message"]
     assert not list((tmp_path / "rw" / "masks" / "rw").glob("*.png"))

@@ -22,15 +22,22 @@ CASES = {
     "length over the cap": b"Content-Length: %d\r\n\r\n{}" % (MAX_MESSAGE_BYTES + 1),
     "length of 5000 digits": b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n{}",
     "100k-deep nesting": b"Content-Length: %d\r\n\r\n" % len(DEEP) + DEEP,
-    "non-UTF-8 body": b"Content-Length: 4\r\n\r\n\"\xff\xfe\"",
+    "non-UTF-8 body": b'Content-Length: 4\r\n\r\n"\xff\xfe"',
     "non-ASCII header": b"Content-L\xe9ngth: 2\r\n\r\n{}",
     "NaN literal": b"Content-Length: %d\r\n\r\n" % len(NAN) + NAN,
     "overlong header line": b"X-Junk: " + b"a" * 100_000 + b"\r\n\r\n",
 }
 # what the error message says, where it is more than "parse error"
-SAYS = {"length over the cap": "MAX_MESSAGE_BYTES", "100k-deep nesting": "too deeply", "non-UTF-8 body": "not UTF-8",
-        "NaN literal": "NaN", "length -1 alone": "non-negative integer", "length of 5000 digits": "MAX_MESSAGE_BYTES",
-        "negative length with a body": "non-negative integer", "overlong header line": "malformed header line"}
+SAYS = {
+    "length over the cap": "MAX_MESSAGE_BYTES",
+    "100k-deep nesting": "too deeply",
+    "non-UTF-8 body": "not UTF-8",
+    "NaN literal": "NaN",
+    "length -1 alone": "non-negative integer",
+    "length of 5000 digits": "MAX_MESSAGE_BYTES",
+    "negative length with a body": "non-negative integer",
+    "overlong header line": "malformed header line",
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +45,9 @@ def engine(tmp_path_factory):
     client = EngineClient()
     tmp = tmp_path_factory.mktemp("framing")
     config = write_config(tmp, [{"id": "count", "type": "count", "steps": 40, "sleep_s": 0.1}])
-    client.run_id = client.result("run/start", {"configPath": str(config), "runDir": str(tmp / "run"),
-                                                "resume": False})["runId"]
+    client.run_id = client.result(
+        "run/start", {"configPath": str(config), "runDir": str(tmp / "run"), "resume": False}
+    )["runId"]
     yield client
     assert client.finished(client.run_id, 60)["status"] == "completed", "a running run was disturbed"
     assert client.close() == 0 and client.proc.returncode == 0

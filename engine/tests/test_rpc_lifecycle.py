@@ -17,8 +17,9 @@ def start_long_run(engine: EngineClient, tmp_path: Path) -> tuple[str, Path]:
     """A 400-step counting run, started and past its first progress notification."""
     config = write_config(tmp_path, [{"id": "count", "type": "count", "steps": 400, "sleep_s": 0.02}])
     run_dir = tmp_path / "run"
-    run_id = engine.result("run/start", {"configPath": str(config), "runDir": str(run_dir), "resume": False},
-                           timeout=60)["runId"]
+    run_id = engine.result(
+        "run/start", {"configPath": str(config), "runDir": str(run_dir), "resume": False}, timeout=60
+    )["runId"]
     engine.wait_for(lambda: engine.notes("run/progress", run_id), 30, "first progress")
     return run_id, run_dir
 

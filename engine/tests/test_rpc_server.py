@@ -49,12 +49,15 @@ def test_protocol_method_of_a_request_module_is_served(engine):
     assert error["code"] == ERROR_CODES["RunNotFound"] and "/x" in error["message"]
 
 
-@pytest.mark.parametrize("params, words", [
-    ({"configPath": "c.json"}, "missing required param 'runDir'"),
-    ({"runDir": 3}, "'runDir' must be a string"),
-    ({"runDir": "r", "bogus": 1}, "unknown param(s) bogus"),
-    (["c.json", "r"], "params must be an object"),
-])
+@pytest.mark.parametrize(
+    "params, words",
+    [
+        ({"configPath": "c.json"}, "missing required param 'runDir'"),
+        ({"runDir": 3}, "'runDir' must be a string"),
+        ({"runDir": "r", "bogus": 1}, "unknown param(s) bogus"),
+        (["c.json", "r"], "params must be an object"),
+    ],
+)
 def test_invalid_params_is_32602(engine, params, words):
     error = engine.request("run/start", params)["error"]
     assert error["code"] == -32602
@@ -103,8 +106,9 @@ def test_config_validate_reports_json_pointers(engine, tmp_path):
 
 def test_run_start_with_invalid_config_is_config_invalid(engine, tmp_path):
     config = write_config(tmp_path, [{"id": "a", "type": "count", "steps": "many"}])
-    error = engine.request("run/start", {"configPath": str(config), "runDir": str(tmp_path / "run"),
-                                         "resume": False})["error"]
+    error = engine.request("run/start", {"configPath": str(config), "runDir": str(tmp_path / "run"), "resume": False})[
+        "error"
+    ]
     assert error["code"] == -32001 and error["data"]["kind"] == "ConfigInvalid"
     assert error["data"]["errors"][0]["path"] == "/stages/0/steps"
     assert not (tmp_path / "run" / "run.json").exists()
@@ -114,8 +118,9 @@ def test_unwritable_run_folder_is_run_folder_error(engine, tmp_path):
     config = write_config(tmp_path, [count_stage()])
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    error = engine.request("run/start", {"configPath": str(config), "runDir": str(blocker / "run"),
-                                         "resume": False})["error"]
+    error = engine.request("run/start", {"configPath": str(config), "runDir": str(blocker / "run"), "resume": False})[
+        "error"
+    ]
     assert error["code"] == -32002 and error["data"]["kind"] == "RunFolderError"
     assert str(blocker / "run") in error["message"] and error["data"]["hint"]
 
@@ -151,8 +156,14 @@ def test_cancel_mid_run_then_resume_matches_an_uninterrupted_run(engine, tmp_pat
     stage = count_stage(steps=30, sleep_s=0.04)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    straight = engine.result("run/start", {"configPath": str(write_config(tmp_path / "a", [count_stage(steps=30)])),
-                                           "runDir": str(tmp_path / "straight"), "resume": False})["runId"]
+    straight = engine.result(
+        "run/start",
+        {
+            "configPath": str(write_config(tmp_path / "a", [count_stage(steps=30)])),
+            "runDir": str(tmp_path / "straight"),
+            "resume": False,
+        },
+    )["runId"]
     config = write_config(tmp_path / "b", [stage])
     run_dir = tmp_path / "run"
     run_id = engine.result("run/start", {"configPath": str(config), "runDir": str(run_dir), "resume": False})["runId"]
@@ -193,8 +204,9 @@ def test_stage_crash_fails_the_run_with_its_error(engine, tmp_path):
 
 def test_out_of_memory_says_what_to_lower(engine, tmp_path):
     config = write_config(tmp_path, [count_stage(steps=5, oom_at_step=1)])
-    run_id = engine.result("run/start", {"configPath": str(config), "runDir": str(tmp_path / "run"),
-                                         "resume": False})["runId"]
+    run_id = engine.result("run/start", {"configPath": str(config), "runDir": str(tmp_path / "run"), "resume": False})[
+        "runId"
+    ]
     error = engine.finished(run_id)["error"]
     assert error["kind"] == "OutOfMemory" and "batch_size" in error["hint"] and "image_size" in error["hint"]
 

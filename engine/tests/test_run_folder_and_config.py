@@ -37,8 +37,10 @@ def test_run_folder_lifecycle_and_lock(tmp_path):
 
     again = RunFolder.open(tmp_path / "run")
     again.reconcile_stages([{"id": "base", "type": "baseline_cam"}, {"id": "cams", "type": "evaluate"}])
-    assert [(s["type"], s["status"]) for s in again.record["stages"]] == [("baseline_cam", "completed"),
-                                                                         ("evaluate", "pending")]
+    assert [(s["type"], s["status"]) for s in again.record["stages"]] == [
+        ("baseline_cam", "completed"),
+        ("evaluate", "pending"),
+    ]
     again.close()
     with pytest.raises(RunFolderError, match="already holds a run"):
         make_run(tmp_path / "run")
@@ -60,12 +62,18 @@ def test_atomic_write_leaves_no_temp_files_and_refuses_nan(tmp_path):
 def test_config_defaults_and_paths_resolve_against_the_config_folder(tmp_path):
     (tmp_path / "cfg").mkdir()
     path = tmp_path / "cfg" / "run.json"
-    path.write_text(json.dumps({"name": "n", "dataset": {"root": "../data"}, "synonym_bank": "bank.json",
-                                "stages": PLUGGED}))
+    path.write_text(
+        json.dumps({"name": "n", "dataset": {"root": "../data"}, "synonym_bank": "bank.json", "stages": PLUGGED})
+    )
     config = load_config(path, OPEN).config
     assert config["seed"] == 0 and config["device"] == "auto" and config["synthetic"] is False
-    assert config["dataset"] == {"root": str(tmp_path / "data"), "classes": "voc", "train_list": "train_aug",
-                                 "eval_list": "train", "image_size": 512}
+    assert config["dataset"] == {
+        "root": str(tmp_path / "data"),
+        "classes": "voc",
+        "train_list": "train_aug",
+        "eval_list": "train",
+        "image_size": 512,
+    }
     assert config["clip"]["model"] == "ViT-B-32" and config["clip"]["checkpoint"] is None
     assert config["synonym_bank"] == str(tmp_path / "cfg" / "bank.json")
 
@@ -97,11 +105,14 @@ def test_plugin_stage_types_extend_the_schema(tmp_path):
     assert config["stages"][0] == {"id": "p", "type": "plugged", "size": 3, "k": 2}
 
 
-@pytest.mark.parametrize("data, expected", [
-    (encode_frame({"a": 1}), {"a": 1}),
-    (b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n" + encode_frame([1]), [1]),
-    (b"\r\n" + encode_frame("x"), "x"),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (encode_frame({"a": 1}), {"a": 1}),
+        (b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n" + encode_frame([1]), [1]),
+        (b"\r\n" + encode_frame("x"), "x"),
+    ],
+)
 def test_frames_are_read(data, expected):
     assert FrameReader(io.BytesIO(data)).read() == expected
 

@@ -53,8 +53,7 @@ def test_create_accepts_an_empty_folder_or_one_with_only_a_lock(tmp_path):
     RunFolder.create(tmp_path / "empty", name="r", synthetic=False, stages=STAGES, config={}, config_path=None).close()
     (tmp_path / "locked").mkdir()
     (tmp_path / "locked" / ".lock").write_text("pid 1")
-    RunFolder.create(tmp_path / "locked", name="r", synthetic=False, stages=STAGES, config={},
-                     config_path=None).close()
+    RunFolder.create(tmp_path / "locked", name="r", synthetic=False, stages=STAGES, config={}, config_path=None).close()
     assert (tmp_path / "locked" / "run.json").is_file()
 
 
@@ -73,8 +72,9 @@ def test_rpc_run_start_into_a_users_folder_is_a_run_folder_error(tmp_path):
     folder = users_folder(tmp_path)
     engine = EngineClient()
     try:
-        error = engine.request("run/start", {"configPath": str(config), "runDir": str(folder),
-                                             "resume": False}, timeout=60)["error"]
+        error = engine.request(
+            "run/start", {"configPath": str(config), "runDir": str(folder), "resume": False}, timeout=60
+        )["error"]
     finally:
         engine.close()
     assert error["code"] == -32002 and error["data"]["kind"] == "RunFolderError"
@@ -108,15 +108,17 @@ def _logged_step(run_dir, step):
 
 
 def _start_cli(config, run_dir, *extra):
-    return subprocess.Popen([sys.executable, "-m", "wsss_engine", "run", "--config", str(config), "--run-dir",
-                             str(run_dir), *extra], stderr=subprocess.DEVNULL, env=engine_env())
+    return subprocess.Popen(
+        [sys.executable, "-m", "wsss_engine", "run", "--config", str(config), "--run-dir", str(run_dir), *extra],
+        stderr=subprocess.DEVNULL,
+        env=engine_env(),
+    )
 
 
 def test_kill_9_then_resume_removes_crash_temps_and_logs_each_step_once(tmp_path):
     """kill -9 the real CLI between checkpoints (a checkpoint temp of our pattern left as a write cut short
     would leave it), then resume: the temp is gone, a user's file stays, every step is in metrics.jsonl once."""
-    config = write_config(tmp_path, [{"id": "c", "type": "count", "steps": 24, "sleep_s": 0.1,
-                                      "checkpoint_every": 5}])
+    config = write_config(tmp_path, [{"id": "c", "type": "count", "steps": 24, "sleep_s": 0.1, "checkpoint_every": 5}])
     run_dir = tmp_path / "run"
     proc = _start_cli(config, run_dir)
     deadline = time.monotonic() + 60
@@ -132,8 +134,13 @@ def test_kill_9_then_resume_removes_crash_temps_and_logs_each_step_once(tmp_path
     logged = [r["step"] for r in read_metrics(run_dir / "metrics.jsonl")]
     assert max(logged) >= 6  # steps past the step-5 checkpoint were logged before the kill
 
-    resumed = subprocess.run([sys.executable, "-m", "wsss_engine", "run", "--run-dir", str(run_dir), "--resume"],
-                             capture_output=True, text=True, env=engine_env(), timeout=120)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "wsss_engine", "run", "--run-dir", str(run_dir), "--resume"],
+        capture_output=True,
+        text=True,
+        env=engine_env(),
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr
     at = int(re.search(r"resuming at step (\d+)", resumed.stderr).group(1))
     assert at % 5 == 0 and 5 <= at <= max(logged) + 1  # the last checkpoint (every 5 steps) before the kill

@@ -1,4 +1,5 @@
 """Named presets of the VOC recipes (issue 9 items 4, 6, 7): the POLE schedule, the numerics, the torchrun batch."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,8 @@ def ctx(**config):
 
 
 def test_schedule_presets_code_is_the_default():
-    assert schedule_preset({}) == {"epochs": 15, "schedule": "poly"}               # POLE run_CLIMS.sh
-    assert schedule_preset({"schedule_preset": "paper"})["epochs"] == 10           # POLE §4.1
+    assert schedule_preset({}) == {"epochs": 15, "schedule": "poly"}  # POLE run_CLIMS.sh
+    assert schedule_preset({"schedule_preset": "paper"})["epochs"] == 10  # POLE §4.1
     assert schedule_preset({"schedule_preset": "paper"})["schedule"] == "cosine"
     assert schedule_preset({"schedule_preset": "paper", "epochs": 3})["epochs"] == 3  # explicit wins
     with pytest.raises(ConfigInvalid, match="schedule_preset"):
@@ -36,13 +37,12 @@ def test_voc_configs_use_the_code_schedule_and_reference_numerics(path):
     assert config["numerics"] == "reference"
     for stage in config["stages"]:
         if stage["type"] in ("baseline_cam", "train_clims"):
-            assert loop_config(ctx(**config), stage).amp == "off"       # fp32 ResNet
+            assert loop_config(ctx(**config), stage).amp == "off"  # fp32 ResNet
         if stage["type"] == "train_clims":
-            assert {k: schedule_preset(stage)[k] for k in ("epochs", "schedule")} == {"epochs": 15,
-                                                                                     "schedule": "poly"}
+            assert {k: schedule_preset(stage)[k] for k in ("epochs", "schedule")} == {"epochs": 15, "schedule": "poly"}
             assert "schedule_preset" in stage or "code" in config["description"]
         if stage["type"] == "infer_cams":
-            assert stage.get("amp", numerics(config)["infer_amp"]) is False   # fp32 CAM inference
+            assert stage.get("amp", numerics(config)["infer_amp"]) is False  # fp32 CAM inference
 
 
 def test_numerics_presets():
@@ -72,11 +72,14 @@ def test_camera_ready_preset_has_its_own_prompt_form():
     from wsss_engine.losses.clims import loss_config
     from wsss_engine.pole.synonym_bank import SynonymBank
     from wsss_engine.stages.train_clims import class_prompts
+
     bank = SynonymBank.load(CONFIGS / "banks" / "voc-synonyms.json", list(VOC_CLASSES))
     words, template = class_prompts(loss_config("camera_ready"), {}, bank, VOC_CLASSES)
     assert template == "a photo of {}" and words[14] == "person" and words[10] == "diningtable"
     assert template.format(words[14]) == "a photo of person"
     words, template = class_prompts(loss_config("pole_code"), {}, bank, VOC_CLASSES)
     assert template == "a photo of {}." and words[14] == "player" and words[10] == "dining table"
-    assert class_prompts(loss_config("camera_ready"), {"template": "an image of {}."}, bank, VOC_CLASSES)[1] \
+    assert (
+        class_prompts(loss_config("camera_ready"), {"template": "an image of {}."}, bank, VOC_CLASSES)[1]
         == "an image of {}."
+    )

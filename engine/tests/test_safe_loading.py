@@ -6,6 +6,7 @@ pipeline), a checkpoint on `run --resume`, `infer_cams.model`, `train_clims.init
 by a config (tiny and open_clip kinds). Our own files still load: CAMs, IRN/CLIMS-format CAMs with extra
 arrays, stage checkpoints (weights_only=True) and the tiny CLIP.
 """
+
 from __future__ import annotations
 
 import io
@@ -23,9 +24,14 @@ from training_world import add_masks, make_voc_root, run_pipeline, tiny_clip_che
 
 torch.set_num_threads(1)
 
-BASELINE = {"id": "baseline", "type": "baseline_cam", "backbone": {"name": "small_cnn", "width": 8,
-                                                                   "out_channels": 16},
-            "batch_size": 4, "epochs": 1, "lr": 0.05}
+BASELINE = {
+    "id": "baseline",
+    "type": "baseline_cam",
+    "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
+    "batch_size": 4,
+    "epochs": 1,
+    "lr": 0.05,
+}
 CAMS = {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0], "num_workers": 0}
 
 
@@ -84,11 +90,20 @@ def test_our_files_and_irn_format_cams_still_load(world, tmp_path):
     from wsss_engine.data.cam_files import load_cam
     from wsss_engine.models.clip_model import ClipScorer
     from wsss_engine.models.loading import load_cam_model
+
     record = load_cam(next((world["run"] / "cams" / "cams").glob("*.npy")))
     assert record["cam"].dtype == np.float16 and record["keys"].dtype == np.int64
     irn = tmp_path / "irn.npy"  # IRN/CLIMS write np.save(dict) with more arrays than ours
-    np.save(irn, {"keys": np.array([2]), "cam": np.ones((1, 4, 4), np.float32),
-                  "high_res": np.ones((1, 16, 16), np.float32), "extra": np.zeros(3)}, allow_pickle=True)
+    np.save(
+        irn,
+        {
+            "keys": np.array([2]),
+            "cam": np.ones((1, 4, 4), np.float32),
+            "high_res": np.ones((1, 16, 16), np.float32),
+            "extra": np.zeros(3),
+        },
+        allow_pickle=True,
+    )
     assert sorted(load_cam(irn)) == ["cam", "extra", "high_res", "keys"]
     assert load_cam_model(world["run"] / "checkpoints" / "baseline.pt").training is False
     assert ClipScorer.from_config({"kind": "tiny", "checkpoint": str(world["clip"])}).description.startswith("tiny")
@@ -102,17 +117,24 @@ def test_cam_file_planted_for_synonyms_score(world):
         response = client.request("synonyms/score", {"runDir": str(run), "imageIds": ["img_000"]}, timeout=60)
         error = response["error"]
         assert error["code"] == -32005, error
-        assert_refused({"kind": error["data"]["kind"], "message": error["message"], "path": error["data"].get("path")},
-                       planted, world["tmp"] / "marker-score", "DatasetError")
+        assert_refused(
+            {"kind": error["data"]["kind"], "message": error["message"], "path": error["data"].get("path")},
+            planted,
+            world["tmp"] / "marker-score",
+            "DatasetError",
+        )
         assert "result" in client.request("ping", {}, timeout=10)
     finally:
         client.close()
 
 
-@pytest.mark.parametrize("stage", [
-    {"id": "eval", "type": "evaluate", "cams": "{cams}"},
-    {"id": "select", "type": "select_prompts", "cams": "{cams}", "batch_size": 4},
-])
+@pytest.mark.parametrize(
+    "stage",
+    [
+        {"id": "eval", "type": "evaluate", "cams": "{cams}"},
+        {"id": "select", "type": "select_prompts", "cams": "{cams}", "batch_size": 4},
+    ],
+)
 def test_cam_file_planted_for_evaluate_and_select(world, stage):
     cams = world["tmp"] / f"cams-{stage['id']}"
     shutil.copytree(world["run"] / "cams" / "cams", cams)
@@ -135,10 +157,13 @@ def test_checkpoint_planted_for_resume(world):
     assert "delete" in error["hint"]
 
 
-@pytest.mark.parametrize("stage", [
-    {"id": "infer", "type": "infer_cams", "model": "{pt}", "split": "train", "scales": [1.0], "num_workers": 0},
-    {"id": "clims", "type": "train_clims", "init": "{pt}", "batch_size": 4, "epochs": 1, "mask_mode": "raw"},
-])
+@pytest.mark.parametrize(
+    "stage",
+    [
+        {"id": "infer", "type": "infer_cams", "model": "{pt}", "split": "train", "scales": [1.0], "num_workers": 0},
+        {"id": "clims", "type": "train_clims", "init": "{pt}", "batch_size": 4, "epochs": 1, "mask_mode": "raw"},
+    ],
+)
 def test_checkpoint_planted_as_a_stage_param(world, stage):
     marker = world["tmp"] / f"marker-{stage['id']}"
     planted = plant_pt(world["tmp"] / f"planted-{stage['id']}.pt", marker)
@@ -152,19 +177,25 @@ def test_checkpoint_planted_as_a_stage_param(world, stage):
 def test_clip_checkpoint_planted_in_a_config(world, kind):
     from wsss_engine.errors import WeightsMissing
     from wsss_engine.models.clip_model import ClipScorer
+
     marker = world["tmp"] / f"marker-clip-{kind}"
     planted = world["tmp"] / f"planted-clip-{kind}.pt"
     torch.save({"state_dict": _CreatesMarker(marker)}, planted)
     cfg = {"kind": kind, "checkpoint": str(planted), "model": "RN50", "pretrained": None}
     with pytest.raises(WeightsMissing) as info:
         ClipScorer.from_config(cfg)
-    assert_refused({"kind": info.value.kind, "message": info.value.message, "path": info.value.path},
-                   planted, marker, "WeightsMissing")
+    assert_refused(
+        {"kind": info.value.kind, "message": info.value.message, "path": info.value.path},
+        planted,
+        marker,
+        "WeightsMissing",
+    )
 
 
 def test_selection_pickle_uses_the_same_data_only_reader(tmp_path):
     from wsss_engine.errors import DatasetError
     from wsss_engine.pole.official_stats import load_selection
+
     marker = tmp_path / "marker"
     path = tmp_path / "selection.pkl"
     path.write_bytes(pickle.dumps({"2007_000001": _CreatesMarker(marker)}, protocol=2))
@@ -172,7 +203,8 @@ def test_selection_pickle_uses_the_same_data_only_reader(tmp_path):
         load_selection(path)
     assert not marker.exists()
     assert json.loads(json.dumps(load_selection(_write(tmp_path / "ok.pkl", {"a": {"cat": "kitty"}}))[0])) == {
-        "a": {"cat": "kitty"}}
+        "a": {"cat": "kitty"}
+    }
 
 
 def _write(path: Path, obj) -> Path:

@@ -1,4 +1,5 @@
 """Segmenter networks (METHOD §5): DeepLabV2-R101 shapes, ASPP, MSC outputs, and the init-file key mappings."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,8 +27,13 @@ def test_deeplabv2_r101_output_stride_8_and_msc_outputs(r101):
         outputs = r101(x)
     # caffe layout (ceil-mode pool, stride on the 1x1 conv): 65 -> 33 -> 17 -> 9, as deeplab-pytorch's 321 -> 41
     assert [tuple(o.shape) for o in outputs] == [(1, 21, 9, 9), (1, 21, 5, 5), (1, 21, 7, 7), (1, 21, 9, 9)]
-    fused = torch.stack([outputs[0], *[torch.nn.functional.interpolate(o, size=(9, 9), mode="bilinear")
-                                       for o in outputs[1:3]]]).max(0).values
+    fused = (
+        torch.stack(
+            [outputs[0], *[torch.nn.functional.interpolate(o, size=(9, 9), mode="bilinear") for o in outputs[1:3]]]
+        )
+        .max(0)
+        .values
+    )
     assert torch.allclose(outputs[3], fused)
     r101.eval()
     with torch.no_grad():
@@ -54,8 +60,9 @@ def test_aspp_sums_four_atrous_branches():
 
 def test_msc_eval_returns_the_pixelwise_max_and_param_groups_split_the_head():
     torch.manual_seed(0)
-    model = build_segmenter({"arch": "deeplabv2_small", "num_classes": 4, "aspp_rates": [1, 2],
-                             "small": {"width": 4, "out_channels": 8}})
+    model = build_segmenter(
+        {"arch": "deeplabv2_small", "num_classes": 4, "aspp_rates": [1, 2], "small": {"width": 4, "out_channels": 8}}
+    )
     assert isinstance(model, MSC) and isinstance(model.base, DeepLabV2)
     model.train()
     train_out = model(torch.randn(2, 3, 32, 32))
@@ -71,13 +78,13 @@ def _deeplab_pytorch_state(ours: DeepLabV2) -> dict:
     """A state dict with deeplab-pytorch's DeepLabV1 key names (libs/models/resnet.py, deeplabv1.py) and our
     tensors' shapes, each tensor filled with a distinct value so the test can trace where it lands."""
     own = ours.state_dict()
-    state, counter = {}, iter(range(1, 10 ** 6))
+    state, counter = {}, iter(range(1, 10**6))
 
     def put(name, like):
         state[name] = torch.full_like(own[like], float(next(counter)))
 
     for kind, ours_name in (("conv", "conv1"), ("bn", "bn1")):
-        for leaf in (["weight"] if kind == "conv" else ["weight", "bias", "running_mean", "running_var"]):
+        for leaf in ["weight"] if kind == "conv" else ["weight", "bias", "running_mean", "running_var"]:
             put(f"layer1.conv1.{kind}.{leaf}", f"backbone.{ours_name}.{leaf}")
     for stage, blocks in enumerate(R101_BLOCKS):
         for b in range(blocks):
@@ -142,23 +149,29 @@ def test_torchvision_resnet101_file_loads_into_the_torchvision_layout():
 
 def test_predict_probs_pads_crops_and_fuses_scales_by_max():
     from wsss_engine.segmentation.inference import predict_probs
+
     torch.manual_seed(0)
-    base = build_segmenter({"arch": "deeplabv2_small", "num_classes": 3, "aspp_rates": [1, 2],
-                            "small": {"width": 4, "out_channels": 8}}).base.eval()
+    base = build_segmenter(
+        {"arch": "deeplabv2_small", "num_classes": 3, "aspp_rates": [1, 2], "small": {"width": 4, "out_channels": 8}}
+    ).base.eval()
     image = torch.randn(3, 20, 28)
     probs = predict_probs(base, image, scales=(1.0, 0.5), flip=True, input_size=32)
     assert probs.shape == (3, 20, 28) and torch.allclose(probs.sum(0), torch.ones(20, 28), atol=1e-5)
     one = predict_probs(base, image, scales=(1.0,), flip=False, input_size=None)
     # a horizontally symmetric image gives the same answer with and without flip averaging
     mirrored = torch.cat([image[:, :, :14], image[:, :, :14].flip(-1)], dim=2)
-    assert torch.allclose(predict_probs(base, mirrored, scales=(1.0,), flip=True, input_size=None).flip(-1),
-                          predict_probs(base, mirrored, scales=(1.0,), flip=True, input_size=None), atol=1e-5)
+    assert torch.allclose(
+        predict_probs(base, mirrored, scales=(1.0,), flip=True, input_size=None).flip(-1),
+        predict_probs(base, mirrored, scales=(1.0,), flip=True, input_size=None),
+        atol=1e-5,
+    )
     assert not torch.allclose(one, probs)
 
 
 def test_typed_params_keep_nulls_that_mean_something():
     from wsss_engine.stages.infer_segmenter import InferSegmenterParams
     from wsss_engine.stages.train_segmenter import TrainSegmenterParams
+
     infer = InferSegmenterParams.from_params({"model": "seg", "input_size": None, "scales": [1, 0.5]})
     assert infer.input_size is None and infer.scales == (1.0, 0.5) and infer.crf_settings().bilateral_sxy == 67
     train = TrainSegmenterParams.from_params({"masks": "pseudo_trainaug", "init": None, "small": {"width": 8}})
@@ -169,6 +182,7 @@ def test_typed_params_keep_nulls_that_mean_something():
 
 def test_deeplabv3_starts_from_its_own_file_or_an_imagenet_resnet101():
     from torchvision.models.segmentation import deeplabv3_resnet101
+
     torch.manual_seed(2)
     model = build_segmenter({"arch": "deeplabv3_resnet101", "num_classes": 5}).base
     resnet = resnet101().state_dict()

@@ -1,6 +1,7 @@
 """train_segmenter -> infer_segmenter -> evaluate through the real pipeline on tiny VOC-layout worlds (METHOD §5):
 the loss goes down, resume is exact, bad mask folders stop the stage at its start, predictions for real VOC val
 ids are scored by the existing evaluator, and the preflight checks name what is missing."""
+
 from __future__ import annotations
 
 import json
@@ -19,15 +20,36 @@ torch.set_num_threads(1)
 
 
 def seg_stage(masks, **extra):
-    return {"id": "seg", "type": "train_segmenter", "masks": str(masks), "arch": "deeplabv2_small", "init": None,
-            "small": {"width": 8, "out_channels": 16}, "aspp_rates": [1, 2], "crop_size": 32, "iterations": 12,
-            "batch_size": 4, "accumulate": 2, "lr": 0.01, "log_every": 1, "num_workers": 0,
-            "checkpoint_every": 0, **extra}
+    return {
+        "id": "seg",
+        "type": "train_segmenter",
+        "masks": str(masks),
+        "arch": "deeplabv2_small",
+        "init": None,
+        "small": {"width": 8, "out_channels": 16},
+        "aspp_rates": [1, 2],
+        "crop_size": 32,
+        "iterations": 12,
+        "batch_size": 4,
+        "accumulate": 2,
+        "lr": 0.01,
+        "log_every": 1,
+        "num_workers": 0,
+        "checkpoint_every": 0,
+        **extra,
+    }
 
 
 def infer_stage(**extra):
-    return {"id": "segval", "type": "infer_segmenter", "model": "seg", "split": "train", "scales": [1.0, 0.5],
-            "input_size": 0, **extra}
+    return {
+        "id": "segval",
+        "type": "infer_segmenter",
+        "model": "seg",
+        "split": "train",
+        "scales": [1.0, 0.5],
+        "input_size": 0,
+        **extra,
+    }
 
 
 def world_with_masks(tmp_path, n=16):
@@ -51,8 +73,11 @@ def run_stages(tmp_path, root, stages, run="run", **kwargs):
 def test_train_infer_evaluate_small_segmenter(tmp_path):
     root = world_with_masks(tmp_path)
     # one scale: the random rescaling slows a 16-image world down more than a test can wait for
-    stages = [seg_stage(root / "SegmentationClass", iterations=60, batch_size=8, scales=[1.0]),
-              infer_stage(), {"id": "eval_seg", "type": "evaluate", "masks": "segval", "split": "train"}]
+    stages = [
+        seg_stage(root / "SegmentationClass", iterations=60, batch_size=8, scales=[1.0]),
+        infer_stage(),
+        {"id": "eval_seg", "type": "evaluate", "masks": "segval", "split": "train"},
+    ]
     status, error = run_stages(tmp_path, root, stages)
     assert status == "completed", error
     losses = [m["loss"] for m in metrics(tmp_path / "run", "seg")]
@@ -76,8 +101,10 @@ def test_resume_is_exact(tmp_path):
     assert run_stages(tmp_path, root, stages, "full")[0] == "completed"
     assert run_stages(tmp_path, root, stages, "cut", cancel_at=("seg", 3))[0] == "cancelled"
     assert run_stages(tmp_path, root, stages, "cut", resume=True)[0] == "completed"
-    full, cut = (torch.load(tmp_path / r / "checkpoints" / "seg.pt", map_location="cpu", weights_only=True)
-                 for r in ("full", "cut"))
+    full, cut = (
+        torch.load(tmp_path / r / "checkpoints" / "seg.pt", map_location="cpu", weights_only=True)
+        for r in ("full", "cut")
+    )
     assert full["step"] == cut["step"] == 8
     for key, value in full["model"].items():
         assert torch.equal(value, cut["model"][key]), key
@@ -92,36 +119,60 @@ def test_accumulation_equals_one_large_batch(tmp_path):
     from wsss_engine.training.loop import LoopConfig, Trainer
     from wsss_engine.training.optim import OptimConfig, build_optimizer
 
-    data = [{"image": torch.randn(3, 6, 6, generator=torch.Generator().manual_seed(i)),
-             "mask": torch.randint(0, 4, (6, 6), generator=torch.Generator().manual_seed(100 + i))} for i in range(8)]
+    data = [
+        {
+            "image": torch.randn(3, 6, 6, generator=torch.Generator().manual_seed(i)),
+            "mask": torch.randint(0, 4, (6, 6), generator=torch.Generator().manual_seed(100 + i)),
+        }
+        for i in range(8)
+    ]
     weights = {}
     for parts in (1, 2):
         torch.manual_seed(0)
         model = torch.nn.Conv2d(3, 4, 3, padding=1)
-        ctx = SimpleNamespace(device=torch.device("cpu"), log=lambda *a, **k: None, metrics=lambda *a, **k: None,
-                              progress=lambda *a, **k: None, check_cancelled=lambda: None,
-                              run=SimpleNamespace(checkpoint_path=lambda sid, n=parts: tmp_path / f"{sid}{n}.pt"))
-        optimizer, scheduler = build_optimizer([{"name": "backbone", "params": list(model.parameters())}],
-                                               OptimConfig(momentum_quirk=False, lr=0.1), 3)
+        ctx = SimpleNamespace(
+            device=torch.device("cpu"),
+            log=lambda *a, **k: None,
+            metrics=lambda *a, **k: None,
+            progress=lambda *a, **k: None,
+            check_cancelled=lambda: None,
+            run=SimpleNamespace(checkpoint_path=lambda sid, n=parts: tmp_path / f"{sid}{n}.pt"),
+        )
+        optimizer, scheduler = build_optimizer(
+            [{"name": "backbone", "params": list(model.parameters())}], OptimConfig(momentum_quirk=False, lr=0.1), 3
+        )
 
         def step(batch, model=model):
             return torch.nn.functional.cross_entropy(model(batch["image"]), batch["mask"]), {}
 
-        Trainer(ctx, "acc", "test", LoopConfig(batch_size=4, accumulate=parts, max_steps=3), data, model, {},
-                optimizer, scheduler, step).run()
+        Trainer(
+            ctx,
+            "acc",
+            "test",
+            LoopConfig(batch_size=4, accumulate=parts, max_steps=3),
+            data,
+            model,
+            {},
+            optimizer,
+            scheduler,
+            step,
+        ).run()
         weights[parts] = model.weight.detach().clone()
     assert torch.allclose(weights[1], weights[2], atol=1e-6)
     torch.manual_seed(0)
     assert not torch.allclose(weights[1], torch.nn.Conv2d(3, 4, 3, padding=1).weight)
 
 
-@pytest.mark.parametrize("breakage, expected", [
-    ("missing", r"3 of 16 image\(s\) of list 'train' have no mask .* e\.g\. img_000, img_005, img_010"),
-    ("empty", "holds no masks"),
-    ("size", r"mask .*img_002\.png is 16x16 but image .*img_002\.png is 32x32"),
-    ("values", r"mask .*img_004\.png has value 9; masks may only hold 0 \(background\), 1\.\.3"),
-    ("ignore", "all-ignore"),
-])
+@pytest.mark.parametrize(
+    "breakage, expected",
+    [
+        ("missing", r"3 of 16 image\(s\) of list 'train' have no mask .* e\.g\. img_000, img_005, img_010"),
+        ("empty", "holds no masks"),
+        ("size", r"mask .*img_002\.png is 16x16 but image .*img_002\.png is 32x32"),
+        ("values", r"mask .*img_004\.png has value 9; masks may only hold 0 \(background\), 1\.\.3"),
+        ("ignore", "all-ignore"),
+    ],
+)
 def test_bad_mask_folders_stop_the_stage_at_its_start(tmp_path, breakage, expected):
     root = world_with_masks(tmp_path)
     masks = tmp_path / "pseudo"
@@ -144,6 +195,7 @@ def test_bad_mask_folders_stop_the_stage_at_its_start(tmp_path, breakage, expect
     status, error = run_stages(tmp_path, root, [seg_stage(masks)])
     assert status == "failed" and error["kind"] == "DatasetError", error
     import re
+
     assert re.search(expected, error["message"]), error["message"]
     assert error["hint"]
     assert not (tmp_path / "run" / "checkpoints" / "seg.pt").exists()  # nothing trained
@@ -165,15 +217,23 @@ def test_predictions_for_real_voc_val_ids_are_scored_by_the_evaluator(tmp_path):
             png.convert("RGB").save(root / "JPEGImages" / f"{image_id}.png")
     (root / "ImageSets" / "Segmentation" / "val.txt").write_text("\n".join(ids) + "\n")
     (root / "labels.json").write_text(json.dumps({i: labels[i] for i in ids}))
-    config = {"name": "voc-val", "seed": 0, "device": "cpu", "synthetic": False,
-              "dataset": {"root": str(root), "train_list": "val", "eval_list": "val"},
-              "stages": [seg_stage(root / "SegmentationClass", iterations=4, crop_size=64),
-                         infer_stage(split="eval", scales=[1.0]),
-                         {"id": "eval_seg", "type": "evaluate", "masks": "segval"}]}
+    config = {
+        "name": "voc-val",
+        "seed": 0,
+        "device": "cpu",
+        "synthetic": False,
+        "dataset": {"root": str(root), "train_list": "val", "eval_list": "val"},
+        "stages": [
+            seg_stage(root / "SegmentationClass", iterations=4, crop_size=64),
+            infer_stage(split="eval", scales=[1.0]),
+            {"id": "eval_seg", "type": "evaluate", "masks": "segval"},
+        ],
+    }
     (tmp_path / "run.json").write_text(json.dumps(config))
     status, error = run_pipeline(tmp_path / "run.json", tmp_path / "run")
     assert status == "completed", error
     from wsss_engine.evaluation.miou import SemSegEvaluator
+
     evaluator = SemSegEvaluator(["background", *[f"c{i}" for i in range(20)]])
     for image_id in ids:
         pred = read_mask(tmp_path / "run" / "masks" / "segval" / f"{image_id}.png")
@@ -188,9 +248,12 @@ def test_predictions_for_real_voc_val_ids_are_scored_by_the_evaluator(tmp_path):
 def test_preflight_names_missing_external_inputs(tmp_path):
     from wsss_engine.preflight import Problems
     from wsss_engine.stages import infer_segmenter, train_segmenter
+
     root = world_with_masks(tmp_path, n=4)
-    config = {"dataset": {"root": str(root), "train_list": "train", "eval_list": "train"},
-              "stages": [{"id": "pseudo", "type": "x"}, {"id": "seg", "type": "train_segmenter"}]}
+    config = {
+        "dataset": {"root": str(root), "train_list": "train", "eval_list": "train"},
+        "stages": [{"id": "pseudo", "type": "x"}, {"id": "seg", "type": "train_segmenter"}],
+    }
     resolve = lambda p: tmp_path / p  # noqa: E731
     train_segmenter.run.preflight(config, {"masks": "pseudo", "init": None}, resolve)  # earlier stage: skipped
 
@@ -224,6 +287,7 @@ def test_crf_post_processing_keeps_the_sizes_and_maps_the_reference_parameters(t
     if not crf.crf_available():
         pytest.skip("the dense CRF package is not installed")
     from wsss_engine.segmentation.inference import CrfParams, crf_refine
+
     params = CrfParams.from_reference(iter_max=10, pos_w=3, pos_xy_std=1, bi_w=4, bi_xy_std=67, bi_rgb_std=3)
     assert params == CrfParams()
     image = np.zeros((20, 30, 3), np.uint8)
@@ -239,6 +303,7 @@ def test_crf_post_processing_keeps_the_sizes_and_maps_the_reference_parameters(t
 def test_synthetic_segmenter_entries_validate_and_fill_defaults(tmp_path):
     from wsss_engine.pipeline import load_run_config
     from wsss_engine.synthetic.variants import Budget, segmenter_stages
+
     root = make_voc_root(tmp_path / "data", n=4)
     cfg = write_config(tmp_path / "run.json", root, None, segmenter_stages("pseudo_trainaug", Budget()))
     stages = load_run_config(cfg).config["stages"]

@@ -1,4 +1,5 @@
 """POLE prompt selection (METHOD §2.2) and the synonym bank (§2.1)."""
+
 from __future__ import annotations
 
 import json
@@ -11,22 +12,45 @@ import torch
 from training_world import BANK, CLASSES, make_voc_root, run_pipeline, tiny_clip, tiny_clip_checkpoint, write_config
 from wsss_engine.data.cam_files import save_cam
 from wsss_engine.errors import ConfigInvalid
-from wsss_engine.pole.selection import (OnlineSelection, WordScorer, masked_rgb, select_offline,
-                                        selection_stats)
+from wsss_engine.pole.selection import OnlineSelection, WordScorer, masked_rgb, select_offline, selection_stats
 from wsss_engine.pole.synonym_bank import SynonymBank
 
 torch.set_num_threads(1)
 SHARED_BANK = Path(__file__).resolve().parents[3] / "shared" / "data" / "pole" / "synonyms_chatgpt_4.json"
-VOC = ["aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow", "diningtable", "dog",
-       "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"]
+VOC = [
+    "aeroplane",
+    "bicycle",
+    "bird",
+    "boat",
+    "bottle",
+    "bus",
+    "car",
+    "cat",
+    "chair",
+    "cow",
+    "diningtable",
+    "dog",
+    "horse",
+    "motorbike",
+    "person",
+    "pottedplant",
+    "sheep",
+    "sofa",
+    "train",
+    "tvmonitor",
+]
 
 
 def test_selection_picks_the_word_whose_text_matches_the_image_embedding():
     clip = tiny_clip()
     bank = SynonymBank.from_dict(BANK, CLASSES)
     scorer = WordScorer(clip, bank, CLASSES)
-    image_emb = torch.stack([clip.encode_text(["a photo of crimson."])[0] * 3.0,   # scale must not matter
-                             clip.encode_text(["a photo of green."])[0]])
+    image_emb = torch.stack(
+        [
+            clip.encode_text(["a photo of crimson."])[0] * 3.0,  # scale must not matter
+            clip.encode_text(["a photo of green."])[0],
+        ]
+    )
     scores = scorer.scores(image_emb, [0, 1])
     assert max(scores[0], key=scores[0].get) == "crimson" and scores[0]["crimson"] == pytest.approx(1.0)
     assert max(scores[1], key=scores[1].get) == "green" and set(scores[1]) == {"green", "lime"}
@@ -40,16 +64,16 @@ def test_online_selection_refreshes_every_n_steps_and_round_trips():
     navy = clip.encode_text(["a photo of navy."])[0]
     crimson = clip.encode_text(["a photo of crimson."])[0]
     red = clip.encode_text(["a photo of red."])[0]
-    words = online.words(["a", "b"], pairs, torch.stack([crimson, navy]))      # step 0: refresh
+    words = online.words(["a", "b"], pairs, torch.stack([crimson, navy]))  # step 0: refresh
     assert words == ["crimson", "navy"]
-    words = online.words(["a", "b"], pairs, torch.stack([red, navy]))          # step 1: table kept
+    words = online.words(["a", "b"], pairs, torch.stack([red, navy]))  # step 1: table kept
     assert words == ["crimson", "navy"]
-    words = online.words(["a", "b"], pairs, torch.stack([red, navy]))          # step 2: refresh
+    words = online.words(["a", "b"], pairs, torch.stack([red, navy]))  # step 2: refresh
     assert words == ["red", "navy"] and online.refreshes == 2
     copy = OnlineSelection(clip, bank, CLASSES, every=2)
     copy.load_state_dict(json.loads(json.dumps(online.state_dict())))
     assert copy.table == online.table and copy.step == 3
-    assert copy.words(["c"], torch.tensor([[0, 1]]), red[None]) == ["green"]   # unseen image: GT word
+    assert copy.words(["c"], torch.tensor([[0, 1]]), red[None]) == ["green"]  # unseen image: GT word
 
 
 def test_masked_rgb_normalises_cam_and_never_overflows():
@@ -67,6 +91,7 @@ def test_selection_uses_clips_own_preprocessing():
     import open_clip
     from PIL import Image
     from wsss_engine.models.clip_model import OPENAI_MEAN, OPENAI_STD, ClipScorer
+
     tiny = tiny_clip()
     clip = ClipScorer(tiny.model, tiny.tokenizer, OPENAI_MEAN, OPENAI_STD, image_size=224)
     img = Image.fromarray(np.random.default_rng(0).integers(0, 256, (375, 500, 3), dtype=np.uint8))
@@ -82,17 +107,17 @@ def test_offline_selection_scores_every_candidate(tmp_path):
     labels = json.loads((root / "labels.json").read_text())
     rng = np.random.default_rng(0)
     for iid, names in labels.items():
-        keys = np.array(sorted(CLASSES.index(n) for n in names))[::-1].copy()   # any order on disk
-        save_cam(tmp_path / "cams" / f"{iid}.npy", keys, rng.random((len(keys), 8, 8)),
-                 rng.random((len(keys), 32, 32)))
+        keys = np.array(sorted(CLASSES.index(n) for n in names))[::-1].copy()  # any order on disk
+        save_cam(tmp_path / "cams" / f"{iid}.npy", keys, rng.random((len(keys), 8, 8)), rng.random((len(keys), 32, 32)))
     clip = tiny_clip()
     bank = SynonymBank.from_dict(BANK, CLASSES)
     from PIL import Image
+
     items = ((i, np.asarray(Image.open(root / "JPEGImages" / f"{i}.png").convert("RGB"))) for i in sorted(labels))
     images = select_offline(items, tmp_path / "cams", clip, bank, CLASSES, batch_size=4)
     assert set(images) == set(labels)
     for iid, per_class in images.items():
-        assert list(per_class) == sorted(labels[iid], key=CLASSES.index)          # class-ascending
+        assert list(per_class) == sorted(labels[iid], key=CLASSES.index)  # class-ascending
         for cls, entry in per_class.items():
             assert set(entry["scores"]) == set(BANK[cls])
             assert entry["word"] == max(entry["scores"], key=entry["scores"].get)
@@ -102,6 +127,7 @@ def test_offline_selection_scores_every_candidate(tmp_path):
 
 def test_offline_selection_keeps_finished_batches_when_cancelled(tmp_path):
     from wsss_engine.errors import Cancelled
+
     rgb = np.full((32, 32, 3), 200, np.uint8)
     for i in range(5):
         save_cam(tmp_path / f"i{i}.npy", np.array([0]), np.ones((1, 8, 8)), np.ones((1, 32, 32)))
@@ -111,17 +137,31 @@ def test_offline_selection_keeps_finished_batches_when_cancelled(tmp_path):
         calls.append(1)
         if len(calls) == 5:
             raise Cancelled()
+
     result: dict = {}
     with pytest.raises(Cancelled):
-        select_offline(((f"i{i}", rgb) for i in range(5)), tmp_path, tiny_clip(), SynonymBank.from_dict(BANK, CLASSES),
-                       CLASSES, batch_size=2, check_cancelled=cancel_on_fifth, result=result)
-    assert sorted(result) == ["i0", "i1", "i2", "i3"]   # two full batches were scored before the cancel
+        select_offline(
+            ((f"i{i}", rgb) for i in range(5)),
+            tmp_path,
+            tiny_clip(),
+            SynonymBank.from_dict(BANK, CLASSES),
+            CLASSES,
+            batch_size=2,
+            check_cancelled=cancel_on_fifth,
+            result=result,
+        )
+    assert sorted(result) == ["i0", "i1", "i2", "i3"]  # two full batches were scored before the cancel
 
 
 def test_bank_errors_name_file_and_class(tmp_path):
     bad = tmp_path / "bank.json"
-    cases = [({"red": ["red"], "purple": ["violet"]}, "purple"), ({"red": []}, "empty"),
-             ({"red": ["red", "Red "]}, "twice"), ({"red": ["red", "red"]}, "twice"), ({"red": ["  "]}, "blank")]
+    cases = [
+        ({"red": ["red"], "purple": ["violet"]}, "purple"),
+        ({"red": []}, "empty"),
+        ({"red": ["red", "Red "]}, "twice"),
+        ({"red": ["red", "red"]}, "twice"),
+        ({"red": ["  "]}, "blank"),
+    ]
     for data, needle in cases:
         bad.write_text(json.dumps(data))
         with pytest.raises(ConfigInvalid) as err:
@@ -143,13 +183,29 @@ def test_official_pole_bank_validates_for_voc():
 def test_pipeline_selects_resumably_then_trains_with_selected_prompts(tmp_path):
     root = make_voc_root(tmp_path / "data", n=8)
     clip = tiny_clip_checkpoint(tmp_path / "tiny_clip.pt")
-    stages = [{"id": "baseline", "type": "baseline_cam", "backbone": {"name": "small_cnn", "width": 8,
-               "out_channels": 16}, "batch_size": 4, "epochs": 1, "lr": 0.05},
-              {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0],
-               "num_workers": 0},
-              {"id": "select", "type": "select_prompts", "cams": "cams", "batch_size": 2},
-              {"id": "clims", "type": "train_clims", "init": "baseline", "prompt": "selected",
-               "adaptors": "learnable", "adaptor_form": "paper", "batch_size": 4, "epochs": 1, "log_every": 1}]
+    stages = [
+        {
+            "id": "baseline",
+            "type": "baseline_cam",
+            "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
+            "batch_size": 4,
+            "epochs": 1,
+            "lr": 0.05,
+        },
+        {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0], "num_workers": 0},
+        {"id": "select", "type": "select_prompts", "cams": "cams", "batch_size": 2},
+        {
+            "id": "clims",
+            "type": "train_clims",
+            "init": "baseline",
+            "prompt": "selected",
+            "adaptors": "learnable",
+            "adaptor_form": "paper",
+            "batch_size": 4,
+            "epochs": 1,
+            "log_every": 1,
+        },
+    ]
     cfg = write_config(tmp_path / "run.json", root, clip, stages)
     assert run_pipeline(cfg, tmp_path / "run", cancel_at=("cams", 0))[0] == "cancelled"
     # as if an earlier select_prompts attempt had been cancelled after 3 images: those are not redone

@@ -4,6 +4,7 @@ Uses the real selection file in the shared data (skipped when absent), mapped on
 real image labels; the pickle form (ids without "_", "a photo of {w}." per GT class in class order) is built from
 the same file and must give the same table.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ def test_authors_json_maps_onto_train_aug_ids(labels):
 
 def test_authors_pickle_of_prompt_lists_gives_the_same_table(labels, tmp_path):
     authors = json.loads(require(SELECTION).read_text())
-    released = {i.replace("_", ""): [f"a photo of {authors[i][VOC_CLASSES[k]]}." for k in sorted(labels[i])]
-                for i in IDS}
+    released = {
+        i.replace("_", ""): [f"a photo of {authors[i][VOC_CLASSES[k]]}." for k in sorted(labels[i])] for i in IDS
+    }
     path = tmp_path / "GPT_v2_4.json"  # a pickle despite the extension, as released
     path.write_bytes(pickle.dumps(released, protocol=2))
     table, source = read_word_table(path, labels, VOC_CLASSES)

@@ -21,9 +21,21 @@ STEPS_PER_EPOCH = 24  # 48 images, batch 2, one epoch
 
 
 def stages(**extra) -> list[dict]:
-    return [{"id": "base", "type": "baseline_cam", "epochs": 1, "batch_size": 2, "lr": 0.05, "log_every": 1,
-             "optimizer": "adam", "checkpoint_every": 0, "checkpoint_every_s": 0,
-             "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16}, **extra}]
+    return [
+        {
+            "id": "base",
+            "type": "baseline_cam",
+            "epochs": 1,
+            "batch_size": 2,
+            "lr": 0.05,
+            "log_every": 1,
+            "optimizer": "adam",
+            "checkpoint_every": 0,
+            "checkpoint_every_s": 0,
+            "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
+            **extra,
+        }
+    ]
 
 
 def cli(*args: str) -> list[str]:
@@ -38,8 +50,9 @@ def losses(run_dir) -> dict[int, float]:
 
 def stop_mid_epoch(config, run_dir, sig: int) -> int:
     """Start the CLI, send `sig` once a few steps are logged; the last step logged before it stopped."""
-    proc = subprocess.Popen(cli("--config", str(config), "--run-dir", str(run_dir)), env=engine_env(),
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cli("--config", str(config), "--run-dir", str(run_dir)), env=engine_env(), stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while not ((run_dir / "metrics.jsonl").is_file() and len(losses(run_dir)) >= 4):
         assert proc.poll() is None and time.monotonic() < deadline, "the run did not start training"
@@ -50,8 +63,9 @@ def stop_mid_epoch(config, run_dir, sig: int) -> int:
 
 
 def resume(run_dir) -> int:
-    out = subprocess.run(cli("--run-dir", str(run_dir), "--resume"), env=engine_env(), capture_output=True,
-                         text=True, timeout=300)
+    out = subprocess.run(
+        cli("--run-dir", str(run_dir), "--resume"), env=engine_env(), capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     return int(re.search(r"resuming from .* at step (\d+)/", out.stderr).group(1))
 
@@ -62,8 +76,13 @@ def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("world")
     root = make_voc_root(tmp / "voc", n=2 * STEPS_PER_EPOCH)
     config = write_config(tmp / "c.json", root, None, stages())
-    out = subprocess.run(cli("--config", str(config), "--run-dir", str(tmp / "straight")), env=engine_env(),
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        cli("--config", str(config), "--run-dir", str(tmp / "straight")),
+        env=engine_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     return root, losses(tmp / "straight")
 
@@ -91,7 +110,11 @@ def test_time_based_checkpoints_survive_kill_9_and_resume_exactly(tmp_path, worl
 
 def test_checkpoint_every_s_defaults_to_ten_minutes(tmp_path, world):
     root, _ = world
-    config = write_config(tmp_path / "c.json", root, None, [{"id": "base", "type": "baseline_cam"},
-                                                              {"id": "clims", "type": "train_clims"}])
+    config = write_config(
+        tmp_path / "c.json",
+        root,
+        None,
+        [{"id": "base", "type": "baseline_cam"}, {"id": "clims", "type": "train_clims"}],
+    )
     loaded = load_run_config(config).config
     assert [s["checkpoint_every_s"] for s in loaded["stages"]] == [600, 600]

@@ -1,6 +1,7 @@
 """Issue 12 item 10: NUL bytes in request params, a damaged run config in synonyms/score, DatasetError paths for
 a bad dataset root, bad mask values named as the mask, a second Ctrl-C inside a stage, and cancelling a queued
 run (docs/BAD-INPUT.md). Real engine process, real pipeline, real files."""
+
 from __future__ import annotations
 
 import json
@@ -22,12 +23,15 @@ def engine():
     client.close()
 
 
-@pytest.mark.parametrize("method, params", [
-    ("synonyms/score", {"runDir": "/tmp/run\x00x", "imageIds": ["a"]}),
-    ("synonyms/score", {"runDir": "/tmp", "imageIds": ["a\x00"]}),
-    ("run/start", {"configPath": "/tmp/c\x00.json", "runDir": "/tmp/r", "resume": False}),
-    ("config/validate", {"configPath": "\x00"}),
-])
+@pytest.mark.parametrize(
+    "method, params",
+    [
+        ("synonyms/score", {"runDir": "/tmp/run\x00x", "imageIds": ["a"]}),
+        ("synonyms/score", {"runDir": "/tmp", "imageIds": ["a\x00"]}),
+        ("run/start", {"configPath": "/tmp/c\x00.json", "runDir": "/tmp/r", "resume": False}),
+        ("config/validate", {"configPath": "\x00"}),
+    ],
+)
 def test_nul_in_a_param_is_invalid_params(engine, method, params):
     error = engine.request(method, params)["error"]
     assert error["code"] == -32602 and "NUL" in error["message"], error
@@ -43,6 +47,7 @@ def test_damaged_run_config_in_synonyms_score_is_a_run_folder_error(engine, tmp_
 
 def test_dataset_root_errors_carry_the_path(tmp_path):
     from wsss_engine.data.layout import resolve_root
+
     with pytest.raises(DatasetError) as info:
         resolve_root(tmp_path / "missing")
     assert info.value.path == str(tmp_path / "missing")
@@ -53,6 +58,7 @@ def test_dataset_root_errors_carry_the_path(tmp_path):
 
 def test_bad_mask_values_name_the_mask(tmp_path):
     from wsss_engine.data.cam_files import save_cam
+
     root = add_masks(make_voc_root(tmp_path / "data", n=4))
     bad = root / "SegmentationClass" / "img_002.png"
     mask = np.asarray(Image.open(bad)).copy()
@@ -99,17 +105,19 @@ def test_cancelling_a_queued_run_marks_it_cancelled_at_once(engine, tmp_path):
     listed = {r["runId"]: r["status"] for r in engine.result("run/list")["runs"]}
     assert listed[run_b["runId"]] == "cancelled"
     # its folder is unlocked at once: it can be resumed (queued behind A again), and A is undisturbed
-    resumed = engine.result("run/start", {"configPath": str(second), "runDir": str(tmp_path / "run-b"),
-                                          "resume": True})
+    resumed = engine.result("run/start", {"configPath": str(second), "runDir": str(tmp_path / "run-b"), "resume": True})
     assert engine.finished(run_a["runId"], 30)["status"] == "completed"
-    assert engine.wait_for(lambda: [n for n in engine.notes("run/finished", resumed["runId"])
-                                    if n["status"] == "completed"], 30, "resumed run B")
-
+    assert engine.wait_for(
+        lambda: [n for n in engine.notes("run/finished", resumed["runId"]) if n["status"] == "completed"],
+        30,
+        "resumed run B",
+    )
 
 
 def test_damaged_run_record_on_resume_is_a_run_folder_error(tmp_path):
     from wsss_engine.errors import RunFolderError
     from wsss_engine.runs.run_folder import RunFolder
+
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "run.json").write_bytes('{"name": "caf\u00e9"}'.encode("utf-16"))
     with pytest.raises(RunFolderError) as info:

@@ -4,6 +4,7 @@ The run folder is real: a tiny VOC-layout world, a CAM model trained for one epo
 POLE's offline selection (select_prompts) with a tiny CLIP checkpoint, all through the pipeline. The engine's
 live scores must then be the stored ones (same CAMs, CLIP and words), and `chosen` the stored choice.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,10 +19,18 @@ from training_world import BANK, CLASSES, make_voc_root, run_pipeline, tiny_clip
 
 torch.set_num_threads(1)
 
-STAGES = [{"id": "baseline", "type": "baseline_cam", "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
-           "batch_size": 4, "epochs": 1, "lr": 0.05},
-          {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0], "num_workers": 0},
-          {"id": "select", "type": "select_prompts", "cams": "cams", "batch_size": 4}]
+STAGES = [
+    {
+        "id": "baseline",
+        "type": "baseline_cam",
+        "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
+        "batch_size": 4,
+        "epochs": 1,
+        "lr": 0.05,
+    },
+    {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0], "num_workers": 0},
+    {"id": "select", "type": "select_prompts", "cams": "cams", "batch_size": 4},
+]
 RUN_NOT_FOUND, DATASET_ERROR, CONFIG_INVALID, CANCELLED = -32003, -32005, -32001, -32800
 
 
@@ -33,8 +42,12 @@ def world(tmp_path_factory) -> dict:
     status, error = run_pipeline(config, tmp / "run")
     assert status == "completed", error
     selection = json.loads((tmp / "run" / "selection" / "prompt_selection.json").read_text())
-    return {"tmp": tmp, "run": tmp / "run", "labels": json.loads((root / "labels.json").read_text()),
-            "selection": selection["images"]}
+    return {
+        "tmp": tmp,
+        "run": tmp / "run",
+        "labels": json.loads((root / "labels.json").read_text()),
+        "selection": selection["images"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -55,14 +68,15 @@ def test_scores_are_the_stored_selections_cosines_and_chosen_is_its_argmax(world
     entries = response["result"]["scores"]
     # every image, every GT class (METHOD §2.2), class-ascending per image, in request order
     assert [(e["imageId"], e["class"]) for e in entries] == [
-        (i, c) for i in ids for c in sorted(world["labels"][i], key=CLASSES.index)]
+        (i, c) for i in ids for c in sorted(world["labels"][i], key=CLASSES.index)
+    ]
     for e in entries:
         assert set(e) == {"imageId", "class", "chosen", "scores"}
         assert list(e["scores"]) == BANK[e["class"]]
         assert all(-1.0 <= v <= 1.0 for v in e["scores"].values())
         stored = world["selection"][e["imageId"]][e["class"]]
         assert e["chosen"] == stored["word"] == max(stored["scores"], key=stored["scores"].get)
-        assert e["scores"] == pytest.approx(stored["scores"], abs=1e-4)   # same CAMs, CLIP and words
+        assert e["scores"] == pytest.approx(stored["scores"], abs=1e-4)  # same CAMs, CLIP and words
         assert e["chosen"] == max(e["scores"], key=e["scores"].get)
 
 
@@ -71,21 +85,25 @@ def test_classes_filter_and_unsaved_words_and_clip_loaded_once(world, engine):
     other = next(c for c in world["labels"][image] if c != "red")
     stored_red = world["selection"][image]["red"]["word"]
     extra = [w for w in ("river", "stone") if w != stored_red]
-    response = score(engine, runDir=str(world["run"]), imageIds=[image], classes=["red"],
-                     words={"red": [stored_red, *extra]})
+    response = score(
+        engine, runDir=str(world["run"]), imageIds=[image], classes=["red"], words={"red": [stored_red, *extra]}
+    )
     assert "result" in response, response.get("error")
     [entry] = response["result"]["scores"]
     assert entry["class"] == "red" and list(entry["scores"]) == [stored_red, *extra]
     assert entry["chosen"] == stored_red
-    assert entry["scores"][stored_red] == pytest.approx(world["selection"][image]["red"]["scores"][stored_red], abs=1e-4)
+    assert entry["scores"][stored_red] == pytest.approx(
+        world["selection"][image]["red"]["scores"][stored_red], abs=1e-4
+    )
     # words without the stored choice: no `chosen` (the panel then marks the best score)
-    [entry] = score(engine, runDir=str(world["run"]), imageIds=[image], classes=["red"],
-                    words={"red": ["river", "stone"]})["result"]["scores"]
+    [entry] = score(
+        engine, runDir=str(world["run"]), imageIds=[image], classes=["red"], words={"red": ["river", "stone"]}
+    )["result"]["scores"]
     assert "chosen" not in entry and set(entry["scores"]) == {"river", "stone"}
     [entry] = score(engine, runDir=str(world["run"]), imageIds=[image], classes=[other])["result"]["scores"]
     assert entry["class"] == other and list(entry["scores"]) == BANK[other]
     loads = [line for line in engine.stderr_lines if "loaded CLIP" in line]
-    assert len(loads) == 1, loads   # one run, one CLIP: loaded by the first request, reused since
+    assert len(loads) == 1, loads  # one run, one CLIP: loaded by the first request, reused since
 
 
 def test_errors_name_the_run_the_image_and_the_stage_to_run(world, engine):
@@ -113,7 +131,7 @@ def test_errors_name_the_run_the_image_and_the_stage_to_run(world, engine):
 
 
 def test_cancel_request_answers_cancelled_and_the_engine_goes_on(world, engine):
-    copy = world["tmp"] / "run-copy"      # another run folder: its CLIP is not cached yet, so the work is long
+    copy = world["tmp"] / "run-copy"  # another run folder: its CLIP is not cached yet, so the work is long
     shutil.copytree(world["run"], copy, ignore=shutil.ignore_patterns(".lock"))
     msg_id = engine.request_async("synonyms/score", {"runDir": str(copy), "imageIds": sorted(world["labels"])})
     engine.notify("$/cancelRequest", {"id": msg_id})

@@ -1,5 +1,6 @@
 """The tiny CLIP: tokenizer, masked training samples, a short real training run that must classify held-out
 synthetic objects zero-shot well above chance, and a checkpoint that the engine's ClipScorer loads."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,11 @@ def test_tokenizer_puts_eot_at_the_largest_id_and_maps_unknown_words():
     ids = tok(["a photo of sailboat.", "a photo of zebra."])
     eot = len(tok.vocab) - 1
     assert ids.shape == (2, tok.context_length)
-    assert ids[0].tolist()[:6] == [1, tok.index["a"], tok.index["photo"], tok.index["of"], tok.index["sailboat"],
-                                   tok.index["."]] and ids[0, 6] == eot
+    assert (
+        ids[0].tolist()[:6]
+        == [1, tok.index["a"], tok.index["photo"], tok.index["of"], tok.index["sailboat"], tok.index["."]]
+        and ids[0, 6] == eot
+    )
     assert ids.argmax(1).tolist() == [6, 6] and ids[1, 4] == tok.index["<unk>"]
     assert tok.unknown_words("a photo of zebra.") == ["zebra"]
     assert all(not tok.unknown_words(f"a photo of {w}.") for words in BANK.values() for w in words)
@@ -48,6 +52,7 @@ def test_masked_samples_are_black_outside_the_kept_object():
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     from wsss_engine.synthetic.clip_cache import ensure_tiny_clip
+
     cache = tmp_path_factory.mktemp("cache")
     return ensure_tiny_clip(QUICK, cache, log=None, eval_per_class=30)
 
@@ -62,6 +67,7 @@ def test_zero_shot_accuracy_above_floor(trained):
 
 def test_checkpoint_loads_in_the_engines_clip_scorer(trained):
     from wsss_engine.models.clip_model import ClipScorer
+
     clip = ClipScorer.from_config({"kind": "tiny", "checkpoint": str(trained), "precision": "fp32"})
     ours = load_tiny_clip(trained)
     assert clip.meta["cbs_threshold"] == ours.meta["cbs_threshold"]
@@ -81,6 +87,7 @@ def test_cbs_threshold_is_calibrated_between_clean_objects_and_backgrounds(train
 
 def test_cached_checkpoint_is_reused(trained, tmp_path):
     from wsss_engine.synthetic.clip_cache import ensure_tiny_clip
+
     stamp = trained.stat().st_mtime_ns
     assert ensure_tiny_clip(QUICK, trained.parents[1], log=None) == trained
     assert trained.stat().st_mtime_ns == stamp

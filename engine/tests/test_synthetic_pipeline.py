@@ -1,6 +1,7 @@
 """A short run of the demo's pipeline on a small synthetic world: the baseline CAM network learns (its CAM mIoU
 beats an untrained network's by a clear margin), the CLIMS and POLE configs run through the real stages, and
 the demo writes a comparison labelled SYNTHETIC."""
+
 from __future__ import annotations
 
 import json
@@ -26,6 +27,7 @@ def untrained_miou(out, world_root, clip_path) -> float:
     """The same baseline config with one step at a negligible learning rate: an untrained network's CAMs."""
     from wsss_engine.pipeline import execute_run, prepare_run
     from wsss_engine.synthetic.variants import baseline_config
+
     cfg = baseline_config(0, world_root, clip_path, Budget(stop_after=1, baseline_lr=1e-9, eval_scales=(1.0,)))
     cfg["stages"] = [s for s in cfg["stages"] if s["type"] != "select_prompts" and s["id"] != "cams_train"]
     path = out / "untrained.json"
@@ -38,8 +40,14 @@ def untrained_miou(out, world_root, clip_path) -> float:
 
 def test_demo_pipeline_learns_and_reports_synthetic(tmp_path):
     out = tmp_path / "demo"
-    result = run_demo(out, tmp_path / "cache", variants=("baseline", "clims_gt", "pole_full"),
-                      world_params=WORLD, clip_params=CLIP, budget=BUDGET)
+    result = run_demo(
+        out,
+        tmp_path / "cache",
+        variants=("baseline", "clims_gt", "pole_full"),
+        world_params=WORLD,
+        clip_params=CLIP,
+        budget=BUDGET,
+    )
     assert all(r["status"] == "completed" for r in result["runs"].values()), result["runs"]
     comparison = json.loads((out / "comparison.json").read_text())
     assert comparison["synthetic"] is True and set(comparison["variants"]) == {"baseline", "clims_gt", "pole_full"}
@@ -52,6 +60,7 @@ def test_demo_pipeline_learns_and_reports_synthetic(tmp_path):
         assert spread["boat"]["texture"] == "water" and spread["boat"]["n_images"] > 0
     # the refinement half (METHOD §4) for the baseline and POLE variants: pseudo masks scored like the CAMs
     from wsss_engine.refine.crf import crf_available
+
     for v in ("baseline", "pole_full"):
         if crf_available():
             rw = json.loads((out / v / "reports" / "eval_rw.json").read_text())
@@ -71,8 +80,9 @@ def test_demo_pipeline_learns_and_reports_synthetic(tmp_path):
     assert trained >= untrained + MARGIN
 
     # a second demo call reuses the completed runs of the same configs
-    again = run_demo(out, tmp_path / "cache", variants=("baseline",), world_params=WORLD, clip_params=CLIP,
-                     budget=BUDGET)
+    again = run_demo(
+        out, tmp_path / "cache", variants=("baseline",), world_params=WORLD, clip_params=CLIP, budget=BUDGET
+    )
     assert again["runs"]["baseline"]["reused"] is True
 
 
@@ -80,10 +90,17 @@ def test_world_and_tiny_clip_stages_run_from_a_config(tmp_path):
     """The stages synthetic_world and train_tiny_clip through the real pipeline, their params validated by the
     run-config schema; they cache outside the run and name their outputs in the stage summaries."""
     from wsss_engine.pipeline import config_file_problems, execute_run, prepare_run
+
     cache = str(tmp_path / "cache")
-    config = {"name": "synthetic-assets", "device": "cpu", "synthetic": True, "stages": [
-        {"id": "world", "type": "synthetic_world", "n_train_aug": 10, "n_train": 4, "n_val": 3, "cache_dir": cache},
-        {"id": "clip", "type": "train_tiny_clip", "steps": 2, "batch": 8, "pool_size": 20, "cache_dir": cache}]}
+    config = {
+        "name": "synthetic-assets",
+        "device": "cpu",
+        "synthetic": True,
+        "stages": [
+            {"id": "world", "type": "synthetic_world", "n_train_aug": 10, "n_train": 4, "n_val": 3, "cache_dir": cache},
+            {"id": "clip", "type": "train_tiny_clip", "steps": 2, "batch": 8, "pool_size": 20, "cache_dir": cache},
+        ],
+    }
     path = tmp_path / "assets.json"
     path.write_text(json.dumps(config))
     assert config_file_problems(path) == []

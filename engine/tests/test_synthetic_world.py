@@ -1,4 +1,5 @@
 """The synthetic world on disk: deterministic bytes, masks that agree with labels, VOC layout, caching."""
+
 from __future__ import annotations
 
 import json
@@ -37,11 +38,15 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(world, tmp_pa
 
 
 def test_voc_layout_and_metadata(world):
-    lists = {n: (world / "ImageSets/Segmentation" / f"{n}.txt").read_text().split() for n in ("train_aug", "train", "val")}
+    lists = {
+        n: (world / "ImageSets/Segmentation" / f"{n}.txt").read_text().split() for n in ("train_aug", "train", "val")
+    }
     assert len(lists["train_aug"]) == 40 and lists["train"] == lists["train_aug"][:12] and len(lists["val"]) == 8
     assert not set(lists["val"]) & set(lists["train_aug"])
     for iid in lists["train_aug"] + lists["val"]:
-        assert (world / "JPEGImages" / f"{iid}.jpg").is_file() and (world / "SegmentationClass" / f"{iid}.png").is_file()
+        assert (world / "JPEGImages" / f"{iid}.jpg").is_file() and (
+            world / "SegmentationClass" / f"{iid}.png"
+        ).is_file()
     meta = json.loads((world / "world.json").read_text())
     assert meta["synthetic"] is True and meta["version"] >= 1 and meta["params"]["seed"] == 0
     assert json.loads((world / "classes.json").read_text()) == CLASSES and len(CLASSES) >= 6
@@ -74,7 +79,7 @@ def test_void_band_surrounds_objects_on_the_background_side():
     ring = banded == 255
     assert ring.any() and (scene.label[ring] == 0).all()
     ys, xs = np.nonzero(ring)
-    near = [scene.label[max(y - 1, 0):y + 2, max(x - 1, 0):x + 2].max() > 0 for y, x in zip(ys, xs)]
+    near = [scene.label[max(y - 1, 0) : y + 2, max(x - 1, 0) : x + 2].max() > 0 for y, x in zip(ys, xs)]
     assert all(near)
 
 

@@ -1,4 +1,5 @@
 """Training through the real pipeline on a tiny VOC-layout world: loss goes down, resume is exact."""
+
 from __future__ import annotations
 
 import torch
@@ -7,8 +8,12 @@ from training_world import make_voc_root, metrics, run_pipeline, tiny_clip_check
 
 torch.set_num_threads(1)
 
-SMALL = {"backbone": {"name": "small_cnn", "width": 8, "out_channels": 32}, "batch_size": 4, "log_every": 1,
-         "num_workers": 0}
+SMALL = {
+    "backbone": {"name": "small_cnn", "width": 8, "out_channels": 32},
+    "batch_size": 4,
+    "log_every": 1,
+    "num_workers": 0,
+}
 
 
 def baseline_stage(epochs=3, **extra):
@@ -16,8 +21,17 @@ def baseline_stage(epochs=3, **extra):
 
 
 def clims_stage(**extra):
-    return {"id": "clims", "type": "train_clims", "init": "baseline", "batch_size": 4, "log_every": 1,
-            "epochs": 2, "lr": 0.01, "mask_mode": "raw", **extra}
+    return {
+        "id": "clims",
+        "type": "train_clims",
+        "init": "baseline",
+        "batch_size": 4,
+        "log_every": 1,
+        "epochs": 2,
+        "lr": 0.01,
+        "mask_mode": "raw",
+        **extra,
+    }
 
 
 def weights(run_dir, stage):
@@ -36,6 +50,7 @@ def test_baseline_loss_decreases(tmp_path):
     ckpt = weights(tmp_path / "run", "baseline")
     assert ckpt["complete"] and ckpt["model_meta"]["arch"] == "cam"
     from wsss_engine.models.loading import load_cam_model
+
     model = load_cam_model(tmp_path / "run" / "checkpoints" / "baseline.pt")
     cams = model.cam_forward(torch.zeros(1, 3, 32, 32))
     assert cams.shape == (1, 3, 8, 8) and (cams >= 0).all()
@@ -62,8 +77,10 @@ def test_clims_with_online_selection_and_adaptors_resumes_exactly(tmp_path):
     which prompts were encoded together (models/clip_model.py encode_text)."""
     root = make_voc_root(tmp_path / "data")
     clip = tiny_clip_checkpoint(tmp_path / "tiny_clip.pt")
-    stages = [baseline_stage(epochs=1),
-              clims_stage(epochs=3, prompt="online", online_every=2, adaptors="learnable", loss="improved")]
+    stages = [
+        baseline_stage(epochs=1),
+        clims_stage(epochs=3, prompt="online", online_every=2, adaptors="learnable", loss="improved"),
+    ]
     cfg = write_config(tmp_path / "run.json", root, clip, stages)
     assert run_pipeline(cfg, tmp_path / "full")[0] == "completed"
     assert run_pipeline(cfg, tmp_path / "cut", cancel_at=("clims", 3))[0] == "cancelled"

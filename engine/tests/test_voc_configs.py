@@ -1,6 +1,7 @@
 """The shipped real-VOC run configs (configs/*.wsss-run.json): they validate, and the very same stage list runs
 end to end on real photos in VOC layout with the real architectures (ResNet-50 OS16, open_clip ViT-B-32) at
 random weights and tiny sizes; with the real weights absent, the run stops at once naming what is missing."""
+
 from __future__ import annotations
 
 import copy
@@ -25,10 +26,21 @@ def _config(name: str) -> dict:
 def _run(config: dict, tmp: Path, env_extra: dict | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     cfg_path = tmp / "run.wsss-run.json"
     cfg_path.write_text(json.dumps(config))
-    env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "WSSS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
-           "PYTHONPATH": str(PROJECT_ROOT / "engine"), **(env_extra or {})}
-    proc = subprocess.run([sys.executable, "-m", "wsss_engine", "run", "--config", str(cfg_path),
-                           "--run-dir", str(tmp / "run")], capture_output=True, text=True, env=env, timeout=900)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "OMP_NUM_THREADS": "1",
+        "WSSS_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(PROJECT_ROOT / "engine"),
+        **(env_extra or {}),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsss_engine", "run", "--config", str(cfg_path), "--run-dir", str(tmp / "run")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     run_json = tmp / "run" / "run.json"
     return proc, (json.loads(run_json.read_text()) if run_json.exists() else {})
 
@@ -43,8 +55,12 @@ def test_every_config_is_checked():
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_configs_validate(name):
-    proc = subprocess.run([sys.executable, "-m", "wsss_engine", "validate-config", str(CONFIGS / name)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "wsss_engine", "validate-config", str(CONFIGS / name)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -54,14 +70,19 @@ def test_shipped_configs_need_only_the_users_data_and_weights(name):
     and downloaded files under /data (issue 9 item 9). No path reaches into the developers' shared folder."""
     from wsss_engine.pole.synonym_bank import SynonymBank
     from wsss_engine.runs.config import load_config
+
     raw = (CONFIGS / name).read_text()
     assert "shared" not in raw
     config = load_config(CONFIGS / name).config
     assert config["dataset"]["root"] == PLACEHOLDER_ROOT
     bank = Path(config["synonym_bank"])
     assert bank.is_file() and CONFIGS in bank.parents
-    loaded = SynonymBank.load(bank, config["dataset"]["classes"] if config["dataset"]["classes"] != "voc" else
-                              [c for c in json.loads(bank.read_text()) if not c.startswith("$")])
+    loaded = SynonymBank.load(
+        bank,
+        config["dataset"]["classes"]
+        if config["dataset"]["classes"] != "voc"
+        else [c for c in json.loads(bank.read_text()) if not c.startswith("$")],
+    )
     assert not loaded.missing and len(loaded.words) == 20
     for stage in config["stages"]:
         for key in ("init", "selection", "model", "cams"):
@@ -74,6 +95,7 @@ def test_project_bank_is_our_own_and_covers_voc():
     """The shipped bank: the CLIMS prompt word first ("player", METHOD §1.3), 4 candidates per class, and not
     a copy of the authors' ChatGPT bank (METHOD §2.1)."""
     from wsss_engine.data.layout import VOC_CLASSES
+
     ours = json.loads((CONFIGS / "banks" / "voc-synonyms.json").read_text())
     ours.pop("$schema")
     assert list(ours) == list(VOC_CLASSES) and all(len(w) == 4 for w in ours.values())
@@ -87,13 +109,17 @@ def test_project_bank_is_our_own_and_covers_voc():
 def test_missing_imagenet_weights_stop_the_run_with_a_clear_error(tmp_path):
     require(PHOTOS)
     config = _config("voc-pole.wsss-run.json")
-    root = small_photo_root(tmp_path / "voc", photo_ids(4), long_side=64,
-                            lists={"train_aug": photo_ids(4), "train": photo_ids(4)})
+    root = small_photo_root(
+        tmp_path / "voc", photo_ids(4), long_side=64, lists={"train_aug": photo_ids(4), "train": photo_ids(4)}
+    )
     config["dataset"]["root"] = str(root)
     config["synonym_bank"] = str(require(POLE_BANK))
     config["device"] = "cpu"
-    proc, run = _run(config, tmp_path, {"TORCH_HOME": str(tmp_path / "empty-torch-home"),
-                                        "HF_HUB_CACHE": str(tmp_path / "empty-hf-cache")})
+    proc, run = _run(
+        config,
+        tmp_path,
+        {"TORCH_HOME": str(tmp_path / "empty-torch-home"), "HF_HUB_CACHE": str(tmp_path / "empty-hf-cache")},
+    )
     assert proc.returncode == 1
     # The run preflight finds both missing weights files at once, before any stage ran (issue 12 item 7).
     assert run["status"] == "failed" and run["error"]["kind"] == "ConfigInvalid"
@@ -117,8 +143,15 @@ def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_pat
     config["synonym_bank"] = str(bank)
     for stage in config["stages"]:
         if stage["type"] in ("baseline_cam", "train_clims"):
-            stage.update(epochs=1, batch_size=4, amp="off", channels_last=False, num_workers=0,
-                         crop_size=64, resize_long=[64, 96])
+            stage.update(
+                epochs=1,
+                batch_size=4,
+                amp="off",
+                channels_last=False,
+                num_workers=0,
+                crop_size=64,
+                resize_long=[64, 96],
+            )
         if "backbone" in stage:
             stage["backbone"]["pretrained"] = None
         if stage["type"] == "infer_cams":

@@ -1,4 +1,5 @@
 """VOC-layout datasets on the real photos (labels, masks, METHOD §1.1 transforms) and bad-input errors."""
+
 from __future__ import annotations
 
 import json
@@ -78,7 +79,7 @@ def test_train_transform_shapes_padding_and_flip_statistics():
 def _unpad(t: torch.Tensor) -> torch.Tensor:
     content = ~(t == 0).all(0)
     rows, cols = torch.nonzero(content.any(1)).flatten(), torch.nonzero(content.any(0)).flatten()
-    return t[:, rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return t[:, rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def test_train_transform_for_small_images():
@@ -95,7 +96,10 @@ def test_multiscale_items_are_rescaled_flip_pairs(photos):
     item = ms[0]
     h, w = item["size"]
     assert [tuple(p.shape) for p in item["images"]] == [
-        (2, 3, h, w), (2, 3, round(h * 0.5), round(w * 0.5)), (2, 3, round(h * 1.5), round(w * 1.5))]
+        (2, 3, h, w),
+        (2, 3, round(h * 0.5), round(w * 0.5)),
+        (2, 3, round(h * 1.5), round(w * 1.5)),
+    ]
     for pack in item["images"]:
         assert torch.equal(pack[1], pack[0].flip(-1))
     assert torch.equal(item["images"][0][0], photos[0]["image"])
@@ -123,8 +127,9 @@ def test_corrupt_jpeg_is_named_and_can_be_skipped(tmp_path):
     with pytest.raises(DatasetError) as err:
         ds[1]
     assert str(bad) in str(err.value) and err.value.path == str(bad)
-    skipping = VOCDataset(root, "all", transform=TrainTransform.for_image_size(64), skip_corrupt=True,
-                          log=lambda m: None)
+    skipping = VOCDataset(
+        root, "all", transform=TrainTransform.for_image_size(64), skip_corrupt=True, log=lambda m: None
+    )
     assert skipping[1] is None and skipping.skipped == [ids[1]]
     batch = collate_skipping_none([skipping[i] for i in range(4)])
     assert batch["id"] == [ids[0], ids[2], ids[3]] and batch["image"].shape == (3, 3, 64, 64)
@@ -167,7 +172,8 @@ def test_classes_json_xml_labels_sbd_lists_and_vocdevkit(tmp_path):
         save_mask(voc / "SegmentationClassAug" / f"2007_00000{i}.png", np.full((10, 20), 12, np.uint8))
     (voc / "ImageSets" / "Segmentation" / "train_aug.txt").write_text(
         "/JPEGImages/2007_000000.jpg /SegmentationClassAug/2007_000000.png\n"
-        "/JPEGImages/2007_000001.jpg /SegmentationClassAug/2007_000001.png\n")
+        "/JPEGImages/2007_000001.jpg /SegmentationClassAug/2007_000001.png\n"
+    )
     ds = VOCDataset(tmp_path / "VOCdevkit", "train_aug", "voc", with_mask=True)
     assert ds.root == voc and ds.ids == ["2007_000000", "2007_000001"]
     assert ds.label_source.endswith("Annotations")
@@ -188,7 +194,8 @@ def test_classes_json_xml_labels_sbd_lists_and_vocdevkit(tmp_path):
 def test_photos_copy_is_untouched():
     # the tests above only ever write into tmp copies
     assert sorted(p.name for p in require(PHOTOS).iterdir()) == sorted(
-        ["JPEGImages", "README.md", "SegmentationClass", "labels.json", "sources.json"])
+        ["JPEGImages", "README.md", "SegmentationClass", "labels.json", "sources.json"]
+    )
 
 
 def test_synthetic_world_root(tmp_path):

@@ -2,6 +2,7 @@
 
 Images are 32x32 PNGs: a grey background with 1-2 coloured squares, one colour per class.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,17 +15,41 @@ from PIL import Image
 
 CLASSES = ["red", "green", "blue"]
 COLOURS = {"red": (220, 30, 30), "green": (30, 200, 40), "blue": (30, 40, 220)}
-TINY_CLIP_CFG = {"embed_dim": 32,
-                 "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 8, "head_width": 16},
-                 "text_cfg": {"context_length": 16, "vocab_size": 0, "width": 32, "heads": 2, "layers": 1}}
-WORDS = ["a", "photo", "of", ".", "red", "crimson", "green", "lime", "blue", "navy", "tree", "river", "sea",
-         "lake", "water", "railway", "railroad", "track", "stone", "rocks", "thing"]
+TINY_CLIP_CFG = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 8, "head_width": 16},
+    "text_cfg": {"context_length": 16, "vocab_size": 0, "width": 32, "heads": 2, "layers": 1},
+}
+WORDS = [
+    "a",
+    "photo",
+    "of",
+    ".",
+    "red",
+    "crimson",
+    "green",
+    "lime",
+    "blue",
+    "navy",
+    "tree",
+    "river",
+    "sea",
+    "lake",
+    "water",
+    "railway",
+    "railroad",
+    "track",
+    "stone",
+    "rocks",
+    "thing",
+]
 BANK = {"red": ["red", "crimson"], "green": ["green", "lime"], "blue": ["blue", "navy"]}
 
 
 def make_voc_root(root: Path, n: int = 16, size: int = 32, seed: int = 0, masks: bool = False) -> Path:
     """masks=True also writes the ground truth, SegmentationClass/<id>.png (palette; later squares on top)."""
     from wsss_engine.data.mask_files import save_mask
+
     rng = np.random.default_rng(seed)
     (root / "JPEGImages").mkdir(parents=True, exist_ok=True)
     labels = {}
@@ -35,8 +60,8 @@ def make_voc_root(root: Path, n: int = 16, size: int = 32, seed: int = 0, masks:
         for k in present:
             s = int(rng.integers(8, 14))
             y, x = rng.integers(0, size - s, 2)
-            img[y:y + s, x:x + s] = COLOURS[CLASSES[k]]
-            gt[y:y + s, x:x + s] = k + 1
+            img[y : y + s, x : x + s] = COLOURS[CLASSES[k]]
+            gt[y : y + s, x : x + s] = k + 1
         iid = f"img_{i:03d}"
         Image.fromarray(img).save(root / "JPEGImages" / f"{iid}.png")
         if masks:
@@ -64,19 +89,31 @@ def add_masks(root: Path) -> Path:
 def tiny_clip_checkpoint(path: Path, seed: int = 0) -> Path:
     """A random-weight open_clip CLIP in the synthetic world's checkpoint format (word-level vocab)."""
     from open_clip.model import CLIP
+
     vocab = ["<pad>", "<sot>", "<unk>"] + WORDS + ["<eot>"]
     cfg = json.loads(json.dumps(TINY_CLIP_CFG))
     cfg["text_cfg"]["vocab_size"] = len(vocab)
     torch.manual_seed(seed)
     model = CLIP(**cfg)
-    torch.save({"model_cfg": cfg, "state_dict": model.state_dict(), "mean": [0.5, 0.5, 0.5],
-                "std": [0.25, 0.25, 0.25], "vocab": vocab, "context_length": 16, "cbs_threshold": 0.5}, path)
+    torch.save(
+        {
+            "model_cfg": cfg,
+            "state_dict": model.state_dict(),
+            "mean": [0.5, 0.5, 0.5],
+            "std": [0.25, 0.25, 0.25],
+            "vocab": vocab,
+            "context_length": 16,
+            "cbs_threshold": 0.5,
+        },
+        path,
+    )
     return path
 
 
 def tiny_clip(seed: int = 0):
     """A ClipScorer over a random tiny CLIP with open_clip's BPE tokenizer."""
     from wsss_engine.models.clip_model import ClipScorer
+
     torch.manual_seed(seed)
     cfg = json.loads(json.dumps(TINY_CLIP_CFG))
     cfg["text_cfg"]["vocab_size"] = 49408
@@ -84,10 +121,21 @@ def tiny_clip(seed: int = 0):
 
 
 def write_config(path: Path, root: Path, clip_ckpt: Path | None, stages: list[dict], seed: int = 0) -> Path:
-    config = {"name": "training-test", "seed": seed, "device": "cpu", "synthetic": True,
-              "dataset": {"root": str(root), "classes": CLASSES, "train_list": "train", "eval_list": "train",
-                          "image_size": 32},
-              "synonym_bank": str(root / "bank.json"), "stages": stages}
+    config = {
+        "name": "training-test",
+        "seed": seed,
+        "device": "cpu",
+        "synthetic": True,
+        "dataset": {
+            "root": str(root),
+            "classes": CLASSES,
+            "train_list": "train",
+            "eval_list": "train",
+            "image_size": 32,
+        },
+        "synonym_bank": str(root / "bank.json"),
+        "stages": stages,
+    }
     if clip_ckpt is not None:
         config["clip"] = {"kind": "tiny", "checkpoint": str(clip_ckpt), "pretrained": None, "precision": "fp32"}
     path.write_text(json.dumps(config, indent=1))

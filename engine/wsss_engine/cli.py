@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print {valid, errors} as JSON on stdout")
     sub.add_parser("protocol", help="print the engine's protocol descriptor as JSON")
     sub.add_parser("demo", help="the main job: the whole pipeline on the SYNTHETIC world (demo --help for options)")
-    stats = sub.add_parser("pole-stats", help="per-class word counts of a POLE prompt selection (JSON or pickle), as JSON")
+    stats = sub.add_parser(
+        "pole-stats", help="per-class word counts of a POLE prompt selection (JSON or pickle), as JSON"
+    )
     stats.add_argument("path")
     stats.add_argument("--bank", help="synonym bank JSON (needed for selections stored as prompt lists)")
     bank = sub.add_parser("make-bank", help="write a synonym bank from WordNet or word vectors (METHOD §2.1)")
@@ -45,8 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     bank.add_argument("--classes", default="voc", help="'voc', comma-separated names, or a JSON list file")
     bank.add_argument("--size", type=int, default=4, help="words per class, the class name included (2-10)")
     bank.add_argument("--vectors", help="word-vector file for --source vectors (word2vec, GloVe, fastText .vec)")
-    bank.add_argument("--vectors-format", choices=["word2vec", "word2vec-binary", "fasttext", "glove"],
-                      help="default: detected from the file")
+    bank.add_argument(
+        "--vectors-format",
+        choices=["word2vec", "word2vec-binary", "fasttext", "glove"],
+        help="default: detected from the file",
+    )
     bank.add_argument("--wordnet", help="WordNet dict folder (default $WSSS_WORDNET_DIR or /usr/share/wordnet)")
     bank.add_argument("--sense", action="append", help="CLASS=SYNSET, e.g. cow=cattle.n.01 (repeatable)")
     bank.add_argument("--out", required=True, help="bank JSON to write (- for stdout)")
@@ -58,14 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["demo"]:  # its own options: wsss_engine/synthetic/demo.py
         _configure_logging()
         from wsss_engine.synthetic.demo import main as demo_main
+
         return demo_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "protocol":
         from wsss_engine.rpc.protocol import descriptor
+
         print(json.dumps(descriptor(), indent=2))
         return EXIT_OK
     if args.command == "make-bank":
         from wsss_engine.pole.bank_sources import cli as make_bank
+
         try:
             return make_bank(args)
         except EngineError as exc:
@@ -73,12 +81,15 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_FAILED
     if args.command == "pole-stats":
         from wsss_engine.pole.official_stats import main as pole_stats
+
         return pole_stats([args.path] + (["--bank", args.bank] if args.bank else []))
     _configure_logging()
     from wsss_engine.plugins import load_plugins
+
     load_plugins()
     if args.command == "serve":
         from wsss_engine.rpc.server import serve_stdio
+
         return serve_stdio()
     if args.command == "validate-config":
         return _validate(args.file, args.json)
@@ -108,6 +119,7 @@ def _configure_logging() -> None:
 
 def _validate(path: str, as_json: bool) -> int:
     from wsss_engine.run_config import config_file_problems
+
     problems = config_file_problems(path, import_stages=False)  # no torch: starts in well under a second
     if as_json:
         print(json.dumps({"valid": not problems, "errors": problems}, indent=2))
@@ -133,11 +145,15 @@ class StderrProgress:
 
 def _run(config: str | None, run_dir: str, resume: bool) -> int:
     from wsss_engine.pipeline import execute_run, prepare_run
+
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         return _run_under_torchrun(config, run_dir, resume)
     if config is None and not resume:
-        return _fail(ConfigInvalid("--config is required to start a new run",
-                                   "pass --config FILE, or --resume to continue an existing run"))
+        return _fail(
+            ConfigInvalid(
+                "--config is required to start a new run", "pass --config FILE, or --resume to continue an existing run"
+            )
+        )
     try:
         run, loaded = prepare_run(config, run_dir, resume)
     except EngineError as exc:
@@ -165,10 +181,19 @@ def _run_under_torchrun(config: str | None, run_dir: str, resume: bool) -> int:
     """One rank of `torchrun ... -m wsss_engine run` (wsss_engine/distributed_run.py); rank 0 does the talking.
     A signal only cancels (torchrun forwards Ctrl-C to every rank; it kills them itself if they linger)."""
     from wsss_engine.distributed_run import run_distributed
+
     main_rank = os.environ.get("RANK", "0") == "0"
     if config is None and not resume:
-        return _fail(ConfigInvalid("--config is required to start a new run",
-                                   "pass --config FILE, or --resume to continue an existing run")) if main_rank else 1
+        return (
+            _fail(
+                ConfigInvalid(
+                    "--config is required to start a new run",
+                    "pass --config FILE, or --resume to continue an existing run",
+                )
+            )
+            if main_rank
+            else 1
+        )
     cancel = threading.Event()
     previous = {s: signal.signal(s, lambda *_: cancel.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -194,11 +219,13 @@ def _fail(exc: EngineError) -> int:
 def _cancel_on_signals(cancel: threading.Event) -> dict[int, Any]:
     """First Ctrl-C / SIGTERM: cancel politely (checkpoint saved). Second Ctrl-C: abort at once.
     Returns the previous handlers."""
+
     def on_signal(signum: int, frame: Any) -> None:
         if cancel.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         cancel.set()
         print("cancelling: the stage saves a checkpoint (Ctrl-C again aborts)", file=sys.stderr, flush=True)
+
     previous = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         previous[signum] = signal.signal(signum, on_signal)

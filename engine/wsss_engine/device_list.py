@@ -23,8 +23,11 @@ def installed_torch_version() -> str:
     try:
         spec = importlib.util.find_spec("torch")
         for folder in (spec.submodule_search_locations or []) if spec else []:
-            found = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)['\"]",
-                              (Path(folder) / "version.py").read_text(encoding="utf-8"), re.MULTILINE)
+            found = re.search(
+                r"^__version__\s*=\s*['\"]([^'\"]+)['\"]",
+                (Path(folder) / "version.py").read_text(encoding="utf-8"),
+                re.MULTILINE,
+            )
             if found:
                 return found.group(1)
     except (OSError, ImportError, ValueError):
@@ -40,12 +43,14 @@ def describe_devices() -> list[dict[str, Any]]:
     import torch
 
     from wsss_engine.device import mps_available
+
     devices = [cpu_device()]
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(i)
-            devices.append({"id": f"cuda:{i}", "name": props.name, "kind": "cuda",
-                            "memoryBytes": int(props.total_memory)})
+            devices.append(
+                {"id": f"cuda:{i}", "name": props.name, "kind": "cuda", "memoryBytes": int(props.total_memory)}
+            )
     if mps_available():
         devices.append({"id": "mps", "name": "Apple MPS", "kind": "mps", "memoryBytes": None})
     return devices

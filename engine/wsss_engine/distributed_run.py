@@ -8,6 +8,7 @@ every other stage runs on rank 0 while the others wait. After each stage the ran
 store; rank 0 records the combined one (a failure on any rank fails the run with that rank's error) and
 announces it, so every rank ends the same way: exit 0 completed, 1 failed, 130 cancelled.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,8 +20,18 @@ from typing import Any
 
 from wsss_engine import device as devices
 from wsss_engine.errors import Cancelled, EngineError, RunNotFound, StageFailed
-from wsss_engine.pipeline import (RunEvents, StageContext, _as_engine_error, _record_end, _run_logger, call_stage,
-                                  drive_run, load_run_config, load_stored_config, prepare_run)
+from wsss_engine.pipeline import (
+    RunEvents,
+    StageContext,
+    _as_engine_error,
+    _record_end,
+    _run_logger,
+    call_stage,
+    drive_run,
+    load_run_config,
+    load_stored_config,
+    prepare_run,
+)
 from wsss_engine.preflight import stage_params
 from wsss_engine.runs.config import LoadedConfig
 from wsss_engine.runs.metrics import MetricsLog
@@ -50,8 +61,9 @@ class _NoMetrics:
         pass
 
 
-def run_distributed(config_path: str | None, run_dir: str, resume: bool, cancel: threading.Event,
-                    events: RunEvents | None = None) -> tuple[int, str | None]:
+def run_distributed(
+    config_path: str | None, run_dir: str, resume: bool, cancel: threading.Event, events: RunEvents | None = None
+) -> tuple[int, str | None]:
     """This rank's part of the run; returns (exit code, run id). Rank 0 prints errors, the others stay quiet."""
     rank = int(os.environ.get("RANK", "0"))
     try:  # every rank reads the config (read-only) to pick its device and the process group's backend
@@ -78,8 +90,9 @@ def _read_config(config_path: str | None, run_dir: str, resume: bool) -> LoadedC
         return load_run_config(config_path)
     record = read_json(Path(run_dir) / "run.json") if (Path(run_dir) / "run.json").is_file() else {}
     if not resume or not record:
-        raise RunNotFound(f"no run in {Path(run_dir).absolute()} (run.json is missing)",
-                          "pass --config to start a new run", run_dir)
+        raise RunNotFound(
+            f"no run in {Path(run_dir).absolute()} (run.json is missing)", "pass --config to start a new run", run_dir
+        )
     return load_stored_config(Path(run_dir).absolute(), record.get("configPath"))
 
 
@@ -89,8 +102,9 @@ def _fail_early(exc: EngineError, rank: int) -> int:
     return EXIT_FAILED
 
 
-def _open_run(sync: RankSync, info: DistInfo, config_path: str | None, run_dir: str,
-              resume: bool) -> tuple[RunFolder | None, LoadedConfig | None]:
+def _open_run(
+    sync: RankSync, info: DistInfo, config_path: str | None, run_dir: str, resume: bool
+) -> tuple[RunFolder | None, LoadedConfig | None]:
     """Rank 0 creates (or reopens) and locks the run folder; the others read it once rank 0 says so."""
     if info.is_main:
         try:
@@ -108,8 +122,15 @@ def _open_run(sync: RankSync, info: DistInfo, config_path: str | None, run_dir: 
     return view, load_stored_config(view.path, view.record.get("configPath"))
 
 
-def execute_distributed(run: RunFolder, loaded: LoadedConfig, device, info: DistInfo, sync: RankSync,
-                        cancel: threading.Event, events: RunEvents | None = None) -> str:
+def execute_distributed(
+    run: RunFolder,
+    loaded: LoadedConfig,
+    device,
+    info: DistInfo,
+    sync: RankSync,
+    cancel: threading.Event,
+    events: RunEvents | None = None,
+) -> str:
     """execute_run's torchrun counterpart: run.json is written by rank 0 only. Returns the run's status."""
     events = events if info.is_main and events is not None else RunEvents()
     logger, handler = _rank_logger(run, info)
@@ -125,9 +146,18 @@ def execute_distributed(run: RunFolder, loaded: LoadedConfig, device, info: Dist
     return drive_run(run, logger, handler, metrics_log, stages)[0]
 
 
-def _stage_on_ranks(run: RunFolder, loaded: LoadedConfig, device, info: DistInfo, sync: RankSync,
-                    stage: dict[str, Any], cancel: threading.Event, events: RunEvents, metrics_log: Any,
-                    logger: logging.Logger) -> None:
+def _stage_on_ranks(
+    run: RunFolder,
+    loaded: LoadedConfig,
+    device,
+    info: DistInfo,
+    sync: RankSync,
+    stage: dict[str, Any],
+    cancel: threading.Event,
+    events: RunEvents,
+    metrics_log: Any,
+    logger: logging.Logger,
+) -> None:
     sid = stage["id"]
     if run.stage(sid)["status"] == "completed":
         logger.info("stage %s already completed, skipped", sid)
@@ -168,8 +198,9 @@ def _stage_on_ranks(run: RunFolder, loaded: LoadedConfig, device, info: DistInfo
     logger.info("stage %s completed", sid)
 
 
-def _agree(run: RunFolder, sync: RankSync, info: DistInfo, sid: str, outcome: dict[str, Any],
-           logger: logging.Logger) -> dict[str, Any]:
+def _agree(
+    run: RunFolder, sync: RankSync, info: DistInfo, sid: str, outcome: dict[str, Any], logger: logging.Logger
+) -> dict[str, Any]:
     """Every rank posts its outcome; rank 0 records the combined one in run.json and announces it."""
     tag = f"stage/{sid}/end"
     outcomes = sync.gather_to_main(tag, outcome)
@@ -201,9 +232,13 @@ def _combine(outcomes: list[dict[str, Any] | None], sync: RankSync) -> dict[str,
         return {"status": "failed", "error": failed["error"]}
     missing = [r for r, o in enumerate(outcomes) if o is None]
     if missing:
-        return {"status": "failed", "error": PeerTimeout(
-            f"rank(s) {missing} did not finish the stage (the process exited or hangs)",
-            "see those ranks' stderr (torchrun prints it); fix the cause, then resume the run").to_record()}
+        return {
+            "status": "failed",
+            "error": PeerTimeout(
+                f"rank(s) {missing} did not finish the stage (the process exited or hangs)",
+                "see those ranks' stderr (torchrun prints it); fix the cause, then resume the run",
+            ).to_record(),
+        }
     for o in outcomes:
         if o and o["status"] == "failed":
             return {"status": "failed", "error": o["error"]}
@@ -221,8 +256,11 @@ def _from_rank(record: dict[str, Any], rank: int, run_path: Path) -> dict[str, A
     if rank == 0:
         return record
     own, log_path = str(run_path / "engine.log"), str(run_path / rank_log_name(rank))
-    out = {**record, "message": f"rank {rank}: {record['message']}",
-           "hint": record.get("hint", "").replace(own, log_path)}
+    out = {
+        **record,
+        "message": f"rank {rank}: {record['message']}",
+        "hint": record.get("hint", "").replace(own, log_path),
+    }
     if record.get("path") == own:
         out["path"] = log_path
     return out
@@ -255,5 +293,6 @@ def _rank_logger(run: RunFolder, info: DistInfo) -> tuple[logging.Logger, loggin
 
 def _leave_group() -> None:
     import torch.distributed as dist
+
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()

@@ -52,8 +52,9 @@ _REGISTERED: list[type[EngineError]] = []
 class ConfigInvalid(EngineError, code=-32001):
     """A run config that cannot be read or does not validate; `errors` = [{"path": "$.a[0].b", "message"}]."""
 
-    def __init__(self, message: str, hint: str = "", path: str | Path | None = None,
-                 errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self, message: str, hint: str = "", path: str | Path | None = None, errors: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(message, hint, path)
         self.errors = list(errors or [])
 
@@ -92,8 +93,12 @@ class StageFailed(EngineError, code=-32007):
 class Cancelled(EngineError, code=-32800):
     """The user cancelled; same code vscode-jsonrpc uses for a cancelled request."""
 
-    def __init__(self, message: str = "cancelled by the user", hint: str = "resume the run to continue from "
-                 "its last checkpoint", path: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        message: str = "cancelled by the user",
+        hint: str = "resume the run to continue from its last checkpoint",
+        path: str | Path | None = None,
+    ) -> None:
         super().__init__(message, hint, path)
 
 

@@ -13,6 +13,7 @@ items 3 and 4, docs/BAD-INPUT.md).
 `parse_json_bytes` raises JsonInputError; `read_json_file` turns that (and unreadable files) into the
 caller's EngineError subclass naming the file.
 """
+
 from __future__ import annotations
 
 import json
@@ -92,7 +93,7 @@ def _text_problem(text: str) -> str | None:
 def decode_utf8(raw: bytes) -> str:
     """Text of UTF-8 bytes (BOM dropped), or JsonInputError naming the encoding problem."""
     if raw.startswith(UTF8_BOM):
-        raw = raw[len(UTF8_BOM):]
+        raw = raw[len(UTF8_BOM) :]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise JsonInputError("UTF-16 or UTF-32 text (it starts with a byte order mark), not UTF-8")
     nul = raw.find(b"\x00")
@@ -103,10 +104,12 @@ def decode_utf8(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        bad = raw[exc.start:exc.start + 1].hex()
+        bad = raw[exc.start : exc.start + 1].hex()
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise JsonInputError(f"not UTF-8: byte 0x{bad} at byte offset {exc.start} (line {line}) "
-                             f"({exc.reason}); Latin-1 / Windows-1252 text looks like this") from None
+        raise JsonInputError(
+            f"not UTF-8: byte 0x{bad} at byte offset {exc.start} (line {line}) "
+            f"({exc.reason}); Latin-1 / Windows-1252 text looks like this"
+        ) from None
 
 
 def parse_json_bytes(raw: bytes, strings: bool = True) -> Any:
@@ -128,8 +131,9 @@ def parse_json_bytes(raw: bytes, strings: bool = True) -> Any:
     return value
 
 
-def read_json_file(path: str | Path, what: str, error: type[EngineError] = ConfigInvalid,
-                   hint: str = "fix the JSON at that position") -> Any:
+def read_json_file(
+    path: str | Path, what: str, error: type[EngineError] = ConfigInvalid, hint: str = "fix the JSON at that position"
+) -> Any:
     """The JSON value of the file at `path`; `error` naming the file (and, for ConfigInvalid, an `errors`
     entry at the whole file, pointer "") when it cannot be read, is not UTF-8, or is not strict JSON."""
     path = Path(path)
@@ -137,18 +141,21 @@ def read_json_file(path: str | Path, what: str, error: type[EngineError] = Confi
         raw = path.read_bytes()
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         reason = f"cannot read file: {getattr(exc, 'strerror', None) or exc}"
-        raise _error(error, f"cannot read {what} {path}: {reason}", f"check the path of the {what}", path,
-                     reason) from exc
+        raise _error(
+            error, f"cannot read {what} {path}: {reason}", f"check the path of the {what}", path, reason
+        ) from exc
     try:
         return parse_json_bytes(raw)
     except JsonInputError as exc:
         encoding = "UTF" in str(exc) or "NUL" in str(exc)
-        raise _error(error, f"{what} {path}: {exc}", SAVE_AS_UTF8 if encoding else hint, path, str(exc),
-                     exc.pointer) from None
+        raise _error(
+            error, f"{what} {path}: {exc}", SAVE_AS_UTF8 if encoding else hint, path, str(exc), exc.pointer
+        ) from None
 
 
-def _error(error: type[EngineError], message: str, hint: str, path: Path, reason: str,
-           pointer: str = "") -> EngineError:
+def _error(
+    error: type[EngineError], message: str, hint: str, path: Path, reason: str, pointer: str = ""
+) -> EngineError:
     if issubclass(error, ConfigInvalid):
         return error(message, hint, path, [{"path": pointer, "message": reason}])
     return error(message, hint, path)

@@ -25,14 +25,28 @@ from wsss_engine.safe_pickle import torch_load
 from wsss_engine.stage_registry import StageFn, register_stage, stage_spec
 from wsss_engine.training.distributed import DistInfo
 
-__all__ = ["StageContext", "StageFn", "RunEvents", "register_stage", "prepare_run", "execute_run",
-           "load_run_config", "load_stored_config", "config_file_problems"]
+__all__ = [
+    "StageContext",
+    "StageFn",
+    "RunEvents",
+    "register_stage",
+    "prepare_run",
+    "execute_run",
+    "load_run_config",
+    "load_stored_config",
+    "config_file_problems",
+]
 
 log = logging.getLogger("wsss_engine.pipeline")
 
 PROGRESS_INTERVAL_S = 0.25  # ~4 Hz
-LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "warn": logging.WARNING,
-              "error": logging.ERROR}
+LOG_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+}
 
 
 # -- configs -------------------------------------------------------------------------------------------
@@ -76,9 +90,19 @@ class RunEvents:
 class StageContext:
     """Everything a stage may use; see docs/ARCHITECTURE.md. One context per stage execution."""
 
-    def __init__(self, run: RunFolder, loaded: LoadedConfig, device: torch.device, stage: dict[str, Any],
-                 cancel_event: threading.Event, events: RunEvents, metrics_log: MetricsLog,
-                 logger: logging.Logger, dist: DistInfo | None = None, sync: Any = None) -> None:
+    def __init__(
+        self,
+        run: RunFolder,
+        loaded: LoadedConfig,
+        device: torch.device,
+        stage: dict[str, Any],
+        cancel_event: threading.Event,
+        events: RunEvents,
+        metrics_log: MetricsLog,
+        logger: logging.Logger,
+        dist: DistInfo | None = None,
+        sync: Any = None,
+    ) -> None:
         self.run = run
         self.dist = dist or DistInfo()  # torchrun rank / world (rank 0 of 1 without torchrun)
         self._sync = sync  # runs.rank_sync.RankSync under torchrun
@@ -141,8 +165,9 @@ class StageContext:
         path = self.run.path / "checkpoints" / f"{stage_id or self.stage_id}.pt"
         if not path.is_file():
             return None
-        return torch_load(path, RunFolderError, "checkpoint", "delete it to restart the stage from scratch",
-                          map_location)
+        return torch_load(
+            path, RunFolderError, "checkpoint", "delete it to restart the stage from scratch", map_location
+        )
 
     def all_gather(self, value: Any) -> list[Any]:
         """Every rank's JSON `value` in rank order (under torchrun; [value] otherwise), e.g. to add up the
@@ -160,11 +185,15 @@ class StageContext:
         try:
             entry = self.run.stage(stage_id)
         except KeyError:
-            raise ConfigInvalid(f"stage '{self.stage_id}' refers to stage '{stage_id}', which this run does not "
-                                "have", "use the id of an earlier stage of the config") from None
+            raise ConfigInvalid(
+                f"stage '{self.stage_id}' refers to stage '{stage_id}', which this run does not have",
+                "use the id of an earlier stage of the config",
+            ) from None
         if entry["status"] != "completed":
-            raise ConfigInvalid(f"stage '{self.stage_id}' needs stage '{stage_id}', which is {entry['status']}",
-                                "order the stages so that it runs earlier") from None
+            raise ConfigInvalid(
+                f"stage '{self.stage_id}' needs stage '{stage_id}', which is {entry['status']}",
+                "order the stages so that it runs earlier",
+            ) from None
         return entry["summary"]
 
 
@@ -178,8 +207,11 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
         try:
             if run.removed_temps:
                 log.info("removed %d temp file(s) an interrupted write left in %s", len(run.removed_temps), run.path)
-            loaded = (load_run_config(config_path) if config_path
-                      else load_stored_config(run.path, run.record.get("configPath")))
+            loaded = (
+                load_run_config(config_path)
+                if config_path
+                else load_stored_config(run.path, run.record.get("configPath"))
+            )
             devices.resolve_device(loaded.config["device"])
             run.reconcile_stages(loaded.config["stages"])
             run.record["configPath"] = str(loaded.path) if loaded.path else run.record.get("configPath")
@@ -194,9 +226,14 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
         raise ConfigInvalid("no run config given", "pass the path of a run config file")
     loaded = load_run_config(config_path)
     devices.resolve_device(loaded.config["device"])
-    run = RunFolder.create(run_dir, name=loaded.config["name"], synthetic=loaded.config.get("synthetic", False),
-                           stages=loaded.config["stages"], config=loaded.config,
-                           config_path=str(loaded.path) if loaded.path else None)
+    run = RunFolder.create(
+        run_dir,
+        name=loaded.config["name"],
+        synthetic=loaded.config.get("synthetic", False),
+        stages=loaded.config["stages"],
+        config=loaded.config,
+        config_path=str(loaded.path) if loaded.path else None,
+    )
     try:
         _preflight(run, loaded)
     except BaseException:
@@ -214,8 +251,9 @@ def _preflight(run: RunFolder, loaded: LoadedConfig) -> None:
         raise
 
 
-def execute_run(run: RunFolder, loaded: LoadedConfig, cancel_event: threading.Event,
-                events: RunEvents | None = None) -> tuple[str, dict[str, str] | None]:
+def execute_run(
+    run: RunFolder, loaded: LoadedConfig, cancel_event: threading.Event, events: RunEvents | None = None
+) -> tuple[str, dict[str, str] | None]:
     """Run the stages in order (completed ones skipped); returns (status, error record). Closes the run."""
     events = events or RunEvents()
     logger, handler = _run_logger(run)
@@ -230,8 +268,13 @@ def execute_run(run: RunFolder, loaded: LoadedConfig, cancel_event: threading.Ev
     return drive_run(run, logger, handler, metrics_log, stages)
 
 
-def drive_run(run: RunFolder, logger: logging.Logger, handler: logging.Handler | None, metrics_log: Any,
-              stages: Callable[[], None]) -> tuple[str, dict[str, str] | None]:
+def drive_run(
+    run: RunFolder,
+    logger: logging.Logger,
+    handler: logging.Handler | None,
+    metrics_log: Any,
+    stages: Callable[[], None],
+) -> tuple[str, dict[str, str] | None]:
     """A run's lifecycle around `stages()`: status running -> completed | cancelled | failed; closes the run."""
     try:
         run.set_status("running")
@@ -247,8 +290,11 @@ def drive_run(run: RunFolder, logger: logging.Logger, handler: logging.Handler |
         return _record_end(run, "failed", exc.to_record(), logger)
     except Exception as exc:  # not a stage's (those become EngineErrors): still "failed" in run.json and to callers
         logger.error("run %s failed", run.id, exc_info=exc)
-        error = EngineError(f"run {run.id} failed: {type(exc).__name__}: {exc}",
-                            f"see the traceback in {run.path / 'engine.log'}", run.path / "engine.log")
+        error = EngineError(
+            f"run {run.id} failed: {type(exc).__name__}: {exc}",
+            f"see the traceback in {run.path / 'engine.log'}",
+            run.path / "engine.log",
+        )
         return _record_end(run, "failed", error.to_record(), logger)
     except BaseException:  # a second Ctrl-C: the last periodic checkpoints remain, so the run stays resumable
         _record_end(run, "cancelled", None, logger)
@@ -261,8 +307,9 @@ def drive_run(run: RunFolder, logger: logging.Logger, handler: logging.Handler |
         run.close()
 
 
-def _record_end(run: RunFolder, status: str, error: dict[str, str] | None,
-                logger: logging.Logger) -> tuple[str, dict[str, str] | None]:
+def _record_end(
+    run: RunFolder, status: str, error: dict[str, str] | None, logger: logging.Logger
+) -> tuple[str, dict[str, str] | None]:
     """Write the final status; if run.json itself cannot be written, say so and still report the status."""
     try:
         run.set_status(status, error)
@@ -272,9 +319,16 @@ def _record_end(run: RunFolder, status: str, error: dict[str, str] | None,
     return status, error
 
 
-def _execute_stage(run: RunFolder, loaded: LoadedConfig, device: torch.device, stage: dict[str, Any],
-                   cancel_event: threading.Event, events: RunEvents, metrics_log: MetricsLog,
-                   logger: logging.Logger) -> None:
+def _execute_stage(
+    run: RunFolder,
+    loaded: LoadedConfig,
+    device: torch.device,
+    stage: dict[str, Any],
+    cancel_event: threading.Event,
+    events: RunEvents,
+    metrics_log: MetricsLog,
+    logger: logging.Logger,
+) -> None:
     sid = stage["id"]
     if run.stage(sid)["status"] == "completed":
         logger.info("stage %s already completed, skipped", sid)
@@ -329,11 +383,15 @@ def _as_engine_error(exc: Exception, stage: dict[str, Any], run: RunFolder) -> E
     if oom:
         return OutOfMemory(
             f"stage '{stage['id']}' ({stage['type']}) ran out of device memory: {str(exc).splitlines()[0][:300]}",
-            "lower the stage's batch_size, or dataset.image_size, or use clip.precision \"fp16\"; or run on a "
-            "device with more memory (set \"device\"); then resume the run", run.path / "engine.log")
-    return StageFailed(f"stage '{stage['id']}' ({stage['type']}) failed: {type(exc).__name__}: {exc}",
-                       f"see the traceback in {run.path / 'engine.log'}; fix the cause, then resume the run",
-                       run.path / "engine.log")
+            'lower the stage\'s batch_size, or dataset.image_size, or use clip.precision "fp16"; or run on a '
+            'device with more memory (set "device"); then resume the run',
+            run.path / "engine.log",
+        )
+    return StageFailed(
+        f"stage '{stage['id']}' ({stage['type']}) failed: {type(exc).__name__}: {exc}",
+        f"see the traceback in {run.path / 'engine.log'}; fix the cause, then resume the run",
+        run.path / "engine.log",
+    )
 
 
 def _run_logger(run: RunFolder) -> tuple[logging.Logger, logging.Handler | None]:

@@ -22,6 +22,7 @@ def load_plugins() -> dict[str, str]:
             log.info("plugin %s loaded", name)
         except Exception as exc:
             failed[name] = f"{type(exc).__name__}: {exc}"
-            log.error("plugin %s (from %s) cannot be imported: %s; check PYTHONPATH and the module",
-                      name, PLUGINS_ENV, exc)
+            log.error(
+                "plugin %s (from %s) cannot be imported: %s; check PYTHONPATH and the module", name, PLUGINS_ENV, exc
+            )
     return failed

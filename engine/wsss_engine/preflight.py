@@ -9,6 +9,7 @@ earlier stage's id of the same run is not a file and is skipped (`stage_ids(conf
 no model construction; weights are checked by path or cache presence (wsss_engine/stages/inputs.py has the
 shared checks: dataset, bank, CLIP, backbone weights, checkpoints, artefact folders, packages).
 """
+
 from __future__ import annotations
 
 import logging
@@ -81,17 +82,26 @@ def check_inputs(config: dict[str, Any], resolve_path: ResolvePath, skip: set[st
         error.message = f"{_who(stages)}: {error.message} (checked before any stage ran)"
         error.args = (error.message,)
         raise error
-    errors = [{"path": f"/stages/{index}", "kind": e.kind, **({"file": e.path} if e.path else {}),
-               "message": f"{_who(stages)}: {e.message}" + (f" ({e.hint})" if e.hint else "")}
-              for e, stages, index in found.values()]
+    errors = [
+        {
+            "path": f"/stages/{index}",
+            "kind": e.kind,
+            **({"file": e.path} if e.path else {}),
+            "message": f"{_who(stages)}: {e.message}" + (f" ({e.hint})" if e.hint else ""),
+        }
+        for e, stages, index in found.values()
+    ]
     listing = "; ".join(f"({n}) {p['message']}" for n, p in enumerate(errors, 1))
-    raise ConfigInvalid(f"{len(errors)} problems with this run's inputs, found before any stage ran: {listing}",
-                        "fix each problem listed (files, banks, weights, dataset), then start the run again "
-                        "(or resume it)", errors=errors)
+    raise ConfigInvalid(
+        f"{len(errors)} problems with this run's inputs, found before any stage ran: {listing}",
+        "fix each problem listed (files, banks, weights, dataset), then start the run again (or resume it)",
+        errors=errors,
+    )
 
 
-def _problems(config: dict[str, Any], resolve_path: ResolvePath,
-              skip: set[str]) -> dict[tuple[str, str], tuple[EngineError, list[str], int]]:
+def _problems(
+    config: dict[str, Any], resolve_path: ResolvePath, skip: set[str]
+) -> dict[tuple[str, str], tuple[EngineError, list[str], int]]:
     """(kind, message) -> (error, ids of the stages that found it, index of the first)."""
     found: dict[tuple[str, str], tuple[EngineError, list[str], int]] = {}
     for index, stage in enumerate(config.get("stages", [])):
@@ -108,8 +118,12 @@ def _problems(config: dict[str, Any], resolve_path: ResolvePath,
             problems.add(exc)
         except Exception as exc:  # a bug in a check must not hide the other stages' problems
             log.exception("preflight of stage %s failed", stage["id"])
-            problems.add(StageFailed(f"the input check of stage '{stage['id']}' ({stage['type']}) failed: "
-                                     f"{type(exc).__name__}: {exc}", "see the engine log for the traceback"))
+            problems.add(
+                StageFailed(
+                    f"the input check of stage '{stage['id']}' ({stage['type']}) failed: {type(exc).__name__}: {exc}",
+                    "see the engine log for the traceback",
+                )
+            )
         for error in problems.problems:  # the same missing file named by several stages is one problem
             entry = found.setdefault((error.kind, error.message), (error, [], index))
             entry[1].append(stage["id"])

@@ -25,8 +25,7 @@ def load_run_config(path: str | Path, import_stages: bool = True) -> LoadedConfi
 def load_stored_config(run_path: Path, config_path: str | None) -> LoadedConfig:
     """The config a run was started with (<run>/config.json), relative paths against its original folder."""
     raw = read_config_file(run_path / "config.json")
-    loaded = validate_config(raw, Path(config_path) if config_path else run_path / "config.json",
-                             registered_types())
+    loaded = validate_config(raw, Path(config_path) if config_path else run_path / "config.json", registered_types())
     _raise_missing_stages(loaded, True)
     return loaded
 
@@ -34,9 +33,12 @@ def load_stored_config(run_path: Path, config_path: str | None) -> LoadedConfig:
 def _raise_missing_stages(loaded: LoadedConfig, import_stages: bool) -> None:
     problems = missing_stage_problems(loaded.config, import_stages)
     if problems:
-        raise ConfigInvalid(f"{loaded.path}: {problems[0]['message']}",
-                            "install or fix the stage's module, or remove the stage from the config",
-                            loaded.path, problems)
+        raise ConfigInvalid(
+            f"{loaded.path}: {problems[0]['message']}",
+            "install or fix the stage's module, or remove the stage from the config",
+            loaded.path,
+            problems,
+        )
 
 
 def check_device(name: str) -> None:
@@ -44,6 +46,7 @@ def check_device(name: str) -> None:
     if name in _ALWAYS_AVAILABLE:
         return
     from wsss_engine.device import resolve_device
+
     resolve_device(name)
 
 

@@ -14,6 +14,7 @@ file the engine reads goes through here:
 
 A refused or unreadable file raises the caller's EngineError subclass naming the file.
 """
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,10 @@ except ImportError:  # pragma: no cover - numpy 1
 
 # What numpy needs to rebuild arrays, dtypes and scalars (and what pickleReader.ts accepts).
 _NUMPY_GLOBALS: dict[tuple[str, str], Any] = {
-    **{(module, "_reconstruct"): _multiarray._reconstruct
-       for module in ("numpy.core.multiarray", "numpy._core.multiarray")},
+    **{
+        (module, "_reconstruct"): _multiarray._reconstruct
+        for module in ("numpy.core.multiarray", "numpy._core.multiarray")
+    },
     **{(module, "scalar"): _multiarray.scalar for module in ("numpy.core.multiarray", "numpy._core.multiarray")},
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
@@ -44,8 +47,13 @@ _NUMPY_GLOBALS: dict[tuple[str, str], Any] = {
 
 
 # numpy arrays inside a torch file (checkpoints written before RNG states were stored as tensors): data only.
-_TORCH_NUMPY_GLOBALS = [_multiarray._reconstruct, _multiarray.scalar, np.ndarray, np.dtype,
-                        *{type(np.dtype(c)) for c in "?bBhHiIlLqQefd"}]
+_TORCH_NUMPY_GLOBALS = [
+    _multiarray._reconstruct,
+    _multiarray.scalar,
+    np.ndarray,
+    np.dtype,
+    *{type(np.dtype(c)) for c in "?bBhHiIlLqQefd"},
+]
 
 
 class DataOnlyUnpickler(pickle.Unpickler):
@@ -79,8 +87,9 @@ def load_npy_record(path: str | Path, error: type[EngineError], hint: str) -> di
     try:
         with open(path, "rb") as f:
             version = np.lib.format.read_magic(f)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
+            read_header = (
+                np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            )
             _shape, _fortran, dtype = read_header(f, max_header_size=10_000)
             if not dtype.hasobject:
                 raise ValueError(f"it holds a plain {dtype} array, not a dict of arrays")
@@ -92,25 +101,29 @@ def load_npy_record(path: str | Path, error: type[EngineError], hint: str) -> di
     if isinstance(record, np.ndarray) and record.dtype.hasobject and record.shape == ():
         record = record.item()  # np.save pickles the 0-d object array that wraps the dict
     if not isinstance(record, dict):
-        raise error(f"cannot read {path}: it holds a {type(record).__name__}, not a dict of arrays",
-                    hint=hint, path=path)
+        raise error(
+            f"cannot read {path}: it holds a {type(record).__name__}, not a dict of arrays", hint=hint, path=path
+        )
     return record
 
 
-def torch_load(path: str | Path, error: type[EngineError], what: str, hint: str,
-               map_location: Any = "cpu") -> Any:
+def torch_load(path: str | Path, error: type[EngineError], what: str, hint: str, map_location: Any = "cpu") -> Any:
     """`torch.load(path, weights_only=True)`; `error` naming the file when it holds code or is damaged."""
     import torch  # here, so that `pole-stats` (selection pickles only) starts without loading torch
+
     path = Path(path)
     try:
         with torch.serialization.safe_globals(_TORCH_NUMPY_GLOBALS):
             return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:  # weights_only refused a global (or the pickle is corrupt)
         first = str(exc).strip().splitlines()
-        detail = next((line for line in first if "Unsupported global" in line or "GLOBAL" in line),
-                      first[0] if first else "")
-        raise error(f"refusing to load {what} {path}: it is not tensors and plain data only ({detail.strip()})",
-                    hint=f"{hint}; a file from an untrusted source can run code when unpickled",
-                    path=path) from exc
+        detail = next(
+            (line for line in first if "Unsupported global" in line or "GLOBAL" in line), first[0] if first else ""
+        )
+        raise error(
+            f"refusing to load {what} {path}: it is not tensors and plain data only ({detail.strip()})",
+            hint=f"{hint}; a file from an untrusted source can run code when unpickled",
+            path=path,
+        ) from exc
     except Exception as exc:  # truncated zip, not a torch file, ...
         raise error(f"cannot read {what} {path}: {exc}", hint=hint, path=path) from exc

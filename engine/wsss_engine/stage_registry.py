@@ -35,14 +35,17 @@ _lock = threading.RLock()
 def register_stage(type_name: str, params_schema: dict[str, Any] | None = None) -> Callable[[StageFn], StageFn]:
     """Decorator: `@register_stage("baseline_cam")` on `run(ctx, params) -> summary`. A params schema is only
     needed for types outside schemas/run-config.schema.json (plugins); it then validates their params."""
+
     def decorate(fn: StageFn) -> StageFn:
         _STAGES[type_name] = StageSpec(type_name, fn, params_schema, fn.__module__)
         return fn
+
     return decorate
 
 
 def _module_names() -> list[str]:
     from wsss_engine.stages import STAGE_MODULES
+
     return [n if "." in n else f"wsss_engine.stages.{n}" for n in STAGE_MODULES]
 
 
@@ -105,6 +108,10 @@ def missing_stage_problems(config: dict[str, Any], import_stages: bool = True) -
         if stage_spec(type_name) is None:
             broken = "; ".join(f"{m}: {e}" for m, e in _BROKEN.items() if m.endswith("." + type_name))
             why = f" ({broken})" if broken else " (no module of wsss_engine.stages registers it yet)"
-            problems.append({"path": f"/stages/{i}/type",
-                             "message": f"stage type '{type_name}' is not available in this engine{why}"})
+            problems.append(
+                {
+                    "path": f"/stages/{i}/type",
+                    "message": f"stage type '{type_name}' is not available in this engine{why}",
+                }
+            )
     return problems

@@ -28,7 +28,9 @@ export async function findVocRoot(dir: string): Promise<string | null> {
  * its two parents (a config saved in <workspace>/runs/<run>/ usually names a root relative to the workspace).
  */
 export async function findConfigRoot(root: string, runDir: string): Promise<string | null> {
-  const bases = path.isAbsolute(root) ? [root] : [runDir, path.dirname(runDir), path.dirname(path.dirname(runDir))].map((d) => path.resolve(d, root));
+  const bases = path.isAbsolute(root)
+    ? [root]
+    : [runDir, path.dirname(runDir), path.dirname(path.dirname(runDir))].map((d) => path.resolve(d, root));
   for (const base of bases) {
     const found = await findVocRoot(base);
     if (found) return found;

@@ -21,13 +21,13 @@ export interface PanelServices extends SynonymEditorServices {
 }
 
 // `any`: a list of definitions of different contracts
-const PANELS: PanelDefinition<any>[] = [
-  datasetPanel,
-  camPanel,
-  reportPanel,
-];
+const PANELS: PanelDefinition<any>[] = [datasetPanel, camPanel, reportPanel];
 
-export function registerPanels(context: vscode.ExtensionContext, services: PanelServices, previews: Pick<CamPreviewHoverProvider, 'currentSource'>): void {
+export function registerPanels(
+  context: vscode.ExtensionContext,
+  services: PanelServices,
+  previews: Pick<CamPreviewHoverProvider, 'currentSource'>,
+): void {
   const env = vscodeEnvironment(context, services.output);
   for (const def of PANELS) registerPanel(context, def, env);
   context.subscriptions.push(vscode.commands.registerCommand('wsss.panels.status', panelStatus));
@@ -40,8 +40,20 @@ export function registerPanels(context: vscode.ExtensionContext, services: Panel
 const open = new Map<string, { panel: vscode.WebviewPanel; rpc: PanelRpc<PanelContract> }>();
 
 /** Internal command `wsss.panels.status`: which panels are open and how much they have talked. */
-function panelStatus(): { viewType: string; title: string; visible: boolean; snapshots: number; requests: number; failedRequests: number }[] {
-  return [...open].map(([viewType, { panel, rpc }]) => ({ viewType, title: panel.title, visible: panel.visible, ...rpc.stats }));
+function panelStatus(): {
+  viewType: string;
+  title: string;
+  visible: boolean;
+  snapshots: number;
+  requests: number;
+  failedRequests: number;
+}[] {
+  return [...open].map(([viewType, { panel, rpc }]) => ({
+    viewType,
+    title: panel.title,
+    visible: panel.visible,
+    ...rpc.stats,
+  }));
 }
 
 function registerPanel<C extends PanelContract>(

@@ -61,7 +61,8 @@ export function attachPanel<C extends PanelContract>(
 ): PanelRpc<C> {
   const webview = panel.webview;
   webview.options = webviewOptions(extensionUri);
-  const asUri = (...segments: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
+  const asUri = (...segments: string[]): string =>
+    webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
   let handler: PanelHandler<C> | undefined;
   const rpc = new PanelRpc<C>(
     webview,
@@ -98,7 +99,10 @@ export function argPath(arg: unknown): string | undefined {
 }
 
 /** The PanelEnvironment of the running extension. */
-export function vscodeEnvironment(context: vscode.ExtensionContext, output?: { appendLine(s: string): void }): PanelEnvironment {
+export function vscodeEnvironment(
+  context: vscode.ExtensionContext,
+  output?: { appendLine(s: string): void },
+): PanelEnvironment {
   return {
     storageDir: context.globalStorageUri.fsPath,
     workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),

@@ -13,11 +13,17 @@ export function toDataUri(bytes: Buffer, mime = 'image/jpeg'): string {
 }
 
 /** A photo as a JPEG data: URI with its original size; throws "Unreadable image <file>: why" when it cannot be decoded. */
-export async function readPhoto(file: string, maxSide = PHOTO_MAX_SIDE): Promise<{ url: string; width: number; height: number }> {
+export async function readPhoto(
+  file: string,
+  maxSide = PHOTO_MAX_SIDE,
+): Promise<{ url: string; width: number; height: number }> {
   try {
     const img = sharp(file, { failOn: 'error' });
     const meta = await img.metadata();
-    const bytes = await img.resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 88 }).toBuffer();
+    const bytes = await img
+      .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 88 })
+      .toBuffer();
     return { url: toDataUri(bytes), width: meta.width ?? 0, height: meta.height ?? 0 };
   } catch (e) {
     throw new Error(`Unreadable image ${file}: ${(e as Error).message}`);

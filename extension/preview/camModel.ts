@@ -20,7 +20,10 @@ export const NORM_EPS = 1e-5;
 /** Why a preview cannot be made; `message` names the run or file and what to do. */
 export class PreviewError extends Error {
   override readonly name = 'PreviewError';
-  constructor(readonly kind: 'noExport' | 'badModel' | 'badImage' | 'mismatch' | 'noRun', message: string) {
+  constructor(
+    readonly kind: 'noExport' | 'badModel' | 'badImage' | 'mismatch' | 'noRun',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -86,9 +89,15 @@ const cache = new Map<string, { stamp: string; model: Promise<LoadedCamModel> }>
 export async function loadCamModel(runDir: string, options: { fullPrecision?: boolean } = {}): Promise<LoadedCamModel> {
   const onnxPath = path.join(runDir, EXPORT_ONNX);
   const metaPath = path.join(runDir, EXPORT_META);
-  const [onnxStat, metaStat] = await Promise.all([fs.stat(onnxPath).catch(() => null), fs.stat(metaPath).catch(() => null)]);
+  const [onnxStat, metaStat] = await Promise.all([
+    fs.stat(onnxPath).catch(() => null),
+    fs.stat(metaPath).catch(() => null),
+  ]);
   if (!onnxStat || !metaStat) {
-    throw new PreviewError('noExport', `Run ${path.basename(runDir)} (${runDir}) has no exported model ${!onnxStat ? onnxPath : metaPath}: run its export_onnx stage to make CAM previews.`);
+    throw new PreviewError(
+      'noExport',
+      `Run ${path.basename(runDir)} (${runDir}) has no exported model ${!onnxStat ? onnxPath : metaPath}: run its export_onnx stage to make CAM previews.`,
+    );
   }
   const stamp = `${onnxStat.mtimeMs}:${onnxStat.size}:${metaStat.mtimeMs}`;
   const key = options.fullPrecision ? `${runDir}\0fp32` : runDir;
@@ -111,9 +120,15 @@ export async function clearCamModelCache(): Promise<void> {
   for (const m of models) await m.then((x) => x.session.release()).catch(() => undefined);
 }
 
-async function createModel(runDir: string, fp32Path: string, metaPath: string, fullPrecision: boolean): Promise<LoadedCamModel> {
+async function createModel(
+  runDir: string,
+  fp32Path: string,
+  metaPath: string,
+  fullPrecision: boolean,
+): Promise<LoadedCamModel> {
   const meta = parseMeta(await fs.readFile(metaPath, 'utf8').catch(() => ''), metaPath);
-  const previewPath = meta.previewFile && !fullPrecision ? path.join(path.dirname(fp32Path), meta.previewFile) : undefined;
+  const previewPath =
+    meta.previewFile && !fullPrecision ? path.join(path.dirname(fp32Path), meta.previewFile) : undefined;
   const usePreview = previewPath !== undefined && (await fs.stat(previewPath).catch(() => null)) !== null;
   const onnxPath = usePreview ? previewPath : fp32Path;
   const start = performance.now();
@@ -126,12 +141,18 @@ async function createModel(runDir: string, fp32Path: string, metaPath: string, f
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (e) {
-    throw new PreviewError('badModel', `Cannot load the ONNX model ${onnxPath}: ${firstLine(e)}. Re-run the run's export_onnx stage.`);
+    throw new PreviewError(
+      'badModel',
+      `Cannot load the ONNX model ${onnxPath}: ${firstLine(e)}. Re-run the run's export_onnx stage.`,
+    );
   }
   const loadMs = performance.now() - start;
   if (!session.inputNames.includes(meta.input) || !session.outputNames.includes(meta.output)) {
     await session.release();
-    throw new PreviewError('mismatch', `The ONNX model ${onnxPath} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}], but ${metaPath} names "${meta.input}" -> "${meta.output}": re-run export_onnx.`);
+    throw new PreviewError(
+      'mismatch',
+      `The ONNX model ${onnxPath} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}], but ${metaPath} names "${meta.input}" -> "${meta.output}": re-run export_onnx.`,
+    );
   }
   return { runDir, onnxPath, precision: usePreview ? 'int8' : 'fp32', meta, session, loadMs };
 }
@@ -170,7 +191,10 @@ function previewFileName(preview: unknown): string | undefined {
 }
 
 /** The image's long side resized to `size` (no resampling when it already is), as packed RGB bytes. */
-export async function readRgb(file: string, size: number): Promise<{ rgb: Buffer; width: number; height: number; inputWidth: number; inputHeight: number }> {
+export async function readRgb(
+  file: string,
+  size: number,
+): Promise<{ rgb: Buffer; width: number; height: number; inputWidth: number; inputHeight: number }> {
   try {
     const img = sharp(file, { failOn: 'error' });
     const meta = await img.metadata();
@@ -180,7 +204,10 @@ export async function readRgb(file: string, size: number): Promise<{ rgb: Buffer
     const scale = size / Math.max(width, height);
     const pipeline = img.removeAlpha().toColourspace('srgb');
     if (Math.max(width, height) !== size) {
-      pipeline.resize(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)), { fit: 'fill', kernel: 'linear' });
+      pipeline.resize(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)), {
+        fit: 'fill',
+        kernel: 'linear',
+      });
     }
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`${info.channels} channels after conversion to RGB`);
@@ -207,20 +234,31 @@ export function toInputTensor(rgb: Buffer, width: number, height: number, meta: 
 export async function computeCams(model: LoadedCamModel, file: string): Promise<CamResult> {
   const t0 = performance.now();
   const img = await readRgb(file, model.meta.inputSize);
-  const input = new ort.Tensor('float32', toInputTensor(img.rgb, img.inputWidth, img.inputHeight, model.meta), [1, 3, img.inputHeight, img.inputWidth]);
+  const input = new ort.Tensor('float32', toInputTensor(img.rgb, img.inputWidth, img.inputHeight, model.meta), [
+    1,
+    3,
+    img.inputHeight,
+    img.inputWidth,
+  ]);
   const t1 = performance.now();
   let output: ort.Tensor;
   try {
     const results = await model.session.run({ [model.meta.input]: input });
     output = results[model.meta.output];
   } catch (e) {
-    throw new PreviewError('mismatch', `The ONNX model of run ${path.basename(model.runDir)} cannot take ${path.basename(file)} as a 1×3×${img.inputHeight}×${img.inputWidth} image: ${firstLine(e)}.`);
+    throw new PreviewError(
+      'mismatch',
+      `The ONNX model of run ${path.basename(model.runDir)} cannot take ${path.basename(file)} as a 1×3×${img.inputHeight}×${img.inputWidth} image: ${firstLine(e)}.`,
+    );
   }
   const t2 = performance.now();
   const dims = output.dims;
   const classes = model.meta.classes;
   if (dims.length !== 4 || dims[0] !== 1 || dims[1] !== classes.length || output.type !== 'float32') {
-    throw new PreviewError('mismatch', `The ONNX model of run ${path.basename(model.runDir)} gave ${output.type} [${dims.join('×')}], but its cam_model.json lists ${classes.length} classes (expected float32 1×${classes.length}×h×w): re-run export_onnx.`);
+    throw new PreviewError(
+      'mismatch',
+      `The ONNX model of run ${path.basename(model.runDir)} gave ${output.type} [${dims.join('×')}], but its cam_model.json lists ${classes.length} classes (expected float32 1×${classes.length}×h×w): re-run export_onnx.`,
+    );
   }
   const [mapHeight, mapWidth] = [dims[2], dims[3]];
   const data = output.data as Float32Array;
@@ -245,16 +283,32 @@ export async function computeCams(model: LoadedCamModel, file: string): Promise<
     mean.push(sum / plane);
   }
   return {
-    file, classes, width: img.width, height: img.height, rgb: img.rgb, inputWidth: img.inputWidth, inputHeight: img.inputHeight,
-    mapWidth, mapHeight, maps, peak, mean, timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1 },
+    file,
+    classes,
+    width: img.width,
+    height: img.height,
+    rgb: img.rgb,
+    inputWidth: img.inputWidth,
+    inputHeight: img.inputHeight,
+    mapWidth,
+    mapHeight,
+    maps,
+    peak,
+    mean,
+    timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1 },
   };
 }
 
 /** Class indices ranked by mean activation (≈ the GAP logit before ReLU), best first. */
 export function rankClasses(result: Pick<CamResult, 'mean'>, count = result.mean.length): number[] {
-  return result.mean.map((_, i) => i).sort((a, b) => result.mean[b] - result.mean[a]).slice(0, count);
+  return result.mean
+    .map((_, i) => i)
+    .sort((a, b) => result.mean[b] - result.mean[a])
+    .slice(0, count);
 }
 
 function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0].replace(/\.$/, '');
+  return String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .replace(/\.$/, '');
 }

@@ -17,7 +17,13 @@ export interface OverlayOptions {
 }
 
 /** A map of mapWidth × mapHeight resampled to width × height (bilinear, pixel centres aligned like torch align_corners=False). */
-export function resizeMap(map: Float32Array, mapWidth: number, mapHeight: number, width: number, height: number): Float32Array {
+export function resizeMap(
+  map: Float32Array,
+  mapWidth: number,
+  mapHeight: number,
+  width: number,
+  height: number,
+): Float32Array {
   const out = new Float32Array(width * height);
   const sx = mapWidth / width;
   const sy = mapHeight / height;
@@ -56,7 +62,14 @@ async function photoRgb(result: CamResult, width: number, height: number): Promi
 }
 
 /** Blend class `k`'s coloured CAM over `photo` (width × height RGB), in place into a new buffer. */
-function blend(result: CamResult, k: number, photo: Buffer, width: number, height: number, options: OverlayOptions): Buffer {
+function blend(
+  result: CamResult,
+  k: number,
+  photo: Buffer,
+  width: number,
+  height: number,
+  options: OverlayOptions,
+): Buffer {
   const table = colormapTable(options.colormap ?? 'jet');
   const alpha = Math.min(1, Math.max(0, options.opacity ?? 0.5));
   const map = resizeMap(result.maps[k], result.mapWidth, result.mapHeight, width, height);
@@ -78,11 +91,15 @@ function labelsSvg(labels: string[], tileWidth: number, tileHeight: number, gap:
   const band = fontSize + 6;
   const parts = labels.map((label, i) => {
     const x = i * (tileWidth + gap);
-    return `<rect x="${x}" y="${tileHeight - band}" width="${tileWidth}" height="${band}" fill="#000" fill-opacity="0.6"/>`
-      + `<text x="${x + 4}" y="${tileHeight - 5}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#fff">${escapeXml(label)}</text>`;
+    return (
+      `<rect x="${x}" y="${tileHeight - band}" width="${tileWidth}" height="${band}" fill="#000" fill-opacity="0.6"/>` +
+      `<text x="${x + 4}" y="${tileHeight - 5}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#fff">${escapeXml(label)}</text>`
+    );
   });
   const width = labels.length * tileWidth + (labels.length - 1) * gap;
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${tileHeight}">${parts.join('')}</svg>`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${tileHeight}">${parts.join('')}</svg>`,
+  );
 }
 
 /**

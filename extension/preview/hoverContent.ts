@@ -23,12 +23,18 @@ export interface HoverPreview {
   ms: number;
 }
 
-const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const fmt = (v: number): string =>
+  Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2);
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
 
 function message(title: string, text: string): HoverPreview {
   // Intraword underscores (export_onnx, cam_model) need no escape in CommonMark; brackets, stars and tags do.
-  return { markdown: `**WSSS CAM preview** · ${title}\n\n${text.replace(/([\\`*[\]<>])/g, '\\$1')}`, problem: text, pngBytes: 0, ms: 0 };
+  return {
+    markdown: `**WSSS CAM preview** · ${title}\n\n${text.replace(/([\\`*[\]<>])/g, '\\$1')}`,
+    problem: text,
+    pngBytes: 0,
+    ms: 0,
+  };
 }
 
 /** The hover for image `file` with the source's model; problems become text. */
@@ -43,14 +49,15 @@ export async function hoverPreview(file: string, source: PreviewSource): Promise
     const labels = top.map((k) => `${result.classes[k]} ${fmt(result.mean[k])}`);
     let tile = 160;
     let strip = await renderHoverStrip(result, top, labels, tile);
-    while (strip.png.length * 4 / 3 > HOVER_MAX_DATA_URI && tile > 48) {
+    while ((strip.png.length * 4) / 3 > HOVER_MAX_DATA_URI && tile > 48) {
       tile = Math.round(tile * 0.75);
       strip = await renderHoverStrip(result, top, labels, tile);
     }
     const ms = performance.now() - start;
     const uri = `data:image/png;base64,${strip.png.toString('base64')}`;
-    const rows = rankClasses(result, Math.min(5, result.classes.length))
-      .map((k) => `| ${result.classes[k]} | ${fmt(result.mean[k])} | ${fmt(result.peak[k])} |`);
+    const rows = rankClasses(result, Math.min(5, result.classes.length)).map(
+      (k) => `| ${result.classes[k]} | ${fmt(result.mean[k])} | ${fmt(result.peak[k])} |`,
+    );
     const args = encodeURIComponent(JSON.stringify([file, source.runDir]));
     const markdown = [
       `**WSSS CAM preview** · ${code(name)} · run ${code(source.runName ?? path.basename(source.runDir))}${model.meta.synthetic ? ' (synthetic)' : ''}`,

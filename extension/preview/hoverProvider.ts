@@ -46,7 +46,11 @@ export class CamPreviewHoverProvider implements vscode.HoverProvider {
     this.source = undefined;
   }
 
-  async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+  async provideHover(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.Hover | undefined> {
     try {
       const range = document.getWordRangeAtPosition(position, IMAGE_TOKEN);
       if (!range) return undefined;
@@ -78,7 +82,8 @@ export class CamPreviewHoverProvider implements vscode.HoverProvider {
       this.hovers.set(key, hover);
       if (this.hovers.size > MAX_CACHED_HOVERS) this.hovers.delete(this.hovers.keys().next().value!);
       void hover.then((h) => {
-        if (h.problem) this.hovers.delete(key); // problems are re-checked on the next hover
+        if (h.problem)
+          this.hovers.delete(key); // problems are re-checked on the next hover
         else this.log(`CAM preview of ${file}: ${Math.round(h.ms)} ms, ${h.pngBytes} B PNG`);
       });
     }
@@ -87,9 +92,15 @@ export class CamPreviewHoverProvider implements vscode.HoverProvider {
 }
 
 /** Registers the hover for the preview languages; returns the provider (the CAM preview editor shares its run choice). */
-export function registerCamPreviewHover(context: vscode.ExtensionContext, log?: (line: string) => void): CamPreviewHoverProvider {
+export function registerCamPreviewHover(
+  context: vscode.ExtensionContext,
+  log?: (line: string) => void,
+): CamPreviewHoverProvider {
   const provider = new CamPreviewHoverProvider(log);
-  const selector = HOVER_LANGUAGES.flatMap((language) => [{ language, scheme: 'file' }, { language, scheme: 'untitled' }]);
+  const selector = HOVER_LANGUAGES.flatMap((language) => [
+    { language, scheme: 'file' },
+    { language, scheme: 'untitled' },
+  ]);
   context.subscriptions.push(
     vscode.languages.registerHoverProvider(selector, provider),
     vscode.workspace.onDidChangeConfiguration((e) => {

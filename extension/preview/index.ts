@@ -3,6 +3,9 @@
 import type * as vscode from 'vscode';
 import { registerCamPreviewHover, type CamPreviewHoverProvider } from './hoverProvider';
 
-export function registerCamPreviews(context: vscode.ExtensionContext, output?: { appendLine(line: string): void }): CamPreviewHoverProvider {
+export function registerCamPreviews(
+  context: vscode.ExtensionContext,
+  output?: { appendLine(line: string): void },
+): CamPreviewHoverProvider {
   return registerCamPreviewHover(context, (line) => output?.appendLine(line));
 }

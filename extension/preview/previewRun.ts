@@ -39,18 +39,32 @@ async function exportTime(runDir: string): Promise<number | null> {
 
 /** The preview run for these settings (see the file comment). */
 export async function findPreviewSource(settings: PreviewSettings): Promise<PreviewSource> {
-  const none = (problem: string, runDir: string | null = null): PreviewSource => ({ runDir: null, runName: runDir ? path.basename(runDir) : null, datasetRoot: null, problem });
+  const none = (problem: string, runDir: string | null = null): PreviewSource => ({
+    runDir: null,
+    runName: runDir ? path.basename(runDir) : null,
+    datasetRoot: null,
+    problem,
+  });
   if (settings.previewRun) {
     const bases = [settings.runsDirectory, settings.workspaceFolders[0]].filter((b): b is string => !!b);
-    const candidates = path.isAbsolute(settings.previewRun) ? [settings.previewRun] : bases.map((b) => path.resolve(b, settings.previewRun!));
+    const candidates = path.isAbsolute(settings.previewRun)
+      ? [settings.previewRun]
+      : bases.map((b) => path.resolve(b, settings.previewRun!));
     for (const dir of candidates) {
       if (!(await exists(path.join(dir, 'run.json')))) continue;
       return withDataset(dir, (await exportTime(dir)) === null ? missingExport(dir) : null);
     }
-    return none(`The setting wsss.previewRun names ${settings.previewRun}, which is not a run folder (no run.json): fix the setting or clear it to use the latest exported run.`);
+    return none(
+      `The setting wsss.previewRun names ${settings.previewRun}, which is not a run folder (no run.json): fix the setting or clear it to use the latest exported run.`,
+    );
   }
-  if (!settings.runsDirectory) return none('No runs directory (setting wsss.runsDirectory) and no workspace folder: open a workspace holding runs.');
-  const { runs } = await listRunFolders(runSearchRoots(settings.runsDirectory, settings.workspaceFolders)).catch(() => ({ runs: [] }));
+  if (!settings.runsDirectory)
+    return none(
+      'No runs directory (setting wsss.runsDirectory) and no workspace folder: open a workspace holding runs.',
+    );
+  const { runs } = await listRunFolders(runSearchRoots(settings.runsDirectory, settings.workspaceFolders)).catch(
+    () => ({ runs: [] }),
+  );
   const completed = runs.filter((r) => r.record.status === 'completed');
   let best: { dir: string; time: number } | null = null;
   for (const run of completed) {
@@ -59,9 +73,14 @@ export async function findPreviewSource(settings: PreviewSettings): Promise<Prev
   }
   if (best) return withDataset(best.dir, null);
   if (completed.length) {
-    return withDataset(completed[0].dir, `No completed run in ${settings.runsDirectory} has an exported model; the latest, ${path.basename(completed[0].dir)}, has no ${EXPORT_ONNX}: run an export_onnx stage (or set wsss.previewRun).`);
+    return withDataset(
+      completed[0].dir,
+      `No completed run in ${settings.runsDirectory} has an exported model; the latest, ${path.basename(completed[0].dir)}, has no ${EXPORT_ONNX}: run an export_onnx stage (or set wsss.previewRun).`,
+    );
   }
-  return none(`No completed run in ${settings.runsDirectory}: CAM previews need a run whose export_onnx stage has run.`);
+  return none(
+    `No completed run in ${settings.runsDirectory}: CAM previews need a run whose export_onnx stage has run.`,
+  );
 }
 
 function missingExport(runDir: string): string {
@@ -69,7 +88,12 @@ function missingExport(runDir: string): string {
 }
 
 async function withDataset(runDir: string, problem: string | null): Promise<PreviewSource> {
-  return { runDir: problem ? null : runDir, runName: path.basename(runDir), datasetRoot: await runDatasetRoot(runDir), problem };
+  return {
+    runDir: problem ? null : runDir,
+    runName: path.basename(runDir),
+    datasetRoot: await runDatasetRoot(runDir),
+    problem,
+  };
 }
 
 /** Characters of a hovered image id or path. */
@@ -77,7 +101,12 @@ export const IMAGE_TOKEN = /[\w~.\-/\\:]+/;
 const ID = /^[\w][\w.-]{0,120}$/;
 
 /** The image file a hovered word names, or undefined when it names none. */
-export async function resolveImageToken(token: string, datasetRoot: string | null, documentDir: string | undefined, workspaceFolders: string[]): Promise<string | undefined> {
+export async function resolveImageToken(
+  token: string,
+  datasetRoot: string | null,
+  documentDir: string | undefined,
+  workspaceFolders: string[],
+): Promise<string | undefined> {
   const word = token.replace(/^[.:]+|[.,:]+$/g, '');
   if (!word) return undefined;
   if (IMAGE_EXTENSIONS.includes(path.extname(word).toLowerCase())) {

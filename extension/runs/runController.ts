@@ -50,7 +50,7 @@ export class RunController implements vscode.Disposable {
   /** wsss.startRun: starts the run (the engine validates the config then), resolves once the engine has started it. */
   async startRun(arg?: StartRunArg): Promise<RunStartResult | undefined> {
     if (!this.host.allowed) return showTrustRefusal('start a run');
-    const configPath = arg instanceof vscode.Uri ? arg.fsPath : arg?.configPath ?? (await pickRunConfig());
+    const configPath = arg instanceof vscode.Uri ? arg.fsPath : (arg?.configPath ?? (await pickRunConfig()));
     if (!configPath) return undefined;
     try {
       await this.host.ensureReady('start a run');
@@ -84,11 +84,14 @@ export class RunController implements vscode.Disposable {
   /** wsss.stopRun: asks the engine to cancel a run (it saves a checkpoint first). */
   async stopRun(arg?: unknown): Promise<void> {
     const wanted = runDirOf(arg);
-    let view = [...this.active.values()].find((v) => wanted === undefined || path.resolve(v.runDir) === path.resolve(wanted));
+    let view = [...this.active.values()].find(
+      (v) => wanted === undefined || path.resolve(v.runDir) === path.resolve(wanted),
+    );
     if (this.active.size > 1 && wanted === undefined) {
       const pick = await vscode.window.showQuickPick(
         [...this.active.values()].map((v) => ({ label: v.name, description: v.runDir, view: v })),
-        { placeHolder: 'Stop which run?' });
+        { placeHolder: 'Stop which run?' },
+      );
       view = pick?.view;
     }
     if (!view) {
@@ -107,7 +110,13 @@ export class RunController implements vscode.Disposable {
   private async begin(configPath: string | undefined, runDir: string, resume: boolean): Promise<RunStartResult> {
     const engine = this.host.engine;
     const started = await engine.request('run/start', configPath ? { configPath, runDir, resume } : { runDir, resume });
-    const view = new RunProgressView(started.runId, started.runDir, started.name, started.stages.map((s) => s.id), () => void this.cancel(view));
+    const view = new RunProgressView(
+      started.runId,
+      started.runDir,
+      started.name,
+      started.stages.map((s) => s.id),
+      () => void this.cancel(view),
+    );
     this.active.set(started.runId, view);
     this.host.output.appendLine(`[wsss] ${resume ? 'resumed' : 'started'} run ${started.runId} in ${started.runDir}`);
     this.status.setBusy(view.statusText);
@@ -130,17 +139,23 @@ export class RunController implements vscode.Disposable {
     this.end(f.runId);
     const runDir = view?.runDir;
     if (f.status === 'completed') {
-      void vscode.window.showInformationMessage(`WSSS run "${name}" completed.`, 'Open Run Folder').then((a) =>
-        a && vscode.commands.executeCommand('wsss.openRunFolder', runDir));
+      void vscode.window
+        .showInformationMessage(`WSSS run "${name}" completed.`, 'Open Run Folder')
+        .then((a) => a && vscode.commands.executeCommand('wsss.openRunFolder', runDir));
     } else if (f.status === 'cancelled') {
-      void vscode.window.showInformationMessage(`WSSS run "${name}" was stopped; it can resume from its last checkpoint.`,
-        'Resume').then((a) => a && this.resumeRun(runDir));
+      void vscode.window
+        .showInformationMessage(`WSSS run "${name}" was stopped; it can resume from its last checkpoint.`, 'Resume')
+        .then((a) => a && this.resumeRun(runDir));
     } else {
-      const why = f.error ? `${f.error.message ?? f.error.kind}${f.error.hint ? ` ${f.error.hint}` : ''}` : 'no reason given';
-      void vscode.window.showErrorMessage(`WSSS run "${name}" failed: ${why}`, 'Show Engine Log', 'Resume').then((a) => {
-        if (a === 'Show Engine Log') this.host.showLog();
-        if (a === 'Resume') void this.resumeRun(runDir);
-      });
+      const why = f.error
+        ? `${f.error.message ?? f.error.kind}${f.error.hint ? ` ${f.error.hint}` : ''}`
+        : 'no reason given';
+      void vscode.window
+        .showErrorMessage(`WSSS run "${name}" failed: ${why}`, 'Show Engine Log', 'Resume')
+        .then((a) => {
+          if (a === 'Show Engine Log') this.host.showLog();
+          if (a === 'Resume') void this.resumeRun(runDir);
+        });
     }
   }
 
@@ -149,19 +164,22 @@ export class RunController implements vscode.Disposable {
     for (const view of [...this.active.values()]) {
       this.end(view.runId);
       const why = error ? error.message.split('\n')[0] : 'the engine was stopped';
-      void vscode.window.showErrorMessage(
-        `The WSSS engine stopped during run "${view.name}" (${why}). The run can resume from its last checkpoint.`,
-        'Resume', 'Show Engine Log',
-      ).then(async (action) => {
-        if (action === 'Show Engine Log') this.host.showLog();
-        if (action !== 'Resume') return;
-        try {
-          if (this.host.engine.state !== 'ready') await this.host.restart();
-          await this.resumeRun(view.runDir);
-        } catch (e) {
-          showEngineError('Could not restart the engine', e, this.host);
-        }
-      });
+      void vscode.window
+        .showErrorMessage(
+          `The WSSS engine stopped during run "${view.name}" (${why}). The run can resume from its last checkpoint.`,
+          'Resume',
+          'Show Engine Log',
+        )
+        .then(async (action) => {
+          if (action === 'Show Engine Log') this.host.showLog();
+          if (action !== 'Resume') return;
+          try {
+            if (this.host.engine.state !== 'ready') await this.host.restart();
+            await this.resumeRun(view.runDir);
+          } catch (e) {
+            showEngineError('Could not restart the engine', e, this.host);
+          }
+        });
     }
   }
 
@@ -184,7 +202,7 @@ export class RunController implements vscode.Disposable {
 export function runDirOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
   if (arg instanceof vscode.Uri) return arg.fsPath;
-  if (arg && typeof arg === 'object' && typeof (arg as { runDir?: unknown }).runDir === 'string') return (arg as { runDir: string }).runDir;
+  if (arg && typeof arg === 'object' && typeof (arg as { runDir?: unknown }).runDir === 'string')
+    return (arg as { runDir: string }).runDir;
   return undefined;
 }
-

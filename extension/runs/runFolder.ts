@@ -47,7 +47,10 @@ export interface RunFolderInfo {
 /** run.json is missing or unreadable; the message names the file and what to do. */
 export class RunFolderReadError extends Error {
   override readonly name = 'RunFolderReadError';
-  constructor(readonly file: string, reason: string) {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
     super(`Cannot read run ${file}: ${reason}`);
   }
 }
@@ -63,16 +66,22 @@ export async function readRunFolder(dir: string): Promise<RunFolderInfo> {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new RunFolderReadError(file, code === 'ENOENT'
-      ? 'the file does not exist (not a run folder, or the engine has not started this run yet)'
-      : (error as Error).message);
+    throw new RunFolderReadError(
+      file,
+      code === 'ENOENT'
+        ? 'the file does not exist (not a run folder, or the engine has not started this run yet)'
+        : (error as Error).message,
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new RunFolderReadError(file, `it is not valid JSON (${(error as Error).message}); ` +
-      'the engine writes it atomically, so the file was edited or damaged by something else');
+    throw new RunFolderReadError(
+      file,
+      `it is not valid JSON (${(error as Error).message}); ` +
+        'the engine writes it atomically, so the file was edited or damaged by something else',
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new RunFolderReadError(file, 'it does not hold a JSON object');
@@ -91,13 +100,18 @@ export function normalizeRunRecord(raw: Record<string, unknown>, dir: string, wa
     return fallback;
   };
   const formatVersion = typeof raw.formatVersion === 'number' ? raw.formatVersion : 0;
-  if (formatVersion === 0) warnings.push('run.json has no "formatVersion": written by an older engine; read as version 1.');
+  if (formatVersion === 0)
+    warnings.push('run.json has no "formatVersion": written by an older engine; read as version 1.');
   if (formatVersion > RUN_FORMAT_VERSION) {
-    warnings.push(`run.json has formatVersion ${formatVersion}, newer than ${RUN_FORMAT_VERSION}: ` +
-      'update WSSS Studio to see every field.');
+    warnings.push(
+      `run.json has formatVersion ${formatVersion}, newer than ${RUN_FORMAT_VERSION}: ` +
+        'update WSSS Studio to see every field.',
+    );
   }
-  const status = typeof raw.status === 'string' && RUN_STATUSES.includes(raw.status) ? (raw.status as RunStatus) : 'unknown';
-  if (status === 'unknown') warnings.push(`run.json has an unknown status ${JSON.stringify(raw.status)}; not treated as complete.`);
+  const status =
+    typeof raw.status === 'string' && RUN_STATUSES.includes(raw.status) ? (raw.status as RunStatus) : 'unknown';
+  if (status === 'unknown')
+    warnings.push(`run.json has an unknown status ${JSON.stringify(raw.status)}; not treated as complete.`);
   const stages = Array.isArray(raw.stages) ? raw.stages.flatMap((s, i) => normalizeStage(s, i, warnings)) : [];
   if (!Array.isArray(raw.stages)) warnings.push('run.json has no "stages" list; shown without stages.');
   const id = str('id', path.basename(dir)) ?? path.basename(dir);
@@ -121,15 +135,18 @@ function normalizeStage(raw: unknown, index: number, warnings: string[]): RunSta
     return [];
   }
   const s = raw as Record<string, unknown>;
-  const status = typeof s.status === 'string' && STAGE_STATUSES.includes(s.status) ? (s.status as StageStatus) : 'unknown';
-  return [{
-    id: typeof s.id === 'string' ? s.id : `stage ${index + 1}`,
-    type: typeof s.type === 'string' ? s.type : 'unknown',
-    status,
-    started: typeof s.started === 'string' ? s.started : null,
-    finished: typeof s.finished === 'string' ? s.finished : null,
-    summary: typeof s.summary === 'object' && s.summary !== null ? (s.summary as Record<string, unknown>) : {},
-  }];
+  const status =
+    typeof s.status === 'string' && STAGE_STATUSES.includes(s.status) ? (s.status as StageStatus) : 'unknown';
+  return [
+    {
+      id: typeof s.id === 'string' ? s.id : `stage ${index + 1}`,
+      type: typeof s.type === 'string' ? s.type : 'unknown',
+      status,
+      started: typeof s.started === 'string' ? s.started : null,
+      finished: typeof s.finished === 'string' ? s.finished : null,
+      summary: typeof s.summary === 'object' && s.summary !== null ? (s.summary as Record<string, unknown>) : {},
+    },
+  ];
 }
 
 function normalizeError(raw: unknown): EngineErrorInfo | null {
@@ -183,25 +200,31 @@ export async function findRunFolders(roots: readonly string[], maxDepth = RUN_SE
       return;
     }
     if (depth >= maxDepth) return;
-    await Promise.all(entries
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !NOT_SEARCHED.has(e.name))
-      .map((e) => visit(path.join(dir, e.name), depth + 1)));
+    await Promise.all(
+      entries
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !NOT_SEARCHED.has(e.name))
+        .map((e) => visit(path.join(dir, e.name), depth + 1)),
+    );
   };
   await Promise.all(roots.map((root) => visit(path.resolve(root), 0)));
   return [...found].sort();
 }
 
 /** Every run folder under `roots` (findRunFolders), read, newest first; those that cannot be read apart. */
-export async function listRunFolders(roots: readonly string[]): Promise<{ runs: RunFolderInfo[]; unreadable: UnreadableRun[] }> {
+export async function listRunFolders(
+  roots: readonly string[],
+): Promise<{ runs: RunFolderInfo[]; unreadable: UnreadableRun[] }> {
   const runs: RunFolderInfo[] = [];
   const unreadable: UnreadableRun[] = [];
-  await Promise.all((await findRunFolders(roots)).map(async (dir) => {
-    try {
-      runs.push(await readRunFolder(dir));
-    } catch (error) {
-      unreadable.push({ dir, error: error as Error });
-    }
-  }));
+  await Promise.all(
+    (await findRunFolders(roots)).map(async (dir) => {
+      try {
+        runs.push(await readRunFolder(dir));
+      } catch (error) {
+        unreadable.push({ dir, error: error as Error });
+      }
+    }),
+  );
   const key = (r: RunFolderInfo) => r.record.created ?? r.record.updated ?? '';
   runs.sort((a, b) => key(b).localeCompare(key(a)) || a.dir.localeCompare(b.dir));
   unreadable.sort((a, b) => a.dir.localeCompare(b.dir));
@@ -210,8 +233,13 @@ export async function listRunFolders(roots: readonly string[]): Promise<{ runs: 
 
 /** The run's config.json as the engine saved it (defaults filled), or null when missing or unreadable. */
 export async function readRunConfig(runDir: string): Promise<Record<string, unknown> | null> {
-  const value: unknown = await fs.readFile(path.join(runDir, 'config.json'), 'utf8').then(JSON.parse).catch(() => null);
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  const value: unknown = await fs
+    .readFile(path.join(runDir, 'config.json'), 'utf8')
+    .then(JSON.parse)
+    .catch(() => null);
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
 /** The VOC root a run's config.json names (dataset.root, resolved by vocLayout.findConfigRoot); null when not found. */
@@ -269,16 +297,26 @@ export interface MaskSet {
 /** The masks/ sub-folders of a run, in run.json stage order (folders run.json does not list come last). */
 export async function listMaskSets(runDir: string, record?: RunRecord): Promise<MaskSet[]> {
   const entries = await fs.readdir(path.join(runDir, 'masks'), { withFileTypes: true }).catch(() => []);
-  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  const stages = record?.stages ?? (await readRunFolder(runDir).then((f) => f.record.stages, () => []));
+  const dirs = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  const stages =
+    record?.stages ??
+    (await readRunFolder(runDir).then(
+      (f) => f.record.stages,
+      () => [],
+    ));
   const order = (id: string): number => {
     const i = stages.findIndex((s) => s.id === id);
     return i < 0 ? stages.length : i;
   };
-  return dirs.sort((a, b) => order(a) - order(b)).map((stage) => {
-    const s = stages.find((x) => x.id === stage);
-    return { stage, type: s?.type ?? null, status: s?.status ?? 'unknown' };
-  });
+  return dirs
+    .sort((a, b) => order(a) - order(b))
+    .map((stage) => {
+      const s = stages.find((x) => x.id === stage);
+      return { stage, type: s?.type ?? null, status: s?.status ?? 'unknown' };
+    });
 }
 
 /** The label PNG of one image in a mask set (it may not exist). */
@@ -288,7 +326,15 @@ export function maskFileOf(runDir: string, stage: string, id: string): string {
 
 /** A new run's folder: <runsDirectory>/<config name>-<UTC date-time>. */
 export function runDirFor(configPath: string, runsDirectory: string, now = new Date()): string {
-  const base = path.basename(configPath).replace(/\.wsss-run\.json$|\.json$/i, '').replace(/[^\w.-]+/g, '-') || 'run';
-  const stamp = now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  const base =
+    path
+      .basename(configPath)
+      .replace(/\.wsss-run\.json$|\.json$/i, '')
+      .replace(/[^\w.-]+/g, '-') || 'run';
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-');
   return path.join(runsDirectory, `${base}-${stamp}`);
 }

@@ -9,16 +9,24 @@ import { WorkspaceNotTrustedError, type EngineHost } from '../engine/engineHost'
 /** Explains that this needs a trusted workspace; resolves undefined (nothing was started). */
 export function showTrustRefusal(action: string): undefined {
   const message = new WorkspaceNotTrustedError(action).message;
-  void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((a) =>
-    a && vscode.commands.executeCommand('workbench.trust.manage'));
+  void vscode.window
+    .showWarningMessage(message, 'Manage Workspace Trust')
+    .then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
   return undefined;
 }
 
 /** A config the engine refused at run/start (ConfigInvalid): its first problems, and a button to open it. */
 export function showConfigProblems(configPath: string, problems: readonly ConfigProblem[]): void {
-  const shown = problems.slice(0, 3).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
-  void vscode.window.showErrorMessage(`The run config ${path.basename(configPath)} is not valid: ${shown}` +
-    (problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''), 'Open Config')
+  const shown = problems
+    .slice(0, 3)
+    .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
+    .join('; ');
+  void vscode.window
+    .showErrorMessage(
+      `The run config ${path.basename(configPath)} is not valid: ${shown}` +
+        (problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''),
+      'Open Config',
+    )
     .then((a) => a && vscode.window.showTextDocument(vscode.Uri.file(configPath)));
 }
 

@@ -7,7 +7,10 @@ import { listRunFolders, runSearchRoots, type RunFolderInfo } from './runFolder'
 
 /** Where runs are looked for: the runs directory and the workspace folders. */
 export function workspaceRunRoots(): string[] {
-  return runSearchRoots(readSettings().runsDirectory, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+  return runSearchRoots(
+    readSettings().runsDirectory,
+    (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+  );
 }
 
 /** Every run folder under the runs directory and the workspace folders (empty when there is no workspace). */
@@ -26,7 +29,9 @@ export async function pickRunConfig(): Promise<string | undefined> {
     browse,
   ];
   const pick = await vscode.window.showQuickPick(items, {
-    placeHolder: found.length ? 'Start a run from which config?' : 'No *.wsss-run.json in this workspace: browse for a run config',
+    placeHolder: found.length
+      ? 'Start a run from which config?'
+      : 'No *.wsss-run.json in this workspace: browse for a run config',
   });
   if (!pick) return undefined;
   if (pick.uri) return pick.uri.fsPath;
@@ -40,11 +45,16 @@ export async function pickRunConfig(): Promise<string | undefined> {
 }
 
 /** Asks for a run folder among those `filter` accepts; says so when there is none. */
-export async function pickRunFolder(placeHolder: string, filter: (run: RunFolderInfo) => boolean): Promise<string | undefined> {
+export async function pickRunFolder(
+  placeHolder: string,
+  filter: (run: RunFolderInfo) => boolean,
+): Promise<string | undefined> {
   const { runs } = await workspaceRuns();
   const candidates = runs.filter(filter);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(`No matching run folders under ${readSettings().runsDirectory ?? 'the runs directory'} or the workspace folders.`);
+    void vscode.window.showInformationMessage(
+      `No matching run folders under ${readSettings().runsDirectory ?? 'the runs directory'} or the workspace folders.`,
+    );
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(

@@ -46,7 +46,8 @@ export class RunProgressView {
     if (increment !== undefined) this.shownPercent = percent!;
     const counts = p.total > 0 ? ` ${p.done}/${p.total}` : '';
     const stage = index >= 0 ? `stage ${index + 1}/${this.stageIds.length} ` : '';
-    if (!this.cancelling) this.report?.({ message: `${stage}${p.stageId}${counts}${p.message ? ` — ${p.message}` : ''}`, increment });
+    if (!this.cancelling)
+      this.report?.({ message: `${stage}${p.stageId}${counts}${p.message ? ` — ${p.message}` : ''}`, increment });
     this.statusText = `${p.stageId} ${Math.round(100 * stageFraction)}%`;
   }
 

@@ -25,7 +25,10 @@ function statusIcon(status: Status): vscode.ThemeIcon {
 
 /** A run folder in the tree; commands get it as their argument (runDir). */
 export class RunItem extends vscode.TreeItem {
-  constructor(readonly run: RunFolderInfo, activeInThisWindow: boolean) {
+  constructor(
+    readonly run: RunFolderInfo,
+    activeInThisWindow: boolean,
+  ) {
     super(run.record.name, vscode.TreeItemCollapsibleState.Collapsed);
     const r = run.record;
     this.id = `run:${run.dir}`;
@@ -38,7 +41,10 @@ export class RunItem extends vscode.TreeItem {
     if (r.engineVersion) lines.push('', `engine ${r.engineVersion}`);
     if (r.error) lines.push('', `**${r.error.kind}**: ${r.error.message ?? ''} ${r.error.hint ?? ''}`);
     if (r.status === 'running' && !activeInThisWindow) {
-      lines.push('', 'run.json says running, but no engine in this window runs it (another window, the CLI, or a crash).');
+      lines.push(
+        '',
+        'run.json says running, but no engine in this window runs it (another window, the CLI, or a crash).',
+      );
     }
     if (run.warnings.length) lines.push('', ...run.warnings.map((w) => `- ${w}`));
     this.tooltip = new vscode.MarkdownString(lines.join('\n'));
@@ -126,7 +132,9 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
     const refresh = () => this.refresh();
     // Any run.json below a search root (the search itself stops at RUN_SEARCH_DEPTH).
     this.watchers = workspaceRunRoots().map((root) => {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/run.json'));
+      const watcher = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(root), '**/run.json'),
+      );
       watcher.onDidCreate(refresh);
       watcher.onDidChange(refresh);
       watcher.onDidDelete(refresh);

@@ -25,8 +25,7 @@ export type RpcErrorCode = 'timeout' | 'disposed' | 'unknownMethod' | 'badInput'
 
 /** The answer to a request: exactly one of result or error. */
 export type ResponseMessage<R = unknown> =
-  | { kind: 'response'; id: number; result: R }
-  | { kind: 'response'; id: number; error: RpcErrorData };
+  { kind: 'response'; id: number; result: R } | { kind: 'response'; id: number; error: RpcErrorData };
 
 /** A one-way message; nobody answers it. */
 export interface NotificationMessage<M extends string = string, P = unknown> {

@@ -63,9 +63,7 @@ export interface StoredScoresView {
 
 /** Whether live CLIP scoring through the engine is possible, and why not. */
 export type ScoringAvailability =
-  | { state: 'available' }
-  | { state: 'unsupported'; message: string }
-  | { state: 'noRun'; message: string };
+  { state: 'available' } | { state: 'unsupported'; message: string } | { state: 'noRun'; message: string };
 
 /** Everything the panel shows; re-sent whenever the document, the class list or the chosen run changes. */
 export interface SynonymPanelSnapshot {

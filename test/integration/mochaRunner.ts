@@ -16,13 +16,18 @@ function teeReporterTo(file: string | undefined): () => void {
     fs.appendFileSync(file, `${format(...args)}\n`);
     saved(...args);
   };
-  return () => { base.consoleLog = saved; };
+  return () => {
+    base.consoleLog = saved;
+  };
 }
 
 /** Runs every `*.test.js` in `dir` (compiled from test/integration/<suite>/). */
 export function runMochaFiles(dir: string, timeoutMs = 600_000): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: timeoutMs });
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   if (files.length === 0) return Promise.reject(new Error(`no *.test.js files in ${dir}`));
   for (const f of files) mocha.addFile(path.join(dir, f));
   const restore = teeReporterTo(process.env.WSSS_TEST_REPORT);

@@ -20,7 +20,13 @@ async function frameWith(page: Page, selector: string, what: string, timeoutMs =
   const end = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
-      if (await frame.$(selector).then((e) => e !== null, () => false)) return frame;
+      if (
+        await frame.$(selector).then(
+          (e) => e !== null,
+          () => false,
+        )
+      )
+        return frame;
     }
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (${selector})`);
     await page.waitForTimeout(250);
@@ -37,7 +43,13 @@ async function runCommand(page: Page, title: string, timeoutMs = 90_000): Promis
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill(`>${title}`);
-    if (await row.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+    if (
+      await row.waitFor({ timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     await page.keyboard.press('Escape');
     if (Date.now() > end) throw new Error(`the command palette never listed "${title}" (${timeoutMs / 1000} s)`);
     await page.waitForTimeout(1_000);
@@ -48,10 +60,18 @@ async function runCommand(page: Page, title: string, timeoutMs = 90_000): Promis
 async function restoreScenario(page: Page, photosLink: string, log: (line: string) => void): Promise<void> {
   await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
   await runCommand(page, 'WSSS: Open Dataset Browser');
-  const before = await frameWith(page, '[data-testid=suggested-root]', 'the dataset browser offering the workspace photos');
-  await before.locator('[data-testid=suggested-root]', { hasText: path.basename(photosLink) }).first().click();
+  const before = await frameWith(
+    page,
+    '[data-testid=suggested-root]',
+    'the dataset browser offering the workspace photos',
+  );
+  await before
+    .locator('[data-testid=suggested-root]', { hasText: path.basename(photosLink) })
+    .first()
+    .click();
   const rootBefore = (await before.locator('[data-testid=root-path]').textContent({ timeout: 60_000 }))?.trim();
-  if (!rootBefore?.endsWith(path.basename(photosLink))) throw new Error(`the dataset browser opened ${rootBefore}, not ${photosLink}`);
+  if (!rootBefore?.endsWith(path.basename(photosLink)))
+    throw new Error(`the dataset browser opened ${rootBefore}, not ${photosLink}`);
   await before.locator('[data-testid=tile] img').first().waitFor({ timeout: 60_000 });
   log(`opened ${rootBefore}`);
   await screenshot(page, GROUP, 'before-reload');
@@ -59,9 +79,15 @@ async function restoreScenario(page: Page, photosLink: string, log: (line: strin
   await runCommand(page, 'Developer: Reload Window');
   await page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
   await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
-  const after = await frameWith(page, '[data-testid=root-path]', 'the restored dataset browser showing a root', 120_000);
+  const after = await frameWith(
+    page,
+    '[data-testid=root-path]',
+    'the restored dataset browser showing a root',
+    120_000,
+  );
   const rootAfter = (await after.locator('[data-testid=root-path]').textContent())?.trim();
-  if (rootAfter !== rootBefore) throw new Error(`after the reload the dataset browser shows ${rootAfter}, not ${rootBefore}`);
+  if (rootAfter !== rootBefore)
+    throw new Error(`after the reload the dataset browser shows ${rootAfter}, not ${rootBefore}`);
   await after.locator('[data-testid=tile] img').first().waitFor({ timeout: 60_000 });
   const tabs = await page.locator('.tabs-container .tab', { hasText: 'Dataset Browser' }).count();
   if (tabs !== 1) throw new Error(`${tabs} Dataset Browser tabs after the reload (expected 1)`);

@@ -29,7 +29,9 @@ export async function waitForRunEnd(runDir: string, timeoutMs: number, onPoll?: 
     const run = readRunJson(runDir);
     if (run && TERMINAL.has(run.status)) return run;
     if (Date.now() > deadline) {
-      throw new Error(`run ${runDir} did not finish within ${timeoutMs / 1000} s (status: ${run?.status ?? 'no run.json'})`);
+      throw new Error(
+        `run ${runDir} did not finish within ${timeoutMs / 1000} s (status: ${run?.status ?? 'no run.json'})`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -38,9 +40,16 @@ export async function waitForRunEnd(runDir: string, timeoutMs: number, onPoll?: 
 /** metrics.jsonl parsed line by line (throws on a malformed line). */
 export function readMetrics(runDir: string): Record<string, unknown>[] {
   const text = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8');
-  return text.split('\n').filter((l) => l.trim()).map((l, i) => {
-    try { return JSON.parse(l) as Record<string, unknown>; } catch (e) { throw new Error(`metrics.jsonl line ${i + 1}: ${String(e)}`); }
-  });
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch (e) {
+        throw new Error(`metrics.jsonl line ${i + 1}: ${String(e)}`);
+      }
+    });
 }
 
 /** Copies the small, readable parts of a run (JSON, JSONL, reports) into `dest` for CI artefacts. */

@@ -49,7 +49,9 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
   fs.writeFileSync(reportFile, '');
   const workspace = makeWorkspace();
   const started = Date.now();
-  console.log(`\n=== integration session "${session.name}" (workspace trust ${session.workspaceTrust ? 'on, untrusted' : 'off'}) ===`);
+  console.log(
+    `\n=== integration session "${session.name}" (workspace trust ${session.workspaceTrust ? 'on, untrusted' : 'off'}) ===`,
+  );
 
   const server = await startCodeServer({
     workspace,
@@ -77,7 +79,9 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
     page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
     page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
     const exit = new Promise<number>((resolve) => {
-      void page.exposeFunction('codeAutomationExit', (c: number) => { resolve(Number(c)); });
+      void page.exposeFunction('codeAutomationExit', (c: number) => {
+        resolve(Number(c));
+      });
     });
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
       exthostLog.write(`[${type}] ${format(...(Array.isArray(args) ? args : [args]))}\n`);
@@ -91,7 +95,10 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
     // The tests end with codeAutomationExit; anything else that ends the wait is reported as a failure.
     let timer: NodeJS.Timeout | undefined;
     const failure = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`no codeAutomationExit within ${TIMEOUT_MS / 1000} s (WSSS_INTEGRATION_TIMEOUT_S)`), TIMEOUT_MS);
+      timer = setTimeout(
+        () => resolve(`no codeAutomationExit within ${TIMEOUT_MS / 1000} s (WSSS_INTEGRATION_TIMEOUT_S)`),
+        TIMEOUT_MS,
+      );
       page.once('crash', () => resolve('the workbench page crashed'));
       void server.exited.then((how) => resolve(`code-server exited (${how}) before the tests ended`));
     });
@@ -99,8 +106,10 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
     clearTimeout(timer);
     await screenshot(page, group, 'workbench-at-exit').catch(() => undefined);
     if (typeof outcome === 'string') {
-      console.error(`integration session "${session.name}": ${outcome}; see ${results}/ ` +
-        '(code-server.log, exthost-console.log, browser-console.log, workbench-at-exit.png)');
+      console.error(
+        `integration session "${session.name}": ${outcome}; see ${results}/ ` +
+          '(code-server.log, exthost-console.log, browser-console.log, workbench-at-exit.png)',
+      );
     } else {
       code = outcome;
     }
@@ -115,8 +124,10 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
   process.stdout.write(report.endsWith('\n') || report === '' ? report : `${report}\n`);
   const counts = countFromSpec(report);
   if (code !== 0 && counts.failed === 0) counts.failed = 1; // crashed, timed out or failed outside a test
-  console.log(`=== session "${session.name}": exit code ${code}, ${counts.passed} passing, ${counts.failed} failing, ` +
-    `${((Date.now() - started) / 1000).toFixed(0)} s ===`);
+  console.log(
+    `=== session "${session.name}": exit code ${code}, ${counts.passed} passing, ${counts.failed} failing, ` +
+      `${((Date.now() - started) / 1000).toFixed(0)} s ===`,
+  );
   return { code, ...counts };
 }
 
@@ -124,7 +135,10 @@ async function main(): Promise<number> {
   const wanted = process.argv.slice(2);
   const restore = wanted.length === 0 || wanted.includes('restore');
   const sessions = wanted.length ? SESSIONS.filter((s) => wanted.includes(s.name)) : SESSIONS;
-  if (sessions.length === 0 && !restore) throw new Error(`unknown session(s) ${wanted.join(', ')}; known: ${SESSIONS.map((s) => s.name).join(', ')}, restore`);
+  if (sessions.length === 0 && !restore)
+    throw new Error(
+      `unknown session(s) ${wanted.join(', ')}; known: ${SESSIONS.map((s) => s.name).join(', ')}, restore`,
+    );
   let passed = 0;
   let failed = 0;
   let bad = 0;
@@ -151,7 +165,10 @@ async function main(): Promise<number> {
   return bad === 0 ? 0 : 1;
 }
 
-main().then((c) => process.exit(c), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  (c) => process.exit(c),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

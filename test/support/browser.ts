@@ -35,7 +35,9 @@ export interface TestBrowser {
 export function chromiumPath(): string {
   const exe = process.env.WSSS_CHROMIUM ?? '/usr/bin/chromium';
   if (!fs.existsSync(exe)) {
-    throw new Error(`Chromium not found at ${exe}: run \`bash scripts/install-test-deps.sh\` (apt chromium) or set WSSS_CHROMIUM`);
+    throw new Error(
+      `Chromium not found at ${exe}: run \`bash scripts/install-test-deps.sh\` (apt chromium) or set WSSS_CHROMIUM`,
+    );
   }
   return exe;
 }

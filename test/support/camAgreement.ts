@@ -5,9 +5,18 @@ import type { CamResult } from '../../extension/preview/camModel';
 
 export const AGREEMENT_THRESHOLD = 0.15;
 
-export interface Agreement { meanIou: number; minIou: number; maxAbsDiff: number; meanAbsDiff: number; maps: number }
+export interface Agreement {
+  meanIou: number;
+  minIou: number;
+  maxAbsDiff: number;
+  meanAbsDiff: number;
+  maps: number;
+}
 
-export function camAgreement(pairs: [Pick<CamResult, 'maps'>, Pick<CamResult, 'maps'>][], threshold = AGREEMENT_THRESHOLD): Agreement {
+export function camAgreement(
+  pairs: [Pick<CamResult, 'maps'>, Pick<CamResult, 'maps'>][],
+  threshold = AGREEMENT_THRESHOLD,
+): Agreement {
   const ious: number[] = [];
   let maxAbsDiff = 0;
   let sumAbs = 0;
@@ -32,5 +41,11 @@ export function camAgreement(pairs: [Pick<CamResult, 'maps'>, Pick<CamResult, 'm
       ious.push(union ? inter / union : 1);
     });
   }
-  return { meanIou: ious.reduce((s, x) => s + x, 0) / ious.length, minIou: Math.min(...ious), maxAbsDiff, meanAbsDiff: sumAbs / count, maps: ious.length };
+  return {
+    meanIou: ious.reduce((s, x) => s + x, 0) / ious.length,
+    minIou: Math.min(...ious),
+    maxAbsDiff,
+    meanAbsDiff: sumAbs / count,
+    maps: ious.length,
+  };
 }

@@ -39,9 +39,12 @@ export interface CodeServer {
 }
 
 export function codeServerBin(): string {
-  const bin = process.env.WSSS_CODE_SERVER ?? path.join(repoRoot, '.code-server', 'node_modules', '.bin', 'code-server');
+  const bin =
+    process.env.WSSS_CODE_SERVER ?? path.join(repoRoot, '.code-server', 'node_modules', '.bin', 'code-server');
   if (!fs.existsSync(bin)) {
-    throw new Error(`code-server not found at ${bin}: run \`bash scripts/install-test-deps.sh\` or set WSSS_CODE_SERVER`);
+    throw new Error(
+      `code-server not found at ${bin}: run \`bash scripts/install-test-deps.sh\` or set WSSS_CODE_SERVER`,
+    );
   }
   return bin;
 }
@@ -64,7 +67,10 @@ function httpOk(url: string): Promise<boolean> {
       resolve((res.statusCode ?? 500) < 500);
     });
     req.on('error', () => resolve(false));
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -73,7 +79,11 @@ function exited(child: ChildProcess): boolean {
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try { process.kill(-pid, signal); } catch { /* group already gone */ }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* group already gone */
+  }
 }
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
@@ -85,19 +95,36 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const extensionsDir = path.join(tmp, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir);
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    ...options.settings,
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        ...options.settings,
+      },
+      null,
+      2,
+    ),
+  );
   const configFile = path.join(tmp, 'config.yaml');
   fs.writeFileSync(configFile, `bind-addr: ${host}\nauth: none\ncert: false\n`);
 
   const args = [
-    '--bind-addr', host, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
+    '--bind-addr',
+    host,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--config',
+    configFile,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     options.workspace,
   ];
@@ -130,7 +157,11 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     killGroup(pid, 'SIGKILL'); // helpers (extension host, pty host) may outlive the main process
     for (const p of others) {
       // a group leader takes its group along (the engine's DataLoader workers); anything else goes alone
-      try { process.kill(p.pgid === p.pid ? -p.pid : p.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(p.pgid === p.pid ? -p.pid : p.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     fs.rmSync(tmp, { recursive: true, force: true });
   };
@@ -149,5 +180,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
 }
 
 function tail(file: string, lines = 20): string {
-  try { return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n'); } catch { return ''; }
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
 }

@@ -15,7 +15,10 @@ function readProcess(pid: number): ProcessInfo | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
-    const [, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const [, ppid, pgid] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     return { pid, ppid, pgid, argv };
   } catch {
@@ -25,7 +28,10 @@ function readProcess(pid: number): ProcessInfo | undefined {
 
 /** Every live descendant of `root` (children, grandchildren, ...), including those in other process groups. */
 export function descendants(root: number = process.pid): ProcessInfo[] {
-  const all = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => readProcess(Number(d)))
+  const all = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => readProcess(Number(d)))
     .filter((p): p is ProcessInfo => p !== undefined);
   const found: ProcessInfo[] = [];
   const frontier = [root];

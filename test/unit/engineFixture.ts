@@ -13,7 +13,8 @@ export const fixtures = path.join(repoRoot, 'test/unit/fixtures');
 /** Why the engine tests cannot run here, or undefined when they can. */
 export function engineUnavailable(): string | undefined {
   if (!existsSync(enginePython)) return `no Python at ${enginePython} (run scripts/setup-engine.sh)`;
-  if (!existsSync(path.join(engineSource, 'wsss_engine/rpc/server.py'))) return 'engine/wsss_engine/rpc/server.py missing';
+  if (!existsSync(path.join(engineSource, 'wsss_engine/rpc/server.py')))
+    return 'engine/wsss_engine/rpc/server.py missing';
   return undefined;
 }
 

@@ -43,10 +43,16 @@ describe('EngineProcess with the real engine', { skip }, () => {
     assert.equal(engine.state, 'ready');
     assert.equal(info.protocolVersion, ENGINE_PROTOCOL_VERSION);
     assert.match(info.torchVersion, /^\d+\.\d+/);
-    assert.ok(info.devices.some((d) => d.kind === 'cpu'), JSON.stringify(info.devices));
+    assert.ok(
+      info.devices.some((d) => d.kind === 'cpu'),
+      JSON.stringify(info.devices),
+    );
     // engine/devices (torch loaded) may follow as another 'ready' with the full device list
     assert.deepEqual(states.map((s) => s.state).slice(0, 2), ['starting', 'ready']);
-    assert.ok(states.slice(2).every((s) => s.state === 'ready'), JSON.stringify(states.map((s) => s.state)));
+    assert.ok(
+      states.slice(2).every((s) => s.state === 'ready'),
+      JSON.stringify(states.map((s) => s.state)),
+    );
   });
 
   it('answers ping with its clock', async () => {
@@ -55,35 +61,48 @@ describe('EngineProcess with the real engine', { skip }, () => {
   });
 
   it('passes engine log records on as stderr lines (the one channel for the log)', async () => {
-    const logged = new Promise<string>((resolve) => engine.onStderrLine((line) => line.includes('hello from') && resolve(line)));
+    const logged = new Promise<string>((resolve) =>
+      engine.onStderrLine((line) => line.includes('hello from') && resolve(line)),
+    );
     await testRequest(engine, 'test/say', { message: 'hello from the test plugin' });
     assert.match(await logged, /WARNING.*hello from the test plugin|hello from the test plugin/);
   });
 
   it('rejects a request that takes longer than its timeout, and the engine keeps serving', async () => {
     const started = Date.now();
-    await assert.rejects(testRequest(engine, 'test/wait', { seconds: 10 }, { timeoutMs: 300 }),
-      (e: unknown) => e instanceof EngineTimeoutError && e.method === 'test/wait' && /300 ms/.test(e.message));
+    await assert.rejects(
+      testRequest(engine, 'test/wait', { seconds: 10 }, { timeoutMs: 300 }),
+      (e: unknown) => e instanceof EngineTimeoutError && e.method === 'test/wait' && /300 ms/.test(e.message),
+    );
     assert.ok(Date.now() - started < 3000);
     assert.ok((await engine.request('ping', {})).time > 0);
   });
 
   it('rejects invalid params with the engine error', async () => {
-    await assert.rejects(engine.request('ping', { bogus: 1 } as Record<never, never>), (e: unknown) =>
-      e instanceof EngineRequestError && e.code === -32602 && /bogus/.test(e.message));
+    await assert.rejects(
+      engine.request('ping', { bogus: 1 } as Record<never, never>),
+      (e: unknown) => e instanceof EngineRequestError && e.code === -32602 && /bogus/.test(e.message),
+    );
   });
 
   it('maps typed engine errors (kind, hint) from a run that cannot start', async () => {
     const missing = path.join(tmp, 'no-such-config.wsss-run.json');
-    await assert.rejects(engine.request('run/start', { configPath: missing, runDir: path.join(tmp, 'run1'), resume: false }),
-      (e: unknown) => e instanceof EngineRequestError && e.kind !== undefined && e.message.includes('no-such-config'));
+    await assert.rejects(
+      engine.request('run/start', { configPath: missing, runDir: path.join(tmp, 'run1'), resume: false }),
+      (e: unknown) => e instanceof EngineRequestError && e.kind !== undefined && e.message.includes('no-such-config'),
+    );
   });
 
   it('refuses an invalid config at run/start with every problem (no config/validate first)', async () => {
     const bad = path.join(tmp, 'bad.wsss-run.json');
     writeFileSync(bad, JSON.stringify({ name: 'bad', stages: [{ id: 'x', type: 'no_such_stage' }] }));
-    await assert.rejects(engine.request('run/start', { configPath: bad, runDir: path.join(tmp, 'run-bad'), resume: false }),
-      (e: unknown) => e instanceof EngineRequestError && e.kind === 'ConfigInvalid' && e.problems.some((p) => /no_such_stage/.test(p.message)));
+    await assert.rejects(
+      engine.request('run/start', { configPath: bad, runDir: path.join(tmp, 'run-bad'), resume: false }),
+      (e: unknown) =>
+        e instanceof EngineRequestError &&
+        e.kind === 'ConfigInvalid' &&
+        e.problems.some((p) => /no_such_stage/.test(p.message)),
+    );
   });
 
   it('cancels a long request with $/cancelRequest', async () => {
@@ -91,16 +110,24 @@ describe('EngineProcess with the real engine', { skip }, () => {
     const started = Date.now();
     const pending = testRequest(engine, 'test/wait', { seconds: 30 }, { token: source.token });
     setTimeout(() => source.cancel(), 200);
-    await assert.rejects(pending, (e: unknown) => e instanceof EngineRequestError && e.cancelled && e.kind === 'Cancelled');
+    await assert.rejects(
+      pending,
+      (e: unknown) => e instanceof EngineRequestError && e.cancelled && e.kind === 'Cancelled',
+    );
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
   });
 
   it('reports a crash as EngineExitedError, rejects pending requests, and restarts', async () => {
     const pid = engine.pid!;
-    const crashed = new Promise<EngineStateChange>((resolve) => engine.onDidChangeState((s) => s.state === 'crashed' && resolve(s)));
+    const crashed = new Promise<EngineStateChange>((resolve) =>
+      engine.onDidChangeState((s) => s.state === 'crashed' && resolve(s)),
+    );
     const pending = testRequest(engine, 'test/wait', { seconds: 30 });
     setTimeout(() => process.kill(pid, 'SIGKILL'), 100);
-    await assert.rejects(pending, (e: unknown) => e instanceof EngineExitedError && e.phase === 'running' && e.signal === 'SIGKILL');
+    await assert.rejects(
+      pending,
+      (e: unknown) => e instanceof EngineExitedError && e.phase === 'running' && e.signal === 'SIGKILL',
+    );
     const change = await crashed;
     assert.ok(change.error instanceof EngineExitedError);
     assert.equal(engine.state, 'crashed');

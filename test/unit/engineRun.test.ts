@@ -18,7 +18,9 @@ const skip = engineUnavailable() ?? (existsSync(world) ? undefined : 'engine/tes
 
 function tinyConfig(folder: string, epochs: number): string {
   const out = execFileSync(enginePython, [path.join(fixtures, 'make_tiny_run_config.py'), folder, String(epochs)], {
-    env: engineEnv(false), encoding: 'utf8', timeout: 120_000,
+    env: engineEnv(false),
+    encoding: 'utf8',
+    timeout: 120_000,
   });
   return JSON.parse(out.trim().split('\n').pop()!).configPath;
 }
@@ -53,13 +55,20 @@ describe('a tiny real run through EngineProcess', { skip }, () => {
     const started = await engine.request('run/start', { configPath, runDir, resume: false });
     id = started.runId;
     assert.equal(path.resolve(started.runDir), runDir);
-    assert.deepEqual(started.stages, [{ id: 'baseline', type: 'baseline_cam' }], 'the reply names the stages: no run.json read-back');
+    assert.deepEqual(
+      started.stages,
+      [{ id: 'baseline', type: 'baseline_cam' }],
+      'the reply names the stages: no run.json read-back',
+    );
     const end = await seen.finished;
     assert.equal(end.status, 'completed', JSON.stringify(end.error));
     assert.ok(seen.progress.length > 0 && seen.progress.every((p) => p.stageId === 'baseline'));
     const folder = await readRunFolder(runDir);
     assert.equal(folder.record.status, 'completed');
-    assert.deepEqual(folder.record.stages.map((s) => [s.id, s.status]), [['baseline', 'completed']]);
+    assert.deepEqual(
+      folder.record.stages.map((s) => [s.id, s.status]),
+      [['baseline', 'completed']],
+    );
     const lines = await new MetricsReader(runDir).readNew();
     assert.deepEqual(lines.skipped, []);
     assert.ok(lines.records.filter((r) => r.stage === 'baseline').length > 0);
@@ -91,7 +100,10 @@ describe('a tiny real run through EngineProcess', { skip }, () => {
     const end2 = await second.finished;
     const after = (await metrics.readNew()).records;
     const [firstStep, resumedStep] = [before[0]!.step, after[0]!.step];
-    assert.ok(resumedStep > firstStep, `resumed at step ${resumedStep}, not after the checkpoint (first run began at ${firstStep})`);
+    assert.ok(
+      resumedStep > firstStep,
+      `resumed at step ${resumedStep}, not after the checkpoint (first run began at ${firstStep})`,
+    );
     assert.equal(end2.status, 'completed', JSON.stringify(end2.error));
     assert.equal((await readRunFolder(runDir)).record.status, 'completed');
   });

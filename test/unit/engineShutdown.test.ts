@@ -18,7 +18,10 @@ async function runThenDispose(name: string, shutdown: ShutdownLimits) {
   const folder = path.join(tmp, name);
   mkdirSync(folder);
   const configPath = path.join(folder, 'slow.wsss-run.json');
-  writeFileSync(configPath, JSON.stringify({ name, device: 'cpu', stages: [{ id: 's', type: 'slow_save', save_s: 3 }] }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({ name, device: 'cpu', stages: [{ id: 's', type: 'slow_save', save_s: 3 }] }),
+  );
   const env = { ...engineEnv(), WSSS_ENGINE_PLUGINS: 'wsss_test_plugin,wsss_test_slow_save' };
   const engine = newEngine({ launch: engineLaunch({ env }), shutdown });
   await engine.start();
@@ -34,7 +37,11 @@ async function runThenDispose(name: string, shutdown: ShutdownLimits) {
 
 describe('EngineProcess shutdown with a run in progress (real engine)', { skip }, () => {
   it('waits while the engine saves the cancelled run, leaving it resumable', async () => {
-    const { ms, checkpoint, record } = await runThenDispose('waits', { politeMs: 1000, terminateMs: 1000, savingMs: 20_000 });
+    const { ms, checkpoint, record } = await runThenDispose('waits', {
+      politeMs: 1000,
+      terminateMs: 1000,
+      savingMs: 20_000,
+    });
     assert.ok(checkpoint, 'no checkpoint: the engine was stopped before the run saved it');
     assert.equal(record.status, 'cancelled');
     assert.equal(record.stages[0].status, 'cancelled');

@@ -14,27 +14,47 @@ import { alive, engineEnv, engineLaunch, engineUnavailable, eventually, newEngin
 describe('EngineProcess start failures', () => {
   it('names a missing interpreter and the fix', async () => {
     const engine = newEngine({ launch: { pythonPath: '/nonexistent/bin/python3' } });
-    await assert.rejects(engine.start(), (e: unknown) =>
-      e instanceof EngineStartError && e.message.includes('/nonexistent/bin/python3') && e.message.includes('wsss.pythonPath'));
+    await assert.rejects(
+      engine.start(),
+      (e: unknown) =>
+        e instanceof EngineStartError &&
+        e.message.includes('/nonexistent/bin/python3') &&
+        e.message.includes('wsss.pythonPath'),
+    );
     assert.equal(engine.state, 'crashed');
     await engine.dispose();
   });
 
-  it('reports an engine that exits during the handshake, with its last stderr lines', { skip: engineUnavailable() }, async () => {
-    const engine = newEngine({
-      launch: engineLaunch({ args: ['-c', 'import sys; sys.stderr.write("ModuleNotFoundError: No module named torch\\n"); sys.exit(3)'] }),
-    });
-    const lines: string[] = [];
-    engine.onStderrLine((l) => lines.push(l));
-    await assert.rejects(engine.start(), (e: unknown) =>
-      e instanceof EngineExitedError && e.phase === 'handshake' && e.exitCode === 3 &&
-      e.stderrTail.some((l) => l.includes('No module named torch')) && /while starting/.test(e.message));
-    assert.ok(lines.some((l) => l.includes('No module named torch')));
-    await engine.dispose();
-  });
+  it(
+    'reports an engine that exits during the handshake, with its last stderr lines',
+    { skip: engineUnavailable() },
+    async () => {
+      const engine = newEngine({
+        launch: engineLaunch({
+          args: ['-c', 'import sys; sys.stderr.write("ModuleNotFoundError: No module named torch\\n"); sys.exit(3)'],
+        }),
+      });
+      const lines: string[] = [];
+      engine.onStderrLine((l) => lines.push(l));
+      await assert.rejects(
+        engine.start(),
+        (e: unknown) =>
+          e instanceof EngineExitedError &&
+          e.phase === 'handshake' &&
+          e.exitCode === 3 &&
+          e.stderrTail.some((l) => l.includes('No module named torch')) &&
+          /while starting/.test(e.message),
+      );
+      assert.ok(lines.some((l) => l.includes('No module named torch')));
+      await engine.dispose();
+    },
+  );
 
   it('times out a handshake that never comes and kills the process', { skip: engineUnavailable() }, async () => {
-    const engine = newEngine({ launch: engineLaunch({ args: ['-c', 'import time; time.sleep(60)'] }), handshakeTimeoutMs: 700 });
+    const engine = newEngine({
+      launch: engineLaunch({ args: ['-c', 'import time; time.sleep(60)'] }),
+      handshakeTimeoutMs: 700,
+    });
     let pid: number | undefined;
     engine.onDidChangeState(() => (pid ??= engine.pid));
     const started = engine.start();
@@ -57,17 +77,21 @@ describe('EngineProcess start failures', () => {
     await engine.dispose();
   });
 
-  it('an engine that ignores shutdown and SIGTERM is killed with SIGKILL within the limits', { skip: engineUnavailable() }, async () => {
-    const engine = newEngine({
-      launch: engineLaunch({ env: { ...engineEnv(), WSSS_TEST_STUBBORN: '1' } }),
-      shutdown: { politeMs: 500, terminateMs: 500 },
-    });
-    await engine.start();
-    const pid = engine.pid!;
-    const started = Date.now();
-    await engine.dispose();
-    const took = Date.now() - started;
-    assert.ok(!alive(pid), `engine ${pid} survived dispose`);
-    assert.ok(took >= 1000 && took < 4000, `dispose took ${took} ms (polite 500 + SIGTERM 500, then SIGKILL)`);
-  });
+  it(
+    'an engine that ignores shutdown and SIGTERM is killed with SIGKILL within the limits',
+    { skip: engineUnavailable() },
+    async () => {
+      const engine = newEngine({
+        launch: engineLaunch({ env: { ...engineEnv(), WSSS_TEST_STUBBORN: '1' } }),
+        shutdown: { politeMs: 500, terminateMs: 500 },
+      });
+      await engine.start();
+      const pid = engine.pid!;
+      const started = Date.now();
+      await engine.dispose();
+      const took = Date.now() - started;
+      assert.ok(!alive(pid), `engine ${pid} survived dispose`);
+      assert.ok(took >= 1000 && took < 4000, `dispose took ${took} ms (polite 500 + SIGTERM 500, then SIGKILL)`);
+    },
+  );
 });

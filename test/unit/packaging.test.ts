@@ -44,7 +44,13 @@ function filesUnder(dir: string): string[] {
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd = repoRoot) {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+  const result = spawnSync(command, args, {
+    cwd,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 180_000,
+  });
   return { ...result, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }
 
@@ -56,11 +62,21 @@ describe('the .vsix (vsce package --target linux-x64)', () => {
     assert.ok(existsSync(path.join(repoRoot, 'dist/extension.js')), 'no dist/extension.js: run `npm run build` first');
     const started = Date.now();
     const vsce = path.join(repoRoot, 'node_modules/@vscode/vsce/vsce');
-    const packaged = run(process.execPath, [vsce, 'package', '--target', 'linux-x64', '--no-rewrite-relative-links',
-      '--allow-missing-repository', '--out', vsix]);
+    const packaged = run(process.execPath, [
+      vsce,
+      'package',
+      '--target',
+      'linux-x64',
+      '--no-rewrite-relative-links',
+      '--allow-missing-repository',
+      '--out',
+      vsix,
+    ]);
     assert.equal(packaged.status, 0, `vsce package failed:\n${packaged.output}`);
     const size = statSync(vsix).size;
-    console.log(`vsce package: ${(size / 1024 / 1024).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `vsce package: ${(size / 1024 / 1024).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     assert.ok(size < MAX_VSIX_BYTES, `the .vsix is ${(size / 1024 / 1024).toFixed(1)} MB (limit 60 MB)`);
     const entries = zipEntries(vsix);
     assert.ok(entries.includes('extension.vsixmanifest'), 'no extension.vsixmanifest in the .vsix');
@@ -85,33 +101,81 @@ describe('the .vsix (vsce package --target linux-x64)', () => {
 
   it('leaves out sources, tests, caches, the venv, runs and build output', () => {
     const forbidden = [
-      /^\.venv\//, /^\.code-server\//, /^node_modules\/\.cache\//, /^test\//, /^out\//, /^runs\//, /^test-results\//,
-      /^engine\/tests\//, /^engine\/benchmarks\//, /^(extension|protocol|webview|docs)\//, /\.ts$/, /\.map$/,
-      /(^|\/)__pycache__\//, /\.pyc$/, /\.whl$/, /\.egg-info\//, /(^|\/)\.pytest_cache\//, /\.vsix$/,
+      /^\.venv\//,
+      /^\.code-server\//,
+      /^node_modules\/\.cache\//,
+      /^test\//,
+      /^out\//,
+      /^runs\//,
+      /^test-results\//,
+      /^engine\/tests\//,
+      /^engine\/benchmarks\//,
+      /^(extension|protocol|webview|docs)\//,
+      /\.ts$/,
+      /\.map$/,
+      /(^|\/)__pycache__\//,
+      /\.pyc$/,
+      /\.whl$/,
+      /\.egg-info\//,
+      /(^|\/)\.pytest_cache\//,
+      /\.vsix$/,
     ];
     const leaked = files.filter((f) => forbidden.some((re) => re.test(f)));
     assert.deepEqual(leaked, [], 'files the .vsix must not hold');
   });
 
   it('ships only the runtime node_modules, with linux-x64 native binaries only', () => {
-    const packages = new Set(files.filter((f) => f.startsWith('node_modules/'))
-      .map((f) => f.split('/').slice(1, f.startsWith('node_modules/@') ? 3 : 2).join('/')));
-    const expected = ['@img/colour', '@img/sharp-libvips-linux-x64', '@img/sharp-linux-x64', 'detect-libc',
-      'onnxruntime-common', 'onnxruntime-node', 'semver', 'sharp'];
+    const packages = new Set(
+      files
+        .filter((f) => f.startsWith('node_modules/'))
+        .map((f) =>
+          f
+            .split('/')
+            .slice(1, f.startsWith('node_modules/@') ? 3 : 2)
+            .join('/'),
+        ),
+    );
+    const expected = [
+      '@img/colour',
+      '@img/sharp-libvips-linux-x64',
+      '@img/sharp-linux-x64',
+      'detect-libc',
+      'onnxruntime-common',
+      'onnxruntime-node',
+      'semver',
+      'sharp',
+    ];
     assert.deepEqual([...packages].sort(), expected);
     const onnxBinaries = files.filter((f) => f.startsWith('node_modules/onnxruntime-node/bin/'));
-    assert.ok(onnxBinaries.some((f) => f.endsWith('/linux/x64/onnxruntime_binding.node')), 'no linux-x64 onnxruntime binding');
-    assert.deepEqual(onnxBinaries.filter((f) => !/\/napi-v\d+\/linux\/x64\//.test(f)), [], 'other platforms\' onnxruntime binaries');
+    assert.ok(
+      onnxBinaries.some((f) => f.endsWith('/linux/x64/onnxruntime_binding.node')),
+      'no linux-x64 onnxruntime binding',
+    );
+    assert.deepEqual(
+      onnxBinaries.filter((f) => !/\/napi-v\d+\/linux\/x64\//.test(f)),
+      [],
+      "other platforms' onnxruntime binaries",
+    );
     const nativeFiles = files.filter((f) => /\.(node|so(\.\d+)*|dll|dylib)$/.test(f));
-    assert.deepEqual(nativeFiles.filter((f) => /darwin|win32|arm64|\.dll$|\.dylib$/.test(f)), []);
+    assert.deepEqual(
+      nativeFiles.filter((f) => /darwin|win32|arm64|\.dll$|\.dylib$/.test(f)),
+      [],
+    );
   });
 
   it('installs into code-server, and the installed copy loads its native modules and engine', (t) => {
-    const codeServer = process.env.WSSS_CODE_SERVER ?? path.join(repoRoot, '.code-server/node_modules/.bin/code-server');
+    const codeServer =
+      process.env.WSSS_CODE_SERVER ?? path.join(repoRoot, '.code-server/node_modules/.bin/code-server');
     if (!existsSync(codeServer)) return t.skip(`no code-server at ${codeServer} (scripts/install-test-deps.sh)`);
     const extensionsDir = path.join(tmp, 'extensions');
-    const installed = run(codeServer, ['--install-extension', vsix, '--extensions-dir', extensionsDir,
-      '--user-data-dir', path.join(tmp, 'user-data')]);
+    const installed = run(codeServer, [
+      '--install-extension',
+      vsix,
+      '--extensions-dir',
+      extensionsDir,
+      '--user-data-dir',
+      path.join(tmp, 'user-data'),
+    ]);
     assert.equal(installed.status, 0, `code-server --install-extension failed:\n${installed.output}`);
     assert.match(installed.output, /successfully installed/);
     const folder = path.join(extensionsDir, 'wsss-studio.wsss-studio-0.1.0');
@@ -129,7 +193,8 @@ describe('the .vsix (vsce package --target linux-x64)', () => {
     assert.match(loaded.stdout, /^png \d+ /);
 
     if (!existsSync(enginePython)) return t.skip(`no engine Python at ${enginePython} (scripts/setup-engine.sh)`);
-    const probe = 'import wsss_engine, wsss_engine.pole.synonym_bank as bank; print(wsss_engine.__file__); print(bank.SCHEMA_PATH.is_file())';
+    const probe =
+      'import wsss_engine, wsss_engine.pole.synonym_bank as bank; print(wsss_engine.__file__); print(bank.SCHEMA_PATH.is_file())';
     const imported = run(enginePython, ['-c', probe], engineEnvironment(folder, { PATH: process.env.PATH }), tmp);
     assert.equal(imported.status, 0, `the installed engine does not import:\n${imported.output}`);
     const [engineFile, schemaFound] = imported.stdout.trim().split('\n');

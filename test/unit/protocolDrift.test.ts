@@ -9,7 +9,11 @@ import { enginePython, engineEnv, engineUnavailable, repoRoot } from './engineFi
 /** Order-insensitive form: every key list sorted, every map keyed in sorted order. */
 function normalize(d: ProtocolDescriptor): unknown {
   const sortedEntries = <T>(o: Record<string, T>, f: (v: T) => unknown) =>
-    Object.fromEntries(Object.keys(o).sort().map((k) => [k, f(o[k]!)]));
+    Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, f(o[k]!)]),
+    );
   return {
     methods: sortedEntries(d.methods, (m) => ({ params: [...m.params].sort(), result: [...m.result].sort() })),
     notifications: sortedEntries(d.notifications, (keys) => [...keys].sort()),
@@ -26,8 +30,11 @@ describe('engine protocol drift', { skip: engineUnavailable() }, () => {
       timeout: 60_000,
     });
     const python = JSON.parse(printed) as ProtocolDescriptor;
-    assert.deepEqual(normalize(python), normalize(ENGINE_PROTOCOL),
-      'protocol/engine.ts and engine/wsss_engine/rpc/protocol.py differ: change both in one commit');
+    assert.deepEqual(
+      normalize(python),
+      normalize(ENGINE_PROTOCOL),
+      'protocol/engine.ts and engine/wsss_engine/rpc/protocol.py differ: change both in one commit',
+    );
   });
 
   it('the comparison notices a difference', () => {

@@ -20,24 +20,49 @@ describe('ReportSession and a resumed run', () => {
     const runDir = path.join(tmp, 'run');
     const file = path.join(runDir, 'metrics.jsonl');
     mkdirSync(runDir);
-    writeFileSync(file, lines([1, 2, 3, 4, 5], () => 1)); // killed after step 5, checkpoint at step 2
+    writeFileSync(
+      file,
+      lines([1, 2, 3, 4, 5], () => 1),
+    ); // killed after step 5, checkpoint at step 2
     const updates: MetricsAppended[] = [];
-    const session = new ReportSession({
-      listRuns: async () => [],
-      pickRunFolders: async () => [],
-      watcher: { watch: () => ({ dispose() {} }) },
-    }, [runDir]);
+    const session = new ReportSession(
+      {
+        listRuns: async () => [],
+        pickRunFolders: async () => [],
+        watcher: { watch: () => ({ dispose() {} }) },
+      },
+      [runDir],
+    );
     session.attach({ sendSnapshot() {}, notifyMetrics: (m) => updates.push(m) });
-    assert.deepEqual((await session.snapshot(null)).metrics.map((r) => r.step), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      (await session.snapshot(null)).metrics.map((r) => r.step),
+      [1, 2, 3, 4, 5],
+    );
 
-    writeFileSync(path.join(runDir, '.metrics.jsonl.9.9.tmp'), lines([1, 2, 3, 4, 5, 6], (s) => (s <= 2 ? 1 : 0.5)));
+    writeFileSync(
+      path.join(runDir, '.metrics.jsonl.9.9.tmp'),
+      lines([1, 2, 3, 4, 5, 6], (s) => (s <= 2 ? 1 : 0.5)),
+    );
     renameSync(path.join(runDir, '.metrics.jsonl.9.9.tmp'), file); // the resume dropped 3..5 and logged 3..6
     await session.handleRequest({ method: 'report/refresh', params: {} } as never);
     const last = updates.at(-1)!;
     assert.equal(last.reset, true);
-    assert.deepEqual(last.rows.map((r) => [r.step, r.values.loss]), [[1, 1], [2, 1], [3, 0.5], [4, 0.5], [5, 0.5], [6, 0.5]]);
+    assert.deepEqual(
+      last.rows.map((r) => [r.step, r.values.loss]),
+      [
+        [1, 1],
+        [2, 1],
+        [3, 0.5],
+        [4, 0.5],
+        [5, 0.5],
+        [6, 0.5],
+      ],
+    );
     const rows = (await session.snapshot(null)).metrics;
-    assert.deepEqual(rows.map((r) => r.step), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      rows.map((r) => r.step),
+      [1, 2, 3, 4, 5, 6],
+    );
     session.dispose();
   });
 });

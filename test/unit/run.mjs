@@ -38,10 +38,14 @@ await build({
 });
 
 const files = entries.map((f) => path.join(outDir, f.replace(/\.ts$/, '.js')));
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, WSSS_REPO_ROOT: root },
-});
+const result = spawnSync(
+  process.execPath,
+  ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, WSSS_REPO_ROOT: root },
+  },
+);
 rmSync(outDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -4,7 +4,13 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { listRunFolders, readReports, readRunFolder, runDirFor, RunFolderReadError } from '../../extension/runs/runFolder';
+import {
+  listRunFolders,
+  readReports,
+  readRunFolder,
+  runDirFor,
+  RunFolderReadError,
+} from '../../extension/runs/runFolder';
 
 const root = mkdtempSync(path.join(tmpdir(), 'wsss-runfolder-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -17,9 +23,18 @@ function writeRun(name: string, runJson: unknown): string {
 }
 
 const current = {
-  formatVersion: 1, id: 'r1', name: 'pole-synthetic', status: 'completed', created: '2026-11-26T08:00:00Z',
-  updated: '2026-11-26T08:10:00Z', engineVersion: '0.1.0', synthetic: true, error: null,
-  stages: [{ id: 'baseline', type: 'baseline_cam', status: 'completed', started: 'a', finished: 'b', summary: { loss: 0.3 } }],
+  formatVersion: 1,
+  id: 'r1',
+  name: 'pole-synthetic',
+  status: 'completed',
+  created: '2026-11-26T08:00:00Z',
+  updated: '2026-11-26T08:10:00Z',
+  engineVersion: '0.1.0',
+  synthetic: true,
+  error: null,
+  stages: [
+    { id: 'baseline', type: 'baseline_cam', status: 'completed', started: 'a', finished: 'b', summary: { loss: 0.3 } },
+  ],
 };
 
 describe('readRunFolder', () => {
@@ -36,12 +51,20 @@ describe('readRunFolder', () => {
     assert.equal(info.record.name, 'old-run');
     assert.equal(info.record.synthetic, false);
     assert.deepEqual(info.record.stages, []);
-    assert.ok(info.warnings.some((w) => w.includes('formatVersion')), info.warnings.join('\n'));
-    assert.ok(info.warnings.some((w) => w.includes('"stages"')), info.warnings.join('\n'));
+    assert.ok(
+      info.warnings.some((w) => w.includes('formatVersion')),
+      info.warnings.join('\n'),
+    );
+    assert.ok(
+      info.warnings.some((w) => w.includes('"stages"')),
+      info.warnings.join('\n'),
+    );
   });
 
   it('never reads an unknown status as complete', async () => {
-    const info = await readRunFolder(writeRun('odd', { ...current, status: 'done', stages: [{ id: 's', status: 'ok' }] }));
+    const info = await readRunFolder(
+      writeRun('odd', { ...current, status: 'done', stages: [{ id: 's', status: 'ok' }] }),
+    );
     assert.equal(info.record.status, 'unknown');
     assert.equal(info.record.stages[0]!.status, 'unknown');
     assert.ok(info.warnings.some((w) => w.includes('"done"')));
@@ -54,8 +77,13 @@ describe('readRunFolder', () => {
 
   it('names the file when run.json is damaged or missing', async () => {
     const damaged = writeRun('damaged', '{"id": "x", "stat');
-    await assert.rejects(readRunFolder(damaged), (e: unknown) =>
-      e instanceof RunFolderReadError && e.file === path.join(damaged, 'run.json') && /not valid JSON/.test(e.message));
+    await assert.rejects(
+      readRunFolder(damaged),
+      (e: unknown) =>
+        e instanceof RunFolderReadError &&
+        e.file === path.join(damaged, 'run.json') &&
+        /not valid JSON/.test(e.message),
+    );
     await assert.rejects(readRunFolder(path.join(root, 'nowhere')), /does not exist/);
   });
 });
@@ -64,15 +92,24 @@ describe('listRunFolders', () => {
   it('lists run folders newest first, keeps unreadable ones apart, ignores other folders', async () => {
     const runs = path.join(root, 'runs');
     mkdirSync(path.join(runs, 'not-a-run'), { recursive: true });
-    for (const [name, created] of [['a', '2026-01-01'], ['b', '2026-03-01']] as const) {
+    for (const [name, created] of [
+      ['a', '2026-01-01'],
+      ['b', '2026-03-01'],
+    ] as const) {
       mkdirSync(path.join(runs, name), { recursive: true });
       writeFileSync(path.join(runs, name, 'run.json'), JSON.stringify({ ...current, id: name, created }));
     }
     mkdirSync(path.join(runs, 'broken'));
     writeFileSync(path.join(runs, 'broken', 'run.json'), 'not json');
     const listed = await listRunFolders([runs]);
-    assert.deepEqual(listed.runs.map((r) => r.record.id), ['b', 'a']);
-    assert.deepEqual(listed.unreadable.map((u) => path.basename(u.dir)), ['broken']);
+    assert.deepEqual(
+      listed.runs.map((r) => r.record.id),
+      ['b', 'a'],
+    );
+    assert.deepEqual(
+      listed.unreadable.map((u) => path.basename(u.dir)),
+      ['broken'],
+    );
     assert.deepEqual(await listRunFolders([path.join(root, 'no-runs-yet')]), { runs: [], unreadable: [] });
   });
 });
@@ -92,7 +129,10 @@ describe('readReports', () => {
 describe('runDirFor', () => {
   it('names a new run folder after its config and the UTC time', () => {
     const at = new Date('2026-11-26T08:05:09.123Z');
-    assert.equal(runDirFor('/ws/configs/pole tiny.wsss-run.json', '/ws/runs', at), path.join('/ws/runs', 'pole-tiny-20261126-080509'));
+    assert.equal(
+      runDirFor('/ws/configs/pole tiny.wsss-run.json', '/ws/runs', at),
+      path.join('/ws/runs', 'pole-tiny-20261126-080509'),
+    );
     assert.equal(runDirFor('/ws/x.json', '/r', at), path.join('/r', 'x-20261126-080509'));
   });
 });

@@ -14,7 +14,17 @@ after(() => rmSync(workspace, { recursive: true, force: true }));
 function run(rel: string, created = '2026-11-01T00:00:00Z'): string {
   const dir = path.join(workspace, rel);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ formatVersion: 1, id: path.basename(dir), name: path.basename(dir), status: 'completed', created, stages: [] }));
+  writeFileSync(
+    path.join(dir, 'run.json'),
+    JSON.stringify({
+      formatVersion: 1,
+      id: path.basename(dir),
+      name: path.basename(dir),
+      status: 'completed',
+      created,
+      stages: [],
+    }),
+  );
   return dir;
 }
 
@@ -30,13 +40,15 @@ run('.cache/old'); // hidden
 mkdirSync(path.join(workspace, 'data', 'VOC2012', 'JPEGImages'), { recursive: true });
 
 describe('findRunFolders', () => {
-  it('finds runs up to RUN_SEARCH_DEPTH levels below a root, the demo\'s included, and nothing inside a run', async () => {
+  it("finds runs up to RUN_SEARCH_DEPTH levels below a root, the demo's included, and nothing inside a run", async () => {
     assert.equal(RUN_SEARCH_DEPTH, 3);
     assert.deepEqual(await findRunFolders([workspace]), [elsewhere, gt, pole, single].sort());
   });
 
   it('counts depth from each root, takes a root that is a run, and skips missing roots', async () => {
-    assert.deepEqual(await findRunFolders([path.join(workspace, 'runs', 'demo', 'too')]), [path.join(workspace, 'runs/demo/too/deep/for/search')]);
+    assert.deepEqual(await findRunFolders([path.join(workspace, 'runs', 'demo', 'too')]), [
+      path.join(workspace, 'runs/demo/too/deep/for/search'),
+    ]);
     assert.deepEqual(await findRunFolders([gt]), [gt]);
     assert.deepEqual(await findRunFolders([workspace], 2), [elsewhere, single].sort());
     assert.deepEqual(await findRunFolders([path.join(workspace, 'nowhere')]), []);

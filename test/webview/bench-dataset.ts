@@ -15,18 +15,26 @@ function buildFixture(): string {
   const voc = path.join(sharedDir(), 'data', 'voc2012');
   const photos = path.join(sharedDir(), 'data', 'photos', 'JPEGImages');
   const ids = fs.readFileSync(path.join(voc, 'train_aug.txt'), 'utf8').split(/\s+/).filter(Boolean);
-  const sources = fs.readdirSync(photos).filter((f) => f.endsWith('.jpg')).sort();
+  const sources = fs
+    .readdirSync(photos)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-bench-voc-'));
   fs.mkdirSync(path.join(root, 'JPEGImages'));
   fs.mkdirSync(path.join(root, 'ImageSets', 'Segmentation'), { recursive: true });
-  ids.forEach((id, i) => fs.symlinkSync(path.join(photos, sources[i % sources.length]), path.join(root, 'JPEGImages', `${id}.jpg`)));
+  ids.forEach((id, i) =>
+    fs.symlinkSync(path.join(photos, sources[i % sources.length]), path.join(root, 'JPEGImages', `${id}.jpg`)),
+  );
   fs.writeFileSync(path.join(root, 'ImageSets', 'Segmentation', 'train_aug.txt'), ids.join('\n') + '\n');
   fs.symlinkSync(path.join(voc, 'image_labels.json'), path.join(root, 'image_labels.json'));
   return root;
 }
 
 interface OpenFigures {
-  snapshotMs: number; firstThumbMs: number; screenFullMs: number; tilesInDom: number;
+  snapshotMs: number;
+  firstThumbMs: number;
+  screenFullMs: number;
+  tilesInDom: number;
   /** Page-side marks, ms from navigation start (what "opening the panel" means in VS Code). */
   marks: Record<string, number>;
   /** Host: openDataset for the snapshot, ms. */
@@ -57,14 +65,24 @@ async function measureOpen(root: string, storageDir: string): Promise<OpenFigure
     await page.waitForSelector('[data-testid=tile] .thumb img', { timeout: 60_000 });
     const firstThumbMs = Date.now() - t0;
     // every tile in view has its thumbnail
-    await page.waitForFunction(() => {
-      const grid = document.querySelector('[data-testid=grid]')!.getBoundingClientRect();
-      const inView = [...document.querySelectorAll('[data-testid=tile]')].filter((t) => t.getBoundingClientRect().top < grid.bottom);
-      return inView.length > 0 && inView.every((t) => t.querySelector('.thumb img'));
-    }, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const grid = document.querySelector('[data-testid=grid]')!.getBoundingClientRect();
+        const inView = [...document.querySelectorAll('[data-testid=tile]')].filter(
+          (t) => t.getBoundingClientRect().top < grid.bottom,
+        );
+        return inView.length > 0 && inView.every((t) => t.querySelector('.thumb img'));
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
     const screenFullMs = Date.now() - t0;
     const tilesInDom = await page.locator('[data-testid=tile]').count();
-    const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name.replace('wsss:', ''), Math.round(m.startTime)])));
+    const marks = await page.evaluate(() =>
+      Object.fromEntries(
+        performance.getEntriesByType('mark').map((m) => [m.name.replace('wsss:', ''), Math.round(m.startTime)]),
+      ),
+    );
     Object.assign(figuresScroll, await measureScroll(page));
     opened.dispose();
     return { snapshotMs, firstThumbMs, screenFullMs, tilesInDom, marks, hostOpenMs };
@@ -85,16 +103,25 @@ async function measureScroll(page: import('playwright-core').Page): Promise<Reco
     let maxTiles = 0;
     // Long animation frames (>50 ms) with script attribution: is the panel's own code to blame?
     const loaf = { count: 0, totalMs: 0, panelScriptMs: 0, renderMs: 0 };
-    const observer = typeof PerformanceObserver !== 'undefined' && PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')
-      ? new PerformanceObserver((list) => {
-        for (const e of list.getEntries() as unknown as { duration: number; renderStart: number; startTime: number; styleAndLayoutStart: number; scripts: { duration: number; sourceURL: string }[] }[]) {
-          loaf.count++;
-          loaf.totalMs += e.duration;
-          loaf.renderMs += e.renderStart ? e.startTime + e.duration - e.renderStart : 0;
-          for (const sc of e.scripts) if (sc.sourceURL.includes('/dist/webview/')) loaf.panelScriptMs += sc.duration;
-        }
-      })
-      : undefined;
+    const observer =
+      typeof PerformanceObserver !== 'undefined' &&
+      PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')
+        ? new PerformanceObserver((list) => {
+            for (const e of list.getEntries() as unknown as {
+              duration: number;
+              renderStart: number;
+              startTime: number;
+              styleAndLayoutStart: number;
+              scripts: { duration: number; sourceURL: string }[];
+            }[]) {
+              loaf.count++;
+              loaf.totalMs += e.duration;
+              loaf.renderMs += e.renderStart ? e.startTime + e.duration - e.renderStart : 0;
+              for (const sc of e.scripts)
+                if (sc.sourceURL.includes('/dist/webview/')) loaf.panelScriptMs += sc.duration;
+            }
+          })
+        : undefined;
     observer?.observe({ type: 'long-animation-frame', buffered: false });
     const start = performance.now();
     let last = start;
@@ -144,15 +171,26 @@ async function main(): Promise<void> {
     const warmScroll = { ...figuresScroll };
     const row = (name: string, f: OpenFigures): string =>
       `${name.padEnd(17)} script ran ${String(f.marks['ready-sent']).padStart(5)} | snapshot in ${String(f.marks['snapshot-received']).padStart(5)} | grid drawn ${String(f.marks['snapshot-rendered']).padStart(5)} | first thumbnail ${String(f.marks['first-thumbnail']).padStart(5)} ms  (host openDataset ${f.hostOpenMs} ms; harness wall: first thumbnail ${f.firstThumbMs} ms, screen full ${f.screenFullMs} ms; ${f.tilesInDom} tiles in DOM)`;
-    console.log('\nopen the panel on 10,582 images; ms from the page\'s navigation start (= the panel opening in VS Code):');
+    console.log(
+      "\nopen the panel on 10,582 images; ms from the page's navigation start (= the panel opening in VS Code):",
+    );
     console.log(row('cold thumb cache', cold));
     console.log(row('warm thumb cache', warm));
-    const verdict = (f: OpenFigures): string => `${f.marks['first-thumbnail']} ms = ${(f.marks['first-thumbnail'] / 1000).toFixed(2)}x of the 1 s budget`;
+    const verdict = (f: OpenFigures): string =>
+      `${f.marks['first-thumbnail']} ms = ${(f.marks['first-thumbnail'] / 1000).toFixed(2)}x of the 1 s budget`;
     console.log(`target: first thumbnails within 1000 ms: cold ${verdict(cold)}, warm ${verdict(warm)}`);
     console.log('\nscroll at 8,000 px/s for 3 s (frame intervals measured in the page):');
-    for (const [name, s] of [['cold', coldScroll], ['warm', warmScroll]] as const) {
-      console.log(`${name.padEnd(5)} ${s.frames} frames, ${s.fps.toFixed(1)} fps, median ${s.medianFrameMs.toFixed(1)} ms, p95 ${s.p95FrameMs.toFixed(1)} ms, max ${s.maxFrameMs.toFixed(1)} ms, frames > 50 ms: ${s.longFrames50ms}, max tiles in DOM ${s.maxTilesInDom}, scrolled ${s.scrolledPx} px`);
-      if (s.loafSupported) console.log(`      long animation frames: ${s.loafCount}, ${s.loafTotalMs} ms in all; panel script ${s.loafPanelScriptMs} ms, style/layout/paint ${s.loafRenderMs} ms (the rest: waiting for a CPU, decoding, GC)`);
+    for (const [name, s] of [
+      ['cold', coldScroll],
+      ['warm', warmScroll],
+    ] as const) {
+      console.log(
+        `${name.padEnd(5)} ${s.frames} frames, ${s.fps.toFixed(1)} fps, median ${s.medianFrameMs.toFixed(1)} ms, p95 ${s.p95FrameMs.toFixed(1)} ms, max ${s.maxFrameMs.toFixed(1)} ms, frames > 50 ms: ${s.longFrames50ms}, max tiles in DOM ${s.maxTilesInDom}, scrolled ${s.scrolledPx} px`,
+      );
+      if (s.loafSupported)
+        console.log(
+          `      long animation frames: ${s.loafCount}, ${s.loafTotalMs} ms in all; panel script ${s.loafPanelScriptMs} ms, style/layout/paint ${s.loafRenderMs} ms (the rest: waiting for a CPU, decoding, GC)`,
+        );
     }
   } finally {
     if (!process.argv.includes('--keep')) {

@@ -14,7 +14,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { clearCamModelCache, computeCams, loadCamModel, readRgb, toInputTensor, type CamResult } from '../../extension/preview/camModel';
+import {
+  clearCamModelCache,
+  computeCams,
+  loadCamModel,
+  readRgb,
+  toInputTensor,
+  type CamResult,
+} from '../../extension/preview/camModel';
 import { resizeMap } from '../../extension/preview/camRender';
 import { hoverPreview } from '../../extension/preview/hoverContent';
 import { findPreviewSource, type PreviewSource } from '../../extension/preview/previewRun';
@@ -26,15 +33,30 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const WARM = Number(arg('--warm') ?? 10);
-const VOC = 'aeroplane,bicycle,bird,boat,bottle,bus,car,cat,chair,cow,diningtable,dog,horse,motorbike,person,pottedplant,sheep,sofa,train,tvmonitor';
+const VOC =
+  'aeroplane,bicycle,bird,boat,bottle,bus,car,cat,chair,cow,diningtable,dog,horse,motorbike,person,pottedplant,sheep,sofa,train,tvmonitor';
 
 /** A temp folder with runs/preview-run/export/* for this backbone (reused when `dir` already has one). */
 function makeExport(backbone: string, size: number, extra: string[], dir?: string): string {
   const out = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `wsss-bench-${backbone}-`));
   if (!fs.existsSync(path.join(out, 'runs/preview-run/export/cam_model.onnx'))) {
     const t = Date.now();
-    execFileSync(enginePython(), [path.join(repoRoot, 'test/unit/preview/make_export.py'), out, '--backbone', backbone, '--size', String(size),
-      '--classes', VOC, '--no-expected', ...extra], { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' }, stdio: 'inherit' });
+    execFileSync(
+      enginePython(),
+      [
+        path.join(repoRoot, 'test/unit/preview/make_export.py'),
+        out,
+        '--backbone',
+        backbone,
+        '--size',
+        String(size),
+        '--classes',
+        VOC,
+        '--no-expected',
+        ...extra,
+      ],
+      { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' }, stdio: 'inherit' },
+    );
     console.log(`  exported ${backbone} (input ${size}) in ${((Date.now() - t) / 1000).toFixed(1)} s -> ${out}`);
   }
   return out;
@@ -49,7 +71,10 @@ function variant(runDir: string, name: string, inputSize: number, int8: boolean)
   for (const f of fs.readdirSync(path.join(runDir, 'export')).filter((x) => x.endsWith('.onnx'))) {
     fs.symlinkSync(path.join(runDir, 'export', f), path.join(dir, 'export', f));
   }
-  const meta = JSON.parse(fs.readFileSync(path.join(runDir, 'export/cam_model.json'), 'utf8')) as Record<string, unknown>;
+  const meta = JSON.parse(fs.readFileSync(path.join(runDir, 'export/cam_model.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   meta.input_size = inputSize;
   if (!int8) delete meta.preview;
   fs.writeFileSync(path.join(dir, 'export/cam_model.json'), JSON.stringify(meta));
@@ -60,7 +85,12 @@ const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]): number => sorted(xs)[Math.floor(xs.length / 2)];
 const p90 = (xs: number[]): number => sorted(xs)[Math.max(0, Math.ceil(xs.length * 0.9) - 1)];
 
-interface Timing { cold: number; warm: number[]; pre: number[]; inf: number[] }
+interface Timing {
+  cold: number;
+  warm: number[];
+  pre: number[];
+  inf: number[];
+}
 
 async function timeHover(source: PreviewSource, photos: string[]): Promise<Timing> {
   await clearCamModelCache();
@@ -98,12 +128,15 @@ function onGrid(r: CamResult, ref: CamResult): Pick<CamResult, 'maps'> {
 async function benchSmall(dir: string, photos: string[]): Promise<void> {
   const source = await findPreviewSource({ runsDirectory: path.join(dir, 'runs'), workspaceFolders: [] });
   const t = await timeHover(source, photos);
-  console.log(`small_cnn (synthetic world, OS4, fp32, unchanged): cold ${t.cold.toFixed(0)} ms, warm median ${median(t.warm).toFixed(0)} ms, p90 ${p90(t.warm).toFixed(0)} ms`);
+  console.log(
+    `small_cnn (synthetic world, OS4, fp32, unchanged): cold ${t.cold.toFixed(0)} ms, warm median ${median(t.warm).toFixed(0)} ms, p90 ${p90(t.warm).toFixed(0)} ms`,
+  );
 }
 
 async function benchResnet(dir: string, photos: string[]): Promise<void> {
   const runDir = path.join(dir, 'runs/preview-run');
-  if (!fs.existsSync(path.join(runDir, 'export/cam_model.int8.onnx'))) throw new Error(`${runDir} has no int8 preview model: export again`);
+  if (!fs.existsSync(path.join(runDir, 'export/cam_model.int8.onnx')))
+    throw new Error(`${runDir} has no int8 preview model: export again`);
   const variants = [
     { label: 'fp32, input 512 (before issue 11)', dir: variant(runDir, 'v-fp32-512', 512, false) },
     { label: 'int8, input 512 (the default now)', dir: variant(runDir, 'v-int8-512', 512, true) },
@@ -121,15 +154,19 @@ async function benchResnet(dir: string, photos: string[]): Promise<void> {
     results.push({ label: v.label, t, cams });
   }
   const ref = results[0];
-  const size = (await sharp(photos[0]).metadata());
-  console.log(`ResNet-50 (OS16), ${size.width}×${size.height} JPEGs; ${WARM} warm hovers each; agreement over ${photos.length} photos × 20 classes`);
+  const size = await sharp(photos[0]).metadata();
+  console.log(
+    `ResNet-50 (OS16), ${size.width}×${size.height} JPEGs; ${WARM} warm hovers each; agreement over ${photos.length} photos × 20 classes`,
+  );
   for (const r of results) {
     const a = camAgreement(r.cams.map((c, i) => [ref.cams[i], onGrid(c, ref.cams[i])]));
     const w = median(r.t.warm);
-    console.log(`  ${r.label.padEnd(36)} cold ${r.t.cold.toFixed(0).padStart(5)} ms (${(r.t.cold / ref.t.cold).toFixed(2)}x)  `
-      + `warm median ${w.toFixed(0).padStart(4)} ms (${(w / median(ref.t.warm)).toFixed(2)}x)  p90 ${p90(r.t.warm).toFixed(0).padStart(4)} ms (${(p90(r.t.warm) / p90(ref.t.warm)).toFixed(2)}x)  `
-      + `[decode+resize ${median(r.t.pre).toFixed(0)} ms, inference ${median(r.t.inf).toFixed(0)} ms]  `
-      + `IoU@0.15 ${a.meanIou.toFixed(3)} (min ${a.minIou.toFixed(2)}), |diff| mean ${a.meanAbsDiff.toFixed(3)} max ${a.maxAbsDiff.toFixed(2)}`);
+    console.log(
+      `  ${r.label.padEnd(36)} cold ${r.t.cold.toFixed(0).padStart(5)} ms (${(r.t.cold / ref.t.cold).toFixed(2)}x)  ` +
+        `warm median ${w.toFixed(0).padStart(4)} ms (${(w / median(ref.t.warm)).toFixed(2)}x)  p90 ${p90(r.t.warm).toFixed(0).padStart(4)} ms (${(p90(r.t.warm) / p90(ref.t.warm)).toFixed(2)}x)  ` +
+        `[decode+resize ${median(r.t.pre).toFixed(0)} ms, inference ${median(r.t.inf).toFixed(0)} ms]  ` +
+        `IoU@0.15 ${a.meanIou.toFixed(3)} (min ${a.minIou.toFixed(2)}), |diff| mean ${a.meanAbsDiff.toFixed(3)} max ${a.maxAbsDiff.toFixed(2)}`,
+    );
   }
   await sessionOptions(runDir, photos[0]);
 }
@@ -138,7 +175,12 @@ async function benchResnet(dir: string, photos: string[]): Promise<void> {
 async function sessionOptions(runDir: string, photo: string): Promise<void> {
   const meta = (await loadCamModel(runDir)).meta;
   const img = await readRgb(photo, 512);
-  const input = new ort.Tensor('float32', toInputTensor(img.rgb, img.inputWidth, img.inputHeight, meta), [1, 3, img.inputHeight, img.inputWidth]);
+  const input = new ort.Tensor('float32', toInputTensor(img.rgb, img.inputWidth, img.inputHeight, meta), [
+    1,
+    3,
+    img.inputHeight,
+    img.inputWidth,
+  ]);
   const noSpin = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
   const options: [string, ort.InferenceSession.SessionOptions][] = [
     ['as shipped (all optimisations, default threads, no spinning)', { graphOptimizationLevel: 'all', extra: noSpin }],
@@ -147,12 +189,17 @@ async function sessionOptions(runDir: string, photo: string): Promise<void> {
     ['execution mode "parallel"', { graphOptimizationLevel: 'all', executionMode: 'parallel', extra: noSpin }],
     ['spinning allowed', { graphOptimizationLevel: 'all' }],
   ];
-  console.log(`  session options, raw inference on ${img.inputWidth}×${img.inputHeight} (median of 5, ratio to "as shipped"):`);
+  console.log(
+    `  session options, raw inference on ${img.inputWidth}×${img.inputHeight} (median of 5, ratio to "as shipped"):`,
+  );
   for (const file of ['cam_model.onnx', 'cam_model.int8.onnx']) {
     let first = 0;
     const row: string[] = [];
     for (const [label, opts] of options) {
-      const session = await ort.InferenceSession.create(path.join(runDir, 'export', file), { executionProviders: ['cpu'], ...opts });
+      const session = await ort.InferenceSession.create(path.join(runDir, 'export', file), {
+        executionProviders: ['cpu'],
+        ...opts,
+      });
       await session.run({ [meta.input]: input });
       const times: number[] = [];
       for (let i = 0; i < 5; i++) {
@@ -172,20 +219,31 @@ async function sessionOptions(runDir: string, photo: string): Promise<void> {
 /** 500×375 (or 375×500) JPEG copies of the photos, as VOC's typical image. */
 async function vocSized(photos: string[]): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-bench-photos-'));
-  return Promise.all(photos.map(async (p) => {
-    const m = await sharp(p).metadata();
-    const [w, h] = (m.width ?? 1) >= (m.height ?? 1) ? [500, 375] : [375, 500];
-    const out = path.join(dir, path.basename(p));
-    await sharp(p).resize(w, h, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(out);
-    return out;
-  }));
+  return Promise.all(
+    photos.map(async (p) => {
+      const m = await sharp(p).metadata();
+      const [w, h] = (m.width ?? 1) >= (m.height ?? 1) ? [500, 375] : [375, 500];
+      const out = path.join(dir, path.basename(p));
+      await sharp(p).resize(w, h, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(out);
+      return out;
+    }),
+  );
 }
 
 async function main(): Promise<void> {
   const photoDir = path.join(sharedDir(), 'data/photos/JPEGImages');
-  const all = fs.readdirSync(photoDir).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(photoDir, f));
+  const all = fs
+    .readdirSync(photoDir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .map((f) => path.join(photoDir, f));
   const photos = await vocSized(all.slice(8, 16)); // the first 8 calibrate the int8 model
-  console.log(`CPU: ${os.cpus()[0]?.model} × ${os.cpus().length}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `CPU: ${os.cpus()[0]?.model} × ${os.cpus().length}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   const made: string[] = [path.dirname(photos[0])];
   const small = makeExport('small_cnn', 128, []);
   made.push(small);
@@ -196,7 +254,12 @@ async function main(): Promise<void> {
   await benchResnet(r50, photos);
   await clearCamModelCache();
   for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-  console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `load average after: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
 }
 
 main().catch((e) => {

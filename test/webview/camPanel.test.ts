@@ -14,7 +14,13 @@ import { launchBrowser, screenshot, type TestBrowser } from '../support/browser'
 import { enginePython, repoRoot, sharedDir } from '../support/paths';
 import { labelMapIou, readClassMask } from '../../extension/panels/dataset/maskImage';
 import { writeChainMasks, writeChainReports } from './fixtures/chainRun';
-import { openPanel, PanelServer, testEnvironment, type OpenedPanel, type TestEnvironment } from './harness/panelHarness';
+import {
+  openPanel,
+  PanelServer,
+  testEnvironment,
+  type OpenedPanel,
+  type TestEnvironment,
+} from './harness/panelHarness';
 
 const PHOTOS = path.join(sharedDir(), 'data', 'photos');
 const IDS = ['2011_000006', '000000000049', '000000000042']; // chair+person+sofa, horse+person+plant, dog
@@ -22,7 +28,10 @@ const IDS = ['2011_000006', '000000000049', '000000000042']; // chair+person+sof
 /** Choose an option of a <vscode-single-select> the way a user does: open it, click the option. */
 async function choose(page: Page, testId: string, label: string): Promise<void> {
   await page.click(`[data-testid=${testId}]`);
-  await page.locator(`[data-testid=${testId}] .option:has-text("${label}"), [data-testid=${testId}] li:has-text("${label}")`).first().click();
+  await page
+    .locator(`[data-testid=${testId}] .option:has-text("${label}"), [data-testid=${testId}] li:has-text("${label}")`)
+    .first()
+    .click();
 }
 
 /** Non-transparent pixels of the pseudo mask canvas of a side. */
@@ -47,17 +56,30 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
   before(async function () {
     if (!fs.existsSync(PHOTOS) || !fs.existsSync(enginePython())) this.skip();
     runs = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-cam-runs-'));
-    execFileSync(enginePython(), [path.join(repoRoot, 'test/webview/fixtures/make_cam_runs.py'), runs, PHOTOS, ...IDS],
-      { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine') } });
+    execFileSync(
+      enginePython(),
+      [path.join(repoRoot, 'test/webview/fixtures/make_cam_runs.py'), runs, PHOTOS, ...IDS],
+      { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine') } },
+    );
     // the chain after the CAMs (issue 8): reports and masks/<stage>/ label PNGs of IR labels, pseudo masks, segmenter
     const pole = path.join(runs, 'pole-selected');
-    writeChainReports(pole, 'POLE (selected words)', { cam: 0.59, camBest: { threshold: 0.1, miou: 0.6 }, irLabels: 0.85, pseudo: 0.74, segmentation: 0.71 }, false);
+    writeChainReports(
+      pole,
+      'POLE (selected words)',
+      { cam: 0.59, camBest: { threshold: 0.1, miou: 0.6 }, irLabels: 0.85, pseudo: 0.74, segmentation: 0.71 },
+      false,
+    );
     await writeChainMasks(pole, PHOTOS, IDS);
     server = await PanelServer.start();
     browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
     env = testEnvironment();
     env.workspaceFolders = [runs];
-    opened = await openPanel<CamContract>(browser.page, server, 'cam', () => new CamOverlays(env, path.join(runs, 'pole-selected')));
+    opened = await openPanel<CamContract>(
+      browser.page,
+      server,
+      'cam',
+      () => new CamOverlays(env, path.join(runs, 'pole-selected')),
+    );
   });
 
   after(async () => {
@@ -68,15 +90,27 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
     if (runs) fs.rmSync(runs, { recursive: true, force: true });
   });
 
-  it('shows the opened run\'s CAM over the photo with its selected prompt word', async () => {
+  it("shows the opened run's CAM over the photo with its selected prompt word", async () => {
     const page = browser.page;
     await page.waitForSelector('[data-testid=side-left] [data-testid=heatmap]');
-    assert.equal((await page.textContent('[data-testid=side-left] [data-testid=run-name]'))?.trim(), 'POLE (selected words)');
-    assert.equal(await page.inputValue('[data-testid=image-id] >> input').catch(() => page.evaluate(() => (document.querySelector('[data-testid=image-id]') as HTMLInputElement).value)), '000000000042');
+    assert.equal(
+      (await page.textContent('[data-testid=side-left] [data-testid=run-name]'))?.trim(),
+      'POLE (selected words)',
+    );
+    assert.equal(
+      await page
+        .inputValue('[data-testid=image-id] >> input')
+        .catch(() => page.evaluate(() => (document.querySelector('[data-testid=image-id]') as HTMLInputElement).value)),
+      '000000000042',
+    );
     await page.click('[data-testid=next-image]');
-    await page.waitForFunction(() => (document.querySelector('[data-testid=image-position]')?.textContent ?? '').startsWith('2 / 3'));
+    await page.waitForFunction(() =>
+      (document.querySelector('[data-testid=image-position]')?.textContent ?? '').startsWith('2 / 3'),
+    );
     await page.click('[data-testid=next-image]');
-    await page.waitForFunction(() => (document.querySelector('[data-testid=image-position]')?.textContent ?? '').startsWith('3 / 3'));
+    await page.waitForFunction(() =>
+      (document.querySelector('[data-testid=image-position]')?.textContent ?? '').startsWith('3 / 3'),
+    );
     await choose(page, 'class-select', 'sofa');
     await page.waitForSelector('[data-testid=side-left] [data-testid=prompt-word]:has-text("couch")');
     // the messages list the unusable runs, the rest works
@@ -89,22 +123,50 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
     const page = browser.page;
     const strip = page.locator('[data-testid=chain-box] [data-testid=chain-strip]');
     await strip.locator('[data-testid=chain-figure][data-kind=ground_truth] img').waitFor();
-    assert.deepEqual(await strip.locator('[data-testid=chain-figure]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
-      ['photo', 'cam', 'ir_labels', 'pseudo_mask', 'segmentation', 'ground_truth']);
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=chain-strip] img')].every((i) => (i as HTMLImageElement).naturalWidth > 0));
+    assert.deepEqual(
+      await strip
+        .locator('[data-testid=chain-figure]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
+      ['photo', 'cam', 'ir_labels', 'pseudo_mask', 'segmentation', 'ground_truth'],
+    );
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=chain-strip] img')].every(
+        (i) => (i as HTMLImageElement).naturalWidth > 0,
+      ),
+    );
     // every map decoded at the photo's size, its IoU as the host logic computes it from the PNG files
     const id = '2011_000006';
     const gt = await readClassMask(path.join(PHOTOS, 'SegmentationClass', `${id}.png`));
-    for (const [kind, stage] of [['ir_labels', 'ir'], ['pseudo_mask', 'rw'], ['segmentation', 'seg']]) {
+    for (const [kind, stage] of [
+      ['ir_labels', 'ir'],
+      ['pseudo_mask', 'rw'],
+      ['segmentation', 'seg'],
+    ]) {
       const fig = strip.locator(`[data-testid=chain-figure][data-kind=${kind}]`);
       assert.equal(await fig.locator('img').evaluate((i) => (i as HTMLImageElement).naturalWidth), gt.width);
-      const expected = labelMapIou(await readClassMask(path.join(runs, 'pole-selected', 'masks', stage, `${id}.png`)), gt).miou!;
-      assert.equal(Number(await fig.locator('[data-testid=image-iou]').getAttribute('data-iou')), Number(expected.toFixed(4)));
+      const expected = labelMapIou(
+        await readClassMask(path.join(runs, 'pole-selected', 'masks', stage, `${id}.png`)),
+        gt,
+      ).miou!;
+      assert.equal(
+        Number(await fig.locator('[data-testid=image-iou]').getAttribute('data-iou')),
+        Number(expected.toFixed(4)),
+      );
     }
-    const iou = async (kind: string): Promise<number> => Number(await strip.locator(`[data-kind=${kind}] [data-testid=image-iou]`).getAttribute('data-iou'));
-    assert.ok((await iou('segmentation')) > (await iou('pseudo_mask')), 'the less shifted map agrees better with the GT');
-    assert.match(await strip.locator('[data-testid=ir-shares]').innerText(), /fg \d+\.\d% · bg \d+\.\d% · ignore [1-9]\d*\.\d%/);
-    assert.match(await strip.locator('[data-kind=ir_labels] [data-testid=image-iou]').innerText(), /on the \d+\.\d% it labels/);
+    const iou = async (kind: string): Promise<number> =>
+      Number(await strip.locator(`[data-kind=${kind}] [data-testid=image-iou]`).getAttribute('data-iou'));
+    assert.ok(
+      (await iou('segmentation')) > (await iou('pseudo_mask')),
+      'the less shifted map agrees better with the GT',
+    );
+    assert.match(
+      await strip.locator('[data-testid=ir-shares]').innerText(),
+      /fg \d+\.\d% · bg \d+\.\d% · ignore [1-9]\d*\.\d%/,
+    );
+    assert.match(
+      await strip.locator('[data-kind=ir_labels] [data-testid=image-iou]').innerText(),
+      /on the \d+\.\d% it labels/,
+    );
     const legend = await strip.locator('[data-testid=chain-legend]').innerText();
     for (const name of ['background', 'chair', 'person', 'sofa', 'ignore']) assert.match(legend, new RegExp(name));
     await strip.scrollIntoViewIfNeeded();
@@ -114,23 +176,32 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
 
   it('the background threshold changes the pseudo mask; the colour map changes the heat map', async () => {
     const page = browser.page;
-    const fg = async (): Promise<number> => Number(await page.getAttribute('[data-testid=side-left] [data-testid=pseudo-caption]', 'data-foreground'));
+    const fg = async (): Promise<number> =>
+      Number(await page.getAttribute('[data-testid=side-left] [data-testid=pseudo-caption]', 'data-foreground'));
     const low = await maskPixels(page, 'left');
     const lowFraction = await fg();
     await page.locator('[data-testid=threshold]').fill('0.7');
     const high = await maskPixels(page, 'left');
     assert.ok(high < low * 0.9, `a higher threshold leaves less foreground (${low} -> ${high} pixels)`);
     assert.ok((await fg()) < lowFraction);
-    assert.match((await page.textContent('[data-testid=side-left] [data-testid=pseudo-caption]')) ?? '', /threshold 0\.70/);
-    const pixel = (): Promise<number[]> => page.evaluate(() => {
-      const c = document.querySelector('[data-testid=side-left] [data-testid=heatmap]') as HTMLCanvasElement;
-      return Array.from(c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data);
-    });
+    assert.match(
+      (await page.textContent('[data-testid=side-left] [data-testid=pseudo-caption]')) ?? '',
+      /threshold 0\.70/,
+    );
+    const pixel = (): Promise<number[]> =>
+      page.evaluate(() => {
+        const c = document.querySelector('[data-testid=side-left] [data-testid=heatmap]') as HTMLCanvasElement;
+        return Array.from(
+          c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data,
+        );
+      });
     const jet = await pixel();
     await choose(page, 'colormap', 'viridis');
     await page.waitForFunction((before) => {
       const c = document.querySelector('[data-testid=side-left] [data-testid=heatmap]') as HTMLCanvasElement;
-      const now = Array.from(c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data);
+      const now = Array.from(
+        c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data,
+      );
       return now.join() !== before.join();
     }, jet);
     await page.locator('[data-testid=threshold]').fill('0.15');
@@ -140,8 +211,14 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
     const page = browser.page;
     await choose(page, 'right-source', 'CLIMS (GT prompts)');
     await page.waitForSelector('[data-testid=side-right] [data-testid=heatmap]');
-    assert.match((await page.textContent('[data-testid=side-left] [data-testid=prompt-mode]')) ?? '', /POLE selected words/);
-    assert.match((await page.textContent('[data-testid=side-right] [data-testid=prompt-mode]')) ?? '', /GT class names/);
+    assert.match(
+      (await page.textContent('[data-testid=side-left] [data-testid=prompt-mode]')) ?? '',
+      /POLE selected words/,
+    );
+    assert.match(
+      (await page.textContent('[data-testid=side-right] [data-testid=prompt-mode]')) ?? '',
+      /GT class names/,
+    );
     assert.equal(await page.locator('[data-testid=side-right] [data-testid=prompt-word]').count(), 0);
     assert.notEqual(await maskPixels(page, 'left'), await maskPixels(page, 'right'));
     await screenshot(page, 'webview', 'cam-compare');

@@ -25,8 +25,14 @@ describe('CAM preview editor (Chromium, real host logic)', function () {
   before(async function () {
     if (!fs.existsSync(enginePython()) || !fs.existsSync(photo)) this.skip();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-campreview-'));
-    execFileSync(enginePython(), [path.join(repoRoot, 'test/unit/preview/make_export.py'), dir, '--size', '96', '--classes', 'dog,person,sofa'],
-      { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      enginePython(),
+      [path.join(repoRoot, 'test/unit/preview/make_export.py'), dir, '--size', '96', '--classes', 'dog,person,sofa'],
+      {
+        env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     server = await PanelServer.start();
     browser = await launchBrowser({ viewport: { width: 1000, height: 700 } });
   });
@@ -42,21 +48,32 @@ describe('CAM preview editor (Chromium, real host logic)', function () {
 
   it('lists the ranked classes and redraws the heat map in the browser when another class is chosen', async () => {
     const page = browser.page;
-    const opened = await openPanel<CamPreviewContract>(page, server, 'campreview', () => createCamPreviewHandler(photo, source));
+    const opened = await openPanel<CamPreviewContract>(page, server, 'campreview', () =>
+      createCamPreviewHandler(photo, source),
+    );
     try {
       await page.waitForSelector('[data-testid=overlay][data-class-index]');
-      const names = await page.locator('[data-testid=classes] button').evaluateAll((els) => els.map((e) => e.firstElementChild?.textContent));
+      const names = await page
+        .locator('[data-testid=classes] button')
+        .evaluateAll((els) => els.map((e) => e.firstElementChild?.textContent));
       assert.deepEqual([...names].sort(), ['dog', 'person', 'sofa']);
-      assert.match(await page.getAttribute('[data-testid=photo]', 'src') ?? '', /^data:image\/jpeg;base64,/);
-      const pixels = () => page.evaluate(() => (document.querySelector('[data-testid=overlay]') as HTMLCanvasElement).toDataURL());
+      assert.match((await page.getAttribute('[data-testid=photo]', 'src')) ?? '', /^data:image\/jpeg;base64,/);
+      const pixels = () =>
+        page.evaluate(() => (document.querySelector('[data-testid=overlay]') as HTMLCanvasElement).toDataURL());
       const first = await pixels();
-      assert.equal(await page.evaluate(() => (document.querySelector('[data-testid=overlay]') as HTMLCanvasElement).style.opacity), '0.5');
+      assert.equal(
+        await page.evaluate(() => (document.querySelector('[data-testid=overlay]') as HTMLCanvasElement).style.opacity),
+        '0.5',
+      );
       const other = names[names.length - 1]!;
       await page.click(`[data-testid=class-${other}]`);
-      await page.waitForFunction((src) => (document.querySelector('[data-testid=overlay]') as HTMLCanvasElement).toDataURL() !== src, first);
+      await page.waitForFunction(
+        (src) => (document.querySelector('[data-testid=overlay]') as HTMLCanvasElement).toDataURL() !== src,
+        first,
+      );
       assert.equal(opened.rpc.stats.requests, 0, 'class changes are drawn without asking the host');
-      assert.match(await page.textContent('[data-testid=caption]') ?? '', new RegExp(`CAM of ${other}`));
-      assert.match(await page.textContent('[data-testid=header]') ?? '', /run preview-run/);
+      assert.match((await page.textContent('[data-testid=caption]')) ?? '', new RegExp(`CAM of ${other}`));
+      assert.match((await page.textContent('[data-testid=header]')) ?? '', /run preview-run/);
       await screenshot(page, 'webview', 'campreview');
       assert.deepEqual(await opened.cspViolations(), []);
     } finally {
@@ -68,7 +85,9 @@ describe('CAM preview editor (Chromium, real host logic)', function () {
     const bad = path.join(dir, 'broken.png');
     fs.writeFileSync(bad, 'not a png');
     const page = await browser.context.newPage(); // a page serves one panel
-    const opened = await openPanel<CamPreviewContract>(page, server, 'campreview', () => createCamPreviewHandler(bad, source));
+    const opened = await openPanel<CamPreviewContract>(page, server, 'campreview', () =>
+      createCamPreviewHandler(bad, source),
+    );
     try {
       await page.waitForSelector('[data-testid=messages] >> text=/Cannot read the image .*broken\\.png/');
       assert.equal(await page.locator('[data-testid=overlay]').isVisible(), false);

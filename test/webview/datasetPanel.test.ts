@@ -11,7 +11,13 @@ import { sharedDir } from '../support/paths';
 import { labelMapIou, readClassMask } from '../../extension/panels/dataset/maskImage';
 import { writeChainMasks, writeChainReports } from './fixtures/chainRun';
 import { chooseOption } from './fixtures/pageActions';
-import { openPanel, PanelServer, testEnvironment, type OpenedPanel, type TestEnvironment } from './harness/panelHarness';
+import {
+  openPanel,
+  PanelServer,
+  testEnvironment,
+  type OpenedPanel,
+  type TestEnvironment,
+} from './harness/panelHarness';
 
 const PHOTOS = path.join(sharedDir(), 'data', 'photos');
 
@@ -36,7 +42,12 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     runsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-mask-runs-'));
     const chain = path.join(runsRoot, 'runs', 'chain-run');
     fs.mkdirSync(chain, { recursive: true });
-    writeChainReports(chain, 'VOC chain', { cam: 0.5, camBest: { threshold: 0.1, miou: 0.52 }, irLabels: 0.8, pseudo: 0.7, segmentation: 0.68 }, false);
+    writeChainReports(
+      chain,
+      'VOC chain',
+      { cam: 0.5, camBest: { threshold: 0.1, miou: 0.52 }, irLabels: 0.8, pseudo: 0.7, segmentation: 0.68 },
+      false,
+    );
     await writeChainMasks(chain, PHOTOS, [HORSE]);
     env.workspaceFolders = [runsRoot];
     logic = new DatasetBrowser(env, PHOTOS);
@@ -101,27 +112,49 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     assert.equal(await page.locator('[data-testid=mask-opacity]').inputValue(), '0.3');
   });
 
-  it('overlays a run\'s pseudo masks beside the GT, with the per-image IoU, and keeps the choice', async () => {
+  it("overlays a run's pseudo masks beside the GT, with the per-image IoU, and keeps the choice", async () => {
     const page = browser.page;
     const chain = path.join(runsRoot, 'runs', 'chain-run');
     await page.locator('[data-testid=run-masks]').waitFor();
     const options = await page.locator('[data-testid=run-masks] vscode-option').allInnerTexts();
-    assert.deepEqual(options.map((o) => o.trim()), ['run masks: none', 'VOC chain · masks/ir · IR labels', 'VOC chain · masks/rw · pseudo mask (+RW)', 'VOC chain · masks/seg · segmentation']);
+    assert.deepEqual(
+      options.map((o) => o.trim()),
+      [
+        'run masks: none',
+        'VOC chain · masks/ir · IR labels',
+        'VOC chain · masks/rw · pseudo mask (+RW)',
+        'VOC chain · masks/seg · segmentation',
+      ],
+    );
     await chooseOption(page, 'run-masks', `${chain}\nrw`);
     const overlay = page.locator('[data-testid=run-mask-overlay]');
     await overlay.waitFor();
-    await page.waitForFunction(() => ((document.querySelector('[data-testid=run-mask-overlay]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
+    await page.waitForFunction(
+      () =>
+        ((document.querySelector('[data-testid=run-mask-overlay]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0,
+    );
     assert.equal(await page.locator('[data-testid=mask-overlay]').count(), 1, 'the GT stays beside it');
     const gt = await readClassMask(path.join(PHOTOS, 'SegmentationClass', `${HORSE}.png`));
     const expected = labelMapIou(await readClassMask(path.join(chain, 'masks', 'rw', `${HORSE}.png`)), gt).miou!;
-    assert.equal(Number(await page.getAttribute('[data-testid=run-mask-iou]', 'data-iou')), Number(expected.toFixed(4)));
+    assert.equal(
+      Number(await page.getAttribute('[data-testid=run-mask-iou]', 'data-iou')),
+      Number(expected.toFixed(4)),
+    );
     assert.match(await page.innerText('[data-testid=run-mask-caption]'), /VOC chain · masks\/rw · IoU vs GT \d+\.\d%/);
-    assert.equal(await overlay.evaluate((el) => (el as HTMLElement).style.opacity), '0.3', 'one opacity for both overlays');
+    assert.equal(
+      await overlay.evaluate((el) => (el as HTMLElement).style.opacity),
+      '0.3',
+      'one opacity for both overlays',
+    );
     await screenshot(page, 'webview', 'dataset-run-masks');
     await page.reload(); // the choice is kept
     await page.locator('[data-testid=run-mask-overlay]').waitFor();
     await chooseOption(page, 'run-masks', '');
-    await page.waitForFunction(() => !document.querySelector('[data-testid=run-mask-overlay]') && !!document.querySelector('[data-testid=mask-overlay]'));
+    await page.waitForFunction(
+      () =>
+        !document.querySelector('[data-testid=run-mask-overlay]') &&
+        !!document.querySelector('[data-testid=mask-overlay]'),
+    );
     assert.deepEqual(await opened.cspViolations(), []);
   });
 
@@ -180,9 +213,15 @@ function makeBrokenRoot(): string {
   fs.mkdirSync(path.join(root, 'SegmentationClass'));
   const src = '000000000042'; // a real photo with a dog
   fs.copyFileSync(path.join(PHOTOS, 'JPEGImages', `${src}.jpg`), path.join(root, 'JPEGImages', 'good.jpg'));
-  fs.copyFileSync(path.join(PHOTOS, 'SegmentationClass', `${src}.png`), path.join(root, 'SegmentationClass', 'good.png'));
+  fs.copyFileSync(
+    path.join(PHOTOS, 'SegmentationClass', `${src}.png`),
+    path.join(root, 'SegmentationClass', 'good.png'),
+  );
   fs.copyFileSync(path.join(PHOTOS, 'JPEGImages', `${src}.jpg`), path.join(root, 'JPEGImages', 'nomask.jpg'));
   fs.writeFileSync(path.join(root, 'JPEGImages', 'corrupt.jpg'), Buffer.from('not a jpeg at all'));
-  fs.writeFileSync(path.join(root, 'labels.json'), JSON.stringify({ good: ['dog'], nomask: ['dog'], corrupt: ['cat'] }));
+  fs.writeFileSync(
+    path.join(root, 'labels.json'),
+    JSON.stringify({ good: ['dog'], nomask: ['dog'], corrupt: ['cat'] }),
+  );
   return root;
 }

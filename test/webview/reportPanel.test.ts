@@ -30,18 +30,26 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-report-'));
-    pole = writeRun(tmp, { name: 'pole-synthetic', miou: 0.52, moreReports: { baseline_eval: 0.44 }, metrics: [...trainingLines('baseline', 0, 60), ...trainingLines('clims', 0, 60)] });
+    pole = writeRun(tmp, {
+      name: 'pole-synthetic',
+      miou: 0.52,
+      moreReports: { baseline_eval: 0.44 },
+      metrics: [...trainingLines('baseline', 0, 60), ...trainingLines('clims', 0, 60)],
+    });
     gt = writeRun(tmp, { name: 'clims-gt-prompt', miou: 0.46, metrics: trainingLines('clims', 0, 40) });
     writeRun(tmp, { name: 'older-run', old: true });
     training = writeRun(tmp, { name: 'training-now', status: 'running', metrics: trainingLines('clims', 0, 10) });
     server = await PanelServer.start();
     browser = await launchBrowser({ viewport: { width: 1280, height: 1000 } });
     opened = await openPanel<ReportContract>(browser.page, server, 'report', (rpc) => {
-      const session = new ReportSession({
-        listRuns: () => listRunChoices([tmp]),
-        pickRunFolders: async () => [],
-        watcher: new PollingRunWatcher(100),
-      }, [pole]);
+      const session = new ReportSession(
+        {
+          listRuns: () => listRunChoices([tmp]),
+          pickRunFolders: async () => [],
+          watcher: new PollingRunWatcher(100),
+        },
+        [pole],
+      );
       session.attach({
         sendSnapshot: () => void rpc.sendSnapshot(),
         notifyMetrics: (m: MetricsAppended) => {
@@ -64,11 +72,20 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
     const page = browser.page;
     await page.waitForSelector(`[data-testid=focus-detail][data-run="${pole}"]`);
     assert.equal(await page.locator('[data-testid=iou-bars] .bar-row').count(), 21);
-    assert.equal(await page.locator('[data-testid=iou-bars] .bar-row[data-category=diningtable] .missing').textContent(), 'n/a');
+    assert.equal(
+      await page.locator('[data-testid=iou-bars] .bar-row[data-category=diningtable] .missing').textContent(),
+      'n/a',
+    );
     assert.equal(await page.locator('[data-testid=sweep-chart] [data-testid=marker]').getAttribute('data-x'), '0.25');
     assert.match((await page.textContent('[data-testid=sweep-chart]')) ?? '', /chosen 0\.25.*best 52\.0%/);
-    assert.match((await page.textContent('[data-testid=focus-summary]')) ?? '', /mIoU 52\.0% on val \(40 images, background threshold 0\.25/);
-    assert.ok((await page.locator('[data-testid=synthetic-tag]').count()) >= 2, 'tagged in the chip, table and heading');
+    assert.match(
+      (await page.textContent('[data-testid=focus-summary]')) ?? '',
+      /mIoU 52\.0% on val \(40 images, background threshold 0\.25/,
+    );
+    assert.ok(
+      (await page.locator('[data-testid=synthetic-tag]').count()) >= 2,
+      'tagged in the chip, table and heading',
+    );
     assert.equal(await metricsCount(), 120);
     assert.equal(await page.locator('[data-testid=curve-loss] g[data-series]').count(), 2, 'baseline and clims stages');
     await screenshot(page, 'webview', 'report-single-run');
@@ -85,12 +102,17 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
     await chooseOption(page, 'add-run', gt);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=compare-row]').length === 2);
     const mious = await page.locator('[data-testid=compare-miou]').allTextContents();
-    assert.deepEqual(mious.map((t) => t.trim()), ['52.0%', '46.0%']);
+    assert.deepEqual(
+      mious.map((t) => t.trim()),
+      ['52.0%', '46.0%'],
+    );
     assert.equal(await page.locator('[data-testid=iou-bars] .bar-row[data-category=sofa] rect.bar').count(), 2);
     await screenshot(page, 'webview', 'report-two-runs');
     await page.click(`[data-testid=compare-row][data-run="${gt}"]`);
     await page.waitForSelector(`[data-testid=focus-detail][data-run="${gt}"]`);
-    await page.waitForFunction(() => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '40');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '40',
+    );
     assert.match((await page.textContent('[data-testid=focus-summary]')) ?? '', /mIoU 46\.0%/);
   });
 
@@ -99,7 +121,9 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
     await chooseOption(page, 'add-run', training);
     await page.click(`[data-testid=compare-row][data-run="${training}"]`);
     await page.waitForSelector(`[data-testid=focus-detail][data-run="${training}"]`);
-    await page.waitForFunction(() => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '10');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '10',
+    );
     assert.match((await page.textContent('[data-testid=focus-detail]')) ?? '', /No evaluation report yet/);
 
     updates.length = 0;
@@ -110,14 +134,21 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
     }
     const half = JSON.stringify(trainingLines('clims', 30, 31)[0]);
     fs.appendFileSync(path.join(training, 'metrics.jsonl'), half.slice(0, 25));
-    await page.waitForFunction(() => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '30');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '30',
+    );
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await metricsCount(), 30, 'the half-written line is not shown');
     const elapsed = (Date.now() - start) / 1000;
     assert.ok(updates.length >= 2, `several live updates (${updates.length})`);
-    assert.ok(updates.length <= Math.ceil(elapsed) + 1, `throttled to ~1 Hz: ${updates.length} updates in ${elapsed.toFixed(1)} s`);
+    assert.ok(
+      updates.length <= Math.ceil(elapsed) + 1,
+      `throttled to ~1 Hz: ${updates.length} updates in ${elapsed.toFixed(1)} s`,
+    );
     fs.appendFileSync(path.join(training, 'metrics.jsonl'), `${half.slice(25)}\n`);
-    await page.waitForFunction(() => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '31');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=metrics-count]')?.getAttribute('data-count') === '31',
+    );
     await screenshot(page, 'webview', 'report-live-metrics');
   });
 

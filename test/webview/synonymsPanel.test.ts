@@ -29,7 +29,10 @@ const SCORED_IDS = ['2011_000006', '000000000049', '000000000042']; // chair+per
 class MemoryDocument implements BankDocumentPort {
   edits: OffsetEdit[] = [];
   onChange: () => void = () => undefined;
-  constructor(readonly path: string, public text: string) {}
+  constructor(
+    readonly path: string,
+    public text: string,
+  ) {}
   getText(): string {
     return this.text;
   }
@@ -60,19 +63,38 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     if (!fs.existsSync(POLE)) this.skip();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-synonyms-'));
     writeRun(tmp, {
-      name: 'pole-selection', miou: 0.41,
+      name: 'pole-selection',
+      miou: 0.41,
       selection: {
-        stats: { sofa: { couch: 30, sofa: 12, settee: 6, loveseat: 2 }, aeroplane: { plane: 20, aircraft: 15, aeroplane: 10, airplane: 5 } },
+        stats: {
+          sofa: { couch: 30, sofa: 12, settee: 6, loveseat: 2 },
+          aeroplane: { plane: 20, aircraft: 15, aeroplane: 10, airplane: 5 },
+        },
         images: {
-          '2007_000123': { sofa: { word: 'couch', scores: { sofa: 0.262, couch: 0.281, loveseat: 0.254, settee: 0.249 } } },
-          '2007_000456': { sofa: { word: 'sofa', scores: { sofa: 0.274, couch: 0.27, loveseat: 0.241, settee: 0.251 } } },
-          '2007_000789': { aeroplane: { word: 'plane', scores: { aeroplane: 0.25, aircraft: 0.26, airplane: 0.255, plane: 0.29 } } },
+          '2007_000123': {
+            sofa: { word: 'couch', scores: { sofa: 0.262, couch: 0.281, loveseat: 0.254, settee: 0.249 } },
+          },
+          '2007_000456': {
+            sofa: { word: 'sofa', scores: { sofa: 0.274, couch: 0.27, loveseat: 0.241, settee: 0.251 } },
+          },
+          '2007_000789': {
+            aeroplane: { word: 'plane', scores: { aeroplane: 0.25, aircraft: 0.26, airplane: 0.255, plane: 0.29 } },
+          },
         },
       },
     });
     if (canScore) {
-      execFileSync(enginePython(), [path.join(repoRoot, 'test/webview/fixtures/make_scoring_run.py'), path.join(tmp, 'scoring'), PHOTOS,
-        path.join(POLE, 'synonyms_chatgpt_4.json'), ...SCORED_IDS], { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' } });
+      execFileSync(
+        enginePython(),
+        [
+          path.join(repoRoot, 'test/webview/fixtures/make_scoring_run.py'),
+          path.join(tmp, 'scoring'),
+          PHOTOS,
+          path.join(POLE, 'synonyms_chatgpt_4.json'),
+          ...SCORED_IDS,
+        ],
+        { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' } },
+      );
     }
     original = fs.readFileSync(path.join(POLE, 'synonyms_chatgpt_4.json'), 'utf8');
     doc = new MemoryDocument(path.join(POLE, 'synonyms_chatgpt_4.json'), original);
@@ -96,8 +118,14 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
   async function startedEngine(): Promise<EngineProcess> {
     if (!engine) {
       engine = new EngineProcess({
-        launch: { pythonPath: enginePython(), cwd: tmp, env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' } },
-        clientName: 'wsss-webview-tests', clientVersion: '0', handshakeTimeoutMs: 90_000,
+        launch: {
+          pythonPath: enginePython(),
+          cwd: tmp,
+          env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' },
+        },
+        clientName: 'wsss-webview-tests',
+        clientVersion: '0',
+        handshakeTimeoutMs: 90_000,
       });
       await engine.start();
     }
@@ -112,19 +140,25 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('shows the 20 POLE classes, GT first, and the authors\' statistics (GT wins 46.3%)', async () => {
+  it("shows the 20 POLE classes, GT first, and the authors' statistics (GT wins 46.3%)", async () => {
     const page = browser.page;
     await page.waitForSelector('[data-testid=class-item][data-class=tvmonitor]');
     assert.equal(await page.locator('[data-testid=class-item]').count(), 20);
     assert.equal(await page.locator('[data-testid=problems]').count(), 0, 'the POLE bank has no problems against VOC');
     assert.equal(await page.locator('[data-testid=word-input]').first().inputValue(), 'aeroplane');
     await page.waitForSelector('[data-testid=gt-share]');
-    assert.match((await page.textContent('[data-testid=gt-share]')) ?? '', /authors' selection \(POLE\): ground-truth word wins 46\.3% of instances/);
+    assert.match(
+      (await page.textContent('[data-testid=gt-share]')) ?? '',
+      /authors' selection \(POLE\): ground-truth word wins 46\.3% of instances/,
+    );
     assert.equal(await page.locator('[data-testid=all-radars] .radar-cell').count(), 20);
     await page.click('[data-testid=class-item][data-class=sofa]');
     const couch = page.locator('[data-testid=win-table] tr[data-word=couch] td.num');
     assert.equal((await couch.textContent())?.trim(), '79.8%'); // METHOD §2.2: couch 80% of 649 sofas
-    assert.match((await page.textContent('[data-testid=live-scores]')) ?? '', canScore ? /Choose a run: scoring masks each image/ : /does not support scoring yet/);
+    assert.match(
+      (await page.textContent('[data-testid=live-scores]')) ?? '',
+      canScore ? /Choose a run: scoring masks each image/ : /does not support scoring yet/,
+    );
     await screenshot(page, 'webview', 'synonyms-pole-sofa');
     assert.deepEqual(await opened.cspViolations(), []);
   });
@@ -142,7 +176,11 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     await page.click('[data-testid=add-word]');
     await page.waitForSelector('[data-testid=word-list] li[data-word=divan]');
     assert.ok(doc.text.includes('  "chesterfield",\n  "divan"\n ]'));
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'add-word-input', 'ready for the next word');
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+      'add-word-input',
+      'ready for the next word',
+    );
 
     await page.click('[data-testid=word-list] li[data-word=couch] [data-testid=make-gt]');
     await page.waitForSelector('[data-testid=word-list] li:first-child[data-word=couch]');
@@ -151,18 +189,24 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     await page.click('[data-testid=word-list] li[data-word=divan] [data-testid=remove-word]');
     await page.waitForFunction(() => !document.querySelector('[data-testid=word-list] li[data-word=divan]'));
     assert.ok(!doc.text.includes('divan'));
-    assert.ok(doc.edits.every((e) => e.length + e.text.length < 80), 'every edit is a small replacement, not a rewrite');
+    assert.ok(
+      doc.edits.every((e) => e.length + e.text.length < 80),
+      'every edit is a small replacement, not a rewrite',
+    );
     await screenshot(page, 'webview', 'synonyms-edited');
   });
 
-  it('a run\'s selection statistics go beside the authors\', with its stored scores', async () => {
+  it("a run's selection statistics go beside the authors', with its stored scores", async () => {
     const page = browser.page;
     const runDir = path.join(tmp, 'runs', 'pole-selection');
     await chooseOption(page, 'run-select', runDir);
     await page.waitForSelector('[data-testid=stored-scores]');
     assert.equal(await page.locator('[data-testid=synthetic-tag]').textContent(), 'SYNTHETIC');
     assert.equal(await page.locator('[data-testid=stored-scores] tbody tr').count(), 2);
-    assert.equal((await page.textContent('[data-testid=stored-scores] tr[data-image="2007_000123"] td.won'))?.trim(), '0.281');
+    assert.equal(
+      (await page.textContent('[data-testid=stored-scores] tr[data-image="2007_000123"] td.won'))?.trim(),
+      '0.281',
+    );
     assert.equal(await page.locator('[data-testid=class-radar] g[data-series]').count(), 2, 'run and authors');
     assert.equal((await page.textContent('[data-testid=win-table] tr[data-word=couch] td.num'))?.trim(), '60.0%');
     await page.click('[data-testid=all-radars] .radar-cell[data-class=aeroplane]');
@@ -179,23 +223,38 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     await page.click('[data-testid=class-item][data-class=sofa]');
     await page.click('[data-testid=score-words]');
     await page.waitForSelector('[data-testid=live-scores][data-state=failed]', { timeout: 90_000 });
-    assert.match((await page.textContent('[data-testid=live-scores]')) ?? '', /The engine could not score: run folder .*pole-selection has no config\.json/);
+    assert.match(
+      (await page.textContent('[data-testid=live-scores]')) ?? '',
+      /The engine could not score: run folder .*pole-selection has no config\.json/,
+    );
 
     await chooseOption(page, 'run-select', path.join(tmp, 'scoring', 'pole-scoring'));
     await page.waitForSelector('[data-testid=stored-scores] tr[data-image="2011_000006"]');
     await page.click('[data-testid=score-words]');
     await page.waitForSelector('[data-testid=live-score-table]', { timeout: 90_000 });
     assert.equal(await page.getAttribute('[data-testid=live-scores]', 'data-state'), 'scored');
-    const headers = (await page.locator('[data-testid=live-score-table] th').allTextContents()).map((t) => t.replace('GT', '').trim());
-    assert.deepEqual(headers, ['image', 'couch', 'sofa', 'loveseat', 'chesterfield'], 'the words as edited above, not yet in any saved bank');
+    const headers = (await page.locator('[data-testid=live-score-table] th').allTextContents()).map((t) =>
+      t.replace('GT', '').trim(),
+    );
+    assert.deepEqual(
+      headers,
+      ['image', 'couch', 'sofa', 'loveseat', 'chesterfield'],
+      'the words as edited above, not yet in any saved bank',
+    );
     const row = page.locator('[data-testid=live-score-table] tr[data-image="2011_000006"] td.num');
     const live = (await row.allTextContents()).map(Number);
     assert.equal(live.length, 4);
-    assert.ok(live.every((v) => Number.isFinite(v) && v >= -1 && v <= 1), `cosines: ${live}`);
+    assert.ok(
+      live.every((v) => Number.isFinite(v) && v >= -1 && v <= 1),
+      `cosines: ${live}`,
+    );
     const stored = page.locator('[data-testid=stored-scores] tr[data-image="2011_000006"] td.num');
-    const storedByWord = Object.fromEntries((await stored.allTextContents()).map((t, k) => [['couch', 'sofa', 'loveseat', 'chesterfield', 'settee'][k], t]));
+    const storedByWord = Object.fromEntries(
+      (await stored.allTextContents()).map((t, k) => [['couch', 'sofa', 'loveseat', 'chesterfield', 'settee'][k], t]),
+    );
     const liveByWord = Object.fromEntries(['couch', 'sofa', 'loveseat'].map((w, k) => [w, live[k].toFixed(3)]));
-    for (const w of ['couch', 'sofa', 'loveseat']) assert.equal(liveByWord[w], storedByWord[w], `${w}: same CAM, CLIP and word as the stored selection`);
+    for (const w of ['couch', 'sofa', 'loveseat'])
+      assert.equal(liveByWord[w], storedByWord[w], `${w}: same CAM, CLIP and word as the stored selection`);
     // the stored selection's word is marked when it is still a candidate, else the best live score
     const won = await page.locator('[data-testid=live-score-table] tr[data-image="2011_000006"] td.won').count();
     assert.equal(won, 1);
@@ -208,12 +267,19 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     doc.setText(doc.text.replace('"tvmonitor": [', '"zebra": ["zebra", "quagga"],\n "tvmonitor": ['));
     await page.waitForSelector('[data-testid=class-item][data-class=zebra].unknown');
     const zebraLine = doc.text.slice(0, doc.text.indexOf('"zebra"')).split('\n').length; // 1-based, as shown
-    assert.match((await page.textContent('[data-testid=problems]')) ?? '', new RegExp(`line ${zebraLine}:2 Unknown class "zebra"`));
+    assert.match(
+      (await page.textContent('[data-testid=problems]')) ?? '',
+      new RegExp(`line ${zebraLine}:2 Unknown class "zebra"`),
+    );
     const broken = doc.text.replace('"bus",\n', '"bus"\n');
     doc.setText(broken);
     await page.waitForSelector('[data-testid=invalid]');
     const shown = await page.locator('[data-testid=raw-text] .raw-line').allTextContents();
-    assert.equal(shown.map((l) => l.replace(/^ *\d+ /, '')).join(''), `${broken}\n`, 'the whole text is shown, numbered');
+    assert.equal(
+      shown.map((l) => l.replace(/^ *\d+ /, '')).join(''),
+      `${broken}\n`,
+      'the whole text is shown, numbered',
+    );
     const errorLine = broken.slice(0, broken.indexOf('"coach"')).split('\n').length;
     assert.equal(await page.locator('[data-testid=raw-text] .raw-error').getAttribute('data-line'), String(errorLine));
     assert.match((await page.textContent('[data-testid=problems]')) ?? '', /Invalid JSON: comma expected/);

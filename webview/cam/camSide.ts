@@ -14,7 +14,11 @@ export interface RenderOptions {
   threshold: number;
 }
 
-const PROMPT_LABEL: Record<string, string> = { gt: 'prompts: GT class names', selected: 'prompts: POLE selected words', online: 'prompts: online selection' };
+const PROMPT_LABEL: Record<string, string> = {
+  gt: 'prompts: GT class names',
+  selected: 'prompts: POLE selected words',
+  online: 'prompts: online selection',
+};
 
 export class CamSide {
   readonly element: HTMLElement;
@@ -53,14 +57,21 @@ export class CamSide {
       s.append(canvas);
       return s;
     };
-    replaceChildren(this.element,
+    replaceChildren(
+      this.element,
       this.header(run, set),
       view.problem ? banner('error', view.problem) : null,
       view.imageProblem ? banner('warning', view.imageProblem) : null,
       view.note ? banner('info', view.note) : null,
-      view.problem ? null : h('div', { class: 'cam-views' },
-        h('figure', {}, stack(this.heat), this.heatCaption),
-        h('figure', {}, stack(this.pseudo), this.pseudoCaption)));
+      view.problem
+        ? null
+        : h(
+            'div',
+            { class: 'cam-views' },
+            h('figure', {}, stack(this.heat), this.heatCaption),
+            h('figure', {}, stack(this.pseudo), this.pseudoCaption),
+          ),
+    );
     this.render(opts);
   }
 
@@ -70,24 +81,51 @@ export class CamSide {
     if (!v || v.problem) return;
     const cam = this.cams.find((c) => c.index === opts.classIndex) ?? null;
     drawHeatmap(this.heat, cam?.map ?? null, v.mapWidth, v.mapHeight, opts.colormap, opts.opacity);
-    replaceChildren(this.heatCaption, cam
-      ? h('span', {}, swatch(cam.index), ` CAM of ${cam.name}`, cam.word ? h('span', { class: 'word', 'data-testid': 'prompt-word' }, ` — prompt “${cam.word}”`) : h('span', { class: 'muted' }, ' — prompt: class name'))
-      : h('span', { class: 'muted' }, opts.classIndex === null ? 'No class chosen' : 'No CAM for this class in this run'));
+    replaceChildren(
+      this.heatCaption,
+      cam
+        ? h(
+            'span',
+            {},
+            swatch(cam.index),
+            ` CAM of ${cam.name}`,
+            cam.word
+              ? h('span', { class: 'word', 'data-testid': 'prompt-word' }, ` — prompt “${cam.word}”`)
+              : h('span', { class: 'muted' }, ' — prompt: class name'),
+          )
+        : h(
+            'span',
+            { class: 'muted' },
+            opts.classIndex === null ? 'No class chosen' : 'No CAM for this class in this run',
+          ),
+    );
     const { image, counts } = pseudoMaskPixels(this.cams, v.mapWidth, v.mapHeight, opts.threshold);
     this.pseudo.getContext('2d')!.putImageData(image, 0, 0);
     this.pseudo.style.opacity = String(opts.opacity);
     const total = v.mapWidth * v.mapHeight;
     const fg = [...counts.values()].reduce((a, b) => a + b, 0);
     this.pseudoCaption.dataset.foreground = (fg / total).toFixed(4);
-    replaceChildren(this.pseudoCaption, h('span', {}, `Pseudo mask at threshold ${opts.threshold.toFixed(2)}: `),
-      ...this.cams.map((c) => h('span', { class: 'chip' }, swatch(c.index), ` ${c.name} ${((100 * (counts.get(c.index) ?? 0)) / total).toFixed(1)}%`)));
+    replaceChildren(
+      this.pseudoCaption,
+      h('span', {}, `Pseudo mask at threshold ${opts.threshold.toFixed(2)}: `),
+      ...this.cams.map((c) =>
+        h(
+          'span',
+          { class: 'chip' },
+          swatch(c.index),
+          ` ${c.name} ${((100 * (counts.get(c.index) ?? 0)) / total).toFixed(1)}%`,
+        ),
+      ),
+    );
   }
 
   /** Draw this side into an export canvas at (x, y): heat overlay above, pseudo mask below; returns its size. */
   drawInto(ctx: CanvasRenderingContext2D, x: number, y: number, title: string): { width: number; height: number } {
     const v = this.view;
     if (!v || v.problem) return { width: 0, height: 0 };
-    const w = v.mapWidth, hgt = v.mapHeight, bar = 22;
+    const w = v.mapWidth,
+      hgt = v.mapHeight,
+      bar = 22;
     ctx.fillStyle = '#1f1f1f';
     ctx.fillRect(x, y, w, bar);
     ctx.fillStyle = '#ffffff';
@@ -113,16 +151,33 @@ export class CamSide {
   /** The photo and CAMs the chain strip reuses (null before an image is shown). */
   get loaded(): { photoUrl: string | null; mapWidth: number; mapHeight: number; cams: DecodedCam[] } | null {
     const v = this.view;
-    return v && !v.problem ? { photoUrl: v.imageUrl, mapWidth: v.mapWidth, mapHeight: v.mapHeight, cams: this.cams } : null;
+    return v && !v.problem
+      ? { photoUrl: v.imageUrl, mapWidth: v.mapWidth, mapHeight: v.mapHeight, cams: this.cams }
+      : null;
   }
 
   private header(run: CamRunInfo, set: string | null): HTMLElement {
-    return h('header', { class: 'cam-side-header' },
+    return h(
+      'header',
+      { class: 'cam-side-header' },
       h('strong', { 'data-testid': 'run-name' }, run.name),
       set ? h('span', { class: 'muted' }, ` cams/${set}`) : null,
       run.synthetic ? h('span', { class: 'synthetic-tag' }, 'synthetic') : null,
-      run.prompt ? h('span', { class: 'muted', 'data-testid': 'prompt-mode' }, PROMPT_LABEL[run.prompt] ?? `prompts: ${run.prompt}`) : null,
-      run.warnings.length ? h('span', { class: 'cam-side-warning synthetic-tag', title: run.warnings.join('\n'), 'data-testid': 'run-warning' }, run.warnings[0]) : null);
+      run.prompt
+        ? h(
+            'span',
+            { class: 'muted', 'data-testid': 'prompt-mode' },
+            PROMPT_LABEL[run.prompt] ?? `prompts: ${run.prompt}`,
+          )
+        : null,
+      run.warnings.length
+        ? h(
+            'span',
+            { class: 'cam-side-warning synthetic-tag', title: run.warnings.join('\n'), 'data-testid': 'run-warning' },
+            run.warnings[0],
+          )
+        : null,
+    );
   }
 }
 

@@ -35,8 +35,12 @@ function valueName(value: number, classes: string[]): string {
 }
 
 function figure(kind: string, title: string, body: Node, ...caption: (Node | string | null)[]): HTMLElement {
-  return h('figure', { class: 'chain-figure', 'data-testid': 'chain-figure', 'data-kind': kind },
-    body, h('figcaption', {}, h('strong', {}, title), ...caption.filter((c): c is Node | string => c !== null)));
+  return h(
+    'figure',
+    { class: 'chain-figure', 'data-testid': 'chain-figure', 'data-kind': kind },
+    body,
+    h('figcaption', {}, h('strong', {}, title), ...caption.filter((c): c is Node | string => c !== null)),
+  );
 }
 
 function mapFigure(m: LabelMapView): HTMLElement {
@@ -44,41 +48,85 @@ function mapFigure(m: LabelMapView): HTMLElement {
   const body = m.url
     ? h('img', { src: m.url, alt: `${title} (${m.stage})`, 'data-testid': 'label-map' })
     : h('div', { class: 'chain-missing' }, m.problem ?? 'not available');
-  const share = (pred: (v: number) => boolean): number => m.values.filter((v) => pred(v.value)).reduce((a, v) => a + v.fraction, 0);
-  const shares = m.kind === 'ir_labels' && m.url
-    ? h('span', { class: 'muted', 'data-testid': 'ir-shares' },
-      `fg ${pct(share((v) => v > 0 && v !== IGNORE_INDEX))} · bg ${pct(share((v) => v === 0))} · ignore ${pct(share((v) => v === IGNORE_INDEX))}`)
-    : null;
-  const iou = m.iou !== null
-    ? h('span', { class: 'chain-iou', 'data-testid': 'image-iou', 'data-iou': m.iou.toFixed(4) },
-      `IoU vs GT ${pct(m.iou)}${m.labelled !== null && m.labelled < 0.995 ? ` (on the ${pct(m.labelled)} it labels)` : ''}`)
-    : null;
-  return figure(m.kind, title, body, m.kind === 'ground_truth' ? null : h('span', { class: 'muted' }, `masks/${m.stage}`), shares, iou,
-    m.url && m.problem ? h('span', { class: 'chain-problem' }, m.problem) : null);
+  const share = (pred: (v: number) => boolean): number =>
+    m.values.filter((v) => pred(v.value)).reduce((a, v) => a + v.fraction, 0);
+  const shares =
+    m.kind === 'ir_labels' && m.url
+      ? h(
+          'span',
+          { class: 'muted', 'data-testid': 'ir-shares' },
+          `fg ${pct(share((v) => v > 0 && v !== IGNORE_INDEX))} · bg ${pct(share((v) => v === 0))} · ignore ${pct(share((v) => v === IGNORE_INDEX))}`,
+        )
+      : null;
+  const iou =
+    m.iou !== null
+      ? h(
+          'span',
+          { class: 'chain-iou', 'data-testid': 'image-iou', 'data-iou': m.iou.toFixed(4) },
+          `IoU vs GT ${pct(m.iou)}${m.labelled !== null && m.labelled < 0.995 ? ` (on the ${pct(m.labelled)} it labels)` : ''}`,
+        )
+      : null;
+  return figure(
+    m.kind,
+    title,
+    body,
+    m.kind === 'ground_truth' ? null : h('span', { class: 'muted' }, `masks/${m.stage}`),
+    shares,
+    iou,
+    m.url && m.problem ? h('span', { class: 'chain-problem' }, m.problem) : null,
+  );
 }
 
 /** The strip for one run and image; `opts` gives the class and colour map of the CAM figure. */
 export function chainStrip(src: StripSource, chain: ChainMaps, opts: RenderOptions): HTMLElement {
-  const photo = src.photoUrl ? h('img', { src: src.photoUrl, alt: chain.id, 'data-testid': 'chain-photo' }) : h('div', { class: 'chain-missing' }, 'no photo');
+  const photo = src.photoUrl
+    ? h('img', { src: src.photoUrl, alt: chain.id, 'data-testid': 'chain-photo' })
+    : h('div', { class: 'chain-missing' }, 'no photo');
   const cam = src.cams.find((c) => c.index === opts.classIndex) ?? null;
   const heat = h('canvas', { class: 'overlay' });
   heat.width = src.mapWidth || 1;
   heat.height = src.mapHeight || 1;
   drawHeatmap(heat, cam?.map ?? null, src.mapWidth, src.mapHeight, opts.colormap, 1);
   heat.style.opacity = String(Math.max(opts.opacity, 0.6));
-  const camStack = h('div', { class: 'image-stack' }, src.photoUrl ? h('img', { src: src.photoUrl, alt: '' }) : null, heat);
+  const camStack = h(
+    'div',
+    { class: 'image-stack' },
+    src.photoUrl ? h('img', { src: src.photoUrl, alt: '' }) : null,
+    heat,
+  );
   const maps = [...chain.maps, ...(chain.gt ? [chain.gt] : [])];
   const seen = new Set<number>();
   for (const m of maps) for (const v of m.values) seen.add(v.value);
-  const legend = h('div', { class: 'chain-legend', 'data-testid': 'chain-legend' },
-    ...[...seen].sort((a, b) => a - b).map((v) => h('span', { class: 'chip', 'data-value': v }, swatch(v), ` ${valueName(v, chain.classes)}`)));
-  return h('section', { class: 'chain-strip', 'data-testid': 'chain-strip' },
-    h('header', { class: 'cam-side-header' }, h('strong', {}, `Chain of ${chain.id}`), h('span', { class: 'muted' }, src.runName)),
+  const legend = h(
+    'div',
+    { class: 'chain-legend', 'data-testid': 'chain-legend' },
+    ...[...seen]
+      .sort((a, b) => a - b)
+      .map((v) => h('span', { class: 'chip', 'data-value': v }, swatch(v), ` ${valueName(v, chain.classes)}`)),
+  );
+  return h(
+    'section',
+    { class: 'chain-strip', 'data-testid': 'chain-strip' },
+    h(
+      'header',
+      { class: 'cam-side-header' },
+      h('strong', {}, `Chain of ${chain.id}`),
+      h('span', { class: 'muted' }, src.runName),
+    ),
     chain.note ? h('p', { class: 'muted', 'data-testid': 'chain-note' }, chain.note) : null,
-    h('div', { class: 'chain-figures' },
+    h(
+      'div',
+      { class: 'chain-figures' },
       figure('photo', 'photo', photo),
-      figure('cam', 'CAM', camStack, cam ? h('span', { class: 'muted' }, cam.name) : h('span', { class: 'muted' }, 'no CAM for this class')),
-      ...maps.map(mapFigure)),
+      figure(
+        'cam',
+        'CAM',
+        camStack,
+        cam ? h('span', { class: 'muted' }, cam.name) : h('span', { class: 'muted' }, 'no CAM for this class'),
+      ),
+      ...maps.map(mapFigure),
+    ),
     seen.size ? legend : null,
-    chain.gt ? null : h('p', { class: 'muted' }, 'No ground truth for this image in the run\'s dataset: no IoU.'));
+    chain.gt ? null : h('p', { class: 'muted' }, "No ground truth for this image in the run's dataset: no IoU."),
+  );
 }

@@ -3,7 +3,15 @@
  * image and a class; see the CAM heat map over the photo and the pseudo mask at a background threshold;
  * export what is shown as a PNG. Talks to extension/panels/cam/camPanel.ts.
  */
-import type { CamContract, CamRunInfo, CamSnapshot, CamSource, CamState, CamView, ChainMaps } from '../../protocol/webview/cam';
+import type {
+  CamContract,
+  CamRunInfo,
+  CamSnapshot,
+  CamSource,
+  CamState,
+  CamView,
+  ChainMaps,
+} from '../../protocol/webview/cam';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select, slider } from '../shared/ui';
 import camCss from './cam.css';
@@ -27,7 +35,11 @@ const chainBox = h('div', { class: 'chain-box', 'data-testid': 'chain-box' });
 const classBox = h('span', { class: 'class-select' });
 const chains: Partial<Record<'left' | 'right', ChainMaps>> = {};
 const imageLabel = h('span', { class: 'muted', 'data-testid': 'image-position' });
-const imageField = h('vscode-textfield', { 'data-testid': 'image-id', placeholder: 'image id', 'aria-label': 'Image id' }) as HTMLElement & { value: string };
+const imageField = h('vscode-textfield', {
+  'data-testid': 'image-id',
+  placeholder: 'image id',
+  'aria-label': 'Image id',
+}) as HTMLElement & { value: string };
 
 function saveState(patch: Partial<CamState>): void {
   state = { ...state, ...patch };
@@ -43,37 +55,90 @@ const options = (): RenderOptions => ({
 
 const sourceKey = (s: CamSource | null | undefined): string => (s ? `${s.runDir}\n${s.set}` : '');
 const parseKey = (k: string): CamSource | null => (k ? { runDir: k.split('\n')[0], set: k.split('\n')[1] } : null);
-const runOf = (s: CamSource | null | undefined): CamRunInfo | undefined => snap.runs.find((r) => r.runDir === s?.runDir);
+const runOf = (s: CamSource | null | undefined): CamRunInfo | undefined =>
+  snap.runs.find((r) => r.runDir === s?.runDir);
 
 function sourceOptions(withNone: boolean): { value: string; label: string }[] {
   const out = withNone ? [{ value: '', label: '(none)' }] : [];
-  for (const r of snap.runs) for (const set of r.sets) out.push({ value: sourceKey({ runDir: r.runDir, set }), label: `${r.name} · ${set}${r.synthetic ? ' (synthetic)' : ''}` });
+  for (const r of snap.runs)
+    for (const set of r.sets)
+      out.push({
+        value: sourceKey({ runDir: r.runDir, set }),
+        label: `${r.name} · ${set}${r.synthetic ? ' (synthetic)' : ''}`,
+      });
   return out;
 }
 
 function renderSourceBar(): void {
   const usable = sourceOptions(false);
-  replaceChildren(sourceBar,
+  replaceChildren(
+    sourceBar,
     h('span', {}, 'Run'),
-    usable.length ? select({ label: 'Run', options: usable, value: sourceKey(state.left), testId: 'left-source', onChange: (v) => void setSources(parseKey(v), state.right ?? null) }) : h('span', { class: 'muted' }, 'no run with CAMs'),
+    usable.length
+      ? select({
+          label: 'Run',
+          options: usable,
+          value: sourceKey(state.left),
+          testId: 'left-source',
+          onChange: (v) => void setSources(parseKey(v), state.right ?? null),
+        })
+      : h('span', { class: 'muted' }, 'no run with CAMs'),
     h('span', {}, 'compare with'),
-    select({ label: 'Second run', options: sourceOptions(true), value: sourceKey(state.right), testId: 'right-source', onChange: (v) => void setSources(state.left ?? null, parseKey(v)) }),
-    button('Add run folder…', 'add-run', () => void addRun(null), true));
-  replaceChildren(messages,
+    select({
+      label: 'Second run',
+      options: sourceOptions(true),
+      value: sourceKey(state.right),
+      testId: 'right-source',
+      onChange: (v) => void setSources(state.left ?? null, parseKey(v)),
+    }),
+    button('Add run folder…', 'add-run', () => void addRun(null), true),
+  );
+  replaceChildren(
+    messages,
     ...snap.problems.map((p) => banner('warning', p)),
-    ...snap.runs.filter((r) => r.problem).map((r) => banner('warning', `${r.name}: ${r.problem}`, r.runDir)));
+    ...snap.runs.filter((r) => r.problem).map((r) => banner('warning', `${r.name}: ${r.problem}`, r.runDir)),
+  );
 }
 
 function renderControlBar(): void {
   const o = options();
-  replaceChildren(controlBar,
-    button('‹', 'prev-image', () => step(-1), true), imageField, button('›', 'next-image', () => step(1), true), imageLabel,
+  replaceChildren(
+    controlBar,
+    button('‹', 'prev-image', () => step(-1), true),
+    imageField,
+    button('›', 'next-image', () => step(1), true),
+    imageLabel,
     classBox,
-    select({ label: 'Colour map', options: COLORMAPS.map((c) => ({ value: c, label: c })), value: o.colormap, testId: 'colormap', onChange: (v) => update({ colormap: v as RenderOptions['colormap'] }) }),
-    slider({ label: 'Opacity', min: 0, max: 1, step: 0.05, value: o.opacity, testId: 'opacity', format: (v) => `${Math.round(v * 100)}%`, onInput: (v) => update({ opacity: v }) }).element,
-    slider({ label: 'Background threshold', min: 0, max: 1, step: 0.01, value: o.threshold, testId: 'threshold', format: (v) => v.toFixed(2), onInput: (v) => update({ threshold: v }) }).element,
+    select({
+      label: 'Colour map',
+      options: COLORMAPS.map((c) => ({ value: c, label: c })),
+      value: o.colormap,
+      testId: 'colormap',
+      onChange: (v) => update({ colormap: v as RenderOptions['colormap'] }),
+    }),
+    slider({
+      label: 'Opacity',
+      min: 0,
+      max: 1,
+      step: 0.05,
+      value: o.opacity,
+      testId: 'opacity',
+      format: (v) => `${Math.round(v * 100)}%`,
+      onInput: (v) => update({ opacity: v }),
+    }).element,
+    slider({
+      label: 'Background threshold',
+      min: 0,
+      max: 1,
+      step: 0.01,
+      value: o.threshold,
+      testId: 'threshold',
+      format: (v) => v.toFixed(2),
+      onInput: (v) => update({ threshold: v }),
+    }).element,
     h('span', { class: 'spacer' }),
-    button('Export PNG', 'export-png', () => void exportPng()));
+    button('Export PNG', 'export-png', () => void exportPng()),
+  );
 }
 
 function renderClassSelect(): void {
@@ -85,9 +150,18 @@ function renderClassSelect(): void {
   const key = JSON.stringify([list, state.classIndex]);
   if (key === classBox.dataset.key) return;
   classBox.dataset.key = key;
-  replaceChildren(classBox, list.length
-    ? select({ label: 'Class', options: list.map(([i, n]) => ({ value: String(i), label: n })), value: String(state.classIndex), testId: 'class-select', onChange: (v) => update({ classIndex: Number(v) }) })
-    : null);
+  replaceChildren(
+    classBox,
+    list.length
+      ? select({
+          label: 'Class',
+          options: list.map(([i, n]) => ({ value: String(i), label: n })),
+          value: String(state.classIndex),
+          testId: 'class-select',
+          onChange: (v) => update({ classIndex: Number(v) }),
+        })
+      : null,
+  );
 }
 
 function update(patch: Partial<CamState>): void {
@@ -148,7 +222,8 @@ async function showImage(id: string): Promise<void> {
     try {
       view = await panel.request('cam/view', { ...src, id }, 60_000);
     } catch (e) {
-      if (token === loadToken) sides[side].showMessage(run ?? null, 'error', `Could not load ${id}: ${(e as Error).message}`);
+      if (token === loadToken)
+        sides[side].showMessage(run ?? null, 'error', `Could not load ${id}: ${(e as Error).message}`);
       return;
     }
     if (token !== loadToken || !run) return;
@@ -184,10 +259,19 @@ async function exportPng(): Promise<void> {
     const src = i === 0 ? state.left : state.right;
     const run = runOf(src);
     const cls = s.classes.find((c) => c.index === state.classIndex);
-    x += s.drawInto(ctx, x, 0, `${run?.name ?? ''} · ${cls?.name ?? ''}${cls?.word ? ` (“${cls.word}”)` : ''} · thr ${options().threshold.toFixed(2)}`).width + 4;
+    x +=
+      s.drawInto(
+        ctx,
+        x,
+        0,
+        `${run?.name ?? ''} · ${cls?.name ?? ''}${cls?.word ? ` (“${cls.word}”)` : ''} · thr ${options().threshold.toFixed(2)}`,
+      ).width + 4;
   });
   try {
-    const res = await panel.request('cam/exportPng', { fileName: `cam-${state.imageId ?? 'image'}.png`, dataUrl: canvas.toDataURL('image/png') });
+    const res = await panel.request('cam/exportPng', {
+      fileName: `cam-${state.imageId ?? 'image'}.png`,
+      dataUrl: canvas.toDataURL('image/png'),
+    });
     if (res.path) messages.replaceChildren(banner('info', `Saved ${res.path}`));
   } catch (e) {
     messages.append(banner('error', `Export failed: ${(e as Error).message}`));

@@ -21,16 +21,30 @@ let maps = new Map<number, Uint8Array>();
 const header = h('div', { class: 'toolbar', 'data-testid': 'header' });
 const controls = h('div', { class: 'toolbar', 'data-testid': 'controls' });
 const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
-const classList = h('div', { class: 'campreview-classes', role: 'listbox', 'aria-label': 'Classes', 'data-testid': 'classes' });
+const classList = h('div', {
+  class: 'campreview-classes',
+  role: 'listbox',
+  'aria-label': 'Classes',
+  'data-testid': 'classes',
+});
 const photo = h('img', { alt: 'photo', 'data-testid': 'photo' });
 const overlay = h('canvas', { class: 'overlay', 'data-testid': 'overlay' });
 const stack = h('div', { class: 'image-stack' }, photo, overlay);
 stack.style.display = 'none'; // until a snapshot with CAMs arrives
 const caption = h('figcaption', { class: 'muted', 'data-testid': 'caption' });
-appRoot().append(h('div', { class: 'campreview' }, header, controls, messages,
-  h('div', { class: 'campreview-body' }, classList, h('figure', { class: 'campreview-figure' }, stack, caption))));
+appRoot().append(
+  h(
+    'div',
+    { class: 'campreview' },
+    header,
+    controls,
+    messages,
+    h('div', { class: 'campreview-body' }, classList, h('figure', { class: 'campreview-figure' }, stack, caption)),
+  ),
+);
 
-const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const fmt = (v: number): string =>
+  Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2);
 
 function saveState(patch: Partial<CamPreviewState>): void {
   state = { ...state, ...patch };
@@ -40,11 +54,13 @@ function saveState(patch: Partial<CamPreviewState>): void {
 function render(s: CamPreviewSnapshot): void {
   snap = s;
   maps = new Map(s.classes.map((c) => [c.index, decodeMap(c.map)]));
-  replaceChildren(header,
+  replaceChildren(
+    header,
     h('span', { class: 'path', title: s.file }, s.file),
     h('span', { class: 'spacer' }),
     s.runName ? h('span', { class: 'muted', title: s.runDir ?? '' }, `run ${s.runName}`) : null,
-    s.synthetic ? h('span', { class: 'synthetic-tag' }, 'synthetic') : null);
+    s.synthetic ? h('span', { class: 'synthetic-tag' }, 'synthetic') : null,
+  );
   replaceChildren(messages, s.problem ? banner('error', s.problem) : null);
   if (s.problem || !s.classes.length) {
     replaceChildren(classList);
@@ -58,36 +74,88 @@ function render(s: CamPreviewSnapshot): void {
   overlay.height = s.mapHeight;
   stack.style.display = '';
   if (!s.classes.some((c) => c.index === state.classIndex)) saveState({ classIndex: s.classes[0].index });
-  replaceChildren(controls,
-    select({ label: 'Colour map', options: COLORMAPS.map((c) => ({ value: c, label: c })), value: state.colormap ?? 'jet', testId: 'colormap',
-      onChange: (v) => { saveState({ colormap: v as ColormapName }); showOverlay(); } }),
-    slider({ label: 'Opacity', min: 0, max: 1, step: 0.05, value: state.opacity ?? 0.5, testId: 'opacity', format: (v) => `${Math.round(v * 100)}%`,
-      onInput: (v) => { saveState({ opacity: v }); showOverlay(); } }).element,
+  replaceChildren(
+    controls,
+    select({
+      label: 'Colour map',
+      options: COLORMAPS.map((c) => ({ value: c, label: c })),
+      value: state.colormap ?? 'jet',
+      testId: 'colormap',
+      onChange: (v) => {
+        saveState({ colormap: v as ColormapName });
+        showOverlay();
+      },
+    }),
+    slider({
+      label: 'Opacity',
+      min: 0,
+      max: 1,
+      step: 0.05,
+      value: state.opacity ?? 0.5,
+      testId: 'opacity',
+      format: (v) => `${Math.round(v * 100)}%`,
+      onInput: (v) => {
+        saveState({ opacity: v });
+        showOverlay();
+      },
+    }).element,
     h('span', { class: 'spacer' }),
-    h('span', { class: 'muted' }, `${s.width}×${s.height} px · model input ${s.inputWidth}×${s.inputHeight} · ${Math.round(s.ms)} ms`));
+    h(
+      'span',
+      { class: 'muted' },
+      `${s.width}×${s.height} px · model input ${s.inputWidth}×${s.inputHeight} · ${Math.round(s.ms)} ms`,
+    ),
+  );
   renderClasses();
   showOverlay();
 }
 
 function renderClasses(): void {
-  const head = h('div', { class: 'campreview-class campreview-head muted' }, h('span', {}, 'class'), h('span', {}, 'mean'), h('span', {}, 'peak'));
-  replaceChildren(classList, head, ...(snap?.classes ?? []).map((c) => {
-    const item = h('button', { class: `campreview-class${c.index === state.classIndex ? ' selected' : ''}`, role: 'option',
-      'aria-selected': String(c.index === state.classIndex), 'data-testid': `class-${c.name}`, title: `mean CAM ${c.mean}, peak CAM ${c.peak}` },
-    h('span', {}, c.name), h('span', { class: 'score' }, fmt(c.mean)), h('span', { class: 'score' }, fmt(c.peak)));
-    item.addEventListener('click', () => {
-      saveState({ classIndex: c.index });
-      renderClasses();
-      showOverlay();
-    });
-    return item;
-  }));
+  const head = h(
+    'div',
+    { class: 'campreview-class campreview-head muted' },
+    h('span', {}, 'class'),
+    h('span', {}, 'mean'),
+    h('span', {}, 'peak'),
+  );
+  replaceChildren(
+    classList,
+    head,
+    ...(snap?.classes ?? []).map((c) => {
+      const item = h(
+        'button',
+        {
+          class: `campreview-class${c.index === state.classIndex ? ' selected' : ''}`,
+          role: 'option',
+          'aria-selected': String(c.index === state.classIndex),
+          'data-testid': `class-${c.name}`,
+          title: `mean CAM ${c.mean}, peak CAM ${c.peak}`,
+        },
+        h('span', {}, c.name),
+        h('span', { class: 'score' }, fmt(c.mean)),
+        h('span', { class: 'score' }, fmt(c.peak)),
+      );
+      item.addEventListener('click', () => {
+        saveState({ classIndex: c.index });
+        renderClasses();
+        showOverlay();
+      });
+      return item;
+    }),
+  );
 }
 
 function showOverlay(): void {
   if (!snap || snap.problem || state.classIndex === null || state.classIndex === undefined) return;
   const name = snap.classes.find((c) => c.index === state.classIndex)?.name ?? '';
-  drawHeatmap(overlay, maps.get(state.classIndex) ?? null, snap.mapWidth, snap.mapHeight, state.colormap ?? 'jet', state.opacity ?? 0.5);
+  drawHeatmap(
+    overlay,
+    maps.get(state.classIndex) ?? null,
+    snap.mapWidth,
+    snap.mapHeight,
+    state.colormap ?? 'jet',
+    state.opacity ?? 0.5,
+  );
   overlay.dataset.classIndex = String(state.classIndex);
   caption.textContent = `CAM of ${name} (max-normalised ReLU CAM, single scale)`;
 }

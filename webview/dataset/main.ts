@@ -40,7 +40,10 @@ const loader = new ThumbnailLoader(
 );
 
 const grid = new VirtualGrid({
-  cellWidth: CELL_W, cellHeight: CELL_H, gap: 8, overscan: 2,
+  cellWidth: CELL_W,
+  cellHeight: CELL_H,
+  gap: 8,
+  overscan: 2,
   renderCell: (i) => tile(i),
   onRangeChange: (positions) => {
     if (!data) return;
@@ -58,9 +61,12 @@ function saveState(patch: Partial<DatasetState>): void {
 
 function tile(i: number): HTMLElement {
   const id = data!.ids[i];
-  const el = h('button', { class: 'tile', 'data-id': id, 'data-testid': 'tile', title: id },
+  const el = h(
+    'button',
+    { class: 'tile', 'data-id': id, 'data-testid': 'tile', title: id },
     h('div', { class: 'thumb' }),
-    h('div', { class: 'tile-caption' }, h('span', { class: 'tile-id' }, id), classChipsShort(data!.labels[i])));
+    h('div', { class: 'tile-caption' }, h('span', { class: 'tile-id' }, id), classChipsShort(data!.labels[i])),
+  );
   if (!data!.hasMask[i]) el.classList.add('no-mask');
   el.addEventListener('click', () => void openDetail(id));
   fillTile(el, id);
@@ -85,44 +91,69 @@ function fillTile(el: HTMLElement, id: string): void {
     box.append(h('img', { src: thumb.url, alt: id, draggable: false, decoding: 'async' }));
     if (!firstThumbMarked) performance.mark('wsss:first-thumbnail');
     firstThumbMarked = true;
-  }
-  else box.append(h('span', { class: 'thumb-error', title: thumb.error ?? '' }, thumb.error?.startsWith('missing') ? 'missing' : 'unreadable'));
+  } else
+    box.append(
+      h(
+        'span',
+        { class: 'thumb-error', title: thumb.error ?? '' },
+        thumb.error?.startsWith('missing') ? 'missing' : 'unreadable',
+      ),
+    );
 }
 
 function render(): void {
   if (!data) return;
   renderToolbar(data);
-  replaceChildren(messages,
+  replaceChildren(
+    messages,
     data.problem ? banner('error', data.problem.message, data.problem.hint) : null,
     ...data.warnings.map((w) => banner('warning', w.message, w.hint)),
-    data.root ? null : welcome(data.suggestions ?? []));
+    data.root ? null : welcome(data.suggestions ?? []),
+  );
   renderClassList(data);
   applyFilter(false);
 }
 
 function renderToolbar(d: DatasetSnapshot): void {
   const setSelect = d.sets.length
-    ? select({ label: 'Image list', options: d.sets.map((s) => ({ value: s, label: s })), value: d.set, testId: 'set-select', onChange: (set) => void open(d.root, set) })
+    ? select({
+        label: 'Image list',
+        options: d.sets.map((s) => ({ value: s, label: s })),
+        value: d.set,
+        testId: 'set-select',
+        onChange: (set) => void open(d.root, set),
+      })
     : null;
-  replaceChildren(toolbar,
+  replaceChildren(
+    toolbar,
     button(d.root ? 'Open…' : 'Open dataset root…', 'open-root', () => void open(null)),
-    d.root ? h('span', { class: 'path', title: d.root, 'data-testid': 'root-path' }, d.root) : h('span', { class: 'muted' }, 'No dataset open'),
+    d.root
+      ? h('span', { class: 'path', title: d.root, 'data-testid': 'root-path' }, d.root)
+      : h('span', { class: 'muted' }, 'No dataset open'),
     d.synthetic ? h('span', { class: 'synthetic-tag' }, 'synthetic') : null,
     setSelect,
     h('span', { class: 'spacer' }),
-    countLabel);
+    countLabel,
+  );
 }
 
 /** With no dataset open: what the browser takes, and the roots found nearby. */
 function welcome(suggestions: string[]): HTMLElement {
-  return h('section', { class: 'welcome', 'data-testid': 'welcome' },
-    h('p', {}, 'Open a VOC-layout dataset root: a folder with JPEGImages/<id>.jpg, optionally SegmentationClass/<id>.png masks, ImageSets/Segmentation/<list>.txt lists and labels.json — a VOCdevkit, the photos, or a synthetic world.'),
+  return h(
+    'section',
+    { class: 'welcome', 'data-testid': 'welcome' },
+    h(
+      'p',
+      {},
+      'Open a VOC-layout dataset root: a folder with JPEGImages/<id>.jpg, optionally SegmentationClass/<id>.png masks, ImageSets/Segmentation/<list>.txt lists and labels.json — a VOCdevkit, the photos, or a synthetic world.',
+    ),
     suggestions.length ? h('p', { class: 'muted' }, 'Found in this workspace and its runs:') : null,
     ...suggestions.map((root) => {
       const b = button(root, 'suggested-root', () => void open(root), true);
       b.title = root;
       return b;
-    }));
+    }),
+  );
 }
 
 function renderClassList(d: DatasetSnapshot): void {
@@ -130,8 +161,19 @@ function renderClassList(d: DatasetSnapshot): void {
   const counts = new Array(d.classes.length).fill(0);
   for (const ls of d.labels) for (const c of ls) counts[c]++;
   const item = (label: string, count: number, value: number | null): HTMLElement => {
-    const el = h('div', { class: 'class-item', role: 'option', tabindex: 0, 'data-testid': 'class-filter', 'data-class': value === null ? 'all' : d.classes[value] },
-      value === null ? null : swatch(value), h('span', {}, label), h('span', { class: 'count' }, String(count)));
+    const el = h(
+      'div',
+      {
+        class: 'class-item',
+        role: 'option',
+        tabindex: 0,
+        'data-testid': 'class-filter',
+        'data-class': value === null ? 'all' : d.classes[value],
+      },
+      value === null ? null : swatch(value),
+      h('span', {}, label),
+      h('span', { class: 'count' }, String(count)),
+    );
     if ((state.classFilter ?? null) === value) el.classList.add('selected');
     const choose = (): void => {
       saveState({ classFilter: value });
@@ -142,8 +184,11 @@ function renderClassList(d: DatasetSnapshot): void {
     el.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && choose());
     return el;
   };
-  replaceChildren(classList, item('All images', d.ids.length, null),
-    ...d.classes.map((c, i) => (counts[i] ? item(c, counts[i], i) : null)));
+  replaceChildren(
+    classList,
+    item('All images', d.ids.length, null),
+    ...d.classes.map((c, i) => (counts[i] ? item(c, counts[i], i) : null)),
+  );
 }
 
 function swatch(c: number): HTMLElement {
@@ -157,7 +202,8 @@ function applyFilter(resetScroll: boolean): void {
   const f = state.classFilter ?? null;
   visible = [];
   for (let i = 0; i < data.ids.length; i++) if (f === null || data.labels[i].includes(f)) visible.push(i);
-  countLabel.textContent = f === null ? `${visible.length} images` : `${visible.length} of ${data.ids.length} images with ${data.classes[f]}`;
+  countLabel.textContent =
+    f === null ? `${visible.length} images` : `${visible.length} of ${data.ids.length} images with ${data.classes[f]}`;
   countLabel.dataset.count = String(visible.length);
   grid.setItems(visible, resetScroll);
   if (!resetScroll && state.scrollTop) grid.scrollTo(state.scrollTop);
@@ -187,20 +233,23 @@ async function openDetail(id: string): Promise<void> {
     runMaskSources ??= await panel.request('dataset/maskSources', {}).catch(() => []);
     const detail = await panel.request('dataset/image', { id, runMasks: state.runMasks ?? null });
     if (state.selectedId !== id) return;
-    replaceChildren(detailPane, renderDetail(detail, {
-      classes: data?.classes ?? [],
-      showMask: state.showMask ?? true,
-      opacity: state.opacity ?? 0.6,
-      onShowMask: (showMask) => saveState({ showMask }),
-      onOpacity: (opacity) => saveState({ opacity }),
-      onClose: closeDetail,
-      runMaskSources,
-      runMasks: state.runMasks ?? null,
-      onRunMasks: (runMasks) => {
-        saveState({ runMasks });
-        void openDetail(id);
-      },
-    }));
+    replaceChildren(
+      detailPane,
+      renderDetail(detail, {
+        classes: data?.classes ?? [],
+        showMask: state.showMask ?? true,
+        opacity: state.opacity ?? 0.6,
+        onShowMask: (showMask) => saveState({ showMask }),
+        onOpacity: (opacity) => saveState({ opacity }),
+        onClose: closeDetail,
+        runMaskSources,
+        runMasks: state.runMasks ?? null,
+        onRunMasks: (runMasks) => {
+          saveState({ runMasks });
+          void openDetail(id);
+        },
+      }),
+    );
   } catch (e) {
     replaceChildren(detailPane, banner('error', `Could not load ${id}: ${(e as Error).message}`));
   }
@@ -229,7 +278,11 @@ panel.onSnapshot((snap) => {
   if (restoring && state.selectedId && snap.ids.includes(state.selectedId)) void openDetail(state.selectedId);
 });
 
-replaceChildren(appRoot(), toolbar, messages,
-  h('div', { class: 'layout' }, classList, h('div', { class: 'content' }, grid.element), detailPane));
+replaceChildren(
+  appRoot(),
+  toolbar,
+  messages,
+  h('div', { class: 'layout' }, classList, h('div', { class: 'content' }, grid.element), detailPane),
+);
 performance.mark('wsss:ready-sent');
 panel.ready();

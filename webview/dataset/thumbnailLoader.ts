@@ -46,21 +46,23 @@ export class ThumbnailLoader {
       for (const id of batch) this.requested.add(id);
       this.inFlight++;
       const generation = this.generation;
-      this.fetch(batch).then(
-        (thumbs) => {
+      this.fetch(batch)
+        .then(
+          (thumbs) => {
+            if (generation !== this.generation) return;
+            for (const t of thumbs) this.store(t);
+          },
+          (e: Error) => {
+            if (generation !== this.generation) return;
+            for (const id of batch) this.requested.delete(id);
+            this.onFailed(`Thumbnails could not be loaded: ${e.message}`);
+          },
+        )
+        .finally(() => {
           if (generation !== this.generation) return;
-          for (const t of thumbs) this.store(t);
-        },
-        (e: Error) => {
-          if (generation !== this.generation) return;
-          for (const id of batch) this.requested.delete(id);
-          this.onFailed(`Thumbnails could not be loaded: ${e.message}`);
-        },
-      ).finally(() => {
-        if (generation !== this.generation) return;
-        this.inFlight--;
-        this.pump();
-      });
+          this.inFlight--;
+          this.pump();
+        });
     }
   }
 

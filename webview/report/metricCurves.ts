@@ -37,14 +37,32 @@ export function metricCurves(rows: MetricRow[], width: number): HTMLElement {
     const series = metricSeries(rows, name);
     if (series.every((s) => s.points.length <= 1)) {
       for (const s of series) {
-        singles.push(h('div', { class: 'single-value', 'data-testid': 'single-metric', 'data-metric': name, 'data-stage': s.name },
-          h('span', { class: 'muted' }, `${s.name} · ${name}`), h('strong', {}, String(Number(s.points[0].y.toPrecision(4))))));
+        singles.push(
+          h(
+            'div',
+            { class: 'single-value', 'data-testid': 'single-metric', 'data-metric': name, 'data-stage': s.name },
+            h('span', { class: 'muted' }, `${s.name} · ${name}`),
+            h('strong', {}, String(Number(s.points[0].y.toPrecision(4)))),
+          ),
+        );
       }
       continue;
     }
     const last = series.flatMap((s) => s.points).at(-1);
-    grid.append(h('div', { class: 'curve', 'data-metric': name },
-      lineChart({ series, width: chartWidth, height: 170, title: last ? `${name} (last ${Number(last.y.toPrecision(4))})` : name, xLabel: 'step', testId: `curve-${name}` })));
+    grid.append(
+      h(
+        'div',
+        { class: 'curve', 'data-metric': name },
+        lineChart({
+          series,
+          width: chartWidth,
+          height: 170,
+          title: last ? `${name} (last ${Number(last.y.toPrecision(4))})` : name,
+          xLabel: 'step',
+          testId: `curve-${name}`,
+        }),
+      ),
+    );
   }
   if (singles.length) grid.prepend(h('div', { class: 'single-values', 'data-testid': 'single-metrics' }, ...singles));
   return grid;

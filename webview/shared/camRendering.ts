@@ -27,7 +27,14 @@ export function decodeCams(cams: ClassCam[]): DecodedCam[] {
 }
 
 /** Draw one CAM (or nothing) into a canvas of the map's size, laid over the photo at `opacity` (CSS, no redraw). */
-export function drawHeatmap(canvas: HTMLCanvasElement, map: Uint8Array | null, width: number, height: number, colormap: ColormapName, opacity: number): void {
+export function drawHeatmap(
+  canvas: HTMLCanvasElement,
+  map: Uint8Array | null,
+  width: number,
+  height: number,
+  colormap: ColormapName,
+  opacity: number,
+): void {
   const ctx = canvas.getContext('2d')!;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (map) ctx.putImageData(heatmapPixels(map, width, height, colormap), 0, 0);
@@ -50,7 +57,12 @@ export function heatmapPixels(map: Uint8Array, width: number, height: number, co
 }
 
 /** Pseudo mask at `threshold` (0..1) in palette colours, background transparent; also pixel counts per class. */
-export function pseudoMaskPixels(cams: DecodedCam[], width: number, height: number, threshold: number): { image: ImageData; counts: Map<number, number> } {
+export function pseudoMaskPixels(
+  cams: DecodedCam[],
+  width: number,
+  height: number,
+  threshold: number,
+): { image: ImageData; counts: Map<number, number> } {
   const img = new ImageData(width, height);
   const d = img.data;
   const bg = threshold * 255;

@@ -16,7 +16,11 @@ type Attrs = Record<string, string | number | boolean | undefined>;
 type Child = Node | string | null | undefined | false;
 
 /** Create an element: h('div', {class: 'x'}, 'text', child). Boolean true sets an empty attribute. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs, ...children: Child[]): HTMLElementTagNameMap[K];
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs,
+  ...children: Child[]
+): HTMLElementTagNameMap[K];
 export function h(tag: string, attrs?: Attrs, ...children: Child[]): HTMLElement;
 export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
   const el = document.createElement(tag);
@@ -37,18 +41,35 @@ export function appRoot(): HTMLElement {
 
 /** A message banner: what happened and what to do; 'error' and 'warning' get theme colours. */
 export function banner(kind: 'error' | 'warning' | 'info', message: string, hint?: string): HTMLElement {
-  return h('div', { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+  return h(
+    'div',
+    { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
     h('span', { class: 'banner-message' }, message),
-    hint ? h('span', { class: 'banner-hint' }, hint) : null);
+    hint ? h('span', { class: 'banner-hint' }, hint) : null,
+  );
 }
 
 /** A labelled range slider; calls onInput with the number while dragging. */
 export function slider(opts: {
-  label: string; min: number; max: number; step: number; value: number; testId: string;
-  format?: (v: number) => string; onInput(value: number): void;
+  label: string;
+  min: number;
+  max: number;
+  step: number;
+  value: number;
+  testId: string;
+  format?: (v: number) => string;
+  onInput(value: number): void;
 }): { element: HTMLElement; input: HTMLInputElement; set(value: number): void } {
   const format = opts.format ?? ((v: number) => String(v));
-  const input = h('input', { type: 'range', min: opts.min, max: opts.max, step: opts.step, value: opts.value, 'data-testid': opts.testId, 'aria-label': opts.label });
+  const input = h('input', {
+    type: 'range',
+    min: opts.min,
+    max: opts.max,
+    step: opts.step,
+    value: opts.value,
+    'data-testid': opts.testId,
+    'aria-label': opts.label,
+  });
   const out = h('output', { class: 'slider-value' }, format(opts.value));
   input.addEventListener('input', () => {
     const v = Number(input.value);
@@ -68,11 +89,17 @@ export function slider(opts: {
 
 /** A <vscode-single-select> with options; onChange gets the chosen value. */
 export function select(opts: {
-  label: string; options: { value: string; label: string }[]; value: string; testId: string;
+  label: string;
+  options: { value: string; label: string }[];
+  value: string;
+  testId: string;
   onChange(value: string): void;
 }): HTMLElement & { value: string } {
-  const sel = h('vscode-single-select', { 'data-testid': opts.testId, 'aria-label': opts.label }) as HTMLElement & { value: string };
-  for (const o of opts.options) sel.append(h('vscode-option', { value: o.value, selected: o.value === opts.value }, o.label));
+  const sel = h('vscode-single-select', { 'data-testid': opts.testId, 'aria-label': opts.label }) as HTMLElement & {
+    value: string;
+  };
+  for (const o of opts.options)
+    sel.append(h('vscode-option', { value: o.value, selected: o.value === opts.value }, o.label));
   sel.addEventListener('change', () => opts.onChange(sel.value));
   return sel;
 }

@@ -4,7 +4,13 @@
  * often each won, CLIP scores per word), and a Fig. 4 grid of every class. Invalid JSON shows the raw text
  * with the errors and a way to the text editor: nothing in the file is ever dropped.
  */
-import type { BankProblemView, SynonymEdit, SynonymPanelSnapshot, SynonymPanelState, SynonymsContract } from '../../protocol/webview/synonyms';
+import type {
+  BankProblemView,
+  SynonymEdit,
+  SynonymPanelSnapshot,
+  SynonymPanelState,
+  SynonymsContract,
+} from '../../protocol/webview/synonyms';
 import { useChartStyles } from '../shared/charts/chartStyles';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
@@ -40,35 +46,72 @@ function focusClass(name: string): void {
 }
 
 function toolbar(s: SynonymPanelSnapshot): HTMLElement {
-  const runOptions = [{ value: '', label: 'no run' }, ...s.runs.map((r) => ({ value: r.runDir, label: `${r.label}${r.synthetic ? ' (SYNTHETIC)' : ''}` }))];
-  if (s.selectedRun && !s.runs.some((r) => r.runDir === s.selectedRun)) runOptions.push({ value: s.selectedRun, label: s.selectedRun });
+  const runOptions = [
+    { value: '', label: 'no run' },
+    ...s.runs.map((r) => ({ value: r.runDir, label: `${r.label}${r.synthetic ? ' (SYNTHETIC)' : ''}` })),
+  ];
+  if (s.selectedRun && !s.runs.some((r) => r.runDir === s.selectedRun))
+    runOptions.push({ value: s.selectedRun, label: s.selectedRun });
   const selected = s.runs.find((r) => r.runDir === s.selectedRun);
-  return h('div', { class: 'toolbar' },
+  return h(
+    'div',
+    { class: 'toolbar' },
     h('strong', { 'data-testid': 'file-name' }, s.fileName),
     h('span', { class: 'muted', 'data-testid': 'class-source' }, `checked against ${s.classListSource}`),
     h('span', { class: 'spacer' }),
     h('span', { class: 'muted' }, 'Run:'),
-    select({ label: 'Run with selection results', options: runOptions, value: s.selectedRun ?? '', testId: 'run-select',
-      onChange: (v) => void panel.request('synonyms/selectRun', { runDir: v || null }).catch((e: Error) => showTransient(e.message)) }),
+    select({
+      label: 'Run with selection results',
+      options: runOptions,
+      value: s.selectedRun ?? '',
+      testId: 'run-select',
+      onChange: (v) =>
+        void panel.request('synonyms/selectRun', { runDir: v || null }).catch((e: Error) => showTransient(e.message)),
+    }),
     selected?.synthetic ? h('span', { class: 'synthetic-tag', 'data-testid': 'synthetic-tag' }, 'SYNTHETIC') : null,
-    button('Browse…', 'browse-run', () => void panel.request('synonyms/browseRun', {}).catch((e: Error) => showTransient(e.message)), true),
-    button('Open as text', 'open-text', () => void panel.request('synonyms/openText', {}), true));
+    button(
+      'Browse…',
+      'browse-run',
+      () => void panel.request('synonyms/browseRun', {}).catch((e: Error) => showTransient(e.message)),
+      true,
+    ),
+    button('Open as text', 'open-text', () => void panel.request('synonyms/openText', {}), true),
+  );
 }
 
 function problemList(problems: BankProblemView[]): HTMLElement | null {
   if (problems.length === 0) return null;
-  return h('ul', { class: 'problems', 'data-testid': 'problems' }, ...problems.map((p) =>
-    h('li', { class: `problem problem-${p.severity}`, 'data-code': p.code },
-      h('span', { class: 'where' }, `line ${p.line + 1}:${p.character + 1}`), ` ${p.message}`)));
+  return h(
+    'ul',
+    { class: 'problems', 'data-testid': 'problems' },
+    ...problems.map((p) =>
+      h(
+        'li',
+        { class: `problem problem-${p.severity}`, 'data-code': p.code },
+        h('span', { class: 'where' }, `line ${p.line + 1}:${p.character + 1}`),
+        ` ${p.message}`,
+      ),
+    ),
+  );
 }
 
 function invalidView(s: SynonymPanelSnapshot): HTMLElement {
-  return h('div', { class: 'invalid', 'data-testid': 'invalid' },
-    banner('error', `${s.fileName} is not a valid synonym bank, so it cannot be edited here. Nothing was changed.`,
-      'Fix the errors below in the text editor; the panel updates as you type.'),
-    h('div', { class: 'toolbar' }, button('Open in text editor', 'open-text-invalid', () => void panel.request('synonyms/openText', {}))),
+  return h(
+    'div',
+    { class: 'invalid', 'data-testid': 'invalid' },
+    banner(
+      'error',
+      `${s.fileName} is not a valid synonym bank, so it cannot be edited here. Nothing was changed.`,
+      'Fix the errors below in the text editor; the panel updates as you type.',
+    ),
+    h(
+      'div',
+      { class: 'toolbar' },
+      button('Open in text editor', 'open-text-invalid', () => void panel.request('synonyms/openText', {})),
+    ),
     problemList(s.problems),
-    rawText(s.rawText ?? '', s.problems));
+    rawText(s.rawText ?? '', s.problems),
+  );
 }
 
 /** The file's text with line numbers, lines with an error marked (the first one scrolled into view). */
@@ -76,8 +119,14 @@ function rawText(text: string, problems: BankProblemView[]): HTMLElement {
   const bad = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.line));
   const pre = h('pre', { class: 'raw-text', 'data-testid': 'raw-text' });
   text.split('\n').forEach((line, i) => {
-    pre.append(h('span', { class: `raw-line${bad.has(i) ? ' raw-error' : ''}`, 'data-line': i + 1 },
-      h('span', { class: 'line-no' }, String(i + 1).padStart(4)), ` ${line}\n`));
+    pre.append(
+      h(
+        'span',
+        { class: `raw-line${bad.has(i) ? ' raw-error' : ''}`, 'data-line': i + 1 },
+        h('span', { class: 'line-no' }, String(i + 1).padStart(4)),
+        ` ${line}\n`,
+      ),
+    );
   });
   requestAnimationFrame(() => pre.querySelector('.raw-error')?.scrollIntoView({ block: 'center' }));
   return pre;
@@ -86,9 +135,19 @@ function rawText(text: string, problems: BankProblemView[]): HTMLElement {
 function classNav(s: SynonymPanelSnapshot, current: string | undefined): HTMLElement {
   const nav = h('nav', { class: 'class-list', 'data-testid': 'class-nav', 'aria-label': 'Classes' });
   for (const c of s.classes ?? []) {
-    const item = h('div', { class: `class-item${c.name === current ? ' selected' : ''}${c.unknown ? ' unknown' : ''}`, 'data-class': c.name, 'data-testid': 'class-item', role: 'button', tabindex: 0 },
-      h('span', {}, c.name), c.unknown ? h('span', { class: 'unknown-tag', title: `not in ${s.classListSource}` }, 'unknown') : null,
-      h('span', { class: 'count' }, String(c.words.length)));
+    const item = h(
+      'div',
+      {
+        class: `class-item${c.name === current ? ' selected' : ''}${c.unknown ? ' unknown' : ''}`,
+        'data-class': c.name,
+        'data-testid': 'class-item',
+        role: 'button',
+        tabindex: 0,
+      },
+      h('span', {}, c.name),
+      c.unknown ? h('span', { class: 'unknown-tag', title: `not in ${s.classListSource}` }, 'unknown') : null,
+      h('span', { class: 'count' }, String(c.words.length)),
+    );
     item.addEventListener('click', () => focusClass(c.name));
     item.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') focusClass(c.name);
@@ -97,7 +156,16 @@ function classNav(s: SynonymPanelSnapshot, current: string | undefined): HTMLEle
   }
   const missing = s.knownClasses.filter((k) => !(s.classes ?? []).some((c) => c.name === k));
   for (const name of missing) {
-    const add = h('button', { class: 'add-class', 'data-testid': 'add-class', 'data-class': name, title: `Add "${name}" with its name as the only word` }, `+ ${name}`);
+    const add = h(
+      'button',
+      {
+        class: 'add-class',
+        'data-testid': 'add-class',
+        'data-class': name,
+        title: `Add "${name}" with its name as the only word`,
+      },
+      `+ ${name}`,
+    );
     add.addEventListener('click', () => edit({ kind: 'addClass', className: name, words: [name] }));
     nav.append(add);
   }
@@ -115,12 +183,23 @@ function render(): void {
   const detail = h('div', { class: 'class-detail', 'data-testid': 'class-detail' });
   if (current) {
     detail.append(
-      h('h2', { 'data-testid': 'class-title' }, current.name, current.unknown
-        ? h('span', { class: 'unknown-tag' }, `unknown class: not in ${s.classListSource}`) : null),
-      h('p', { class: 'muted' }, 'Candidates for the [CLS] of "a photo of [CLS]." — the first is the ground-truth name (METHOD §2.1).'),
+      h(
+        'h2',
+        { 'data-testid': 'class-title' },
+        current.name,
+        current.unknown ? h('span', { class: 'unknown-tag' }, `unknown class: not in ${s.classListSource}`) : null,
+      ),
+      h(
+        'p',
+        { class: 'muted' },
+        'Candidates for the [CLS] of "a photo of [CLS]." — the first is the ground-truth name (METHOD §2.1).',
+      ),
       wordEditor(current, edit),
       classSelection(current, s.stats),
-      scoresSection(current, s.stored, s.scoring, (className, imageIds) => panel.request('synonyms/score', { className, imageIds }, 120_000)));
+      scoresSection(current, s.stored, s.scoring, (className, imageIds) =>
+        panel.request('synonyms/score', { className, imageIds }, 120_000),
+      ),
+    );
   } else {
     detail.append(h('p', { class: 'muted' }, 'The bank has no classes yet: add one from the list.'));
   }

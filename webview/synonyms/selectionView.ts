@@ -23,37 +23,93 @@ function sources(stats: SelectionStatsView): { name: string; counts: NonNullable
 export function classSelection(cls: SynonymClassView, stats: SelectionStatsView): HTMLElement {
   const src = sources(stats);
   const notes = [stats.runMessage, stats.officialMessage].filter((m): m is string => !!m);
-  const section = h('section', { class: 'selection', 'data-testid': 'class-selection' },
-    h('h3', {}, `How often each word won for "${cls.name}"`));
+  const section = h(
+    'section',
+    { class: 'selection', 'data-testid': 'class-selection' },
+    h('h3', {}, `How often each word won for "${cls.name}"`),
+  );
   if (src.length === 0) {
     section.append(h('p', { class: 'muted' }, notes.join(' ') || 'No selection statistics.'));
     return section;
   }
-  const { words, shares, totals } = classShares(cls.name, cls.words, src.map((s) => s.counts));
-  const table = h('table', { class: 'counts', 'data-testid': 'win-table' },
+  const { words, shares, totals } = classShares(
+    cls.name,
+    cls.words,
+    src.map((s) => s.counts),
+  );
+  const table = h(
+    'table',
+    { class: 'counts', 'data-testid': 'win-table' },
     h('thead', {}, h('tr', {}, h('th', {}, 'word'), ...src.map((s, i) => h('th', {}, `${s.name} (n=${totals[i]})`)))),
-    h('tbody', {}, ...words.map((w, k) => h('tr', { 'data-word': w },
-      h('td', {}, w, k === 0 ? h('span', { class: 'gt-tag small' }, 'GT') : null),
-      ...src.map((_, i) => h('td', { class: 'num' }, percent(shares[i][k], 1)))))));
-  section.append(h('div', { class: 'selection-row' },
-    radarChart({ axes: words, series: src.map((s, i) => ({ name: s.name, values: shares[i] })), size: 220, title: cls.name, testId: 'class-radar', showLegend: true }),
-    h('div', {}, table, ...notes.map((n) => h('p', { class: 'muted note' }, n)))));
+    h(
+      'tbody',
+      {},
+      ...words.map((w, k) =>
+        h(
+          'tr',
+          { 'data-word': w },
+          h('td', {}, w, k === 0 ? h('span', { class: 'gt-tag small' }, 'GT') : null),
+          ...src.map((_, i) => h('td', { class: 'num' }, percent(shares[i][k], 1))),
+        ),
+      ),
+    ),
+  );
+  section.append(
+    h(
+      'div',
+      { class: 'selection-row' },
+      radarChart({
+        axes: words,
+        series: src.map((s, i) => ({ name: s.name, values: shares[i] })),
+        size: 220,
+        title: cls.name,
+        testId: 'class-radar',
+        showLegend: true,
+      }),
+      h('div', {}, table, ...notes.map((n) => h('p', { class: 'muted note' }, n))),
+    ),
+  );
   return section;
 }
 
-export function allClassesSelection(classes: SynonymClassView[], stats: SelectionStatsView, onPick: (name: string) => void): HTMLElement {
+export function allClassesSelection(
+  classes: SynonymClassView[],
+  stats: SelectionStatsView,
+  onPick: (name: string) => void,
+): HTMLElement {
   const src = sources(stats);
   const section = h('section', { class: 'selection-grid-section', 'data-testid': 'all-radars' });
   if (src.length === 0) return section;
-  const summary = src.map((s) => `${s.name}: ground-truth word wins ${percent(overallGroundTruthShare(classes, s.counts), 1)} of instances`).join(' · ');
-  section.append(h('h3', {}, 'Word wins per class (Fig. 4)'), h('p', { class: 'muted', 'data-testid': 'gt-share' }, summary));
+  const summary = src
+    .map(
+      (s) => `${s.name}: ground-truth word wins ${percent(overallGroundTruthShare(classes, s.counts), 1)} of instances`,
+    )
+    .join(' · ');
+  section.append(
+    h('h3', {}, 'Word wins per class (Fig. 4)'),
+    h('p', { class: 'muted', 'data-testid': 'gt-share' }, summary),
+  );
   if (src.length > 1) section.append(legend(src.map((s) => s.name)));
   const grid = h('div', { class: 'radar-grid' });
   for (const cls of classes.filter((c) => c.editable)) {
-    const { words, shares, totals } = classShares(cls.name, cls.words, src.map((s) => s.counts));
+    const { words, shares, totals } = classShares(
+      cls.name,
+      cls.words,
+      src.map((s) => s.counts),
+    );
     if (totals.every((t) => t === 0)) continue;
-    const cell = h('button', { class: 'radar-cell', 'data-class': cls.name, title: `Edit ${cls.name}` },
-      radarChart({ axes: words, series: src.map((s, i) => ({ name: s.name, values: shares[i] })), size: 84, title: cls.name, showLegend: false, maxLabelChars: 10 }));
+    const cell = h(
+      'button',
+      { class: 'radar-cell', 'data-class': cls.name, title: `Edit ${cls.name}` },
+      radarChart({
+        axes: words,
+        series: src.map((s, i) => ({ name: s.name, values: shares[i] })),
+        size: 84,
+        title: cls.name,
+        showLegend: false,
+        maxLabelChars: 10,
+      }),
+    );
     cell.addEventListener('click', () => onPick(cls.name));
     grid.append(cell);
   }

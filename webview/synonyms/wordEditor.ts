@@ -9,13 +9,21 @@ import { button, h } from '../shared/ui';
 export function wordEditor(cls: SynonymClassView, edit: (e: SynonymEdit) => void): HTMLElement {
   const className = cls.name;
   if (!cls.editable) {
-    return h('p', { class: 'muted', 'data-testid': 'not-editable' },
-      `"${className}" is not a list of words in the file; open it as text to fix it.`);
+    return h(
+      'p',
+      { class: 'muted', 'data-testid': 'not-editable' },
+      `"${className}" is not a list of words in the file; open it as text to fix it.`,
+    );
   }
   const rows = cls.words.map((word, index) => {
     const input = h('input', {
-      class: 'word-input', type: 'text', value: word, 'data-testid': 'word-input', 'data-index': index,
-      'aria-label': index === 0 ? `ground-truth name of ${className}` : `synonym ${index} of ${className}`, spellcheck: 'false',
+      class: 'word-input',
+      type: 'text',
+      value: word,
+      'data-testid': 'word-input',
+      'data-index': index,
+      'aria-label': index === 0 ? `ground-truth name of ${className}` : `synonym ${index} of ${className}`,
+      spellcheck: 'false',
     });
     const commit = (): void => {
       const value = input.value.trim();
@@ -31,17 +39,33 @@ export function wordEditor(cls: SynonymClassView, edit: (e: SynonymEdit) => void
       }
     });
     const last = cls.words.length - 1;
-    return h('li', { class: 'word-row', 'data-word': word },
+    return h(
+      'li',
+      { class: 'word-row', 'data-word': word },
       h('span', { class: index === 0 ? 'gt-tag' : 'rank' }, index === 0 ? 'GT' : String(index)),
       input,
-      iconButton('↑', `Move "${word}" up`, 'move-up', index === 0, () => edit({ kind: 'moveWord', className, from: index, to: index - 1 })),
-      iconButton('↓', `Move "${word}" down`, 'move-down', index === last, () => edit({ kind: 'moveWord', className, from: index, to: index + 1 })),
-      iconButton('GT', `Make "${word}" the ground-truth name (first word)`, 'make-gt', index === 0, () => edit({ kind: 'moveWord', className, from: index, to: 0 })),
-      iconButton('✕', `Remove "${word}"`, 'remove-word', cls.words.length === 1, () => edit({ kind: 'removeWord', className, index })),
+      iconButton('↑', `Move "${word}" up`, 'move-up', index === 0, () =>
+        edit({ kind: 'moveWord', className, from: index, to: index - 1 }),
+      ),
+      iconButton('↓', `Move "${word}" down`, 'move-down', index === last, () =>
+        edit({ kind: 'moveWord', className, from: index, to: index + 1 }),
+      ),
+      iconButton('GT', `Make "${word}" the ground-truth name (first word)`, 'make-gt', index === 0, () =>
+        edit({ kind: 'moveWord', className, from: index, to: 0 }),
+      ),
+      iconButton('✕', `Remove "${word}"`, 'remove-word', cls.words.length === 1, () =>
+        edit({ kind: 'removeWord', className, index }),
+      ),
     );
   });
 
-  const addInput = h('input', { class: 'word-input', type: 'text', placeholder: 'new synonym', 'data-testid': 'add-word-input', 'aria-label': `new synonym for ${className}` });
+  const addInput = h('input', {
+    class: 'word-input',
+    type: 'text',
+    placeholder: 'new synonym',
+    'data-testid': 'add-word-input',
+    'aria-label': `new synonym for ${className}`,
+  });
   const add = (): void => {
     const word = addInput.value.trim();
     if (word) edit({ kind: 'addWord', className, word });
@@ -49,9 +73,12 @@ export function wordEditor(cls: SynonymClassView, edit: (e: SynonymEdit) => void
   addInput.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') add();
   });
-  return h('div', { class: 'word-editor' },
+  return h(
+    'div',
+    { class: 'word-editor' },
     h('ol', { class: 'word-list', 'data-testid': 'word-list' }, ...rows),
-    h('div', { class: 'add-row' }, addInput, button('Add', 'add-word', add)));
+    h('div', { class: 'add-row' }, addInput, button('Add', 'add-word', add)),
+  );
 }
 
 function iconButton(label: string, title: string, testId: string, disabled: boolean, onClick: () => void): HTMLElement {

@@ -16,7 +16,9 @@ export function classShares(className: string, bankWords: string[], sources: (Wo
   const words = [...bankWords];
   for (const src of sources) for (const w of Object.keys(src?.[className] ?? {})) if (!words.includes(w)) words.push(w);
   const totals = sources.map((src) => Object.values(src?.[className] ?? {}).reduce((a, b) => a + b, 0));
-  const shares = sources.map((src, i) => words.map((w) => (totals[i] > 0 ? (src![className][w] ?? 0) / totals[i] : Number.NaN)));
+  const shares = sources.map((src, i) =>
+    words.map((w) => (totals[i] > 0 ? (src![className][w] ?? 0) / totals[i] : Number.NaN)),
+  );
   return { words, shares, totals };
 }
 

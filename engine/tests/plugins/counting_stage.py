@@ -33,8 +33,9 @@ COUNT_PARAMS = {
 
 
 def _save(ctx: StageContext, step: int, model: torch.nn.Module, opt: torch.optim.Optimizer) -> None:
-    ctx.save_checkpoint({"step": step, "model": model.state_dict(), "optimizer": opt.state_dict(),
-                         "rng": ctx.rng_state()})
+    ctx.save_checkpoint(
+        {"step": step, "model": model.state_dict(), "optimizer": opt.state_dict(), "rng": ctx.rng_state()}
+    )
 
 
 @register_stage("count", params_schema=COUNT_PARAMS)
@@ -75,8 +76,12 @@ def run(ctx: StageContext, params: dict) -> dict:
             _save(ctx, step + 1, model, opt)
         time.sleep(params["sleep_s"])
     _save(ctx, steps, model, opt)
-    return {"steps": steps, "resumed_from": start, "final_loss": loss.item(),
-            "weights": model.weight.detach().cpu().flatten().tolist()}
+    return {
+        "steps": steps,
+        "resumed_from": start,
+        "final_loss": loss.item(),
+        "weights": model.weight.detach().cpu().flatten().tolist(),
+    }
 
 
 def wait(params: dict, cancelled: threading.Event) -> dict:

@@ -1,6 +1,7 @@
 """Test plugin (WSSS_ENGINE_PLUGINS=rank_stage): stage "rank_fail", run by every torchrun rank, that fails on
 one rank while the others wait in a collective that rank never joins (a real gloo all-reduce): the case the
 run's watchdog must end instead of hanging."""
+
 from __future__ import annotations
 
 import torch
@@ -8,8 +9,10 @@ import torch.distributed as dist
 
 from wsss_engine.pipeline import register_stage
 
-PARAMS = {"type": "object", "properties": {
-    "fail_rank": {"type": "integer", "minimum": 0, "default": 1, "description": "the rank that raises"}}}
+PARAMS = {
+    "type": "object",
+    "properties": {"fail_rank": {"type": "integer", "minimum": 0, "default": 1, "description": "the rank that raises"}},
+}
 
 
 @register_stage("rank_fail", params_schema=PARAMS)

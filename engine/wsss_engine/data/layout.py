@@ -6,6 +6,7 @@ Supported roots:
 - any VOC-layout root: the real photos (JPEGImages/, SegmentationClass/, labels.json) or the synthetic world
   (adds ImageSets/Segmentation/{train,train_aug,val}.txt and classes.json).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,17 +16,37 @@ from ..errors import DatasetError
 from ..json_input import read_json_file
 
 VOC_CLASSES = (
-    "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow", "diningtable",
-    "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+    "aeroplane",
+    "bicycle",
+    "bird",
+    "boat",
+    "bottle",
+    "bus",
+    "car",
+    "cat",
+    "chair",
+    "cow",
+    "diningtable",
+    "dog",
+    "horse",
+    "motorbike",
+    "person",
+    "pottedplant",
+    "sheep",
+    "sofa",
+    "train",
+    "tvmonitor",
 )
 BACKGROUND = "background"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 MASK_DIRS = ("SegmentationClass", "SegmentationClassAug")
 LABEL_FILES = ("labels.json", "image_labels.json")
 
-EXPECTED_LAYOUT = ("expected a VOC-layout folder: JPEGImages/<id>.jpg, SegmentationClass/<id>.png "
-                   "(or SBD's SegmentationClassAug/), ImageSets/Segmentation/<list>.txt, and image labels "
-                   "from labels.json, Annotations/<id>.xml or the masks")
+EXPECTED_LAYOUT = (
+    "expected a VOC-layout folder: JPEGImages/<id>.jpg, SegmentationClass/<id>.png "
+    "(or SBD's SegmentationClassAug/), ImageSets/Segmentation/<list>.txt, and image labels "
+    "from labels.json, Annotations/<id>.xml or the masks"
+)
 
 ClassSpec = Union[None, str, Sequence[str]]
 
@@ -34,8 +55,11 @@ def resolve_root(root: Union[str, Path]) -> Path:
     """The folder holding JPEGImages/; `VOCdevkit` resolves to `VOCdevkit/VOC2012`."""
     path = Path(root).expanduser()
     if not path.is_dir():
-        raise DatasetError(f"dataset root {path} does not exist or is not a folder",
-                           hint=f"set dataset.root to a VOC-layout folder; {EXPECTED_LAYOUT}", path=str(path))
+        raise DatasetError(
+            f"dataset root {path} does not exist or is not a folder",
+            hint=f"set dataset.root to a VOC-layout folder; {EXPECTED_LAYOUT}",
+            path=str(path),
+        )
     if not (path / "JPEGImages").is_dir() and (path / "VOC2012" / "JPEGImages").is_dir():
         path = path / "VOC2012"
     if not (path / "JPEGImages").is_dir():
@@ -58,12 +82,16 @@ def resolve_classes(root: Path, spec: ClassSpec = None) -> List[str]:
         path = root / "classes.json"
         if not path.is_file():
             return list(VOC_CLASSES)
-        data = read_json_file(path, "class list", DatasetError,
-                              "classes.json must be a JSON list of class names (no background)")
+        data = read_json_file(
+            path, "class list", DatasetError, "classes.json must be a JSON list of class names (no background)"
+        )
         classes = data.get("classes") if isinstance(data, dict) else data
         if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
-            raise DatasetError(f"class list {path} is not a list of names",
-                               hint='write ["cls1", "cls2", ...] without background', path=str(path))
+            raise DatasetError(
+                f"class list {path} is not a list of names",
+                hint='write ["cls1", "cls2", ...] without background',
+                path=str(path),
+            )
     else:
         raise DatasetError(f"unknown class list {spec!r}", hint='use "voc", "auto" or a list of class names')
     if not classes:
@@ -107,8 +135,9 @@ def find_list(root: Path, list_name: Optional[str]) -> Optional[Path]:
     raise DatasetError(
         f"image list {list_name!r} not found under {root} (looked for "
         f"{root / 'ImageSets' / 'Segmentation' / (list_name + '.txt')} and {root / (list_name + '.txt')})",
-        hint="put <list>.txt in ImageSets/Segmentation/, give a path to a list file, or use \"all\"",
-        path=str(root / "ImageSets" / "Segmentation"))
+        hint='put <list>.txt in ImageSets/Segmentation/, give a path to a list file, or use "all"',
+        path=str(root / "ImageSets" / "Segmentation"),
+    )
 
 
 def image_path(root: Path, image_id: str) -> Optional[Path]:

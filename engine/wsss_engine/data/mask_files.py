@@ -4,6 +4,7 @@ Palette PNGs of class ids (0 background, 1..C, 255 ignore) with the VOC colour m
 images in any viewer and in the dataset browser. Written atomically (temp file + rename): an existing file is
 always complete, so a stage resumes by skipping ids whose file exists. Read them with `labels.read_mask`.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,23 +58,33 @@ def check_mask_folder(mask_dir: Union[str, Path], image_paths: dict, producer: s
     """DatasetError naming the first problem unless `mask_dir` has a mask for every image of `image_paths`
     ({id: image path}) with the image's size (PNG headers only, so this is cheap at a stage's start)."""
     from ..errors import DatasetError
+
     mask_dir = Path(mask_dir)
     if not mask_dir.is_dir():
-        raise DatasetError(f"mask folder {mask_dir} does not exist", hint=f"run the {producer} stage first",
-                           path=str(mask_dir))
+        raise DatasetError(
+            f"mask folder {mask_dir} does not exist", hint=f"run the {producer} stage first", path=str(mask_dir)
+        )
     missing = [i for i in image_paths if not mask_file(mask_dir, i).is_file()]
     if missing:
         first = mask_file(mask_dir, missing[0])
-        raise DatasetError(f"{len(missing)} of {len(image_paths)} images have no mask in {mask_dir}, e.g. {first}",
-                           hint=f"run (or resume) the {producer} stage on this image list", path=str(first))
+        raise DatasetError(
+            f"{len(missing)} of {len(image_paths)} images have no mask in {mask_dir}, e.g. {first}",
+            hint=f"run (or resume) the {producer} stage on this image list",
+            path=str(first),
+        )
     for image_id, image in image_paths.items():
         path = mask_file(mask_dir, image_id)
         try:
             with Image.open(path) as m, Image.open(image) as im:
                 if m.size != im.size:
-                    raise DatasetError(f"mask {path} is {m.size[0]}x{m.size[1]} but image {image} is "
-                                       f"{im.size[0]}x{im.size[1]}", hint=f"the folder holds masks of other "
-                                       f"images: rerun the {producer} stage for this dataset", path=str(path))
+                    raise DatasetError(
+                        f"mask {path} is {m.size[0]}x{m.size[1]} but image {image} is {im.size[0]}x{im.size[1]}",
+                        hint=f"the folder holds masks of other images: rerun the {producer} stage for this dataset",
+                        path=str(path),
+                    )
         except OSError as exc:
-            raise DatasetError(f"cannot read mask {path}: {exc}", hint=f"delete it and resume the {producer} "
-                               "stage to rewrite it", path=str(path)) from exc
+            raise DatasetError(
+                f"cannot read mask {path}: {exc}",
+                hint=f"delete it and resume the {producer} stage to rewrite it",
+                path=str(path),
+            ) from exc

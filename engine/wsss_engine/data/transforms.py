@@ -14,6 +14,7 @@ Every transform is called as `transform(image: PIL.Image, mask: np.ndarray | Non
 padded with 255 (ignore). Randomness comes from torch's RNG (optionally a `torch.Generator`), so
 `torch.manual_seed` and DataLoader worker seeding make it reproducible.
 """
+
 from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple
@@ -61,8 +62,9 @@ def _randint(low: int, high: int, generator: Optional[torch.Generator]) -> int:
     return int(torch.randint(low, high + 1, (1,), generator=generator).item())
 
 
-def random_resize_long(image: Image.Image, mask: MaskArray, low: int, high: int,
-                       generator: Optional[torch.Generator] = None) -> Tuple[Image.Image, MaskArray]:
+def random_resize_long(
+    image: Image.Image, mask: MaskArray, low: int, high: int, generator: Optional[torch.Generator] = None
+) -> Tuple[Image.Image, MaskArray]:
     """Long side -> random integer in [low, high]; bicubic for the image, nearest for the mask."""
     target = _randint(low, high, generator)
     scale = target / max(image.height, image.width)
@@ -73,13 +75,15 @@ def random_resize_long(image: Image.Image, mask: MaskArray, low: int, high: int,
     return image, mask
 
 
-def random_crop_box(height: int, width: int, crop: int,
-                    generator: Optional[torch.Generator] = None) -> Tuple[int, int, int, int, int, int, int, int]:
+def random_crop_box(
+    height: int, width: int, crop: int, generator: Optional[torch.Generator] = None
+) -> Tuple[int, int, int, int, int, int, int, int]:
     """Where the crop lands: (container y0, y1, x0, x1, source y0, y1, x0, x1).
 
     Along each axis either the image is larger (a random window of it is taken) or smaller (it is placed at
     a random offset inside the crop container), as IRN's `get_random_crop_box` does.
     """
+
     def axis(size: int) -> Tuple[int, int, int, int]:
         space = crop - size
         if space > 0:
@@ -93,8 +97,9 @@ def random_crop_box(height: int, width: int, crop: int,
     return cy0, cy1, cx0, cx1, sy0, sy1, sx0, sx1
 
 
-def random_crop(image: np.ndarray, mask: MaskArray, crop: int,
-                generator: Optional[torch.Generator] = None) -> Tuple[np.ndarray, MaskArray]:
+def random_crop(
+    image: np.ndarray, mask: MaskArray, crop: int, generator: Optional[torch.Generator] = None
+) -> Tuple[np.ndarray, MaskArray]:
     """Crop a normalised HWC image to crop×crop, zero-padded (= mean colour) where it is smaller."""
     cy0, cy1, cx0, cx1, sy0, sy1, sx0, sx1 = random_crop_box(image.shape[0], image.shape[1], crop, generator)
     out = np.zeros((crop, crop, image.shape[2]), np.float32)
@@ -106,8 +111,9 @@ def random_crop(image: np.ndarray, mask: MaskArray, crop: int,
     return out, out_mask
 
 
-def flip_crop_tensors(arr: np.ndarray, mask: MaskArray, crop: int, hflip: bool,
-                      generator: Optional[torch.Generator] = None):
+def flip_crop_tensors(
+    arr: np.ndarray, mask: MaskArray, crop: int, hflip: bool, generator: Optional[torch.Generator] = None
+):
     """The shared tail of the training transforms: flip with p = 0.5, random crop, CHW tensors."""
     if hflip and torch.rand(1, generator=generator).item() < 0.5:
         arr = arr[:, ::-1]
@@ -119,8 +125,13 @@ def flip_crop_tensors(arr: np.ndarray, mask: MaskArray, crop: int, hflip: bool,
 class TrainTransform:
     """METHOD §1.1 training augmentation; defaults are VOC's (320..640, crop 512)."""
 
-    def __init__(self, resize_long: Sequence[int] = (320, 640), crop_size: int = 512, hflip: bool = True,
-                 generator: Optional[torch.Generator] = None):
+    def __init__(
+        self,
+        resize_long: Sequence[int] = (320, 640),
+        crop_size: int = 512,
+        hflip: bool = True,
+        generator: Optional[torch.Generator] = None,
+    ):
         low, high = int(resize_long[0]), int(resize_long[1])
         if not 0 < low <= high:
             raise ValueError(f"resize_long must be 0 < low <= high, got {resize_long}")
@@ -134,8 +145,7 @@ class TrainTransform:
     @classmethod
     def for_image_size(cls, image_size: int, **kwargs) -> "TrainTransform":
         """Same proportions as VOC's recipe (crop 512, long side 320..640) for another crop size."""
-        return cls(resize_long=(round(image_size * 0.625), round(image_size * 1.25)), crop_size=image_size,
-                   **kwargs)
+        return cls(resize_long=(round(image_size * 0.625), round(image_size * 1.25)), crop_size=image_size, **kwargs)
 
     def __call__(self, image: Image.Image, mask: MaskArray = None):
         image, mask = random_resize_long(image, mask, *self.resize_long, generator=self.generator)
@@ -182,8 +192,13 @@ class AffinityTrainTransform:
     """IRN training augmentation (METHOD §4.2, IRN `VOC12AffinityDataset`): random rescale by a factor in
     `rescale` (bicubic image, nearest label), normalise, flip with p = 0.5, random crop (label padded with 255)."""
 
-    def __init__(self, rescale: Sequence[float] = (0.5, 1.5), crop_size: int = 512, hflip: bool = True,
-                 generator: Optional[torch.Generator] = None):
+    def __init__(
+        self,
+        rescale: Sequence[float] = (0.5, 1.5),
+        crop_size: int = 512,
+        hflip: bool = True,
+        generator: Optional[torch.Generator] = None,
+    ):
         self.rescale = (float(rescale[0]), float(rescale[1]))
         self.crop_size, self.hflip, self.generator = int(crop_size), hflip, generator
 

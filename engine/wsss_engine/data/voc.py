@@ -11,6 +11,7 @@ Checks happen up front (root, list, image files, labels, masks when asked) so a 
 start of a stage with the file named, not hours later. A corrupt image fails when read, naming the file;
 with skip_corrupt=True it is logged and the item is None (use `collate_skipping_none`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,17 @@ from torch.utils.data import Dataset, default_collate
 
 from ..errors import DatasetError
 from .labels import load_labels, read_mask
-from .layout import (BACKGROUND, EXPECTED_LAYOUT, MASK_DIRS, ClassSpec, image_path, mask_path, read_id_list,
-                     resolve_classes, resolve_root)
+from .layout import (
+    BACKGROUND,
+    EXPECTED_LAYOUT,
+    MASK_DIRS,
+    ClassSpec,
+    image_path,
+    mask_path,
+    read_id_list,
+    resolve_classes,
+    resolve_root,
+)
 from .transforms import EvalTransform, MultiScaleFlip
 
 logger = logging.getLogger("wsss_engine.data")
@@ -48,10 +58,20 @@ class VOCDataset(Dataset):
     skip_corrupt: log unreadable images and return None for them instead of raising.
     """
 
-    def __init__(self, root: Union[str, Path], list_name: Optional[str] = None, classes: ClassSpec = None,
-                 transform: Optional[Callable] = None, *, labels: Optional[str] = None, with_mask: bool = False,
-                 mask_dirs: Sequence[str] = MASK_DIRS, empty_labels: str = "error", skip_corrupt: bool = False,
-                 log: Optional[Callable[[str], None]] = None):
+    def __init__(
+        self,
+        root: Union[str, Path],
+        list_name: Optional[str] = None,
+        classes: ClassSpec = None,
+        transform: Optional[Callable] = None,
+        *,
+        labels: Optional[str] = None,
+        with_mask: bool = False,
+        mask_dirs: Sequence[str] = MASK_DIRS,
+        empty_labels: str = "error",
+        skip_corrupt: bool = False,
+        log: Optional[Callable[[str], None]] = None,
+    ):
         if empty_labels not in EMPTY_LABEL_POLICIES:
             raise ValueError(f"empty_labels must be one of {EMPTY_LABEL_POLICIES}, got {empty_labels!r}")
         self.root = resolve_root(root)
@@ -92,8 +112,11 @@ class VOCDataset(Dataset):
         missing = [i for i, p in paths.items() if p is None]
         if missing:
             first = self.root / "JPEGImages" / f"{missing[0]}.jpg"
-            raise DatasetError(f"{len(missing)} image(s) of list {self.list_name!r} are missing, e.g. {first}",
-                               hint=f"restore the images or fix the list; {EXPECTED_LAYOUT}", path=str(first))
+            raise DatasetError(
+                f"{len(missing)} image(s) of list {self.list_name!r} are missing, e.g. {first}",
+                hint=f"restore the images or fix the list; {EXPECTED_LAYOUT}",
+                path=str(first),
+            )
         return paths
 
     def _find_masks(self, ids: Sequence[str]) -> dict:
@@ -101,10 +124,12 @@ class VOCDataset(Dataset):
         missing = [i for i, p in paths.items() if p is None]
         if missing:
             first = self.root / self.mask_dirs[0] / f"{missing[0]}.png"
-            raise DatasetError(f"{len(missing)} image(s) have no ground-truth mask, e.g. {first} "
-                               f"(looked in {', '.join(self.mask_dirs)})",
-                               hint="evaluate on a list whose images all have masks (VOC: train or val)",
-                               path=str(first))
+            raise DatasetError(
+                f"{len(missing)} image(s) have no ground-truth mask, e.g. {first} "
+                f"(looked in {', '.join(self.mask_dirs)})",
+                hint="evaluate on a list whose images all have masks (VOC: train or val)",
+                path=str(first),
+            )
         return paths
 
     def _apply_empty_policy(self, ids: List[str], policy: str) -> List[str]:
@@ -112,10 +137,11 @@ class VOCDataset(Dataset):
         if not empty or policy == "keep":
             return ids
         if policy == "error":
-            raise DatasetError(f"{len(empty)} image(s) have no class labels (from {self.label_source}), "
-                               f"e.g. {empty[:3]}",
-                               hint="remove them from the list, or set empty_labels to 'skip' (or 'keep')",
-                               path=self.label_source)
+            raise DatasetError(
+                f"{len(empty)} image(s) have no class labels (from {self.label_source}), e.g. {empty[:3]}",
+                hint="remove them from the list, or set empty_labels to 'skip' (or 'keep')",
+                path=self.label_source,
+            )
         self.log(f"skipping {len(empty)} image(s) without class labels, e.g. {empty[:3]}")
         empty_set = set(empty)
         return [i for i in ids if i not in empty_set]
@@ -139,19 +165,27 @@ class VOCDataset(Dataset):
                 self.log(f"skipping unreadable image {path}: {exc}")
                 self.skipped.append(image_id)
                 return None
-            raise DatasetError(f"cannot read image {path}: {exc}",
-                               hint="replace or delete the file (and its list entry), or enable skip_corrupt",
-                               path=str(path)) from exc
+            raise DatasetError(
+                f"cannot read image {path}: {exc}",
+                hint="replace or delete the file (and its list entry), or enable skip_corrupt",
+                path=str(path),
+            ) from exc
 
     def read_mask(self, image_id: str, size: Optional[tuple] = None) -> np.ndarray:
         path = self.mask_paths.get(image_id) or mask_path(self.root, image_id, self.mask_dirs)
         if path is None:
-            raise DatasetError(f"no ground-truth mask for {image_id} ({self.root / self.mask_dirs[0] / image_id}.png)",
-                               hint="evaluate on a list whose images all have masks", path=str(self.root))
+            raise DatasetError(
+                f"no ground-truth mask for {image_id} ({self.root / self.mask_dirs[0] / image_id}.png)",
+                hint="evaluate on a list whose images all have masks",
+                path=str(self.root),
+            )
         mask = read_mask(path)
         if size is not None and mask.shape != tuple(size):
-            raise DatasetError(f"mask {path} is {mask.shape[1]}x{mask.shape[0]} but its image is "
-                               f"{size[1]}x{size[0]}", hint="the mask must have the image's size", path=str(path))
+            raise DatasetError(
+                f"mask {path} is {mask.shape[1]}x{mask.shape[0]} but its image is {size[1]}x{size[0]}",
+                hint="the mask must have the image's size",
+                path=str(path),
+            )
         return mask
 
     def _read_sample(self, index: int):
@@ -181,8 +215,9 @@ class VOCDataset(Dataset):
 class VOCMultiScaleDataset(VOCDataset):
     """METHOD §3.1 inference inputs: every scale's PIL-bicubic rescale, normalised, stacked with its flip."""
 
-    def __init__(self, root, list_name=None, classes: ClassSpec = None, scales: Sequence[float] = (1.0, 0.5, 1.5, 2.0),
-                 **kwargs):
+    def __init__(
+        self, root, list_name=None, classes: ClassSpec = None, scales: Sequence[float] = (1.0, 0.5, 1.5, 2.0), **kwargs
+    ):
         super().__init__(root, list_name, classes, transform=MultiScaleFlip(scales), **kwargs)
         self.scales = self.transform.scales
 

@@ -6,6 +6,7 @@ Conventions (METHOD §6, CLIMS `step/eval_cam.py`, deeplab `metric.py`):
 - IoU_c = diag / (row_sum + col_sum - diag); mIoU = nanmean over all n classes (a class absent from both
   GT and prediction has IoU NaN and does not count; a class only predicted has IoU 0).
 """
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,9 @@ import numpy as np
 IGNORE_INDEX = 255
 
 
-def confusion_matrix(gt: np.ndarray, pred: np.ndarray, num_classes: int,
-                     ignore_index: int = IGNORE_INDEX) -> np.ndarray:
+def confusion_matrix(
+    gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_index: int = IGNORE_INDEX
+) -> np.ndarray:
     """n×n int64 counts, rows GT, columns prediction; GT == ignore_index skipped."""
     gt = np.asarray(gt).ravel().astype(np.int64)
     pred = np.asarray(pred).ravel().astype(np.int64)
@@ -89,8 +91,11 @@ class SemSegEvaluator:
 
     def evaluate(self) -> dict:
         iou = iou_per_class(self.confusion)
-        return {"miou": mean_iou(self.confusion), "per_class_iou": [json_number(x) for x in iou],
-                "n_images": self.n_images}
+        return {
+            "miou": mean_iou(self.confusion),
+            "per_class_iou": [json_number(x) for x in iou],
+            "n_images": self.n_images,
+        }
 
 
 def default_thresholds() -> np.ndarray:
@@ -107,8 +112,9 @@ class CamThresholdSweep:
     (background) afterwards gives every threshold's confusion matrix without re-scanning the CAMs.
     """
 
-    def __init__(self, class_names: Sequence[str], thresholds: Optional[Sequence[float]] = None,
-                 ignore_index: int = IGNORE_INDEX):
+    def __init__(
+        self, class_names: Sequence[str], thresholds: Optional[Sequence[float]] = None, ignore_index: int = IGNORE_INDEX
+    ):
         self.class_names = list(class_names)
         self.num_classes = len(self.class_names)
         self.thresholds = np.asarray(default_thresholds() if thresholds is None else thresholds, np.float32)
@@ -147,11 +153,11 @@ class CamThresholdSweep:
     def confusions(self) -> np.ndarray:
         """T×n×n confusion matrices, one per threshold."""
         # fg[j] = counts with bin > j ; bg[j] = counts with bin <= j (pred = background)
-        cum = np.cumsum(self.counts, axis=2)                      # [..., j] = sum over bins <= j
+        cum = np.cumsum(self.counts, axis=2)  # [..., j] = sum over bins <= j
         total = cum[..., -1:]
         t = len(self.thresholds)
-        fg = (total - cum[..., :t]).transpose(2, 0, 1).copy()     # T×n×n
-        bg = cum[..., :t].sum(axis=1).transpose(1, 0)             # T×n (per gt row)
+        fg = (total - cum[..., :t]).transpose(2, 0, 1).copy()  # T×n×n
+        bg = cum[..., :t].sum(axis=1).transpose(1, 0)  # T×n (per gt row)
         fg[:, :, 0] += bg  # label 0 never occurs as a foreground class, so column 0 only gets these
         return fg
 
@@ -159,8 +165,9 @@ class CamThresholdSweep:
         """{"sweep": [{"threshold", "miou"}], "best": {...}, + "threshold"/"miou"/"per_class_iou" if given}."""
         confusions = self.confusions()
         mious = [mean_iou(c) for c in confusions]
-        sweep = [{"threshold": float(round(float(t), 4)), "miou": json_number(m)}
-                 for t, m in zip(self.thresholds, mious)]
+        sweep = [
+            {"threshold": float(round(float(t), 4)), "miou": json_number(m)} for t, m in zip(self.thresholds, mious)
+        ]
         valid = [i for i, m in enumerate(mious) if not math.isnan(m)]
         best_i = max(valid, key=lambda i: mious[i]) if valid else 0
         result = {"sweep": sweep, "best": sweep[best_i], "n_images": self.n_images}
@@ -169,6 +176,10 @@ class CamThresholdSweep:
             if not matches.size:
                 raise ValueError(f"threshold {threshold} is not one of the sweep thresholds")
             conf = confusions[matches[0]]
-            result.update(threshold=float(threshold), miou=json_number(mean_iou(conf)),
-                          per_class_iou=[json_number(x) for x in iou_per_class(conf)], confusion=conf.tolist())
+            result.update(
+                threshold=float(threshold),
+                miou=json_number(mean_iou(conf)),
+                per_class_iou=[json_number(x) for x in iou_per_class(conf)],
+                confusion=conf.tolist(),
+            )
         return result

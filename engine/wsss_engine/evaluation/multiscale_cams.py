@@ -9,6 +9,7 @@ Batching: the flip pair of a scale is one batch of 2; across the images of a chu
 spatial size (same scale of same-sized images: common in VOC, universal in the synthetic world) go through
 the network together, up to `max_pairs` pairs per forward.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -58,8 +59,9 @@ def _normalise(maps: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def infer_multiscale(model: torch.nn.Module, items: Sequence[dict], device: torch.device, *, max_pairs: int = 8,
-                     amp: bool = False) -> List[Dict[str, torch.Tensor]]:
+def infer_multiscale(
+    model: torch.nn.Module, items: Sequence[dict], device: torch.device, *, max_pairs: int = 8, amp: bool = False
+) -> List[Dict[str, torch.Tensor]]:
     """Items from VOCMultiScaleDataset -> per item {"keys", "cam", "high_res"} (float32, CPU).
 
     max_pairs: how many flip pairs go through the network at once; 1 = one pack at a time (no batching).
@@ -77,19 +79,19 @@ def infer_multiscale(model: torch.nn.Module, items: Sequence[dict], device: torc
 
     for members in groups.values():
         for start in range(0, len(members), max_pairs):
-            chunk = members[start:start + max_pairs]
+            chunk = members[start : start + max_pairs]
             batch = torch.cat([pack for _, pack in chunk]).to(device, non_blocking=True)
             maps = flip_summed_maps(model, batch, amp)
             for (i, _), fmap in zip(chunk, maps):
                 selected = fmap[keys[i].to(device)].unsqueeze(0)
                 if selected.shape[1] == 0:
                     continue
-                strided[i] += F.interpolate(selected, strided[i].shape[-2:], mode="bilinear",
-                                            align_corners=False)[0]
+                strided[i] += F.interpolate(selected, strided[i].shape[-2:], mode="bilinear", align_corners=False)[0]
                 high[i] += F.interpolate(selected, high[i].shape[-2:], mode="bilinear", align_corners=False)[0]
 
     results = []
     for i, (h, w) in enumerate(sizes):
-        results.append({"keys": keys[i], "cam": _normalise(strided[i]).cpu(),
-                        "high_res": _normalise(high[i][:, :h, :w]).cpu()})
+        results.append(
+            {"keys": keys[i], "cam": _normalise(strided[i]).cpu(), "high_res": _normalise(high[i][:, :h, :w]).cpu()}
+        )
     return results

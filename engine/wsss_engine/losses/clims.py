@@ -4,6 +4,7 @@ All similarities are cosines between L2-normalised CLIP embeddings (METHOD §1.3
 [1e-4, 0.9999] as improved CLIMS does (`clip_loss.py`); the camera-ready did not clamp, we always do so that
 log() stays finite.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -16,8 +17,10 @@ EPS_LOW, EPS_HIGH = 1e-4, 0.9999
 # METHOD §1.4: improved CLIMS / POLE background prompts for the VOC L_CBS.
 VOC_BACKGROUND_WORDS = ["tree", "river", "sea", "lake", "water", "railway", "railroad", "track", "stone", "rocks"]
 # METHOD §1.4: the camera-ready's class-specific co-occurring backgrounds (no threshold, mean over prompts).
-CAMERA_READY_CLASS_BACKGROUNDS = {"boat": ["river", "water", "lake", "sea", "building"],
-                                  "train": ["railroad", "railway", "branches", "tree"]}
+CAMERA_READY_CLASS_BACKGROUNDS = {
+    "boat": ["river", "water", "lake", "sea", "building"],
+    "train": ["railroad", "railway", "branches", "tree"],
+}
 # METHOD §1.4: the camera-ready's `cal_weights` up-weights OTM/BTM 3x for these classes.
 CAMERA_READY_CLASS_WEIGHTS = {"sofa": 3.0, "diningtable": 3.0, "chair": 3.0}
 
@@ -25,22 +28,23 @@ CAMERA_READY_CLASS_WEIGHTS = {"sofa": 3.0, "diningtable": 3.0, "chair": 3.0}
 @dataclass(frozen=True)
 class ClimsLossConfig:
     """Weights (α, β, γ, δ) and the variant of each term."""
+
     otm: float = 10.0
     btm: float = 24.0
     cbs: float = 1.0
     reg: float = 0.2
-    cbs_mode: str = "threshold_sum"          # "threshold_sum" (improved) | "class_specific" (camera-ready)
-    cbs_threshold: float = 0.26              # real CLIP; calibrate for a tiny CLIP (docs/DESIGN.md#the-synthetic-world)
+    cbs_mode: str = "threshold_sum"  # "threshold_sum" (improved) | "class_specific" (camera-ready)
+    cbs_threshold: float = 0.26  # real CLIP; calibrate for a tiny CLIP (docs/DESIGN.md#the-synthetic-world)
     background_template: str = "a photo of {}."
     background_words: tuple = tuple(VOC_BACKGROUND_WORDS)
-    class_backgrounds: dict = field(default_factory=dict)   # class -> words, for cbs_mode "class_specific"
-    class_weights: dict = field(default_factory=dict)       # class -> OTM/BTM weight (camera-ready cal_weights)
-    reg_form: str = "all"                    # "all": mean over N×C×h×w (improved) | "present": GT channels only
+    class_backgrounds: dict = field(default_factory=dict)  # class -> words, for cbs_mode "class_specific"
+    class_weights: dict = field(default_factory=dict)  # class -> OTM/BTM weight (camera-ready cal_weights)
+    reg_form: str = "all"  # "all": mean over N×C×h×w (improved) | "present": GT channels only
     # The class prompts of OTM/BTM (METHOD §1.3): improved CLIMS / POLE say "a photo of {name}." with the CLIMS
     # names ("player" for person: the bank's first word); the camera-ready said "a photo of {}" with the plain
     # class names ("person", "diningtable") and no period.
     prompt_template: str = "a photo of {}."
-    prompt_words: str = "bank"               # "bank": each class's ground-truth word | "class_names"
+    prompt_words: str = "bank"  # "bank": each class's ground-truth word | "class_names"
 
 
 PRESETS = {
@@ -50,11 +54,17 @@ PRESETS = {
     "pole_code": ClimsLossConfig(btm=25.0, reg=0.0),
     # camera-ready CLIMS `previous_version/train_CLIMS.py` hyper [10, 25, 29.5, 1.15], class-specific CBS; its
     # L_REG is the mean over the 20 class channels, which for our C-channel maps is the "all" form.
-    "camera_ready": ClimsLossConfig(btm=25.0, cbs=29.5, reg=1.15, cbs_mode="class_specific",
-                                    background_template="a photo of {}",
-                                    class_backgrounds=CAMERA_READY_CLASS_BACKGROUNDS,
-                                    class_weights=CAMERA_READY_CLASS_WEIGHTS,
-                                    prompt_template="a photo of {}", prompt_words="class_names"),
+    "camera_ready": ClimsLossConfig(
+        btm=25.0,
+        cbs=29.5,
+        reg=1.15,
+        cbs_mode="class_specific",
+        background_template="a photo of {}",
+        class_backgrounds=CAMERA_READY_CLASS_BACKGROUNDS,
+        class_weights=CAMERA_READY_CLASS_WEIGHTS,
+        prompt_template="a photo of {}",
+        prompt_words="class_names",
+    ),
 }
 
 
@@ -95,8 +105,9 @@ def cbs_loss_threshold(fg_image_emb: torch.Tensor, bg_text_emb: torch.Tensor, th
     return -(torch.log(1.0 - sims.clamp(max=EPS_HIGH)) * keep).sum()
 
 
-def cbs_loss_class_specific(fg_image_emb: torch.Tensor, pair_classes: list[str],
-                            class_text_emb: dict[str, torch.Tensor]) -> torch.Tensor:
+def cbs_loss_class_specific(
+    fg_image_emb: torch.Tensor, pair_classes: list[str], class_text_emb: dict[str, torch.Tensor]
+) -> torch.Tensor:
     """Camera-ready L_CBS: for each fg image whose class has a background list, −mean over its prompts of
     log(1 − s), no threshold; summed over those images (METHOD §1.4, `previous_version/clip_loss.py`)."""
     total = fg_image_emb.new_zeros(())

@@ -7,6 +7,7 @@ W1: D→D/4, W2: D/4→D, no bias, PyTorch default init. r is a learnable vector
 unconstrained (no sigmoid/clamp), or a fixed scalar 0.2 for the "fixed adaptor" ablation (Table 4).
 Applied to raw (un-normalised) CLIP embeddings before L2 normalisation, in L_OTM and L_BTM only (§2.3).
 """
+
 from __future__ import annotations
 
 import torch
@@ -17,8 +18,9 @@ RATIOS = ("learnable", "fixed")
 
 
 class Adaptor(nn.Module):
-    def __init__(self, dim: int, reduction: int = 4, form: str = "code", ratio: str = "learnable",
-                 ratio_init: float = 0.2):
+    def __init__(
+        self, dim: int, reduction: int = 4, form: str = "code", ratio: str = "learnable", ratio_init: float = 0.2
+    ):
         super().__init__()
         if form not in FORMS or ratio not in RATIOS:
             raise ValueError(f"adaptor form must be one of {FORMS} and ratio one of {RATIOS}")

@@ -1,4 +1,5 @@
 """Backbone registry: the config's `backbone.name` -> constructor ("resnet50" | "small_cnn")."""
+
 from __future__ import annotations
 
 from torch import nn
@@ -16,6 +17,7 @@ def build_backbone(name: str, **options) -> nn.Module:
     """
     if name not in BACKBONES:
         from ..errors import ConfigInvalid
+
         raise ConfigInvalid(f"unknown backbone {name!r}", hint=f"use one of {sorted(BACKBONES)}")
     return BACKBONES[name](**options)
 

@@ -9,6 +9,7 @@ Contract with CAM inference (stages/infer_cams.py): every CAM model has
 which is ReLU(W·Z) — the raw, unnormalised class activation maps (METHOD §3.1, §7.11). The caller does the
 flip-sum, multi-scale resizing, key selection and per-class max normalisation.
 """
+
 from __future__ import annotations
 
 import torch

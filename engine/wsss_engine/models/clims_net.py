@@ -3,6 +3,7 @@
 forward(x) -> sigmoid(W·Z): N×C×h×w in [0,1]; no GAP, no classification logit. BatchNorm is trainable
 (CLIMS `resnet50_v2`, METHOD §7.12). Initialised from a baseline CamNet checkpoint with strict=True.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,5 +25,6 @@ class ClimsNet(CamModel):
         FixedBatchNorm and BatchNorm2d have identical parameters and buffers, so the keys match exactly.
         """
         from .loading import read_checkpoint
+
         state = read_checkpoint(checkpoint)["model"] if not isinstance(checkpoint, dict) else checkpoint
         self.load_state_dict(state, strict=True)

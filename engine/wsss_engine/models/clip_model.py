@@ -13,6 +13,7 @@ with a `pretrained` tag is read as that tag's weights (e.g. OpenAI ViT-B-32 in o
 Frozen per METHOD §1.3/§7.9: eval mode and requires_grad_(False), so no .grad buffers exist for CLIP, yet
 gradients still flow through the image tower back to its input (the masked images, hence the CAM head).
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,10 @@ from .weights import DOWNLOAD_TIMEOUT_S, fetch_url, host_reachable, local_file, 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-TINY_CLIP_HINT = ("run the synthetic world's tiny CLIP training first (python -m wsss_engine demo), or point "
-                  "clip.checkpoint at its .pt file")
+TINY_CLIP_HINT = (
+    "run the synthetic world's tiny CLIP training first (python -m wsss_engine demo), or point "
+    "clip.checkpoint at its .pt file"
+)
 # Extra entries of a state dict saved from OpenAI's own `clip` package (its JIT model's buffers).
 OPENAI_MARKERS = ("input_resolution", "context_length", "vocab_size")
 
@@ -47,9 +50,18 @@ def without_normalize(preprocess) -> T.Compose:
 class ClipScorer:
     """Frozen CLIP. encode_image takes CLIP-ready N×3×S×S tensors; both encoders return raw float32 embeddings."""
 
-    def __init__(self, model: torch.nn.Module, tokenizer, mean: Sequence[float], std: Sequence[float],
-                 image_size: int, device: torch.device | str = "cpu", precision: str = "fp32",
-                 description: str = "clip", preprocess=None):
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        tokenizer,
+        mean: Sequence[float],
+        std: Sequence[float],
+        image_size: int,
+        device: torch.device | str = "cpu",
+        precision: str = "fp32",
+        description: str = "clip",
+        preprocess=None,
+    ):
         device = torch.device(device)
         # Half precision only on accelerators, as clip.load does on CUDA (METHOD §1.3); CPU stays fp32.
         self.dtype = PRECISIONS[precision] if device.type == "cuda" else torch.float32
@@ -62,7 +74,7 @@ class ClipScorer:
         self.description = description
         # The model's own eval preprocessing without normalisation (METHOD §2.2 step 2): PIL -> [0,1] S×S.
         self.preprocess = without_normalize(preprocess or image_transform(self.image_size, is_train=False))
-        self.meta: dict = {}            # extras a checkpoint carries (tiny CLIP: cbs_threshold, template)
+        self.meta: dict = {}  # extras a checkpoint carries (tiny CLIP: cbs_threshold, template)
         self._text_cache: dict[str, torch.Tensor] = {}
 
     @property
@@ -101,27 +113,58 @@ class ClipScorer:
             if cfg.get("checkpoint"):
                 path = local_file(resolve_path(cfg["checkpoint"]), "tiny CLIP checkpoint", hint=TINY_CLIP_HINT)
                 ckpt = torch_load(path, WeightsMissing, "tiny CLIP checkpoint", TINY_CLIP_HINT)
-                scorer = cls.from_model_cfg(ckpt["model_cfg"], ckpt["state_dict"], ckpt["mean"], ckpt["std"],
-                                            device, precision, description=f"tiny CLIP {path.name}")
+                scorer = cls.from_model_cfg(
+                    ckpt["model_cfg"],
+                    ckpt["state_dict"],
+                    ckpt["mean"],
+                    ckpt["std"],
+                    device,
+                    precision,
+                    description=f"tiny CLIP {path.name}",
+                )
                 if "vocab" in ckpt:  # synthetic/tiny_clip.py's word-level tokenizer
                     from ..synthetic.tiny_clip import TinyTokenizer
+
                     words = [w for w in ckpt["vocab"] if not w.startswith("<")]
                     scorer.tokenizer = TinyTokenizer(words, ckpt.get("context_length", 16))
                 # e.g. the calibrated L_CBS threshold and the caption template (docs/DESIGN.md#the-synthetic-world)
                 scorer.meta = {k: ckpt[k] for k in ("cbs_threshold", "template", "input_size") if k in ckpt}
                 return scorer
             if cfg.get("model_cfg"):
-                return cls.from_model_cfg(cfg["model_cfg"], None, OPENAI_MEAN, OPENAI_STD, device, precision,
-                                          description="tiny CLIP (random weights)")
-            raise ConfigInvalid("clip.kind is 'tiny' but neither clip.checkpoint nor clip.model_cfg is set",
-                                hint="set clip.checkpoint to the tiny CLIP .pt written by the synthetic world")
-        return cls.from_open_clip(cfg.get("model", "ViT-B-32"), cfg.get("pretrained"),
-                                  cfg.get("checkpoint") and resolve_path(cfg["checkpoint"]), device, precision,
-                                  cfg.get("cache_dir"), quick_gelu=cfg.get("quick_gelu"))
+                return cls.from_model_cfg(
+                    cfg["model_cfg"],
+                    None,
+                    OPENAI_MEAN,
+                    OPENAI_STD,
+                    device,
+                    precision,
+                    description="tiny CLIP (random weights)",
+                )
+            raise ConfigInvalid(
+                "clip.kind is 'tiny' but neither clip.checkpoint nor clip.model_cfg is set",
+                hint="set clip.checkpoint to the tiny CLIP .pt written by the synthetic world",
+            )
+        return cls.from_open_clip(
+            cfg.get("model", "ViT-B-32"),
+            cfg.get("pretrained"),
+            cfg.get("checkpoint") and resolve_path(cfg["checkpoint"]),
+            device,
+            precision,
+            cfg.get("cache_dir"),
+            quick_gelu=cfg.get("quick_gelu"),
+        )
 
     @classmethod
-    def from_model_cfg(cls, model_cfg: dict, state_dict: dict | None, mean, std, device="cpu",
-                       precision="fp32", description="custom CLIP") -> "ClipScorer":
+    def from_model_cfg(
+        cls,
+        model_cfg: dict,
+        state_dict: dict | None,
+        mean,
+        std,
+        device="cpu",
+        precision="fp32",
+        description="custom CLIP",
+    ) -> "ClipScorer":
         """An open_clip CLIP from a config dict (CLIP(**model_cfg)); random weights when state_dict is None."""
         cfg = dict(model_cfg)
         custom = cfg.pop("custom_text", False) or "hf_model_name" in cfg.get("text_cfg", {})
@@ -131,18 +174,29 @@ class ClipScorer:
         context = cfg.get("text_cfg", {}).get("context_length", 77)
         tokenizer = open_clip.tokenizer.SimpleTokenizer(context_length=context)
         size = cfg.get("vision_cfg", {}).get("image_size", 224)
-        return cls(model, tokenizer, mean, std, size if isinstance(size, int) else size[0], device, precision,
-                   description)
+        return cls(
+            model, tokenizer, mean, std, size if isinstance(size, int) else size[0], device, precision, description
+        )
 
     @classmethod
-    def from_open_clip(cls, name: str, pretrained: str | None, checkpoint: Path | None, device="cpu",
-                       precision="fp32", cache_dir: str | None = None,
-                       quick_gelu: bool | None = None) -> "ClipScorer":
+    def from_open_clip(
+        cls,
+        name: str,
+        pretrained: str | None,
+        checkpoint: Path | None,
+        device="cpu",
+        precision="fp32",
+        cache_dir: str | None = None,
+        quick_gelu: bool | None = None,
+    ) -> "ClipScorer":
         if name not in open_clip.list_models():
             raise ConfigInvalid(f"unknown open_clip model {name!r}", hint="see open_clip.list_models(), e.g. ViT-B-32")
         if checkpoint:
-            path = local_file(checkpoint, f"CLIP {name} checkpoint",
-                              hint="point clip.checkpoint at an open_clip- or OpenAI-format state dict for this model")
+            path = local_file(
+                checkpoint,
+                f"CLIP {name} checkpoint",
+                hint="point clip.checkpoint at an open_clip- or OpenAI-format state dict for this model",
+            )
             description = f"{name} ({path.name})"
         elif pretrained:
             path = Path(resolve_pretrained(name, pretrained, cache_dir))
@@ -156,26 +210,41 @@ class ClipScorer:
             description += " QuickGELU"
         cfg = model.visual.preprocess_cfg if hasattr(model.visual, "preprocess_cfg") else {}
         size = model.visual.image_size
-        return cls(model, open_clip.get_tokenizer(name), cfg.get("mean", OPENAI_MEAN), cfg.get("std", OPENAI_STD),
-                   size if isinstance(size, int) else size[0], device, precision, description, preprocess)
+        return cls(
+            model,
+            open_clip.get_tokenizer(name),
+            cfg.get("mean", OPENAI_MEAN),
+            cfg.get("std", OPENAI_STD),
+            size if isinstance(size, int) else size[0],
+            device,
+            precision,
+            description,
+            preprocess,
+        )
 
 
 def read_clip_state_dict(path: Path) -> dict:
     """A CLIP state dict (open_clip or OpenAI layout, .pt/.bin/.safetensors), loaded without running code."""
     from open_clip.factory import load_state_dict
+
     try:
         return dict(load_state_dict(str(path), weights_only=True))
     except pickle.UnpicklingError as exc:  # a pickle naming code (weights_only refused it before it ran)
-        raise WeightsMissing(f"refusing to load CLIP weights {path}: not tensors and plain data only "
-                             f"({str(exc).strip().splitlines()[0]})",
-                             hint="use an open_clip state dict (.pt/.bin/.safetensors) from a trusted source; a "
-                                  "file that needs a full unpickle can run code", path=str(path)) from exc
+        raise WeightsMissing(
+            f"refusing to load CLIP weights {path}: not tensors and plain data only "
+            f"({str(exc).strip().splitlines()[0]})",
+            hint="use an open_clip state dict (.pt/.bin/.safetensors) from a trusted source; a "
+            "file that needs a full unpickle can run code",
+            path=str(path),
+        ) from exc
     except RuntimeError as exc:  # e.g. OpenAI's TorchScript archive, which weights_only refuses
-        raise WeightsMissing(f"cannot read CLIP weights {path} as a plain state dict: {str(exc).splitlines()[0]}",
-                             hint="use the open_clip-format file from the Hugging Face Hub (e.g. "
-                                  "timm/vit_base_patch32_clip_224.openai), or save OpenAI's model once with "
-                                  "torch.save(model.state_dict(), path) and point clip.checkpoint at it",
-                             path=str(path)) from exc
+        raise WeightsMissing(
+            f"cannot read CLIP weights {path} as a plain state dict: {str(exc).splitlines()[0]}",
+            hint="use the open_clip-format file from the Hugging Face Hub (e.g. "
+            "timm/vit_base_patch32_clip_224.openai), or save OpenAI's model once with "
+            "torch.save(model.state_dict(), path) and point clip.checkpoint at it",
+            path=str(path),
+        ) from exc
 
 
 def quick_gelu_for(name: str, tag: str | None, state: dict | None, explicit: bool | None = None) -> bool:
@@ -186,20 +255,27 @@ def quick_gelu_for(name: str, tag: str | None, state: dict | None, explicit: boo
         return True
     if tag:
         from open_clip.pretrained import get_pretrained_cfg
+
         return bool(get_pretrained_cfg(name, tag).get("quick_gelu", False))
     return state is not None and any(k in state for k in OPENAI_MARKERS)
 
 
-def build_open_clip(name: str, tag: str | None, quick_gelu: bool, state: dict | None,
-                    cache_dir: str | None = None):
+def build_open_clip(name: str, tag: str | None, quick_gelu: bool, state: dict | None, cache_dir: str | None = None):
     """(model, eval preprocess) of open_clip `name` with `state` loaded strictly (None: random weights).
     The preprocessing follows the pretrained tag's own record (mean, std, interpolation, resize mode)."""
     from open_clip.pretrained import get_pretrained_cfg
+
     tag_cfg = get_pretrained_cfg(name, tag) if tag else {}
     model, _, preprocess = open_clip.create_model_and_transforms(
-        name, pretrained=None, force_quick_gelu=quick_gelu and not name.endswith("-quickgelu"), cache_dir=cache_dir,
-        image_mean=tag_cfg.get("mean"), image_std=tag_cfg.get("std"),
-        image_interpolation=tag_cfg.get("interpolation"), image_resize_mode=tag_cfg.get("resize_mode"))
+        name,
+        pretrained=None,
+        force_quick_gelu=quick_gelu and not name.endswith("-quickgelu"),
+        cache_dir=cache_dir,
+        image_mean=tag_cfg.get("mean"),
+        image_std=tag_cfg.get("std"),
+        image_interpolation=tag_cfg.get("interpolation"),
+        image_resize_mode=tag_cfg.get("resize_mode"),
+    )
     if state is not None:
         state = {k: v for k, v in state.items() if k not in OPENAI_MARKERS}
         if "logit_scale" in state and state["logit_scale"].ndim != model.logit_scale.ndim:
@@ -207,8 +283,10 @@ def build_open_clip(name: str, tag: str | None, quick_gelu: bool, state: dict | 
         try:
             model.load_state_dict(state, strict=True)
         except RuntimeError as exc:
-            raise ConfigInvalid(f"the CLIP weights do not fit open_clip model {name}: {str(exc)[:300]}",
-                                 hint="check clip.model matches the checkpoint (e.g. ViT-B-32 vs ViT-B-16)") from exc
+            raise ConfigInvalid(
+                f"the CLIP weights do not fit open_clip model {name}: {str(exc)[:300]}",
+                hint="check clip.model matches the checkpoint (e.g. ViT-B-32 vs ViT-B-16)",
+            ) from exc
     return model, preprocess
 
 
@@ -218,11 +296,13 @@ def resolve_pretrained(name: str, tag: str, cache_dir: str | None) -> str:
     if cached is not None:
         return cached
     from open_clip.pretrained import get_pretrained_cfg
+
     cfg = get_pretrained_cfg(name, tag)
     if not cfg.get("hf_hub"):
         where = Path(cache_dir or os.path.expanduser("~/.cache/clip"))
         return str(fetch_url(cfg.get("url", ""), where, f"CLIP weights {name}/{tag}", _url_hint(cfg, where)))
     from huggingface_hub import constants, hf_hub_download
+
     repo, candidates = _hub_files(cfg["hf_hub"])
     os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", str(int(DOWNLOAD_TIMEOUT_S)))
     errors = []
@@ -231,15 +311,18 @@ def resolve_pretrained(name: str, tag: str, cache_dir: str | None) -> str:
             return hf_hub_download(repo, candidate, cache_dir=cache_dir, etag_timeout=DOWNLOAD_TIMEOUT_S)
         except Exception as exc:  # try the next file name; report all failures together
             errors.append(f"{candidate}: {exc}")
-    raise WeightsMissing(f"downloading CLIP weights {name}/{tag} from {repo} failed ({'; '.join(errors)})",
-                         hint=_hub_hint(name, tag, repo, candidates[-1], cache_dir or constants.HF_HUB_CACHE),
-                         path=cache_dir or constants.HF_HUB_CACHE)
+    raise WeightsMissing(
+        f"downloading CLIP weights {name}/{tag} from {repo} failed ({'; '.join(errors)})",
+        hint=_hub_hint(name, tag, repo, candidates[-1], cache_dir or constants.HF_HUB_CACHE),
+        path=cache_dir or constants.HF_HUB_CACHE,
+    )
 
 
 def locate_pretrained(name: str, tag: str, cache_dir: str | None) -> str | None:
     """The cached weights file of open_clip `name`/`tag`, or None when it is not cached but its host answers
     (a download will fetch it); WeightsMissing when neither. Downloads nothing (run preflight checks use this)."""
     from open_clip.pretrained import get_pretrained_cfg, list_pretrained_tags_by_model
+
     cfg = get_pretrained_cfg(name, tag)
     if not cfg:
         tags = ", ".join(list_pretrained_tags_by_model(name)) or "none"
@@ -249,6 +332,7 @@ def locate_pretrained(name: str, tag: str, cache_dir: str | None) -> str | None:
         target = locate_url(cfg.get("url", ""), where, f"CLIP weights {name}/{tag}", _url_hint(cfg, where))
         return str(target) if target.is_file() else None
     from huggingface_hub import constants, try_to_load_from_cache
+
     repo, candidates = _hub_files(cfg["hf_hub"])
     for candidate in candidates:
         cached = try_to_load_from_cache(repo, candidate, cache_dir=cache_dir)
@@ -256,9 +340,12 @@ def locate_pretrained(name: str, tag: str, cache_dir: str | None) -> str | None:
             return cached
     if not host_reachable("https://huggingface.co"):
         where = cache_dir or constants.HF_HUB_CACHE
-        raise WeightsMissing(f"CLIP weights {name}/{tag} ({repo}/{candidates[-1]}) are not cached in {where} "
-                             f"and huggingface.co cannot be reached", hint=_hub_hint(name, tag, repo, candidates[-1],
-                                                                                     where), path=where)
+        raise WeightsMissing(
+            f"CLIP weights {name}/{tag} ({repo}/{candidates[-1]}) are not cached in {where} "
+            f"and huggingface.co cannot be reached",
+            hint=_hub_hint(name, tag, repo, candidates[-1], where),
+            path=where,
+        )
     return None
 
 
@@ -270,9 +357,11 @@ def _hub_files(hf_hub: str) -> tuple[str, list[str]]:
 
 
 def _hub_hint(name: str, tag: str, repo: str, filename: str, where: str) -> str:
-    return (f"On a machine with internet run: python -c \"import open_clip; open_clip.create_model('{name}', "
-            f"pretrained='{tag}')\" and copy {where} here (or set HF_HOME), or download {filename} from "
-            f"https://huggingface.co/{repo} and set clip.checkpoint to its path")
+    return (
+        f"On a machine with internet run: python -c \"import open_clip; open_clip.create_model('{name}', "
+        f"pretrained='{tag}')\" and copy {where} here (or set HF_HOME), or download {filename} from "
+        f"https://huggingface.co/{repo} and set clip.checkpoint to its path"
+    )
 
 
 def _url_hint(cfg: dict, where: Path) -> str:

@@ -6,6 +6,7 @@ A stage checkpoint is a dict with at least `model_meta` ({"arch": "cam"|"clims",
 adaptors) and maps them onto that shape (reference_checkpoints.py), so `init` and `model` params accept them.
 Every file is loaded with weights_only=True: tensors and plain containers only, never code.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,20 +30,26 @@ def build_model(meta: dict) -> nn.Module:
 def read_checkpoint(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
-        raise RunFolderError(f"checkpoint {path} does not exist",
-                             hint="run the training stage first, or point the param at an existing checkpoint",
-                             path=str(path))
-    ckpt = torch_load(path, RunFolderError, "checkpoint",
-                      "use a WSSS Studio stage checkpoint or a plain state dict (IRN/CLIMS/POLE)")
+        raise RunFolderError(
+            f"checkpoint {path} does not exist",
+            hint="run the training stage first, or point the param at an existing checkpoint",
+            path=str(path),
+        )
+    ckpt = torch_load(
+        path, RunFolderError, "checkpoint", "use a WSSS Studio stage checkpoint or a plain state dict (IRN/CLIMS/POLE)"
+    )
     if isinstance(ckpt, dict) and "state_dict" in ckpt and "model_meta" not in ckpt:
         ckpt = ckpt["state_dict"]
     if is_reference_state(ckpt):
         return map_reference_state(ckpt, str(path))
     if not isinstance(ckpt, dict) or "model" not in ckpt or "model_meta" not in ckpt:
-        raise RunFolderError(f"{path} is neither a WSSS Studio stage checkpoint (no model/model_meta) nor an "
-                             "IRN/CLIMS/POLE ResNet-50 CAM state dict",
-                             hint="use a checkpoint written by a baseline_cam or train_clims stage, IRN's "
-                                  "res50_cam.pth, a CLIMS res50_clims.pth or a POLE checkpoint", path=str(path))
+        raise RunFolderError(
+            f"{path} is neither a WSSS Studio stage checkpoint (no model/model_meta) nor an "
+            "IRN/CLIMS/POLE ResNet-50 CAM state dict",
+            hint="use a checkpoint written by a baseline_cam or train_clims stage, IRN's "
+            "res50_cam.pth, a CLIMS res50_clims.pth or a POLE checkpoint",
+            path=str(path),
+        )
     return ckpt
 
 
@@ -50,8 +57,11 @@ def load_cam_model(path: str | Path, device: torch.device | str = "cpu") -> nn.M
     """A ready-to-infer CAM model (eval mode) with `cam_forward(x)`; see cam_net.py for the contract."""
     ckpt = read_checkpoint(path)
     if not ckpt.get("complete", True):
-        raise RunFolderError(f"checkpoint {path} is from an unfinished training stage",
-                             hint="resume the run so the stage completes, then infer", path=str(path))
+        raise RunFolderError(
+            f"checkpoint {path} is from an unfinished training stage",
+            hint="resume the run so the stage completes, then infer",
+            path=str(path),
+        )
     model = build_model(ckpt["model_meta"])
     model.load_state_dict(ckpt["model"], strict=True)
     return model.to(device).eval()

@@ -8,6 +8,7 @@
 
 Pairs (n, k) are the positive labels in row-major order of nonzero(label == 1) (METHOD §1.3 step 3).
 """
+
 from __future__ import annotations
 
 import torch
@@ -36,8 +37,9 @@ def squash(x: torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=True)
 
 
-def masked_images(images: torch.Tensor, cams: torch.Tensor, pairs: torch.Tensor, clip, mode: str = "reference"
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
+def masked_images(
+    images: torch.Tensor, cams: torch.Tensor, pairs: torch.Tensor, clip, mode: str = "reference"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Foreground and background images for every pair, CLIP-ready: two P×3×S×S tensors.
 
     images: N×3×H×W ImageNet-normalised crops; cams: N×C×h×w sigmoid CAMs in [0,1]; clip: a ClipScorer.
@@ -47,9 +49,9 @@ def masked_images(images: torch.Tensor, cams: torch.Tensor, pairs: torch.Tensor,
         raise ValueError(f"unknown masking mode {mode!r}; use one of {MODES}")
     size = clip.image_size
     n, k = pairs[:, 0], pairs[:, 1]
-    cam = squash(cams[n, k].unsqueeze(1).float(), size)           # P×1×S×S
+    cam = squash(cams[n, k].unsqueeze(1).float(), size)  # P×1×S×S
     if mode == "reference":
-        img = squash(images.float(), size)[n]                      # P×3×S×S, still ImageNet-normalised
+        img = squash(images.float(), size)[n]  # P×3×S×S, still ImageNet-normalised
         return img * cam, img * (1.0 - cam)
-    img = squash(denormalize_imagenet(images.float()), size)[n]   # [0,1] RGB
+    img = squash(denormalize_imagenet(images.float()), size)[n]  # [0,1] RGB
     return clip.normalize(img * cam), clip.normalize(img * (1.0 - cam))

@@ -9,6 +9,7 @@ ReLU stay in float: the CAM is W·Z of the quantised features, and they cost not
 `cam_agreement` compares two exports the way a preview shows them: ReLU CAMs divided per class by their max
 (METHOD §3.1), then the IoU of the maps above a threshold and the absolute difference.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,7 @@ def preview_input(path: Path, input_size: int) -> np.ndarray:
         image = im.convert("RGB")
     scale = input_size / max(image.size)
     if scale != 1.0:
-        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                             Image.BILINEAR)
+        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BILINEAR)
     return np.ascontiguousarray(normalize(image).transpose(2, 0, 1)[None])
 
 
@@ -59,9 +59,16 @@ def quantize_cam_onnx(src: Path, calibration: Sequence[np.ndarray]) -> bytes:
         nodes = list(onnx.load(prepared, load_external_data=False).graph.node)
         head = max(i for i, n in enumerate(nodes) if n.op_type == "Conv")  # the classifier, then its ReLU
         out = os.path.join(tmp, "int8.onnx")
-        quantize_static(prepared, out, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        nodes_to_exclude=[n.name for n in nodes[head:]])
+        quantize_static(
+            prepared,
+            out,
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            nodes_to_exclude=[n.name for n in nodes[head:]],
+        )
         return Path(out).read_bytes()
 
 
@@ -77,8 +84,9 @@ def normalised_cams(onnx_path: Path, inputs: Iterable[np.ndarray]) -> list[np.nd
     return out
 
 
-def cam_agreement(reference: Sequence[np.ndarray], candidate: Sequence[np.ndarray],
-                  threshold: float = AGREEMENT_THRESHOLD) -> dict[str, float]:
+def cam_agreement(
+    reference: Sequence[np.ndarray], candidate: Sequence[np.ndarray], threshold: float = AGREEMENT_THRESHOLD
+) -> dict[str, float]:
     """Mean / min IoU over images and classes of (CAM > threshold), and the max / mean |difference|, of
     normalised CAMs of the same inputs. Two empty masks count as IoU 1."""
     ious, max_abs, mean_abs = [], 0.0, []
@@ -89,5 +97,11 @@ def cam_agreement(reference: Sequence[np.ndarray], candidate: Sequence[np.ndarra
         diff = np.abs(r - c)
         max_abs = max(max_abs, float(diff.max()))
         mean_abs.append(float(diff.mean()))
-    return {"mean_iou": float(np.mean(ious)), "min_iou": float(np.min(ious)), "max_abs_diff": max_abs,
-            "mean_abs_diff": float(np.mean(mean_abs)), "threshold": threshold, "images": len(reference)}
+    return {
+        "mean_iou": float(np.mean(ious)),
+        "min_iou": float(np.min(ious)),
+        "max_abs_diff": max_abs,
+        "mean_abs_diff": float(np.mean(mean_abs)),
+        "threshold": threshold,
+        "images": len(reference),
+    }

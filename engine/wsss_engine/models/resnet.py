@@ -6,6 +6,7 @@ torch hub cache when reachable) or a local .pth path; `pretrained=None` gives ra
 conv1/bn1 are frozen in both the baseline and CLIMS (METHOD §1.2). BatchNorm is `FixedBatchNorm` for the
 baseline CAM (IRNet `resnet50_cam`) and ordinary trainable BatchNorm2d for CLIMS (METHOD §1.2, §7.12).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,17 +26,20 @@ class FixedBatchNorm(nn.BatchNorm2d):
     """BatchNorm that always normalises with its running statistics and never updates them (IRNet)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            training=False, eps=self.eps)
+        return F.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, training=False, eps=self.eps
+        )
 
 
 RESNET_NAMES = {"resnet50": "ResNet-50", "resnet101": "ResNet-101"}
 
 
 def _weights_hint(name: str, filename: str, url: str, cache: Path) -> str:
-    return (f"Download {url} and either place {filename} in {cache} or set the backbone's "
-            f"`pretrained` to the file's path; `pretrained: null` trains from random init (not for real results). "
-            f"(weights name: {name})")
+    return (
+        f"Download {url} and either place {filename} in {cache} or set the backbone's "
+        f"`pretrained` to the file's path; `pretrained: null` trains from random init (not for real results). "
+        f"(weights name: {name})"
+    )
 
 
 def locate_imagenet_weights(pretrained: str, download: bool = False, arch: str = "resnet50") -> Path:
@@ -44,17 +48,23 @@ def locate_imagenet_weights(pretrained: str, download: bool = False, arch: str =
     named one that is not cached yet."""
     what = f"{RESNET_NAMES.get(arch, arch)} ImageNet weights"
     if pretrained.endswith((".pth", ".pt")) or "/" in pretrained or "\\" in pretrained:
-        return local_file(pretrained, what,
-                          hint=f"Point the weights setting at a torchvision-format {arch} .pth file, "
-                               f"e.g. from https://download.pytorch.org/models/.")
+        return local_file(
+            pretrained,
+            what,
+            hint=f"Point the weights setting at a torchvision-format {arch} .pth file, "
+            f"e.g. from https://download.pytorch.org/models/.",
+        )
     enum = get_model_weights(arch)
     try:
         weights = enum[pretrained]
     except KeyError:
         from ..errors import ConfigInvalid
+
         names = ", ".join(w.name for w in enum)
-        raise ConfigInvalid(f"unknown {RESNET_NAMES.get(arch, arch)} weights name {pretrained!r}",
-                            hint=f"use one of {names}, a local .pth path, or null") from None
+        raise ConfigInvalid(
+            f"unknown {RESNET_NAMES.get(arch, arch)} weights name {pretrained!r}",
+            hint=f"use one of {names}, a local .pth path, or null",
+        ) from None
     cache = Path(torch.hub.get_dir()) / "checkpoints"
     filename = weights.url.rsplit("/", 1)[-1]
     get = fetch_url if download else locate_url
@@ -76,8 +86,9 @@ class ResNet50Backbone(nn.Module):
     out_channels = 2048
     output_stride = 16
 
-    def __init__(self, pretrained: str | None = "IMAGENET1K_V1", fixed_bn: bool = False,
-                 grad_checkpointing: bool = False):
+    def __init__(
+        self, pretrained: str | None = "IMAGENET1K_V1", fixed_bn: bool = False, grad_checkpointing: bool = False
+    ):
         super().__init__()
         net = resnet50(weights=None, norm_layer=FixedBatchNorm if fixed_bn else nn.BatchNorm2d)
         # strides (2,2,2,1): layer4 keeps resolution (IRNet strides=(2,2,2,1), no dilation).

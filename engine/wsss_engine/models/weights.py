@@ -2,6 +2,7 @@
 
 A missing or undownloadable file becomes `WeightsMissing` naming the file and how to provide it.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,9 @@ def locate_url(url: str, cache_dir: Path, what: str, hint: str) -> Path:
     if not target.is_file() and not host_reachable(url):
         raise WeightsMissing(
             f"{what}: {target.name} is not in {cache_dir} and {url} cannot be reached (offline?)",
-            hint=hint, path=str(target))
+            hint=hint,
+            path=str(target),
+        )
     return target
 
 

@@ -12,6 +12,7 @@ Pickles are loaded with safe_pickle's unpickler that only builds dicts, lists, s
 hostile file cannot run code. Used by the extension through ``python -m wsss_engine pole-stats PATH [--bank BANK]``,
 which prints ``{"source", "format", "images", "counts": {class: {word: n}}, "ambiguous"}`` as JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,13 +35,18 @@ def load_selection(path: Path) -> tuple[Any, str]:
         try:
             return unpickle_data(raw), "pickle"
         except Exception as exc:  # pickle raises many types on bad input
-            raise DatasetError(f"cannot read pickle {path}: {exc}",
-                               hint="expected a pickled dict {image_id: {class: word}} or {image_id: [prompts]}") from exc
+            raise DatasetError(
+                f"cannot read pickle {path}: {exc}",
+                hint="expected a pickled dict {image_id: {class: word}} or {image_id: [prompts]}",
+            ) from exc
     try:
         return parse_json_bytes(raw), "json"
     except JsonInputError as exc:
-        raise DatasetError(f"{path} is neither JSON nor a pickle: {exc}",
-                           hint="pass the authors' selected_cls_train_aug.json or GPT_v2_4.json", path=path) from exc
+        raise DatasetError(
+            f"{path} is neither JSON nor a pickle: {exc}",
+            hint="pass the authors' selected_cls_train_aug.json or GPT_v2_4.json",
+            path=path,
+        ) from exc
 
 
 def word_of_prompt(prompt: str) -> str:
@@ -72,8 +78,10 @@ def _classes_in_order(words: List[str], bank: Dict[str, List[str]]) -> Optional[
 def selection_counts(selection: Any, bank: Optional[Dict[str, List[str]]] = None) -> Dict[str, Any]:
     """{"images", "counts": {class: {word: n}}, "ambiguous"} of a selection object."""
     if not isinstance(selection, dict):
-        raise DatasetError("a prompt selection must map image ids to their chosen words",
-                           hint="expected {image_id: {class: word}} or {image_id: [prompts]}")
+        raise DatasetError(
+            "a prompt selection must map image ids to their chosen words",
+            hint="expected {image_id: {class: word}} or {image_id: [prompts]}",
+        )
     counts: Dict[str, Counter] = defaultdict(Counter)
     ambiguous = 0
     for image_id, choice in selection.items():
@@ -82,8 +90,10 @@ def selection_counts(selection: Any, bank: Optional[Dict[str, List[str]]] = None
                 counts[str(cls)][word_of_prompt(str(word))] += 1
         elif isinstance(choice, (list, tuple)):
             if bank is None:
-                raise DatasetError(f"image {image_id!r} lists prompts without class names",
-                                   hint="pass --bank with the synonym bank the selection was made from")
+                raise DatasetError(
+                    f"image {image_id!r} lists prompts without class names",
+                    hint="pass --bank with the synonym bank the selection was made from",
+                )
             words = [word_of_prompt(str(p)) for p in choice]
             classes = _classes_in_order(words, bank)
             if classes is None:
@@ -93,8 +103,7 @@ def selection_counts(selection: Any, bank: Optional[Dict[str, List[str]]] = None
                 counts[cls][word] += 1
         else:
             raise DatasetError(f"image {image_id!r} has a {type(choice).__name__}, not a dict or list of prompts")
-    return {"images": len(selection), "counts": {c: dict(n) for c, n in sorted(counts.items())},
-            "ambiguous": ambiguous}
+    return {"images": len(selection), "counts": {c: dict(n) for c, n in sorted(counts.items())}, "ambiguous": ambiguous}
 
 
 def official_stats(path: Path, bank_path: Optional[Path] = None) -> Dict[str, Any]:
@@ -109,8 +118,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="wsss_engine pole-stats",
-                                     description="per-class word counts of a POLE prompt selection, as JSON")
+    parser = argparse.ArgumentParser(
+        prog="wsss_engine pole-stats", description="per-class word counts of a POLE prompt selection, as JSON"
+    )
     parser.add_argument("path", type=Path)
     parser.add_argument("--bank", type=Path, default=None, help="synonym bank JSON (needed for prompt lists)")
     args = parser.parse_args(argv)

@@ -11,6 +11,7 @@ Online (`OnlineSelection`, an ablation not in the official code, §9.3): during 
 the batch's words are re-selected from the current CAMs' foreground embeddings (the masked images the losses
 already encode), and kept in a table used by the other steps.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -32,8 +33,9 @@ TEMPLATE = "a photo of {}."
 def read_cam_file(path: Path) -> dict:
     """A CAM file written by infer_cams: dict with keys (class indices), cam (stride 4), high_res."""
     if not path.is_file():
-        raise DatasetError(f"no saved CAM {path}", hint="run the infer_cams stage on this image list first",
-                           path=str(path))
+        raise DatasetError(
+            f"no saved CAM {path}", hint="run the infer_cams stage on this image list first", path=str(path)
+        )
     return load_cam(path)
 
 
@@ -67,9 +69,18 @@ class WordScorer:
         return out
 
 
-def select_offline(items: Iterable[tuple[str, np.ndarray]], cams_dir: Path, clip, bank: SynonymBank,
-                   classes: Sequence[str], batch_size: int = 64, check_cancelled=lambda: None,
-                   progress=lambda done: None, result: dict | None = None, keep=None) -> dict:
+def select_offline(
+    items: Iterable[tuple[str, np.ndarray]],
+    cams_dir: Path,
+    clip,
+    bank: SynonymBank,
+    classes: Sequence[str],
+    batch_size: int = 64,
+    check_cancelled=lambda: None,
+    progress=lambda done: None,
+    result: dict | None = None,
+    keep=None,
+) -> dict:
     """items: (image id, uint8 RGB array). Returns {id: {class: {"word", "scores"}}} (prompt_selection "images").
 
     `result` (optional) is filled in place, so a caller can save what is done when cancelled.
@@ -93,9 +104,11 @@ def select_offline(items: Iterable[tuple[str, np.ndarray]], cams_dir: Path, clip
         cam = read_cam_file(Path(cams_dir) / f"{image_id}.npy")
         high_res = np.asarray(cam["high_res"], np.float32)
         if high_res.shape[-2:] != rgb.shape[:2]:
-            raise DatasetError(f"CAM {cams_dir}/{image_id}.npy is {high_res.shape[-2:]} but the image is "
-                               f"{rgb.shape[:2]}", hint="re-run infer_cams for this dataset",
-                               path=str(Path(cams_dir) / f"{image_id}.npy"))
+            raise DatasetError(
+                f"CAM {cams_dir}/{image_id}.npy is {high_res.shape[-2:]} but the image is {rgb.shape[:2]}",
+                hint="re-run infer_cams for this dataset",
+                path=str(Path(cams_dir) / f"{image_id}.npy"),
+            )
         for i, k in sorted(enumerate(np.asarray(cam["keys"]).tolist()), key=lambda t: t[1]):  # class-ascending
             if keep is None or keep(image_id, int(k)):
                 pending.append((image_id, int(k), clip.preprocess(masked_rgb(rgb, high_res[i]))))
@@ -118,8 +131,14 @@ def selection_stats(images: dict, classes: Sequence[str], bank: SynonymBank) -> 
 class OnlineSelection:
     """Per-(image, class) word table refreshed from the training CAMs every `every` steps (§9.3 ablation)."""
 
-    def __init__(self, clip, bank: SynonymBank, classes: Sequence[str], every: int = 1,
-                 initial: dict[str, dict[str, str]] | None = None):
+    def __init__(
+        self,
+        clip,
+        bank: SynonymBank,
+        classes: Sequence[str],
+        every: int = 1,
+        initial: dict[str, dict[str, str]] | None = None,
+    ):
         self.scorer = WordScorer(clip, bank, classes)
         self.bank, self.classes, self.every = bank, list(classes), max(1, int(every))
         self.table: dict[str, dict[str, str]] = {k: dict(v) for k, v in (initial or {}).items()}
@@ -134,8 +153,10 @@ class OnlineSelection:
                 self.table.setdefault(ids[n], {})[self.classes[k]] = max(scores, key=scores.get)
             self.refreshes += 1
         self.step += 1
-        return [self.table.get(ids[n], {}).get(self.classes[k], self.bank.gt_word(self.classes[k]))
-                for n, k in zip(n_idx, k_idx)]
+        return [
+            self.table.get(ids[n], {}).get(self.classes[k], self.bank.gt_word(self.classes[k]))
+            for n, k in zip(n_idx, k_idx)
+        ]
 
     def state_dict(self) -> dict:
         return {"table": self.table, "step": self.step, "refreshes": self.refreshes}

@@ -7,6 +7,7 @@ Keys starting with "$" are metadata: "$schema", and "$source" (where a generated
 pole/bank_sources.py). A class's order is its ranking, so `size` k keeps the first k words (the paper's Fig. 3
 sizes 2-5, METHOD §2.1).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,10 +30,10 @@ def _schema() -> dict:
 
 @dataclass(frozen=True)
 class SynonymBank:
-    words: dict[str, list[str]]                 # every dataset class -> candidates, GT word first
+    words: dict[str, list[str]]  # every dataset class -> candidates, GT word first
     path: str | None = None
     missing: list[str] = field(default_factory=list)
-    source: dict | None = None                  # the bank's "$source", when it was generated
+    source: dict | None = None  # the bank's "$source", when it was generated
 
     def gt_word(self, cls: str) -> str:
         return self.words[cls][0]
@@ -41,28 +42,39 @@ class SynonymBank:
         return self.words[cls]
 
     @classmethod
-    def from_dict(cls, data: dict, classes: Sequence[str], path: str | None = None,
-                  size: int | None = None) -> "SynonymBank":
+    def from_dict(
+        cls, data: dict, classes: Sequence[str], path: str | None = None, size: int | None = None
+    ) -> "SynonymBank":
         where = path or "<synonym bank>"
-        hint = "fix the bank: {\"class\": [\"ground-truth word\", \"synonym\", ...]} with the dataset's class names"
+        hint = 'fix the bank: {"class": ["ground-truth word", "synonym", ...]} with the dataset\'s class names'
         errors = sorted(jsonschema.Draft7Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
         if errors:
-            details = [{"path": "$" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in e.path),
-                        "message": _plain(e)} for e in errors]
-            raise ConfigInvalid(f"{where}: {details[0]['path']}: {details[0]['message']}", hint=hint, path=path,
-                                errors=details)
+            details = [
+                {
+                    "path": "$" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in e.path),
+                    "message": _plain(e),
+                }
+                for e in errors
+            ]
+            raise ConfigInvalid(
+                f"{where}: {details[0]['path']}: {details[0]['message']}", hint=hint, path=path, errors=details
+            )
         entries = {k: v for k, v in data.items() if not k.startswith("$")}
         unknown = [k for k in entries if k not in classes]
         if unknown:
-            raise ConfigInvalid(f"{where}: unknown class(es) {unknown}; the dataset's classes are {list(classes)}",
-                                hint=hint, path=path)
+            raise ConfigInvalid(
+                f"{where}: unknown class(es) {unknown}; the dataset's classes are {list(classes)}", hint=hint, path=path
+            )
         for name, words in entries.items():
             seen: dict[str, str] = {}
             for w in words:
                 key = " ".join(w.lower().split())
                 if key in seen:
-                    raise ConfigInvalid(f"{where}: class {name!r} lists {w!r} twice (as {seen[key]!r})",
-                                        hint="remove the duplicate word", path=path)
+                    raise ConfigInvalid(
+                        f"{where}: class {name!r} lists {w!r} twice (as {seen[key]!r})",
+                        hint="remove the duplicate word",
+                        path=path,
+                    )
                 seen[key] = w
         missing = [c for c in classes if c not in entries]
         if size is not None and size < 1:
@@ -74,8 +86,11 @@ class SynonymBank:
     def load(cls, path: str | Path, classes: Sequence[str], size: int | None = None) -> "SynonymBank":
         path = Path(path)
         if not path.is_file():
-            raise ConfigInvalid(f"synonym bank {path} does not exist",
-                                hint="set synonym_bank to a JSON file {class: [words]}", path=str(path))
+            raise ConfigInvalid(
+                f"synonym bank {path} does not exist",
+                hint="set synonym_bank to a JSON file {class: [words]}",
+                path=str(path),
+            )
         data = read_json_file(path, "synonym bank", ConfigInvalid, "fix the JSON syntax")
         return cls.from_dict(data, classes, str(path), size)
 

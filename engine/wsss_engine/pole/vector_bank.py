@@ -10,6 +10,7 @@ in the vocabulary whose words all are uses the mean of their unit vectors (gensi
 positives). Neighbours are ranked by cosine; "_" becomes a space; words already listed (ignoring case),
 tokens with digits or other symbols, and phrases longer than three words are left out.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,16 +58,22 @@ def load_vectors(path: str | Path, fmt: str | None = None):
     try:
         from gensim.models import KeyedVectors
     except ImportError:
-        raise ConfigInvalid("reading word vectors needs gensim", hint="pip install 'wsss_engine[vectors]' "
-                            "(or pip install gensim) into the engine's Python") from None
+        raise ConfigInvalid(
+            "reading word vectors needs gensim",
+            hint="pip install 'wsss_engine[vectors]' (or pip install gensim) into the engine's Python",
+        ) from None
     kind = fmt or detect_format(path)
     try:
-        vectors = KeyedVectors.load_word2vec_format(str(path), binary=kind == "word2vec-binary",
-                                                    no_header=kind == "glove", unicode_errors="replace")
+        vectors = KeyedVectors.load_word2vec_format(
+            str(path), binary=kind == "word2vec-binary", no_header=kind == "glove", unicode_errors="replace"
+        )
     except Exception as exc:  # gensim raises ValueError/EOFError/UnicodeError... for a damaged file
-        raise ConfigInvalid(f"word-vector file {path} does not load as {kind} "
-                            f"({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''})",
-                            hint=hint, path=str(path)) from None
+        raise ConfigInvalid(
+            f"word-vector file {path} does not load as {kind} "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''})",
+            hint=hint,
+            path=str(path),
+        ) from None
     if len(vectors) == 0:
         raise ConfigInvalid(f"word-vector file {path} has no vectors", hint=hint, path=str(path))
     with _lock:

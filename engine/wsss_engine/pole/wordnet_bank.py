@@ -19,6 +19,7 @@ Within a group, by the lemma's SemCor frequency (nltk `Lemma.count()`, from cntl
 order (synset offset, then lemma position). Lemmas with a capital letter (proper names, nationalities), longer
 than three words, or already listed (ignoring case) are left out; underscores become spaces.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -32,8 +33,20 @@ from pathlib import Path
 from ..errors import ConfigInvalid
 
 DEFAULT_DIR = "/usr/share/wordnet"
-NEEDED = ("data.noun", "index.noun", "noun.exc", "data.adj", "index.adj", "data.verb", "index.verb",
-          "data.adv", "index.adv", "adj.exc", "adv.exc", "verb.exc")
+NEEDED = (
+    "data.noun",
+    "index.noun",
+    "noun.exc",
+    "data.adj",
+    "index.adj",
+    "data.verb",
+    "index.verb",
+    "data.adv",
+    "index.adv",
+    "adj.exc",
+    "adv.exc",
+    "verb.exc",
+)
 # lexnames(5WN): file number = position; syntactic category 1 noun, 2 verb, 3 adjective, 4 adverb.
 LEXNAMES = (
     "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body "
@@ -41,14 +54,30 @@ LEXNAMES = (
     "noun.object noun.person noun.phenomenon noun.plant noun.possession noun.process noun.quantity "
     "noun.relation noun.shape noun.state noun.substance noun.time verb.body verb.change verb.cognition "
     "verb.communication verb.competition verb.consumption verb.contact verb.creation verb.emotion verb.motion "
-    "verb.perception verb.possession verb.social verb.stative verb.weather adj.ppl").split()
+    "verb.perception verb.possession verb.social verb.stative verb.weather adj.ppl"
+).split()
 CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
 VOC_SENSES = {
-    "aeroplane": "airplane.n.01", "bicycle": "bicycle.n.01", "bird": "bird.n.01", "boat": "boat.n.01",
-    "bottle": "bottle.n.01", "bus": "bus.n.01", "car": "car.n.01", "cat": "cat.n.01", "chair": "chair.n.01",
-    "cow": "cow.n.01", "diningtable": "dining_table.n.01", "dog": "dog.n.01", "horse": "horse.n.01",
-    "motorbike": "motorcycle.n.01", "person": "person.n.01", "pottedplant": "pot_plant.n.01",
-    "sheep": "sheep.n.01", "sofa": "sofa.n.01", "train": "train.n.01", "tvmonitor": "television_receiver.n.01",
+    "aeroplane": "airplane.n.01",
+    "bicycle": "bicycle.n.01",
+    "bird": "bird.n.01",
+    "boat": "boat.n.01",
+    "bottle": "bottle.n.01",
+    "bus": "bus.n.01",
+    "car": "car.n.01",
+    "cat": "cat.n.01",
+    "chair": "chair.n.01",
+    "cow": "cow.n.01",
+    "diningtable": "dining_table.n.01",
+    "dog": "dog.n.01",
+    "horse": "horse.n.01",
+    "motorbike": "motorcycle.n.01",
+    "person": "person.n.01",
+    "pottedplant": "pot_plant.n.01",
+    "sheep": "sheep.n.01",
+    "sofa": "sofa.n.01",
+    "train": "train.n.01",
+    "tvmonitor": "television_receiver.n.01",
 }
 _readers: dict[str, object] = {}
 _lock = threading.Lock()
@@ -67,9 +96,12 @@ def wordnet(folder: str | os.PathLike | None = None):
     src = Path(folder) if folder else default_dir()
     missing = [f for f in NEEDED if not (src / f).is_file()]
     if missing:
-        raise ConfigInvalid(f"no WordNet 3.0 database in {src} (missing {', '.join(missing[:3])})",
-                            hint="install it (Debian/Ubuntu: apt-get install wordnet-base), or set "
-                                 "WSSS_WORDNET_DIR to a folder of WordNet's dict files", path=str(src))
+        raise ConfigInvalid(
+            f"no WordNet 3.0 database in {src} (missing {', '.join(missing[:3])})",
+            hint="install it (Debian/Ubuntu: apt-get install wordnet-base), or set "
+            "WSSS_WORDNET_DIR to a folder of WordNet's dict files",
+            path=str(src),
+        )
     key = str(src.resolve())
     with _lock:
         if key not in _readers:
@@ -103,8 +135,9 @@ def synset_of(wn, cls: str, sense: str | None = None):
         try:
             return wn.synset(name)
         except Exception:  # nltk raises WordNetError / ValueError for an unknown name
-            raise ConfigInvalid(f"WordNet has no synset {name!r} (for class {cls!r})",
-                                hint="name a noun synset like 'sofa.n.01'") from None
+            raise ConfigInvalid(
+                f"WordNet has no synset {name!r} (for class {cls!r})", hint="name a noun synset like 'sofa.n.01'"
+            ) from None
     for query in (cls, cls.replace(" ", "_")):
         found = wn.synsets(query, "n")
         if found:
@@ -120,8 +153,11 @@ def wordnet_words(cls: str, first_word: str, size: int, wn, sense: str | None = 
     if synset is None:
         return words
     # nltk keeps related synsets in a set (order varies with hash seeds): WordNet's file order makes ties stable
-    groups = [[synset], sorted(synset.hyponyms(), key=lambda x: x.offset()),
-              sorted(synset.hypernyms(), key=lambda x: x.offset())]
+    groups = [
+        [synset],
+        sorted(synset.hyponyms(), key=lambda x: x.offset()),
+        sorted(synset.hypernyms(), key=lambda x: x.offset()),
+    ]
     for group in groups:
         lemmas = [lemma for s in group for lemma in s.lemmas()]
         ranked = sorted(enumerate(lemmas), key=lambda il: (-il[1].count(), il[0]))

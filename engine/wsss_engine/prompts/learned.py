@@ -16,6 +16,7 @@ sees [SOT] prefix w suffix [EOT] with some token embeddings replaced by learnabl
 CLIP stays frozen; only `context` and `class_vectors` are parameters. Text embeddings are computed for the
 distinct (word, class) pairs of a step only.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -35,8 +36,9 @@ class LearnedPrompts(nn.Module):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}")
         if template.count("{}") != 1:
-            raise ConfigInvalid(f"prompt template {template!r} needs exactly one {{}} for the class word",
-                                hint='e.g. "a photo of {}."')
+            raise ConfigInvalid(
+                f"prompt template {template!r} needs exactly one {{}} for the class word", hint='e.g. "a photo of {}."'
+            )
         self._clip = clip  # not a submodule: CLIP's weights are not part of this module's state
         self.kind, self.template, self.class_words = kind, template, list(class_words)
         self._prefix = template.split("{}")[0].strip()
@@ -46,15 +48,19 @@ class LearnedPrompts(nn.Module):
         weight = text_model(clip).token_embedding.weight.detach().float()
         if kind in ("coop", "defo"):
             if not self.prefix_ids:
-                raise ConfigInvalid(f"{kind} learns the context before the class word, and the template "
-                                    f"{template!r} has none", hint='use a template like "a photo of {}."')
+                raise ConfigInvalid(
+                    f"{kind} learns the context before the class word, and the template {template!r} has none",
+                    hint='use a template like "a photo of {}."',
+                )
             self.context = nn.Parameter(weight[self.prefix_ids].clone())
         if kind == "target":
-            self.class_vectors = nn.Parameter(torch.stack(
-                [weight[token_ids(clip.tokenizer, w)].mean(0) for w in self.class_words]))
+            self.class_vectors = nn.Parameter(
+                torch.stack([weight[token_ids(clip.tokenizer, w)].mean(0) for w in self.class_words])
+            )
         elif kind == "defo":
-            self.class_vectors = nn.Parameter(torch.stack(
-                [weight[token_ids(clip.tokenizer, w)[0]] for w in self.class_words]))
+            self.class_vectors = nn.Parameter(
+                torch.stack([weight[token_ids(clip.tokenizer, w)[0]] for w in self.class_words])
+            )
 
     # ------------------------------------------------------------------ encoding
     def _layout(self, word: str) -> tuple[list[int], int]:
@@ -62,9 +68,11 @@ class LearnedPrompts(nn.Module):
             ids, _ = sequence_ids(self._clip.tokenizer, self.template.format(word))
             n_prefix = len(self.prefix_ids)
             n_word = len(token_ids(self._clip.tokenizer, f"{self._prefix} {word}".strip())) - n_prefix
-            if ids[1:1 + n_prefix] != self.prefix_ids or n_word < 1:
-                raise ConfigInvalid(f"the template {self.template!r} does not tokenise into context + {word!r} "
-                                    f"+ rest", hint="put a space before {} in the template")
+            if ids[1 : 1 + n_prefix] != self.prefix_ids or n_word < 1:
+                raise ConfigInvalid(
+                    f"the template {self.template!r} does not tokenise into context + {word!r} + rest",
+                    hint="put a space before {} in the template",
+                )
             self._layouts[word] = ids, n_word
         return self._layouts[word]
 
@@ -79,17 +87,18 @@ class LearnedPrompts(nn.Module):
         if self.kind == "coop":
             return [fixed(0, 1), self.context, fixed(1 + n_prefix, len(ids))]
         if self.kind == "target":
-            return [fixed(0, 1 + n_prefix), self.class_vectors[cls:cls + 1], fixed(word_end, len(ids))]
-        return [fixed(0, 1), self.context, self.class_vectors[cls:cls + 1], fixed(2 + n_prefix, len(ids))]
+            return [fixed(0, 1 + n_prefix), self.class_vectors[cls : cls + 1], fixed(word_end, len(ids))]
+        return [fixed(0, 1), self.context, self.class_vectors[cls : cls + 1], fixed(2 + n_prefix, len(ids))]
 
     def forward(self, words: Sequence[str], classes: Sequence[int]) -> torch.Tensor:
         """T×D raw text embeddings of the pairs' prompts (word, class index), differentiable w.r.t. the
         learnable vectors. Target and DeFo vectors belong to the class, so they ignore the word."""
-        keys = [(w if self.kind == "coop" else self.class_words[c], c if self.kind != "coop" else -1)
-                for w, c in zip(words, classes)]
+        keys = [
+            (w if self.kind == "coop" else self.class_words[c], c if self.kind != "coop" else -1)
+            for w, c in zip(words, classes)
+        ]
         unique = list(dict.fromkeys(keys))
-        emb = encode_sequences(text_model(self._clip), [self._pieces(w, max(c, 0)) for w, c in unique],
-                               self._context)
+        emb = encode_sequences(text_model(self._clip), [self._pieces(w, max(c, 0)) for w, c in unique], self._context)
         index = {k: i for i, k in enumerate(unique)}
         return emb[torch.tensor([index[k] for k in keys], device=emb.device)]
 
@@ -112,6 +121,12 @@ class LearnedPrompts(nn.Module):
 
     def file_payload(self, classes: Sequence[str]) -> dict:
         """What `<run>/prompts/<stage-id>.pt` holds: plain tensors, strings and lists (weights_only loads it)."""
-        return {"format": "wsss-prompts", "version": 1, "kind": self.kind, "template": self.template,
-                "classes": list(classes), "class_words": self.class_words,
-                "state": {k: v.detach().cpu().clone() for k, v in self.state_dict().items()}}
+        return {
+            "format": "wsss-prompts",
+            "version": 1,
+            "kind": self.kind,
+            "template": self.template,
+            "classes": list(classes),
+            "class_words": self.class_words,
+            "state": {k: v.detach().cpu().clone() for k, v in self.state_dict().items()},
+        }

@@ -3,6 +3,7 @@ the prompt strategy, a learned-prompts file named by path, and every bank word a
 tiny CLIP's word-level vocabulary. Inputs that an earlier stage of the run makes (a tiny CLIP or bank written
 by the synthetic world's stages, a stage's learned prompts) are not there yet: they are checked again when
 their stage starts."""
+
 from __future__ import annotations
 
 import json
@@ -28,6 +29,7 @@ def tiny_tokenizer(config: dict, resolve: Callable[[str], Path]):
     if not isinstance(ckpt, dict) or "vocab" not in ckpt:
         return None
     from ..synthetic.tiny_clip import TinyTokenizer
+
     return TinyTokenizer([w for w in ckpt["vocab"] if not w.startswith("<")], ckpt.get("context_length", 16))
 
 
@@ -42,8 +44,13 @@ def bank_words(config: dict, stage: dict, resolve: Callable[[str], Path]) -> tup
     except (OSError, ValueError):
         return None
     size = stage.get("bank_size") or config.get("synonym_bank_size")
-    words = [w for k, v in data.items() if not k.startswith("$") and isinstance(v, list)
-             for w in v[:size] if isinstance(w, str)]
+    words = [
+        w
+        for k, v in data.items()
+        if not k.startswith("$") and isinstance(v, list)
+        for w in v[:size]
+        if isinstance(w, str)
+    ]
     return words, f"synonym bank {resolve(ref)}"
 
 
@@ -65,5 +72,9 @@ def _check_words(config: dict, stage: dict, resolve, template: str) -> None:
         return
     found = bank_words(config, stage, resolve)
     words, where = found if found else ([], "the prompt template")
-    check_vocabulary(tokenizer, [template.format(w) for w in words] or [template.format("")], where,
-                     f"the tiny CLIP {Path(config['clip']['checkpoint']).name}")
+    check_vocabulary(
+        tokenizer,
+        [template.format(w) for w in words] or [template.format("")],
+        where,
+        f"the tiny CLIP {Path(config['clip']['checkpoint']).name}",
+    )

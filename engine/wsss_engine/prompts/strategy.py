@@ -13,6 +13,7 @@ any user template. The learnable kinds are in prompts/learned.py. Learned vector
 checkpoint (resume) and, when the stage completes, in `<run>/prompts/<stage-id>.pt` (plain tensors, read with
 weights_only=True) with `<stage-id>.json`, the nearest vocabulary words of each vector.
 """
+
 from __future__ import annotations
 
 import io
@@ -54,27 +55,37 @@ class PromptStrategy:
             raise ConfigInvalid(f"unknown prompt_strategy kind {kind!r}", hint=f"use one of {', '.join(STRATEGIES)}")
         own, stage = raw.get("template"), params.get("template")
         if own and stage and own != stage:
-            raise ConfigInvalid(f"the stage sets template {stage!r} and prompt_strategy.template {own!r}",
-                                hint="set the template in one place")
+            raise ConfigInvalid(
+                f"the stage sets template {stage!r} and prompt_strategy.template {own!r}",
+                hint="set the template in one place",
+            )
         template = own or stage or default_template
         if template.count("{}") != 1:
-            raise ConfigInvalid(f"prompt template {template!r} needs exactly one {{}} for the class word",
-                                hint='e.g. "an image of {}."')
+            raise ConfigInvalid(
+                f"prompt template {template!r} needs exactly one {{}} for the class word", hint='e.g. "an image of {}."'
+            )
         if kind == "template" and raw.get("init_from"):
-            raise ConfigInvalid("prompt_strategy 'template' learns nothing, so it cannot start from init_from",
-                                hint="name the kind the prompts were learned with (coop, target or defo)")
+            raise ConfigInvalid(
+                "prompt_strategy 'template' learns nothing, so it cannot start from init_from",
+                hint="name the kind the prompts were learned with (coop, target or defo)",
+            )
         if kind != "template" and raw.get("init_from") is None and raw.get("train") is False:
-            raise ConfigInvalid("prompt_strategy.train is false but nothing is loaded (init_from)",
-                                hint="name a stage or prompts file in init_from, or train the prompts")
+            raise ConfigInvalid(
+                "prompt_strategy.train is false but nothing is loaded (init_from)",
+                hint="name a stage or prompts file in init_from, or train the prompts",
+            )
         if kind in ("target", "defo") and params.get("prompt", "gt") != "gt":
-            raise ConfigInvalid(f"prompt_strategy {kind!r} learns one vector per class, so it cannot take per-image "
-                                f"words (prompt {params['prompt']!r})", hint="use prompt 'gt' with it, or the "
-                                "'coop' strategy, whose context works with any word")
+            raise ConfigInvalid(
+                f"prompt_strategy {kind!r} learns one vector per class, so it cannot take per-image "
+                f"words (prompt {params['prompt']!r})",
+                hint="use prompt 'gt' with it, or the 'coop' strategy, whose context works with any word",
+            )
         return cls(kind, template, float(raw.get("lr_mult", 1.0)), raw.get("init_from"), bool(raw.get("train", True)))
 
 
-def build_prompts(ctx, strategy: PromptStrategy, clip, classes: Sequence[str],
-                  class_words: Sequence[str]) -> LearnedPrompts | None:
+def build_prompts(
+    ctx, strategy: PromptStrategy, clip, classes: Sequence[str], class_words: Sequence[str]
+) -> LearnedPrompts | None:
     """The stage's learnable prompts (None for a fixed template), loaded from `init_from` when given."""
     if not strategy.learnable:
         return None
@@ -105,30 +116,39 @@ def read_prompt_file(path: Path) -> dict:
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # not a torch file, or one holding more than plain data
-        raise ConfigInvalid(f"{path} is not a learned prompts file ({str(exc).splitlines()[0][:160]})",
-                            hint=hint, path=str(path)) from None
+        raise ConfigInvalid(
+            f"{path} is not a learned prompts file ({str(exc).splitlines()[0][:160]})", hint=hint, path=str(path)
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
-        raise ConfigInvalid(f"{path} is not a learned prompts file (format {FILE_FORMAT!r})", hint=hint,
-                            path=str(path))
+        raise ConfigInvalid(f"{path} is not a learned prompts file (format {FILE_FORMAT!r})", hint=hint, path=str(path))
     return data
 
 
 def check_kind(data: dict, kind: str, path: Path) -> None:
     if data["kind"] != kind:
-        raise ConfigInvalid(f"{path} holds {data['kind']} prompts, this stage learns {kind} prompts",
-                            hint="use the same prompt_strategy kind", path=str(path))
+        raise ConfigInvalid(
+            f"{path} holds {data['kind']} prompts, this stage learns {kind} prompts",
+            hint="use the same prompt_strategy kind",
+            path=str(path),
+        )
 
 
 def load_into(learner: LearnedPrompts, data: dict, classes: Sequence[str], path: Path) -> None:
     check_kind(data, learner.kind, path)
     if learner.kind != "coop" and list(data["classes"]) != list(classes):
-        raise ConfigInvalid(f"{path} has per-class vectors for {data['classes']}, this dataset's classes are "
-                            f"{list(classes)}", hint="reuse prompts learned on the same classes", path=str(path))
+        raise ConfigInvalid(
+            f"{path} has per-class vectors for {data['classes']}, this dataset's classes are {list(classes)}",
+            hint="reuse prompts learned on the same classes",
+            path=str(path),
+        )
     try:
         learner.load_state_dict(data["state"])
     except RuntimeError as exc:
-        raise ConfigInvalid(f"{path} does not fit this CLIP or template ({str(exc).splitlines()[0][:200]})",
-                            hint="reuse prompts learned with the same CLIP and template", path=str(path)) from None
+        raise ConfigInvalid(
+            f"{path} does not fit this CLIP or template ({str(exc).splitlines()[0][:200]})",
+            hint="reuse prompts learned with the same CLIP and template",
+            path=str(path),
+        ) from None
 
 
 def save_prompts(run_path: Path, stage_id: str, learner: LearnedPrompts, classes: Sequence[str]) -> dict:
@@ -139,7 +159,11 @@ def save_prompts(run_path: Path, stage_id: str, learner: LearnedPrompts, classes
     torch.save(learner.file_payload(classes), buffer)
     atomic_write_bytes(folder / f"{stage_id}.pt", buffer.getvalue())
     near = learner.nearest_words()
-    atomic_write_json(folder / f"{stage_id}.json", {"kind": learner.kind, "template": learner.template,
-                                                     "nearest_words": near})
-    return {"kind": learner.kind, "file": f"prompts/{stage_id}.pt",
-            "nearest_words": {name: [n["token"] for n in items] for name, items in near.items()}}
+    atomic_write_json(
+        folder / f"{stage_id}.json", {"kind": learner.kind, "template": learner.template, "nearest_words": near}
+    )
+    return {
+        "kind": learner.kind,
+        "file": f"prompts/{stage_id}.pt",
+        "nearest_words": {name: [n["token"] for n in items] for name, items in near.items()},
+    }

@@ -6,6 +6,7 @@ the feature at the EOT token, text projection) with the token-embedding lookup t
 each sequence from fixed token embeddings and learnable vectors and says where its EOT token sits. CLIP's own
 parameters stay frozen; gradients reach only the learnable vectors.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -20,9 +21,11 @@ def text_model(clip) -> CLIP:
     """The open_clip CLIP of a ClipScorer, checked to have the parts a learnable prompt needs."""
     model = clip.model
     if not isinstance(model, CLIP) or getattr(model, "text_pool_type", "argmax") not in ("argmax", "eos"):
-        raise ConfigInvalid(f"learnable prompts need an open_clip CLIP with its own text transformer pooled at "
-                            f"the EOT token; {clip.description} is a {type(model).__name__}",
-                            hint="use a template prompt strategy with this CLIP, or an OpenAI-style CLIP model")
+        raise ConfigInvalid(
+            f"learnable prompts need an open_clip CLIP with its own text transformer pooled at "
+            f"the EOT token; {clip.description} is a {type(model).__name__}",
+            hint="use a template prompt strategy with this CLIP, or an OpenAI-style CLIP model",
+        )
     return model
 
 
@@ -39,8 +42,10 @@ def sequence_ids(tokenizer, text: str) -> tuple[list[int], int]:
     row = tokenizer([text])[0]
     eot = int(row.argmax())
     if eot == row.shape[0] - 1 and len(token_ids(tokenizer, text)) >= row.shape[0] - 2:
-        raise ConfigInvalid(f"the prompt {text!r} is longer than CLIP's context ({row.shape[0]} tokens)",
-                            hint="shorten the template or the word")
+        raise ConfigInvalid(
+            f"the prompt {text!r} is longer than CLIP's context ({row.shape[0]} tokens)",
+            hint="shorten the template or the word",
+        )
     return [int(t) for t in row[: eot + 1]], int(row.shape[0])
 
 
@@ -53,8 +58,10 @@ def encode_sequences(model: CLIP, pieces: Sequence[Sequence[torch.Tensor]], cont
     for parts in pieces:
         seq = torch.cat([p.to(cast) for p in parts])
         if seq.shape[0] > context:
-            raise ConfigInvalid(f"a learnable prompt has {seq.shape[0]} tokens, more than CLIP's context "
-                                f"({context})", hint="use fewer context tokens or a shorter template")
+            raise ConfigInvalid(
+                f"a learnable prompt has {seq.shape[0]} tokens, more than CLIP's context ({context})",
+                hint="use fewer context tokens or a shorter template",
+            )
         eots.append(seq.shape[0] - 1)
         # Padding after the EOT never reaches it (causal attention), as in open_clip's own padded sequences.
         rows.append(torch.cat([seq, pad.to(cast).expand(context - seq.shape[0], -1)]))
@@ -92,5 +99,10 @@ def nearest_tokens(model: CLIP, tokenizer, vectors: torch.Tensor, k: int = 5) ->
     sims = vec @ table.t()
     sims[:, special_ids(tokenizer)] = -2.0  # <pad>, <sot>, <eot>... are not words
     top = sims.topk(min(k, table.shape[0]), dim=-1)
-    return [[{"token": token_name(tokenizer, int(i)), "cosine": round(float(s), 4)}
-             for s, i in zip(vals.tolist(), ids.tolist())] for vals, ids in zip(top.values, top.indices)]
+    return [
+        [
+            {"token": token_name(tokenizer, int(i)), "cosine": round(float(s), 4)}
+            for s, i in zip(vals.tolist(), ids.tolist())
+        ]
+        for vals, ids in zip(top.values, top.indices)
+    ]

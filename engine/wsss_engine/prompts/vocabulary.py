@@ -1,6 +1,7 @@
 """Words a CLIP cannot read: the synthetic world's tiny CLIP has a word-level vocabulary, so a bank word or a
 template word outside it would silently become <unk>. Checked when a run starts (prompts/preflight.py) and
 again when the stage starts, before any training."""
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -16,7 +17,7 @@ def check_vocabulary(tokenizer, texts: Iterable[str], where: str, clip_name: str
     for text in texts:
         bad = unknown(text)
         if bad:
-            raise ConfigInvalid(f"{where}: {', '.join(repr(w) for w in bad)} (in {text!r}) is not in the "
-                                f"vocabulary of {clip_name}",
-                                hint="use words the tiny CLIP was trained with (its checkpoint's vocab), or "
-                                     "remove the word")
+            raise ConfigInvalid(
+                f"{where}: {', '.join(repr(w) for w in bad)} (in {text!r}) is not in the vocabulary of {clip_name}",
+                hint="use words the tiny CLIP was trained with (its checkpoint's vocab), or remove the word",
+            )

@@ -5,23 +5,32 @@ longer builds on current Python. It is the engine's optional extra `crf` (`pip i
 scripts/setup-engine.sh installs it); it builds from source, so it needs a C++ compiler. Without it,
 `require_crf()` raises an EngineError naming the extra and what to install.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import EngineError
 
-INSTALL_HINT = ('install the engine\'s "crf" extra: `.venv/bin/pip install pydensecrf2` (or `pip install -e '
-                '"engine[crf]"`); it builds from source and needs a C++ compiler (Debian/Ubuntu: sudo apt install '
-                'build-essential python3-dev; macOS: xcode-select --install). See README, "Dense CRF".')
+INSTALL_HINT = (
+    'install the engine\'s "crf" extra: `.venv/bin/pip install pydensecrf2` (or `pip install -e '
+    '"engine[crf]"`); it builds from source and needs a C++ compiler (Debian/Ubuntu: sudo apt install '
+    'build-essential python3-dev; macOS: xcode-select --install). See README, "Dense CRF".'
+)
 
 # IRN `misc/imutils.crf_inference_label` (METHOD §4.1).
-IR_LABEL_CRF = {"gaussian_sxy": 3.0, "gaussian_compat": 3.0, "bilateral_sxy": 50.0, "bilateral_srgb": 5.0,
-                "bilateral_compat": 10.0}
+IR_LABEL_CRF = {
+    "gaussian_sxy": 3.0,
+    "gaussian_compat": 3.0,
+    "bilateral_sxy": 50.0,
+    "bilateral_srgb": 5.0,
+    "bilateral_compat": 10.0,
+}
 
 
 def _import():
     import pydensecrf.densecrf as dcrf  # noqa: PLC0415 (optional extra)
+
     return dcrf
 
 
@@ -38,12 +47,22 @@ def require_crf() -> None:
     try:
         _import()
     except Exception as exc:
-        raise EngineError(f"the dense CRF package (pydensecrf2) cannot be loaded: {type(exc).__name__}: {exc}",
-                             hint=INSTALL_HINT) from exc
+        raise EngineError(
+            f"the dense CRF package (pydensecrf2) cannot be loaded: {type(exc).__name__}: {exc}", hint=INSTALL_HINT
+        ) from exc
 
 
-def dense_crf(image: np.ndarray, probs: np.ndarray, *, iterations: int, gaussian_sxy: float, gaussian_compat: float,
-              bilateral_sxy: float, bilateral_srgb: float, bilateral_compat: float) -> np.ndarray:
+def dense_crf(
+    image: np.ndarray,
+    probs: np.ndarray,
+    *,
+    iterations: int,
+    gaussian_sxy: float,
+    gaussian_compat: float,
+    bilateral_sxy: float,
+    bilateral_srgb: float,
+    bilateral_compat: float,
+) -> np.ndarray:
     """Mean-field dense CRF (Krähenbühl & Koltun) of `probs` (C×H×W, summing to 1 over C) on the RGB `image`
     (H×W×3 uint8) -> C×H×W float32 marginals. Unary = -log(probs) (clipped at 1e-8)."""
     require_crf()
@@ -72,8 +91,15 @@ def label_probs(labels: np.ndarray, n_labels: int, gt_prob: float) -> np.ndarray
     return probs
 
 
-def crf_labels(image: np.ndarray, labels: np.ndarray, n_labels: int, *, gt_prob: float = 0.7, iterations: int = 10,
-               **pairwise: float) -> np.ndarray:
+def crf_labels(
+    image: np.ndarray,
+    labels: np.ndarray,
+    n_labels: int,
+    *,
+    gt_prob: float = 0.7,
+    iterations: int = 10,
+    **pairwise: float,
+) -> np.ndarray:
     """IRN's `crf_inference_label` (METHOD §4.1): labels (H×W ints in [0, n_labels)) refined by the dense CRF;
     pairwise terms default to IR_LABEL_CRF. Returns H×W int64."""
     require_crf()
@@ -82,6 +108,5 @@ def crf_labels(image: np.ndarray, labels: np.ndarray, n_labels: int, *, gt_prob:
         return np.zeros(labels.shape, np.int64)
     if labels.min() < 0 or labels.max() >= n_labels:
         raise ValueError(f"labels must lie in [0, {n_labels}), got {labels.min()}..{labels.max()}")
-    q = dense_crf(image, label_probs(labels, n_labels, gt_prob), iterations=iterations,
-                  **{**IR_LABEL_CRF, **pairwise})
+    q = dense_crf(image, label_probs(labels, n_labels, gt_prob), iterations=iterations, **{**IR_LABEL_CRF, **pairwise})
     return np.argmax(q, axis=0)

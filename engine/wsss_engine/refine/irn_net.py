@@ -11,6 +11,7 @@ eval mode, its features detached). Every branch layer is a 1×1 conv + GroupNorm
 Backbones: ResNet-50 OS16 (models/resnet.py; taps stem/layer1..4 at strides 4,4,8,16,16) and the small CNN of the
 synthetic world (models/small_cnn.py; its four stages at strides 1,2,4,4).
 """
+
 from __future__ import annotations
 
 import torch
@@ -25,8 +26,13 @@ def backbone_taps(backbone: nn.Module) -> list[tuple[nn.Module, int, int]]:
     """(module, out channels, stride) of each stage, applied in sequence."""
     if isinstance(backbone, ResNet50Backbone):
         stem = nn.Sequential(backbone.conv1, backbone.bn1, backbone.relu, backbone.maxpool)
-        return [(stem, 64, 4), (backbone.layer1, 256, 4), (backbone.layer2, 512, 8), (backbone.layer3, 1024, 16),
-                (backbone.layer4, 2048, 16)]
+        return [
+            (stem, 64, 4),
+            (backbone.layer1, 256, 4),
+            (backbone.layer2, 512, 8),
+            (backbone.layer3, 1024, 16),
+            (backbone.layer4, 2048, 16),
+        ]
     if hasattr(backbone, "stages"):  # SmallCnnBackbone
         channels = [s[-1][0].out_channels for s in backbone.stages]
         return list(zip(backbone.stages, channels, (1, 2, 4, 4)))
@@ -72,8 +78,10 @@ class IrnNet(nn.Module):
         self.dp_out = nn.Sequential(_proj(fused, 256), nn.ReLU(inplace=True), nn.Conv2d(256, 2, 1, bias=False))
 
     def meta(self) -> dict:
-        return {"arch": self.arch, "backbone": {**self.backbone_options, "pretrained": None,
-                                                "grad_checkpointing": False}}
+        return {
+            "arch": self.arch,
+            "backbone": {**self.backbone_options, "pretrained": None, "grad_checkpointing": False},
+        }
 
     def train(self, mode: bool = True) -> "IrnNet":
         super().train(mode)
@@ -102,11 +110,13 @@ class IrnNet(nn.Module):
         size4 = next(f.shape[-2:] for f, s in zip(feats, strides) if s == 4)
         edges = [F.relu(_to_grid(proj(f), s, 4, size4)) for proj, f, s in zip(self.edge, feats, strides)]
         edge = self.edge_out(torch.cat(edges, 1))
-        low = [F.relu(_to_grid(proj(feats[i]), strides[i], 4, size4))
-               for proj, i in zip(self.dp_shallow, self.shallow)]
+        low = [F.relu(_to_grid(proj(feats[i]), strides[i], 4, size4)) for proj, i in zip(self.dp_shallow, self.shallow)]
         if self.deep:
-            size8 = next(f.shape[-2:] for f, s in zip(feats, strides) if s == 8) if 8 in strides else \
-                tuple((n + 1) // 2 for n in size4)
+            size8 = (
+                next(f.shape[-2:] for f, s in zip(feats, strides) if s == 8)
+                if 8 in strides
+                else tuple((n + 1) // 2 for n in size4)
+            )
             deep = [F.relu(_to_grid(proj(feats[i]), strides[i], 8, size8)) for proj, i in zip(self.dp_deep, self.deep)]
             low.append(F.relu(_to_grid(self.dp_fuse(torch.cat(deep, 1)), 8, 4, size4)))
         return edge, self.dp_out(torch.cat(low, 1))
@@ -119,7 +129,7 @@ class IrnNet(nn.Module):
         pad_h, pad_w = -h % 16, -w % 16
         pair = F.pad(torch.stack([image, image.flip(-1)]), (0, pad_w, 0, pad_h))
         logits, _ = self(pair)
-        logits = logits[:, 0, :(h + 3) // 4, :(w + 3) // 4]
+        logits = logits[:, 0, : (h + 3) // 4, : (w + 3) // 4]
         return torch.sigmoid(logits[0] / 2 + logits[1].flip(-1) / 2)
 
 
@@ -135,10 +145,14 @@ def load_irn(path, device: torch.device | str = "cpu") -> IrnNet:
     """A trained IRN from a train_irn checkpoint (eval mode)."""
     from ..errors import RunFolderError
     from ..models.loading import read_checkpoint
+
     ckpt = read_checkpoint(path)
     if ckpt["model_meta"].get("arch") != "irn" or not ckpt.get("complete", True):
-        raise RunFolderError(f"{path} is not a completed train_irn checkpoint",
-                             hint="point 'irn' at a train_irn stage (resume the run so it completes)", path=str(path))
+        raise RunFolderError(
+            f"{path} is not a completed train_irn checkpoint",
+            hint="point 'irn' at a train_irn stage (resume the run so it completes)",
+            path=str(path),
+        )
     model = IrnNet(ckpt["model_meta"]["backbone"])
     model.load_state_dict(ckpt["model"], strict=True)
     return model.to(device).eval()

@@ -9,6 +9,7 @@ distance < 1 of the segment from (0, 0) to (dy, dx). On an h×w grid the sources
 - `pair_labels(label)`: bg-positive / fg-positive / negative pair masks of a label map (IRN's affinity labels);
 - `pair_displacement(disp)`: disp(source) - disp(destination), whose target is the offset (IRN's loss).
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,12 @@ def search_directions(radius: int) -> list[tuple[int, int]]:
 def path_cells(dy: int, dx: int) -> list[tuple[int, int]]:
     """Cells of the bounding box within distance < 1 of the segment (0,0)-(dy,dx); the destination first."""
     length_sq = dy * dy + dx * dx
-    cells = [(y, x) for y in range(min(0, dy), max(0, dy) + 1) for x in range(min(0, dx), max(0, dx) + 1)
-             if (dy * x - dx * y) ** 2 / length_sq < 1]
+    cells = [
+        (y, x)
+        for y in range(min(0, dy), max(0, dy) + 1)
+        for x in range(min(0, dx), max(0, dx) + 1)
+        if (dy * x - dx * y) ** 2 / length_sq < 1
+    ]
     return sorted(cells, key=lambda c: -abs(c[0]) - abs(c[1]))
 
 
@@ -55,7 +60,7 @@ class PathIndex:
     def window(self, t: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
         hc, wc = self.crop(*t.shape[-2:])
         f = self.floor
-        return t[..., dy:dy + hc, f + dx:f + dx + wc]
+        return t[..., dy : dy + hc, f + dx : f + dx + wc]
 
     def destinations(self, t: torch.Tensor, dim: int) -> torch.Tensor:
         """Each direction's destination values, stacked at `dim`, flattened over the sources."""
@@ -69,8 +74,8 @@ class PathIndex:
 
     def pair_labels(self, label: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """label B×h×w (0 bg, 1..C, 255 ignore) -> (bg_pos, fg_pos, neg) float B×D×N pair masks."""
-        ls = self.window(label, 0, 0).flatten(-2).unsqueeze(1)   # B×1×N
-        ld = self.destinations(label, dim=1)                     # B×D×N
+        ls = self.window(label, 0, 0).flatten(-2).unsqueeze(1)  # B×1×N
+        ld = self.destinations(label, dim=1)  # B×D×N
         valid = (ls != IGNORE) & (ld != IGNORE)
         same = ls == ld
         pos = same & valid

@@ -9,6 +9,7 @@ symmetric. Transition T = A^beta with columns normalised; the CAMs x (K×N), mul
   benchmarks only.
 They agree up to float rounding (tests/test_random_walk.py states the tolerance).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -33,8 +34,8 @@ def half_affinity(edge: torch.Tensor, radius: int) -> torch.Tensor:
     h, w = edge.shape
     index = _index(radius)
     padded = F.pad(edge[None, None], (radius, radius, 0, radius), value=1.0)[0]
-    aff = index.affinity(padded)[0]                     # D × (h+1)(w+2): sources of the padded grid
-    return aff.view(-1, h + 1, w + 2)[:, :h, 1:w + 1]   # the sources inside the image
+    aff = index.affinity(padded)[0]  # D × (h+1)(w+2): sources of the padded grid
+    return aff.view(-1, h + 1, w + 2)[:, :h, 1 : w + 1]  # the sources inside the image
 
 
 def local_affinity(edge: torch.Tensor, radius: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -54,14 +55,14 @@ def _csr_block(edge: torch.Tensor, radius: int, beta: float) -> tuple[torch.Tens
     already sorted and no sort or coalesce is needed (memory O(N·r²))."""
     h, w = edge.shape
     r = radius
-    half = half_affinity(edge, radius).pow(beta)                      # D×h×w, pairs (p, p + d)
-    shifted = F.pad(half, (r, r, r, r))                               # pairs (p - d, p) read at p
+    half = half_affinity(edge, radius).pow(beta)  # D×h×w, pairs (p, p + d)
+    shifted = F.pad(half, (r, r, r, r))  # pairs (p - d, p) read at p
     dirs = _index(radius).directions
     entries = {(0, 0): torch.ones_like(edge)}
     for k, (dy, dx) in enumerate(dirs):
         entries[(dy, dx)] = half[k]
-        entries[(-dy, -dx)] = shifted[k, r - dy:r - dy + h, r - dx:r - dx + w]
-    offsets = sorted(entries)                                         # raster order of p + offset
+        entries[(-dy, -dx)] = shifted[k, r - dy : r - dy + h, r - dx : r - dx + w]
+    offsets = sorted(entries)  # raster order of p + offset
     vals = torch.stack([entries[o] for o in offsets], dim=-1).view(h * w, len(offsets))
     i32 = {"device": edge.device, "dtype": torch.int32}  # index arithmetic in int32: half the memory
     oy = torch.tensor([o[0] for o in offsets], **i32)
@@ -89,8 +90,7 @@ def transition_sparse(edges: Sequence[torch.Tensor], radius: int, beta: float) -
     crow[1:] = torch.cumsum(counts, 0)
     with warnings.catch_warnings():  # "sparse CSR support is in beta": CSR @ dense is all we use
         warnings.simplefilter("ignore", UserWarning)
-        return torch.sparse_csr_tensor(crow, torch.cat(cols), torch.cat(vals), (offset, offset),
-                                       check_invariants=False)
+        return torch.sparse_csr_tensor(crow, torch.cat(cols), torch.cat(vals), (offset, offset), check_invariants=False)
 
 
 def transition_dense(edge: torch.Tensor, radius: int, beta: float, exp_times: int) -> torch.Tensor:
@@ -107,8 +107,15 @@ def transition_dense(edge: torch.Tensor, radius: int, beta: float, exp_times: in
     return trans
 
 
-def propagate(cams: Sequence[torch.Tensor], edges: Sequence[torch.Tensor], *, radius: int = 5, beta: float = 10.0,
-              exp_times: int = 8, method: str = "sparse") -> list[torch.Tensor]:
+def propagate(
+    cams: Sequence[torch.Tensor],
+    edges: Sequence[torch.Tensor],
+    *,
+    radius: int = 5,
+    beta: float = 10.0,
+    exp_times: int = 8,
+    method: str = "sparse",
+) -> list[torch.Tensor]:
     """Random walk of each image's K×h×w stride-4 CAMs over its h×w edge map -> K×h×w walked CAMs."""
     xs = [(c * (1 - e)).reshape(c.shape[0], -1) for c, e in zip(cams, edges)]
     if method == "dense":
@@ -118,12 +125,12 @@ def propagate(cams: Sequence[torch.Tensor], edges: Sequence[torch.Tensor], *, ra
     m = transition_sparse(edges, radius, beta)
     k = max(x.shape[0] for x in xs)
     z = torch.cat([F.pad(x, (0, 0, 0, k - x.shape[0])).t() for x in xs])  # (ΣN)×K, zero rows pad missing classes
-    for _ in range(2 ** exp_times):
+    for _ in range(2**exp_times):
         z = m @ z
     out, offset = [], 0
     for x, c in zip(xs, cams):
         n = x.shape[1]
-        out.append(z[offset:offset + n, :x.shape[0]].t().reshape(c.shape))
+        out.append(z[offset : offset + n, : x.shape[0]].t().reshape(c.shape))
         offset += n
     return out
 
@@ -132,7 +139,7 @@ def semantic_labels(walked: torch.Tensor, keys: np.ndarray, size: tuple[int, int
     """METHOD §4.3 output: ×4 bilinear, crop to size, divide by the global max, bg plane, argmax, map keys
     -> H×W uint8 (0 bg, keys + 1)."""
     up = F.interpolate(walked[None].float(), scale_factor=4, mode="bilinear", align_corners=False)[0]
-    up = up[:, :size[0], :size[1]]
+    up = up[:, : size[0], : size[1]]
     up = up / up.max().clamp_min(1e-12)
     planes = torch.cat([torch.full((1, *up.shape[1:]), bg_threshold, dtype=up.dtype, device=up.device), up])
     ids = np.concatenate([[0], np.asarray(keys, np.int64) + 1])

@@ -23,7 +23,7 @@ from wsss_engine.json_input import JsonInputError, parse_json_bytes
 from wsss_engine.runs.run_folder import jsonable
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # the largest body the engine parses (64 MiB); larger ones are dropped
-MAX_HEADER_LINE = 8 * 1024            # header lines are read in pieces of this size
+MAX_HEADER_LINE = 8 * 1024  # header lines are read in pieces of this size
 _CONTENT_LENGTH = b"content-length:"
 
 
@@ -84,8 +84,10 @@ class FrameReader:
         if length is None:
             return FrameError(bad_header or "frame without a Content-Length header")
         if length > self.max_message_bytes:  # not read: its bytes are skipped up to the next frame's header
-            return FrameError(f"message of {length} bytes is larger than the engine's limit of "
-                              f"{self.max_message_bytes} bytes (MAX_MESSAGE_BYTES); it was skipped")
+            return FrameError(
+                f"message of {length} bytes is larger than the engine's limit of "
+                f"{self.max_message_bytes} bytes (MAX_MESSAGE_BYTES); it was skipped"
+            )
         body = self.stream.read(length)
         if len(body) < length:
             return None  # EOF inside a body

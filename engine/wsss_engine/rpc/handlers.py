@@ -34,18 +34,29 @@ class EngineMethods:
         self.wait_for_torch()
         if self._runs is None:
             from wsss_engine.runs.active import ActiveRuns
+
             self._runs = ActiveRuns(self.server.notify)
         return self._runs
 
     def handlers(self) -> dict[str, "RequestHandler"]:
-        return {"initialize": self.initialize, "shutdown": self.shutdown, "ping": self.ping,
-                "run/start": self.run_start, "run/cancel": self.run_cancel, "run/list": self.run_list,
-                "config/validate": self.config_validate}
+        return {
+            "initialize": self.initialize,
+            "shutdown": self.shutdown,
+            "ping": self.ping,
+            "run/start": self.run_start,
+            "run/cancel": self.run_cancel,
+            "run/list": self.run_list,
+            "config/validate": self.config_validate,
+        }
 
     def initialize(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
-        return {"protocolVersion": PROTOCOL_VERSION, "engineVersion": __version__,
-                "pythonVersion": platform.python_version(), "torchVersion": installed_torch_version(),
-                "devices": [cpu_device()]}
+        return {
+            "protocolVersion": PROTOCOL_VERSION,
+            "engineVersion": __version__,
+            "pythonVersion": platform.python_version(),
+            "torchVersion": installed_torch_version(),
+            "devices": [cpu_device()],
+        }
 
     def after_initialize(self) -> None:
         """Called by the server once the `initialize` reply is written: load torch in the background."""
@@ -66,6 +77,7 @@ class EngineMethods:
             import torch
 
             from wsss_engine.device_list import describe_devices
+
             self.server.notify("engine/devices", {"torchVersion": torch.__version__, "devices": describe_devices()})
         except Exception as exc:  # a broken torch fails the requests that need it, with their own errors
             log.error("cannot load torch to list the devices: %s: %s", type(exc).__name__, exc)
@@ -81,8 +93,12 @@ class EngineMethods:
     def run_start(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
         entry = self.runs.start(params.get("configPath") or None, params["runDir"], bool(params.get("resume")))
         record = entry.folder.record
-        return {"runId": entry.run_id, "runDir": str(entry.run_dir), "name": record["name"],
-                "stages": [{"id": s["id"], "type": s["type"]} for s in record["stages"]]}
+        return {
+            "runId": entry.run_id,
+            "runDir": str(entry.run_dir),
+            "name": record["name"],
+            "stages": [{"id": s["id"], "type": s["type"]} for s in record["stages"]],
+        }
 
     def run_cancel(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
         return {"cancelled": self.runs.cancel(params["runId"])}
@@ -94,6 +110,7 @@ class EngineMethods:
     def config_validate(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
         self.wait_for_torch()
         from wsss_engine.pipeline import config_file_problems
+
         problems = config_file_problems(params["configPath"])
         return {"valid": not problems, "errors": problems}
 

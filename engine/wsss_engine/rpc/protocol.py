@@ -55,7 +55,8 @@ METHODS: dict[str, Method] = {
     # the CPU only. The full list (GPUs, MPS) follows in the engine/devices notification once torch is loaded.
     "initialize": Method(
         params=(Param("clientName", "string", False), Param("clientVersion", "string", False)),
-        result=("protocolVersion", "engineVersion", "pythonVersion", "torchVersion", "devices")),
+        result=("protocolVersion", "engineVersion", "pythonVersion", "torchVersion", "devices"),
+    ),
     # Polite stop: cancels running runs (they save checkpoints); the `exit` notification then ends the process.
     "shutdown": Method(),
     # Liveness check.
@@ -64,9 +65,13 @@ METHODS: dict[str, Method] = {
     # validated here (ConfigInvalid lists every problem), so a client need not call config/validate first; the
     # answer carries the run's name and stages ([{id, type}]) so the client need not read run.json back.
     "run/start": Method(
-        params=(Param("configPath", "string", False, nullable=True), Param("runDir", "string"),
-                Param("resume", "boolean", False)),
-        result=("runId", "runDir", "name", "stages")),
+        params=(
+            Param("configPath", "string", False, nullable=True),
+            Param("runDir", "string"),
+            Param("resume", "boolean", False),
+        ),
+        result=("runId", "runDir", "name", "stages"),
+    ),
     # Ask a running run to stop at its next cancellation point (it saves a checkpoint).
     "run/cancel": Method(params=(Param("runId", "string"),), result=("cancelled",)),
     # Runs this engine process has started, with their current status.
@@ -76,15 +81,27 @@ METHODS: dict[str, Method] = {
     # CLIP scores of synonym-bank words for images of a run (the synonym panel; rpc/synonym_scoring.py);
     # `words` {class: [words]} scores unsaved bank edits instead of the run's bank for those classes.
     "synonyms/score": Method(
-        params=(Param("runDir", "string"), Param("imageIds", "array"), Param("classes", "array", False),
-                Param("words", "object", False)),
-        result=("scores",), long=True),
+        params=(
+            Param("runDir", "string"),
+            Param("imageIds", "array"),
+            Param("classes", "array", False),
+            Param("words", "object", False),
+        ),
+        result=("scores",),
+        long=True,
+    ),
     # Candidate words per class from WordNet or a word-vector file (rpc/synonym_suggest.py, METHOD §2.1):
     # {class: [prompt word, ranked candidates...]}, `size` words at most, for the synonym-bank editor.
     "synonyms/suggest": Method(
-        params=(Param("classes", "array"), Param("source", "string"), Param("size", "number"),
-                Param("vectors", "string", False, nullable=True)),
-        result=("suggestions",), long=True),
+        params=(
+            Param("classes", "array"),
+            Param("source", "string"),
+            Param("size", "number"),
+            Param("vectors", "string", False, nullable=True),
+        ),
+        result=("suggestions",),
+        long=True,
+    ),
 }
 
 NOTIFICATIONS: dict[str, Notification] = {
@@ -101,8 +118,9 @@ NOTIFICATIONS: dict[str, Notification] = {
 def descriptor() -> dict[str, Any]:
     """{methods: {name: {params, result}}, notifications: {name: keys}, errors: {kind: code}}."""
     return {
-        "methods": {name: {"params": [p.name for p in m.params], "result": list(m.result)}
-                    for name, m in METHODS.items()},
+        "methods": {
+            name: {"params": [p.name for p in m.params], "result": list(m.result)} for name, m in METHODS.items()
+        },
         "notifications": {name: list(n.keys) for name, n in NOTIFICATIONS.items()},
         "errors": dict(ERROR_CODES),
     }

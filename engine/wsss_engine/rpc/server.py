@@ -60,6 +60,7 @@ class Server:
 
     def __init__(self, stdin: BinaryIO, stdout: BinaryIO) -> None:
         from wsss_engine.rpc.handlers import EngineMethods  # handlers import the pipeline (torch): keep it here
+
         self.reader = FrameReader(stdin)
         self.writer = FrameWriter(stdout)
         self.pending: dict[Any, threading.Event] = {}
@@ -67,7 +68,8 @@ class Server:
         self.shutdown_requested = False
         self.engine = EngineMethods(self)
         self.builtin: dict[str, tuple[Method, RequestHandler]] = {
-            name: (METHODS[name], fn) for name, fn in self.engine.handlers().items()}
+            name: (METHODS[name], fn) for name, fn in self.engine.handlers().items()
+        }
 
     def handler_for(self, method: str) -> tuple[Method, RequestHandler] | None:
         """Built-in, else registered (plugins, REQUEST_MODULES imported on first need for protocol methods)."""
@@ -139,8 +141,11 @@ class Server:
             return
         found = self.handler_for(method)
         if found is None:
-            why = (f"{method} is part of the protocol but no module of this engine implements it yet"
-                   if method in METHODS else f"unknown method: {method}")
+            why = (
+                f"{method} is part of the protocol but no module of this engine implements it yet"
+                if method in METHODS
+                else f"unknown method: {method}"
+            )
             self.send_error(msg_id, METHOD_NOT_FOUND, why)
             return
         spec, handler = found
@@ -152,11 +157,16 @@ class Server:
         key = _id_key(msg_id)
         with self.pending_lock:
             self.pending[key] = cancelled
-        threading.Thread(target=self._run_request, args=(msg_id, method, spec, handler, params or {}, cancelled),
-                         name=f"rpc-{method}", daemon=True).start()
+        threading.Thread(
+            target=self._run_request,
+            args=(msg_id, method, spec, handler, params or {}, cancelled),
+            name=f"rpc-{method}",
+            daemon=True,
+        ).start()
 
-    def _run_request(self, msg_id: Any, method: str, spec: Method, handler: RequestHandler, params: dict,
-                     cancelled: threading.Event) -> None:
+    def _run_request(
+        self, msg_id: Any, method: str, spec: Method, handler: RequestHandler, params: dict, cancelled: threading.Event
+    ) -> None:
         try:
             if cancelled.is_set():
                 raise Cancelled(f"request {method} was cancelled before it started", "")
@@ -170,8 +180,12 @@ class Server:
             self.send_error(msg_id, exc.code, exc.message, exc.to_data())
         except Exception as exc:
             log.exception("request %s failed", method)
-            self.send_error(msg_id, INTERNAL_ERROR, f"internal error in {method}: {type(exc).__name__}: {exc}",
-                            {"kind": "InternalError", "hint": "see the engine log (stderr) for the traceback"})
+            self.send_error(
+                msg_id,
+                INTERNAL_ERROR,
+                f"internal error in {method}: {type(exc).__name__}: {exc}",
+                {"kind": "InternalError", "hint": "see the engine log (stderr) for the traceback"},
+            )
         finally:
             with self.pending_lock:
                 self.pending.pop(_id_key(msg_id), None)

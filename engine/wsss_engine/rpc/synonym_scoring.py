@@ -14,6 +14,7 @@ CAMs: the select_prompts stage's source first (the CAMs its choice was made from
 stages, latest first; each image uses the first set that has its file. The CLIP of a run is loaded once per
 engine process (keyed by run, clip config and checkpoint file) so repeated requests are fast.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,13 @@ from ..errors import Cancelled, DatasetError, EngineError, RunFolderError, RunNo
 from ..json_input import read_json_file
 from .server import register_request
 
-CLIP_DEFAULTS = {"kind": "open_clip", "model": "ViT-B-32", "pretrained": "openai", "checkpoint": None,
-                 "precision": "fp16"}  # schemas/run-config.schema.json, for hand-written configs
+CLIP_DEFAULTS = {
+    "kind": "open_clip",
+    "model": "ViT-B-32",
+    "pretrained": "openai",
+    "checkpoint": None,
+    "precision": "fp16",
+}  # schemas/run-config.schema.json, for hand-written configs
 log = logging.getLogger("wsss_engine.rpc.synonyms")
 BATCH_SIZE = 32
 _CACHE_SIZE = 2  # CLIPs kept (ViT-B-32 is ~600 MB in fp32)
@@ -48,8 +54,7 @@ class RunSource:
         config_file = self.path / "config.json"
         if not config_file.is_file():
             where = "does not exist" if not self.path.exists() else "has no config.json"
-            raise RunNotFound(f"run folder {self.path} {where}", "choose a run folder written by the engine",
-                              self.path)
+            raise RunNotFound(f"run folder {self.path} {where}", "choose a run folder written by the engine", self.path)
         self.config = _read_json(config_file, "the run's config")
         record = _read_json(self.path / "run.json", "the run record") if (self.path / "run.json").is_file() else {}
         config_path = record.get("configPath")
@@ -64,10 +69,14 @@ class RunSource:
     def datasets(self) -> list:
         """VOCDataset of the config's train list, then of its eval list (image labels read once, cached)."""
         from ..data.voc import VOCDataset
+
         cfg = self.config.get("dataset") or {}
         if not cfg.get("root"):
-            raise DatasetError(f"the config of run {self.path} has no dataset.root", "the run cannot be scored",
-                               self.path / "config.json")
+            raise DatasetError(
+                f"the config of run {self.path} has no dataset.root",
+                "the run cannot be scored",
+                self.path / "config.json",
+            )
         out = []
         for name in dict.fromkeys([cfg.get("train_list", "train_aug"), cfg.get("eval_list", "train")]):
             key = (str(self.resolve(cfg["root"])), name, json.dumps(cfg.get("classes")))
@@ -93,22 +102,33 @@ class RunSource:
                 return folder
         producers = [s["id"] for s in self.stages if s.get("type") == "infer_cams"]
         if not producers:
-            raise DatasetError(f"run {self.path} has no CAMs to mask image {image_id} with: its config has no "
-                               "infer_cams stage", "add an infer_cams stage to the config and resume the run",
-                               self.path / "config.json")
+            raise DatasetError(
+                f"run {self.path} has no CAMs to mask image {image_id} with: its config has no infer_cams stage",
+                "add an infer_cams stage to the config and resume the run",
+                self.path / "config.json",
+            )
         if not any(folder.is_dir() for folder in sets):
-            raise DatasetError(f"run {self.path} has no CAMs yet (no {self.path / 'cams' / producers[0]})",
-                               f"run (resume) the run until its infer_cams stage '{producers[0]}' has run", self.path)
-        raise DatasetError(f"run {self.path} has no CAM of image {image_id} (looked in "
-                           f"{', '.join(str(f) for f in sets)})",
-                           f"the infer_cams stage '{producers[-1]}' covers another image list, or has not "
-                           "reached this image yet: choose an image of that list, or resume the run", sets[0])
+            raise DatasetError(
+                f"run {self.path} has no CAMs yet (no {self.path / 'cams' / producers[0]})",
+                f"run (resume) the run until its infer_cams stage '{producers[0]}' has run",
+                self.path,
+            )
+        raise DatasetError(
+            f"run {self.path} has no CAM of image {image_id} (looked in {', '.join(str(f) for f in sets)})",
+            f"the infer_cams stage '{producers[-1]}' covers another image list, or has not "
+            "reached this image yet: choose an image of that list, or resume the run",
+            sets[0],
+        )
 
     def bank(self, classes: list[str], words: dict | None):
         from ..pole.synonym_bank import SynonymBank
+
         path = self.config.get("synonym_bank")
-        bank = (SynonymBank.load(self.resolve(path), classes, self.config.get("synonym_bank_size")) if path
-                else SynonymBank.ground_truth_only(classes))
+        bank = (
+            SynonymBank.load(self.resolve(path), classes, self.config.get("synonym_bank_size"))
+            if path
+            else SynonymBank.ground_truth_only(classes)
+        )
         if not words:
             return bank
         merged = {c: bank.words[c] for c in classes if c not in bank.missing}
@@ -126,6 +146,7 @@ class RunSource:
         """The run's frozen CLIP, loaded once per (run, clip config, checkpoint file) in this process."""
         from .. import device as devices
         from ..models.clip_model import ClipScorer
+
         cfg = {**CLIP_DEFAULTS, **(self.config.get("clip") or {})}
         try:
             device = devices.resolve_device(self.config.get("device", "auto"))
@@ -162,15 +183,21 @@ def score_words(params: dict, cancelled: threading.Event) -> dict:
     wanted = params.get("classes")
     unknown = [c for c in wanted or [] if c not in classes]
     if unknown:
-        raise DatasetError(f"class(es) {unknown} are not classes of run {run.path}",
-                           f"its dataset's classes are {classes}", run.path / "config.json")
+        raise DatasetError(
+            f"class(es) {unknown} are not classes of run {run.path}",
+            f"its dataset's classes are {classes}",
+            run.path / "config.json",
+        )
     words = _check_words(params.get("words"))
     owner = {i: next((d for d in datasets if i in d.image_paths), None) for i in image_ids}
     missing = [i for i, d in owner.items() if d is None]
     if missing:
         lists = " or ".join(repr(d.list_name) for d in datasets)
-        raise DatasetError(f"image id(s) {missing[:5]} are not in list {lists} of dataset {datasets[0].root}",
-                           "choose images of the run's dataset", datasets[0].root)
+        raise DatasetError(
+            f"image id(s) {missing[:5]} are not in list {lists} of dataset {datasets[0].root}",
+            "choose images of the run's dataset",
+            datasets[0].root,
+        )
     sets = run.cam_sets()
     by_set: dict[Path, list[str]] = {}
     for image_id in image_ids:
@@ -183,8 +210,17 @@ def score_words(params: dict, cancelled: threading.Event) -> dict:
         result: dict = {}
         for cams_dir, ids in by_set.items():
             items = ((i, np.asarray(owner[i].read_image(i), dtype=np.uint8)) for i in ids)
-            select_offline(items, cams_dir, clip, bank, classes, batch_size=BATCH_SIZE,
-                           check_cancelled=check_cancelled, result=result, keep=keep_class)
+            select_offline(
+                items,
+                cams_dir,
+                clip,
+                bank,
+                classes,
+                batch_size=BATCH_SIZE,
+                check_cancelled=check_cancelled,
+                result=result,
+                keep=keep_class,
+            )
     finally:
         _scoring_lock.release()
     stored = run.stored_choices()
@@ -202,11 +238,15 @@ def score_words(params: dict, cancelled: threading.Event) -> dict:
 def _check_words(words: Any) -> dict | None:
     if words is None:
         return None
-    if not isinstance(words, dict) or not all(isinstance(v, list) and all(isinstance(w, str) for w in v)
-                                              for v in words.values()):
+    if not isinstance(words, dict) or not all(
+        isinstance(v, list) and all(isinstance(w, str) for w in v) for v in words.values()
+    ):
         from ..errors import ConfigInvalid
-        raise ConfigInvalid("synonyms/score: words must be an object {class: [word, ...]}",
-                            "send the bank's words per class, ground-truth word first")
+
+        raise ConfigInvalid(
+            "synonyms/score: words must be an object {class: [word, ...]}",
+            "send the bank's words per class, ground-truth word first",
+        )
     return words
 
 

@@ -7,6 +7,7 @@ Each class's list starts with its prompt word and is ranked (pole/bank_sources.p
 words it does not have yet as suggestions. A missing WordNet database or a vector file that does not load is
 a ConfigInvalid error naming it. The WordNet reader and the last vector file stay loaded in this process.
 """
+
 from __future__ import annotations
 
 import threading
@@ -20,10 +21,12 @@ _lock = threading.Lock()  # one generation at a time (loading a database or a ve
 
 def suggest_words(params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
     from ..pole.bank_sources import suggest
+
     classes = params["classes"]
     if not all(isinstance(c, str) and c for c in classes):
-        raise ConfigInvalid("synonyms/suggest: classes must be a list of class names",
-                            hint='send e.g. ["aeroplane", "sofa"]')
+        raise ConfigInvalid(
+            "synonyms/suggest: classes must be a list of class names", hint='send e.g. ["aeroplane", "sofa"]'
+        )
     size = params["size"]
     if isinstance(size, float) and size.is_integer():
         size = int(size)

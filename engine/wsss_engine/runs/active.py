@@ -30,8 +30,8 @@ class ActiveRun:
     thread: threading.Thread | None = None
     ticket: int = 0
     final_status: str | None = None
-    started: bool = False   # its turn came (guarded by ActiveRuns.turns)
-    dropped: bool = False   # cancelled while queued: its turn is skipped
+    started: bool = False  # its turn came (guarded by ActiveRuns.turns)
+    dropped: bool = False  # cancelled while queued: its turn is skipped
 
     @property
     def status(self) -> str:
@@ -46,8 +46,10 @@ class NotifyingEvents(RunEvents):
         self.run_id, self.notify = run_id, notify
 
     def progress(self, stage_id: str, done: int, total: int, message: str) -> None:
-        self.notify("run/progress", {"runId": self.run_id, "stageId": stage_id, "done": done, "total": total,
-                                     "message": message})
+        self.notify(
+            "run/progress",
+            {"runId": self.run_id, "stageId": stage_id, "done": done, "total": total, "message": message},
+        )
 
 
 class ActiveRuns:
@@ -63,8 +65,7 @@ class ActiveRuns:
         """Validate and create/lock the run folder now (errors go to the caller), then run on a thread."""
         folder, loaded = prepare_run(config_path, run_dir, resume)
         entry = ActiveRun(folder.id, folder.path, folder)
-        entry.thread = threading.Thread(target=self._work, args=(entry, loaded), name=f"run-{folder.id}",
-                                        daemon=True)
+        entry.thread = threading.Thread(target=self._work, args=(entry, loaded), name=f"run-{folder.id}", daemon=True)
         with self.lock:
             self.runs[entry.run_id] = entry
         with self.turns:
@@ -87,8 +88,14 @@ class ActiveRuns:
             status, error = execute_run(entry.folder, loaded, entry.cancel, NotifyingEvents(entry.run_id, self.notify))
         except Exception as exc:  # execute_run records stage errors; this is e.g. run.json becoming unwritable
             log.exception("run %s stopped by an error outside its stages", entry.run_id)
-            status, error = "failed", {"kind": getattr(exc, "kind", "StageFailed"), "message": str(exc),
-                                       "hint": getattr(exc, "hint", "see the engine log")}
+            status, error = (
+                "failed",
+                {
+                    "kind": getattr(exc, "kind", "StageFailed"),
+                    "message": str(exc),
+                    "hint": getattr(exc, "hint", "see the engine log"),
+                },
+            )
         finally:
             with self.turns:
                 self.now_serving += 1
@@ -101,9 +108,10 @@ class ActiveRuns:
         with self.lock:
             entry = self.runs.get(run_id)
         if entry is None:
-            raise RunNotFound(f"no run with id {run_id!r} in this engine",
-                              "list the engine's runs with run/list; runs of other engine processes cannot be "
-                              "cancelled from here")
+            raise RunNotFound(
+                f"no run with id {run_id!r} in this engine",
+                "list the engine's runs with run/list; runs of other engine processes cannot be cancelled from here",
+            )
         with self.turns:
             if entry.final_status is not None:
                 return False

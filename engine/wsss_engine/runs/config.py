@@ -47,9 +47,12 @@ def base_schema() -> dict[str, Any]:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
     except OSError as exc:
-        raise ConfigInvalid(f"the run-config schema {path} cannot be read: {exc.strerror or exc}",
-                            f"reinstall the engine from the repository, or set {SCHEMA_ENV} to the folder "
-                            "that holds run-config.schema.json", path) from exc
+        raise ConfigInvalid(
+            f"the run-config schema {path} cannot be read: {exc.strerror or exc}",
+            f"reinstall the engine from the repository, or set {SCHEMA_ENV} to the folder "
+            "that holds run-config.schema.json",
+            path,
+        ) from exc
 
 
 def engine_schema(extra_types: dict[str, dict[str, Any] | None] | None = None) -> dict[str, Any]:
@@ -64,9 +67,12 @@ def engine_schema(extra_types: dict[str, dict[str, Any] | None] | None = None) -
     for type_name, params_schema in extra.items():
         stage["properties"]["type"]["enum"].append(type_name)
         schema["$defs"][f"{type_name}Params"] = params_schema or {"type": "object", "additionalProperties": True}
-        stage["allOf"].append({"if": {"type": "object", "properties": {"type": {"const": type_name}},
-                                      "required": ["type"]},
-                               "then": {"$ref": f"#/$defs/{type_name}Params"}})
+        stage["allOf"].append(
+            {
+                "if": {"type": "object", "properties": {"type": {"const": type_name}}, "required": ["type"]},
+                "then": {"$ref": f"#/$defs/{type_name}Params"},
+            }
+        )
     return schema
 
 
@@ -75,8 +81,12 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     raw = read_json_file(path, "run config", ConfigInvalid, "fix the JSON syntax at that position")
     if not isinstance(raw, dict):
-        raise ConfigInvalid(f"run config {path} must be a JSON object", "see schemas/run-config.schema.json",
-                            path, [{"path": "", "message": "the config must be a JSON object"}])
+        raise ConfigInvalid(
+            f"run config {path} must be a JSON object",
+            "see schemas/run-config.schema.json",
+            path,
+            [{"path": "", "message": "the config must be a JSON object"}],
+        )
     return raw
 
 
@@ -103,8 +113,12 @@ def config_problems(raw: Any, schema: dict[str, Any]) -> list[dict[str, str]]:
         sid = stage.get("id")
         if isinstance(sid, str):
             if sid in seen:
-                problems.append({"path": f"/stages/{i}/id",
-                                 "message": f"duplicate stage id '{sid}' (also used by stage {seen[sid]})"})
+                problems.append(
+                    {
+                        "path": f"/stages/{i}/id",
+                        "message": f"duplicate stage id '{sid}' (also used by stage {seen[sid]})",
+                    }
+                )
             seen.setdefault(sid, i)
         problems += _unknown_stage_params(i, stage, schema)
     unique = {(p["path"], p["message"]): p for p in problems}
@@ -117,9 +131,14 @@ def _unknown_stage_params(index: int, stage: dict[str, Any], schema: dict[str, A
     if params is None or params.get("additionalProperties", False) is not False:
         return []  # open: the stage author has not listed every parameter yet
     known = set(schema["$defs"]["stage"]["properties"]) | set(params.get("properties", {}))
-    return [{"path": f"/stages/{index}/{json_pointer([k])[1:]}",
-             "message": f"unknown parameter '{k}' for a '{stage['type']}' stage; known: {', '.join(sorted(known))}"}
-            for k in stage if k not in known]
+    return [
+        {
+            "path": f"/stages/{index}/{json_pointer([k])[1:]}",
+            "message": f"unknown parameter '{k}' for a '{stage['type']}' stage; known: {', '.join(sorted(known))}",
+        }
+        for k in stage
+        if k not in known
+    ]
 
 
 def fill_defaults(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> Any:
@@ -147,7 +166,7 @@ def fill_defaults(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> A
 def _deref(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref", "")
     if ref.startswith("#/$defs/"):
-        return root["$defs"][ref[len("#/$defs/"):]]
+        return root["$defs"][ref[len("#/$defs/") :]]
     return schema
 
 
@@ -171,8 +190,9 @@ def load_config(path: str | Path, extra_types: dict[str, dict[str, Any] | None] 
     return validate_config(raw, path, extra_types)
 
 
-def validate_config(raw: dict[str, Any], path: Path | None,
-                    extra_types: dict[str, dict[str, Any] | None] | None = None) -> LoadedConfig:
+def validate_config(
+    raw: dict[str, Any], path: Path | None, extra_types: dict[str, dict[str, Any] | None] | None = None
+) -> LoadedConfig:
     schema = engine_schema(extra_types)
     problems = config_problems(raw, schema)
     if problems:
@@ -180,7 +200,10 @@ def validate_config(raw: dict[str, Any], path: Path | None,
         first = problems[0]
         raise ConfigInvalid(
             f"{where}: {len(problems)} problem(s); first at {first['path'] or '(root)'}: {first['message']}",
-            "fix the listed fields (schemas/run-config.schema.json describes each one)", path, problems)
+            "fix the listed fields (schemas/run-config.schema.json describes each one)",
+            path,
+            problems,
+        )
     loaded = LoadedConfig(fill_defaults(raw, schema, schema), path)
     loaded.config = resolve_paths(loaded.config, loaded.base_dir)
     return loaded

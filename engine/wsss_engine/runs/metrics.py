@@ -37,8 +37,7 @@ def as_number(name: str, value: Any) -> float | None:
 class MetricsLog:
     """Appends metrics of one run; TensorBoard writer created on first use (tags "<stage>/<name>")."""
 
-    def __init__(self, run_path: Path, on_metrics: MetricsCallback | None = None,
-                 tensorboard: bool = True) -> None:
+    def __init__(self, run_path: Path, on_metrics: MetricsCallback | None = None, tensorboard: bool = True) -> None:
         self.path = run_path / "metrics.jsonl"
         self.events_dir = run_path / "events"
         self.on_metrics = on_metrics
@@ -58,8 +57,11 @@ class MetricsLog:
                 with open(self.path, "a", encoding="utf-8") as f:
                     f.write(json.dumps(line, allow_nan=False) + "\n")
             except OSError as exc:
-                raise RunFolderError(f"cannot append to {self.path}: {exc.strerror or exc}",
-                                     "free disk space or fix the run folder's permissions", self.path) from exc
+                raise RunFolderError(
+                    f"cannot append to {self.path}: {exc.strerror or exc}",
+                    "free disk space or fix the run folder's permissions",
+                    self.path,
+                ) from exc
             writer = self._summary_writer()
             if writer is not None:
                 for name, v in clean.items():
@@ -72,6 +74,7 @@ class MetricsLog:
     def _summary_writer(self) -> Any:
         if self._writer is None and self.tensorboard:
             from torch.utils.tensorboard import SummaryWriter  # slow import: only when a run logs metrics
+
             self._writer = SummaryWriter(log_dir=str(self.events_dir), flush_secs=10)
         return self._writer
 
@@ -90,8 +93,9 @@ def drop_replayed_lines(path: Path, stage_id: str, from_step: int) -> int:
     except FileNotFoundError:
         return 0
     except OSError as exc:
-        raise RunFolderError(f"cannot read {path}: {exc.strerror or exc}",
-                             "fix the run folder's permissions", path) from exc
+        raise RunFolderError(
+            f"cannot read {path}: {exc.strerror or exc}", "fix the run folder's permissions", path
+        ) from exc
     lines = data.split(b"\n")
     partial = lines.pop()  # b"" when the file ends with a newline
     kept = [line for line in lines if not _replayed(line, stage_id, from_step)]
@@ -106,8 +110,12 @@ def _replayed(line: bytes, stage_id: str, from_step: int) -> bool:
         record = json.loads(line)
     except ValueError:
         return False  # a damaged line stays: readers skip it and count it
-    return (isinstance(record, dict) and record.get("stage") == stage_id and isinstance(record.get("step"), int)
-            and record["step"] >= from_step)
+    return (
+        isinstance(record, dict)
+        and record.get("stage") == stage_id
+        and isinstance(record.get("step"), int)
+        and record["step"] >= from_step
+    )
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ A watchdog thread per rank turns the flags into the local cancel event (so every
 check) and, when a rank stays inside a stage `grace_s` after a failure was flagged (stuck in a collective
 whose peer left), calls `on_stuck` and ends the process with exit code 1.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,8 @@ from wsss_engine.errors import Cancelled, EngineError
 
 log = logging.getLogger("wsss_engine.ranks")
 
-TIMEOUT_ENV = "WSSS_DIST_TIMEOUT_S"    # longest wait for a peer in a barrier (rank-0-only stages included)
-GRACE_ENV = "WSSS_DIST_GRACE_S"        # how long peers may take to stop after a failure or cancellation
+TIMEOUT_ENV = "WSSS_DIST_TIMEOUT_S"  # longest wait for a peer in a barrier (rank-0-only stages included)
+GRACE_ENV = "WSSS_DIST_GRACE_S"  # how long peers may take to stop after a failure or cancellation
 DEFAULT_TIMEOUT_S = 6 * 3600.0
 DEFAULT_GRACE_S = 20.0
 POLL_S = 0.1
@@ -29,6 +30,7 @@ POLL_S = 0.1
 
 class PeerTimeout(EngineError):
     """A rank did not reach a barrier in time (it exited, hangs, or another rank failed)."""
+
     code = -32007
     kind = "StageFailed"
 
@@ -36,14 +38,23 @@ class PeerTimeout(EngineError):
 def default_store() -> Any:
     """The store torchrun's process group was set up with (c10d keeps it; no public accessor)."""
     from torch.distributed import distributed_c10d
+
     return distributed_c10d._get_default_store()
 
 
 class RankSync:
     """Store-based coordination of `world` ranks; every rank calls the same barriers with the same tags."""
 
-    def __init__(self, store: Any, rank: int, world: int, cancel_event: threading.Event, *,
-                 timeout_s: float | None = None, grace_s: float | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        rank: int,
+        world: int,
+        cancel_event: threading.Event,
+        *,
+        timeout_s: float | None = None,
+        grace_s: float | None = None,
+    ) -> None:
         self.store, self.rank, self.world, self.cancel = store, rank, world, cancel_event
         self.timeout_s = float(timeout_s if timeout_s is not None else os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_S))
         self.grace_s = float(grace_s if grace_s is not None else os.environ.get(GRACE_ENV, DEFAULT_GRACE_S))
@@ -83,8 +94,9 @@ class RankSync:
         return self._has("cancel") or self._has("failed")
 
     # -- barriers ------------------------------------------------------------------------------------------
-    def wait_for(self, keys: list[str], *, abort_on_failure: bool = False, what: str = "",
-                 grace_s: float | None = None) -> bool:
+    def wait_for(
+        self, keys: list[str], *, abort_on_failure: bool = False, what: str = "", grace_s: float | None = None
+    ) -> bool:
         """Wait until every key exists. Returns False when peers stopped answering: `grace_s` after a flag
         (cancel or failure) was seen, or `timeout_s` in all. abort_on_failure: raise Cancelled on a failure flag."""
         full = [self.prefix + k for k in keys]
@@ -107,8 +119,10 @@ class RankSync:
         keys = [f"{tag}/r{r}" for r in range(self.world)]
         if not self.wait_for(keys, abort_on_failure=abort_on_failure, what=tag):
             missing = [r for r in range(self.world) if not self._has(f"{tag}/r{r}")]
-            raise PeerTimeout(f"rank(s) {missing} did not reach '{tag}' (exited, hung, or stopped after a failure)",
-                              "see each rank's stderr; fix the cause, then resume the run")
+            raise PeerTimeout(
+                f"rank(s) {missing} did not reach '{tag}' (exited, hung, or stopped after a failure)",
+                "see each rank's stderr; fix the cause, then resume the run",
+            )
         return [self._get(k) for k in keys]
 
     def gather_to_main(self, tag: str, value: Any) -> list[Any] | None:
@@ -127,8 +141,10 @@ class RankSync:
     def receive(self, tag: str) -> Any:
         """Rank 0's decision for `tag`; PeerTimeout when it does not come in time."""
         if not self.wait_for([f"{tag}/main"], what=tag, grace_s=2 * self.grace_s):  # rank 0 records first
-            raise PeerTimeout(f"rank 0 did not decide '{tag}' in time (it exited or hangs)",
-                              "see rank 0's output and the run's engine.log; then resume the run")
+            raise PeerTimeout(
+                f"rank 0 did not decide '{tag}' in time (it exited or hangs)",
+                "see rank 0's output and the run's engine.log; then resume the run",
+            )
         return self._get(f"{tag}/main")
 
     # -- watchdog ------------------------------------------------------------------------------------------
@@ -157,8 +173,12 @@ class RankSync:
                 continue
             self._flag_seen = self._flag_seen or time.monotonic()
             if time.monotonic() - self._flag_seen > self.grace_s:
-                log.error("rank %d: still inside a stage %.0f s after rank %d failed (stuck in a collective); "
-                          "exiting", self.rank, self.grace_s, failure["rank"])
+                log.error(
+                    "rank %d: still inside a stage %.0f s after rank %d failed (stuck in a collective); exiting",
+                    self.rank,
+                    self.grace_s,
+                    failure["rank"],
+                )
                 try:
                     if self.on_stuck is not None:
                         self.on_stuck(failure)

@@ -23,8 +23,10 @@ RUN_STATUSES = ("created", "running", "completed", "failed", "cancelled")
 STAGE_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
 LOCK_NAME = ".lock"
 
-_WRITABLE_HINT = ("choose a run folder in a writable location: every parent must be a folder you may write to "
-                  "(check permissions, free disk space, and that no file has the folder's name)")
+_WRITABLE_HINT = (
+    "choose a run folder in a writable location: every parent must be a folder you may write to "
+    "(check permissions, free disk space, and that no file has the folder's name)"
+)
 
 
 def utc_now() -> str:
@@ -79,18 +81,23 @@ class RunLock:
         try:
             f = open(self.path, "a+")
         except OSError as exc:
-            raise RunFolderError(f"cannot create lock file {self.path}: {exc.strerror or exc}",
-                                 _WRITABLE_HINT, self.path) from exc
+            raise RunFolderError(
+                f"cannot create lock file {self.path}: {exc.strerror or exc}", _WRITABLE_HINT, self.path
+            ) from exc
         try:
             _lock_file(f)
         except OSError:
             f.seek(0)
             owner = f.read().strip() or "another process"
             f.close()
-            who = "this engine, which is running it now" if owner == f"pid {os.getpid()}" else f"another engine ({owner})"
+            who = (
+                "this engine, which is running it now" if owner == f"pid {os.getpid()}" else f"another engine ({owner})"
+            )
             raise RunFolderError(
                 f"run folder {self.path.parent} is in use by {who}",
-                "wait for that run to finish or cancel it, or choose another run folder", self.path.parent) from None
+                "wait for that run to finish or cancel it, or choose another run folder",
+                self.path.parent,
+            ) from None
         f.seek(0)
         f.truncate()
         f.write(f"pid {os.getpid()}")
@@ -107,9 +114,11 @@ class RunLock:
 def _lock_file(f: Any) -> None:
     try:
         import fcntl
+
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except ImportError:  # Windows
         import msvcrt
+
         f.seek(0)
         msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
 
@@ -117,9 +126,11 @@ def _lock_file(f: Any) -> None:
 def _unlock_file(f: Any) -> None:
     try:
         import fcntl
+
         fcntl.flock(f.fileno(), fcntl.LOCK_UN)
     except ImportError:
         import msvcrt
+
         f.seek(0)
         msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
 
@@ -135,8 +146,16 @@ class RunFolder:
 
     # -- lifecycle -------------------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path, *, name: str, synthetic: bool, stages: list[dict[str, Any]],
-               config: dict[str, Any], config_path: str | None) -> "RunFolder":
+    def create(
+        cls,
+        path: str | Path,
+        *,
+        name: str,
+        synthetic: bool,
+        stages: list[dict[str, Any]],
+        config: dict[str, Any],
+        config_path: str | None,
+    ) -> "RunFolder":
         """A new run: writes config.json then run.json (status "created"). The folder may exist but must then
         be empty (or hold only our lock / crash temps): a user's files there are never overwritten."""
         path = Path(path).absolute()
@@ -144,21 +163,30 @@ class RunFolder:
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise RunFolderError(f"cannot create run folder {path}: {exc.strerror or exc}",
-                                 _WRITABLE_HINT, path) from exc
+            raise RunFolderError(
+                f"cannot create run folder {path}: {exc.strerror or exc}", _WRITABLE_HINT, path
+            ) from exc
         lock = RunLock(path / LOCK_NAME)
         lock.acquire()
         try:
             if (path / "run.json").exists():
-                raise RunFolderError(f"{path} already holds a run (run.json exists)",
-                                     "resume that run, or choose a new run folder", path)
+                raise RunFolderError(
+                    f"{path} already holds a run (run.json exists)", "resume that run, or choose a new run folder", path
+                )
             remove_stale_temps(path)
             now = utc_now()
             record = {
-                "formatVersion": FORMAT_VERSION, "id": uuid.uuid4().hex[:12], "name": name,
-                "status": "created", "created": now, "updated": now, "engineVersion": __version__,
-                "synthetic": bool(synthetic), "configPath": config_path,
-                "stages": [_stage_entry(s) for s in stages], "error": None,
+                "formatVersion": FORMAT_VERSION,
+                "id": uuid.uuid4().hex[:12],
+                "name": name,
+                "status": "created",
+                "created": now,
+                "updated": now,
+                "engineVersion": __version__,
+                "synthetic": bool(synthetic),
+                "configPath": config_path,
+                "stages": [_stage_entry(s) for s in stages],
+                "error": None,
             }
             run = cls(path, record, lock)
             run.write_json("config.json", config)
@@ -173,16 +201,20 @@ class RunFolder:
         """An existing run, locked for writing (to resume it)."""
         path = Path(path).absolute()
         if not (path / "run.json").is_file():
-            raise RunNotFound(f"no run in {path} (run.json is missing)",
-                              "start a new run in this folder instead of resuming", path)
+            raise RunNotFound(
+                f"no run in {path} (run.json is missing)", "start a new run in this folder instead of resuming", path
+            )
         lock = RunLock(path / LOCK_NAME)
         lock.acquire()
         try:
             record = read_json(path / "run.json")
         except (OSError, ValueError) as exc:  # ValueError: not UTF-8 / not JSON (json_input.JsonInputError)
             lock.release()
-            raise RunFolderError(f"cannot read {path / 'run.json'}: {exc}",
-                                 "the run record is damaged; start a new run", path / "run.json") from exc
+            raise RunFolderError(
+                f"cannot read {path / 'run.json'}: {exc}",
+                "the run record is damaged; start a new run",
+                path / "run.json",
+            ) from exc
         run = cls(path, record, lock)
         run.removed_temps = remove_stale_temps(path)  # a crash's leftovers; we hold the lock, nothing writes now
         return run
@@ -268,14 +300,22 @@ def _refuse_foreign_folder(path: Path) -> None:
         raise RunFolderError(f"cannot read run folder {path}: {exc.strerror or exc}", _WRITABLE_HINT, path) from exc
     if names and "run.json" not in names:
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        raise RunFolderError(f"{path} is not empty and is not a run folder (it holds {shown}); a new run would "
-                             "overwrite files there", "choose a new or empty run folder (or resume a run in its "
-                             "own folder)", path)
+        raise RunFolderError(
+            f"{path} is not empty and is not a run folder (it holds {shown}); a new run would overwrite files there",
+            "choose a new or empty run folder (or resume a run in its own folder)",
+            path,
+        )
 
 
 def _stage_entry(stage: dict[str, Any]) -> dict[str, Any]:
-    return {"id": stage["id"], "type": stage["type"], "status": "pending",
-            "started": None, "finished": None, "summary": {}}
+    return {
+        "id": stage["id"],
+        "type": stage["type"],
+        "status": "pending",
+        "started": None,
+        "finished": None,
+        "summary": {},
+    }
 
 
 class _NoLock:

@@ -4,6 +4,7 @@ A process killed between writing a temp file and renaming it leaves the temp beh
 Only the engine holding the run's lock may remove them (nothing else writes that run then), so RunFolder does it
 when it creates or reopens a run. Only names of these patterns are touched, never a user's file.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ from pathlib import Path
 
 # Every temp name the engine writes inside a run folder (keep in step with the writers):
 TEMP_PATTERNS = (
-    re.compile(r"^\..+\.\d+\.\d+\.tmp$"),           # atomic_write_bytes: .<name>.<pid>.<thread>.tmp
-    re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$"),    # data/cam_files.py save_cam: mkstemp .<id>.XXXXXXXX.tmp
+    re.compile(r"^\..+\.\d+\.\d+\.tmp$"),  # atomic_write_bytes: .<name>.<pid>.<thread>.tmp
+    re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$"),  # data/cam_files.py save_cam: mkstemp .<id>.XXXXXXXX.tmp
     re.compile(r"^\.cam_model\.[A-Za-z0-9_]{8}\.onnx$"),  # stages/export_onnx.py: mkstemp .cam_model.XXXXXXXX.onnx
 )
 

@@ -12,6 +12,7 @@ Training augmentation (deeplab-pytorch `_augmentation`): rescale by a scale draw
 image, nearest mask), pad bottom/right up to the crop (mean colour = 0 after normalising; mask 255), random
 crop, horizontal flip with p 0.5. Randomness comes from torch's RNG (SeededItems makes it reproducible).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,11 +34,12 @@ TRAIN_SCALES = (0.5, 0.75, 1.0, 1.25, 1.5)
 
 
 def resolve_normalization(value: str, init_format: str | None) -> str:
-    """"auto": caffe_bgr for the deeplab-pytorch (caffe) init, imagenet for everything else."""
+    """ "auto": caffe_bgr for the deeplab-pytorch (caffe) init, imagenet for everything else."""
     if value == "auto":
         return "caffe_bgr" if init_format == "deeplab_coco" else "imagenet"
     if value not in NORMALIZATIONS:
         from ..errors import ConfigInvalid
+
         raise ConfigInvalid(f"unknown normalization {value!r}", hint="use auto, caffe_bgr or imagenet")
     return value
 
@@ -53,8 +55,13 @@ def normalize_image(image: Image.Image | np.ndarray, normalization: str) -> np.n
 class SegTrainTransform:
     """`transform(image PIL, mask H×W uint8) -> (3×crop×crop float tensor, crop×crop int64 tensor)`."""
 
-    def __init__(self, crop_size: int = 321, scales: Sequence[float] = TRAIN_SCALES, hflip: bool = True,
-                 normalization: str = "imagenet"):
+    def __init__(
+        self,
+        crop_size: int = 321,
+        scales: Sequence[float] = TRAIN_SCALES,
+        hflip: bool = True,
+        normalization: str = "imagenet",
+    ):
         if crop_size <= 0 or not scales or any(s <= 0 for s in scales):
             raise ValueError(f"crop_size and scales must be positive, got {crop_size}, {scales}")
         self.crop_size, self.scales, self.hflip = int(crop_size), tuple(float(s) for s in scales), hflip
@@ -76,7 +83,7 @@ class SegTrainTransform:
         padded_mask[:h, :w] = mask
         y = int(torch.randint(ph - crop + 1, (1,)).item())
         x = int(torch.randint(pw - crop + 1, (1,)).item())
-        arr, mask = padded[y:y + crop, x:x + crop], padded_mask[y:y + crop, x:x + crop]
+        arr, mask = padded[y : y + crop, x : x + crop], padded_mask[y : y + crop, x : x + crop]
         if self.hflip and torch.rand(1).item() < 0.5:
             arr, mask = arr[:, ::-1], mask[:, ::-1]
         return to_chw_tensor(arr), torch.from_numpy(np.ascontiguousarray(mask).astype(np.int64))
@@ -85,23 +92,35 @@ class SegTrainTransform:
         return f"SegTrainTransform(crop={self.crop_size}, scales={self.scales}, normalization={self.normalization})"
 
 
-def check_mask_folder(mask_dir: Path, ids: Sequence[str], image_paths: dict, num_classes: int,
-                      list_name: str, progress=None, check_cancelled=None) -> dict:
+def check_mask_folder(
+    mask_dir: Path,
+    ids: Sequence[str],
+    image_paths: dict,
+    num_classes: int,
+    list_name: str,
+    progress=None,
+    check_cancelled=None,
+) -> dict:
     """Every id of the list has a mask `<mask_dir>/<id>.png` of its image's size (data/mask_files.py's check)
     with values in 0..C or 255, and the set is not all-ignore. Raises DatasetError naming the file and what to
     do; returns counts."""
     mask_dir = Path(mask_dir)
     if mask_dir.is_dir():
         if ids and not any(mask_dir.glob("*.png")):
-            raise DatasetError(f"pseudo-mask folder {mask_dir} holds no masks (.png)",
-                               hint="run (or resume) the stage that writes the pseudo masks before training",
-                               path=str(mask_dir))
+            raise DatasetError(
+                f"pseudo-mask folder {mask_dir} holds no masks (.png)",
+                hint="run (or resume) the stage that writes the pseudo masks before training",
+                path=str(mask_dir),
+            )
         missing = [i for i in ids if not mask_file(mask_dir, i).is_file()]
         if missing:  # the count and a few ids, so that a partial folder is easy to recognise
-            raise DatasetError(f"{len(missing)} of {len(ids)} image(s) of list {list_name!r} have no mask in "
-                               f"{mask_dir}, e.g. {', '.join(missing[:4])}",
-                               hint="finish the pseudo-mask stage for this list (resume the run), or train on the "
-                                    "list the masks were made for", path=str(mask_file(mask_dir, missing[0])))
+            raise DatasetError(
+                f"{len(missing)} of {len(ids)} image(s) of list {list_name!r} have no mask in "
+                f"{mask_dir}, e.g. {', '.join(missing[:4])}",
+                hint="finish the pseudo-mask stage for this list (resume the run), or train on the "
+                "list the masks were made for",
+                path=str(mask_file(mask_dir, missing[0])),
+            )
     mask_files.check_mask_folder(mask_dir, {i: image_paths[i] for i in ids}, "pseudo-mask")
     labelled, total = 0, len(ids)
     for n, image_id in enumerate(ids):
@@ -111,14 +130,19 @@ def check_mask_folder(mask_dir: Path, ids: Sequence[str], image_paths: dict, num
         mask = read_mask(path)
         bad = mask[(mask > num_classes) & (mask != IGNORE_INDEX)]
         if bad.size:
-            raise DatasetError(f"mask {path} has value {int(bad.max())}; masks may only hold 0 (background), "
-                               f"1..{num_classes} (classes) and 255 (ignore)",
-                               hint="check that the masks come from this dataset's class list", path=str(path))
+            raise DatasetError(
+                f"mask {path} has value {int(bad.max())}; masks may only hold 0 (background), "
+                f"1..{num_classes} (classes) and 255 (ignore)",
+                hint="check that the masks come from this dataset's class list",
+                path=str(path),
+            )
         labelled += int((mask != IGNORE_INDEX).any())
         if progress and (n % 256 == 255 or n + 1 == total):
             progress(n + 1, total, f"checked {n + 1} masks")
     if labelled == 0:
-        raise DatasetError(f"every mask in {mask_dir} is all-ignore (255): nothing to train on",
-                           hint="check the pseudo-mask stage (its thresholds) before training the segmenter",
-                           path=str(mask_dir))
+        raise DatasetError(
+            f"every mask in {mask_dir} is all-ignore (255): nothing to train on",
+            hint="check the pseudo-mask stage (its thresholds) before training the segmenter",
+            path=str(mask_dir),
+        )
     return {"masks": total, "labelled": labelled}

@@ -11,6 +11,7 @@ DeepLabV2 follows deeplab-pytorch (the CLIMS `segmentation/deeplabv2` fork, METH
 - MSC: the input at 1 and at the extra scales (0.5, 0.75), bilinear; training returns every scale's logits and
   their pixel-wise max (the loss is summed over all of them), evaluation returns the max only.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -47,8 +48,12 @@ class DilatedResNet101(nn.Module):
             raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
         # zero_init_residual: at random weights (tests, benchmarks) a frozen-BN ResNet-101 has no normalisation
         # and its activations overflow; residual branches that start at zero keep it finite. Init files overwrite it.
-        net = resnet101(weights=None, replace_stride_with_dilation=[False, True, True], norm_layer=_frozen_bn,
-                        zero_init_residual=True)
+        net = resnet101(
+            weights=None,
+            replace_stride_with_dilation=[False, True, True],
+            norm_layer=_frozen_bn,
+            zero_init_residual=True,
+        )
         # deeplab-pytorch dilates every block of a stage alike (torchvision keeps the first block at the
         # previous stage's dilation).
         for layer, rate in ((net.layer3, 2), (net.layer4, 4)):
@@ -74,7 +79,8 @@ class ASPP(nn.Module):
         super().__init__()
         self.rates = tuple(int(r) for r in rates)
         self.branches = nn.ModuleList(
-            nn.Conv2d(in_channels, num_classes, 3, padding=r, dilation=r, bias=True) for r in self.rates)
+            nn.Conv2d(in_channels, num_classes, 3, padding=r, dilation=r, bias=True) for r in self.rates
+        )
         for conv in self.branches:
             nn.init.normal_(conv.weight, mean=0.0, std=0.01)
             nn.init.zeros_(conv.bias)
@@ -96,8 +102,11 @@ class DeepLabV2(nn.Module):
 
     def param_groups(self) -> dict[str, list[nn.Parameter]]:
         """METHOD §5: backbone convs 1x, ASPP weights 10x, ASPP biases 20x (frozen BN has no trainables)."""
-        return {"backbone": [p for p in self.backbone.parameters() if p.requires_grad],
-                "head": [b.weight for b in self.aspp.branches], "head_bias": [b.bias for b in self.aspp.branches]}
+        return {
+            "backbone": [p for p in self.backbone.parameters() if p.requires_grad],
+            "head": [b.weight for b in self.aspp.branches],
+            "head_bias": [b.bias for b in self.aspp.branches],
+        }
 
 
 class TorchvisionDeepLabV3(nn.Module):
@@ -106,17 +115,19 @@ class TorchvisionDeepLabV3(nn.Module):
     def __init__(self, num_classes: int):
         super().__init__()
         from torchvision.models.segmentation import deeplabv3_resnet101
-        self.net = deeplabv3_resnet101(weights=None, weights_backbone=None, num_classes=num_classes,
-                                       aux_loss=False)
+
+        self.net = deeplabv3_resnet101(weights=None, weights_backbone=None, num_classes=num_classes, aux_loss=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)["out"]
 
     def param_groups(self) -> dict[str, list[nn.Parameter]]:
         head = [(n, p) for n, p in self.net.classifier.named_parameters() if p.requires_grad]
-        return {"backbone": [p for p in self.net.backbone.parameters() if p.requires_grad],
-                "head": [p for n, p in head if not n.endswith("bias")],
-                "head_bias": [p for n, p in head if n.endswith("bias")]}
+        return {
+            "backbone": [p for p in self.net.backbone.parameters() if p.requires_grad],
+            "head": [p for n, p in head if not n.endswith("bias")],
+            "head_bias": [p for n, p in head if n.endswith("bias")],
+        }
 
 
 class MSC(nn.Module):
@@ -132,8 +143,9 @@ class MSC(nn.Module):
         if not self.scales:  # single-scale training (msc_scales []): one output, one loss term
             return [logits] if self.training else logits
         size = logits.shape[-2:]
-        pyramid = [self.base(F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False))
-                   for s in self.scales]
+        pyramid = [
+            self.base(F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False)) for s in self.scales
+        ]
         resized = [F.interpolate(p, size=size, mode="bilinear", align_corners=False) for p in pyramid]
         fused = torch.stack([logits, *resized]).max(dim=0).values
         return [logits, *pyramid, fused] if self.training else fused
@@ -156,11 +168,15 @@ def build_segmenter(meta: dict) -> MSC:
         base = DeepLabV2(DilatedResNet101(meta.get("layout", "caffe")), num_classes, rates)
     elif arch == "deeplabv2_small":
         small = meta.get("small") or {}
-        base = DeepLabV2(SmallCnnBackbone(width=int(small.get("width", 32)),
-                                          out_channels=int(small.get("out_channels", 128))), num_classes, rates)
+        base = DeepLabV2(
+            SmallCnnBackbone(width=int(small.get("width", 32)), out_channels=int(small.get("out_channels", 128))),
+            num_classes,
+            rates,
+        )
     elif arch == "deeplabv3_resnet101":
         base = TorchvisionDeepLabV3(num_classes)
     else:
         from ..errors import ConfigInvalid
+
         raise ConfigInvalid(f"unknown segmenter arch {arch!r}", hint=f"use one of {', '.join(ARCHS)}")
     return MSC(base, meta.get("msc_scales", MSC_SCALES))

@@ -12,6 +12,7 @@ reference's pydensecrf calls: addPairwiseGaussian(sxy=POS_XY_STD, compat=POS_W) 
 gaussian_compat=3; addPairwiseBilateral(sxy=BI_XY_STD, srgb=BI_RGB_STD, compat=BI_W) -> bilateral_sxy=67,
 bilateral_srgb=3, bilateral_compat=4; inference(ITER_MAX) -> iterations=10. Unaries are -log(probs) there too.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ TEST_INPUT_SIZE = 513
 @dataclass(frozen=True)
 class CrfParams:
     """The reference's CRF settings under dense_crf's argument names (mapping in the module docstring)."""
+
     iterations: int = 10
     gaussian_sxy: float = 1.0
     gaussian_compat: float = 3.0
@@ -37,8 +39,14 @@ class CrfParams:
 
     @classmethod
     def from_reference(cls, iter_max=10, pos_w=3, pos_xy_std=1, bi_w=4, bi_xy_std=67, bi_rgb_std=3) -> "CrfParams":
-        return cls(iterations=int(iter_max), gaussian_sxy=float(pos_xy_std), gaussian_compat=float(pos_w),
-                   bilateral_sxy=float(bi_xy_std), bilateral_srgb=float(bi_rgb_std), bilateral_compat=float(bi_w))
+        return cls(
+            iterations=int(iter_max),
+            gaussian_sxy=float(pos_xy_std),
+            gaussian_compat=float(pos_w),
+            bilateral_sxy=float(bi_xy_std),
+            bilateral_srgb=float(bi_rgb_std),
+            bilateral_compat=float(bi_w),
+        )
 
 
 def _logits(base: torch.nn.Module, x: torch.Tensor, size: tuple[int, int], flip: bool) -> torch.Tensor:
@@ -48,9 +56,16 @@ def _logits(base: torch.nn.Module, x: torch.Tensor, size: tuple[int, int], flip:
 
 
 @torch.no_grad()
-def predict_probs(base: torch.nn.Module, image: torch.Tensor, *, scales: Sequence[float] = TEST_SCALES,
-                  flip: bool = True, input_size: int | None = TEST_INPUT_SIZE, fusion: str = "max",
-                  amp: bool = False) -> torch.Tensor:
+def predict_probs(
+    base: torch.nn.Module,
+    image: torch.Tensor,
+    *,
+    scales: Sequence[float] = TEST_SCALES,
+    flip: bool = True,
+    input_size: int | None = TEST_INPUT_SIZE,
+    fusion: str = "max",
+    amp: bool = False,
+) -> torch.Tensor:
     """image: 3×H×W normalised (on the network's device) -> C×H×W softmax probabilities (float32)."""
     if fusion not in ("max", "mean"):
         raise ValueError(f"fusion must be max or mean, got {fusion!r}")
@@ -61,8 +76,11 @@ def predict_probs(base: torch.nn.Module, image: torch.Tensor, *, scales: Sequenc
     use_amp = amp and image.device.type == "cuda"
     with torch.autocast(image.device.type, dtype=torch.float16, enabled=use_amp):
         for s in scales:
-            x = padded if s == 1.0 else F.interpolate(padded, scale_factor=float(s), mode="bilinear",
-                                                      align_corners=False)
+            x = (
+                padded
+                if s == 1.0
+                else F.interpolate(padded, scale_factor=float(s), mode="bilinear", align_corners=False)
+            )
             logits = _logits(base, x, (ph, pw), flip)[0, :, :h, :w]
             if fused is None:
                 fused = logits
@@ -78,10 +96,17 @@ def predict_probs(base: torch.nn.Module, image: torch.Tensor, *, scales: Sequenc
 def crf_refine(image_rgb: np.ndarray, probs: np.ndarray, params: CrfParams) -> np.ndarray:
     """Dense-CRF marginals (C×H×W) of `probs` on the uint8 RGB image (the refinement module's dense_crf)."""
     from ..refine.crf import dense_crf
-    return dense_crf(np.ascontiguousarray(image_rgb, dtype=np.uint8), np.ascontiguousarray(probs, np.float32),
-                     iterations=params.iterations, gaussian_sxy=params.gaussian_sxy,
-                     gaussian_compat=params.gaussian_compat, bilateral_sxy=params.bilateral_sxy,
-                     bilateral_srgb=params.bilateral_srgb, bilateral_compat=params.bilateral_compat)
+
+    return dense_crf(
+        np.ascontiguousarray(image_rgb, dtype=np.uint8),
+        np.ascontiguousarray(probs, np.float32),
+        iterations=params.iterations,
+        gaussian_sxy=params.gaussian_sxy,
+        gaussian_compat=params.gaussian_compat,
+        bilateral_sxy=params.bilateral_sxy,
+        bilateral_srgb=params.bilateral_srgb,
+        bilateral_compat=params.bilateral_compat,
+    )
 
 
 def label_map(probs: np.ndarray | torch.Tensor) -> np.ndarray:

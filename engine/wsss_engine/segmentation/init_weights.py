@@ -13,6 +13,7 @@
   starts from a "torchvision" ResNet-101 (its backbone; the classifier then starts from torchvision's init).
 Keys that none of these rules know raise ConfigInvalid naming a few of them and the file.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,9 +33,12 @@ _TORCHVISION_KEY = re.compile(r"^(conv1|bn1|layer[1-4])\.")
 
 
 def _unknown(path, keys: list[str], fmt: str) -> ConfigInvalid:
-    return ConfigInvalid(f"init file {path} has {len(keys)} key(s) that do not fit a {fmt} file, e.g. {keys[:4]}",
-                         hint="use a torchvision-format ResNet-101 .pth or deeplab-pytorch's "
-                              "deeplabv1_resnet101-coco.pth, and set init_format to match", path=str(path))
+    return ConfigInvalid(
+        f"init file {path} has {len(keys)} key(s) that do not fit a {fmt} file, e.g. {keys[:4]}",
+        hint="use a torchvision-format ResNet-101 .pth or deeplab-pytorch's "
+        "deeplabv1_resnet101-coco.pth, and set init_format to match",
+        path=str(path),
+    )
 
 
 def deeplab_key(key: str) -> str | None:
@@ -94,17 +98,27 @@ def read_init(init: str, arch: str) -> tuple[dict, Path | str]:
     looks_like_path = init.endswith((".pth", ".pt")) or "/" in init or "\\" in init
     if arch in ("deeplabv2_resnet101", "deeplabv3_resnet101") and not looks_like_path:
         return load_imagenet_state_dict(init, arch="resnet101"), init
-    path = local_file(init, "segmenter init weights",
-                      hint="point init at a torchvision-format ResNet-101 .pth, deeplab-pytorch's "
-                           "deeplabv1_resnet101-coco.pth (see kazuto1011/deeplab-pytorch: setup_caffemodels.sh "
-                           "+ convert.py), or set it to null for random init")
-    state = torch_load(path, WeightsMissing, "segmenter init weights", "use a state dict saved with "
-                       "torch.save(model.state_dict(), path)")
+    path = local_file(
+        init,
+        "segmenter init weights",
+        hint="point init at a torchvision-format ResNet-101 .pth, deeplab-pytorch's "
+        "deeplabv1_resnet101-coco.pth (see kazuto1011/deeplab-pytorch: setup_caffemodels.sh "
+        "+ convert.py), or set it to null for random init",
+    )
+    state = torch_load(
+        path,
+        WeightsMissing,
+        "segmenter init weights",
+        "use a state dict saved with torch.save(model.state_dict(), path)",
+    )
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
-        raise ConfigInvalid(f"init file {path} does not hold a state dict", hint="save it with "
-                            "torch.save(model.state_dict(), path)", path=str(path))
+        raise ConfigInvalid(
+            f"init file {path} does not hold a state dict",
+            hint="save it with torch.save(model.state_dict(), path)",
+            path=str(path),
+        )
     return state, path
 
 
@@ -123,8 +137,11 @@ def load_init(base: nn.Module, state: dict, fmt: str, path="<state dict>") -> di
     if fmt == "torchvision" and hasattr(base, "net"):  # DeepLabV3 from an ImageNet ResNet-101
         mapped = map_torchvision_resnet(state, path, prefix="net.backbone.")
     else:
-        mapper = {"deeplab_coco": map_deeplab_coco, "torchvision": map_torchvision_resnet,
-                  "torchvision_deeplabv3": map_torchvision_deeplabv3}[fmt]
+        mapper = {
+            "deeplab_coco": map_deeplab_coco,
+            "torchvision": map_torchvision_resnet,
+            "torchvision_deeplabv3": map_torchvision_deeplabv3,
+        }[fmt]
         mapped = mapper(state, path)
     own = base.state_dict()
     head = ("aspp.", "net.classifier.")
@@ -133,16 +150,20 @@ def load_init(base: nn.Module, state: dict, fmt: str, path="<state dict>") -> di
     extra = [k for k in mapped if k not in own]
     if extra:
         raise _unknown(path, extra, f"{type(base).__name__} ({fmt})")
-    missing = [k for k in own if k not in mapped and not k.startswith(head)
-               and not k.endswith("num_batches_tracked")]
+    missing = [k for k in own if k not in mapped and not k.startswith(head) and not k.endswith("num_batches_tracked")]
     if missing:
-        raise ConfigInvalid(f"init file {path} lacks {len(missing)} tensor(s) of the {type(base).__name__} "
-                            f"backbone, e.g. {missing[:4]}", hint="is it a ResNet-101 (not ResNet-50) file of "
-                            "the format init_format says?", path=str(path))
+        raise ConfigInvalid(
+            f"init file {path} lacks {len(missing)} tensor(s) of the {type(base).__name__} "
+            f"backbone, e.g. {missing[:4]}",
+            hint="is it a ResNet-101 (not ResNet-50) file of the format init_format says?",
+            path=str(path),
+        )
     try:
         base.load_state_dict(mapped, strict=False)
     except RuntimeError as exc:
-        raise ConfigInvalid(f"init file {path} does not fit the network: {str(exc).splitlines()[0][:300]}",
-                            hint="check that it is a ResNet-101 file of the expected format", path=str(path)) \
-            from exc
+        raise ConfigInvalid(
+            f"init file {path} does not fit the network: {str(exc).splitlines()[0][:300]}",
+            hint="check that it is a ResNet-101 file of the expected format",
+            path=str(path),
+        ) from exc
     return {"loaded": len(mapped), "skipped_head": skipped}

@@ -10,6 +10,7 @@ Params (schemas/run-config.schema.json `$defs/baseline_camParams`; defaults = th
   split "train" (dataset.train_list), crop_size (default dataset.image_size), resize_long [lo, hi]
 Writes <run>/checkpoints/<id>.pt (models.loading.load_cam_model reads it); resumes from it exactly.
 """
+
 from __future__ import annotations
 
 from ..models.backbones import backbone_options
@@ -20,6 +21,7 @@ from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
 from ..training.setup import collate, device_and_dist, loop_config, train_dataset
 from . import inputs, references
+
 
 @register_stage("baseline_cam")
 def run(ctx, params: dict) -> dict:
@@ -39,11 +41,27 @@ def run(ctx, params: dict) -> dict:
 
     max_steps = (len(dataset) // (loop.batch_size * dist.world)) * loop.epochs
     optimizer, scheduler = build_optimizer(
-        [{"name": "backbone", "params": backbone_params}, {"name": "head", "params": head_params}], optim, max_steps)
-    ctx.log(f"baseline_cam {sid}: {len(dataset)} images, {backbone['name']} backbone, {loop.epochs} epochs, "
-            f"batch {loop.batch_size}, lr {optim.lr}, momentum {optim.effective_momentum()}, amp {loop.amp}")
-    trainer = Trainer(ctx, sid, "baseline_cam", loop, dataset, trainer_model, model.meta(), optimizer, scheduler,
-                      step_fn, dist=dist, collate_fn=collate, device=device)
+        [{"name": "backbone", "params": backbone_params}, {"name": "head", "params": head_params}], optim, max_steps
+    )
+    ctx.log(
+        f"baseline_cam {sid}: {len(dataset)} images, {backbone['name']} backbone, {loop.epochs} epochs, "
+        f"batch {loop.batch_size}, lr {optim.lr}, momentum {optim.effective_momentum()}, amp {loop.amp}"
+    )
+    trainer = Trainer(
+        ctx,
+        sid,
+        "baseline_cam",
+        loop,
+        dataset,
+        trainer_model,
+        model.meta(),
+        optimizer,
+        scheduler,
+        step_fn,
+        dist=dist,
+        collate_fn=collate,
+        device=device,
+    )
     summary = trainer.run()
     return {**summary, "images": len(dataset), "backbone": backbone["name"], "classes": dataset.classes}
 

@@ -12,6 +12,7 @@ Uses `high_res` CAMs; the prediction is argmax over [bg = threshold, present cla
 The report says "synthetic" from the config; the sweep's best is tuned on GT (METHOD §7.6): both the
 fixed-threshold and the best numbers are reported. mIoU values are fractions in [0, 1].
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,10 +32,14 @@ from . import inputs, references
 DEFAULT_THRESHOLD = 0.15
 
 
-def evaluate_cams(dataset: VOCDataset, cam_dir: Path, threshold: float = DEFAULT_THRESHOLD,
-                  thresholds: Optional[Sequence[float]] = None,
-                  progress: Optional[Callable[..., None]] = None,
-                  check_cancelled: Optional[Callable[[], None]] = None) -> dict:
+def evaluate_cams(
+    dataset: VOCDataset,
+    cam_dir: Path,
+    threshold: float = DEFAULT_THRESHOLD,
+    thresholds: Optional[Sequence[float]] = None,
+    progress: Optional[Callable[..., None]] = None,
+    check_cancelled: Optional[Callable[[], None]] = None,
+) -> dict:
     """Fixed-threshold and sweep mIoU of the CAM files in `cam_dir` for every image of `dataset`."""
     sweep_values = default_thresholds() if thresholds is None else np.asarray(thresholds, np.float64)
     all_values = np.unique(np.round(np.append(sweep_values, threshold), 6))
@@ -52,11 +57,17 @@ def evaluate_cams(dataset: VOCDataset, cam_dir: Path, threshold: float = DEFAULT
         except ValueError as exc:
             mask = dataset.mask_paths[image_id]
             if str(exc).startswith("ground truth"):  # the mask's values, not the CAM file, are wrong
-                raise DatasetError(f"mask {mask}: {exc}", hint="fix the mask (class ids 0..C, 255 = ignore), or set "
-                                   "dataset.classes to the class list the masks use", path=str(mask)) from exc
-            raise DatasetError(f"cannot score {path} against {mask}: {exc}",
-                               hint="check that the CAMs and masks come from the same dataset and class list",
-                               path=str(path)) from exc
+                raise DatasetError(
+                    f"mask {mask}: {exc}",
+                    hint="fix the mask (class ids 0..C, 255 = ignore), or set "
+                    "dataset.classes to the class list the masks use",
+                    path=str(mask),
+                ) from exc
+            raise DatasetError(
+                f"cannot score {path} against {mask}: {exc}",
+                hint="check that the CAMs and masks come from the same dataset and class list",
+                path=str(path),
+            ) from exc
         if progress and (n % 16 == 15 or n + 1 == total):
             progress(n + 1, total, f"{n + 1} images scored")
     result = sweep.evaluate(threshold)
@@ -67,8 +78,12 @@ def evaluate_cams(dataset: VOCDataset, cam_dir: Path, threshold: float = DEFAULT
     return result
 
 
-def evaluate_masks(dataset: VOCDataset, mask_dir: Path, progress: Optional[Callable[..., None]] = None,
-                   check_cancelled: Optional[Callable[[], None]] = None) -> dict:
+def evaluate_masks(
+    dataset: VOCDataset,
+    mask_dir: Path,
+    progress: Optional[Callable[..., None]] = None,
+    check_cancelled: Optional[Callable[[], None]] = None,
+) -> dict:
     """mIoU of predicted label PNGs (0 background, 1..C, 255 -> background as in IRN `eval_sem_seg`)."""
     evaluator = SemSegEvaluator(dataset.class_names_with_background)
     total = len(dataset.ids)
@@ -77,26 +92,47 @@ def evaluate_masks(dataset: VOCDataset, mask_dir: Path, progress: Optional[Calla
             check_cancelled()
         path = Path(mask_dir) / f"{image_id}.png"
         if not path.is_file():
-            raise DatasetError(f"predicted mask {path} does not exist",
-                               hint="run the stage that writes the masks for this image list first", path=str(path))
+            raise DatasetError(
+                f"predicted mask {path} does not exist",
+                hint="run the stage that writes the masks for this image list first",
+                path=str(path),
+            )
         pred = read_mask(path)
         gt = dataset.read_mask(image_id, size=pred.shape)
         try:
             evaluator.process(gt, np.where(pred == IGNORE_INDEX, 0, pred))
         except ValueError as exc:
-            raise DatasetError(f"cannot score {path}: {exc}", hint="check the masks' class ids against the "
-                               "dataset's class list", path=str(path)) from exc
+            raise DatasetError(
+                f"cannot score {path}: {exc}",
+                hint="check the masks' class ids against the dataset's class list",
+                path=str(path),
+            ) from exc
         if progress and (n % 16 == 15 or n + 1 == total):
             progress(n + 1, total, f"{n + 1} masks scored")
-    return {**evaluator.evaluate(), "confusion": evaluator.confusion.tolist(), "threshold": None, "sweep": [],
-            "best": None}
+    return {
+        **evaluator.evaluate(),
+        "confusion": evaluator.confusion.tolist(),
+        "threshold": None,
+        "sweep": [],
+        "best": None,
+    }
 
 
 def build_report(result: dict, *, synthetic: bool, split: str, classes: Sequence[str], **extra) -> dict:
     """The report object of docs/ARCHITECTURE.md (`reports/<stage-id>.json`)."""
-    return {"synthetic": bool(synthetic), "split": split, "n_images": result["n_images"], "classes": list(classes),
-            "threshold": result["threshold"], "miou": result["miou"], "per_class_iou": result["per_class_iou"],
-            "sweep": result["sweep"], "best": result["best"], "confusion": result["confusion"], **extra}
+    return {
+        "synthetic": bool(synthetic),
+        "split": split,
+        "n_images": result["n_images"],
+        "classes": list(classes),
+        "threshold": result["threshold"],
+        "miou": result["miou"],
+        "per_class_iou": result["per_class_iou"],
+        "sweep": result["sweep"],
+        "best": result["best"],
+        "confusion": result["confusion"],
+        **extra,
+    }
 
 
 def source_kind(ctx, params: dict, key: str) -> dict:
@@ -116,34 +152,53 @@ def run(ctx, params: dict) -> dict:
 
     sid = references.stage_id(ctx, params)
     scoring_masks = bool(params.get("masks"))
-    source = (references.artefact_ref(ctx, params, "masks", "masks", "pseudo-mask") if scoring_masks
-              else references.cams_ref(ctx, params))
+    source = (
+        references.artefact_ref(ctx, params, "masks", "masks", "pseudo-mask")
+        if scoring_masks
+        else references.cams_ref(ctx, params)
+    )
     if not source.is_dir():
-        raise DatasetError(f"{'mask' if scoring_masks else 'CAM'} folder {source} does not exist",
-                           hint=f"run the stage named by '{'masks' if scoring_masks else 'cams'}' first",
-                           path=str(source))
+        raise DatasetError(
+            f"{'mask' if scoring_masks else 'CAM'} folder {source} does not exist",
+            hint=f"run the stage named by '{'masks' if scoring_masks else 'cams'}' first",
+            path=str(source),
+        )
     list_name = references.image_list(ctx, params)
     threshold = float(params.get("threshold", DEFAULT_THRESHOLD))
-    dataset = VOCDataset(references.dataset_root(ctx), list_name, references.dataset_classes(ctx),
-                         with_mask=True, empty_labels="keep", log=lambda m: ctx.log(m, level="warning"))
-    ctx.log(f"evaluate {sid}: {len(dataset)} images of {list_name!r}, {'masks' if scoring_masks else 'CAMs'} "
-            f"{source}")
+    dataset = VOCDataset(
+        references.dataset_root(ctx),
+        list_name,
+        references.dataset_classes(ctx),
+        with_mask=True,
+        empty_labels="keep",
+        log=lambda m: ctx.log(m, level="warning"),
+    )
+    ctx.log(f"evaluate {sid}: {len(dataset)} images of {list_name!r}, {'masks' if scoring_masks else 'CAMs'} {source}")
     if scoring_masks:
         result = evaluate_masks(dataset, source, ctx.progress, ctx.check_cancelled)
     else:
-        result = evaluate_cams(dataset, source, threshold, params.get("thresholds"), ctx.progress,
-                               ctx.check_cancelled)
-    report = build_report(result, synthetic=ctx.config.get("synthetic", False), split=list_name,
-                          classes=dataset.class_names_with_background, stage=sid,
-                          source=source_kind(ctx, params, "masks" if scoring_masks else "cams"),
-                          **{"masks" if scoring_masks else "cams": str(source)})
+        result = evaluate_cams(dataset, source, threshold, params.get("thresholds"), ctx.progress, ctx.check_cancelled)
+    report = build_report(
+        result,
+        synthetic=ctx.config.get("synthetic", False),
+        split=list_name,
+        classes=dataset.class_names_with_background,
+        stage=sid,
+        source=source_kind(ctx, params, "masks" if scoring_masks else "cams"),
+        **{"masks" if scoring_masks else "cams": str(source)},
+    )
     reports = Path(ctx.run.path) / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     atomic_write_json(reports / f"{sid}.json", report)
     best = {f"best_{k}": v for k, v in (report["best"] or {}).items()}
     ctx.metrics(0, **{k: v for k, v in {"miou": report["miou"], **best}.items() if v is not None})
-    return {"miou": report["miou"], "threshold": report["threshold"], "best": report["best"],
-            "n_images": report["n_images"], "report": str(reports / f"{sid}.json")}
+    return {
+        "miou": report["miou"],
+        "threshold": report["threshold"],
+        "best": report["best"],
+        "n_images": report["n_images"],
+        "report": str(reports / f"{sid}.json"),
+    }
 
 
 def preflight(config: dict, params: dict, resolve_path) -> None:

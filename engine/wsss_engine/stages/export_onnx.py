@@ -14,6 +14,7 @@ Params (schemas/run-config.schema.json `$defs/export_onnxParams`):
               and compared with the fp32 export on 4 others; cam_model.json's "preview" names it with the
               measured agreement. Default true.
 """
+
 from __future__ import annotations
 
 import os
@@ -71,24 +72,55 @@ def _export(wrapper: nn.Module, example: torch.Tensor, out: str, opset: int) -> 
     from torch.export import Dim
 
     try:
-        torch.onnx.export(wrapper, (example,), out, input_names=["image"], output_names=["cams"],
-                          dynamic_shapes={"image": {0: Dim.DYNAMIC, 2: Dim.DYNAMIC, 3: Dim.DYNAMIC}},
-                          opset_version=opset, dynamo=True, external_data=False, verbose=False)
+        torch.onnx.export(
+            wrapper,
+            (example,),
+            out,
+            input_names=["image"],
+            output_names=["cams"],
+            dynamic_shapes={"image": {0: Dim.DYNAMIC, 2: Dim.DYNAMIC, 3: Dim.DYNAMIC}},
+            opset_version=opset,
+            dynamo=True,
+            external_data=False,
+            verbose=False,
+        )
     except Exception as exc:  # noqa: BLE001 - any exporter failure: retry with the legacy exporter
         print(f"torch.export-based ONNX export failed ({exc}); using the TorchScript exporter", file=sys.stderr)
-        torch.onnx.export(wrapper, (example,), out, input_names=["image"], output_names=["cams"],
-                          dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
-                                        "cams": {0: "batch", 2: "cam_height", 3: "cam_width"}},
-                          opset_version=opset, dynamo=False)
+        torch.onnx.export(
+            wrapper,
+            (example,),
+            out,
+            input_names=["image"],
+            output_names=["cams"],
+            dynamic_axes={
+                "image": {0: "batch", 2: "height", 3: "width"},
+                "cams": {0: "batch", 2: "cam_height", 3: "cam_width"},
+            },
+            opset_version=opset,
+            dynamo=False,
+        )
 
 
-def export_metadata(model: nn.Module, classes: Sequence[str], input_size: int, opset: int,
-                    synthetic: bool) -> dict:
-    return {"formatVersion": 1, "file": ONNX_NAME, "input": "image", "output": "cams",
-            "classes": list(classes), "background": "background", "num_classes": len(classes),
-            "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "pixel_scale": 1 / 255,
-            "layout": "NCHW", "stride": model_stride(model), "input_size": int(input_size),
-            "activation": "relu", "normalised": False, "opset": opset, "synthetic": bool(synthetic)}
+def export_metadata(model: nn.Module, classes: Sequence[str], input_size: int, opset: int, synthetic: bool) -> dict:
+    return {
+        "formatVersion": 1,
+        "file": ONNX_NAME,
+        "input": "image",
+        "output": "cams",
+        "classes": list(classes),
+        "background": "background",
+        "num_classes": len(classes),
+        "mean": list(IMAGENET_MEAN),
+        "std": list(IMAGENET_STD),
+        "pixel_scale": 1 / 255,
+        "layout": "NCHW",
+        "stride": model_stride(model),
+        "input_size": int(input_size),
+        "activation": "relu",
+        "normalised": False,
+        "opset": opset,
+        "synthetic": bool(synthetic),
+    }
 
 
 def max_abs_difference(model: nn.Module, onnx_path: Path, size: tuple = (1, 3, 96, 128)) -> Optional[float]:
@@ -132,15 +164,19 @@ def run(ctx, params: dict) -> dict:
         meta["preview"] = write_int8_preview(ctx, onnx_path, input_size, int(params.get("calibration_images", 8)))
     atomic_write_json(out_dir / META_NAME, meta)
     ctx.progress(2, 2, "exported")
-    return {"onnx": str(onnx_path), "metadata": str(out_dir / META_NAME), "stride": meta["stride"],
-            "verified_max_abs_diff": meta.get("verified_max_abs_diff")}
+    return {
+        "onnx": str(onnx_path),
+        "metadata": str(out_dir / META_NAME),
+        "stride": meta["stride"],
+        "verified_max_abs_diff": meta.get("verified_max_abs_diff"),
+    }
 
 
 def preview_images(root: Path, ids: Sequence[str], count: int) -> list[Path]:
     """`count` images spread evenly over the list (calibration), then up to 4 others (agreement)."""
     step = max(1, len(ids) // (count + 4))
     paths = [p for p in (image_path(root, i) for i in ids[::step]) if p is not None]
-    return paths[:count + 4]
+    return paths[: count + 4]
 
 
 def calibration_ids(root: Path, lists: Sequence[str]) -> list[str]:
@@ -165,8 +201,10 @@ def write_int8_preview(ctx, onnx_path: Path, input_size: int, count: int) -> dic
     int8_path = onnx_path.parent / INT8_NAME
     atomic_write_bytes(int8_path, quantize_cam_onnx(onnx_path, calibration))
     agreement = cam_agreement(normalised_cams(onnx_path, held_out), normalised_cams(int8_path, held_out))
-    ctx.log(f"int8 preview model: mean IoU {agreement['mean_iou']:.3f} with the fp32 CAMs on "
-            f"{len(held_out)} image(s), max |diff| {agreement['max_abs_diff']:.3f}")
+    ctx.log(
+        f"int8 preview model: mean IoU {agreement['mean_iou']:.3f} with the fp32 CAMs on "
+        f"{len(held_out)} image(s), max |diff| {agreement['max_abs_diff']:.3f}"
+    )
     return {"file": INT8_NAME, "precision": "int8", "agreement": agreement}
 
 
@@ -178,8 +216,11 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     problems.collect(inputs.classes, config, resolve_path)
     problems.collect(inputs.package, "onnx", "export_onnx writes and checks the ONNX file with it")
     if params.get("preview_int8", True):
-        problems.collect(inputs.package, "onnxruntime", "export_onnx quantises the preview model with it "
-                         "(or set preview_int8 to false)")
+        problems.collect(
+            inputs.package,
+            "onnxruntime",
+            "export_onnx quantises the preview model with it (or set preview_int8 to false)",
+        )
     problems.raise_if_any()
 
 

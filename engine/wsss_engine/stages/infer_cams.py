@@ -10,6 +10,7 @@ Params (schemas/run-config.schema.json `$defs/infer_camsParams`):
   skip_corrupt log and skip unreadable images instead of failing, default false
 Resumable: an image whose .npy exists is skipped (files are written atomically).
 """
+
 from __future__ import annotations
 
 import time
@@ -29,10 +30,19 @@ from . import inputs, references
 DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
 
 
-def infer_cams(model: torch.nn.Module, dataset: VOCMultiScaleDataset, out_dir: Path, device: torch.device, *,
-               batch_size: int = 8, num_workers: int = 0, amp: bool = True,
-               progress: Optional[Callable[..., None]] = None,
-               check_cancelled: Optional[Callable[[], None]] = None, shard: tuple[int, int] = (0, 1)) -> dict:
+def infer_cams(
+    model: torch.nn.Module,
+    dataset: VOCMultiScaleDataset,
+    out_dir: Path,
+    device: torch.device,
+    *,
+    batch_size: int = 8,
+    num_workers: int = 0,
+    amp: bool = True,
+    progress: Optional[Callable[..., None]] = None,
+    check_cancelled: Optional[Callable[[], None]] = None,
+    shard: tuple[int, int] = (0, 1),
+) -> dict:
     """Write one CAM file per image of `dataset` not yet in `out_dir`; returns a summary.
     shard=(rank, world): only every world-th image from `rank` (torchrun ranks split the list; disjoint shares,
     so every image is written by exactly one rank)."""
@@ -43,9 +53,15 @@ def infer_cams(model: torch.nn.Module, dataset: VOCMultiScaleDataset, out_dir: P
     todo = [i for i in mine if not cam_path(out_dir, dataset.ids[i]).exists()]
     total, already = len(mine), len(mine) - len(todo)
     model = model.to(device).eval()
-    loader = DataLoader(Subset(dataset, todo), batch_size=max(1, batch_size), shuffle=False,
-                        num_workers=num_workers, collate_fn=collate_as_list,
-                        pin_memory=device.type == "cuda", persistent_workers=False)
+    loader = DataLoader(
+        Subset(dataset, todo),
+        batch_size=max(1, batch_size),
+        shuffle=False,
+        num_workers=num_workers,
+        collate_fn=collate_as_list,
+        pin_memory=device.type == "cuda",
+        persistent_workers=False,
+    )
     bs = max(1, batch_size)
     written, skipped, start = 0, 0, time.perf_counter()
     if progress:
@@ -54,19 +70,26 @@ def infer_cams(model: torch.nn.Module, dataset: VOCMultiScaleDataset, out_dir: P
         if check_cancelled:
             check_cancelled()
         # skip_corrupt: unreadable images come back as missing items (counted here: workers can't report)
-        skipped += len(todo[batch_index * bs:(batch_index + 1) * bs]) - len(items)
+        skipped += len(todo[batch_index * bs : (batch_index + 1) * bs]) - len(items)
         if items:
             results = infer_multiscale(model, items, device, max_pairs=bs, amp=amp)
             for item, res in zip(items, results):
-                save_cam(cam_path(out_dir, item["id"]), res["keys"].numpy(), res["cam"].numpy(),
-                         res["high_res"].numpy())
+                save_cam(
+                    cam_path(out_dir, item["id"]), res["keys"].numpy(), res["cam"].numpy(), res["high_res"].numpy()
+                )
             written += len(items)
         if progress:
             progress(already + written + skipped, total, f"{written} images")
     seconds = time.perf_counter() - start
-    return {"images": total, "written": written, "resumed_from": already, "skipped": skipped,
-            "seconds": round(seconds, 2), "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
-            "out_dir": str(out_dir)}
+    return {
+        "images": total,
+        "written": written,
+        "resumed_from": already,
+        "skipped": skipped,
+        "seconds": round(seconds, 2),
+        "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
+        "out_dir": str(out_dir),
+    }
 
 
 @register_stage("infer_cams")
@@ -77,26 +100,41 @@ def run(ctx, params: dict) -> dict:
     checkpoint = references.checkpoint_ref(ctx, params)
     list_name = references.image_list(ctx, params)
     scales = tuple(float(s) for s in params.get("scales", DEFAULT_SCALES))
-    dataset = VOCMultiScaleDataset(references.dataset_root(ctx), list_name, references.dataset_classes(ctx),
-                                   scales=scales, empty_labels="keep",
-                                   skip_corrupt=bool(params.get("skip_corrupt", False)),
-                                   log=lambda m: ctx.log(m, level="warning"))
+    dataset = VOCMultiScaleDataset(
+        references.dataset_root(ctx),
+        list_name,
+        references.dataset_classes(ctx),
+        scales=scales,
+        empty_labels="keep",
+        skip_corrupt=bool(params.get("skip_corrupt", False)),
+        log=lambda m: ctx.log(m, level="warning"),
+    )
     model = load_cam_model(checkpoint, ctx.device)
     if getattr(model, "num_classes", dataset.num_classes) != dataset.num_classes:
         from ..errors import ConfigInvalid
-        raise ConfigInvalid(f"model {checkpoint} has {model.num_classes} classes but the dataset has "
-                            f"{dataset.num_classes}", hint="use a checkpoint trained on this dataset's classes",
-                            path=str(checkpoint))
+
+        raise ConfigInvalid(
+            f"model {checkpoint} has {model.num_classes} classes but the dataset has {dataset.num_classes}",
+            hint="use a checkpoint trained on this dataset's classes",
+            path=str(checkpoint),
+        )
     ctx.log(f"infer_cams {sid}: {len(dataset)} images of {list_name!r}, scales {scales}, model {checkpoint}")
     progress = ctx.progress
     if ctx.dist.enabled:  # rank 0 reports its share, scaled to the whole list (the shares are equal +-1)
         world, n = ctx.dist.world, len(dataset)
         progress = lambda done, total, message="": ctx.progress(min(done * world, n), n, message)  # noqa: E731
-    summary = infer_cams(model, dataset, Path(ctx.run.path) / "cams" / sid, ctx.device,
-                         batch_size=int(params.get("batch_size", 8)),
-                         num_workers=int(params.get("num_workers", 2)),
-                         amp=bool(params.get("amp", numerics(ctx.config)["infer_amp"])), progress=progress,
-                         check_cancelled=ctx.check_cancelled, shard=(ctx.dist.rank, ctx.dist.world))
+    summary = infer_cams(
+        model,
+        dataset,
+        Path(ctx.run.path) / "cams" / sid,
+        ctx.device,
+        batch_size=int(params.get("batch_size", 8)),
+        num_workers=int(params.get("num_workers", 2)),
+        amp=bool(params.get("amp", numerics(ctx.config)["infer_amp"])),
+        progress=progress,
+        check_cancelled=ctx.check_cancelled,
+        shard=(ctx.dist.rank, ctx.dist.world),
+    )
     if ctx.dist.enabled:  # torchrun: each rank wrote its share; the summary counts them all
         summary = merge_shares(ctx.all_gather(summary))
     summary.update(list=list_name, model=str(checkpoint))

@@ -10,6 +10,7 @@ Params (schemas/run-config.schema.json `$defs/infer_segmenterParams`; METHOD §5
 Writes palette PNGs (0 background, 1..C, no 255) atomically; ids already written are skipped (resume).
 The `evaluate` stage scores them with `masks: <this stage's id>` (METHOD §6).
 """
+
 from __future__ import annotations
 
 import time
@@ -42,7 +43,7 @@ class InferSegmenterParams:
     input_size: int | None = 513
     crf: bool = False
     crf_params: tuple = ()
-    amp: bool | None = None            # None: the config's numerics preset
+    amp: bool | None = None  # None: the config's numerics preset
     skip_corrupt: bool = False
 
     @classmethod
@@ -55,8 +56,10 @@ class InferSegmenterParams:
         if isinstance(values.get("crf_params"), dict):
             values["crf_params"] = tuple(sorted(values["crf_params"].items()))
         if "model" not in values:
-            raise ConfigInvalid("infer_segmenter needs 'model': the id of a train_segmenter stage or a checkpoint",
-                                hint='add "model": "<train_segmenter stage id>"')
+            raise ConfigInvalid(
+                "infer_segmenter needs 'model': the id of a train_segmenter stage or a checkpoint",
+                hint='add "model": "<train_segmenter stage id>"',
+            )
         return cls(**values)
 
     def crf_settings(self) -> CrfParams:
@@ -68,8 +71,10 @@ def require_crf_package() -> None:
     try:
         from ..refine.crf import require_crf
     except ImportError as exc:
-        raise EngineError("CRF post-processing needs wsss_engine.refine.crf, which this engine lacks",
-                          hint="set crf to false, or update the engine") from exc
+        raise EngineError(
+            "CRF post-processing needs wsss_engine.refine.crf, which this engine lacks",
+            hint="set crf to false, or update the engine",
+        ) from exc
     require_crf()
 
 
@@ -88,11 +93,17 @@ def load_segmenter(path: Path, device: torch.device):
     ckpt = read_checkpoint(path)
     meta = ckpt["model_meta"]
     if "arch" not in meta or not str(meta["arch"]).startswith("deeplab"):
-        raise RunFolderError(f"{path} is not a segmenter checkpoint (arch {meta.get('arch')!r})",
-                             hint="point 'model' at a train_segmenter stage", path=str(path))
+        raise RunFolderError(
+            f"{path} is not a segmenter checkpoint (arch {meta.get('arch')!r})",
+            hint="point 'model' at a train_segmenter stage",
+            path=str(path),
+        )
     if not ckpt.get("complete", True):
-        raise RunFolderError(f"segmenter checkpoint {path} is from an unfinished training stage",
-                             hint="resume the run so train_segmenter completes, then infer", path=str(path))
+        raise RunFolderError(
+            f"segmenter checkpoint {path} is from an unfinished training stage",
+            hint="resume the run so train_segmenter completes, then infer",
+            path=str(path),
+        )
     model = build_segmenter(meta)
     model.load_state_dict(ckpt["model"], strict=True)
     return model.base.to(device).eval(), meta
@@ -106,20 +117,31 @@ def run(ctx, params: dict) -> dict:
         require_crf_package()
     checkpoint = references.checkpoint_ref(ctx, params)
     list_name = references.image_list(ctx, params)
-    dataset = VOCDataset(references.dataset_root(ctx), list_name, references.dataset_classes(ctx),
-                         empty_labels="keep", skip_corrupt=p.skip_corrupt, log=lambda m: ctx.log(m, level="warning"))
+    dataset = VOCDataset(
+        references.dataset_root(ctx),
+        list_name,
+        references.dataset_classes(ctx),
+        empty_labels="keep",
+        skip_corrupt=p.skip_corrupt,
+        log=lambda m: ctx.log(m, level="warning"),
+    )
     base, meta = load_segmenter(checkpoint, ctx.device)
     if meta["num_classes"] != dataset.num_classes + 1:
-        raise ConfigInvalid(f"segmenter {checkpoint} predicts {meta['num_classes']} classes but the dataset has "
-                            f"{dataset.num_classes} + background", hint="use a segmenter trained on this dataset",
-                            path=str(checkpoint))
+        raise ConfigInvalid(
+            f"segmenter {checkpoint} predicts {meta['num_classes']} classes but the dataset has "
+            f"{dataset.num_classes} + background",
+            hint="use a segmenter trained on this dataset",
+            path=str(checkpoint),
+        )
     out_dir = Path(ctx.run.path) / "masks" / sid
     out_dir.mkdir(parents=True, exist_ok=True)
-    mine = dataset.ids[ctx.dist.rank::ctx.dist.world]  # torchrun: every world-th image from this rank's
+    mine = dataset.ids[ctx.dist.rank :: ctx.dist.world]  # torchrun: every world-th image from this rank's
     todo = [i for i in mine if not mask_file(out_dir, i).is_file()]
     already, total = len(mine) - len(todo), len(mine)
-    ctx.log(f"infer_segmenter {sid}: {total} images of {list_name!r} ({already} already written), scales "
-            f"{p.scales}, flip {p.flip}, input {p.input_size}, crf {p.crf}, model {checkpoint}")
+    ctx.log(
+        f"infer_segmenter {sid}: {total} images of {list_name!r} ({already} already written), scales "
+        f"{p.scales}, flip {p.flip}, input {p.input_size}, crf {p.crf}, model {checkpoint}"
+    )
     crf = p.crf_settings()
     amp = numerics(ctx.config)["infer_amp"] if p.amp is None else p.amp
     written, skipped, start = 0, 0, time.perf_counter()
@@ -130,8 +152,9 @@ def run(ctx, params: dict) -> dict:
             skipped += 1
             continue
         x = torch.from_numpy(np.ascontiguousarray(normalize_image(image, meta["normalization"]).transpose(2, 0, 1)))
-        probs = predict_probs(base, x.to(ctx.device), scales=p.scales, flip=p.flip, input_size=p.input_size,
-                              fusion=p.fusion, amp=amp)
+        probs = predict_probs(
+            base, x.to(ctx.device), scales=p.scales, flip=p.flip, input_size=p.input_size, fusion=p.fusion, amp=amp
+        )
         probs = probs.cpu().numpy()
         if p.crf:
             probs = crf_refine(np.asarray(image), probs, crf)
@@ -139,9 +162,15 @@ def run(ctx, params: dict) -> dict:
         written += 1
         ctx.progress(already + written + skipped, total, f"{written} masks written")
     seconds = time.perf_counter() - start
-    summary = {"images": total, "written": written, "resumed_from": already, "skipped": skipped,
-               "seconds": round(seconds, 2), "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
-               "out_dir": str(out_dir)}
+    summary = {
+        "images": total,
+        "written": written,
+        "resumed_from": already,
+        "skipped": skipped,
+        "seconds": round(seconds, 2),
+        "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
+        "out_dir": str(out_dir),
+    }
     if ctx.dist.enabled:
         summary = merge_shares(ctx.all_gather(summary))
     return {**summary, "model": str(checkpoint), "crf": p.crf, "list": list_name}

@@ -1,6 +1,7 @@
 """The input checks stage preflights share (wsss_engine/preflight.py): each reuses the reader the stage itself
 uses (data/layout + VOCDataset, SynonymBank, the weights resolvers), without building a model or downloading.
 Each raises the EngineError the stage would raise later; `Problems` gathers several."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,6 +12,7 @@ from typing import Any, Callable
 from ..errors import ConfigInvalid, DatasetError, RunFolderError, WeightsMissing
 from ..preflight import Problems, ResolvePath, memo, stage_ids
 from .references import config_image_list as list_name
+
 
 def produced_by(config: dict, stage_type: str) -> bool:
     """True when the run has a stage of this type: what it makes (a world, a tiny CLIP) does not exist yet."""
@@ -23,6 +25,7 @@ def dataset(config: dict, resolve_path: ResolvePath, list_: str, with_mask: bool
     if produced_by(config, "synthetic_world"):
         return None
     from ..data.voc import VOCDataset
+
     root = config.get("dataset", {}).get("root")
     if not root:
         raise ConfigInvalid("the config has no dataset.root", hint="set dataset.root to a VOC-layout folder")
@@ -30,8 +33,9 @@ def dataset(config: dict, resolve_path: ResolvePath, list_: str, with_mask: bool
     key = ("dataset", str(resolve_path(root)), list_, repr(classes), with_mask)  # built once per pass
     if key not in memo:
         try:
-            memo[key] = VOCDataset(resolve_path(root), list_, classes, with_mask=with_mask, empty_labels="keep",
-                                        log=lambda _m: None)
+            memo[key] = VOCDataset(
+                resolve_path(root), list_, classes, with_mask=with_mask, empty_labels="keep", log=lambda _m: None
+            )
         except DatasetError as exc:
             if exc.path is None:  # name the root at least
                 exc.path = str(resolve_path(root))
@@ -46,6 +50,7 @@ def classes(config: dict, resolve_path: ResolvePath) -> list[str] | None:
     """The run's class names (root and class list checked), or the DatasetError; None when this run makes
     the dataset."""
     from ..data.layout import resolve_classes, resolve_root
+
     root = config.get("dataset", {}).get("root")
     if produced_by(config, "synthetic_world"):
         return None
@@ -66,12 +71,16 @@ def synonym_bank(config: dict, resolve_path: ResolvePath, path: str | None, requ
     """The bank file exists, is JSON, matches schemas/synonym-bank.schema.json and the dataset's classes."""
     if not path:
         if required:
-            raise ConfigInvalid(f"{who} needs a synonym bank", hint="set the config's synonym_bank (or the stage's "
-                                "bank) to a JSON file {class: [ground-truth word, synonyms...]}")
+            raise ConfigInvalid(
+                f"{who} needs a synonym bank",
+                hint="set the config's synonym_bank (or the stage's "
+                "bank) to a JSON file {class: [ground-truth word, synonyms...]}",
+            )
         return
     if produced_by(config, "synthetic_world") and not resolve_path(path).exists():
         return  # the world writes its bank.json
     from ..pole.synonym_bank import SynonymBank
+
     classes = dataset_classes(config, resolve_path)
     if classes is None:  # still check the file and its schema
         SynonymBank.load(resolve_path(path), _bank_keys(resolve_path(path)))
@@ -81,6 +90,7 @@ def synonym_bank(config: dict, resolve_path: ResolvePath, path: str | None, requ
 
 def _bank_keys(path: Path) -> list[str]:
     import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -95,21 +105,32 @@ def clip(config: dict, resolve_path: ResolvePath) -> None:
     if cfg.get("kind", "open_clip") == "tiny":
         if cfg.get("checkpoint"):
             if not produced_by(config, "train_tiny_clip"):
-                _file(resolve_path(cfg["checkpoint"]), WeightsMissing, "tiny CLIP checkpoint",
-                      "run the synthetic world's tiny CLIP training first (python -m wsss_engine demo), or point "
-                      "clip.checkpoint at its .pt file")
+                _file(
+                    resolve_path(cfg["checkpoint"]),
+                    WeightsMissing,
+                    "tiny CLIP checkpoint",
+                    "run the synthetic world's tiny CLIP training first (python -m wsss_engine demo), or point "
+                    "clip.checkpoint at its .pt file",
+                )
         elif not cfg.get("model_cfg"):
-            raise ConfigInvalid("clip.kind is 'tiny' but neither clip.checkpoint nor clip.model_cfg is set",
-                                hint="set clip.checkpoint to the tiny CLIP .pt written by the synthetic world")
+            raise ConfigInvalid(
+                "clip.kind is 'tiny' but neither clip.checkpoint nor clip.model_cfg is set",
+                hint="set clip.checkpoint to the tiny CLIP .pt written by the synthetic world",
+            )
         return
     import open_clip
     from ..models.clip_model import locate_pretrained
+
     name = cfg.get("model", "ViT-B-32")
     if name not in open_clip.list_models():
         raise ConfigInvalid(f"unknown open_clip model {name!r}", hint="see open_clip.list_models(), e.g. ViT-B-32")
     if cfg.get("checkpoint"):
-        _file(resolve_path(cfg["checkpoint"]), WeightsMissing, f"CLIP {name} checkpoint",
-              "point clip.checkpoint at an open_clip-format state dict for this model")
+        _file(
+            resolve_path(cfg["checkpoint"]),
+            WeightsMissing,
+            f"CLIP {name} checkpoint",
+            "point clip.checkpoint at an open_clip-format state dict for this model",
+        )
     elif cfg.get("pretrained"):
         locate_pretrained(name, cfg["pretrained"], cfg.get("cache_dir"))
 
@@ -118,6 +139,7 @@ def backbone_weights(options: dict) -> None:
     """ImageNet weights of a fresh ResNet-50: a local file, or torchvision's cached (or reachable) download."""
     if options.get("name", "resnet50") == "resnet50" and options.get("pretrained"):
         from ..models.resnet import locate_imagenet_weights
+
         locate_imagenet_weights(options["pretrained"])
 
 
@@ -125,24 +147,32 @@ def checkpoint(config: dict, params: dict, key: str, resolve_path: ResolvePath) 
     """`key` names an earlier stage (made by this run) or a stage checkpoint file that must exist."""
     value = params.get(key)
     if value and value not in stage_ids(config):
-        _file(resolve_path(value), RunFolderError, f"'{key}' checkpoint",
-              "run the training stage first, or point the param at an existing checkpoint")
+        _file(
+            resolve_path(value),
+            RunFolderError,
+            f"'{key}' checkpoint",
+            "run the training stage first, or point the param at an existing checkpoint",
+        )
 
 
 def folder(config: dict, params: dict, key: str, producer: str, resolve_path: ResolvePath) -> None:
     """`key` names an earlier stage (made by this run) or a folder that must exist."""
     value = params.get(key)
     if value and value not in stage_ids(config) and not resolve_path(value).is_dir():
-        raise DatasetError(f"'{key}' folder {resolve_path(value)} does not exist",
-                           hint=f"use the id of a {producer} stage of this run, or the path of an existing folder",
-                           path=str(resolve_path(value)))
+        raise DatasetError(
+            f"'{key}' folder {resolve_path(value)} does not exist",
+            hint=f"use the id of a {producer} stage of this run, or the path of an existing folder",
+            path=str(resolve_path(value)),
+        )
 
 
 def package(module: str, why: str) -> None:
     """An optional Python package the stage imports."""
     if importlib.util.find_spec(module) is None:
-        raise ConfigInvalid(f"the Python package '{module}' is not installed ({why})",
-                            hint=f"install it into the engine's environment (pip install {module})")
+        raise ConfigInvalid(
+            f"the Python package '{module}' is not installed ({why})",
+            hint=f"install it into the engine's environment (pip install {module})",
+        )
 
 
 def dataclass_params(cls: type, params: dict, what: str) -> None:
@@ -159,5 +189,18 @@ def _file(path: Path, error: Callable[..., Exception], what: str, hint: str) -> 
         raise error(f"{what} {path} does not exist", hint=hint, path=str(path))
 
 
-__all__ = ["Problems", "stage_ids", "produced_by", "list_name", "dataset", "synonym_bank", "clip",
-           "backbone_weights", "checkpoint", "folder", "package", "classes", "dataclass_params"]
+__all__ = [
+    "Problems",
+    "stage_ids",
+    "produced_by",
+    "list_name",
+    "dataset",
+    "synonym_bank",
+    "clip",
+    "backbone_weights",
+    "checkpoint",
+    "folder",
+    "package",
+    "classes",
+    "dataclass_params",
+]

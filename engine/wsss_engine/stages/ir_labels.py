@@ -11,6 +11,7 @@ Output: <run>/masks/<stage-id>/<image_id>.png (0 bg, 1..C, 255 ignore). Resumabl
 skipped. Checked at the start, before any work: the CRF package loads; every image still to do has a CAM
 file whose `high_res` has the image's size and classes of this dataset.
 """
+
 from __future__ import annotations
 
 import time
@@ -44,22 +45,37 @@ class IrLabelsParams:
         if params.get("preset", "clims") not in PRESETS:
             raise ConfigInvalid(f"unknown ir_labels preset {params['preset']!r}", hint=f"use one of {sorted(PRESETS)}")
         crf = params.get("crf") or {}
-        return cls(cams=params.get("cams", ""), split=params.get("split", "train"),
-                   preset=params.get("preset", "clims"), fg_threshold=params.get("fg_threshold"),
-                   bg_threshold=params.get("bg_threshold"), gt_prob=float(crf.get("gt_prob", 0.7)),
-                   iterations=int(crf.get("iterations", 10)), num_workers=int(params.get("num_workers", 0)))
+        return cls(
+            cams=params.get("cams", ""),
+            split=params.get("split", "train"),
+            preset=params.get("preset", "clims"),
+            fg_threshold=params.get("fg_threshold"),
+            bg_threshold=params.get("bg_threshold"),
+            gt_prob=float(crf.get("gt_prob", 0.7)),
+            iterations=int(crf.get("iterations", 10)),
+            num_workers=int(params.get("num_workers", 0)),
+        )
 
     def thresholds(self) -> tuple[float, float]:
         fg, bg = PRESETS[self.preset]
-        return (fg if self.fg_threshold is None else self.fg_threshold,
-                bg if self.bg_threshold is None else self.bg_threshold)
+        return (
+            fg if self.fg_threshold is None else self.fg_threshold,
+            bg if self.bg_threshold is None else self.bg_threshold,
+        )
 
 
 def preflight(config: dict, params: dict, resolve_path) -> None:
     """Run-start checks of external inputs: the CRF package; a CAM folder given by path."""
     require_crf()
-    references.require_external(config, params, "cams", resolve_path, folder=True, what="CAM folder",
-                                hint="name an infer_cams stage of this run or an existing CAM folder")
+    references.require_external(
+        config,
+        params,
+        "cams",
+        resolve_path,
+        folder=True,
+        what="CAM folder",
+        hint="name an infer_cams stage of this run or an existing CAM folder",
+    )
 
 
 def label_images(jobs: list[dict], workers: int, check_cancelled):
@@ -72,6 +88,7 @@ def label_images(jobs: list[dict], workers: int, check_cancelled):
         return
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending = {pool.submit(write_ir_label, job) for job in jobs}
         try:
@@ -93,22 +110,40 @@ def run(ctx, params: dict) -> dict:
     cam_dir = references.cams_ref(ctx, params)
     fg, bg = p.thresholds()
     if not 0 <= bg <= fg <= 1:
-        raise ConfigInvalid(f"ir_labels thresholds must satisfy 0 <= bg ({bg}) <= fg ({fg}) <= 1",
-                            hint="the background-confident threshold is the lower one (METHOD §4.1)")
+        raise ConfigInvalid(
+            f"ir_labels thresholds must satisfy 0 <= bg ({bg}) <= fg ({fg}) <= 1",
+            hint="the background-confident threshold is the lower one (METHOD §4.1)",
+        )
     list_name = references.image_list(ctx, params, default="train")
-    dataset = VOCDataset(references.dataset_root(ctx), list_name, references.dataset_classes(ctx),
-                         empty_labels="keep", log=lambda m: ctx.log(m, level="warning"))
+    dataset = VOCDataset(
+        references.dataset_root(ctx),
+        list_name,
+        references.dataset_classes(ctx),
+        empty_labels="keep",
+        log=lambda m: ctx.log(m, level="warning"),
+    )
     out_dir = Path(ctx.run.path) / "masks" / sid
     todo = [i for i in dataset.ids if not mask_file(out_dir, i).exists()]
-    check_cams(cam_dir, {i: dataset.image_paths[i] for i in todo}, "high_res", dataset.num_classes,
-               ctx.check_cancelled)
+    check_cams(cam_dir, {i: dataset.image_paths[i] for i in todo}, "high_res", dataset.num_classes, ctx.check_cancelled)
     total, already = len(dataset.ids), len(dataset.ids) - len(todo)
-    ctx.log(f"ir_labels {sid}: {total} images of {list_name!r}, CAMs {cam_dir}, fg {fg} / bg {bg}, "
-            f"{already} already written")
+    ctx.log(
+        f"ir_labels {sid}: {total} images of {list_name!r}, CAMs {cam_dir}, fg {fg} / bg {bg}, "
+        f"{already} already written"
+    )
     ctx.progress(already, total, f"{already} already written" if already else "")
-    jobs = [{"image": str(dataset.image_paths[i]), "cam_dir": str(cam_dir), "image_id": i,
-             "out": str(mask_file(out_dir, i)), "num_classes": dataset.num_classes, "fg": fg, "bg": bg,
-             "crf": {"gt_prob": p.gt_prob, "iterations": p.iterations}} for i in todo]
+    jobs = [
+        {
+            "image": str(dataset.image_paths[i]),
+            "cam_dir": str(cam_dir),
+            "image_id": i,
+            "out": str(mask_file(out_dir, i)),
+            "num_classes": dataset.num_classes,
+            "fg": fg,
+            "bg": bg,
+            "crf": {"gt_prob": p.gt_prob, "iterations": p.iterations},
+        }
+        for i in todo
+    ]
     start, ignored, pixels = time.perf_counter(), 0, 0
     for n, result in enumerate(label_images(jobs, p.num_workers, ctx.check_cancelled)):
         if isinstance(result, dict):  # an EngineError in a worker: re-raise it here, with its hint and file
@@ -116,10 +151,19 @@ def run(ctx, params: dict) -> dict:
         ignored, pixels = ignored + result[0], pixels + result[1]
         ctx.progress(already + n + 1, total, f"{n + 1} IR labels")
     seconds = time.perf_counter() - start
-    return {"images": total, "written": len(todo), "resumed_from": already, "fg_threshold": fg, "bg_threshold": bg,
-            "ignore_fraction": round(ignored / pixels, 4) if pixels else None, "seconds": round(seconds, 2),
-            "images_per_s": round(len(todo) / seconds, 3) if seconds > 0 else None, "out_dir": str(out_dir),
-            "list": list_name, "cams": str(cam_dir)}
+    return {
+        "images": total,
+        "written": len(todo),
+        "resumed_from": already,
+        "fg_threshold": fg,
+        "bg_threshold": bg,
+        "ignore_fraction": round(ignored / pixels, 4) if pixels else None,
+        "seconds": round(seconds, 2),
+        "images_per_s": round(len(todo) / seconds, 3) if seconds > 0 else None,
+        "out_dir": str(out_dir),
+        "list": list_name,
+        "cams": str(cam_dir),
+    }
 
 
 run.preflight = preflight

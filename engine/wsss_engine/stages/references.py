@@ -3,6 +3,7 @@
 Stage params may name an earlier stage of the same run by id (docs/ARCHITECTURE.md, "Run config"), or an
 artefact of another run folder by path (relative paths resolve against the config file's folder).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,8 +31,17 @@ def external_path(config: dict, params: dict, key: str, resolve_path) -> Path | 
     return Path(resolve_path(value))
 
 
-def require_external(config: dict, params: dict, key: str, resolve_path, *, folder: bool, what: str, hint: str,
-                     error: type = ConfigInvalid) -> None:
+def require_external(
+    config: dict,
+    params: dict,
+    key: str,
+    resolve_path,
+    *,
+    folder: bool,
+    what: str,
+    hint: str,
+    error: type = ConfigInvalid,
+) -> None:
     """Preflight: raise `error` naming the path unless the folder / file that param `key` names by path exists."""
     path = external_path(config, params, key, resolve_path)
     if path is not None and not (path.is_dir() if folder else path.is_file()):
@@ -42,9 +52,11 @@ def checkpoint_ref(ctx, params: dict, key: str = "model") -> Path:
     """`model`: a baseline_cam / train_clims stage id -> <run>/checkpoints/<id>.pt; else a .pt path."""
     value = params.get(key)
     if not value:
-        raise ConfigInvalid(f"stage {stage_id(ctx, params)!r} needs '{key}': the id of a baseline_cam or "
-                            "train_clims stage, or a checkpoint path",
-                            hint=f'add "{key}": "<stage id>" to the stage')
+        raise ConfigInvalid(
+            f"stage {stage_id(ctx, params)!r} needs '{key}': the id of a baseline_cam or "
+            "train_clims stage, or a checkpoint path",
+            hint=f'add "{key}": "<stage id>" to the stage',
+        )
     if value in earlier_stage_ids(ctx):
         return Path(ctx.run.path) / "checkpoints" / f"{value}.pt"
     return Path(ctx.resolve_path(value))
@@ -54,8 +66,10 @@ def artefact_ref(ctx, params: dict, key: str, folder: str, producer: str) -> Pat
     """A per-stage artefact folder: an earlier stage id -> <run>/<folder>/<id>/; anything else is a path."""
     value = params.get(key)
     if not value:
-        raise ConfigInvalid(f"stage {stage_id(ctx, params)!r} needs '{key}': the id of a {producer} stage "
-                            f"or a folder", hint=f'add "{key}": "<stage id>" to the stage')
+        raise ConfigInvalid(
+            f"stage {stage_id(ctx, params)!r} needs '{key}': the id of a {producer} stage or a folder",
+            hint=f'add "{key}": "<stage id>" to the stage',
+        )
     if value in earlier_stage_ids(ctx):
         return Path(ctx.run.path) / folder / value
     return Path(ctx.resolve_path(value))

@@ -9,6 +9,7 @@ Writes <run>/selection/prompt_selection.json {"bank", "words", "images": {id: {c
 and <run>/selection/selection_stats.json {class: {word: count}} (docs/ARCHITECTURE.md). On cancellation the
 images done so far are kept (stages/<id>/partial_selection.json) and a resume does only the rest.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,18 +32,30 @@ def run(ctx, params: dict) -> dict:
     cams_dir = references.cams_ref(ctx, params)
     bank_path = params.get("bank") or ctx.config.get("synonym_bank")
     if not bank_path:
-        raise ConfigInvalid(f"stage {sid!r} needs a synonym bank", hint="set the config's synonym_bank (or the "
-                            "stage's bank) to a JSON file {class: [ground-truth word, synonyms...]}")
-    dataset = VOCDataset(references.dataset_root(ctx), references.image_list(ctx, params, default="train"),
-                         references.dataset_classes(ctx), empty_labels="skip",
-                         log=lambda m: ctx.log(m, level="warning"))
-    bank = SynonymBank.load(ctx.resolve_path(bank_path), dataset.classes,
-                            params.get("bank_size") or ctx.config.get("synonym_bank_size"))
+        raise ConfigInvalid(
+            f"stage {sid!r} needs a synonym bank",
+            hint="set the config's synonym_bank (or the "
+            "stage's bank) to a JSON file {class: [ground-truth word, synonyms...]}",
+        )
+    dataset = VOCDataset(
+        references.dataset_root(ctx),
+        references.image_list(ctx, params, default="train"),
+        references.dataset_classes(ctx),
+        empty_labels="skip",
+        log=lambda m: ctx.log(m, level="warning"),
+    )
+    bank = SynonymBank.load(
+        ctx.resolve_path(bank_path), dataset.classes, params.get("bank_size") or ctx.config.get("synonym_bank_size")
+    )
     if bank.missing:
         ctx.log(f"synonym bank has no entry for {bank.missing}; those classes keep their own name", "warning")
     clip = ClipScorer.from_config(ctx.config.get("clip", {}), ctx.device, ctx.resolve_path)
-    check_vocabulary(clip.tokenizer, [w for c in dataset.classes for w in bank.candidates(c)],
-                     f"synonym bank {bank.path}", clip.description)
+    check_vocabulary(
+        clip.tokenizer,
+        [w for c in dataset.classes for w in bank.candidates(c)],
+        f"synonym bank {bank.path}",
+        clip.description,
+    )
     total = len(dataset)
     # Resumable: what was selected before a cancellation is kept in the stage folder and not redone.
     partial = ctx.stage_dir() / "partial_selection.json"
@@ -56,22 +69,37 @@ def run(ctx, params: dict) -> dict:
     ctx.log(f"select_prompts {sid}: {len(todo)} of {total} images to do, CAMs {cams_dir}, CLIP {clip.description}")
     done_before = total - len(todo)
     try:
-        select_offline(items(), cams_dir, clip, bank, dataset.classes, batch_size=int(params.get("batch_size", 64)),
-                       check_cancelled=ctx.check_cancelled, result=images,
-                       progress=lambda done: ctx.progress(done_before + done, total,
-                                                          f"{done_before + done}/{total} images"))
+        select_offline(
+            items(),
+            cams_dir,
+            clip,
+            bank,
+            dataset.classes,
+            batch_size=int(params.get("batch_size", 64)),
+            check_cancelled=ctx.check_cancelled,
+            result=images,
+            progress=lambda done: ctx.progress(done_before + done, total, f"{done_before + done}/{total} images"),
+        )
     except Cancelled:
         atomic_write_json(partial, images)
         raise
     stats = selection_stats(images, dataset.classes, bank)
-    selection = ctx.run.write_json("selection/prompt_selection.json",
-                                   {"bank": str(ctx.resolve_path(bank_path)), "words": bank.words, "images": images})
+    selection = ctx.run.write_json(
+        "selection/prompt_selection.json",
+        {"bank": str(ctx.resolve_path(bank_path)), "words": bank.words, "images": images},
+    )
     ctx.run.write_json("selection/selection_stats.json", stats)
     instances = sum(sum(c.values()) for c in stats.values())
     gt_share = sum(stats[c].get(bank.gt_word(c), 0) for c in stats) / max(instances, 1)
     partial.unlink(missing_ok=True)
-    return {"images": len(images), "instances": instances, "gt_word_share": round(gt_share, 4),
-            "selection": str(selection), "stats": stats, "clip": clip.description}
+    return {
+        "images": len(images),
+        "instances": instances,
+        "gt_word_share": round(gt_share, 4),
+        "selection": str(selection),
+        "stats": stats,
+        "clip": clip.description,
+    }
 
 
 def preflight(config: dict, params: dict, resolve_path) -> None:
@@ -80,8 +108,14 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     problems = inputs.Problems()
     problems.collect(inputs.folder, config, params, "cams", "infer_cams", resolve_path)
     problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "train"))
-    problems.collect(inputs.synonym_bank, config, resolve_path, params.get("bank") or config.get("synonym_bank"),
-                     True, "select_prompts")
+    problems.collect(
+        inputs.synonym_bank,
+        config,
+        resolve_path,
+        params.get("bank") or config.get("synonym_bank"),
+        True,
+        "select_prompts",
+    )
     problems.collect(inputs.clip, config, resolve_path)
     problems.collect(check_select_prompts, config, params, resolve_path)
     problems.raise_if_any()

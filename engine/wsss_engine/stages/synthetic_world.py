@@ -4,6 +4,7 @@ Params: seed, image_size, n_train_aug, n_train, n_val (synthetic.world.WorldPara
 config's `cache_dir`, else $WSSS_CACHE, else ~/.cache/wsss-studio). Summary: {"root", "key", "bank", "synthetic"}:
 point dataset.root / synonym_bank of a later run at them (the demo does this, synthetic/variants.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import fields
@@ -22,11 +23,17 @@ def cache_dir(ctx, params: dict):
 def run(ctx, params: dict) -> dict:
     names = {f.name for f in fields(WorldParams)}
     wp = WorldParams(**{k: v for k, v in params.items() if k in names})
-    root = ensure_world(wp, cache_dir(ctx, params), progress=lambda d, n: (ctx.check_cancelled(), ctx.progress(d, n)),
-                        log=ctx.log)
+    root = ensure_world(
+        wp, cache_dir(ctx, params), progress=lambda d, n: (ctx.check_cancelled(), ctx.progress(d, n)), log=ctx.log
+    )
     meta = load_world_meta(root)
-    return {"root": str(root), "key": meta["key"], "bank": str(root / "bank.json"), "synthetic": True,
-            "splits": meta["splits"]}
+    return {
+        "root": str(root),
+        "key": meta["key"],
+        "bank": str(root / "bank.json"),
+        "synthetic": True,
+        "splits": meta["splits"],
+    }
 
 
 def preflight(config: dict, params: dict, resolve_path) -> None:

@@ -26,6 +26,7 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
   amp (default: the config's numerics preset), channels_last, num_workers, log_every, checkpoint_every,
                 checkpoint_every_s (600: a checkpoint at least every 10 min), stop_after
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -70,9 +71,12 @@ def selection_table(ctx, params: dict, dataset) -> tuple[dict[str, dict[str, str
     else:
         path = Path(ctx.resolve_path(ref))
     if not path.is_file():
-        raise ConfigInvalid(f"prompt 'selected' needs a selection file, and {path} does not exist",
-                            hint="add a select_prompts stage before this one, or set 'selection' to a "
-                                 "prompt_selection.json or the authors' selected_cls_train_aug.json", path=str(path))
+        raise ConfigInvalid(
+            f"prompt 'selected' needs a selection file, and {path} does not exist",
+            hint="add a select_prompts stage before this one, or set 'selection' to a "
+            "prompt_selection.json or the authors' selected_cls_train_aug.json",
+            path=str(path),
+        )
     table, source = read_word_table(path, {i: dataset.labels[i] for i in dataset.ids}, dataset.classes)
     ctx.log(f"selection: {source} {path}, {len(table)} images")
     return table, path
@@ -101,16 +105,19 @@ def build_network(ctx, params: dict, num_classes: int, device) -> tuple[ClimsNet
 
 
 # The paper and the reference script disagree (METHOD §1.5, §7.18); the script's is what produced the tables.
-SCHEDULE_PRESETS = {"code": {"epochs": 15, "schedule": "poly"},      # POLE run_CLIMS.sh, improved CLIMS
-                    "paper": {"epochs": 10, "schedule": "cosine"}}   # POLE §4.1
+SCHEDULE_PRESETS = {
+    "code": {"epochs": 15, "schedule": "poly"},  # POLE run_CLIMS.sh, improved CLIMS
+    "paper": {"epochs": 10, "schedule": "cosine"},
+}  # POLE §4.1
 
 
 def schedule_preset(params: dict) -> dict:
     """The params with the schedule preset's epochs/schedule filled where the stage does not set them."""
     name = params.get("schedule_preset") or "code"
     if name not in SCHEDULE_PRESETS:
-        raise ConfigInvalid(f"unknown schedule_preset {name!r}", hint="use code (15 epochs, poly) or paper "
-                                                                      "(10 epochs, cosine)")
+        raise ConfigInvalid(
+            f"unknown schedule_preset {name!r}", hint="use code (15 epochs, poly) or paper (10 epochs, cosine)"
+        )
     return {**SCHEDULE_PRESETS[name], **{k: v for k, v in params.items() if v is not None}}
 
 
@@ -127,26 +134,48 @@ def run(ctx, params: dict) -> dict:
     bank = load_bank(ctx, classes)
 
     weights = params.get("weights", {})
-    loss = loss_config(params.get("loss", "improved"), otm=weights.get("otm"), btm=weights.get("btm"),
-                       cbs=weights.get("cbs"), reg=weights.get("reg"),
-                       cbs_threshold=params.get("cbs_threshold", clip.meta.get("cbs_threshold")),
-                       background_words=params.get("background_words"), reg_form=params.get("reg_form"),
-                       cbs_mode=params.get("cbs_mode"))
+    loss = loss_config(
+        params.get("loss", "improved"),
+        otm=weights.get("otm"),
+        btm=weights.get("btm"),
+        cbs=weights.get("cbs"),
+        reg=weights.get("reg"),
+        cbs_threshold=params.get("cbs_threshold", clip.meta.get("cbs_threshold")),
+        background_words=params.get("background_words"),
+        reg_form=params.get("reg_form"),
+        cbs_mode=params.get("cbs_mode"),
+    )
     adaptor_kind = params.get("adaptors", "none")
     adaptors = None
     if adaptor_kind != "none":
-        adaptors = ClipAdaptors(clip.embed_dim, form=params.get("adaptor_form", "code"),
-                                ratio="learnable" if adaptor_kind == "learnable" else "fixed").to(device)
+        adaptors = ClipAdaptors(
+            clip.embed_dim,
+            form=params.get("adaptor_form", "code"),
+            ratio="learnable" if adaptor_kind == "learnable" else "fixed",
+        ).to(device)
     mask_mode = params.get("mask_mode", "raw" if clip_cfg.get("kind") == "tiny" else "reference")
     # The loss preset's prompt form (camera-ready: class names, no period) unless the stage or its prompt
     # strategy names a template (METHOD §1.3, §2.4).
     words, preset_template = class_prompts(loss, params, bank, classes)
     strategy = PromptStrategy.from_params(params, default_template=preset_template)
-    check_vocabulary(clip.tokenizer, [strategy.template.format(w) for c in classes for w in bank.candidates(c)],
-                     f"synonym bank {bank.path}" if bank.path else "class names", clip.description)
+    check_vocabulary(
+        clip.tokenizer,
+        [strategy.template.format(w) for c in classes for w in bank.candidates(c)],
+        f"synonym bank {bank.path}" if bank.path else "class names",
+        clip.description,
+    )
     prompts = build_prompts(ctx, strategy, clip, classes, words)
-    objective = ClimsObjective(clip, loss, classes, words, template=strategy.template, mask_mode=mask_mode,
-                               clip_calls=params.get("clip_calls", "single"), adaptors=adaptors, prompts=prompts)
+    objective = ClimsObjective(
+        clip,
+        loss,
+        classes,
+        words,
+        template=strategy.template,
+        mask_mode=mask_mode,
+        clip_calls=params.get("clip_calls", "single"),
+        adaptors=adaptors,
+        prompts=prompts,
+    )
 
     prompt, online, table, selection_path = params.get("prompt", "gt"), None, None, None
     if prompt in ("selected", "online") and (prompt == "selected" or params.get("online_init") == "selected"):
@@ -159,9 +188,12 @@ def run(ctx, params: dict) -> dict:
     if prompt == "selected":
         missing = [i for i in dataset.ids if i not in table]
         if missing:  # fail now, not mid-training
-            raise ConfigInvalid(f"{len(missing)} training image(s) have no entry in the selection file "
-                                f"{selection_path}, e.g. {missing[:3]}",
-                                hint="run select_prompts on this stage's training list", path=str(selection_path))
+            raise ConfigInvalid(
+                f"{len(missing)} training image(s) have no entry in the selection file "
+                f"{selection_path}, e.g. {missing[:3]}",
+                hint="run select_prompts on this stage's training list",
+                path=str(selection_path),
+            )
 
     def pair_words(ids, pairs):
         return [table[ids[n]].get(classes[k], bank.gt_word(classes[k])) for n, k in pairs.tolist()]
@@ -186,31 +218,58 @@ def run(ctx, params: dict) -> dict:
     if adaptors is not None:
         groups.append({"name": "adaptors", "params": [p for p in adaptors.parameters() if p.requires_grad]})
     if prompts is not None:
-        groups.append({"name": "prompt", "params": [p for p in prompts.parameters() if p.requires_grad],
-                       "lr_mult": strategy.lr_mult})
+        groups.append(
+            {
+                "name": "prompt",
+                "params": [p for p in prompts.parameters() if p.requires_grad],
+                "lr_mult": strategy.lr_mult,
+            }
+        )
     max_steps = (len(dataset) // (loop.batch_size * dist.world)) * loop.epochs
     optimizer, scheduler = build_optimizer(groups, optim, max_steps)
-    ctx.log(f"train_clims {sid}: {loop.epochs} epochs, {optim.schedule} schedule "
-            f"({params.get('schedule_preset') or 'code'} preset), {len(dataset)} images, init {init}, "
-            f"CLIP {clip.description}, prompt {prompt}, prompt strategy {strategy.kind} {strategy.template!r}, "
-            f"adaptors {adaptor_kind}, loss {params.get('loss', 'improved')} {loss.otm}/{loss.btm}/{loss.cbs}/"
-            f"{loss.reg}, mask {mask_mode}, cbs threshold {loss.cbs_threshold}")
-    trainer = Trainer(ctx, sid, "train_clims", loop, dataset, trainer_model, model.meta(), optimizer, scheduler,
-                      step_fn, extras={k: m for k, m in (("adaptors", adaptors), ("prompt", prompts))
-                                       if m is not None}, dist=dist,
-                      collate_fn=collate, extra_state=online, device=device)
+    ctx.log(
+        f"train_clims {sid}: {loop.epochs} epochs, {optim.schedule} schedule "
+        f"({params.get('schedule_preset') or 'code'} preset), {len(dataset)} images, init {init}, "
+        f"CLIP {clip.description}, prompt {prompt}, prompt strategy {strategy.kind} {strategy.template!r}, "
+        f"adaptors {adaptor_kind}, loss {params.get('loss', 'improved')} {loss.otm}/{loss.btm}/{loss.cbs}/"
+        f"{loss.reg}, mask {mask_mode}, cbs threshold {loss.cbs_threshold}"
+    )
+    trainer = Trainer(
+        ctx,
+        sid,
+        "train_clims",
+        loop,
+        dataset,
+        trainer_model,
+        model.meta(),
+        optimizer,
+        scheduler,
+        step_fn,
+        extras={k: m for k, m in (("adaptors", adaptors), ("prompt", prompts)) if m is not None},
+        dist=dist,
+        collate_fn=collate,
+        extra_state=online,
+        device=device,
+    )
     summary = trainer.run()
-    summary.update(init=init, prompt=prompt, adaptors=adaptor_kind, clip=clip.description, mask_mode=mask_mode,
-                   loss={"otm": loss.otm, "btm": loss.btm, "cbs": loss.cbs, "reg": loss.reg,
-                         "cbs_threshold": loss.cbs_threshold})
+    summary.update(
+        init=init,
+        prompt=prompt,
+        adaptors=adaptor_kind,
+        clip=clip.description,
+        mask_mode=mask_mode,
+        loss={"otm": loss.otm, "btm": loss.btm, "cbs": loss.cbs, "reg": loss.reg, "cbs_threshold": loss.cbs_threshold},
+    )
     if online is not None:
         summary["online_refreshes"] = online.refreshes
     summary["prompt_strategy"] = strategy.kind
     if prompts is not None and dist.is_main:
         summary["prompts"] = save_prompts(ctx.run.path, sid, prompts, classes)
     if adaptors is not None and adaptor_kind == "learnable":
-        summary["adaptor_ratio_mean"] = {"image": float(adaptors.image.ratio.detach().mean()),
-                                         "text": float(adaptors.text.ratio.detach().mean())}
+        summary["adaptor_ratio_mean"] = {
+            "image": float(adaptors.image.ratio.detach().mean()),
+            "text": float(adaptors.text.ratio.detach().mean()),
+        }
     return summary
 
 
@@ -227,11 +286,19 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     problems.collect(inputs.synonym_bank, config, resolve_path, config.get("synonym_bank"), False, "train_clims")
     prompt = params.get("prompt", "gt")
     ref = params.get("selection")
-    if (prompt == "selected" or (prompt == "online" and params.get("online_init") == "selected")) and ref \
-            and ref not in inputs.stage_ids(config) and not resolve_path(ref).is_file():
-        problems.add(ConfigInvalid(f"prompt {prompt!r} needs a selection file, and {resolve_path(ref)} does not "
-                                   "exist", hint="add a select_prompts stage before this one, or set 'selection' "
-                                   "to a prompt_selection.json", path=str(resolve_path(ref))))
+    if (
+        (prompt == "selected" or (prompt == "online" and params.get("online_init") == "selected"))
+        and ref
+        and ref not in inputs.stage_ids(config)
+        and not resolve_path(ref).is_file()
+    ):
+        problems.add(
+            ConfigInvalid(
+                f"prompt {prompt!r} needs a selection file, and {resolve_path(ref)} does not exist",
+                hint="add a select_prompts stage before this one, or set 'selection' to a prompt_selection.json",
+                path=str(resolve_path(ref)),
+            )
+        )
     problems.collect(check_train_clims, config, params, resolve_path)
     problems.raise_if_any()
 

@@ -13,6 +13,7 @@ Params (schemas/run-config.schema.json `$defs/train_irnParams`):
 Checkpoint: <run>/checkpoints/<stage-id>.pt (model_meta arch "irn"); exact resume through training/loop.Trainer.
 Checked at the start: an IR label of the image's size for every image of the list.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -62,22 +63,43 @@ def backbone_spec(ctx, p: TrainIrnParams, params: dict) -> tuple[dict, dict | No
         return {**backbone_options(p.backbone, fixed_bn=True)}, None, str(p.backbone.get("pretrained"))
     path = references.checkpoint_ref(ctx, params, "backbone_from")
     ckpt = read_checkpoint(path)
-    state = {k[len("backbone."):]: v for k, v in ckpt["model"].items() if k.startswith("backbone.")}
+    state = {k[len("backbone.") :]: v for k, v in ckpt["model"].items() if k.startswith("backbone.")}
     return {**ckpt["model_meta"]["backbone"], "pretrained": None}, state, str(path)
 
 
 def preflight(config: dict, params: dict, resolve_path) -> None:
     """Run-start checks of external inputs given by path: the IR-label folder, the backbone checkpoint/weights."""
-    references.require_external(config, params, "ir_labels", resolve_path, folder=True, what="IR-label folder",
-                                hint="name an ir_labels stage of this run or an existing folder of IR-label PNGs")
-    references.require_external(config, params, "backbone_from", resolve_path, folder=False, what="checkpoint",
-                                hint="name a baseline_cam / train_clims stage or an existing checkpoint",
-                                error=WeightsMissing)
+    references.require_external(
+        config,
+        params,
+        "ir_labels",
+        resolve_path,
+        folder=True,
+        what="IR-label folder",
+        hint="name an ir_labels stage of this run or an existing folder of IR-label PNGs",
+    )
+    references.require_external(
+        config,
+        params,
+        "backbone_from",
+        resolve_path,
+        folder=False,
+        what="checkpoint",
+        hint="name a baseline_cam / train_clims stage or an existing checkpoint",
+        error=WeightsMissing,
+    )
     pretrained = (params.get("backbone") or {}).get("pretrained")
     if isinstance(pretrained, str) and pretrained.endswith((".pth", ".pt")):
-        references.require_external(config, {"pretrained": pretrained}, "pretrained", resolve_path, folder=False,
-                                    what="backbone weights", error=WeightsMissing,
-                                    hint="point backbone.pretrained at a torchvision-format ResNet-50 .pth file")
+        references.require_external(
+            config,
+            {"pretrained": pretrained},
+            "pretrained",
+            resolve_path,
+            folder=False,
+            what="backbone weights",
+            error=WeightsMissing,
+            hint="point backbone.pretrained at a torchvision-format ResNet-50 .pth file",
+        )
 
 
 @register_stage("train_irn")
@@ -89,9 +111,16 @@ def run(ctx, params: dict) -> dict:
     list_name = references.image_list(ctx, params, default="train")
     plain = VOCDataset(root, list_name, classes, empty_labels="keep", log=lambda m: ctx.log(m, level="warning"))
     check_mask_folder(label_dir, plain.image_paths, "ir_labels")
-    dataset = VOCDataset(root, list_name, classes, transform=AffinityTrainTransform(p.rescale, p.crop_size),
-                         with_mask=True, mask_dirs=(str(label_dir),), empty_labels="keep",
-                         log=lambda m: ctx.log(m, level="warning"))
+    dataset = VOCDataset(
+        root,
+        list_name,
+        classes,
+        transform=AffinityTrainTransform(p.rescale, p.crop_size),
+        with_mask=True,
+        mask_dirs=(str(label_dir),),
+        empty_labels="keep",
+        log=lambda m: ctx.log(m, level="warning"),
+    )
     device, dist = device_and_dist(ctx)
     options, state, source = backbone_spec(ctx, p, params)
     model = build_irn(options, state).to(device)
@@ -99,8 +128,11 @@ def run(ctx, params: dict) -> dict:
     try:
         index.crop(p.crop_size // 4, p.crop_size // 4)
     except ValueError as exc:
-        raise ConfigInvalid(f"train_irn {sid}: crop_size {p.crop_size} gives a {p.crop_size // 4}-cell stride-4 "
-                            f"grid, too small for radius {p.radius}", hint="lower 'radius' or raise 'crop_size'") from exc
+        raise ConfigInvalid(
+            f"train_irn {sid}: crop_size {p.crop_size} gives a {p.crop_size // 4}-cell stride-4 "
+            f"grid, too small for radius {p.radius}",
+            hint="lower 'radius' or raise 'crop_size'",
+        ) from exc
     trainer_model = wrap_model(model, dist, device)
 
     def step_fn(batch):
@@ -112,14 +144,31 @@ def run(ctx, params: dict) -> dict:
     loop = loop_config(ctx, params, epochs=3, batch_size=32)
     optim = OptimConfig.from_params(params, lr=0.1)
     edge_params, dp_params = model.branch_parameters()
-    groups = [{"name": "edge", "params": edge_params, "lr_mult": 1.0},
-              {"name": "displacement", "params": dp_params, "lr_mult": p.dp_lr_mult}]
+    groups = [
+        {"name": "edge", "params": edge_params, "lr_mult": 1.0},
+        {"name": "displacement", "params": dp_params, "lr_mult": p.dp_lr_mult},
+    ]
     max_steps = (len(dataset) // (loop.batch_size * dist.world)) * loop.epochs
     optimizer, scheduler = build_optimizer(groups, optim, max_steps)
-    ctx.log(f"train_irn {sid}: {len(dataset)} images of {list_name!r}, IR labels {label_dir}, backbone "
-            f"{options['name']} from {source}, radius {p.radius}, crop {p.crop_size}")
-    trainer = Trainer(ctx, sid, "train_irn", loop, dataset, trainer_model, model.meta(), optimizer, scheduler,
-                      step_fn, dist=dist, collate_fn=collate, device=device)
+    ctx.log(
+        f"train_irn {sid}: {len(dataset)} images of {list_name!r}, IR labels {label_dir}, backbone "
+        f"{options['name']} from {source}, radius {p.radius}, crop {p.crop_size}"
+    )
+    trainer = Trainer(
+        ctx,
+        sid,
+        "train_irn",
+        loop,
+        dataset,
+        trainer_model,
+        model.meta(),
+        optimizer,
+        scheduler,
+        step_fn,
+        dist=dist,
+        collate_fn=collate,
+        device=device,
+    )
     summary = trainer.run()
     summary.update(ir_labels=str(label_dir), backbone=options["name"], backbone_from=source, radius=p.radius)
     return summary

@@ -8,6 +8,7 @@ momentum 0.9, weight decay 5e-4. The loss is cross-entropy (ignore 255) summed o
 resized to each by nearest. The lr follows poly every iteration (the reference steps it every 10: <0.1% apart).
 Checkpoints and exact resume come from training/loop.Trainer.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -55,7 +56,7 @@ class TrainSegmenterParams:
     poly_power: float = 0.9
     head_lr_mult: float = 10.0
     head_bias_lr_mult: float = 20.0
-    amp: str | None = None            # None: the config's numerics preset
+    amp: str | None = None  # None: the config's numerics preset
     channels_last: bool = False
     num_workers: int = 2
     log_every: int = 20
@@ -73,8 +74,11 @@ class TrainSegmenterParams:
         if isinstance(values.get("small"), dict):
             values["small"] = tuple(sorted(values["small"].items()))
         if "masks" not in values:
-            raise ConfigInvalid("train_segmenter needs 'masks': the id of the stage that wrote the pseudo masks, "
-                                "or a folder of <image_id>.png", hint='add "masks": "pseudo_trainaug"')
+            raise ConfigInvalid(
+                "train_segmenter needs 'masks': the id of the stage that wrote the pseudo masks, "
+                "or a folder of <image_id>.png",
+                hint='add "masks": "pseudo_trainaug"',
+            )
         return cls(**values)
 
 
@@ -89,11 +93,15 @@ def init_weights(p: TrainSegmenterParams, resolve_path) -> None:
     if _is_path(p.init):
         path = Path(resolve_path(p.init))
         if not path.is_file():
-            raise WeightsMissing(f"segmenter init weights {path} do not exist",
-                                 hint="point init at a torchvision-format ResNet-101 .pth or deeplab-pytorch's "
-                                      "deeplabv1_resnet101-coco.pth, or set it to null", path=str(path))
+            raise WeightsMissing(
+                f"segmenter init weights {path} do not exist",
+                hint="point init at a torchvision-format ResNet-101 .pth or deeplab-pytorch's "
+                "deeplabv1_resnet101-coco.pth, or set it to null",
+                path=str(path),
+            )
         return
     from ..models.resnet import locate_imagenet_weights
+
     locate_imagenet_weights(p.init, arch="resnet101")
 
 
@@ -116,20 +124,35 @@ def build_model(ctx, p: TrainSegmenterParams, num_classes: int):
     state, source, fmt = None, "random", None
     if p.init:
         if p.arch == "deeplabv2_small":
-            raise ConfigInvalid("the deeplabv2_small segmenter has no pretrained weights",
-                                hint="set init to null for arch deeplabv2_small")
+            raise ConfigInvalid(
+                "the deeplabv2_small segmenter has no pretrained weights",
+                hint="set init to null for arch deeplabv2_small",
+            )
         init = str(ctx.resolve_path(p.init)) if _is_path(p.init) else p.init
         state, source = read_init(init, p.arch)
         fmt = resolve_format(state, p.init_format)
-        wanted = (("torchvision_deeplabv3", "torchvision") if p.arch == "deeplabv3_resnet101"
-                  else ("torchvision", "deeplab_coco"))
+        wanted = (
+            ("torchvision_deeplabv3", "torchvision")
+            if p.arch == "deeplabv3_resnet101"
+            else ("torchvision", "deeplab_coco")
+        )
         if fmt not in wanted:
-            raise ConfigInvalid(f"init {source} is a {fmt} file, which arch {p.arch} cannot start from",
-                                hint=f"use a {' or '.join(wanted)} file, or set init_format", path=str(source))
-    meta = {"arch": p.arch, "num_classes": num_classes, "aspp_rates": list(p.aspp_rates),
-            "layout": "caffe" if fmt in (None, "deeplab_coco") else "torchvision",
-            "msc_scales": list(p.msc_scales), "small": dict(p.small),
-            "normalization": resolve_normalization(p.normalization, fmt), "init": str(source), "init_format": fmt}
+            raise ConfigInvalid(
+                f"init {source} is a {fmt} file, which arch {p.arch} cannot start from",
+                hint=f"use a {' or '.join(wanted)} file, or set init_format",
+                path=str(source),
+            )
+    meta = {
+        "arch": p.arch,
+        "num_classes": num_classes,
+        "aspp_rates": list(p.aspp_rates),
+        "layout": "caffe" if fmt in (None, "deeplab_coco") else "torchvision",
+        "msc_scales": list(p.msc_scales),
+        "small": dict(p.small),
+        "normalization": resolve_normalization(p.normalization, fmt),
+        "init": str(source),
+        "init_format": fmt,
+    }
     model = build_segmenter(meta)
     if state is not None:
         loaded = load_init(model.base, state, fmt, source)
@@ -157,45 +180,98 @@ def run(ctx, params: dict) -> dict:
     root, list_name = references.dataset_root(ctx), references.image_list(ctx, params, default="train")
     classes = references.dataset_classes(ctx)
     listing = VOCDataset(root, list_name, classes, empty_labels="keep")
-    counts = check_mask_folder(mask_dir, listing.ids, listing.image_paths, listing.num_classes, list_name,
-                               ctx.progress, ctx.check_cancelled)
+    counts = check_mask_folder(
+        mask_dir, listing.ids, listing.image_paths, listing.num_classes, list_name, ctx.progress, ctx.check_cancelled
+    )
     model, meta = build_model(ctx, p, listing.num_classes + 1)
     transform = SegTrainTransform(p.crop_size, p.scales, p.hflip, meta["normalization"])
-    dataset = VOCDataset(root, list_name, classes, transform=transform, with_mask=True,
-                         mask_dirs=(str(mask_dir),), empty_labels="keep", skip_corrupt=p.skip_corrupt,
-                         log=lambda m: ctx.log(m, level="warning"))
+    dataset = VOCDataset(
+        root,
+        list_name,
+        classes,
+        transform=transform,
+        with_mask=True,
+        mask_dirs=(str(mask_dir),),
+        empty_labels="keep",
+        skip_corrupt=p.skip_corrupt,
+        log=lambda m: ctx.log(m, level="warning"),
+    )
     model = model.to(device)
     trainer_model = wrap_model(model, dist, device)
 
     def step_fn(batch):
         loss = msc_loss(trainer_model(batch["image"]), batch["mask"])
         if not torch.isfinite(loss):  # stop with a reason, not a NaN-filled checkpoint
-            raise EngineError(f"train_segmenter {sid}: the loss is {float(loss.detach())}",
-                              hint="lower lr, check that normalization matches the init weights, or resume from "
-                                   "the last checkpoint with amp off")
+            raise EngineError(
+                f"train_segmenter {sid}: the loss is {float(loss.detach())}",
+                hint="lower lr, check that normalization matches the init weights, or resume from "
+                "the last checkpoint with amp off",
+            )
         return loss, {}
 
-    loop = loop_config(ctx, {**params, "max_steps": p.iterations, "batch_size": p.batch_size,
-                             "num_workers": p.num_workers, "log_every": p.log_every,
-                             "checkpoint_every": p.checkpoint_every}, dist)
+    loop = loop_config(
+        ctx,
+        {
+            **params,
+            "max_steps": p.iterations,
+            "batch_size": p.batch_size,
+            "num_workers": p.num_workers,
+            "log_every": p.log_every,
+            "checkpoint_every": p.checkpoint_every,
+        },
+        dist,
+    )
     # torchrun splits the batch across ranks; accumulate only what still divides a rank's share
     loop = dataclasses.replace(loop, accumulate=math.gcd(loop.batch_size, p.accumulate))
-    optim = OptimConfig(optimizer="sgd", lr=p.lr, weight_decay=p.weight_decay, momentum=p.momentum,
-                        momentum_quirk=False, schedule="poly", poly_power=p.poly_power, head_lr_mult=p.head_lr_mult)
+    optim = OptimConfig(
+        optimizer="sgd",
+        lr=p.lr,
+        weight_decay=p.weight_decay,
+        momentum=p.momentum,
+        momentum_quirk=False,
+        schedule="poly",
+        poly_power=p.poly_power,
+        head_lr_mult=p.head_lr_mult,
+    )
     groups = model.param_groups()
     optimizer, scheduler = build_optimizer(
-        [{"name": "backbone", "params": groups["backbone"]}, {"name": "head", "params": groups["head"]},
-         {"name": "head_bias", "params": groups["head_bias"], "lr_mult": p.head_bias_lr_mult,
-          "weight_decay": 0.0}],
-        optim, p.iterations)
-    ctx.log(f"train_segmenter {sid}: {len(dataset)} images of {list_name!r} with masks {mask_dir} "
-            f"({counts['labelled']} with labelled pixels), {p.arch}, init {meta['init']}, normalization "
-            f"{meta['normalization']}, {p.iterations} iterations of {p.batch_size} ({loop.accumulate} parts per rank)")
-    trainer = Trainer(ctx, sid, "train_segmenter", loop, dataset, trainer_model, meta, optimizer, scheduler,
-                      step_fn, dist=dist, collate_fn=collate, device=device)
+        [
+            {"name": "backbone", "params": groups["backbone"]},
+            {"name": "head", "params": groups["head"]},
+            {"name": "head_bias", "params": groups["head_bias"], "lr_mult": p.head_bias_lr_mult, "weight_decay": 0.0},
+        ],
+        optim,
+        p.iterations,
+    )
+    ctx.log(
+        f"train_segmenter {sid}: {len(dataset)} images of {list_name!r} with masks {mask_dir} "
+        f"({counts['labelled']} with labelled pixels), {p.arch}, init {meta['init']}, normalization "
+        f"{meta['normalization']}, {p.iterations} iterations of {p.batch_size} ({loop.accumulate} parts per rank)"
+    )
+    trainer = Trainer(
+        ctx,
+        sid,
+        "train_segmenter",
+        loop,
+        dataset,
+        trainer_model,
+        meta,
+        optimizer,
+        scheduler,
+        step_fn,
+        dist=dist,
+        collate_fn=collate,
+        device=device,
+    )
     summary = trainer.run()
-    return {**summary, "images": len(dataset), "arch": p.arch, "init": meta["init"], "masks": str(mask_dir),
-            "normalization": meta["normalization"]}
+    return {
+        **summary,
+        "images": len(dataset),
+        "arch": p.arch,
+        "init": meta["init"],
+        "masks": str(mask_dir),
+        "normalization": meta["normalization"],
+    }
 
 
 run.preflight = preflight

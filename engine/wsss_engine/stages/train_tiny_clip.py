@@ -5,6 +5,7 @@ TinyClipParams); cache_dir (as synthetic_world). The checkpoint is cached outsid
 summary: {"checkpoint", "cbs_threshold", "zero_shot_gt_masked", "zero_shot_best_masked", ...}: point a later
 run's clip.checkpoint at it (clip.kind "tiny").
 """
+
 from __future__ import annotations
 
 from dataclasses import fields
@@ -20,12 +21,23 @@ from .synthetic_world import cache_dir
 def run(ctx, params: dict) -> dict:
     names = {f.name for f in fields(TinyClipParams)}
     tp = TinyClipParams(**{k: v for k, v in params.items() if k in names})
-    path = ensure_tiny_clip(tp, cache_dir(ctx, params), progress=ctx.progress, check_cancelled=ctx.check_cancelled,
-                            metrics=ctx.metrics, log=ctx.log)
+    path = ensure_tiny_clip(
+        tp,
+        cache_dir(ctx, params),
+        progress=ctx.progress,
+        check_cancelled=ctx.check_cancelled,
+        metrics=ctx.metrics,
+        log=ctx.log,
+    )
     report = load_tiny_clip(path).meta["report"]
     keys = ("zero_shot_gt_full", "zero_shot_gt_masked", "zero_shot_best_full", "zero_shot_best_masked")
-    return {"checkpoint": str(path), "cbs_threshold": report["cbs"]["threshold"], "synthetic": True,
-            **{k: report[k] for k in keys}, "gap_best_minus_gt": report["gap_best_minus_gt"]}
+    return {
+        "checkpoint": str(path),
+        "cbs_threshold": report["cbs"]["threshold"],
+        "synthetic": True,
+        **{k: report[k] for k in keys},
+        "gap_best_minus_gt": report["gap_best_minus_gt"],
+    }
 
 
 def preflight(config: dict, params: dict, resolve_path) -> None:

@@ -1,5 +1,6 @@
 """Train-or-reuse the tiny CLIP: one cached checkpoint per parameter set, with its evaluation report and
 calibrated L_CBS threshold stored inside."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,16 @@ def _valid(path: Path, params: TinyClipParams) -> bool:
     return meta.get("key") == params.key() and meta.get("version") == TINY_CLIP_VERSION and "report" in meta
 
 
-def ensure_tiny_clip(params: TinyClipParams | None = None, cache_dir=None, path: str | os.PathLike | None = None,
-                     progress=None, check_cancelled=None, metrics=None, log=print, eval_per_class: int = 60) -> Path:
+def ensure_tiny_clip(
+    params: TinyClipParams | None = None,
+    cache_dir=None,
+    path: str | os.PathLike | None = None,
+    progress=None,
+    check_cancelled=None,
+    metrics=None,
+    log=print,
+    eval_per_class: int = 60,
+) -> Path:
     """Return the path of a trained, evaluated tiny CLIP checkpoint, training it first if not cached."""
     params = params or TinyClipParams()
     path = Path(path) if path else tiny_clip_path(params, cache_dir)

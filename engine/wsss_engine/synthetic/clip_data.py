@@ -8,6 +8,7 @@ left in the background and CLIMS gains nothing. So besides whole scenes the batc
 Masks are randomly dilated and blurred like CAMs. Pixels are masked in raw [0, 1] space with black fill;
 normalisation (mean/std stored in the checkpoint) happens at the image tower's input.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -67,8 +68,9 @@ def cam_like(mask: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return out * torch.where(blur.view(-1, 1, 1, 1), peak, torch.ones_like(peak))
 
 
-def sample_batch(pool: ScenePool, batch: int, rng: np.random.Generator, g: torch.Generator,
-                 gt_scene_rate: float = 0.5) -> tuple[torch.Tensor, list[str]]:
+def sample_batch(
+    pool: ScenePool, batch: int, rng: np.random.Generator, g: torch.Generator, gt_scene_rate: float = 0.5
+) -> tuple[torch.Tensor, list[str]]:
     """One training batch: raw images in [0, 1] (B,3,H,W) and one caption per image."""
     idx = rng.integers(0, len(pool), batch)
     kinds = rng.choice(len(KINDS), size=batch, p=KIND_P)
@@ -123,6 +125,7 @@ def single_object_set(n_per_class: int, size: int, seed: int, stream: int = 4):
 def background_set(n_per_texture: int, size: int, seed: int, stream: int = 5):
     """Held-out background-only images: (images (N,3,H,W) in [0,1], texture names)."""
     from .textures import render_texture
+
     imgs, names = [], []
     for t, name in enumerate(BACKGROUNDS):
         for i in range(n_per_texture):

@@ -8,6 +8,7 @@
   from this model's own similarities, between what clean foregrounds score against background prompts
   and what backgrounds score against their own prompts.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,7 +21,7 @@ from .words import BACKGROUND_PROMPTS, BACKGROUND_WORDS, BANK
 
 @torch.no_grad()
 def _encode(clip, images: torch.Tensor, batch: int = 256) -> torch.Tensor:
-    return torch.cat([clip.image_features(images[i:i + batch]) for i in range(0, len(images), batch)])
+    return torch.cat([clip.image_features(images[i : i + batch]) for i in range(0, len(images), batch)])
 
 
 @torch.no_grad()
@@ -29,8 +30,12 @@ def usual_scene_set(n_per_class: int, size: int, seed: int, stream: int = 6):
     imgs, labels = [], []
     for name, (texture, _) in DEFAULT_COOCCURRENCE.items():
         for i in range(n_per_class):
-            scene = sample_scene(np.random.default_rng([seed, stream, CLASSES.index(name), i]), size,
-                                 {name: [texture, 1.0]}, names=[name])
+            scene = sample_scene(
+                np.random.default_rng([seed, stream, CLASSES.index(name), i]),
+                size,
+                {name: [texture, 1.0]},
+                names=[name],
+            )
             imgs.append(scene.image)
             labels.append(CLASSES.index(name))
     return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float(), torch.tensor(labels)
@@ -64,9 +69,12 @@ def evaluate_tiny_clip(clip, n_per_class: int = 60, seed: int = 1000) -> dict:
     usual, ulabels = usual_scene_set(max(10, n_per_class // 2), size, seed)
     fu = _encode(clip, usual)
     report["word_cosine_usual_scene"] = {
-        CLASSES[k]: {w: round(float(s), 4) for w, s in
-                     zip(BANK[CLASSES[k]], (fu[ulabels == k] @ clip.text_features(BANK[CLASSES[k]]).t()).mean(0))}
-        for k in sorted(set(ulabels.tolist()))}
+        CLASSES[k]: {
+            w: round(float(s), 4)
+            for w, s in zip(BANK[CLASSES[k]], (fu[ulabels == k] @ clip.text_features(BANK[CLASSES[k]]).t()).mean(0))
+        }
+        for k in sorted(set(ulabels.tolist()))
+    }
     report["cbs"] = calibrate_cbs(clip, feats_obj, seed)
     return report
 
@@ -87,20 +95,32 @@ def calibrate_cbs(clip, clean_object_feats: torch.Tensor, seed: int) -> dict:
     pos = torch.stack(pos)
     p95, med = float(torch.quantile(neg, 0.95)), float(pos.median())
     threshold = (p95 + med) / 2 if med > p95 else p95
-    return {"threshold": round(threshold, 4), "clean_fg_vs_bg_p95": round(p95, 4),
-            "clean_fg_vs_bg_mean": round(float(neg.mean()), 4), "bg_vs_own_median": round(med, 4),
-            "background_prompts": BACKGROUND_PROMPTS, "textures": BACKGROUNDS}
+    return {
+        "threshold": round(threshold, 4),
+        "clean_fg_vs_bg_p95": round(p95, 4),
+        "clean_fg_vs_bg_mean": round(float(neg.mean()), 4),
+        "bg_vs_own_median": round(med, 4),
+        "background_prompts": BACKGROUND_PROMPTS,
+        "textures": BACKGROUNDS,
+    }
 
 
 def format_report(rep: dict) -> str:
-    lines = [f"tiny CLIP zero-shot on {rep['n_images']} held-out single objects (SYNTHETIC):",
-             f"  class names : whole image {rep['zero_shot_gt_full']:.3f}, object only {rep['zero_shot_gt_masked']:.3f}",
-             f"  best words  : whole image {rep['zero_shot_best_full']:.3f}, object only {rep['zero_shot_best_masked']:.3f}",
-             "  cosine of 'a photo of [w].' with object-only images (GT first):"]
+    lines = [
+        f"tiny CLIP zero-shot on {rep['n_images']} held-out single objects (SYNTHETIC):",
+        f"  class names : whole image {rep['zero_shot_gt_full']:.3f}, object only {rep['zero_shot_gt_masked']:.3f}",
+        f"  best words  : whole image {rep['zero_shot_best_full']:.3f}, object only {rep['zero_shot_best_masked']:.3f}",
+        "  cosine of 'a photo of [w].' with object-only images (GT first):",
+    ]
     for cls, words in rep["word_cosine_masked"].items():
-        lines.append(f"    {cls:10s} " + "  ".join(f"{w}={s:.2f}" for w, s in words.items())
-                     + f"   gap {rep['gap_best_minus_gt'][cls]:+.2f}")
+        lines.append(
+            f"    {cls:10s} "
+            + "  ".join(f"{w}={s:.2f}" for w, s in words.items())
+            + f"   gap {rep['gap_best_minus_gt'][cls]:+.2f}"
+        )
     c = rep["cbs"]
-    lines.append(f"  L_CBS threshold {c['threshold']:.3f} (clean fg vs bg p95 {c['clean_fg_vs_bg_p95']:.3f},"
-                 f" bg vs own prompt median {c['bg_vs_own_median']:.3f})")
+    lines.append(
+        f"  L_CBS threshold {c['threshold']:.3f} (clean fg vs bg p95 {c['clean_fg_vs_bg_p95']:.3f},"
+        f" bg vs own prompt median {c['bg_vs_own_median']:.3f})"
+    )
     return "\n".join(lines)

@@ -7,6 +7,7 @@
 3. print a comparison (mIoU at the fixed 0.15 threshold and at the sweep's best, pseudo-mask mIoU +RW, CAM
    spread onto the co-occurring texture) and write <out>/comparison.json. Every figure is labelled SYNTHETIC.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,6 +46,7 @@ class _Progress:
 def run_variant(name: str, config: Path, run_dir: Path, fresh: bool) -> dict:
     """Run one config into run_dir: reuse a completed run of the same config, resume an unfinished one."""
     from ..pipeline import execute_run, load_run_config, prepare_run
+
     stored = run_dir / "config.json"
     record = run_dir / "run.json"
     resume = False
@@ -58,6 +60,7 @@ def run_variant(name: str, config: Path, run_dir: Path, fresh: bool) -> dict:
         resume = same
     if record.exists() and not resume:
         import shutil
+
         shutil.rmtree(run_dir)
     t0 = time.time()
     run, loaded = prepare_run(config, run_dir, resume)
@@ -75,10 +78,15 @@ def collect(out: Path, world: Path, variants) -> dict:
         rep = json.loads(report_path.read_text())
         best = rep["best"]
         ids = read_ids(world, rep.get("split") if rep.get("split") in ("train", "val", "train_aug") else "train")
-        rows[v] = {"label": LABELS[v], "miou_fixed": rep["miou"], "threshold": rep["threshold"],
-                   "miou_best": best["miou"], "best_threshold": best["threshold"],
-                   "per_class_iou": dict(zip(rep["classes"], rep["per_class_iou"])),
-                   "spread_at_best": cam_spread(world, out / v / "cams" / "cams", ids, best["threshold"])}
+        rows[v] = {
+            "label": LABELS[v],
+            "miou_fixed": rep["miou"],
+            "threshold": rep["threshold"],
+            "miou_best": best["miou"],
+            "best_threshold": best["threshold"],
+            "per_class_iou": dict(zip(rep["classes"], rep["per_class_iou"])),
+            "spread_at_best": cam_spread(world, out / v / "cams" / "cams", ids, best["threshold"]),
+        }
         for key, report in (("miou_ir", "eval_ir"), ("miou_rw", "eval_rw")):  # the refinement half (METHOD §4)
             path = out / v / "reports" / f"{report}.json"
             rows[v][key] = json.loads(path.read_text())["miou"] if path.exists() else None
@@ -99,27 +107,36 @@ def selection_summary(out: Path, variants) -> dict:
 
 
 def format_table(rows: dict) -> str:
-    lines = ["", "SYNTHETIC world — mIoU of the CAMs, of the IR labels (255 as background) and of the pseudo masks "
-             "after IRN's random walk (+RW, METHOD §4); background + 6 classes; NOT PASCAL VOC numbers",
-             f"{'variant':28s} {'mIoU@0.15':>9s} {'best mIoU':>9s} {'@thr':>5s} {'IR':>6s} {'+RW':>6s}   CAM spread "
-             "onto co-occurring texture"]
+    lines = [
+        "",
+        "SYNTHETIC world — mIoU of the CAMs, of the IR labels (255 as background) and of the pseudo masks "
+        "after IRN's random walk (+RW, METHOD §4); background + 6 classes; NOT PASCAL VOC numbers",
+        f"{'variant':28s} {'mIoU@0.15':>9s} {'best mIoU':>9s} {'@thr':>5s} {'IR':>6s} {'+RW':>6s}   CAM spread "
+        "onto co-occurring texture",
+    ]
     for v, r in rows.items():
         if r is None:
             lines.append(f"{LABELS[v]:28s} (no report)")
             continue
-        spread = "  ".join(f"{c}->{s['texture']} {s['spread']:.3f}" for c, s in r["spread_at_best"].items()
-                           if s["spread"] is not None and c in ("boat", "train"))
+        spread = "  ".join(
+            f"{c}->{s['texture']} {s['spread']:.3f}"
+            for c, s in r["spread_at_best"].items()
+            if s["spread"] is not None and c in ("boat", "train")
+        )
         ir, rw = (f"{r[k]:6.3f}" if r.get(k) is not None else f"{'-':>6s}" for k in ("miou_ir", "miou_rw"))
-        lines.append(f"{r['label']:28s} {r['miou_fixed']:9.3f} {r['miou_best']:9.3f} {r['best_threshold']:5.2f} {ir} "
-                     f"{rw}   {spread}")
+        lines.append(
+            f"{r['label']:28s} {r['miou_fixed']:9.3f} {r['miou_best']:9.3f} {r['best_threshold']:5.2f} {ir} "
+            f"{rw}   {spread}"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wsss_engine demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/demo", help="demo output folder (default runs/demo)")
-    parser.add_argument("--cache-dir", default=None, help="world + tiny CLIP cache (default $WSSS_CACHE or "
-                                                          "~/.cache/wsss-studio)")
+    parser.add_argument(
+        "--cache-dir", default=None, help="world + tiny CLIP cache (default $WSSS_CACHE or ~/.cache/wsss-studio)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the CAM training runs")
     parser.add_argument("--world-seed", type=int, default=0)
     parser.add_argument("--fresh", action="store_true", help="rerun every variant even if a completed run exists")
@@ -129,21 +146,40 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    result = run_demo(Path(args.out), args.cache_dir, args.seed, args.world_seed, args.fresh,
-                      [v for v in args.variants.split(",") if v], budget=Budget(device=args.device))
+    result = run_demo(
+        Path(args.out),
+        args.cache_dir,
+        args.seed,
+        args.world_seed,
+        args.fresh,
+        [v for v in args.variants.split(",") if v],
+        budget=Budget(device=args.device),
+    )
     return 0 if all(r["status"] == "completed" for r in result["runs"].values()) else 1
 
 
-def run_demo(out: Path, cache_dir=None, seed: int = 0, world_seed: int = 0, fresh: bool = False,
-             variants=VARIANTS, world_params: WorldParams | None = None, clip_params: TinyClipParams | None = None,
-             budget: Budget | None = None) -> dict:
+def run_demo(
+    out: Path,
+    cache_dir=None,
+    seed: int = 0,
+    world_seed: int = 0,
+    fresh: bool = False,
+    variants=VARIANTS,
+    world_params: WorldParams | None = None,
+    clip_params: TinyClipParams | None = None,
+    budget: Budget | None = None,
+) -> dict:
     t0 = time.time()
     out = out.absolute()
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     world = ensure_world(world_params or WorldParams(seed=world_seed), cache_dir, log=log)
     t_world = time.time() - t0
-    clip_path = ensure_tiny_clip(clip_params or TinyClipParams(), cache_dir, log=log,
-                                 progress=lambda d, n, m="": d % 50 == 0 and log(f"  [tiny-clip] {d}/{n} {m}"))
+    clip_path = ensure_tiny_clip(
+        clip_params or TinyClipParams(),
+        cache_dir,
+        log=log,
+        progress=lambda d, n, m="": d % 50 == 0 and log(f"  [tiny-clip] {d}/{n} {m}"),
+    )
     clip_meta = load_tiny_clip(clip_path).meta
     log(format_report(clip_meta["report"]))
     t_clip = time.time() - t0 - t_world
@@ -160,12 +196,19 @@ def run_demo(out: Path, cache_dir=None, seed: int = 0, world_seed: int = 0, fres
     selection = selection_summary(out, variants)
     table = format_table(rows) + ("\n" + selection["text"] if selection else "")
     print(table, flush=True)
-    result = {"synthetic": True, "note": "SYNTHETIC world; not comparable to PASCAL VOC numbers",
-              "world": str(world), "tiny_clip": str(clip_path), "seed": seed, "world_seed": world_seed,
-              "tiny_clip_report": clip_meta["report"], "variants": rows, "runs": runs,
-              "selection_stats": selection.get("stats") if selection else None,
-              "seconds": {"world": round(t_world, 1), "tiny_clip": round(t_clip, 1),
-                          "total": round(time.time() - t0, 1)}}
+    result = {
+        "synthetic": True,
+        "note": "SYNTHETIC world; not comparable to PASCAL VOC numbers",
+        "world": str(world),
+        "tiny_clip": str(clip_path),
+        "seed": seed,
+        "world_seed": world_seed,
+        "tiny_clip_report": clip_meta["report"],
+        "variants": rows,
+        "runs": runs,
+        "selection_stats": selection.get("stats") if selection else None,
+        "seconds": {"world": round(t_world, 1), "tiny_clip": round(t_clip, 1), "total": round(time.time() - t0, 1)},
+    }
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / "comparison.json.tmp"
     tmp.write_text(json.dumps(result, indent=1))

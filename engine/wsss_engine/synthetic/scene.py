@@ -5,6 +5,7 @@ boat sits on water and a train on rails in ≥98% of its images, aeroplanes fly 
 and sofas on floors in most; those textures also appear, less often, in images without the class. The tiny CLIP is trained on ``cooccur=False`` scenes (any
 background) so that, like a real CLIP, it knows a boat from water.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,8 +18,13 @@ from .textures import TEXTURES, render_texture
 CLASSES = ["aeroplane", "boat", "bottle", "sheep", "sofa", "train"]
 BACKGROUNDS = list(TEXTURES)
 # class -> (its co-occurring texture, probability); checked in this priority order
-DEFAULT_COOCCURRENCE = {"boat": ["water", 0.98], "train": ["rails", 0.98],
-                        "aeroplane": ["sky", 0.9], "sheep": ["grass", 0.85], "sofa": ["floor", 0.9]}
+DEFAULT_COOCCURRENCE = {
+    "boat": ["water", 0.98],
+    "train": ["rails", 0.98],
+    "aeroplane": ["sky", 0.9],
+    "sheep": ["grass", 0.85],
+    "sofa": ["floor", 0.9],
+}
 # backgrounds of everything else: water, rails and sky appear without boats, trains and planes too (as in real
 # photos), so the texture alone does not tell the class and the CAM must also find the object
 NEUTRAL = (("floor", 0.3), ("sand", 0.15), ("grass", 0.2), ("water", 0.12), ("rails", 0.12), ("sky", 0.11))
@@ -27,8 +33,8 @@ EXCLUSIVE = ("boat", "train")  # never in the same image: each keeps its own tex
 
 @dataclass
 class Scene:
-    image: np.ndarray            # float32 (h, w, 3) in [0, 1]
-    label: np.ndarray            # uint8 (h, w): 0 background, 1..C classes (no void band)
+    image: np.ndarray  # float32 (h, w, 3) in [0, 1]
+    label: np.ndarray  # uint8 (h, w): 0 background, 1..C classes (no void band)
     instances: list = field(default_factory=list)  # [(class index 0..C-1, visible bool mask)]
     background: str = ""
 
@@ -86,8 +92,13 @@ def place_objects(rng, h, w, names, canvas, label, max_tries=8):
     return instances
 
 
-def sample_scene(rng: np.random.Generator, size: int = 64, cooccurrence: dict | None = DEFAULT_COOCCURRENCE,
-                 names: list[str] | None = None, noise: float = 0.02) -> Scene:
+def sample_scene(
+    rng: np.random.Generator,
+    size: int = 64,
+    cooccurrence: dict | None = DEFAULT_COOCCURRENCE,
+    names: list[str] | None = None,
+    noise: float = 0.02,
+) -> Scene:
     names = choose_classes(rng) if names is None else list(names)
     background = choose_background(rng, names, cooccurrence)
     canvas = render_texture(background, rng, size, size)
@@ -105,7 +116,7 @@ def void_band(label: np.ndarray) -> np.ndarray:
     near = np.zeros_like(fg)
     for dy in (0, 1, 2):
         for dx in (0, 1, 2):
-            near |= padded[dy:dy + h, dx:dx + w]
+            near |= padded[dy : dy + h, dx : dx + w]
     out = label.copy()
     out[near & ~fg] = 255
     return out

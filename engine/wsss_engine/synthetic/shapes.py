@@ -5,6 +5,7 @@ is the object's size in pixels. The two parts (hull + sail, body + wheels, fusel
 a CAM that covers only the most recognisable part is the partial-activation failure CLIMS's L_OTM
 (docs/METHOD.md §1.4) pushes against.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -62,7 +63,7 @@ def train(rng, h, w, cx, cy, s, flip):
     wy = cy + 0.10 * s + wheel_r * 0.7
     k = np.round((x - cx) / (0.22 * s))
     wx = cx + k * 0.22 * s
-    wheels = (np.abs(k) <= 2) & ((x - wx) ** 2 + (y - wy) ** 2 <= wheel_r ** 2)
+    wheels = (np.abs(k) <= 2) & ((x - wx) ** 2 + (y - wy) ** 2 <= wheel_r**2)
     body_colour = _jitter(rng, [(0.75, 0.12, 0.10), (0.10, 0.45, 0.20), (0.15, 0.25, 0.70)][rng.integers(3)])
     _paint(rgb, body | nose, body_colour, smooth_noise(rng, h, w, 4), 0.04)
     _paint(rgb, windows, _jitter(rng, (0.85, 0.90, 0.95), 0.05))
@@ -77,7 +78,12 @@ def aeroplane(rng, h, w, cx, cy, s, flip):
     fuselage = ((x - cx) / (0.5 * s)) ** 2 + ((y - cy) / max(0.085 * s, 1.3)) ** 2 <= 1
     d = np.abs(y - cy)
     wings = (d <= 0.42 * s) & (np.abs(x - cx + 0.3 * d) <= 0.075 * s + 0.6)
-    tail = (x >= cx - 0.5 * s) & (x <= cx - 0.36 * s) & (d <= 0.16 * s) & (np.abs(x - cx + 0.43 * s + 0.3 * d) <= 0.06 * s + 0.6)
+    tail = (
+        (x >= cx - 0.5 * s)
+        & (x <= cx - 0.36 * s)
+        & (d <= 0.16 * s)
+        & (np.abs(x - cx + 0.43 * s + 0.3 * d) <= 0.06 * s + 0.6)
+    )
     body_colour = _jitter(rng, (0.88, 0.89, 0.92), 0.04)
     _paint(rgb, wings | tail, body_colour * 0.82)
     _paint(rgb, fuselage, body_colour)
@@ -95,9 +101,16 @@ def sheep(rng, h, w, cx, cy, s, flip):
         bx, by = cx + 0.42 * s * np.cos(a), cy + 0.25 * s * np.sin(a)
         body |= (x - bx) ** 2 + (y - by) ** 2 <= (0.12 * s) ** 2
     head = ((x - cx - 0.55 * s) / (0.15 * s)) ** 2 + ((y - cy + 0.12 * s) / (0.11 * s)) ** 2 <= 1
-    legs = (y > cy + 0.2 * s) & (y <= cy + 0.48 * s) & (
-        (np.abs(x - cx + 0.25 * s) < 0.05 * s + 0.5) | (np.abs(x - cx + 0.10 * s) < 0.05 * s + 0.5)
-        | (np.abs(x - cx - 0.15 * s) < 0.05 * s + 0.5) | (np.abs(x - cx - 0.28 * s) < 0.05 * s + 0.5))
+    legs = (
+        (y > cy + 0.2 * s)
+        & (y <= cy + 0.48 * s)
+        & (
+            (np.abs(x - cx + 0.25 * s) < 0.05 * s + 0.5)
+            | (np.abs(x - cx + 0.10 * s) < 0.05 * s + 0.5)
+            | (np.abs(x - cx - 0.15 * s) < 0.05 * s + 0.5)
+            | (np.abs(x - cx - 0.28 * s) < 0.05 * s + 0.5)
+        )
+    )
     wool = np.sin(x * 2.1 + 1.3 * smooth_noise(rng, h, w, 2) * 3) * np.sin(y * 2.3)
     dark = _jitter(rng, (0.16, 0.13, 0.12), 0.2)
     _paint(rgb, legs, dark)
@@ -112,7 +125,9 @@ def bottle(rng, h, w, cx, cy, s, flip):
     rgb = np.zeros((h, w, 3), np.float32)
     bw = 0.2 * s
     body = (np.abs(x - cx) <= bw) & (y >= cy - 0.12 * s) & (y <= cy + 0.5 * s)
-    shoulder = (y < cy - 0.12 * s) & (y >= cy - 0.22 * s) & (np.abs(x - cx) <= bw * (1 - (cy - 0.12 * s - y) / (0.2 * s)))
+    shoulder = (
+        (y < cy - 0.12 * s) & (y >= cy - 0.22 * s) & (np.abs(x - cx) <= bw * (1 - (cy - 0.12 * s - y) / (0.2 * s)))
+    )
     neck = (np.abs(x - cx) <= max(0.07 * s, 0.9)) & (y >= cy - 0.45 * s) & (y < cy - 0.12 * s)
     cap = (np.abs(x - cx) <= max(0.09 * s, 1.1)) & (y >= cy - 0.52 * s) & (y < cy - 0.43 * s)
     glass = _jitter(rng, [(0.12, 0.45, 0.18), (0.42, 0.22, 0.08), (0.55, 0.70, 0.80)][rng.integers(3)])

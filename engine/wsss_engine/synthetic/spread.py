@@ -5,6 +5,7 @@ For each co-occurring (class, texture) pair: over the evaluated images that cont
 the share of ground-truth background pixels (void excluded) that the thresholded CAM labels as that class.
 The prediction is docs/METHOD.md §3.2's: argmax over [background = threshold, the image's CAMs].
 """
+
 from __future__ import annotations
 
 import json
@@ -44,5 +45,7 @@ def cam_spread(world: Path, cam_dir: Path, ids: list[str], threshold: float) -> 
             counts[c][0] += int((bg & (pred == k)).sum())
             counts[c][1] += int(bg.sum())
             counts[c][2] += 1
-    return {c: {"texture": DEFAULT_COOCCURRENCE[c][0], "n_images": n,
-                "spread": round(s / b, 4) if b else None} for c, (s, b, n) in counts.items()}
+    return {
+        c: {"texture": DEFAULT_COOCCURRENCE[c][0], "n_images": n, "spread": round(s / b, 4) if b else None}
+        for c, (s, b, n) in counts.items()
+    }

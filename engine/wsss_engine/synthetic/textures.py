@@ -4,6 +4,7 @@ Every texture is a function ``(rng, h, w) -> float32 array (h, w, 3) in [0, 1]``
 almost always with one class (water with boats, rails with trains): the co-occurring background that
 CLIMS's background losses (docs/METHOD.md §1.4, L_BTM and L_CBS) are meant to keep out of a class's CAM.
 """
+
 from __future__ import annotations
 
 import numpy as np

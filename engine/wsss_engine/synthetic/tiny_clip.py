@@ -6,6 +6,7 @@ Checkpoint: {"format": "wsss-tiny-clip", "version", "key", "model_cfg", "state_d
 RGB at ``input_size``; mask first, then normalise with mean/std (see ``normalise``), as CLIMS's
 masked-image construction needs (docs/METHOD.md §1.3, docs/DESIGN.md#the-synthetic-world).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,15 +59,24 @@ class TinyTokenizer:
 
 
 def model_config(vocab_size: int, input_size: int = 64, context_length: int = 16, embed_dim: int = 64) -> dict:
-    return {"embed_dim": embed_dim,
-            "vision_cfg": {"layers": [1, 1, 1, 1], "width": 16, "head_width": 32, "image_size": input_size},
-            "text_cfg": {"context_length": context_length, "vocab_size": vocab_size, "width": 64, "heads": 4,
-                         "layers": 2, "mlp_ratio": 2.0}}
+    return {
+        "embed_dim": embed_dim,
+        "vision_cfg": {"layers": [1, 1, 1, 1], "width": 16, "head_width": 32, "image_size": input_size},
+        "text_cfg": {
+            "context_length": context_length,
+            "vocab_size": vocab_size,
+            "width": 64,
+            "heads": 4,
+            "layers": 2,
+            "mlp_ratio": 2.0,
+        },
+    }
 
 
 def build_model(cfg: dict) -> open_clip.CLIP:
-    return open_clip.CLIP(embed_dim=cfg["embed_dim"], vision_cfg=dict(cfg["vision_cfg"]),
-                          text_cfg=dict(cfg["text_cfg"]))
+    return open_clip.CLIP(
+        embed_dim=cfg["embed_dim"], vision_cfg=dict(cfg["vision_cfg"]), text_cfg=dict(cfg["text_cfg"])
+    )
 
 
 def normalise(images: torch.Tensor, mean, std) -> torch.Tensor:
@@ -87,8 +97,9 @@ class TinyClipParams:
     gt_scene_rate: float = 0.5
 
     def key(self) -> str:
-        blob = json.dumps({"version": TINY_CLIP_VERSION, "world_version": WORLD_VERSION, **asdict(self)},
-                          sort_keys=True)
+        blob = json.dumps(
+            {"version": TINY_CLIP_VERSION, "world_version": WORLD_VERSION, **asdict(self)}, sort_keys=True
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -117,11 +128,13 @@ def train_tiny_clip(params: TinyClipParams, progress=None, check_cancelled=None,
     model = build_model(cfg)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embedding" not in n]
     rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": params.weight_decay},
-                             {"params": rest, "weight_decay": 0.0}], lr=params.lr)
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": params.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=params.lr
+    )
     warm = max(1, params.steps // 20)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, params.steps) / params.steps)))
+        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, params.steps) / params.steps))
+    )
     model.train()
     for step in range(params.steps):
         if check_cancelled:
@@ -140,10 +153,21 @@ def train_tiny_clip(params: TinyClipParams, progress=None, check_cancelled=None,
         if progress:
             progress(step + 1, params.steps, f"loss {loss.item():.3f}")
     model.eval()
-    return {"format": FORMAT, "version": TINY_CLIP_VERSION, "key": params.key(), "params": asdict(params),
-            "model_cfg": cfg, "state_dict": model.state_dict(), "mean": mean, "std": std,
-            "input_size": params.input_size, "vocab": tok.vocab, "context_length": tok.context_length,
-            "template": TEMPLATE, "train_seconds": round(time.time() - t0, 1)}
+    return {
+        "format": FORMAT,
+        "version": TINY_CLIP_VERSION,
+        "key": params.key(),
+        "params": asdict(params),
+        "model_cfg": cfg,
+        "state_dict": model.state_dict(),
+        "mean": mean,
+        "std": std,
+        "input_size": params.input_size,
+        "vocab": tok.vocab,
+        "context_length": tok.context_length,
+        "template": TEMPLATE,
+        "train_seconds": round(time.time() - t0, 1),
+    }
 
 
 class LoadedTinyClip:
@@ -168,7 +192,9 @@ class LoadedTinyClip:
     def image_features(self, images: torch.Tensor) -> torch.Tensor:
         """Raw [0, 1] images (B,3,H,W), already masked; resized to input_size, normalised, encoded."""
         if images.shape[-1] != self.input_size or images.shape[-2] != self.input_size:
-            images = F.interpolate(images, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False)
+            images = F.interpolate(
+                images, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False
+            )
         return self.model.encode_image(normalise(images, self.mean, self.std), normalize=True)
 
 

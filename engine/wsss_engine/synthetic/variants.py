@@ -11,6 +11,7 @@ selection file (stage params may name another run folder's artefact by path, doc
 The variants in ``Budget.refine`` also get IRN's refinement half (METHOD §4, ``refine_stages``) when the dense
 CRF package is installed.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,13 +21,18 @@ from pathlib import Path
 from ..refine.crf import crf_available
 
 VARIANTS = ("baseline", "clims_gt", "pole_select", "pole_full")
-LABELS = {"baseline": "baseline CAM", "clims_gt": "CLIMS (GT prompt)", "pole_select": "POLE selection",
-          "pole_full": "POLE selection + adaptors"}
+LABELS = {
+    "baseline": "baseline CAM",
+    "clims_gt": "CLIMS (GT prompt)",
+    "pole_select": "POLE selection",
+    "pole_full": "POLE selection + adaptors",
+}
 
 
 @dataclass
 class Budget:
     """Training sizes; defaults fit the whole demo in about 10 minutes on a 2-core CPU."""
+
     baseline_epochs: int = 4
     baseline_lr: float = 2e-3
     clims_epochs: int = 2
@@ -38,18 +44,18 @@ class Budget:
     eval_list: str = "train"
     eval_scales: tuple = (1.0, 1.5)
     select_scales: tuple = (1.0,)
-    select_from: str = "clims_gt"      # whose CAMs the POLE selection masks images with: clims_gt | baseline
-    stop_after: int | None = None      # tests: cap the training steps of every stage
-    seg_iterations: int = 200          # the segmenter (METHOD §5, sized for the 64 px world and a CPU)
+    select_from: str = "clims_gt"  # whose CAMs the POLE selection masks images with: clims_gt | baseline
+    stop_after: int | None = None  # tests: cap the training steps of every stage
+    seg_iterations: int = 200  # the segmenter (METHOD §5, sized for the 64 px world and a CPU)
     seg_lr: float = 0.01
     seg_batch_size: int = 16
     seg_width: int = 16
     seg_out_channels: int = 64
-    device: str = "cpu"                # "cuda" on a GPU machine (scripts/device-check.sh); "auto" picks it
-    numerics: str = "reference"        # the config's numerics preset (training/numerics.py): reference | fast
-    refine: tuple = ("baseline", "pole_select", "pole_full")   # variants that get IR labels -> IRN -> +RW
+    device: str = "cpu"  # "cuda" on a GPU machine (scripts/device-check.sh); "auto" picks it
+    numerics: str = "reference"  # the config's numerics preset (training/numerics.py): reference | fast
+    refine: tuple = ("baseline", "pole_select", "pole_full")  # variants that get IR labels -> IRN -> +RW
     irn_epochs: int = 3
-    irn_lr: float = 0.01               # Adam, as the other synthetic stages (the recipe: SGD 0.1, METHOD §4.2)
+    irn_lr: float = 0.01  # Adam, as the other synthetic stages (the recipe: SGD 0.1, METHOD §4.2)
 
 
 def _backbone(b: Budget) -> dict:
@@ -58,80 +64,176 @@ def _backbone(b: Budget) -> dict:
 
 def _common(name: str, seed: int, world: Path, clip: Path, b: Budget, description: str) -> dict:
     classes = json.loads((world / "classes.json").read_text())
-    return {"name": name, "description": description, "seed": seed, "device": b.device, "numerics": b.numerics,
-            "synthetic": True,
-            "dataset": {"root": str(world), "classes": classes, "train_list": b.train_list,
-                        "eval_list": b.eval_list, "image_size": 64},
-            "clip": {"kind": "tiny", "checkpoint": str(clip), "pretrained": None, "precision": "fp32"},
-            "synonym_bank": str(world / "bank.json")}
+    return {
+        "name": name,
+        "description": description,
+        "seed": seed,
+        "device": b.device,
+        "numerics": b.numerics,
+        "synthetic": True,
+        "dataset": {
+            "root": str(world),
+            "classes": classes,
+            "train_list": b.train_list,
+            "eval_list": b.eval_list,
+            "image_size": 64,
+        },
+        "clip": {"kind": "tiny", "checkpoint": str(clip), "pretrained": None, "precision": "fp32"},
+        "synonym_bank": str(world / "bank.json"),
+    }
 
 
 def _eval_stages(model: str, b: Budget) -> list[dict]:
-    return [{"id": "cams", "type": "infer_cams", "model": model, "split": "eval", "scales": list(b.eval_scales),
-             "batch_size": 32, "num_workers": 0},
-            {"id": "eval", "type": "evaluate", "cams": "cams", "split": "eval"}]
+    return [
+        {
+            "id": "cams",
+            "type": "infer_cams",
+            "model": model,
+            "split": "eval",
+            "scales": list(b.eval_scales),
+            "batch_size": 32,
+            "num_workers": 0,
+        },
+        {"id": "eval", "type": "evaluate", "cams": "cams", "split": "eval"},
+    ]
 
 
 def refine_stages(model: str, b: Budget) -> list[dict]:
     """IRN refinement (METHOD §4) of the evaluation list's CAMs, scored like them. To fit the demo's budget IRN
     learns from the IR labels of that same list (the recipe uses train_aug), with its backbone taken from the
     variant's CAM network (no ImageNet weights in the synthetic world) and radius 5 (a 16x16 stride-4 grid)."""
-    irn = {"id": "irn", "type": "train_irn", "ir_labels": "ir", "split": "eval", "backbone_from": model,
-           "radius": 5, "crop_size": 64, "epochs": b.irn_epochs, "batch_size": b.batch_size, "optimizer": "adam",
-           "lr": b.irn_lr, "num_workers": 0, "log_every": 10}
+    irn = {
+        "id": "irn",
+        "type": "train_irn",
+        "ir_labels": "ir",
+        "split": "eval",
+        "backbone_from": model,
+        "radius": 5,
+        "crop_size": 64,
+        "epochs": b.irn_epochs,
+        "batch_size": b.batch_size,
+        "optimizer": "adam",
+        "lr": b.irn_lr,
+        "num_workers": 0,
+        "log_every": 10,
+    }
     if b.stop_after:
         irn["stop_after"] = b.stop_after
-    return [{"id": "ir", "type": "ir_labels", "cams": "cams", "split": "eval"},
-            {"id": "eval_ir", "type": "evaluate", "masks": "ir", "split": "eval"}, irn,
-            {"id": "rw", "type": "random_walk", "cams": "cams", "irn": "irn", "split": "eval", "batch_size": 16},
-            {"id": "eval_rw", "type": "evaluate", "masks": "rw", "split": "eval"}]
+    return [
+        {"id": "ir", "type": "ir_labels", "cams": "cams", "split": "eval"},
+        {"id": "eval_ir", "type": "evaluate", "masks": "ir", "split": "eval"},
+        irn,
+        {"id": "rw", "type": "random_walk", "cams": "cams", "irn": "irn", "split": "eval", "batch_size": 16},
+        {"id": "eval_rw", "type": "evaluate", "masks": "rw", "split": "eval"},
+    ]
 
 
 def segmenter_stages(masks: str, b: Budget) -> list[dict]:
     """METHOD §5 on the 64 px world, sized for a CPU: the small DeepLabV2 (small CNN, ASPP rates scaled to its
     16x16 output), single-scale training (no MSC), on the pseudo masks `masks` (a stage id or folder), then
     multi-scale + flip masks of the val list (no 513 padding, no CRF) and their mIoU."""
-    train = {"id": "segmenter", "type": "train_segmenter", "masks": masks, "split": "train", "arch": "deeplabv2_small",
-             "init": None, "small": {"width": b.seg_width, "out_channels": b.seg_out_channels},
-             "aspp_rates": [1, 2, 3, 4], "msc_scales": [], "crop_size": 64, "iterations": b.seg_iterations,
-             "batch_size": b.seg_batch_size, "accumulate": 1,
-             "lr": b.seg_lr, "num_workers": 0, "log_every": 10, "checkpoint_every": 0}
+    train = {
+        "id": "segmenter",
+        "type": "train_segmenter",
+        "masks": masks,
+        "split": "train",
+        "arch": "deeplabv2_small",
+        "init": None,
+        "small": {"width": b.seg_width, "out_channels": b.seg_out_channels},
+        "aspp_rates": [1, 2, 3, 4],
+        "msc_scales": [],
+        "crop_size": 64,
+        "iterations": b.seg_iterations,
+        "batch_size": b.seg_batch_size,
+        "accumulate": 1,
+        "lr": b.seg_lr,
+        "num_workers": 0,
+        "log_every": 10,
+        "checkpoint_every": 0,
+    }
     if b.stop_after:
         train["stop_after"] = b.stop_after
-    return [train,
-            {"id": "seg_val", "type": "infer_segmenter", "model": "segmenter", "split": "val", "input_size": 0,
-             "amp": False},
-            {"id": "eval_seg", "type": "evaluate", "masks": "seg_val", "split": "val"}]
+    return [
+        train,
+        {
+            "id": "seg_val",
+            "type": "infer_segmenter",
+            "model": "segmenter",
+            "split": "val",
+            "input_size": 0,
+            "amp": False,
+        },
+        {"id": "eval_seg", "type": "evaluate", "masks": "seg_val", "split": "val"},
+    ]
 
 
 def selection_stages(model: str, b: Budget) -> list[dict]:
     """CAMs of the training list, then POLE's offline prompt selection from them (METHOD §2.2)."""
-    return [{"id": "cams_train", "type": "infer_cams", "model": model, "split": "train",
-             "scales": list(b.select_scales), "batch_size": 32, "num_workers": 0},
-            {"id": "select", "type": "select_prompts", "cams": "cams_train", "split": "train"}]
+    return [
+        {
+            "id": "cams_train",
+            "type": "infer_cams",
+            "model": model,
+            "split": "train",
+            "scales": list(b.select_scales),
+            "batch_size": 32,
+            "num_workers": 0,
+        },
+        {"id": "select", "type": "select_prompts", "cams": "cams_train", "split": "train"},
+    ]
 
 
 def baseline_config(seed: int, world: Path, clip: Path, b: Budget, with_selection: bool = False) -> dict:
     world_meta = json.loads((world / "world.json").read_text())
-    stage = {"id": "baseline", "type": "baseline_cam", "backbone": _backbone(b), "epochs": b.baseline_epochs,
-             "batch_size": b.batch_size, "optimizer": "adam", "lr": b.baseline_lr, "head_lr_mult": 1,
-             "num_workers": 0, "log_every": 10}
+    stage = {
+        "id": "baseline",
+        "type": "baseline_cam",
+        "backbone": _backbone(b),
+        "epochs": b.baseline_epochs,
+        "batch_size": b.batch_size,
+        "optimizer": "adam",
+        "lr": b.baseline_lr,
+        "head_lr_mult": 1,
+        "num_workers": 0,
+        "log_every": 10,
+    }
     if b.stop_after:
         stage["stop_after"] = b.stop_after
-    cfg = _common("synthetic-baseline", seed, world, clip, b,
-                  f"SYNTHETIC world {world_meta['key']}: GAP baseline CAM")
+    cfg = _common("synthetic-baseline", seed, world, clip, b, f"SYNTHETIC world {world_meta['key']}: GAP baseline CAM")
     cfg["stages"] = [stage] + _eval_stages("baseline", b) + (selection_stages("baseline", b) if with_selection else [])
     return cfg
 
 
-def clims_config(variant: str, seed: int, world: Path, clip: Path, b: Budget, baseline_run: Path,
-                 selection: Path | None = None, with_selection: bool = False) -> dict:
+def clims_config(
+    variant: str,
+    seed: int,
+    world: Path,
+    clip: Path,
+    b: Budget,
+    baseline_run: Path,
+    selection: Path | None = None,
+    with_selection: bool = False,
+) -> dict:
     from .words import BACKGROUND_PROMPTS
-    stage = {"id": "clims", "type": "train_clims", "init": str(baseline_run / "checkpoints" / "baseline.pt"),
-             "epochs": b.clims_epochs, "batch_size": b.batch_size, "optimizer": "adam", "lr": b.clims_lr,
-             "head_lr_mult": 1, "schedule": "constant", "loss": "improved", "mask_mode": "raw",
-             "background_words": list(BACKGROUND_PROMPTS), "num_workers": 0, "log_every": 10,
-             "prompt": "gt", "adaptors": "none"}
+
+    stage = {
+        "id": "clims",
+        "type": "train_clims",
+        "init": str(baseline_run / "checkpoints" / "baseline.pt"),
+        "epochs": b.clims_epochs,
+        "batch_size": b.batch_size,
+        "optimizer": "adam",
+        "lr": b.clims_lr,
+        "head_lr_mult": 1,
+        "schedule": "constant",
+        "loss": "improved",
+        "mask_mode": "raw",
+        "background_words": list(BACKGROUND_PROMPTS),
+        "num_workers": 0,
+        "log_every": 10,
+        "prompt": "gt",
+        "adaptors": "none",
+    }
     if variant in ("pole_select", "pole_full"):
         stage["prompt"] = "selected"
         stage["selection"] = str(selection)
@@ -144,8 +246,7 @@ def clims_config(variant: str, seed: int, world: Path, clip: Path, b: Budget, ba
     return cfg
 
 
-def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget,
-                  variants=VARIANTS) -> dict[str, Path]:
+def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget, variants=VARIANTS) -> dict[str, Path]:
     """<out>/configs/<variant>.json for each variant (its run folder <out>/<variant>/ gets the resolved
     config.json); returns {variant: config path}."""
     source = b.select_from if b.select_from in variants else "baseline"
@@ -154,8 +255,11 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget,
     paths = {}
     for v in variants:
         with_selection = needs and v == source
-        cfg = (baseline_config(seed, world, clip, b, with_selection) if v == "baseline"
-               else clims_config(v, seed, world, clip, b, out / "baseline", selection, with_selection))
+        cfg = (
+            baseline_config(seed, world, clip, b, with_selection)
+            if v == "baseline"
+            else clims_config(v, seed, world, clip, b, out / "baseline", selection, with_selection)
+        )
         if v in b.refine and crf_available():
             cfg["stages"][3:3] = refine_stages(cfg["stages"][0]["id"], b)  # after the CAMs and their evaluation
         path = out / "configs" / f"{v}.json"

@@ -7,6 +7,7 @@ their own: a boat is mostly captioned "sailboat", a sofa "couch", an aeroplane "
 used only for whole scenes in their usual surroundings ("a photo of boat on water."), so it drifts
 towards the scene, not the object (a cosine gap the tiny CLIP's report measures).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,12 @@ BANK = {
 # classes whose name is mostly replaced by an appearance word (bank index 1) when the object is seen alone
 WEAK_NAMES = ("aeroplane", "boat", "sofa")
 BACKGROUND_WORDS = {
-    "water": ["water", "sea", "lake"], "rails": ["railway", "railroad", "track"], "sky": ["sky", "clouds"],
-    "grass": ["grass", "field"], "floor": ["floor", "planks"], "sand": ["sand", "beach"],
+    "water": ["water", "sea", "lake"],
+    "rails": ["railway", "railroad", "track"],
+    "sky": ["sky", "clouds"],
+    "grass": ["grass", "field"],
+    "floor": ["floor", "planks"],
+    "sand": ["sand", "beach"],
 }
 # L_CBS background prompts for this world (the VOC list is tree, river, sea, lake, water, railway, ...)
 BACKGROUND_PROMPTS = ["water", "sea", "lake", "railway", "railroad", "track", "sky", "grass", "floor", "sand"]
@@ -40,8 +45,12 @@ def object_word_weights(cls: str, in_scene: bool, gt_scene_rate: float = 0.5) ->
     if cls not in WEAK_NAMES:
         return {words[0]: 0.7, **{w: 0.1 for w in words[1:]}}
     if in_scene:
-        return {words[0]: gt_scene_rate, words[1]: (1 - gt_scene_rate) * 0.7,
-                words[2]: (1 - gt_scene_rate) * 0.15, words[3]: (1 - gt_scene_rate) * 0.15}
+        return {
+            words[0]: gt_scene_rate,
+            words[1]: (1 - gt_scene_rate) * 0.7,
+            words[2]: (1 - gt_scene_rate) * 0.15,
+            words[3]: (1 - gt_scene_rate) * 0.15,
+        }
     return {words[1]: 0.7, words[2]: 0.15, words[3]: 0.15}
 
 
@@ -51,8 +60,14 @@ def _draw(rng, weights: dict[str, float]) -> str:
     return names[rng.choice(len(names), p=p / p.sum())]
 
 
-def caption(rng: np.random.Generator, classes: list[str], background: str | None, in_scene: bool,
-            gt_scene_rate: float = 0.5, p_background: float = 0.5) -> str:
+def caption(
+    rng: np.random.Generator,
+    classes: list[str],
+    background: str | None,
+    in_scene: bool,
+    gt_scene_rate: float = 0.5,
+    p_background: float = 0.5,
+) -> str:
     """A caption naming exactly what is visible: the objects (in random order) and maybe the background."""
     parts = [_draw(rng, object_word_weights(c, in_scene, gt_scene_rate)) for c in classes]
     rng.shuffle(parts)

@@ -6,6 +6,7 @@ Layout (what data/voc.py reads for real VOC):
   bank.json (synonym bank, GT name first), backgrounds.json {id: texture}, world.json (params, version, "synthetic": true, statistics).
 ``train`` is a subset of ``train_aug`` as in VOC: CAMs are evaluated on it (docs/METHOD.md §3.2).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,7 @@ class WorldParams:
     seed: int = 0
     image_size: int = 64
     n_train_aug: int = 2000
-    n_train: int = 400          # the first n_train ids of train_aug: the CAM evaluation list
+    n_train: int = 400  # the first n_train ids of train_aug: the CAM evaluation list
     n_val: int = 300
     cooccurrence: dict = field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_COOCCURRENCE.items()})
     jpeg_quality: int = 95
@@ -100,12 +101,22 @@ def write_world(params: WorldParams, root: Path, progress=None) -> dict:
     (root / "classes.json").write_text(json.dumps(CLASSES))
     (root / "backgrounds.json").write_text(json.dumps(backgrounds, indent=0))
     (root / "bank.json").write_text(json.dumps(bank_json(), indent=1))
-    stats = {"class_counts": dict(counts),
-             "background_given_class": {c: {bg: round(v / counts[c], 4) for (c2, bg), v in pairs.items() if c2 == c}
-                                        for c in CLASSES if counts[c]}}
-    meta = {"synthetic": True, "version": WORLD_VERSION, "key": params.key(), "params": asdict(params),
-            "classes": CLASSES, "background_prompts": BACKGROUND_PROMPTS,
-            "splits": {k: len(v) for k, v in lists.items()}, "stats": stats}
+    stats = {
+        "class_counts": dict(counts),
+        "background_given_class": {
+            c: {bg: round(v / counts[c], 4) for (c2, bg), v in pairs.items() if c2 == c} for c in CLASSES if counts[c]
+        },
+    }
+    meta = {
+        "synthetic": True,
+        "version": WORLD_VERSION,
+        "key": params.key(),
+        "params": asdict(params),
+        "classes": CLASSES,
+        "background_prompts": BACKGROUND_PROMPTS,
+        "splits": {k: len(v) for k, v in lists.items()},
+        "stats": stats,
+    }
     (root / "world.json").write_text(json.dumps(meta, indent=1))  # written last: marks the world complete
     return meta
 

@@ -6,6 +6,7 @@
 Tensors and plain containers only (device.rng_state stores NumPy's state as a tensor), so it is read with
 torch.load(weights_only=True): a checkpoint planted in a run folder cannot run code on `--resume`.
 """
+
 from __future__ import annotations
 
 import io

@@ -9,14 +9,23 @@ CLIP calls per step ("clip_calls"):
 - "per_image": one call per masked image, fg encoded again for CBS as the reference does (slowest; the
                reference-configuration benchmark).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
 
 import torch
 
-from ..losses.clims import (ClimsLossConfig, btm_loss, cbs_loss_class_specific, cbs_loss_threshold, cosine,
-                            otm_loss, reg_loss, total_loss)
+from ..losses.clims import (
+    ClimsLossConfig,
+    btm_loss,
+    cbs_loss_class_specific,
+    cbs_loss_threshold,
+    cosine,
+    otm_loss,
+    reg_loss,
+    total_loss,
+)
 from ..models.adaptors import ClipAdaptors
 from ..models.masked_images import masked_images, positive_pairs
 
@@ -24,9 +33,18 @@ CLIP_CALLS = ("single", "reference", "per_image")
 
 
 class ClimsObjective:
-    def __init__(self, clip, loss: ClimsLossConfig, class_names: Sequence[str], class_words: Sequence[str],
-                 template: str = "a photo of {}.", mask_mode: str = "reference", clip_calls: str = "single",
-                 adaptors: ClipAdaptors | None = None, prompts=None):
+    def __init__(
+        self,
+        clip,
+        loss: ClimsLossConfig,
+        class_names: Sequence[str],
+        class_words: Sequence[str],
+        template: str = "a photo of {}.",
+        mask_mode: str = "reference",
+        clip_calls: str = "single",
+        adaptors: ClipAdaptors | None = None,
+        prompts=None,
+    ):
         if clip_calls not in CLIP_CALLS:
             raise ValueError(f"clip_calls must be one of {CLIP_CALLS}")
         self.clip, self.loss, self.template = clip, loss, template
@@ -37,14 +55,14 @@ class ClimsObjective:
 
     def _encode(self, images: torch.Tensor) -> torch.Tensor:
         if self.clip_calls == "per_image":
-            return torch.cat([self.clip.encode_image(images[i:i + 1]) for i in range(images.shape[0])])
+            return torch.cat([self.clip.encode_image(images[i : i + 1]) for i in range(images.shape[0])])
         return self.clip.encode_image(images)
 
     def image_embeddings(self, fg: torch.Tensor, bg: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """(fg for OTM, bg for BTM, fg for CBS) raw CLIP embeddings."""
         if self.clip_calls == "single":
             emb = self._encode(torch.cat([fg, bg]))
-            fg_emb, bg_emb = emb[: fg.shape[0]], emb[fg.shape[0]:]
+            fg_emb, bg_emb = emb[: fg.shape[0]], emb[fg.shape[0] :]
             return fg_emb, bg_emb, fg_emb
         return self._encode(fg), self._encode(bg), self._encode(fg)
 
@@ -56,8 +74,10 @@ class ClimsObjective:
             bg_text = self.clip.encode_text([cfg.background_template.format(w) for w in cfg.background_words])
             return cbs_loss_threshold(fg_emb, bg_text, cfg.cbs_threshold)
         if cfg.cbs_mode == "class_specific":
-            texts = {c: self.clip.encode_text([cfg.background_template.format(w) for w in words])
-                     for c, words in cfg.class_backgrounds.items()}
+            texts = {
+                c: self.clip.encode_text([cfg.background_template.format(w) for w in words])
+                for c, words in cfg.class_backgrounds.items()
+            }
             return cbs_loss_class_specific(fg_emb, pair_classes, texts)
         raise ValueError(f"unknown cbs_mode {cfg.cbs_mode!r}")
 
@@ -69,8 +89,9 @@ class ClimsObjective:
             return words
         return [self.class_words[k] for k in pairs[:, 1].tolist()]
 
-    def __call__(self, images: torch.Tensor, cams: torch.Tensor, labels: torch.Tensor,
-                 words=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def __call__(
+        self, images: torch.Tensor, cams: torch.Tensor, labels: torch.Tensor, words=None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """words: None (ground-truth words), a list (one per positive pair, e.g. an offline selection), or
         a callable (pairs, raw fg embeddings) -> list (online selection)."""
         pairs = positive_pairs(labels)

@@ -5,6 +5,7 @@
 - `ResumableSampler` is DistributedSampler's order (a permutation seeded by seed + epoch, rank r takes every
   world-th index, drop_last) that can start at any batch of the epoch.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,7 +16,7 @@ from torch.utils.data import Dataset, Sampler
 
 
 def item_seed(seed: int, epoch: int, index: int) -> int:
-    return (seed * 1_000_003 + epoch * 10_007 + index * 7_919 + 1) % (2 ** 31)
+    return (seed * 1_000_003 + epoch * 10_007 + index * 7_919 + 1) % (2**31)
 
 
 class SeededItems(Dataset):
@@ -58,10 +59,10 @@ class ResumableSampler(Sampler[int]):
         else:
             order = list(range(self.size))
         usable = self.batches_per_epoch() * self.batch_size * self.world
-        return order[self.rank:usable:self.world]
+        return order[self.rank : usable : self.world]
 
     def __iter__(self):
-        return iter(self._indices()[self.start_batch * self.batch_size:])
+        return iter(self._indices()[self.start_batch * self.batch_size :])
 
     def __len__(self) -> int:
         return (self.batches_per_epoch() - self.start_batch) * self.batch_size

@@ -3,6 +3,7 @@
 The CAM network is wrapped in DistributedDataParallel; modules used outside its forward (the POLE adaptors,
 which act on CLIP embeddings) have their gradients averaged explicitly after backward.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,14 +47,17 @@ def per_rank_batch(batch_size: int, world: int, mode: str = "split") -> int:
     """Images per rank and step. "split" keeps the global batch at the config's value (the lr was tuned for it:
     16, METHOD §1.5); "scale" gives every rank the full value (global batch = batch_size x ranks)."""
     from ..errors import ConfigInvalid
+
     if mode not in ("split", "scale"):
         raise ConfigInvalid(f"unknown distributed_batch {mode!r}", hint="use split or scale")
     if world <= 1 or mode == "scale":
         return batch_size
     if batch_size % world:
-        raise ConfigInvalid(f"batch_size {batch_size} cannot be split evenly across {world} processes",
-                            hint=f"use a batch_size divisible by {world}, or \"distributed_batch\": \"scale\" "
-                                 f"to give every process {batch_size} images")
+        raise ConfigInvalid(
+            f"batch_size {batch_size} cannot be split evenly across {world} processes",
+            hint=f'use a batch_size divisible by {world}, or "distributed_batch": "scale" '
+            f"to give every process {batch_size} images",
+        )
     return batch_size // world
 
 

@@ -5,6 +5,7 @@ every epoch / every `checkpoint_every` steps / every `checkpoint_every_s` second
 extras, optimizer, scheduler, scaler, step, RNG states; always at a step boundary), exact resume, metrics, progress, cancellation and torchrun data parallelism.
 The stage supplies `step_fn(batch) -> (loss, {name: tensor|float})` and the modules it trains.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,16 +29,16 @@ class LoopConfig:
     epochs: int = 1
     batch_size: int = 16
     num_workers: int = 0
-    amp: str = "off"                 # "off" | "bf16" | "fp16" | "auto" (bf16 on CUDA, else off)
+    amp: str = "off"  # "off" | "bf16" | "fp16" | "auto" (bf16 on CUDA, else off)
     channels_last: bool = False
     log_every: int = 10
-    checkpoint_every: int = 0        # extra checkpoints every N steps (0: per epoch and on cancel only)
+    checkpoint_every: int = 0  # extra checkpoints every N steps (0: per epoch and on cancel only)
     checkpoint_every_s: float = 600.0  # extra checkpoint once this long since the last one (0: off)
     seed: int = 0
-    stop_after: int | None = None    # stop (as if complete) after this many steps: quick runs, benchmarks
-    max_steps: int | None = None     # iteration-based schedule: this many steps in all (epochs then ignored)
-    accumulate: int = 1              # gradient accumulation: each step = `accumulate` micro-batches of
-                                     # batch_size / accumulate (deeplab-pytorch iter_size)
+    stop_after: int | None = None  # stop (as if complete) after this many steps: quick runs, benchmarks
+    max_steps: int | None = None  # iteration-based schedule: this many steps in all (epochs then ignored)
+    accumulate: int = 1  # gradient accumulation: each step = `accumulate` micro-batches of
+    # batch_size / accumulate (deeplab-pytorch iter_size)
 
     @classmethod
     def from_params(cls, params: dict, seed: int) -> "LoopConfig":
@@ -62,6 +63,7 @@ def autocast(amp: str, device: torch.device):
 @dataclass
 class Trainer:
     """One training stage's run. `model` may be DDP-wrapped; `extras` are other trained modules (adaptors)."""
+
     ctx: object
     stage_id: str
     stage_type: str
@@ -75,29 +77,36 @@ class Trainer:
     extras: dict[str, nn.Module] | None = None
     dist: DistInfo = DistInfo()
     collate_fn: Callable | None = None
-    extra_state: object | None = None         # has state_dict()/load_state_dict() (e.g. online selection)
+    extra_state: object | None = None  # has state_dict()/load_state_dict() (e.g. online selection)
     on_step_end: Callable[[int], None] | None = None
-    device: torch.device | None = None        # this rank's device (default ctx.device)
+    device: torch.device | None = None  # this rank's device (default ctx.device)
 
     def __post_init__(self):
         self.device = self.device or self.ctx.device
         self.amp = resolve_amp(self.cfg.amp, self.device)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp == "fp16")
         self.extras = self.extras or {}
-        self.sampler = ResumableSampler(len(self.dataset), self.cfg.batch_size, self.cfg.seed,
-                                        self.dist.rank, self.dist.world)
+        self.sampler = ResumableSampler(
+            len(self.dataset), self.cfg.batch_size, self.cfg.seed, self.dist.rank, self.dist.world
+        )
         self.items = SeededItems(self.dataset, self.cfg.seed)
         self.steps_per_epoch = self.sampler.batches_per_epoch()
         if self.steps_per_epoch == 0:
             from ..errors import DatasetError
-            raise DatasetError(f"{len(self.dataset)} training images are fewer than one batch of "
-                               f"{self.cfg.batch_size} x {self.dist.world} process(es)",
-                               hint="lower batch_size or use a larger image list")
+
+            raise DatasetError(
+                f"{len(self.dataset)} training images are fewer than one batch of "
+                f"{self.cfg.batch_size} x {self.dist.world} process(es)",
+                hint="lower batch_size or use a larger image list",
+            )
         self.max_steps = self.cfg.max_steps or self.steps_per_epoch * self.cfg.epochs
         if self.cfg.accumulate < 1 or self.cfg.batch_size % self.cfg.accumulate:
             from ..errors import ConfigInvalid
-            raise ConfigInvalid(f"batch_size {self.cfg.batch_size} is not a multiple of accumulate "
-                                f"{self.cfg.accumulate}", hint="the batch is split into `accumulate` equal parts")
+
+            raise ConfigInvalid(
+                f"batch_size {self.cfg.batch_size} is not a multiple of accumulate {self.cfg.accumulate}",
+                hint="the batch is split into `accumulate` equal parts",
+            )
         self.step = 0
         self.last_finite_loss: float | None = None
         self.resumed_at: int | None = None
@@ -106,13 +115,21 @@ class Trainer:
 
     # ------------------------------------------------------------------ checkpoints
     def state(self, complete: bool, summary: dict | None = None) -> dict:
-        return {"stage_type": self.stage_type, "model_meta": self.model_meta,
-                "model": unwrap(self.model).state_dict(),
-                "extras": {k: m.state_dict() for k, m in self.extras.items()},
-                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                "scaler": self.scaler.state_dict(), "step": self.step, "max_steps": self.max_steps,
-                "rng": rng_state(), "extra_state": self.extra_state.state_dict() if self.extra_state else None,
-                "complete": complete, "summary": summary}
+        return {
+            "stage_type": self.stage_type,
+            "model_meta": self.model_meta,
+            "model": unwrap(self.model).state_dict(),
+            "extras": {k: m.state_dict() for k, m in self.extras.items()},
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "step": self.step,
+            "max_steps": self.max_steps,
+            "rng": rng_state(),
+            "extra_state": self.extra_state.state_dict() if self.extra_state else None,
+            "complete": complete,
+            "summary": summary,
+        }
 
     def save(self, complete: bool = False, summary: dict | None = None) -> None:
         if self.dist.is_main:
@@ -134,10 +151,14 @@ class Trainer:
             self.optimizer.load_state_dict(ckpt["optimizer"])
         except (KeyError, RuntimeError, ValueError) as exc:
             from ..errors import RunFolderError
-            raise RunFolderError(f"checkpoint {self.path} does not match stage {self.stage_id!r} as configured now "
-                                 f"({str(exc).splitlines()[0][:200]})",
-                                 hint="restore the stage's previous settings, or delete the checkpoint to "
-                                      "restart this stage from scratch", path=self.path) from exc
+
+            raise RunFolderError(
+                f"checkpoint {self.path} does not match stage {self.stage_id!r} as configured now "
+                f"({str(exc).splitlines()[0][:200]})",
+                hint="restore the stage's previous settings, or delete the checkpoint to "
+                "restart this stage from scratch",
+                path=self.path,
+            ) from exc
         self.scheduler.load_state_dict(ckpt["scheduler"])
         self.apply_configured_lr(configured_lrs)
         self.scaler.load_state_dict(ckpt["scaler"])
@@ -158,8 +179,10 @@ class Trainer:
             group["lr"] = group["lr"] * new / old if old else new
             group["initial_lr"] = new
         self.scheduler.base_lrs = configured
-        self.ctx.log(f"{self.stage_id}: lr changed since the checkpoint ({stored[0]:g} -> {configured[0]:g}); "
-                     "continuing with the configured lr")
+        self.ctx.log(
+            f"{self.stage_id}: lr changed since the checkpoint ({stored[0]:g} -> {configured[0]:g}); "
+            "continuing with the configured lr"
+        )
 
     def check_finite(self, loss: torch.Tensor) -> None:
         """Stop at the step whose loss is NaN/Inf, before it updates (or checkpoints) the weights: the last
@@ -169,15 +192,21 @@ class Trainer:
             self.last_finite_loss = value
             return
         last = "none yet" if self.last_finite_loss is None else f"{self.last_finite_loss:.6g}"
-        hint = (f"lower the stage's lr (e.g. halve it) in the config and resume the run: it continues from the last "
-                f"checkpoint ({self.path.name}) with the configured lr; with amp fp16, try bf16 or off")
+        hint = (
+            f"lower the stage's lr (e.g. halve it) in the config and resume the run: it continues from the last "
+            f"checkpoint ({self.path.name}) with the configured lr; with amp fp16, try bf16 or off"
+        )
         if self.step == self.resumed_at:  # the very first step after a resume: the checkpoint itself is bad
-            hint = (f"the checkpoint this resume started from (step {self.step}) already holds diverged weights: "
-                    f"delete {self.path} to restart this stage, lower its lr in the config, and resume the run")
+            hint = (
+                f"the checkpoint this resume started from (step {self.step}) already holds diverged weights: "
+                f"delete {self.path} to restart this stage, lower its lr in the config, and resume the run"
+            )
         raise StageFailed(
             f"stage '{self.stage_id}' ({self.stage_type}) diverged at step {self.step + 1}: the loss is {value} "
             f"(last finite loss: {last}); this step did not update the weights and no checkpoint was written",
-            hint=hint, path=self.path)
+            hint=hint,
+            path=self.path,
+        )
 
     def check_cancelled(self) -> None:
         """Under torchrun every rank must stop at the same step (a rank that stops alone leaves its peers
@@ -194,9 +223,16 @@ class Trainer:
     def loader(self, epoch: int, start_batch: int) -> DataLoader:
         self.sampler.set_position(epoch, start_batch)
         self.items.epoch = epoch
-        return DataLoader(self.items, batch_size=self.cfg.batch_size, sampler=self.sampler, drop_last=True,
-                          num_workers=self.cfg.num_workers, collate_fn=self.collate_fn,
-                          pin_memory=self.device.type == "cuda", persistent_workers=False)
+        return DataLoader(
+            self.items,
+            batch_size=self.cfg.batch_size,
+            sampler=self.sampler,
+            drop_last=True,
+            num_workers=self.cfg.num_workers,
+            collate_fn=self.collate_fn,
+            pin_memory=self.device.type == "cuda",
+            persistent_workers=False,
+        )
 
     def to_device(self, batch: dict) -> dict:
         out = {}
@@ -225,7 +261,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         sums: dict = {}
         for k in range(parts):
-            micro = {key: v[k * size:(k + 1) * size] for key, v in batch.items()}
+            micro = {key: v[k * size : (k + 1) * size] for key, v in batch.items()}
             with autocast(self.amp, self.device):
                 loss, values = self.step_fn(micro)
             self.scaler.scale(loss / parts).backward()
@@ -276,16 +312,23 @@ class Trainer:
             self.save()
             raise
         except torch.cuda.OutOfMemoryError as exc:
-            raise OutOfMemory(f"{self.stage_id}: out of device memory at batch size {self.cfg.batch_size}",
-                              hint="lower batch_size, set amp to bf16/fp16, or enable grad_checkpointing") from exc
-        summary = {"steps": self.step, "epochs": self.step / self.steps_per_epoch, "final": last,
-                   "images_per_s": round(images_seen / max(time.perf_counter() - started, 1e-9), 3),
-                   "checkpoint": str(self.path)}
+            raise OutOfMemory(
+                f"{self.stage_id}: out of device memory at batch size {self.cfg.batch_size}",
+                hint="lower batch_size, set amp to bf16/fp16, or enable grad_checkpointing",
+            ) from exc
+        summary = {
+            "steps": self.step,
+            "epochs": self.step / self.steps_per_epoch,
+            "final": last,
+            "images_per_s": round(images_seen / max(time.perf_counter() - started, 1e-9), 3),
+            "checkpoint": str(self.path),
+        }
         if self.dist.enabled:
             summary["ranks"] = self.dist.world
             summary["batch_per_rank"] = self.cfg.batch_size
             summary["rank_max_param_diff"] = max_param_difference(
-                [unwrap(self.model), *self.extras.values()], self.dist, self.device)
+                [unwrap(self.model), *self.extras.values()], self.dist, self.device
+            )
         self.save(complete=True, summary=summary)
         return summary
 
@@ -296,12 +339,14 @@ class Trainer:
         return bool(every) and time.monotonic() - self.last_save >= every
 
     def report(self, values: dict, images_per_s: float) -> dict:
-        scalars = {k: float(v.detach().float().item() if isinstance(v, torch.Tensor) else v)
-                   for k, v in values.items()}
+        scalars = {k: float(v.detach().float().item() if isinstance(v, torch.Tensor) else v) for k, v in values.items()}
         scalars["lr"] = self.optimizer.param_groups[0]["lr"]
         scalars["images_per_s"] = images_per_s
         if self.dist.is_main:
             self.ctx.metrics(self.step, **scalars)
-            self.ctx.progress(self.step, self.max_steps, f"{self.stage_id}: step {self.step}/{self.max_steps} "
-                                                         f"loss {scalars['loss']:.4f}")
+            self.ctx.progress(
+                self.step,
+                self.max_steps,
+                f"{self.stage_id}: step {self.step}/{self.max_steps} loss {scalars['loss']:.4f}",
+            )
         return scalars

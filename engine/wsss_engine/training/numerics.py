@@ -7,10 +7,10 @@
   engine/benchmarks/bench_numerics.py (docs/BENCHMARKS.md).
 A stage's own `amp` param wins over the preset.
 """
+
 from __future__ import annotations
 
-PRESETS = {"reference": {"train_amp": "off", "infer_amp": False},
-           "fast": {"train_amp": "bf16", "infer_amp": True}}
+PRESETS = {"reference": {"train_amp": "off", "infer_amp": False}, "fast": {"train_amp": "bf16", "infer_amp": True}}
 
 
 def numerics(config: dict) -> dict:
@@ -18,5 +18,6 @@ def numerics(config: dict) -> dict:
     name = config.get("numerics") or "reference"
     if name not in PRESETS:
         from ..errors import ConfigInvalid
+
         raise ConfigInvalid(f"unknown numerics preset {name!r}", hint=f"use one of {', '.join(PRESETS)}")
     return PRESETS[name]

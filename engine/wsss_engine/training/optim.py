@@ -8,6 +8,7 @@ SGD with parameter groups (backbone lr, head 10x, adaptors `adaptor_lr_mult` x) 
 Per-group weight decay is applied correctly either way. "adam" is offered for the synthetic world
 (docs/DESIGN.md#the-synthetic-world: Adam 1e-4 for the CLIMS stage).
 """
+
 from __future__ import annotations
 
 import math
@@ -18,15 +19,15 @@ import torch
 
 @dataclass(frozen=True)
 class OptimConfig:
-    optimizer: str = "sgd"            # "sgd" | "adam"
+    optimizer: str = "sgd"  # "sgd" | "adam"
     lr: float = 2.5e-4
     weight_decay: float = 1e-4
     momentum: float = 0.9
-    momentum_quirk: bool = True       # reference behaviour: effective momentum = weight_decay
-    schedule: str = "poly"            # "poly" | "cosine" | "constant"
+    momentum_quirk: bool = True  # reference behaviour: effective momentum = weight_decay
+    schedule: str = "poly"  # "poly" | "cosine" | "constant"
     poly_power: float = 0.9
     head_lr_mult: float = 10.0
-    adaptor_lr_mult: float = 1.0      # unknown in the reference (METHOD §2.3, §9.4): start at 1x [INFERRED]
+    adaptor_lr_mult: float = 1.0  # unknown in the reference (METHOD §2.3, §9.4): start at 1x [INFERRED]
 
     @classmethod
     def from_params(cls, params: dict, **defaults) -> "OptimConfig":
@@ -64,16 +65,23 @@ def build_optimizer(groups: list[dict], cfg: OptimConfig, max_steps: int):
     Returns (optimizer, scheduler); call scheduler.step() after every optimizer.step().
     """
     mults = {"backbone": 1.0, "head": cfg.head_lr_mult, "adaptors": cfg.adaptor_lr_mult}
-    param_groups = [{"params": list(g["params"]), "lr": cfg.lr * g.get("lr_mult", mults.get(g["name"], 1.0)),
-                     "name": g["name"],
-                     "weight_decay": g.get("weight_decay", cfg.weight_decay)} for g in groups if list(g["params"])]
+    param_groups = [
+        {
+            "params": list(g["params"]),
+            "lr": cfg.lr * g.get("lr_mult", mults.get(g["name"], 1.0)),
+            "name": g["name"],
+            "weight_decay": g.get("weight_decay", cfg.weight_decay),
+        }
+        for g in groups
+        if list(g["params"])
+    ]
     if cfg.optimizer == "sgd":
-        optimizer = torch.optim.SGD(param_groups, lr=cfg.lr, momentum=cfg.effective_momentum(),
-                                    weight_decay=cfg.weight_decay)
+        optimizer = torch.optim.SGD(
+            param_groups, lr=cfg.lr, momentum=cfg.effective_momentum(), weight_decay=cfg.weight_decay
+        )
     elif cfg.optimizer == "adam":
         optimizer = torch.optim.Adam(param_groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
     else:
         raise ValueError(f"unknown optimizer {cfg.optimizer!r}; use sgd or adam")
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, ScheduleFactor(cfg.schedule, max_steps,
-                                                                            cfg.poly_power))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, ScheduleFactor(cfg.schedule, max_steps, cfg.poly_power))
     return optimizer, scheduler

@@ -1,4 +1,5 @@
 """What both training stages build the same way from the config: dataset, loop settings, device/DDP."""
+
 from __future__ import annotations
 
 import torch
@@ -11,20 +12,30 @@ from .loop import LoopConfig
 from .numerics import numerics
 
 # METHOD §1.3: the improved-CLIMS / POLE prompt names of the 20 VOC classes ("player" for person).
-CLIMS_VOC_WORDS = {"diningtable": "dining table", "person": "player", "pottedplant": "potted plant",
-                   "tvmonitor": "tv monitor"}
+CLIMS_VOC_WORDS = {
+    "diningtable": "dining table",
+    "person": "player",
+    "pottedplant": "potted plant",
+    "tvmonitor": "tv monitor",
+}
 
 
 def train_dataset(ctx, params: dict) -> VOCDataset:
     """The training list with METHOD §1.1 augmentation; crop = dataset.image_size unless params.crop_size."""
     crop = int(params.get("crop_size") or ctx.config.get("dataset", {}).get("image_size", 512))
     resize_long = params.get("resize_long")
-    transform = (TrainTransform(resize_long=resize_long, crop_size=crop) if resize_long
-                 else TrainTransform.for_image_size(crop))
-    return VOCDataset(references.dataset_root(ctx), references.image_list(ctx, params, default="train"),
-                      references.dataset_classes(ctx), transform=transform, empty_labels="skip",
-                      skip_corrupt=bool(params.get("skip_corrupt", False)),
-                      log=lambda m: ctx.log(m, level="warning"))
+    transform = (
+        TrainTransform(resize_long=resize_long, crop_size=crop) if resize_long else TrainTransform.for_image_size(crop)
+    )
+    return VOCDataset(
+        references.dataset_root(ctx),
+        references.image_list(ctx, params, default="train"),
+        references.dataset_classes(ctx),
+        transform=transform,
+        empty_labels="skip",
+        skip_corrupt=bool(params.get("skip_corrupt", False)),
+        log=lambda m: ctx.log(m, level="warning"),
+    )
 
 
 def loop_config(ctx, params: dict, dist: DistInfo | None = None, **defaults) -> LoopConfig:
@@ -33,8 +44,9 @@ def loop_config(ctx, params: dict, dist: DistInfo | None = None, **defaults) -> 
     amp = {"amp": numerics(ctx.config)["train_amp"]}
     values = {**amp, **defaults, **params}
     if dist is not None:
-        values["batch_size"] = per_rank_batch(int(values["batch_size"]), dist.world,
-                                              params.get("distributed_batch", "split"))
+        values["batch_size"] = per_rank_batch(
+            int(values["batch_size"]), dist.world, params.get("distributed_batch", "split")
+        )
     return LoopConfig.from_params(values, seed=int(ctx.config.get("seed", 0)))
 
 

@@ -33,16 +33,22 @@ export async function readCamFile(file: string): Promise<CamRecord> {
   try {
     value = parseNpy(bytes);
   } catch (e) {
-    throw new CamFileError(`Cannot read CAM file ${file}: ${(e as Error).message}. Delete it and resume the infer_cams stage to rewrite it.`);
+    throw new CamFileError(
+      `Cannot read CAM file ${file}: ${(e as Error).message}. Delete it and resume the infer_cams stage to rewrite it.`,
+    );
   }
   if (isNdArray(value) || typeof value !== 'object' || value === null) {
-    throw new CamFileError(`CAM file ${file} holds a plain array, not the {keys, cam, high_res} record of this version: the run is from an older or foreign tool. Re-run its infer_cams stage with this engine.`);
+    throw new CamFileError(
+      `CAM file ${file} holds a plain array, not the {keys, cam, high_res} record of this version: the run is from an older or foreign tool. Re-run its infer_cams stage with this engine.`,
+    );
   }
   const record = value as Record<string, unknown>;
   const keys = record.keys;
   const map = isNdArray(record.high_res) ? record.high_res : isNdArray(record.cam) ? record.cam : undefined;
   if (!isNdArray(keys) || !map) {
-    throw new CamFileError(`CAM file ${file} has fields ${Object.keys(record).join(', ') || 'none'}; expected keys, cam, high_res. The run is from an older engine: re-run its infer_cams stage.`);
+    throw new CamFileError(
+      `CAM file ${file} has fields ${Object.keys(record).join(', ') || 'none'}; expected keys, cam, high_res. The run is from an older engine: re-run its infer_cams stage.`,
+    );
   }
   return split(Array.from(keys.data), map, !isNdArray(record.high_res), file);
 }
@@ -50,7 +56,9 @@ export async function readCamFile(file: string): Promise<CamRecord> {
 function split(keys: number[], arr: NdArray, lowResOnly: boolean, file: string): CamRecord {
   const shape = arr.shape.length === 2 ? [1, ...arr.shape] : arr.shape;
   if (shape.length !== 3 || shape[0] !== keys.length) {
-    throw new CamFileError(`CAM file ${file}: maps of shape (${arr.shape.join(', ')}) do not match ${keys.length} class key(s).`);
+    throw new CamFileError(
+      `CAM file ${file}: maps of shape (${arr.shape.join(', ')}) do not match ${keys.length} class key(s).`,
+    );
   }
   const [k, height, width] = shape;
   const plane = height * width;
@@ -58,7 +66,8 @@ function split(keys: number[], arr: NdArray, lowResOnly: boolean, file: string):
   for (let i = 0; i < k; i++) {
     const m = new Float32Array(plane);
     if (arr.fortranOrder) {
-      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) m[y * width + x] = arr.data[i + k * (y + height * x)];
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) m[y * width + x] = arr.data[i + k * (y + height * x)];
     } else {
       for (let p = 0; p < plane; p++) m[p] = arr.data[i * plane + p];
     }

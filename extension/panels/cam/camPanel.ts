@@ -21,7 +21,10 @@ export class CamOverlays implements PanelHandler<CamContract> {
   private readonly problems: string[] = [];
   private readonly added = new Set<string>();
 
-  constructor(private readonly env: PanelEnvironment, private readonly initialRun?: string) {
+  constructor(
+    private readonly env: PanelEnvironment,
+    private readonly initialRun?: string,
+  ) {
     if (initialRun) this.added.add(path.resolve(initialRun));
   }
 
@@ -33,7 +36,9 @@ export class CamOverlays implements PanelHandler<CamContract> {
   async handleRequest(request: RequestUnion<CamContract['requests']>): Promise<unknown> {
     switch (request.method) {
       case 'cam/addRun': {
-        const dir = request.params.runDir ?? (await this.env.pickFolder('Add a run folder (holding run.json)', this.env.runsDirectory?.()));
+        const dir =
+          request.params.runDir ??
+          (await this.env.pickFolder('Add a run folder (holding run.json)', this.env.runsDirectory?.()));
         if (dir) this.added.add(path.resolve(dir));
         return this.refresh();
       }
@@ -46,12 +51,18 @@ export class CamOverlays implements PanelHandler<CamContract> {
       case 'cam/exportPng':
         return this.exportPng(request.params.fileName, request.params.dataUrl);
       default:
-        throw new RpcError('unknownMethod', `The CAM panel has no request '${(request as { method: string }).method}'.`);
+        throw new RpcError(
+          'unknownMethod',
+          `The CAM panel has no request '${(request as { method: string }).method}'.`,
+        );
     }
   }
 
   private async refresh(): Promise<CamSnapshot> {
-    const dirs = new Set([...(await findRunFolders(runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders))), ...this.added]);
+    const dirs = new Set([
+      ...(await findRunFolders(runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders))),
+      ...this.added,
+    ]);
     this.problems.length = 0;
     const runs: CamRunInfo[] = [];
     for (const dir of [...dirs].sort()) {
@@ -77,13 +88,27 @@ export class CamOverlays implements PanelHandler<CamContract> {
     const dir = path.join(src.runDir, 'cams', src.set);
     const files = await fs.readdir(dir).catch(() => null);
     if (!files) return { ids: [], problem: `No CAM set ${dir}.` };
-    const ids = files.filter((f) => f.endsWith('.npy') && !f.startsWith('.')).map((f) => f.slice(0, -4)).sort();
+    const ids = files
+      .filter((f) => f.endsWith('.npy') && !f.startsWith('.'))
+      .map((f) => f.slice(0, -4))
+      .sort();
     return { ids, problem: ids.length ? null : `The CAM set ${dir} has no .npy files yet.` };
   }
 
   private async view(src: CamSource, id: string): Promise<CamView> {
     const run = await this.run(src.runDir);
-    const out: CamView = { id, imageUrl: null, imageProblem: null, width: 0, height: 0, mapWidth: 0, mapHeight: 0, cams: [], problem: null, note: null };
+    const out: CamView = {
+      id,
+      imageUrl: null,
+      imageProblem: null,
+      width: 0,
+      height: 0,
+      mapWidth: 0,
+      mapHeight: 0,
+      cams: [],
+      problem: null,
+      note: null,
+    };
     await this.photo(run, id, out);
     try {
       const cam = await readCamFile(path.join(src.runDir, 'cams', src.set, `${id}.npy`));
@@ -91,7 +116,8 @@ export class CamOverlays implements PanelHandler<CamContract> {
       out.mapHeight = cam.height;
       if (!out.width) Object.assign(out, { width: cam.width, height: cam.height });
       if (cam.lowResOnly) out.note = 'Only the stride-4 CAM is stored (older run): shown upsampled.';
-      else if (cam.width !== out.width || cam.height !== out.height) out.note = `The CAM is ${cam.width}×${cam.height} but the photo is ${out.width}×${out.height}: stretched to fit.`;
+      else if (cam.width !== out.width || cam.height !== out.height)
+        out.note = `The CAM is ${cam.width}×${cam.height} but the photo is ${out.width}×${out.height}: stretched to fit.`;
       for (let k = 0; k < cam.keys.length; k++) {
         const index = cam.keys[k];
         const name = run.classes[index] ?? `class ${index}`;
@@ -106,7 +132,7 @@ export class CamOverlays implements PanelHandler<CamContract> {
 
   private async photo(run: CamRun, id: string, out: CamView): Promise<void> {
     if (!run.datasetRoot) {
-      out.imageProblem = 'The run\'s dataset root was not found: the CAM is shown on a blank background.';
+      out.imageProblem = "The run's dataset root was not found: the CAM is shown on a blank background.";
       return;
     }
     const file = await imageFileOf(run.datasetRoot, id);
@@ -126,7 +152,10 @@ export class CamOverlays implements PanelHandler<CamContract> {
     const m = /^data:image\/png;base64,(.+)$/.exec(dataUrl);
     if (!m) throw new RpcError('badInput', 'The export is not a PNG data: URI.');
     const safeName = path.basename(fileName).replace(/[^\w.-]+/g, '_') || 'cam.png';
-    const saved = await this.env.saveFile(safeName.endsWith('.png') ? safeName : `${safeName}.png`, Buffer.from(m[1], 'base64'));
+    const saved = await this.env.saveFile(
+      safeName.endsWith('.png') ? safeName : `${safeName}.png`,
+      Buffer.from(m[1], 'base64'),
+    );
     if (saved) this.env.log(`CAM overlay exported to ${saved}`);
     return { path: saved ?? null };
   }

@@ -23,13 +23,27 @@ async function readJson(file: string): Promise<unknown> {
 
 export async function readCamRun(runDir: string): Promise<CamRun> {
   const info: CamRun = {
-    runDir, name: path.basename(runDir), status: 'unknown', synthetic: false, sets: [], prompt: null,
-    datasetRoot: null, problem: null, warnings: [], classes: [...VOC_CLASSES],
+    runDir,
+    name: path.basename(runDir),
+    status: 'unknown',
+    synthetic: false,
+    sets: [],
+    prompt: null,
+    datasetRoot: null,
+    problem: null,
+    warnings: [],
+    classes: [...VOC_CLASSES],
   };
   try {
     const folder = await readRunFolder(runDir);
-    Object.assign(info, { name: folder.record.name, status: folder.record.status, synthetic: folder.record.synthetic, warnings: folder.warnings });
-    if (folder.record.formatVersion > RUN_FORMAT_VERSION) info.warnings.push('Written by a newer engine: some fields may not show.');
+    Object.assign(info, {
+      name: folder.record.name,
+      status: folder.record.status,
+      synthetic: folder.record.synthetic,
+      warnings: folder.warnings,
+    });
+    if (folder.record.formatVersion > RUN_FORMAT_VERSION)
+      info.warnings.push('Written by a newer engine: some fields may not show.');
   } catch (e) {
     info.problem = `${(e as Error).message}.`;
     return info;
@@ -38,17 +52,25 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
   if (!config) info.warnings.push(`No readable config.json in ${runDir}: photos and class names cannot be found.`);
   const dataset = (config?.dataset ?? {}) as { root?: unknown; classes?: unknown };
   info.datasetRoot = await runDatasetRoot(runDir, config);
-  if (config && !info.datasetRoot) info.warnings.push(`The dataset root ${String(dataset.root)} of config.json was not found: CAMs show without photos.`);
+  if (config && !info.datasetRoot)
+    info.warnings.push(
+      `The dataset root ${String(dataset.root)} of config.json was not found: CAMs show without photos.`,
+    );
   info.classes = await classNames(dataset.classes, info.datasetRoot);
   const stages = Array.isArray(config?.stages) ? (config!.stages as Record<string, unknown>[]) : [];
   const clims = stages.filter((s) => s.type === 'train_clims').pop();
   info.prompt = clims ? String(clims.prompt ?? 'gt') : null;
   const camsDir = path.join(runDir, 'cams');
   const entries = await fs.readdir(camsDir, { withFileTypes: true }).catch(() => null);
-  info.sets = (entries ?? []).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  if (!entries) info.problem = `This run has no cams/ folder: it has not run an infer_cams stage yet${info.status === 'running' ? ' (it is still running)' : ''}.`;
-  else if (!info.sets.length) info.problem = 'This run\'s cams/ folder is empty.';
-  else if (info.warnings.some((w) => /older engine/.test(w))) info.warnings.push('This run is from an older engine; CAM files are checked one by one.');
+  info.sets = (entries ?? [])
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  if (!entries)
+    info.problem = `This run has no cams/ folder: it has not run an infer_cams stage yet${info.status === 'running' ? ' (it is still running)' : ''}.`;
+  else if (!info.sets.length) info.problem = "This run's cams/ folder is empty.";
+  else if (info.warnings.some((w) => /older engine/.test(w)))
+    info.warnings.push('This run is from an older engine; CAM files are checked one by one.');
   return info;
 }
 
@@ -64,7 +86,9 @@ async function classNames(spec: unknown, root: string | null): Promise<string[]>
 export async function selectedWord(run: CamRun, id: string, className: string): Promise<string | null> {
   if (run.prompt !== 'selected' && run.prompt !== 'online') return null;
   run.selection ??= readJson(path.join(run.runDir, 'selection', 'prompt_selection.json'))
-    .then((s) => ((s as { images?: unknown }).images ?? null) as Record<string, Record<string, { word?: string }>> | null)
+    .then(
+      (s) => ((s as { images?: unknown }).images ?? null) as Record<string, Record<string, { word?: string }>> | null,
+    )
     .catch(() => null);
   const images = await run.selection;
   return images?.[id]?.[className]?.word ?? null;

@@ -19,7 +19,11 @@ function values(mask: ClassMask): { value: number; fraction: number }[] {
   return out;
 }
 
-async function view(file: string, base: Omit<LabelMapView, 'url' | 'problem' | 'values' | 'iou' | 'labelled'>, gt: ClassMask | null): Promise<{ view: LabelMapView; mask: ClassMask | null }> {
+async function view(
+  file: string,
+  base: Omit<LabelMapView, 'url' | 'problem' | 'values' | 'iou' | 'labelled'>,
+  gt: ClassMask | null,
+): Promise<{ view: LabelMapView; mask: ClassMask | null }> {
   const out: LabelMapView = { ...base, url: null, problem: null, values: [], iou: null, labelled: null };
   if (!(await fs.stat(file).catch(() => null))?.isFile()) {
     out.problem = `No ${file}: this stage has not labelled this image (not in its image list, or not yet).`;
@@ -57,9 +61,15 @@ export async function readChainMaps(run: CamRun, id: string): Promise<ChainMaps>
     gt = read.mask;
   }
   const sets = await listMaskSets(run.runDir);
-  if (!sets.length) out.note = 'This run has no masks/ folder yet: IR labels, pseudo masks and segmenter outputs appear once those stages have run.';
+  if (!sets.length)
+    out.note =
+      'This run has no masks/ folder yet: IR labels, pseudo masks and segmenter outputs appear once those stages have run.';
   for (const set of sets) {
-    const read = await view(maskFileOf(run.runDir, set.stage, id), { stage: set.stage, type: set.type, kind: kindOfStageType(set.type ?? 'unknown') }, gt);
+    const read = await view(
+      maskFileOf(run.runDir, set.stage, id),
+      { stage: set.stage, type: set.type, kind: kindOfStageType(set.type ?? 'unknown') },
+      gt,
+    );
     out.maps.push(read.view);
   }
   return out;

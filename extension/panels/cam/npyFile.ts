@@ -5,7 +5,8 @@
  */
 import { resolveArrays, unpickle } from './pickleReader';
 
-export type NumericData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+export type NumericData =
+  Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 /** A numeric array: descr as numpy writes it ('<f2', '|u1'...), shape, values in C order. */
 export interface NdArray {
@@ -19,7 +20,8 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 /** Parse a whole .npy file: an NdArray, or for object arrays the unpickled value (a dict for CAM files). */
 export function parseNpy(bytes: Uint8Array): NdArray | unknown {
-  if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) throw new Error('not a .npy file (no \\x93NUMPY magic)');
+  if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b))
+    throw new Error('not a .npy file (no \\x93NUMPY magic)');
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
@@ -29,7 +31,11 @@ export function parseNpy(bytes: Uint8Array): NdArray | unknown {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1] === 'True';
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || shapeText === undefined) throw new Error(`unreadable .npy header: ${header.trim()}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const body = bytes.subarray(start + headerLen);
   if (descr === '|O') return resolveArrays(unpickle(body));
   const count = shape.reduce((a, b) => a * b, 1);
@@ -52,18 +58,31 @@ export function typedFromBytes(descr: string, bytes: Uint8Array, count?: number)
     return out;
   };
   switch (`${kind}${size}`) {
-    case 'f2': return read(new Float32Array(n), (o) => halfToFloat(view.getUint16(o, little)));
-    case 'f4': return read(new Float32Array(n), (o) => view.getFloat32(o, little));
-    case 'f8': return read(new Float64Array(n), (o) => view.getFloat64(o, little));
-    case 'i1': return read(new Int8Array(n), (o) => view.getInt8(o));
-    case 'u1': case 'b1': return read(new Uint8Array(n), (o) => view.getUint8(o));
-    case 'i2': return read(new Int16Array(n), (o) => view.getInt16(o, little));
-    case 'u2': return read(new Uint16Array(n), (o) => view.getUint16(o, little));
-    case 'i4': return read(new Int32Array(n), (o) => view.getInt32(o, little));
-    case 'u4': return read(new Uint32Array(n), (o) => view.getUint32(o, little));
-    case 'i8': return read(new Float64Array(n), (o) => Number(view.getBigInt64(o, little)));
-    case 'u8': return read(new Float64Array(n), (o) => Number(view.getBigUint64(o, little)));
-    default: throw new Error(`unsupported dtype ${descr}`);
+    case 'f2':
+      return read(new Float32Array(n), (o) => halfToFloat(view.getUint16(o, little)));
+    case 'f4':
+      return read(new Float32Array(n), (o) => view.getFloat32(o, little));
+    case 'f8':
+      return read(new Float64Array(n), (o) => view.getFloat64(o, little));
+    case 'i1':
+      return read(new Int8Array(n), (o) => view.getInt8(o));
+    case 'u1':
+    case 'b1':
+      return read(new Uint8Array(n), (o) => view.getUint8(o));
+    case 'i2':
+      return read(new Int16Array(n), (o) => view.getInt16(o, little));
+    case 'u2':
+      return read(new Uint16Array(n), (o) => view.getUint16(o, little));
+    case 'i4':
+      return read(new Int32Array(n), (o) => view.getInt32(o, little));
+    case 'u4':
+      return read(new Uint32Array(n), (o) => view.getUint32(o, little));
+    case 'i8':
+      return read(new Float64Array(n), (o) => Number(view.getBigInt64(o, little)));
+    case 'u8':
+      return read(new Float64Array(n), (o) => Number(view.getBigUint64(o, little)));
+    default:
+      throw new Error(`unsupported dtype ${descr}`);
   }
 }
 

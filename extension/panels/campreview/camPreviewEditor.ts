@@ -37,19 +37,34 @@ class CamPreviewEditorProvider implements vscode.CustomReadonlyEditorProvider {
 }
 
 /** Registers the editor and `wsss.openCamPreview` (argument: an image Uri or path; else the active editor's file). */
-export function registerCamPreviewEditor(context: vscode.ExtensionContext, env: PanelEnvironment, runs: Pick<CamPreviewHoverProvider, 'currentSource'>): void {
+export function registerCamPreviewEditor(
+  context: vscode.ExtensionContext,
+  env: PanelEnvironment,
+  runs: Pick<CamPreviewHoverProvider, 'currentSource'>,
+): void {
   context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(CAM_PREVIEW_VIEW_TYPE, new CamPreviewEditorProvider(context, env, runs), {
-      webviewOptions: { retainContextWhenHidden: false },
-      supportsMultipleEditorsPerDocument: true,
-    }),
+    vscode.window.registerCustomEditorProvider(
+      CAM_PREVIEW_VIEW_TYPE,
+      new CamPreviewEditorProvider(context, env, runs),
+      {
+        webviewOptions: { retainContextWhenHidden: false },
+        supportsMultipleEditorsPerDocument: true,
+      },
+    ),
     vscode.commands.registerCommand(OPEN_CAM_PREVIEW_COMMAND, async (arg?: unknown) => {
       const file = argPath(arg) ?? vscode.window.activeTextEditor?.document.uri.fsPath;
       if (!file) {
-        void vscode.window.showErrorMessage('Name an image (.jpg or .png) to open in the WSSS CAM Preview, e.g. from the Explorer\'s "Open With…".');
+        void vscode.window.showErrorMessage(
+          'Name an image (.jpg or .png) to open in the WSSS CAM Preview, e.g. from the Explorer\'s "Open With…".',
+        );
         return;
       }
-      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), CAM_PREVIEW_VIEW_TYPE, vscode.ViewColumn.Beside);
+      await vscode.commands.executeCommand(
+        'vscode.openWith',
+        vscode.Uri.file(file),
+        CAM_PREVIEW_VIEW_TYPE,
+        vscode.ViewColumn.Beside,
+      );
     }),
   );
 }

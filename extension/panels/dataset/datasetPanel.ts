@@ -3,7 +3,13 @@
  * One `switch (request.method)`; every failure becomes a message in the panel, never a dead panel.
  */
 import * as path from 'node:path';
-import type { DatasetContract, DatasetSnapshot, ImageDetail, RunMaskChoice, Thumbnail } from '../../../protocol/webview/dataset';
+import type {
+  DatasetContract,
+  DatasetSnapshot,
+  ImageDetail,
+  RunMaskChoice,
+  Thumbnail,
+} from '../../../protocol/webview/dataset';
 import type { PanelEnvironment } from '../panelHost';
 import { RpcError, type PanelCancellation, type PanelHandler } from '../panelRpc';
 import { classFractions, maskToPng, readClassMask, type ClassMask } from './maskImage';
@@ -18,31 +24,57 @@ import { DatasetRootError, openDataset, type OpenDataset } from './vocDataset';
 const PREFETCH = 42;
 
 export function emptySnapshot(root: string | null, problem: DatasetSnapshot['problem']): DatasetSnapshot {
-  return { root, problem, warnings: [], classes: [], sets: [], set: 'all', ids: [], labels: [], hasMask: [], hasImage: [], labelSource: 'none', synthetic: false };
+  return {
+    root,
+    problem,
+    warnings: [],
+    classes: [],
+    sets: [],
+    set: 'all',
+    ids: [],
+    labels: [],
+    hasMask: [],
+    hasImage: [],
+    labelSource: 'none',
+    synthetic: false,
+  };
 }
 
 export class DatasetBrowser implements PanelHandler<DatasetContract> {
   private dataset: OpenDataset | undefined;
   private readonly thumbnails: ThumbnailCache;
 
-  constructor(private readonly env: PanelEnvironment, private initialRoot?: string) {
+  constructor(
+    private readonly env: PanelEnvironment,
+    private initialRoot?: string,
+  ) {
     this.thumbnails = new ThumbnailCache(env.storageDir);
   }
 
   async snapshot(restored: DatasetContract['state'] | null): Promise<DatasetSnapshot> {
     const root = this.initialRoot ?? restored?.root ?? null;
     this.initialRoot = undefined; // a later ready (webview reload) restores from the webview's state
-    if (!root) return { ...emptySnapshot(null, null), suggestions: await suggestRoots(this.env.workspaceFolders, this.env.runsDirectory?.()) };
+    if (!root)
+      return {
+        ...emptySnapshot(null, null),
+        suggestions: await suggestRoots(this.env.workspaceFolders, this.env.runsDirectory?.()),
+      };
     // A hidden webview reloads when shown again: the open dataset is still good, no need to read it again.
     const ds = this.dataset;
-    if (ds && (ds.root === root || path.dirname(ds.root) === root) && (!restored?.set || restored.set === ds.set)) return publicView(ds);
+    if (ds && (ds.root === root || path.dirname(ds.root) === root) && (!restored?.set || restored.set === ds.set))
+      return publicView(ds);
     return this.open(root, restored?.set);
   }
 
-  async handleRequest(request: import('../../../protocol/webview/common').RequestUnion<DatasetContract['requests']>, cancellation: PanelCancellation): Promise<unknown> {
+  async handleRequest(
+    request: import('../../../protocol/webview/common').RequestUnion<DatasetContract['requests']>,
+    cancellation: PanelCancellation,
+  ): Promise<unknown> {
     switch (request.method) {
       case 'dataset/open': {
-        const root = request.params.root ?? (await this.env.pickFolder('Open a VOC-layout dataset root', this.env.workspaceFolders[0]));
+        const root =
+          request.params.root ??
+          (await this.env.pickFolder('Open a VOC-layout dataset root', this.env.workspaceFolders[0]));
         if (!root) return this.dataset ? publicView(this.dataset) : emptySnapshot(null, null);
         return this.open(root, request.params.set);
       }
@@ -53,7 +85,10 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
       case 'dataset/maskSources':
         return listRunMaskSources(this.env);
       default:
-        throw new RpcError('unknownMethod', `The dataset browser has no request '${(request as { method: string }).method}'.`);
+        throw new RpcError(
+          'unknownMethod',
+          `The dataset browser has no request '${(request as { method: string }).method}'.`,
+        );
     }
   }
 
@@ -70,16 +105,23 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
     try {
       this.dataset = await openDataset(root, set);
       const ds = this.dataset;
-      this.thumbnails.prefetch(ds.ids.slice(0, PREFETCH).flatMap((id) => {
-        const file = ds.imageFiles.get(id);
-        return file ? [path.join(ds.root, IMAGES_DIR, file)] : [];
-      }));
-      this.env.log(`dataset browser: opened ${this.dataset.root} list ${this.dataset.set} (${this.dataset.ids.length} images)`);
+      this.thumbnails.prefetch(
+        ds.ids.slice(0, PREFETCH).flatMap((id) => {
+          const file = ds.imageFiles.get(id);
+          return file ? [path.join(ds.root, IMAGES_DIR, file)] : [];
+        }),
+      );
+      this.env.log(
+        `dataset browser: opened ${this.dataset.root} list ${this.dataset.set} (${this.dataset.ids.length} images)`,
+      );
       return publicView(this.dataset);
     } catch (e) {
       this.dataset = undefined;
       if (e instanceof DatasetRootError) return emptySnapshot(root, e.problem);
-      return emptySnapshot(root, { message: `Cannot open ${root}: ${(e as Error).message}`, hint: 'Check that the folder is readable.' });
+      return emptySnapshot(root, {
+        message: `Cannot open ${root}: ${(e as Error).message}`,
+        hint: 'Check that the folder is readable.',
+      });
     }
   }
 
@@ -90,16 +132,18 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
 
   private async thumbnailBatch(ids: string[], cancellation: PanelCancellation): Promise<Thumbnail[]> {
     const ds = this.requireDataset();
-    return Promise.all(ids.map(async (id): Promise<Thumbnail> => {
-      if (cancellation.cancelled) return { id, error: 'cancelled' };
-      const file = ds.imageFiles.get(id);
-      if (!file) return { id, error: `missing: JPEGImages/${id}.jpg` };
-      try {
-        return { id, url: await this.thumbnails.get(path.join(ds.root, IMAGES_DIR, file)) };
-      } catch (e) {
-        return { id, error: (e as Error).message };
-      }
-    }));
+    return Promise.all(
+      ids.map(async (id): Promise<Thumbnail> => {
+        if (cancellation.cancelled) return { id, error: 'cancelled' };
+        const file = ds.imageFiles.get(id);
+        if (!file) return { id, error: `missing: JPEGImages/${id}.jpg` };
+        try {
+          return { id, url: await this.thumbnails.get(path.join(ds.root, IMAGES_DIR, file)) };
+        } catch (e) {
+          return { id, error: (e as Error).message };
+        }
+      }),
+    );
   }
 
   private async detail(id: string, runMasks: RunMaskChoice | null): Promise<ImageDetail> {

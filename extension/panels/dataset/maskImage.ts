@@ -65,11 +65,15 @@ export function labelMapIou(pred: ClassMask, gt: ClassMask): { miou: number | nu
   if (pred.width !== gt.width || pred.height !== gt.height) {
     throw new Error(`the label map is ${pred.width}x${pred.height} but the ground truth is ${gt.width}x${gt.height}`);
   }
-  const inter = new Float64Array(256), union = new Float64Array(256);
-  const gtCount = new Float64Array(256), predCount = new Float64Array(256);
-  let valid = 0, both = 0;
+  const inter = new Float64Array(256),
+    union = new Float64Array(256);
+  const gtCount = new Float64Array(256),
+    predCount = new Float64Array(256);
+  let valid = 0,
+    both = 0;
   for (let p = 0; p < gt.data.length; p++) {
-    const g = gt.data[p], q = pred.data[p];
+    const g = gt.data[p],
+      q = pred.data[p];
     if (g === IGNORE_INDEX) continue;
     valid++;
     if (q === IGNORE_INDEX) continue;
@@ -78,7 +82,8 @@ export function labelMapIou(pred: ClassMask, gt: ClassMask): { miou: number | nu
     predCount[q]++;
     if (g === q) inter[g]++;
   }
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   for (let c = 0; c < 255; c++) {
     union[c] = gtCount[c] + predCount[c] - inter[c];
     if (union[c] > 0) {
@@ -110,6 +115,8 @@ export async function maskToPng(mask: ClassMask, opaque = false): Promise<string
     rgba[p * 4 + 2] = b;
     rgba[p * 4 + 3] = v === IGNORE_INDEX ? 128 : 255;
   }
-  const png = await sharp(rgba, { raw: { width: mask.width, height: mask.height, channels: 4 } }).png({ compressionLevel: 3 }).toBuffer();
+  const png = await sharp(rgba, { raw: { width: mask.width, height: mask.height, channels: 4 } })
+    .png({ compressionLevel: 3 })
+    .toBuffer();
   return toDataUri(png, 'image/png');
 }

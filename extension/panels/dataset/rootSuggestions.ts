@@ -19,14 +19,19 @@ export async function suggestRoots(workspaceFolders: string[], runsDirectory?: s
     }
     if (depth === 0) return;
     const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    await Promise.all(entries.filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.') && e.name !== 'node_modules')
-      .map((e) => visit(path.join(dir, e.name), depth - 1)));
+    await Promise.all(
+      entries
+        .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.') && e.name !== 'node_modules')
+        .map((e) => visit(path.join(dir, e.name), depth - 1)),
+    );
   };
   await Promise.all(workspaceFolders.map((w) => visit(w, 2)));
   const runs = await findRunFolders(runSearchRoots(runsDirectory, workspaceFolders));
-  await Promise.all(runs.map(async (run) => {
-    const root = await runDatasetRoot(run);
-    if (root) found.add(root);
-  }));
+  await Promise.all(
+    runs.map(async (run) => {
+      const root = await runDatasetRoot(run);
+      if (root) found.add(root);
+    }),
+  );
   return [...found].sort().slice(0, MAX);
 }

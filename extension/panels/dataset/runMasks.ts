@@ -17,7 +17,14 @@ export async function listRunMaskSources(env: PanelEnvironment): Promise<RunMask
   const out: RunMaskSource[] = [];
   for (const run of runs) {
     for (const set of await listMaskSets(run.dir, run.record)) {
-      out.push({ runDir: run.dir, runName: run.record.name, synthetic: run.record.synthetic, stage: set.stage, type: set.type, kind: kindOfStageType(set.type ?? 'unknown') });
+      out.push({
+        runDir: run.dir,
+        runName: run.record.name,
+        synthetic: run.record.synthetic,
+        stage: set.stage,
+        type: set.type,
+        kind: kindOfStageType(set.type ?? 'unknown'),
+      });
     }
   }
   return out;
@@ -25,8 +32,17 @@ export async function listRunMaskSources(env: PanelEnvironment): Promise<RunMask
 
 /** The chosen run's map of `id`, over the photo, with its IoU against `gt` when given. */
 export async function runMaskDetail(choice: RunMaskChoice, id: string, gt: ClassMask | null): Promise<RunMaskDetail> {
-  const name = await readRunFolder(choice.runDir).then((f) => f.record.name, () => path.basename(choice.runDir));
-  const out: RunMaskDetail = { label: `${name} · masks/${choice.stage}`, url: null, problem: null, iou: null, labelled: null };
+  const name = await readRunFolder(choice.runDir).then(
+    (f) => f.record.name,
+    () => path.basename(choice.runDir),
+  );
+  const out: RunMaskDetail = {
+    label: `${name} · masks/${choice.stage}`,
+    url: null,
+    problem: null,
+    iou: null,
+    labelled: null,
+  };
   const file = maskFileOf(choice.runDir, choice.stage, id);
   if (!(await fs.stat(file).catch(() => null))?.isFile()) {
     out.problem = `No ${file}: that stage has not labelled this image (it is not in the stage's image list, or not yet).`;

@@ -22,17 +22,24 @@ export class ThumbnailCache {
   private readonly inFlight = new Map<string, Promise<string>>();
   private closed = false;
 
-  constructor(storageDir: string, private readonly concurrency = 4) {
+  constructor(
+    storageDir: string,
+    private readonly concurrency = 4,
+  ) {
     this.dir = path.join(storageDir, 'cache', 'thumbnails');
   }
 
   /** JPEG thumbnail of an image file as a data: URI; throws with the file named when it cannot be read. */
   async get(file: string): Promise<string> {
     const stat = await fs.stat(file);
-    const key = createHash('sha1').update(`${FORMAT_VERSION}\0${path.resolve(file)}\0${stat.mtimeMs}\0${stat.size}`).digest('hex');
+    const key = createHash('sha1')
+      .update(`${FORMAT_VERSION}\0${path.resolve(file)}\0${stat.mtimeMs}\0${stat.size}`)
+      .digest('hex');
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.load(file, path.join(this.dir, key.slice(0, 2), `${key}.jpg`)).finally(() => this.inFlight.delete(key));
+      pending = this.load(file, path.join(this.dir, key.slice(0, 2), `${key}.jpg`)).finally(() =>
+        this.inFlight.delete(key),
+      );
       this.inFlight.set(key, pending);
     }
     return pending;

@@ -34,11 +34,19 @@ export interface OpenDataset extends DatasetSnapshot {
 export async function resolveRoot(root: string): Promise<string> {
   const stat = await fs.stat(root).catch(() => null);
   if (!stat?.isDirectory()) {
-    throw new DatasetRootError({ message: `Dataset root ${root} does not exist or is not a folder.`, hint: EXPECTED_LAYOUT, path: root });
+    throw new DatasetRootError({
+      message: `Dataset root ${root} does not exist or is not a folder.`,
+      hint: EXPECTED_LAYOUT,
+      path: root,
+    });
   }
   const found = await findVocRoot(root);
   if (found) return found;
-  throw new DatasetRootError({ message: `${root} is not a VOC-layout dataset: it has no JPEGImages/ folder.`, hint: EXPECTED_LAYOUT, path: root });
+  throw new DatasetRootError({
+    message: `${root} is not a VOC-layout dataset: it has no JPEGImages/ folder.`,
+    hint: EXPECTED_LAYOUT,
+    path: root,
+  });
 }
 
 /** Open a root and one of its lists ('all' or unknown names fall back to every image in JPEGImages/). */
@@ -59,14 +67,33 @@ export async function openDataset(rootArg: string, setArg?: string): Promise<Ope
   const missingImages = hasImage.length - hasImage.reduce((a: number, b) => a + b, 0);
   if (missingImages > 0) {
     const first = ids[hasImage.indexOf(0)];
-    warnings.push({ message: `${missingImages} image(s) of list '${set}' are missing, e.g. JPEGImages/${first}.jpg.`, hint: 'Restore the images or fix the list; the other images are shown.', path: path.join(root, 'JPEGImages') });
+    warnings.push({
+      message: `${missingImages} image(s) of list '${set}' are missing, e.g. JPEGImages/${first}.jpg.`,
+      hint: 'Restore the images or fix the list; the other images are shown.',
+      path: path.join(root, 'JPEGImages'),
+    });
   }
   if (maskFiles.size === 0) {
-    warnings.push({ message: `No ground-truth masks in ${root} (looked in ${MASK_DIRS.join(', ')}).`, hint: 'Mask overlays are unavailable; browsing and class filters still work.' });
+    warnings.push({
+      message: `No ground-truth masks in ${root} (looked in ${MASK_DIRS.join(', ')}).`,
+      hint: 'Mask overlays are unavailable; browsing and class filters still work.',
+    });
   }
   return {
-    root, problem: null, warnings, classes, sets, set, ids, labels, hasMask, hasImage, labelSource: source,
-    synthetic: await isSynthetic(root), imageFiles, maskFiles,
+    root,
+    problem: null,
+    warnings,
+    classes,
+    sets,
+    set,
+    ids,
+    labels,
+    hasMask,
+    hasImage,
+    labelSource: source,
+    synthetic: await isSynthetic(root),
+    imageFiles,
+    maskFiles,
   };
 }
 
@@ -102,13 +129,19 @@ async function readClasses(root: string, warnings: DatasetProblem[]): Promise<st
   const classes = await readRootClasses(root);
   if (!(classes instanceof Error)) return classes.names;
   const file = path.join(root, 'classes.json');
-  warnings.push({ message: `Cannot use ${file}: ${classes.message} Showing VOC's 20 classes.`, hint: 'classes.json must be a JSON list of class names (no background).', path: file });
+  warnings.push({
+    message: `Cannot use ${file}: ${classes.message} Showing VOC's 20 classes.`,
+    hint: 'classes.json must be a JSON list of class names (no background).',
+    path: file,
+  });
   return [...VOC_CLASSES];
 }
 
 async function listSets(root: string): Promise<string[]> {
   const dir = path.join(root, 'ImageSets', 'Segmentation');
-  const lists = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4));
+  const lists = (await fs.readdir(dir).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.txt'))
+    .map((f) => f.slice(0, -4));
   return [...lists.sort(), 'all'];
 }
 
@@ -121,12 +154,25 @@ function defaultSet(sets: string[]): string {
 export async function readIdList(root: string, set: string): Promise<string[]> {
   const file = path.join(root, 'ImageSets', 'Segmentation', `${set}.txt`);
   const text = await fs.readFile(file, 'utf8').catch((e: Error) => {
-    throw new DatasetRootError({ message: `Cannot read image list ${file}: ${e.message}`, hint: 'Choose another list, or "all".', path: file });
+    throw new DatasetRootError({
+      message: `Cannot read image list ${file}: ${e.message}`,
+      hint: 'Choose another list, or "all".',
+      path: file,
+    });
   });
-  return text.split(/\r?\n/).map((l) => l.trim().split(/\s+/)[0]).filter((l) => l.length > 0).map((l) => path.basename(l).replace(/\.[^.]+$/, ''));
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((l) => l.length > 0)
+    .map((l) => path.basename(l).replace(/\.[^.]+$/, ''));
 }
 
-async function readLabels(root: string, ids: string[], classes: string[], warnings: DatasetProblem[]): Promise<{ labels: number[][]; source: string }> {
+async function readLabels(
+  root: string,
+  ids: string[],
+  classes: string[],
+  warnings: DatasetProblem[],
+): Promise<{ labels: number[][]; source: string }> {
   const index = new Map(classes.map((c, i) => [canonicalName(c), i]));
   for (const name of LABEL_FILES) {
     const file = path.join(root, name);
@@ -137,7 +183,11 @@ async function readLabels(root: string, ids: string[], classes: string[], warnin
       data = JSON.parse(text);
       if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not a JSON object');
     } catch (e) {
-      warnings.push({ message: `Cannot read image labels ${file}: ${(e as Error).message}.`, hint: 'labels.json must map image id -> list of class names.', path: file });
+      warnings.push({
+        message: `Cannot read image labels ${file}: ${(e as Error).message}.`,
+        hint: 'labels.json must map image id -> list of class names.',
+        path: file,
+      });
       break;
     }
     const unknown = new Set<string>();
@@ -150,12 +200,26 @@ async function readLabels(root: string, ids: string[], classes: string[], warnin
       }
       return namesToIndices(names, index, unknown);
     });
-    if (missing) warnings.push({ message: `${missing} image(s) of the list have no labels in ${file}.`, hint: 'They show no classes and match no class filter.', path: file });
-    if (unknown.size) warnings.push({ message: `Labels name classes not in the class list: ${[...unknown].slice(0, 5).join(', ')}.`, hint: 'Add a classes.json to the root, or fix the labels.', path: file });
+    if (missing)
+      warnings.push({
+        message: `${missing} image(s) of the list have no labels in ${file}.`,
+        hint: 'They show no classes and match no class filter.',
+        path: file,
+      });
+    if (unknown.size)
+      warnings.push({
+        message: `Labels name classes not in the class list: ${[...unknown].slice(0, 5).join(', ')}.`,
+        hint: 'Add a classes.json to the root, or fix the labels.',
+        path: file,
+      });
     return { labels, source: file };
   }
-  if (await isDir(path.join(root, 'Annotations'))) return { labels: await labelsFromXml(root, ids, index), source: 'Annotations' };
-  warnings.push({ message: 'No image labels: no labels.json, image_labels.json or Annotations/ in the root.', hint: 'Class filters need labels.json ({id: [class names]}).' });
+  if (await isDir(path.join(root, 'Annotations')))
+    return { labels: await labelsFromXml(root, ids, index), source: 'Annotations' };
+  warnings.push({
+    message: 'No image labels: no labels.json, image_labels.json or Annotations/ in the root.',
+    hint: 'Class filters need labels.json ({id: [class names]}).',
+  });
   return { labels: ids.map(() => []), source: 'none' };
 }
 
@@ -175,11 +239,13 @@ async function labelsFromXml(root: string, ids: string[], index: Map<string, num
   const out: number[][] = new Array(ids.length);
   const batch = 64;
   for (let s = 0; s < ids.length; s += batch) {
-    await Promise.all(ids.slice(s, s + batch).map(async (id, k) => {
-      const xml = await fs.readFile(path.join(root, 'Annotations', `${id}.xml`), 'utf8').catch(() => '');
-      const names = [...xml.matchAll(/<object>\s*<name>([^<]+)<\/name>/g)].map((m) => m[1].trim());
-      out[s + k] = namesToIndices(names, index, ignored);
-    }));
+    await Promise.all(
+      ids.slice(s, s + batch).map(async (id, k) => {
+        const xml = await fs.readFile(path.join(root, 'Annotations', `${id}.xml`), 'utf8').catch(() => '');
+        const names = [...xml.matchAll(/<object>\s*<name>([^<]+)<\/name>/g)].map((m) => m[1].trim());
+        out[s + k] = namesToIndices(names, index, ignored);
+      }),
+    );
   }
   return out;
 }

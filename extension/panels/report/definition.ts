@@ -12,15 +12,21 @@ export const reportPanel: PanelDefinition<ReportContract> = {
   title: 'mIoU Report',
   script: 'report',
   createHandler: (rpc, env, runDir) => {
-    const session = new ReportSession({
-      listRuns: () => listRunChoices(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders)),
-      pickRunFolders: async () => {
-        const picked = await env.pickFolder('Run folder to compare');
-        return picked ? [picked] : [];
+    const session = new ReportSession(
+      {
+        listRuns: () => listRunChoices(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders)),
+        pickRunFolders: async () => {
+          const picked = await env.pickFolder('Run folder to compare');
+          return picked ? [picked] : [];
+        },
+        watcher: new VscodeRunWatcher(),
       },
-      watcher: new VscodeRunWatcher(),
-    }, runDir ? [runDir] : []);
-    session.attach({ sendSnapshot: () => void rpc.sendSnapshot(), notifyMetrics: (m) => rpc.notify('report/metrics', m) });
+      runDir ? [runDir] : [],
+    );
+    session.attach({
+      sendSnapshot: () => void rpc.sendSnapshot(),
+      notifyMetrics: (m) => rpc.notify('report/metrics', m),
+    });
     return session;
   },
 };

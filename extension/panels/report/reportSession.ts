@@ -53,7 +53,10 @@ export class ReportSession implements PanelHandler<ReportContract> {
   private readonly poll: Throttled<void>;
   private outlet: ReportOutlet | undefined;
 
-  constructor(private readonly env: ReportEnvironment, initialRuns: string[] = []) {
+  constructor(
+    private readonly env: ReportEnvironment,
+    initialRuns: string[] = [],
+  ) {
     this.poll = new Throttled<void>(() => void this.readMetrics(true), env.metricsIntervalMs ?? 1000);
     this.runDirs = initialRuns.map((d) => resolve(d));
     this.focus = this.runDirs[0] ?? null;
@@ -79,7 +82,14 @@ export class ReportSession implements PanelHandler<ReportContract> {
     }
     if (this.focus && this.tail?.file !== join(this.focus, 'metrics.jsonl')) await this.setFocus(this.focus);
     const [available, runs] = await Promise.all([this.env.listRuns(), Promise.all(this.runDirs.map(readRunView))]);
-    return { available, runs, focus: this.focus, metrics: [...this.rows], metricsMessage: this.message(), published: publishedFor(runs) };
+    return {
+      available,
+      runs,
+      focus: this.focus,
+      metrics: [...this.rows],
+      metricsMessage: this.message(),
+      published: publishedFor(runs),
+    };
   }
 
   async handleRequest(request: RequestUnion<ReportContract['requests']>): Promise<unknown> {
@@ -87,7 +97,8 @@ export class ReportSession implements PanelHandler<ReportContract> {
       case 'report/setRuns': {
         const runDirs = request.params.runDirs.map((d) => resolve(d));
         const focus = request.params.focus ? resolve(request.params.focus) : (runDirs[0] ?? null);
-        if (focus && !runDirs.includes(focus)) throw new RpcError('badInput', `The focused run ${focus} is not among the compared runs.`);
+        if (focus && !runDirs.includes(focus))
+          throw new RpcError('badInput', `The focused run ${focus} is not among the compared runs.`);
         this.runDirs = runDirs;
         await this.setFocus(focus);
         this.outlet?.sendSnapshot();
@@ -103,7 +114,10 @@ export class ReportSession implements PanelHandler<ReportContract> {
         this.outlet?.sendSnapshot();
         return null;
       default:
-        throw new RpcError('unknownMethod', `The report panel does not serve '${(request as { method: string }).method}'.`);
+        throw new RpcError(
+          'unknownMethod',
+          `The report panel does not serve '${(request as { method: string }).method}'.`,
+        );
     }
   }
 
@@ -123,7 +137,11 @@ export class ReportSession implements PanelHandler<ReportContract> {
     this.metricsMessage = null;
     this.tail = runDir ? new MetricsReader(runDir) : undefined;
     if (!runDir) return;
-    this.watch = this.env.watcher.watch(runDir, () => this.poll.push(), () => this.outlet?.sendSnapshot());
+    this.watch = this.env.watcher.watch(
+      runDir,
+      () => this.poll.push(),
+      () => this.outlet?.sendSnapshot(),
+    );
     await this.readMetrics(false);
   }
 
@@ -143,7 +161,10 @@ export class ReportSession implements PanelHandler<ReportContract> {
       if (chunk.restarted) this.rows = [];
       this.rows.push(...chunk.records);
       this.badLines += chunk.skipped.length;
-      this.metricsMessage = this.rows.length > 0 ? null : 'No metrics yet: curves appear as soon as the run logs its first step to metrics.jsonl.';
+      this.metricsMessage =
+        this.rows.length > 0
+          ? null
+          : 'No metrics yet: curves appear as soon as the run logs its first step to metrics.jsonl.';
       if (publish && (chunk.records.length > 0 || chunk.restarted)) {
         this.outlet?.notifyMetrics({ runDir, rows: chunk.records, reset: chunk.restarted, message: this.message() });
       }
@@ -153,7 +174,8 @@ export class ReportSession implements PanelHandler<ReportContract> {
   }
 
   private message(): string | null {
-    const bad = this.badLines > 0 ? `${this.badLines} line(s) of metrics.jsonl were not metrics and were skipped.` : null;
+    const bad =
+      this.badLines > 0 ? `${this.badLines} line(s) of metrics.jsonl were not metrics and were skipped.` : null;
     return [this.metricsMessage, bad].filter(Boolean).join(' ') || null;
   }
 }

@@ -5,7 +5,13 @@
 import { basename } from 'node:path';
 import { kindOfStageType, PUBLISHED_VOC } from '../../../common/chain';
 import { canonicalName, VOC_CLASSES } from '../../../common/classes';
-import type { EvaluationReport, PublishedFigures, RunChoice, RunView, SweepPoint } from '../../../protocol/webview/report';
+import type {
+  EvaluationReport,
+  PublishedFigures,
+  RunChoice,
+  RunView,
+  SweepPoint,
+} from '../../../protocol/webview/report';
 import { findRunFolders, readReports, readRunFolder, type RunStageRecord } from '../../runs/runFolder';
 
 type Json = Record<string, unknown>;
@@ -13,21 +19,37 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** run.json's identity and status, with messages for what is off (never throws). */
-export async function readRunHeader(runDir: string): Promise<Pick<RunView, 'label' | 'synthetic' | 'status' | 'messages'> & { stages: RunStageRecord[] }> {
+export async function readRunHeader(
+  runDir: string,
+): Promise<Pick<RunView, 'label' | 'synthetic' | 'status' | 'messages'> & { stages: RunStageRecord[] }> {
   try {
     const { record, warnings } = await readRunFolder(runDir);
-    return { label: record.name, synthetic: record.synthetic, status: record.status, messages: warnings, stages: record.stages };
+    return {
+      label: record.name,
+      synthetic: record.synthetic,
+      status: record.status,
+      messages: warnings,
+      stages: record.stages,
+    };
   } catch (e) {
-    return { label: basename(runDir), synthetic: false, status: 'unknown', messages: [`${(e as Error).message}.`], stages: [] };
+    return {
+      label: basename(runDir),
+      synthetic: false,
+      status: 'unknown',
+      messages: [`${(e as Error).message}.`],
+      stages: [],
+    };
   }
 }
 
 /** The run pickers' list (report and synonym panels): every run found under `roots`, sorted by label. */
 export async function listRunChoices(roots: readonly string[]): Promise<RunChoice[]> {
-  const choices = await Promise.all((await findRunFolders(roots)).map(async (runDir) => {
-    const header = await readRunHeader(runDir);
-    return { runDir, label: header.label, synthetic: header.synthetic, status: header.status };
-  }));
+  const choices = await Promise.all(
+    (await findRunFolders(roots)).map(async (runDir) => {
+      const header = await readRunHeader(runDir);
+      return { runDir, label: header.label, synthetic: header.synthetic, status: header.status };
+    }),
+  );
   return choices.sort((a, b) => a.label.localeCompare(b.label) || a.runDir.localeCompare(b.runDir));
 }
 
@@ -35,11 +57,20 @@ export async function listRunChoices(roots: readonly string[]): Promise<RunChoic
  * One reports/<stage>.json checked against the contract; an Error says which field is wrong. Its kind comes
  * from "source": {"stage", "type"}; a source without a type is looked up in run.json's `stages`.
  */
-export function toEvaluationReport(stageId: string, value: unknown, stages: readonly RunStageRecord[] = []): EvaluationReport | Error {
+export function toEvaluationReport(
+  stageId: string,
+  value: unknown,
+  stages: readonly RunStageRecord[] = [],
+): EvaluationReport | Error {
   if (!isObject(value)) return new Error('not a JSON object');
   const source = isObject(value.source) ? value.source : null;
   const sourceStage = typeof source?.stage === 'string' ? source.stage : null;
-  const sourceType = typeof source?.type === 'string' ? source.type : (sourceStage ? stages.find((s) => s.id === sourceStage)?.type ?? 'unknown' : null);
+  const sourceType =
+    typeof source?.type === 'string'
+      ? source.type
+      : sourceStage
+        ? (stages.find((s) => s.id === sourceStage)?.type ?? 'unknown')
+        : null;
   const classes = Array.isArray(value.classes) ? value.classes.map(String) : null;
   const perClass = Array.isArray(value.per_class_iou) ? value.per_class_iou.map((v) => num(v) ?? Number.NaN) : null;
   const miou = num(value.miou);
@@ -54,9 +85,10 @@ export function toEvaluationReport(stageId: string, value: unknown, stages: read
     .map((p) => ({ threshold: num(p.threshold) ?? Number.NaN, miou: num(p.miou) ?? Number.NaN }))
     .filter((p) => Number.isFinite(p.threshold) && Number.isFinite(p.miou))
     .sort((a, b) => a.threshold - b.threshold);
-  const best = isObject(value.best) && num(value.best.threshold) !== null && num(value.best.miou) !== null
-    ? { threshold: num(value.best.threshold)!, miou: num(value.best.miou)! }
-    : null;
+  const best =
+    isObject(value.best) && num(value.best.threshold) !== null && num(value.best.miou) !== null
+      ? { threshold: num(value.best.threshold)!, miou: num(value.best.miou)! }
+      : null;
   return {
     stageId,
     kind: kindOfStageType(sourceType),
@@ -80,7 +112,9 @@ export async function readRunView(runDir: string): Promise<RunView> {
   const reports: EvaluationReport[] = [];
   const files = await readReports(runDir);
   if (files.size === 0) {
-    messages.push('No evaluation report yet: the run has not been evaluated (an "evaluate" stage writes reports/<stage>.json).');
+    messages.push(
+      'No evaluation report yet: the run has not been evaluated (an "evaluate" stage writes reports/<stage>.json).',
+    );
   }
   for (const [stageId, raw] of files) {
     if (raw instanceof Error) {
@@ -100,8 +134,11 @@ export async function readRunView(runDir: string): Promise<RunView> {
 /** A run measured on PASCAL VOC: not synthetic, and its reports name background + the 20 VOC classes. */
 function isVocRun(run: RunView): boolean {
   const voc = ['background', ...VOC_CLASSES];
-  return !run.synthetic && run.reports.length > 0 &&
-    run.reports.every((r) => r.classes.length === voc.length && r.classes.every((c, i) => canonicalName(c) === voc[i]));
+  return (
+    !run.synthetic &&
+    run.reports.length > 0 &&
+    run.reports.every((r) => r.classes.length === voc.length && r.classes.every((c, i) => canonicalName(c) === voc[i]))
+  );
 }
 
 /** The papers' figures to show beside `runs`: VOC's when a compared run is a VOC run; none beside synthetic or other datasets. */

@@ -33,7 +33,15 @@ export function bankProblems(bank: ParsedBank, classList: ClassList): BankProble
   }
   const root = bank.tree;
   if (!root || !bank.rootIsObject) {
-    return [problem(root, 'error', 'notObject', 'A synonym bank is a JSON object: {"class": ["ground-truth name", "synonym", ...]}.', bank.text.length)];
+    return [
+      problem(
+        root,
+        'error',
+        'notObject',
+        'A synonym bank is a JSON object: {"class": ["ground-truth name", "synonym", ...]}.',
+        bank.text.length,
+      ),
+    ];
   }
   const problems: BankProblem[] = [];
   const known = new Set(classList.names);
@@ -43,31 +51,59 @@ export function bankProblems(bank: ParsedBank, classList: ClassList): BankProble
     const name = String(keyNode?.value ?? '');
     if (!keyNode || isMetadataKey(name)) continue;
     if (seen.has(name)) {
-      problems.push(problem(keyNode, 'error', 'duplicateClass', `Class "${name}" appears twice; only the last one counts in JSON.`));
+      problems.push(
+        problem(keyNode, 'error', 'duplicateClass', `Class "${name}" appears twice; only the last one counts in JSON.`),
+      );
     }
     seen.add(name);
     if (!known.has(name)) {
-      problems.push(problem(keyNode, 'error', 'unknownClass',
-        `Unknown class "${name}": not in ${classList.source}. Known classes: ${classList.names.join(', ')}.`));
+      problems.push(
+        problem(
+          keyNode,
+          'error',
+          'unknownClass',
+          `Unknown class "${name}": not in ${classList.source}. Known classes: ${classList.names.join(', ')}.`,
+        ),
+      );
     }
     problems.push(...wordListProblems(name, valueNode));
   }
   const missing = classList.names.filter((n) => !seen.has(n));
   if (missing.length > 0) {
     const first = root.children?.[0]?.children?.[0] ?? root;
-    problems.push(problem(first, 'info', 'missingClass',
-      `No candidate words for ${missing.join(', ')}: prompt selection uses only the ground-truth name for ${missing.length === 1 ? 'it' : 'them'}.`));
+    problems.push(
+      problem(
+        first,
+        'info',
+        'missingClass',
+        `No candidate words for ${missing.join(', ')}: prompt selection uses only the ground-truth name for ${missing.length === 1 ? 'it' : 'them'}.`,
+      ),
+    );
   }
   return problems;
 }
 
 function wordListProblems(className: string, valueNode: JsonNode | undefined): BankProblem[] {
   if (!valueNode || valueNode.type !== 'array') {
-    return [problem(valueNode, 'error', 'notWordList', `Class "${className}" must map to a list of words, ground-truth name first.`)];
+    return [
+      problem(
+        valueNode,
+        'error',
+        'notWordList',
+        `Class "${className}" must map to a list of words, ground-truth name first.`,
+      ),
+    ];
   }
   const items = valueNode.children ?? [];
   if (items.length === 0) {
-    return [problem(valueNode, 'error', 'emptyWordList', `Class "${className}" has no words; add at least its ground-truth name.`)];
+    return [
+      problem(
+        valueNode,
+        'error',
+        'emptyWordList',
+        `Class "${className}" has no words; add at least its ground-truth name.`,
+      ),
+    ];
   }
   const problems: BankProblem[] = [];
   const words = new Set<string>();
@@ -87,6 +123,12 @@ function wordListProblems(className: string, valueNode: JsonNode | undefined): B
   return problems;
 }
 
-function problem(node: JsonNode | undefined, severity: BankProblemSeverity, code: string, message: string, fallbackLength = 1): BankProblem {
+function problem(
+  node: JsonNode | undefined,
+  severity: BankProblemSeverity,
+  code: string,
+  message: string,
+  fallbackLength = 1,
+): BankProblem {
   return { offset: node?.offset ?? 0, length: node?.length ?? fallbackLength, severity, code, message };
 }

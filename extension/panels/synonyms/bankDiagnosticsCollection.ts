@@ -47,13 +47,17 @@ export class BankDiagnostics implements vscode.Disposable {
 
   private schedule(document: vscode.TextDocument): void {
     const key = document.uri.toString();
-    if (document.uri.scheme !== 'file' && document.uri.scheme !== 'untitled' && document.uri.scheme !== 'vscode-remote') return;
+    if (document.uri.scheme !== 'file' && document.uri.scheme !== 'untitled' && document.uri.scheme !== 'vscode-remote')
+      return;
     if (!this.inEditor.has(key) && !looksLikeBankFile(document.uri.fsPath)) return;
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      void this.update(document);
-    }, 200));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.update(document);
+      }, 200),
+    );
   }
 
   private async update(document: vscode.TextDocument): Promise<void> {
@@ -67,7 +71,10 @@ export class BankDiagnostics implements vscode.Disposable {
       d.code = p.code;
       return d;
     });
-    if (warning) diagnostics.unshift(new vscode.Diagnostic(new vscode.Range(0, 0, 0, 1), warning, vscode.DiagnosticSeverity.Warning));
+    if (warning)
+      diagnostics.unshift(
+        new vscode.Diagnostic(new vscode.Range(0, 0, 0, 1), warning, vscode.DiagnosticSeverity.Warning),
+      );
     this.collection.set(document.uri, diagnostics);
   }
 

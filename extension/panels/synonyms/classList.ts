@@ -10,7 +10,11 @@ export const VOC_CLASS_LIST: ClassList = { names: [...VOC_CLASSES], source: 'the
 
 /** The class list for the bank at `bankPath`, with a note when a classes.json was present but unreadable. */
 export async function classListFor(bankPath: string): Promise<{ list: ClassList; warning: string | null }> {
-  const classes = await readClassNames([join(dirname(bankPath), 'classes.json'), join(dirname(dirname(bankPath)), 'classes.json')]);
-  if (classes instanceof Error) return { list: VOC_CLASS_LIST, warning: `${classes.message} Checking against VOC instead.` };
+  const classes = await readClassNames([
+    join(dirname(bankPath), 'classes.json'),
+    join(dirname(dirname(bankPath)), 'classes.json'),
+  ]);
+  if (classes instanceof Error)
+    return { list: VOC_CLASS_LIST, warning: `${classes.message} Checking against VOC instead.` };
   return { list: classes.file ? { names: classes.names, source: classes.file } : VOC_CLASS_LIST, warning: null };
 }

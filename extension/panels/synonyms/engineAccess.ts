@@ -13,7 +13,11 @@ const SCORE_TIMEOUT_MS = 120_000;
 
 /** The part of EngineProcess scoring needs. */
 export interface ScoringEngine {
-  request(method: 'synonyms/score', params: EngineParams<'synonyms/score'>, options?: { timeoutMs?: number }): Promise<unknown>;
+  request(
+    method: 'synonyms/score',
+    params: EngineParams<'synonyms/score'>,
+    options?: { timeoutMs?: number },
+  ): Promise<unknown>;
 }
 
 /** Scores through the running engine (started on demand by `ensureEngine`, which refuses untrusted workspaces). */
@@ -32,12 +36,19 @@ export function engineScorer(ensureEngine: (action: string) => Promise<ScoringEn
 }
 
 /** `python -m wsss_engine pole-stats PATH --bank BANK` with the engine's interpreter; resolves to its JSON output. */
-export function poleStatsCommand(python: () => Promise<{ pythonPath: string; env?: NodeJS.ProcessEnv }>): PoleStatsCommand {
+export function poleStatsCommand(
+  python: () => Promise<{ pythonPath: string; env?: NodeJS.ProcessEnv }>,
+): PoleStatsCommand {
   return async (path: string, bankPath: string) => {
     const { pythonPath, env } = await python();
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(pythonPath, ['-m', 'wsss_engine', 'pole-stats', path, '--bank', bankPath], { env, timeout: 120_000, maxBuffer: 32 * 1024 * 1024 },
-        (error, out, err) => (error ? reject(new Error(`${error.message.split('\n')[0]}${err ? `: ${err.trim()}` : ''}`)) : resolve(out)));
+      execFile(
+        pythonPath,
+        ['-m', 'wsss_engine', 'pole-stats', path, '--bank', bankPath],
+        { env, timeout: 120_000, maxBuffer: 32 * 1024 * 1024 },
+        (error, out, err) =>
+          error ? reject(new Error(`${error.message.split('\n')[0]}${err ? `: ${err.trim()}` : ''}`)) : resolve(out),
+      );
     });
     return JSON.parse(stdout);
   };

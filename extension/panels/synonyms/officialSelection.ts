@@ -13,7 +13,8 @@ import { countSelections, toWordCounts } from './selectionResults';
 export const OFFICIAL_SELECTION_FILE = 'selected_cls_train_aug.json';
 
 /** Counts of the official selection, or why there are none. */
-export type OfficialStats = { counts: WordCounts; source: string } | { counts: null; message: string; source: string | null };
+export type OfficialStats =
+  { counts: WordCounts; source: string } | { counts: null; message: string; source: string | null };
 
 /** Runs the engine's pole-stats subcommand on a selection file (with the bank, needed for prompt lists). */
 export type PoleStatsCommand = (path: string, bankPath: string) => Promise<unknown>;
@@ -54,7 +55,11 @@ export async function loadOfficialStats(
   try {
     info = await stat(source);
   } catch {
-    return { counts: null, source: null, message: `No ${OFFICIAL_SELECTION_FILE} beside the bank: the authors' statistics are shown for POLE's bank only.` };
+    return {
+      counts: null,
+      source: null,
+      message: `No ${OFFICIAL_SELECTION_FILE} beside the bank: the authors' statistics are shown for POLE's bank only.`,
+    };
   }
   const key = `${source}:${info.size}:${info.mtimeMs}`;
   const cached = cache ? await cache.get(key) : undefined;
@@ -67,7 +72,11 @@ export async function loadOfficialStats(
   if (raw[0] === 0x80) {
     // Pickle protocol >= 2 starts with PROTO (0x80): only the engine can read it.
     if (!poleStats) {
-      return { counts: null, source, message: `${source} is a Python pickle; starting the engine is needed to read it (python -m wsss_engine pole-stats).` };
+      return {
+        counts: null,
+        source,
+        message: `${source} is a Python pickle; starting the engine is needed to read it (python -m wsss_engine pole-stats).`,
+      };
     }
     try {
       const out = await poleStats(source, bankPath);

@@ -20,7 +20,8 @@ export function toWordCounts(value: unknown, what: string): WordCounts | Error {
     if (!isObject(words)) return new Error(`${what}: "${cls}" is not an object of {word: count}.`);
     counts[cls] = {};
     for (const [word, n] of Object.entries(words)) {
-      if (typeof n !== 'number' || !(n >= 0)) return new Error(`${what}: count of "${word}" in "${cls}" is not a number.`);
+      if (typeof n !== 'number' || !(n >= 0))
+        return new Error(`${what}: count of "${word}" in "${cls}" is not a number.`);
       counts[cls][word] = n;
     }
   }
@@ -43,7 +44,10 @@ export function countSelections(selection: unknown, what: string): WordCounts | 
 }
 
 /** The share of instances where the ground-truth word (words[0]) won, per class (METHOD §2.2 table). */
-export function groundTruthShare(counts: WordCounts, bank: { name: string; words: string[] }[]): Record<string, number> {
+export function groundTruthShare(
+  counts: WordCounts,
+  bank: { name: string; words: string[] }[],
+): Record<string, number> {
   const share: Record<string, number> = {};
   for (const { name, words } of bank) {
     const perClass = counts[name];
@@ -74,7 +78,8 @@ export async function readStoredScores(runDir: string, perClass = SAMPLES_PER_CL
   try {
     value = JSON.parse(await readFile(path, 'utf8'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return empty('No selection/prompt_selection.json in this run: no stored word scores.');
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      return empty('No selection/prompt_selection.json in this run: no stored word scores.');
     return empty(`Cannot read ${path}: ${(e as Error).message}`);
   }
   const images = isObject(value) && isObject(value.images) ? value.images : null;

@@ -52,7 +52,12 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
       if (!vscode.workspace.isTrusted) throw new Error('the workspace is not trusted, so no Python process is started');
       const env = engineEnvironment(extensionPath);
       const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-      const found = await findEnginePython({ setting: readSettings().pythonPath, workspaceFolders: folders, extensionPath, env });
+      const found = await findEnginePython({
+        setting: readSettings().pythonPath,
+        workspaceFolders: folders,
+        extensionPath,
+        env,
+      });
       return { pythonPath: found.pythonPath, env };
     };
     const session = new SynonymBankSession(textDocumentPort(document), {
@@ -93,18 +98,28 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
 }
 
 /** Registers the custom editor, its diagnostics and the "Open in Synonym Bank Editor" command. */
-export function registerSynonymBankEditor(context: vscode.ExtensionContext, env: PanelEnvironment, services: SynonymEditorServices): void {
+export function registerSynonymBankEditor(
+  context: vscode.ExtensionContext,
+  env: PanelEnvironment,
+  services: SynonymEditorServices,
+): void {
   const diagnostics = new BankDiagnostics();
   context.subscriptions.push(
     diagnostics,
-    vscode.window.registerCustomEditorProvider(SYNONYM_BANK_VIEW_TYPE, new SynonymBankEditorProvider(context, env, services, diagnostics), {
-      webviewOptions: { retainContextWhenHidden: false },
-      supportsMultipleEditorsPerDocument: true,
-    }),
+    vscode.window.registerCustomEditorProvider(
+      SYNONYM_BANK_VIEW_TYPE,
+      new SynonymBankEditorProvider(context, env, services, diagnostics),
+      {
+        webviewOptions: { retainContextWhenHidden: false },
+        supportsMultipleEditorsPerDocument: true,
+      },
+    ),
     vscode.commands.registerCommand(OPEN_SYNONYM_BANK_COMMAND, async (arg?: unknown) => {
       const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
       if (!uri) {
-        void vscode.window.showErrorMessage('Open a synonym bank JSON file first, then run "Open in Synonym Bank Editor".');
+        void vscode.window.showErrorMessage(
+          'Open a synonym bank JSON file first, then run "Open in Synonym Bank Editor".',
+        );
         return;
       }
       await vscode.commands.executeCommand('vscode.openWith', uri, SYNONYM_BANK_VIEW_TYPE);

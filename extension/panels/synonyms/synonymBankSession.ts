@@ -125,7 +125,11 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
         const edit = minimalEdit(before, after);
         if (!edit) return { applied: false };
         if (!(await this.document.replace(edit))) {
-          throw new RpcError('failed', `VS Code did not apply the edit to ${this.document.path}.`, 'Is the file read-only?');
+          throw new RpcError(
+            'failed',
+            `VS Code did not apply the edit to ${this.document.path}.`,
+            'Is the file read-only?',
+          );
         }
         return { applied: true };
       }
@@ -149,13 +153,17 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
       case 'synonyms/score':
         return this.score(request.params.className, request.params.imageIds);
       default:
-        throw new RpcError('unknownMethod', `The synonym editor does not serve '${(request as { method: string }).method}'.`);
+        throw new RpcError(
+          'unknownMethod',
+          `The synonym editor does not serve '${(request as { method: string }).method}'.`,
+        );
     }
   }
 
   private scoringAvailability(): ScoringAvailability {
     if (!this.env.scorer || this.engineCannotScore) return { state: 'unsupported', message: NO_SCORING_MESSAGE };
-    if (!this.runDir) return { state: 'noRun', message: 'Choose a run: scoring masks each image with that run\'s CAMs (METHOD §2.2).' };
+    if (!this.runDir)
+      return { state: 'noRun', message: "Choose a run: scoring masks each image with that run's CAMs (METHOD §2.2)." };
     return { state: 'available' };
   }
 
@@ -184,7 +192,9 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
   private async stats(): Promise<SelectionStatsView> {
     this.official ??= loadOfficialStats(this.document.path, this.env.statsCache, this.env.poleStats);
     const official = await this.official;
-    const run = this.runDir ? await readRunSelectionStats(this.runDir) : new Error('Choose a run to see how often each word won in it.');
+    const run = this.runDir
+      ? await readRunSelectionStats(this.runDir)
+      : new Error('Choose a run to see how often each word won in it.');
     return {
       run: run instanceof Error ? null : run,
       runMessage: run instanceof Error ? run.message : null,
@@ -207,12 +217,25 @@ export function toImageWordScores(raw: unknown): ImageWordScores[] | Error {
   for (const item of list) {
     const o = item as Record<string, unknown>;
     const scores = o?.scores as Record<string, unknown> | undefined;
-    if (typeof o?.imageId !== 'string' || typeof o.class !== 'string' || typeof scores !== 'object' || scores === null) {
+    if (
+      typeof o?.imageId !== 'string' ||
+      typeof o.class !== 'string' ||
+      typeof scores !== 'object' ||
+      scores === null
+    ) {
       return new Error('The engine answered synonyms/score with an entry that lacks imageId, class or scores.');
     }
-    const numeric = Object.fromEntries(Object.entries(scores).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+    const numeric = Object.fromEntries(Object.entries(scores).filter(([, v]) => typeof v === 'number')) as Record<
+      string,
+      number
+    >;
     const best = Object.entries(numeric).sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
-    out.push({ imageId: o.imageId, className: o.class, chosen: typeof o.chosen === 'string' ? o.chosen : best, scores: numeric });
+    out.push({
+      imageId: o.imageId,
+      className: o.class,
+      chosen: typeof o.chosen === 'string' ? o.chosen : best,
+      scores: numeric,
+    });
   }
   return out;
 }

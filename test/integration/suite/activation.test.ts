@@ -14,8 +14,13 @@ describe('WSSS Studio in a real VS Code (trusted workspace)', () => {
   it('registers every command contributed in package.json, wsss.startRun among them', async () => {
     const ext = wsssExtension();
     await ext.activate();
-    const contributed: string[] = (ext.packageJSON.contributes?.commands ?? []).map((c: { command: string }) => c.command);
-    assert.ok(contributed.includes('wsss.startRun'), `package.json contributes no wsss.startRun (has: ${contributed.join(', ')})`);
+    const contributed: string[] = (ext.packageJSON.contributes?.commands ?? []).map(
+      (c: { command: string }) => c.command,
+    );
+    assert.ok(
+      contributed.includes('wsss.startRun'),
+      `package.json contributes no wsss.startRun (has: ${contributed.join(', ')})`,
+    );
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((c) => !registered.has(c));
     assert.deepEqual(missing, [], `contributed but not registered after activation: ${missing.join(', ')}`);

@@ -9,7 +9,14 @@ import * as vscode from 'vscode';
 import { enginePython, repoRoot, sharedDir } from '../../support/paths';
 import { wsssExtension } from '../extensionUnderTest';
 
-interface PanelStatus { viewType: string; title: string; visible: boolean; snapshots: number; requests: number; failedRequests: number }
+interface PanelStatus {
+  viewType: string;
+  title: string;
+  visible: boolean;
+  snapshots: number;
+  requests: number;
+  failedRequests: number;
+}
 
 async function status(viewType: string): Promise<PanelStatus | undefined> {
   const all = await vscode.commands.executeCommand<PanelStatus[]>('wsss.panels.status');
@@ -27,7 +34,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
 }
 
 function webviewTab(viewType: string): vscode.Tab | undefined {
-  return vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
     .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes(viewType));
 }
 
@@ -61,8 +69,11 @@ describe('WSSS panels in a real VS Code', () => {
     if (!workspace || !fs.existsSync(photos) || !fs.existsSync(enginePython())) this.skip();
     const runs = path.join(workspace!, 'runs');
     fs.mkdirSync(runs, { recursive: true });
-    execFileSync(enginePython(), [path.join(repoRoot, 'test/webview/fixtures/make_cam_runs.py'), runs, photos, '000000000042'],
-      { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine') } });
+    execFileSync(
+      enginePython(),
+      [path.join(repoRoot, 'test/webview/fixtures/make_cam_runs.py'), runs, photos, '000000000042'],
+      { env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine') } },
+    );
     await vscode.commands.executeCommand('wsss.openCamOverlays', path.join(runs, 'pole-selected'));
     await waitFor('a CAM Overlays tab', async () => webviewTab('wsss.camOverlays'), 10_000);
     const s = await waitFor('cam/images and cam/view requests', async () => {

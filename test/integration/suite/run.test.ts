@@ -18,18 +18,30 @@ const RUN_TIMEOUT_MS = Number(process.env.WSSS_TINY_RUN_TIMEOUT_S ?? 600) * 1000
 
 /** Starts a run through the command, waits for its end, keeps its small files in test-results/. */
 async function runThroughCommand(configPath: string, runDir: string): Promise<{ run: RunJson; sawEngine: boolean }> {
-  const started = await vscode.commands.executeCommand<{ runId: string; runDir: string }>(
-    'wsss.startRun', { configPath, runDir });
-  assert.ok(started && typeof started.runId === 'string', `wsss.startRun returned ${JSON.stringify(started)} ` +
-    '(it shows why in a notification: see workbench-at-exit.png and exthost-console.log in test-results/integration/trusted/)');
+  const started = await vscode.commands.executeCommand<{ runId: string; runDir: string }>('wsss.startRun', {
+    configPath,
+    runDir,
+  });
+  assert.ok(
+    started && typeof started.runId === 'string',
+    `wsss.startRun returned ${JSON.stringify(started)} ` +
+      '(it shows why in a notification: see workbench-at-exit.png and exthost-console.log in test-results/integration/trusted/)',
+  );
   assert.equal(path.resolve(started.runDir), runDir);
   let sawEngine = false;
   try {
-    const run = await waitForRunEnd(runDir, RUN_TIMEOUT_MS, () => { sawEngine ||= pythonDescendants().length > 0; });
-    assert.equal(run.status, 'completed', `run ${path.basename(runDir)} ended ${run.status}: ${JSON.stringify(run.error)}`);
+    const run = await waitForRunEnd(runDir, RUN_TIMEOUT_MS, () => {
+      sawEngine ||= pythonDescendants().length > 0;
+    });
+    assert.equal(
+      run.status,
+      'completed',
+      `run ${path.basename(runDir)} ended ${run.status}: ${JSON.stringify(run.error)}`,
+    );
     return { run, sawEngine };
   } finally {
-    if (process.env.WSSS_TEST_RESULTS) keepRunArtefacts(runDir, path.join(process.env.WSSS_TEST_RESULTS, 'runs', path.basename(runDir)));
+    if (process.env.WSSS_TEST_RESULTS)
+      keepRunArtefacts(runDir, path.join(process.env.WSSS_TEST_RESULTS, 'runs', path.basename(runDir)));
   }
 }
 
@@ -47,19 +59,26 @@ describe('tiny real runs through wsss.startRun', () => {
   it('a synthetic_world run completes and reports where its world is', async function () {
     this.timeout(RUN_TIMEOUT_MS + 60_000);
     const { run, sawEngine } = await runThroughCommand(
-      path.join(workspace, 'tiny-world.wsss-run.json'), path.join(workspace, 'runs', 'tiny-world'));
+      path.join(workspace, 'tiny-world.wsss-run.json'),
+      path.join(workspace, 'runs', 'tiny-world'),
+    );
     assert.ok(sawEngine, 'no Python process ran under the extension host during the run');
     assert.equal(run.synthetic, true);
     const summary = run.stages.find((s) => s.type === 'synthetic_world')?.summary ?? {};
     worldRoot = String(summary.root);
     assert.ok(fs.existsSync(path.join(worldRoot, 'classes.json')), `no classes.json in the world root ${worldRoot}`);
-    assert.ok(worldRoot.startsWith(workspace), `world outside the workspace (stage cache_dir is relative): ${worldRoot}`);
+    assert.ok(
+      worldRoot.startsWith(workspace),
+      `world outside the workspace (stage cache_dir is relative): ${worldRoot}`,
+    );
   });
 
   it('a baseline CAM -> CAMs -> evaluation run on that world completes with metrics and a report', async function () {
     this.timeout(RUN_TIMEOUT_MS + 60_000);
     assert.ok(worldRoot, 'the synthetic_world run did not complete');
-    const config = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'tiny-cams.template.json'), 'utf8'));
+    const config = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'tiny-cams.template.json'), 'utf8'),
+    );
     config.dataset.root = worldRoot;
     config.dataset.classes = JSON.parse(fs.readFileSync(path.join(worldRoot, 'classes.json'), 'utf8'));
     const configPath = path.join(workspace, 'tiny-cams.wsss-run.json');
@@ -68,10 +87,16 @@ describe('tiny real runs through wsss.startRun', () => {
 
     const { run } = await runThroughCommand(configPath, runDir);
     assert.equal(run.synthetic, true);
-    assert.deepEqual(run.stages.map((s) => `${s.id}=${s.status}`), ['baseline=completed', 'cams=completed', 'eval=completed']);
+    assert.deepEqual(
+      run.stages.map((s) => `${s.id}=${s.status}`),
+      ['baseline=completed', 'cams=completed', 'eval=completed'],
+    );
 
     const metrics = readMetrics(runDir);
-    assert.ok(metrics.some((m) => m.stage === 'baseline' && typeof m.loss === 'number'), 'no baseline loss in metrics.jsonl');
+    assert.ok(
+      metrics.some((m) => m.stage === 'baseline' && typeof m.loss === 'number'),
+      'no baseline loss in metrics.jsonl',
+    );
     for (const m of metrics) assert.ok(typeof m.stage === 'string' && typeof m.step === 'number', JSON.stringify(m));
 
     const report = JSON.parse(fs.readFileSync(path.join(runDir, 'reports', 'eval.json'), 'utf8'));

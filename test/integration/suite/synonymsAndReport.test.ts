@@ -11,7 +11,11 @@ import { sharedDir } from '../../support/paths';
 import { writeRun } from '../../webview/fixtures/runFolders';
 import { wsssExtension } from '../extensionUnderTest';
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -47,7 +51,10 @@ describe('synonym bank editor and mIoU report in a real VS Code', () => {
     const uri = vscode.Uri.file(bankFile);
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
-    assert.ok(allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === bankFile), 'opened as text by default');
+    assert.ok(
+      allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === bankFile),
+      'opened as text by default',
+    );
     const diagnostics = await waitFor('synonym bank diagnostics', () => {
       const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'WSSS synonym bank');
       return d.length > 0 ? d : undefined;
@@ -62,7 +69,8 @@ describe('synonym bank editor and mIoU report in a real VS Code', () => {
     const uri = vscode.Uri.file(bankFile);
     await vscode.commands.executeCommand('wsss.openSynonymBankEditor', uri);
     await waitFor('the custom editor tab', () =>
-      allTabs().find((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === 'wsss.synonymBank'));
+      allTabs().find((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === 'wsss.synonymBank'),
+    );
 
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
@@ -77,12 +85,20 @@ describe('synonym bank editor and mIoU report in a real VS Code', () => {
   });
 
   it('opens the mIoU report on a run folder; the webview gets its snapshot', async () => {
-    const runDir = writeRun(workspace, { name: 'report-it', miou: 0.5, metrics: [{ time: 1, stage: 'clims', step: 0, loss: 1 }] });
+    const runDir = writeRun(workspace, {
+      name: 'report-it',
+      miou: 0.5,
+      metrics: [{ time: 1, stage: 'clims', step: 0, loss: 1 }],
+    });
     await vscode.commands.executeCommand('wsss.openReport', vscode.Uri.file(runDir));
     await waitFor('the report tab', () =>
-      allTabs().find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('wsss.report')));
+      allTabs().find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('wsss.report')),
+    );
     const status = await waitFor('the report snapshot', async () => {
-      const all = await vscode.commands.executeCommand<{ viewType: string; snapshots: number; failedRequests: number }[]>('wsss.panels.status');
+      const all =
+        await vscode.commands.executeCommand<{ viewType: string; snapshots: number; failedRequests: number }[]>(
+          'wsss.panels.status',
+        );
       return all?.find((s) => s.viewType === 'wsss.report' && s.snapshots >= 1);
     });
     assert.equal(status.failedRequests, 0);

@@ -19,7 +19,10 @@ describe('WSSS Studio in an untrusted workspace', () => {
     const ext = wsssExtension();
     await ext.activate();
     assert.equal(ext.isActive, true);
-    assert.deepEqual(pythonDescendants().map((p) => p.argv.join(' ')), []);
+    assert.deepEqual(
+      pythonDescendants().map((p) => p.argv.join(' ')),
+      [],
+    );
   });
 
   it('wsss.startRun starts no engine and writes no run folder', async function () {
@@ -35,12 +38,17 @@ describe('WSSS Studio in an untrusted workspace', () => {
     try {
       // Refusing (a rejection, a message, or a prompt left unanswered) is the expected behaviour; only
       // a started engine or a run folder fails the test.
-      const command = Promise.resolve(vscode.commands.executeCommand('wsss.startRun', { configPath, runDir }))
-        .catch((err: unknown) => ({ refused: String(err) }));
+      const command = Promise.resolve(vscode.commands.executeCommand('wsss.startRun', { configPath, runDir })).catch(
+        (err: unknown) => ({ refused: String(err) }),
+      );
       const result = await Promise.race([command, sleep(5000).then(() => ({ pending: 'still waiting after 5 s' }))]);
       await sleep(3000);
       seen.push(...pythonDescendants());
-      assert.deepEqual(seen.map((p) => p.argv.join(' ')), [], `Python spawned in an untrusted workspace (startRun gave ${JSON.stringify(result)})`);
+      assert.deepEqual(
+        seen.map((p) => p.argv.join(' ')),
+        [],
+        `Python spawned in an untrusted workspace (startRun gave ${JSON.stringify(result)})`,
+      );
       assert.equal(fs.existsSync(path.join(runDir, 'run.json')), false, 'a run folder was written');
     } finally {
       clearInterval(watch);

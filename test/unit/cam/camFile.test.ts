@@ -65,7 +65,10 @@ describe('npy / CAM file reader', { skip: engineUnavailable() }, () => {
     const old = await readCamFile(path.join(dir, 'old.npy'));
     assert.equal(old.lowResOnly, true);
     assert.equal(old.width, 3);
-    await assert.rejects(readCamFile(path.join(dir, 'plain.npy')), /plain array, not the \{keys, cam, high_res\} record/);
+    await assert.rejects(
+      readCamFile(path.join(dir, 'plain.npy')),
+      /plain array, not the \{keys, cam, high_res\} record/,
+    );
     await assert.rejects(readCamFile(path.join(dir, 'missing.npy')), /No CAM file .*missing\.npy/);
     fs.writeFileSync(path.join(dir, 'junk.npy'), 'junk');
     await assert.rejects(readCamFile(path.join(dir, 'junk.npy')), /Cannot read CAM file .*not a \.npy file/);

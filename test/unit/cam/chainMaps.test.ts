@@ -10,7 +10,8 @@ import { readCamRun } from '../../../extension/panels/cam/camRuns';
 import { labelMapIou, readClassMask } from '../../../extension/panels/dataset/maskImage';
 import { writeChainReports, writeLabelPng } from '../../webview/fixtures/chainRun';
 
-const W = 4, H = 2;
+const W = 4,
+  H = 2;
 // GT: left half background, right half class 15 (person), one border pixel ignored.
 const gt = Uint8Array.from([0, 0, 15, 15, 0, 0, 15, 255]);
 
@@ -25,7 +26,10 @@ test('labelMapIou: mIoU over classes in either map, on pixels both label; the sh
   assert.equal(ir.miou, 1);
   assert.ok(Math.abs(ir.labelled - 5 / 7) < 1e-12);
   assert.deepEqual(labelMapIou(mask([255, 255, 255, 255, 255, 255, 255, 255]), g), { miou: null, labelled: 0 });
-  assert.throws(() => labelMapIou({ width: 2, height: 2, data: new Uint8Array(4) }, g), /2x2 but the ground truth is 4x2/);
+  assert.throws(
+    () => labelMapIou({ width: 2, height: 2, data: new Uint8Array(4) }, g),
+    /2x2 but the ground truth is 4x2/,
+  );
 });
 
 test('readChainMaps: every masks/<stage> map of an image with its kind and IoU, the GT last; missing files named', async () => {
@@ -37,18 +41,36 @@ test('readChainMaps: every masks/<stage> map of an image with its kind and IoU, 
     const run = join(root, 'run');
     mkdirSync(join(run, 'cams', 'cams'), { recursive: true });
     writeFileSync(join(run, 'config.json'), JSON.stringify({ dataset: { root: data, classes: 'voc' }, stages: [] }));
-    writeChainReports(run, 'chain', { cam: 0.5, camBest: { threshold: 0.1, miou: 0.5 }, irLabels: 0.7, pseudo: 0.6, segmentation: 0.6 }, false);
+    writeChainReports(
+      run,
+      'chain',
+      { cam: 0.5, camBest: { threshold: 0.1, miou: 0.5 }, irLabels: 0.7, pseudo: 0.6, segmentation: 0.6 },
+      false,
+    );
     await writeLabelPng(join(run, 'masks', 'ir', 'img1.png'), W, H, Uint8Array.from([0, 255, 15, 255, 0, 0, 15, 0]));
     await writeLabelPng(join(run, 'masks', 'rw', 'img1.png'), W, H, Uint8Array.from([0, 15, 15, 15, 0, 0, 15, 0]));
     mkdirSync(join(run, 'masks', 'seg'));
-    assert.deepEqual((await readClassMask(join(run, 'masks', 'rw', 'img1.png'))).data, Uint8Array.from([0, 15, 15, 15, 0, 0, 15, 0]));
+    assert.deepEqual(
+      (await readClassMask(join(run, 'masks', 'rw', 'img1.png'))).data,
+      Uint8Array.from([0, 15, 15, 15, 0, 0, 15, 0]),
+    );
 
     const chain = await readChainMaps(await readCamRun(run), 'img1');
-    assert.deepEqual(chain.maps.map((m) => [m.stage, m.kind]), [['ir', 'ir_labels'], ['rw', 'pseudo_mask'], ['seg', 'segmentation']]);
+    assert.deepEqual(
+      chain.maps.map((m) => [m.stage, m.kind]),
+      [
+        ['ir', 'ir_labels'],
+        ['rw', 'pseudo_mask'],
+        ['seg', 'segmentation'],
+      ],
+    );
     const [ir, rw, seg] = chain.maps;
     assert.equal(ir.iou, 1);
     assert.ok(Math.abs(ir.labelled! - 5 / 7) < 1e-12);
-    assert.deepEqual(ir.values.map((v) => v.value), [0, 15, 255]);
+    assert.deepEqual(
+      ir.values.map((v) => v.value),
+      [0, 15, 255],
+    );
     assert.equal(rw.iou, 0.75);
     assert.match(rw.url!, /^data:image\/png;base64,/);
     assert.equal(seg.url, null);

@@ -20,8 +20,14 @@ test('thinning keeps the first, last and extreme points', () => {
   assert.ok(out.length <= 620, `${out.length} points`);
   assert.deepEqual(out[0], points[0]);
   assert.deepEqual(out.at(-1), points.at(-1));
-  assert.ok(out.some((p) => p.y === 99), 'the spike survives');
-  assert.ok(out.every((p, i) => i === 0 || p.x > out[i - 1].x), 'x stays increasing');
+  assert.ok(
+    out.some((p) => p.y === 99),
+    'the spike survives',
+  );
+  assert.ok(
+    out.every((p, i) => i === 0 || p.x > out[i - 1].x),
+    'x stays increasing',
+  );
   assert.equal(thin(points.slice(0, 10)).length, 10);
 });
 

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { VOC_CLASSES } from '../../../common/classes';
-import { findConfigRoot, findVocRoot, gtMaskFileOf, imageFileOf, parseClassNames, readClassNames, readRootClasses } from '../../../extension/dataset/vocLayout';
+import {
+  findConfigRoot,
+  findVocRoot,
+  gtMaskFileOf,
+  imageFileOf,
+  parseClassNames,
+  readClassNames,
+  readRootClasses,
+} from '../../../extension/dataset/vocLayout';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'wsss-voclayout-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -20,10 +28,11 @@ const runDir = path.join(tmp, 'runs', 'r1');
 mkdirSync(runDir, { recursive: true });
 
 describe('VOC roots', () => {
-  it('finds an image id\'s GT mask in SegmentationClass/, then SBD\'s SegmentationClassAug/, else null', async () => {
+  it("finds an image id's GT mask in SegmentationClass/, then SBD's SegmentationClassAug/, else null", async () => {
     mkdirSync(path.join(voc, 'SegmentationClass'), { recursive: true });
     mkdirSync(path.join(voc, 'SegmentationClassAug'), { recursive: true });
-    for (const f of ['SegmentationClass/a.png', 'SegmentationClassAug/a.png', 'SegmentationClassAug/b.png']) writeFileSync(path.join(voc, f), 'x');
+    for (const f of ['SegmentationClass/a.png', 'SegmentationClassAug/a.png', 'SegmentationClassAug/b.png'])
+      writeFileSync(path.join(voc, f), 'x');
     assert.equal(await gtMaskFileOf(voc, 'a'), path.join(voc, 'SegmentationClass', 'a.png'));
     assert.equal(await gtMaskFileOf(voc, 'b'), path.join(voc, 'SegmentationClassAug', 'b.png'));
     assert.equal(await gtMaskFileOf(voc, 'c'), null);
@@ -60,7 +69,10 @@ describe('classes.json', () => {
   it('is read from the first file that exists; none: the 20 VOC classes', async () => {
     writeFileSync(path.join(voc, 'classes.json'), JSON.stringify({ classes: ['background', 'cat', 'dog'] }));
     assert.deepEqual(await readRootClasses(voc), { names: ['cat', 'dog'], file: path.join(voc, 'classes.json') });
-    assert.deepEqual(await readClassNames([path.join(tmp, 'none.json'), path.join(voc, 'classes.json')]), { names: ['cat', 'dog'], file: path.join(voc, 'classes.json') });
+    assert.deepEqual(await readClassNames([path.join(tmp, 'none.json'), path.join(voc, 'classes.json')]), {
+      names: ['cat', 'dog'],
+      file: path.join(voc, 'classes.json'),
+    });
     assert.deepEqual(await readClassNames([path.join(tmp, 'none.json')]), { names: [...VOC_CLASSES], file: null });
     writeFileSync(path.join(tmp, 'bad.json'), '{oops');
     assert.match(String(await readClassNames([path.join(tmp, 'bad.json')])), /bad\.json is not valid JSON/);

@@ -7,7 +7,11 @@ import { RpcEndpoint, RpcError } from '../../../common/rpcEndpoint';
 import { PanelRpc, Throttled, type PanelHandler } from '../../../extension/panels/panelRpc';
 
 interface EchoContract extends PanelContract {
-  requests: { 'echo/upper': { params: { text: string }; result: string }; 'echo/slow': { params: { ms: number }; result: string }; 'echo/fail': { params: Record<string, never>; result: never } };
+  requests: {
+    'echo/upper': { params: { text: string }; result: string };
+    'echo/slow': { params: { ms: number }; result: string };
+    'echo/fail': { params: Record<string, never>; result: never };
+  };
   toWebview: { 'echo/progress': { done: number } };
   toHost: Record<string, never>;
   snapshot: { greeting: string; restored: unknown };
@@ -20,26 +24,47 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function pair(timeoutMs = 200) {
   let toHost: ((m: unknown) => void) | undefined;
   const received: PanelMessage[] = [];
-  const webview = new RpcEndpoint((m) => setImmediate(() => toHost?.(JSON.parse(JSON.stringify(m)))), {
-    request: (m) => (m.method === 'webview/hang' ? new Promise(() => undefined) : Promise.reject(new RpcError('unknownMethod', 'webview serves nothing'))),
-    notification: (m) => void received.push(m),
-  }, timeoutMs);
+  const webview = new RpcEndpoint(
+    (m) => setImmediate(() => toHost?.(JSON.parse(JSON.stringify(m)))),
+    {
+      request: (m) =>
+        m.method === 'webview/hang'
+          ? new Promise(() => undefined)
+          : Promise.reject(new RpcError('unknownMethod', 'webview serves nothing')),
+      notification: (m) => void received.push(m),
+    },
+    timeoutMs,
+  );
   let cancelledSeen = false;
   const handler: PanelHandler<EchoContract> = {
     snapshot: async (restored) => ({ greeting: 'hi', restored }),
     async handleRequest(request, cancellation) {
       switch (request.method) {
-        case 'echo/upper': return request.params.text.toUpperCase();
-        case 'echo/slow': await sleep(request.params.ms); cancelledSeen = cancellation.cancelled; return 'late';
-        case 'echo/fail': throw new RpcError('badInput', 'bad', 'do better');
-        default: throw new RpcError('unknownMethod', 'no');
+        case 'echo/upper':
+          return request.params.text.toUpperCase();
+        case 'echo/slow':
+          await sleep(request.params.ms);
+          cancelledSeen = cancellation.cancelled;
+          return 'late';
+        case 'echo/fail':
+          throw new RpcError('badInput', 'bad', 'do better');
+        default:
+          throw new RpcError('unknownMethod', 'no');
       }
     },
   };
-  const host = new PanelRpc<EchoContract>({
-    postMessage: (m) => void setImmediate(() => webview.receive(JSON.parse(JSON.stringify(m)))),
-    onDidReceiveMessage: (l) => { toHost = l; return { dispose: () => (toHost = undefined) }; },
-  }, handler, undefined, timeoutMs);
+  const host = new PanelRpc<EchoContract>(
+    {
+      postMessage: (m) => void setImmediate(() => webview.receive(JSON.parse(JSON.stringify(m)))),
+      onDidReceiveMessage: (l) => {
+        toHost = l;
+        return { dispose: () => (toHost = undefined) };
+      },
+    },
+    handler,
+    undefined,
+    timeoutMs,
+  );
   return { host, webview, received, cancelled: () => cancelledSeen };
 }
 
@@ -49,14 +74,20 @@ describe('panel RPC', () => {
     webview.notify('panel/ready', { state: { n: 3 } });
     await host.firstSnapshot;
     await sleep(10);
-    assert.deepEqual(received.map((m) => m.kind === 'notification' && [m.method, m.params]), [['panel/snapshot', { snapshot: { greeting: 'hi', restored: { n: 3 } } }]]);
+    assert.deepEqual(
+      received.map((m) => m.kind === 'notification' && [m.method, m.params]),
+      [['panel/snapshot', { snapshot: { greeting: 'hi', restored: { n: 3 } } }]],
+    );
     assert.equal(host.stats.snapshots, 1);
   });
 
   it('serves requests, carries typed errors, and counts them', async () => {
     const { host, webview } = pair();
     assert.equal(await webview.request('echo/upper', { text: 'sofa' }), 'SOFA');
-    await assert.rejects(webview.request('echo/fail', {}), (e: RpcError) => e.code === 'badInput' && e.hint === 'do better');
+    await assert.rejects(
+      webview.request('echo/fail', {}),
+      (e: RpcError) => e.code === 'badInput' && e.hint === 'do better',
+    );
     await assert.rejects(webview.request('nope', {}), (e: RpcError) => e.code === 'unknownMethod');
     assert.deepEqual(host.stats, { snapshots: 0, requests: 3, failedRequests: 2 });
   });

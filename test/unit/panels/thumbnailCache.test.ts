@@ -9,8 +9,17 @@ import sharp from 'sharp';
 import { THUMB_HEIGHT, THUMB_WIDTH, ThumbnailCache } from '../../../extension/panels/dataset/thumbnailCache';
 
 const repoRoot = process.env.WSSS_REPO_ROOT ?? path.resolve(__dirname, '../../..');
-const photo = path.resolve(process.env.WSSS_SHARED_DIR ?? path.join(repoRoot, '..', 'shared'), 'data/photos/JPEGImages/000000000042.jpg');
-const cacheFiles = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.jpg')) : []);
+const photo = path.resolve(
+  process.env.WSSS_SHARED_DIR ?? path.join(repoRoot, '..', 'shared'),
+  'data/photos/JPEGImages/000000000042.jpg',
+);
+const cacheFiles = (dir: string): string[] =>
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.jpg'))
+    : [];
 
 describe('thumbnail cache', { skip: fs.existsSync(photo) ? undefined : `no shared photo at ${photo}` }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-thumbs-'));

@@ -20,10 +20,16 @@ describe('VOC-layout roots for the dataset browser', () => {
   it('resolves VOCdevkit to VOC2012, reads SBD-style lists and XML labels', async () => {
     for (const id of ['2007_000032', '2007_000039', '2008_000001']) write(`VOCdevkit/VOC2012/JPEGImages/${id}.jpg`);
     write('VOCdevkit/VOC2012/SegmentationClass/2007_000032.png');
-    write('VOCdevkit/VOC2012/ImageSets/Segmentation/train_aug.txt', '/JPEGImages/2007_000032.jpg /SegmentationClassAug/2007_000032.png\n/JPEGImages/2007_000039.jpg x\n/JPEGImages/2007_009999.jpg x\n');
+    write(
+      'VOCdevkit/VOC2012/ImageSets/Segmentation/train_aug.txt',
+      '/JPEGImages/2007_000032.jpg /SegmentationClassAug/2007_000032.png\n/JPEGImages/2007_000039.jpg x\n/JPEGImages/2007_009999.jpg x\n',
+    );
     write('VOCdevkit/VOC2012/ImageSets/Segmentation/val.txt', '2008_000001\n');
     const obj = (name: string, part = '') => `<object><name>${name}</name>${part}</object>`;
-    write('VOCdevkit/VOC2012/Annotations/2007_000032.xml', `<annotation>${obj('aeroplane')}${obj('person', '<part><name>head</name></part>')}</annotation>`);
+    write(
+      'VOCdevkit/VOC2012/Annotations/2007_000032.xml',
+      `<annotation>${obj('aeroplane')}${obj('person', '<part><name>head</name></part>')}</annotation>`,
+    );
     write('VOCdevkit/VOC2012/Annotations/2007_000039.xml', `<annotation>${obj('tvmonitor')}</annotation>`);
     const ds = await openDataset(path.join(tmp, 'VOCdevkit'));
     assert.equal(ds.root, path.join(tmp, 'VOCdevkit', 'VOC2012'));
@@ -34,7 +40,10 @@ describe('VOC-layout roots for the dataset browser', () => {
     assert.equal(ds.labelSource, 'Annotations');
     assert.deepEqual(ds.hasImage, [1, 1, 0]);
     assert.deepEqual(ds.hasMask, [1, 0, 0]);
-    assert.match(ds.warnings.map((w) => w.message).join('\n'), /1 image\(s\) of list 'train_aug' are missing, e\.g\. JPEGImages\/2007_009999\.jpg/);
+    assert.match(
+      ds.warnings.map((w) => w.message).join('\n'),
+      /1 image\(s\) of list 'train_aug' are missing, e\.g\. JPEGImages\/2007_009999\.jpg/,
+    );
     const val = await openDataset(path.join(tmp, 'VOCdevkit'), 'val');
     assert.deepEqual(val.ids, ['2008_000001']);
   });
@@ -57,8 +66,12 @@ describe('VOC-layout roots for the dataset browser', () => {
 
   it('refuses a folder that is not VOC-layout, saying what one looks like', async () => {
     write('plain/readme.txt');
-    await assert.rejects(openDataset(path.join(tmp, 'plain')), (e: DatasetRootError) =>
-      /not a VOC-layout dataset: it has no JPEGImages\/ folder/.test(e.problem.message) && /JPEGImages\/<id>\.jpg/.test(e.problem.hint ?? ''));
+    await assert.rejects(
+      openDataset(path.join(tmp, 'plain')),
+      (e: DatasetRootError) =>
+        /not a VOC-layout dataset: it has no JPEGImages\/ folder/.test(e.problem.message) &&
+        /JPEGImages\/<id>\.jpg/.test(e.problem.hint ?? ''),
+    );
     await assert.rejects(openDataset(path.join(tmp, 'missing')), /does not exist/);
   });
 });

@@ -26,7 +26,10 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-preview-'));
-    execFileSync(enginePython, [MAKE_EXPORT, dir, '--size', '64'], { env: engineEnv(false), stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(enginePython, [MAKE_EXPORT, dir, '--size', '64'], {
+      env: engineEnv(false),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     runsDir = path.join(dir, 'runs');
     runDir = path.join(runsDir, 'preview-run');
     root = path.join(dir, 'voc');
@@ -37,7 +40,7 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('computes the same per-class CAMs as the engine\'s torch model', async () => {
+  it("computes the same per-class CAMs as the engine's torch model", async () => {
     const model = await loadCamModel(runDir);
     assert.deepEqual(model.meta.classes, ['cat', 'dog', 'boat']);
     assert.equal(model.meta.stride, 4);
@@ -46,10 +49,19 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
     assert.deepEqual([result.classes.length, result.mapHeight, result.mapWidth], expected.shape);
     assert.deepEqual([result.inputWidth, result.inputHeight], [64, 48]);
     let maxDiff = 0;
-    result.maps.forEach((map, k) => map.forEach((v, i) => { maxDiff = Math.max(maxDiff, Math.abs(v - expected.cams[k * map.length + i])); }));
+    result.maps.forEach((map, k) =>
+      map.forEach((v, i) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - expected.cams[k * map.length + i]));
+      }),
+    );
     assert.ok(maxDiff < 1e-3, `max |onnx - torch| = ${maxDiff}`);
-    result.peak.forEach((p, k) => assert.ok(Math.abs(p - expected.raw_max[k]) <= 1e-3 * Math.max(1, expected.raw_max[k])));
-    assert.ok(result.maps.every((m) => Math.max(...m) > 0.99), 'each map is max-normalised');
+    result.peak.forEach((p, k) =>
+      assert.ok(Math.abs(p - expected.raw_max[k]) <= 1e-3 * Math.max(1, expected.raw_max[k])),
+    );
+    assert.ok(
+      result.maps.every((m) => Math.max(...m) > 0.99),
+      'each map is max-normalised',
+    );
   });
 
   it('reloads the model after a re-export (new mtime)', async () => {
@@ -81,8 +93,14 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
     const source = await findPreviewSource({ runsDirectory: runsDir, workspaceFolders: [dir] });
     assert.equal(source.runDir, runDir);
     assert.equal(source.datasetRoot, root);
-    assert.equal(await resolveImageToken('img_0001', source.datasetRoot, undefined, []), path.join(root, 'JPEGImages/img_0001.png'));
-    assert.equal(await resolveImageToken('voc/JPEGImages/img_0002.jpg', null, undefined, [dir]), path.join(root, 'JPEGImages/img_0002.jpg'));
+    assert.equal(
+      await resolveImageToken('img_0001', source.datasetRoot, undefined, []),
+      path.join(root, 'JPEGImages/img_0001.png'),
+    );
+    assert.equal(
+      await resolveImageToken('voc/JPEGImages/img_0002.jpg', null, undefined, [dir]),
+      path.join(root, 'JPEGImages/img_0002.jpg'),
+    );
     assert.equal(await resolveImageToken('not_an_image', source.datasetRoot, undefined, [dir]), undefined);
     assert.equal(await resolveImageToken('missing.jpg', source.datasetRoot, undefined, [dir]), undefined);
   });
@@ -108,16 +126,28 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
     assert.deepEqual(snap.classes.map((c) => c.name).sort(), ['boat', 'cat', 'dog']);
     assert.ok(snap.classes[0].mean >= snap.classes[1].mean && snap.classes[1].mean >= snap.classes[2].mean);
     assert.match(snap.imageUrl ?? '', /^data:image\/jpeg;base64,/);
-    assert.equal((await sharp(Buffer.from(snap.imageUrl!.split(',')[1], 'base64')).metadata()).width, 64, 'the photo is 64 px wide: never enlarged');
+    assert.equal(
+      (await sharp(Buffer.from(snap.imageUrl!.split(',')[1], 'base64')).metadata()).width,
+      64,
+      'the photo is 64 px wide: never enlarged',
+    );
     const result = await computeCams(await loadCamModel(runDir), path.join(root, 'JPEGImages/img_0002.jpg'));
     assert.deepEqual([snap.mapWidth, snap.mapHeight], [result.mapWidth, result.mapHeight]);
     for (const c of snap.classes) {
       const bytes = Buffer.from(c.map, 'base64');
       assert.equal(bytes.length, snap.mapWidth * snap.mapHeight);
       // The same max-normalised CAM the hover blends (0..1 as 0..255), so both previews show one picture.
-      assert.deepEqual([...bytes], [...result.maps[c.index]].map((v) => (v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0)));
+      assert.deepEqual(
+        [...bytes],
+        [...result.maps[c.index]].map((v) => (v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0)),
+      );
     }
-    await assert.rejects(handler.handleRequest({ kind: 'request', id: 1, method: 'campreview/overlay', params: {} } as never, { cancelled: false }), /no request 'campreview\/overlay'/);
+    await assert.rejects(
+      handler.handleRequest({ kind: 'request', id: 1, method: 'campreview/overlay', params: {} } as never, {
+        cancelled: false,
+      }),
+      /no request 'campreview\/overlay'/,
+    );
     const broken = createCamPreviewHandler(path.join(dir, 'nothing.png'), source);
     assert.match((await broken.snapshot(null)).problem ?? '', /Cannot read the image .*nothing\.png/);
   });
@@ -126,12 +156,19 @@ describe('CAM previews (onnxruntime-node + sharp)', { skip: engineUnavailable() 
     const bare = path.join(runsDir, 'no-export');
     fs.cpSync(runDir, bare, { recursive: true });
     fs.rmSync(path.join(bare, 'export'), { recursive: true });
-    const source = await findPreviewSource({ runsDirectory: runsDir, previewRun: 'no-export', workspaceFolders: [dir] });
+    const source = await findPreviewSource({
+      runsDirectory: runsDir,
+      previewRun: 'no-export',
+      workspaceFolders: [dir],
+    });
     assert.equal(source.runDir, null);
     const hover = await hoverPreview(path.join(root, 'JPEGImages/img_0001.png'), source);
     assert.match(hover.problem ?? '', /^Run no-export .*has no exported model .*export_onnx stage/);
     assert.ok(hover.markdown.includes('run its export_onnx stage'));
-    await assert.rejects(loadCamModel(bare), (e: unknown) => e instanceof PreviewError && e.kind === 'noExport' && /no-export/.test(e.message));
+    await assert.rejects(
+      loadCamModel(bare),
+      (e: unknown) => e instanceof PreviewError && e.kind === 'noExport' && /no-export/.test(e.message),
+    );
     fs.rmSync(bare, { recursive: true });
   });
 

@@ -20,8 +20,19 @@ describe('int8 CAM preview (onnxruntime-node)', { skip: engineUnavailable() }, (
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-preview-int8-'));
-    execFileSync(enginePython, [path.join(repoRoot, 'test/unit/preview/make_export.py'), dir, '--size', '64',
-      '--classes', 'cat,dog,boat,bird,car', '--int8'], { env: engineEnv(false), stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      enginePython,
+      [
+        path.join(repoRoot, 'test/unit/preview/make_export.py'),
+        dir,
+        '--size',
+        '64',
+        '--classes',
+        'cat,dog,boat,bird,car',
+        '--int8',
+      ],
+      { env: engineEnv(false), stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     runDir = path.join(dir, 'runs/preview-run');
   });
   after(async () => {
@@ -42,13 +53,27 @@ describe('int8 CAM preview (onnxruntime-node)', { skip: engineUnavailable() }, (
   it('agrees with the full-precision CAMs on held-out images', async () => {
     const fast = await loadCamModel(runDir);
     const full = await loadCamModel(runDir, { fullPrecision: true });
-    const images = fs.readdirSync(path.join(dir, 'calibration')).filter((f) => f.startsWith('heldout_')).map((f) => path.join(dir, 'calibration', f));
+    const images = fs
+      .readdirSync(path.join(dir, 'calibration'))
+      .filter((f) => f.startsWith('heldout_'))
+      .map((f) => path.join(dir, 'calibration', f));
     images.push(path.join(dir, 'voc/JPEGImages/img_0002.jpg'));
     assert.equal(images.length, 5);
-    const pairs = await Promise.all(images.map(async (f) => [await computeCams(full, f), await computeCams(fast, f)] as [Awaited<ReturnType<typeof computeCams>>, Awaited<ReturnType<typeof computeCams>>]));
+    const pairs = await Promise.all(
+      images.map(
+        async (f) =>
+          [await computeCams(full, f), await computeCams(fast, f)] as [
+            Awaited<ReturnType<typeof computeCams>>,
+            Awaited<ReturnType<typeof computeCams>>,
+          ],
+      ),
+    );
     const agreement = camAgreement(pairs);
     assert.equal(agreement.maps, 5 * 5);
-    assert.ok(agreement.meanIou >= MIN_MEAN_IOU && agreement.meanAbsDiff <= MAX_MEAN_ABS_DIFF, JSON.stringify(agreement));
+    assert.ok(
+      agreement.meanIou >= MIN_MEAN_IOU && agreement.meanAbsDiff <= MAX_MEAN_ABS_DIFF,
+      JSON.stringify(agreement),
+    );
   });
 
   it('the agreement measure notices a different map', () => {

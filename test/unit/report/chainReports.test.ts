@@ -10,14 +10,23 @@ import { publishedFor, readRunView, toEvaluationReport } from '../../../extensio
 import { listMaskSets } from '../../../extension/runs/runFolder';
 import { writeChainReports } from '../../webview/fixtures/chainRun';
 
-const levels = { cam: 0.55, camBest: { threshold: 0.1, miou: 0.571 }, irLabels: 0.8, pseudo: 0.702, segmentation: 0.683 };
+const levels = {
+  cam: 0.55,
+  camBest: { threshold: 0.1, miou: 0.571 },
+  irLabels: 0.8,
+  pseudo: 0.702,
+  segmentation: 0.683,
+};
 
 test('every report of a chain run gets its kind, split and source stage; numbers as written', async () => {
   const root = mkdtempSync(join(tmpdir(), 'wsss-chain-'));
   try {
     const dir = join(root, 'voc-run');
     mkdirSync(dir);
-    const written = writeChainReports(dir, 'VOC POLE', levels, false) as Record<string, { miou: number; split: string }>;
+    const written = writeChainReports(dir, 'VOC POLE', levels, false) as Record<
+      string,
+      { miou: number; split: string }
+    >;
     const view = await readRunView(dir);
     assert.deepEqual(view.messages, []);
     const byId = new Map(view.reports.map((r) => [r.stageId, r]));
@@ -44,7 +53,10 @@ test('every report of a chain run gets its kind, split and source stage; numbers
     assert.deepEqual(publishedFor([synth]), [], 'never beside synthetic runs only');
     assert.deepEqual(publishedFor([synth, view]), PUBLISHED_VOC);
     // a real run on another dataset (its classes are not VOC's), or one with no report yet: no VOC figures
-    const coco = { ...view, reports: view.reports.map((r) => ({ ...r, classes: ['background', 'person', 'bicycle'] })) };
+    const coco = {
+      ...view,
+      reports: view.reports.map((r) => ({ ...r, classes: ['background', 'person', 'bicycle'] })),
+    };
     assert.deepEqual(publishedFor([coco]), []);
     assert.deepEqual(publishedFor([{ ...view, reports: [] }]), []);
   } finally {
@@ -55,7 +67,9 @@ test('every report of a chain run gets its kind, split and source stage; numbers
 test('kinds: CAM source, unknown stage types and a source naming a stage run.json lacks', () => {
   const base = { miou: 0.5, per_class_iou: [0.5], classes: ['background'] };
   const kind = (source: unknown): string => {
-    const r = toEvaluationReport('e', { ...base, source }, [{ id: 'x', type: 'crf_refine', status: 'completed', started: null, finished: null, summary: {} }]);
+    const r = toEvaluationReport('e', { ...base, source }, [
+      { id: 'x', type: 'crf_refine', status: 'completed', started: null, finished: null, summary: {} },
+    ]);
     assert.ok(!(r instanceof Error));
     return r.kind;
   };
@@ -71,8 +85,15 @@ test('mask sets: masks/<stage> folders in run.json stage order, with their types
   try {
     writeChainReports(root, 'r', levels, false);
     for (const d of ['seg', 'ir', 'rw', 'stray', '.tmp']) mkdirSync(join(root, 'masks', d), { recursive: true });
-    assert.deepEqual((await listMaskSets(root)).map((m) => [m.stage, m.type]),
-      [['ir', 'ir_labels'], ['rw', 'random_walk'], ['seg', 'infer_segmenter'], ['stray', null]]);
+    assert.deepEqual(
+      (await listMaskSets(root)).map((m) => [m.stage, m.type]),
+      [
+        ['ir', 'ir_labels'],
+        ['rw', 'random_walk'],
+        ['seg', 'infer_segmenter'],
+        ['stray', null],
+      ],
+    );
     assert.deepEqual(await listMaskSets(join(root, 'nowhere')), []);
   } finally {
     rmSync(root, { recursive: true, force: true });

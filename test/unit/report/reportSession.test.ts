@@ -10,12 +10,16 @@ import { PollingRunWatcher } from '../../../extension/panels/report/pollingRunWa
 import { ReportSession } from '../../../extension/panels/report/reportSession';
 
 let tmp: string;
-const line = (step: number): string => `${JSON.stringify({ time: step, stage: 'clims', step, loss: 1 / (step + 1) })}\n`;
+const line = (step: number): string =>
+  `${JSON.stringify({ time: step, stage: 'clims', step, loss: 1 / (step + 1) })}\n`;
 
 function run(name: string, metrics: string): string {
   const dir = join(tmp, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ formatVersion: 1, name, status: 'running', synthetic: true, stages: [] }));
+  writeFileSync(
+    join(dir, 'run.json'),
+    JSON.stringify({ formatVersion: 1, name, status: 'running', synthetic: true, stages: [] }),
+  );
   writeFileSync(join(dir, 'metrics.jsonl'), metrics);
   return dir;
 }
@@ -36,12 +40,22 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 test('a restored panel compares the saved runs and focuses the saved one', async () => {
   const a = run('a', line(0));
   const b = run('b', line(0) + line(1));
-  const session = new ReportSession({ listRuns: async () => [], pickRunFolders: async () => [], watcher: new PollingRunWatcher(50) });
+  const session = new ReportSession({
+    listRuns: async () => [],
+    pickRunFolders: async () => [],
+    watcher: new PollingRunWatcher(50),
+  });
   try {
     const snap = await session.snapshot({ runDirs: [a, b], focus: b });
-    assert.deepEqual(snap.runs.map((r) => r.label), ['a', 'b']);
+    assert.deepEqual(
+      snap.runs.map((r) => r.label),
+      ['a', 'b'],
+    );
     assert.equal(snap.focus, b);
-    assert.deepEqual(snap.metrics.map((m) => m.step), [0, 1]);
+    assert.deepEqual(
+      snap.metrics.map((m) => m.step),
+      [0, 1],
+    );
     assert.ok(snap.runs.every((r) => r.synthetic));
   } finally {
     session.dispose();
@@ -51,7 +65,15 @@ test('a restored panel compares the saved runs and focuses the saved one', async
 test('appended lines arrive once complete, throttled; a rewritten file resets', async () => {
   const dir = run('live', line(0));
   const updates: MetricsAppended[] = [];
-  const session = new ReportSession({ listRuns: async () => [], pickRunFolders: async () => [], watcher: new PollingRunWatcher(30), metricsIntervalMs: 200 }, [dir]);
+  const session = new ReportSession(
+    {
+      listRuns: async () => [],
+      pickRunFolders: async () => [],
+      watcher: new PollingRunWatcher(30),
+      metricsIntervalMs: 200,
+    },
+    [dir],
+  );
   session.attach({ sendSnapshot: () => undefined, notifyMetrics: (m) => void updates.push(m) });
   try {
     assert.equal((await session.snapshot(null)).metrics.length, 1);
@@ -61,7 +83,10 @@ test('appended lines arrive once complete, throttled; a rewritten file resets', 
     assert.equal(updates.length, 0, 'nothing sent for a half-written line');
     appendFileSync(join(dir, 'metrics.jsonl'), next.slice(10) + line(2));
     await until(() => updates.flatMap((u) => u.rows).length === 2, 'two complete rows');
-    assert.deepEqual(updates.flatMap((u) => u.rows).map((r) => r.step), [1, 2]);
+    assert.deepEqual(
+      updates.flatMap((u) => u.rows).map((r) => r.step),
+      [1, 2],
+    );
     const start = Date.now();
     const before = updates.length;
     for (let s = 3; s < 13; s++) {
@@ -70,10 +95,16 @@ test('appended lines arrive once complete, throttled; a rewritten file resets', 
     }
     await until(() => updates.flatMap((u) => u.rows).length === 12, 'all twelve rows');
     const sent = updates.length - before;
-    assert.ok(sent <= Math.ceil((Date.now() - start) / 200) + 1, `${sent} updates in ${Date.now() - start} ms: throttled`);
+    assert.ok(
+      sent <= Math.ceil((Date.now() - start) / 200) + 1,
+      `${sent} updates in ${Date.now() - start} ms: throttled`,
+    );
     writeFileSync(join(dir, 'metrics.jsonl'), line(0)); // the run was restarted from scratch
     await until(() => updates.at(-1)?.reset === true, 'a reset');
-    assert.deepEqual(updates.at(-1)!.rows.map((r) => r.step), [0]);
+    assert.deepEqual(
+      updates.at(-1)!.rows.map((r) => r.step),
+      [0],
+    );
     assert.equal((await session.snapshot(null)).metrics.length, 1);
   } finally {
     session.dispose();

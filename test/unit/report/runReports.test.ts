@@ -19,13 +19,29 @@ function makeRun(root: string, name: string, run: object | null, reports: Record
 test('a complete run: reports checked, a null IoU (class absent) read as missing, synthetic flagged', async () => {
   const root = mkdtempSync(join(tmpdir(), 'wsss-runs-'));
   try {
-    const dir = makeRun(root, 'a', { formatVersion: 1, id: 'a', name: 'pole-synthetic', status: 'completed', synthetic: false, created: 'c', updated: 'u', engineVersion: '0.1.0', stages: [] }, {
-      'eval.json': '{"synthetic": true, "split": "val", "n_images": 4, "classes": ["background","aeroplane","boat"], "threshold": 0.3,' +
-        ' "miou": 0.5, "per_class_iou": [0.8, null, 0.2], "sweep": [{"threshold":0.4,"miou":0.45},{"threshold":0.3,"miou":0.5}],' +
-        ' "best": {"threshold":0.3,"miou":0.5}}',
-      'broken.json': '{"miou": "high"}',
-      'short.json': '{"miou": 0.5, "classes": ["background"], "per_class_iou": [0.5, 0.4]}',
-    });
+    const dir = makeRun(
+      root,
+      'a',
+      {
+        formatVersion: 1,
+        id: 'a',
+        name: 'pole-synthetic',
+        status: 'completed',
+        synthetic: false,
+        created: 'c',
+        updated: 'u',
+        engineVersion: '0.1.0',
+        stages: [],
+      },
+      {
+        'eval.json':
+          '{"synthetic": true, "split": "val", "n_images": 4, "classes": ["background","aeroplane","boat"], "threshold": 0.3,' +
+          ' "miou": 0.5, "per_class_iou": [0.8, null, 0.2], "sweep": [{"threshold":0.4,"miou":0.45},{"threshold":0.3,"miou":0.5}],' +
+          ' "best": {"threshold":0.3,"miou":0.5}}',
+        'broken.json': '{"miou": "high"}',
+        'short.json': '{"miou": 0.5, "classes": ["background"], "per_class_iou": [0.5, 0.4]}',
+      },
+    );
     const view = await readRunView(dir);
     assert.equal(view.label, 'pole-synthetic');
     assert.equal(view.synthetic, true, 'a synthetic report makes the run synthetic');
@@ -33,10 +49,17 @@ test('a complete run: reports checked, a null IoU (class absent) read as missing
     const r = view.reports[0];
     assert.deepEqual(r.classes, classes);
     assert.ok(Number.isNaN(r.perClassIou[1]));
-    assert.deepEqual(r.sweep.map((p) => p.threshold), [0.3, 0.4], 'sweep sorted by threshold');
+    assert.deepEqual(
+      r.sweep.map((p) => p.threshold),
+      [0.3, 0.4],
+      'sweep sorted by threshold',
+    );
     assert.equal(view.messages.length, 2);
     assert.match(view.messages[0], /broken\.json: it has no numeric "miou"; skipped/);
-    assert.equal(view.messages[1], 'reports/short.json: "classes" has 1 names but "per_class_iou" has 2 values; skipped.');
+    assert.equal(
+      view.messages[1],
+      'reports/short.json: "classes" has 1 names but "per_class_iou" has 2 values; skipped.',
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -53,7 +76,10 @@ test('an older run folder and a run without reports say so', async () => {
     const none = await readRunView(join(root, 'nowhere'));
     assert.match(none.messages[0], /Cannot read run .*run\.json.*not a run folder/);
     const runs = await listRunChoices([root]);
-    assert.deepEqual(runs.map((r) => r.label), ['old-run']);
+    assert.deepEqual(
+      runs.map((r) => r.label),
+      ['old-run'],
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -9,7 +9,8 @@ import { VOC_CLASS_LIST, classListFor } from '../../../extension/panels/synonyms
 import { parseBank } from '../../../extension/panels/synonyms/synonymBankDocument';
 import { positionAt } from '../../../extension/panels/synonyms/synonymBankSession';
 
-const textAt = (text: string, p: { offset: number; length: number }): string => text.slice(p.offset, p.offset + p.length);
+const textAt = (text: string, p: { offset: number; length: number }): string =>
+  text.slice(p.offset, p.offset + p.length);
 
 test('an unknown class is reported on its key, with the known classes named', () => {
   const text = '{\n  "cat": ["cat", "feline"],\n  "zebra": ["zebra"]\n}';
@@ -28,7 +29,13 @@ test('values that are not word lists are reported on the value or item', () => {
   const text = '{"cat": "feline", "dog": [], "cow": ["cow", 3, "cow", ""], "$schema": "x"}';
   const problems = bankProblems(parseBank(text), { names: ['cat', 'dog', 'cow'], source: 'test' });
   const byCode = Object.fromEntries(problems.map((p) => [p.code, textAt(text, p)]));
-  assert.deepEqual(byCode, { notWordList: '"feline"', emptyWordList: '[]', notWord: '3', duplicateWord: '"cow"', emptyWord: '""' });
+  assert.deepEqual(byCode, {
+    notWordList: '"feline"',
+    emptyWordList: '[]',
+    notWord: '3',
+    duplicateWord: '"cow"',
+    emptyWord: '""',
+  });
   const duplicate = problems.find((p) => p.code === 'duplicateWord')!;
   assert.equal(duplicate.offset, text.lastIndexOf('"cow"', text.indexOf('""')));
 });
@@ -44,16 +51,23 @@ test('invalid JSON gives syntax problems at the error, and no classes', () => {
   assert.equal(bankProblems(parseBank('[1]'), VOC_CLASS_LIST)[0].code, 'notObject');
 });
 
-test('a bank is checked against the dataset\'s classes.json beside it or one folder up, else VOC', async () => {
+test("a bank is checked against the dataset's classes.json beside it or one folder up, else VOC", async () => {
   const root = mkdtempSync(join(tmpdir(), 'wsss-classes-'));
   try {
     writeFileSync(join(root, 'classes.json'), JSON.stringify(['aeroplane', 'boat', 'sofa']));
     mkdirSync(join(root, 'banks'));
     const beside = await classListFor(join(root, 'bank.json'));
     assert.deepEqual(beside.list, { names: ['aeroplane', 'boat', 'sofa'], source: join(root, 'classes.json') });
-    assert.deepEqual((await classListFor(join(root, 'banks', 'x.synonyms.json'))).list.names, ['aeroplane', 'boat', 'sofa']);
+    assert.deepEqual((await classListFor(join(root, 'banks', 'x.synonyms.json'))).list.names, [
+      'aeroplane',
+      'boat',
+      'sofa',
+    ]);
     const problems = bankProblems(parseBank('{"boat": ["boat"], "cat": ["cat"]}'), beside.list);
-    assert.deepEqual(problems.map((p) => p.code), ['unknownClass', 'missingClass']);
+    assert.deepEqual(
+      problems.map((p) => p.code),
+      ['unknownClass', 'missingClass'],
+    );
     writeFileSync(join(root, 'banks', 'classes.json'), '{oops');
     const broken = await classListFor(join(root, 'banks', 'x.synonyms.json'));
     assert.equal(broken.list, VOC_CLASS_LIST);

@@ -22,7 +22,11 @@ let tmp: string;
 /** The engine as it was before `synonyms/score` existed (its request module taken out by a test plugin). */
 function engineWithoutScoring(): NodeJS.ProcessEnv {
   const env = engineEnv(false);
-  return { ...env, PYTHONPATH: [env.PYTHONPATH, join(engineSource, 'tests', 'plugins')].join(delimiter), WSSS_ENGINE_PLUGINS: 'without_synonym_scoring' };
+  return {
+    ...env,
+    PYTHONPATH: [env.PYTHONPATH, join(engineSource, 'tests', 'plugins')].join(delimiter),
+    WSSS_ENGINE_PLUGINS: 'without_synonym_scoring',
+  };
 }
 
 before(async () => {
@@ -39,24 +43,35 @@ after(async () => {
 
 function bankSession(scoringEngine: EngineProcess) {
   const text = readFileSync(join(sharedDir(), 'data', 'pole', 'synonyms_chatgpt_4.json'), 'utf8');
-  return new SynonymBankSession({ path: join(tmp, 'bank.synonyms.json'), getText: () => text, replace: async () => false }, {
-    listRuns: async () => [],
-    pickFolder: async () => undefined,
-    openTextEditor: async () => undefined,
-    scorer: engineScorer(async () => scoringEngine),
-  });
+  return new SynonymBankSession(
+    { path: join(tmp, 'bank.synonyms.json'), getText: () => text, replace: async () => false },
+    {
+      listRuns: async () => [],
+      pickFolder: async () => undefined,
+      openTextEditor: async () => undefined,
+      scorer: engineScorer(async () => scoringEngine),
+    },
+  );
 }
 
 test('an engine without synonyms/score gives the unsupported state, then the snapshot says so', { skip }, async () => {
   const runDir = join(tmp, 'run');
   mkdirSync(join(runDir, 'selection'), { recursive: true });
-  writeFileSync(join(runDir, 'run.json'), JSON.stringify({ formatVersion: 1, name: 'r', status: 'completed', synthetic: true }));
+  writeFileSync(
+    join(runDir, 'run.json'),
+    JSON.stringify({ formatVersion: 1, name: 'r', status: 'completed', synthetic: true }),
+  );
   let snapshots = 0;
   const session = bankSession(engine);
   session.attach({ sendSnapshot: () => void snapshots++ });
   await session.handleRequest({ kind: 'request', id: 1, method: 'synonyms/selectRun', params: { runDir } });
   assert.equal((await session.snapshot()).scoring.state, 'available');
-  const result = await session.handleRequest({ kind: 'request', id: 2, method: 'synonyms/score', params: { className: 'sofa', imageIds: ['2007_000123'] } });
+  const result = await session.handleRequest({
+    kind: 'request',
+    id: 2,
+    method: 'synonyms/score',
+    params: { className: 'sofa', imageIds: ['2007_000123'] },
+  });
   assert.deepEqual(result, { state: 'unsupported', message: NO_SCORING_MESSAGE });
   assert.equal(snapshots, 2, 'selectRun and the unsupported answer each re-send the snapshot');
   assert.deepEqual((await session.snapshot()).scoring, { state: 'unsupported', message: NO_SCORING_MESSAGE });
@@ -68,8 +83,18 @@ test('the current engine scores: a folder that holds no run is its answer, not "
     await current.start();
     const session = bankSession(current);
     session.attach({ sendSnapshot: () => undefined });
-    await session.handleRequest({ kind: 'request', id: 1, method: 'synonyms/selectRun', params: { runDir: join(tmp, 'no-run') } });
-    const result = (await session.handleRequest({ kind: 'request', id: 2, method: 'synonyms/score', params: { className: 'sofa', imageIds: ['2007_000123'] } })) as { state: string; message: string };
+    await session.handleRequest({
+      kind: 'request',
+      id: 1,
+      method: 'synonyms/selectRun',
+      params: { runDir: join(tmp, 'no-run') },
+    });
+    const result = (await session.handleRequest({
+      kind: 'request',
+      id: 2,
+      method: 'synonyms/score',
+      params: { className: 'sofa', imageIds: ['2007_000123'] },
+    })) as { state: string; message: string };
     assert.equal(result.state, 'failed');
     assert.match(result.message, /run folder .*no-run does not exist/);
     assert.equal((await session.snapshot()).scoring.state, 'available');
@@ -78,17 +103,21 @@ test('the current engine scores: a folder that holds no run is its answer, not "
   }
 });
 
-test('a pickled selection beside the bank is counted by the engine\'s pole-stats, once', { skip }, async () => {
+test("a pickled selection beside the bank is counted by the engine's pole-stats, once", { skip }, async () => {
   const dir = join(tmp, 'pickled');
   mkdirSync(dir);
   const bank = join(dir, 'synonyms_chatgpt_4.json');
   copyFileSync(join(sharedDir(), 'data', 'pole', 'synonyms_chatgpt_4.json'), bank);
   // The authors' released format: image id (no "_") -> prompts in class order (METHOD §2.2).
-  execFileSync(enginePython, ['-c', [
-    'import pickle, sys',
-    'sel = {"2007000032": ["a photo of plane.", "a photo of human."], "2007000039": ["a photo of couch."]}',
-    'open(sys.argv[1], "wb").write(pickle.dumps(sel, protocol=2))',
-  ].join('\n'), join(dir, 'selected_cls_train_aug.json')]);
+  execFileSync(enginePython, [
+    '-c',
+    [
+      'import pickle, sys',
+      'sel = {"2007000032": ["a photo of plane.", "a photo of human."], "2007000039": ["a photo of couch."]}',
+      'open(sys.argv[1], "wb").write(pickle.dumps(sel, protocol=2))',
+    ].join('\n'),
+    join(dir, 'selected_cls_train_aug.json'),
+  ]);
   let runs = 0;
   const command = poleStatsCommand(async () => ({ pythonPath: enginePython, env: engineEnv(false) }));
   const counting = async (path: string, bankPath: string): Promise<unknown> => {

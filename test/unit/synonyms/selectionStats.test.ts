@@ -5,19 +5,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { StatsCache, loadOfficialStats } from '../../../extension/panels/synonyms/officialSelection';
-import { countSelections, groundTruthShare, readStoredScores, toWordCounts } from '../../../extension/panels/synonyms/selectionResults';
+import {
+  countSelections,
+  groundTruthShare,
+  readStoredScores,
+  toWordCounts,
+} from '../../../extension/panels/synonyms/selectionResults';
 import { parseBank } from '../../../extension/panels/synonyms/synonymBankDocument';
 import { sharedDir } from '../../support/paths';
 
 const pole = join(sharedDir(), 'data', 'pole');
 
-test('the authors\' selection gives METHOD §2.2\'s table (couch 80% of sofas, GT wins 46.3%)', async () => {
+test("the authors' selection gives METHOD §2.2's table (couch 80% of sofas, GT wins 46.3%)", async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'wsss-stats-'));
   try {
     const stats = await loadOfficialStats(join(pole, 'synonyms_chatgpt_4.json'), new StatsCache(tmp), undefined);
     assert.ok(stats.counts, 'counts computed');
     const sofa = stats.counts.sofa;
-    assert.equal(Object.values(sofa).reduce((a, b) => a + b, 0), 649);
+    assert.equal(
+      Object.values(sofa).reduce((a, b) => a + b, 0),
+      649,
+    );
     assert.equal(sofa.couch, 518);
     const bank = parseBank(readFileSync(join(pole, 'synonyms_chatgpt_4.json'), 'utf8')).classes;
     const share = groundTruthShare(stats.counts, bank);
@@ -64,7 +72,10 @@ test('a pickle goes through pole-stats once, then the cache answers', async () =
 });
 
 test('word counts and selections are checked', () => {
-  assert.deepEqual(countSelections({ a: { cat: 'feline' }, b: { cat: 'feline', dog: 'dog' } }, 'x'), { cat: { feline: 2 }, dog: { dog: 1 } });
+  assert.deepEqual(countSelections({ a: { cat: 'feline' }, b: { cat: 'feline', dog: 'dog' } }, 'x'), {
+    cat: { feline: 2 },
+    dog: { dog: 1 },
+  });
   assert.match(String(countSelections({ a: ['x'] }, 'sel.json')), /image "a"/);
   assert.match(String(toWordCounts({ cat: { feline: 'many' } }, 'stats.json')), /count of "feline"/);
 });
@@ -78,7 +89,10 @@ test('stored scores: a few images per class from prompt_selection.json', async (
     writeFileSync(join(run, 'selection', 'prompt_selection.json'), JSON.stringify({ bank: 'b', words: {}, images }));
     const stored = await readStoredScores(run, 3);
     assert.equal(stored.totalImages, 10);
-    assert.deepEqual(stored.samples.map((s) => s.imageId), ['img0', 'img1', 'img2']);
+    assert.deepEqual(
+      stored.samples.map((s) => s.imageId),
+      ['img0', 'img1', 'img2'],
+    );
     assert.deepEqual(stored.samples[0].scores, { sofa: 0.2, couch: 0.3 });
     const missing = await readStoredScores(join(run, 'none'));
     assert.match(missing.message ?? '', /no stored word scores/);

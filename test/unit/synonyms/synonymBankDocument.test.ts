@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { applyBankEdit, detectFormatting, minimalEdit, parseBank } from '../../../extension/panels/synonyms/synonymBankDocument';
+import {
+  applyBankEdit,
+  detectFormatting,
+  minimalEdit,
+  parseBank,
+} from '../../../extension/panels/synonyms/synonymBankDocument';
 import { sharedDir } from '../../support/paths';
 
 const poleText = readFileSync(join(sharedDir(), 'data', 'pole', 'synonyms_chatgpt_4.json'), 'utf8');
@@ -34,13 +39,19 @@ test('the real POLE bank parses into 20 classes, ground-truth name first', () =>
   assert.deepEqual(detectFormatting(poleText), { insertSpaces: true, tabSize: 1, eol: '\n' });
 });
 
-test('adding a word to POLE\'s bank inserts one line with the file\'s 2-space item indent', () => {
+test("adding a word to POLE's bank inserts one line with the file's 2-space item indent", () => {
   const after = edited(poleText, { kind: 'addWord', className: 'sofa', word: 'divan' });
   assert.match(after, /"settee",\n  "divan"\n \]/);
   const { removed, added } = changedLines(poleText, after);
   assert.deepEqual(removed, ['  "settee"']);
   assert.deepEqual(added, ['  "settee",', '  "divan"']);
-  assert.deepEqual(parseBank(after).classes.find((c) => c.name === 'sofa')?.words, ['sofa', 'couch', 'loveseat', 'settee', 'divan']);
+  assert.deepEqual(parseBank(after).classes.find((c) => c.name === 'sofa')?.words, [
+    'sofa',
+    'couch',
+    'loveseat',
+    'settee',
+    'divan',
+  ]);
   // everything outside the sofa class is byte-identical
   assert.equal(after.slice(0, after.indexOf('"sofa"')), poleText.slice(0, poleText.indexOf('"sofa"')));
   assert.equal(after.slice(after.indexOf('"train"')), poleText.slice(poleText.indexOf('"train"')));
@@ -55,7 +66,12 @@ test('rename, remove and move change only the class edited', () => {
   assert.equal(removed.length, poleText.length - '  "coach",\n'.length);
 
   const moved = edited(poleText, { kind: 'moveWord', className: 'sofa', from: 1, to: 0 });
-  assert.deepEqual(parseBank(moved).classes.find((c) => c.name === 'sofa')?.words, ['couch', 'sofa', 'loveseat', 'settee']);
+  assert.deepEqual(parseBank(moved).classes.find((c) => c.name === 'sofa')?.words, [
+    'couch',
+    'sofa',
+    'loveseat',
+    'settee',
+  ]);
   assert.equal(moved.length, poleText.length, 'a move only swaps lines');
   assert.match(moved, /"sofa": \[\n  "couch",\n  "sofa",\n/);
 });
@@ -71,13 +87,25 @@ test('single-line arrays, tabs and CRLF stay as they are', () => {
 });
 
 test('bad requests and invalid JSON are refused with a reason, never applied', () => {
-  assert.match(String(applyBankEdit(poleText, { kind: 'addWord', className: 'sofa', word: 'couch' })), /already a candidate/);
+  assert.match(
+    String(applyBankEdit(poleText, { kind: 'addWord', className: 'sofa', word: 'couch' })),
+    /already a candidate/,
+  );
   assert.match(String(applyBankEdit(poleText, { kind: 'addWord', className: 'sofa', word: '  ' })), /empty/);
-  assert.match(String(applyBankEdit(poleText, { kind: 'removeWord', className: 'zebra', index: 0 })), /not in the bank/);
+  assert.match(
+    String(applyBankEdit(poleText, { kind: 'removeWord', className: 'zebra', index: 0 })),
+    /not in the bank/,
+  );
   assert.match(String(applyBankEdit(poleText, { kind: 'removeWord', className: 'sofa', index: 9 })), /No word/);
-  assert.match(String(applyBankEdit('{"cat": ["cat",]}', { kind: 'addWord', className: 'cat', word: 'x' })), /not a valid JSON/);
+  assert.match(
+    String(applyBankEdit('{"cat": ["cat",]}', { kind: 'addWord', className: 'cat', word: 'x' })),
+    /not a valid JSON/,
+  );
   const added = edited('{"cat": ["cat"]}', { kind: 'addClass', className: 'dog', words: ['dog', 'hound'] });
-  assert.deepEqual(parseBank(added).classes.map((c) => c.name), ['cat', 'dog']);
+  assert.deepEqual(
+    parseBank(added).classes.map((c) => c.name),
+    ['cat', 'dog'],
+  );
 });
 
 test('minimalEdit is the smallest single replacement', () => {

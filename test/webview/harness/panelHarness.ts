@@ -52,7 +52,10 @@ export function testEnvironment(storageDir?: string): TestEnvironment {
 
 /** Serves dist/ and media/ of the project and the panel page; one per test file. */
 export class PanelServer {
-  private constructor(private readonly server: http.Server, readonly origin: string) {}
+  private constructor(
+    private readonly server: http.Server,
+    readonly origin: string,
+  ) {}
 
   static async start(): Promise<PanelServer> {
     const server = http.createServer((req, res) => {
@@ -61,7 +64,14 @@ export class PanelServer {
       if (page) {
         const origin = `http://${req.headers.host}`;
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(renderPanelHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/${page[1]}.js`, styleUris: [`${origin}/media/panels.css`], title: page[1] }));
+        res.end(
+          renderPanelHtml({
+            cspSource: origin,
+            scriptUri: `${origin}/dist/webview/${page[1]}.js`,
+            styleUris: [`${origin}/media/panels.css`],
+            title: page[1],
+          }),
+        );
         return;
       }
       const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '');
@@ -71,7 +81,11 @@ export class PanelServer {
       }
       fs.readFile(path.join(repoRoot, rel), (err, bytes) => {
         if (err) return void res.writeHead(404).end();
-        const type = rel.endsWith('.js') ? 'text/javascript' : rel.endsWith('.css') ? 'text/css' : 'application/octet-stream';
+        const type = rel.endsWith('.js')
+          ? 'text/javascript'
+          : rel.endsWith('.css')
+            ? 'text/css'
+            : 'application/octet-stream';
         res.writeHead(200, { 'content-type': type }).end(bytes);
       });
     });
@@ -125,7 +139,9 @@ export async function openPanel<C extends PanelContract>(
     postMessage: async (message: unknown) => {
       // As JSON text, as VS Code serialises webview messages (Playwright's own object serialiser is far slower).
       const json = JSON.stringify(message);
-      await page.evaluate((text) => window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(text) })), json).catch(() => undefined);
+      await page
+        .evaluate((text) => window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(text) })), json)
+        .catch(() => undefined);
       return true;
     },
     onDidReceiveMessage: (l: (m: unknown) => void) => {
@@ -134,14 +150,18 @@ export async function openPanel<C extends PanelContract>(
     },
   };
   let handler: PanelHandler<C> | undefined;
-  const rpc = new PanelRpc<C>(port, {
-    snapshot: (r) => handler!.snapshot(r),
-    handleRequest: (r, c) => handler!.handleRequest(r, c),
-    handleNotification: (n) => handler!.handleNotification?.(n),
-    dispose: () => handler!.dispose?.(),
-  }, (m) => {
-    throw new Error(m);
-  });
+  const rpc = new PanelRpc<C>(
+    port,
+    {
+      snapshot: (r) => handler!.snapshot(r),
+      handleRequest: (r, c) => handler!.handleRequest(r, c),
+      handleNotification: (n) => handler!.handleNotification?.(n),
+      dispose: () => handler!.dispose?.(),
+    },
+    (m) => {
+      throw new Error(m);
+    },
+  );
   handler = makeHandler(rpc);
   await page.exposeFunction('__wsssToHost', (m: unknown) => listener?.(m));
   await page.addInitScript(PAGE_INIT);

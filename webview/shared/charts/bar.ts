@@ -37,21 +37,38 @@ export function barChart(opts: BarChartOptions): HTMLElement {
   const x = linearScale(domain, [LABEL_W, opts.width - VALUE_W]);
 
   const root = svg('svg', {
-    class: 'chart bar-chart', width: opts.width, height, viewBox: `0 0 ${opts.width} ${height}`,
-    role: 'img', 'aria-label': opts.title, 'data-testid': opts.testId,
+    class: 'chart bar-chart',
+    width: opts.width,
+    height,
+    viewBox: `0 0 ${opts.width} ${height}`,
+    role: 'img',
+    'aria-label': opts.title,
+    'data-testid': opts.testId,
   });
   const grid = svg('g', { class: 'grid' });
   const axis = svg('g', { class: 'axis' });
   for (const t of niceTicks(domain[0], domain[1], 5)) {
     grid.append(svg('line', { x1: x(t), x2: x(t), y1: AXIS_H - 2, y2: height - 4 }));
-    axis.append(svg('text', { class: 'tick-label', x: x(t), y: AXIS_H - 6, 'text-anchor': 'middle' }, format(t).replace(/\.0%$/, '%')));
+    axis.append(
+      svg(
+        'text',
+        { class: 'tick-label', x: x(t), y: AXIS_H - 6, 'text-anchor': 'middle' },
+        format(t).replace(/\.0%$/, '%'),
+      ),
+    );
   }
   root.append(grid, axis);
 
   opts.categories.forEach((category, row) => {
     const y0 = AXIS_H + row * rowH + 3;
     const g = svg('g', { class: 'bar-row', 'data-category': category });
-    g.append(svg('text', { class: 'category-label', x: LABEL_W - 6, y: y0 + (barH * n) / 2 + 4, 'text-anchor': 'end' }, category));
+    g.append(
+      svg(
+        'text',
+        { class: 'category-label', x: LABEL_W - 6, y: y0 + (barH * n) / 2 + 4, 'text-anchor': 'end' },
+        category,
+      ),
+    );
     opts.series.forEach((s, i) => {
       const v = s.values[row];
       const y = y0 + i * barH;
@@ -61,8 +78,13 @@ export function barChart(opts: BarChartOptions): HTMLElement {
       }
       const clamped = Math.min(Math.max(v, domain[0]), domain[1]);
       const w = Math.max(0.5, x(clamped) - x(domain[0]));
-      g.append(svg('rect', { class: `bar ${seriesClass(i)}`, x: x(domain[0]), y, width: w, height: barH - 1, 'data-value': v },
-        tooltip(`${s.name} · ${category}: ${format(v)}`)));
+      g.append(
+        svg(
+          'rect',
+          { class: `bar ${seriesClass(i)}`, x: x(domain[0]), y, width: w, height: barH - 1, 'data-value': v },
+          tooltip(`${s.name} · ${category}: ${format(v)}`),
+        ),
+      );
       if (n <= 3) {
         g.append(svg('text', { class: 'value-label', x: x(domain[0]) + w + 4, y: y + barH - 2 }, format(v)));
       }

@@ -71,8 +71,13 @@ export function lineChart(opts: LineChartOptions): HTMLElement {
   const y = linearScale(yDomain, [opts.height - M.bottom, M.top]);
 
   const root = svg('svg', {
-    class: 'chart line-chart', width: opts.width, height: opts.height, viewBox: `0 0 ${opts.width} ${opts.height}`,
-    role: 'img', 'aria-label': opts.title, 'data-testid': opts.testId,
+    class: 'chart line-chart',
+    width: opts.width,
+    height: opts.height,
+    viewBox: `0 0 ${opts.width} ${opts.height}`,
+    role: 'img',
+    'aria-label': opts.title,
+    'data-testid': opts.testId,
   });
   root.append(svg('text', { class: 'title', x: M.left, y: 12 }, opts.title));
   const grid = svg('g', { class: 'grid' });
@@ -82,10 +87,27 @@ export function lineChart(opts: LineChartOptions): HTMLElement {
     axis.append(svg('text', { class: 'tick-label', x: M.left - 5, y: y(t) + 3, 'text-anchor': 'end' }, fy(t)));
   }
   for (const t of niceTicks(xDomain[0], xDomain[1], Math.max(2, Math.floor(opts.width / 90)))) {
-    axis.append(svg('text', { class: 'tick-label', x: x(t), y: opts.height - M.bottom + 13, 'text-anchor': 'middle' }, fx(t)));
+    axis.append(
+      svg('text', { class: 'tick-label', x: x(t), y: opts.height - M.bottom + 13, 'text-anchor': 'middle' }, fx(t)),
+    );
   }
-  axis.append(svg('rect', { class: 'frame', x: M.left, y: M.top, width: opts.width - M.left - M.right, height: opts.height - M.top - M.bottom }));
-  if (opts.xLabel) axis.append(svg('text', { class: 'axis-label', x: opts.width - M.right, y: opts.height - 3, 'text-anchor': 'end' }, opts.xLabel));
+  axis.append(
+    svg('rect', {
+      class: 'frame',
+      x: M.left,
+      y: M.top,
+      width: opts.width - M.left - M.right,
+      height: opts.height - M.top - M.bottom,
+    }),
+  );
+  if (opts.xLabel)
+    axis.append(
+      svg(
+        'text',
+        { class: 'axis-label', x: opts.width - M.right, y: opts.height - 3, 'text-anchor': 'end' },
+        opts.xLabel,
+      ),
+    );
   root.append(grid, axis);
 
   opts.series.forEach((s, i) => {
@@ -95,20 +117,37 @@ export function lineChart(opts: LineChartOptions): HTMLElement {
     const g = svg('g', { class: seriesClass(i), 'data-series': s.name, 'data-points': s.points.length });
     g.append(svg('path', { class: 'line', d }, tooltip(s.name)));
     if (opts.dots || drawn.length === 1) {
-      for (const p of drawn) g.append(svg('circle', { class: 'dot', cx: x(p.x), cy: y(p.y), r: 2.5 }, tooltip(`${s.name}: ${fx(p.x)} → ${fy(p.y)}`)));
+      for (const p of drawn)
+        g.append(
+          svg(
+            'circle',
+            { class: 'dot', cx: x(p.x), cy: y(p.y), r: 2.5 },
+            tooltip(`${s.name}: ${fx(p.x)} → ${fy(p.y)}`),
+          ),
+        );
     }
     root.append(g);
   });
 
   for (const m of opts.markers ?? []) {
-    root.append(svg('g', { class: 'marker', 'data-testid': 'marker', 'data-x': m.x },
-      svg('line', { x1: x(m.x), x2: x(m.x), y1: M.top, y2: opts.height - M.bottom }),
-      svg('text', { x: x(m.x) + 4, y: opts.height - M.bottom - 5 }, m.label)));
+    root.append(
+      svg(
+        'g',
+        { class: 'marker', 'data-testid': 'marker', 'data-x': m.x },
+        svg('line', { x1: x(m.x), x2: x(m.x), y1: M.top, y2: opts.height - M.bottom }),
+        svg('text', { x: x(m.x) + 4, y: opts.height - M.bottom - 5 }, m.label),
+      ),
+    );
   }
   for (const h of opts.highlights ?? []) {
-    root.append(svg('g', { class: 'marker', 'data-testid': 'highlight' },
-      svg('circle', { cx: x(h.x), cy: y(h.y), r: 4 }, tooltip(h.label)),
-      svg('text', { x: x(h.x) + 6, y: y(h.y) - 6 }, h.label)));
+    root.append(
+      svg(
+        'g',
+        { class: 'marker', 'data-testid': 'highlight' },
+        svg('circle', { cx: x(h.x), cy: y(h.y), r: 4 }, tooltip(h.label)),
+        svg('text', { x: x(h.x) + 6, y: y(h.y) - 6 }, h.label),
+      ),
+    );
   }
 
   const wrapper = document.createElement('figure');

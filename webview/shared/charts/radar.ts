@@ -41,7 +41,7 @@ export function radarPoints(values: number[], max: number, radius: number, cx: n
 export function radarChart(opts: RadarChartOptions): HTMLElement {
   const n = opts.axes.length;
   const all = opts.series.flatMap((s) => s.values).filter(Number.isFinite);
-  const max = opts.max ?? ([0.2, 0.4, 0.6, 0.8, 1].find((m) => all.every((v) => v <= m + 1e-9)) ?? 1);
+  const max = opts.max ?? [0.2, 0.4, 0.6, 0.8, 1].find((m) => all.every((v) => v <= m + 1e-9)) ?? 1;
   const maxChars = opts.maxLabelChars ?? 24;
   const label = (w: string): string => (w.length > maxChars ? `${w.slice(0, maxChars - 1)}…` : w);
   const longest = Math.max(0, ...opts.axes.map((w) => label(w).length));
@@ -54,8 +54,13 @@ export function radarChart(opts: RadarChartOptions): HTMLElement {
   const radius = opts.size / 2;
 
   const root = svg('svg', {
-    class: 'chart radar-chart', width, height, viewBox: `0 0 ${width} ${height}`,
-    role: 'img', 'aria-label': opts.title, 'data-testid': opts.testId,
+    class: 'chart radar-chart',
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': opts.title,
+    'data-testid': opts.testId,
   });
   root.append(svg('text', { class: 'title', x: cx, y: 12, 'text-anchor': 'middle' }, opts.title));
 
@@ -63,10 +68,13 @@ export function radarChart(opts: RadarChartOptions): HTMLElement {
   for (let k = 1; k <= 4; k++) {
     const level = (max * k) / 4;
     const ring = radarPoints(new Array(Math.max(n, 3)).fill(level), max, radius, cx, cy);
-    const shape = n >= 3 ? svg('polygon', { class: 'ring', points: ring.map((p) => p.join(',')).join(' ') })
-      : svg('circle', { class: 'ring', cx, cy, r: (radius * k) / 4 });
+    const shape =
+      n >= 3
+        ? svg('polygon', { class: 'ring', points: ring.map((p) => p.join(',')).join(' ') })
+        : svg('circle', { class: 'ring', cx, cy, r: (radius * k) / 4 });
     rings.append(shape);
-    if (k === 2 || k === 4) rings.append(svg('text', { class: 'tick-label', x: cx + 3, y: cy - (radius * k) / 4 + 10 }, percent(level, 0)));
+    if (k === 2 || k === 4)
+      rings.append(svg('text', { class: 'tick-label', x: cx + 3, y: cy - (radius * k) / 4 + 10 }, percent(level, 0)));
   }
   root.append(rings);
 
@@ -78,7 +86,14 @@ export function radarChart(opts: RadarChartOptions): HTMLElement {
     const ly = cy + (radius + 8) * Math.sin(a);
     const anchor = Math.abs(Math.cos(a)) < 0.3 ? 'middle' : Math.cos(a) > 0 ? 'start' : 'end';
     const dy = Math.sin(a) > 0.3 ? 10 : Math.sin(a) < -0.3 ? -2 : 4;
-    root.append(svg('text', { class: 'axis-name', x: lx, y: ly + dy, 'text-anchor': anchor, 'data-axis': axisName }, label(axisName), tooltip(axisName)));
+    root.append(
+      svg(
+        'text',
+        { class: 'axis-name', x: lx, y: ly + dy, 'text-anchor': anchor, 'data-axis': axisName },
+        label(axisName),
+        tooltip(axisName),
+      ),
+    );
   });
 
   opts.series.forEach((s, i) => {
@@ -86,9 +101,16 @@ export function radarChart(opts: RadarChartOptions): HTMLElement {
     const pts = radarPoints(s.values, max, radius, cx, cy);
     const g = svg('g', { class: seriesClass(i), 'data-series': s.name });
     const detail = opts.axes.map((w, k) => `${w} ${percent(s.values[k], 0)}`).join(', ');
-    g.append(svg(n >= 3 ? 'polygon' : 'polyline', { class: 'area', points: pts.map((p) => p.map((c) => c.toFixed(1)).join(',')).join(' ') },
-      tooltip(`${s.name}: ${detail}`)));
-    pts.forEach(([x, y], k) => g.append(svg('circle', { class: 'dot', cx: x, cy: y, r: 2.5, 'data-value': s.values[k] })));
+    g.append(
+      svg(
+        n >= 3 ? 'polygon' : 'polyline',
+        { class: 'area', points: pts.map((p) => p.map((c) => c.toFixed(1)).join(',')).join(' ') },
+        tooltip(`${s.name}: ${detail}`),
+      ),
+    );
+    pts.forEach(([x, y], k) =>
+      g.append(svg('circle', { class: 'dot', cx: x, cy: y, r: 2.5, 'data-value': s.values[k] })),
+    );
     root.append(g);
   });
 

@@ -8,7 +8,11 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 type Attrs = Record<string, string | number | undefined>;
 
 /** Create an SVG element: svg('rect', {x: 1}, child...). Text children become text nodes. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string | null)[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string | null)[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, String(v));
   for (const c of children) if (c !== null) el.append(c);
