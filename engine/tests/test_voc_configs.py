@@ -133,6 +133,10 @@ def test_missing_imagenet_weights_stop_the_run_with_a_clear_error(tmp_path):
 def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_path):
     """The POLE config unchanged but for data location, weights (random), sizes and epochs."""
     require(PHOTOS)
+    from wsss_engine.refine.crf import crf_available
+
+    if not crf_available():
+        pytest.skip("the dense CRF package (pydensecrf2, the engine's 'crf' extra) is not installed")
     ids = photo_ids(8)
     root = small_photo_root(tmp_path / "voc", ids, long_side=96, lists={"train_aug": ids, "train": ids})
     config = copy.deepcopy(_config("voc-pole.wsss-run.json"))
@@ -156,6 +160,8 @@ def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_pat
             stage["backbone"]["pretrained"] = None
         if stage["type"] == "infer_cams":
             stage.update(scales=[1.0], batch_size=4, num_workers=0, amp=False)
+        if stage["type"] == "train_irn":
+            stage.update(epochs=1, batch_size=4, crop_size=64, num_workers=0)
         if stage["type"] == "train_segmenter":
             stage.update(init=None, iterations=2, batch_size=2, accumulate=2, crop_size=64, num_workers=0)
             if stage["masks"] not in {s["id"] for s in config["stages"]}:
@@ -178,3 +184,8 @@ def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_pat
     assert report["synthetic"] is False and len(report["per_class_iou"]) == 21
     assert 0.0 <= report["miou"] <= 1.0
     assert (tmp_path / "run" / "export" / "cam_model.onnx").stat().st_size > 1_000_000
+    # the second half (METHOD §4-5): pseudo masks for every train_aug id, scored, and the segmenter's mIoU
+    assert sorted(p.stem for p in (tmp_path / "run" / "masks" / "pseudo_trainaug").glob("*.png")) == sorted(ids)
+    for name in ("eval_rw", "eval_seg"):
+        scored = json.loads((tmp_path / "run" / "reports" / f"{name}.json").read_text())
+        assert len(scored["per_class_iou"]) == 21 and 0.0 <= scored["miou"] <= 1.0

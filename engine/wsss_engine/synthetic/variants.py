@@ -54,6 +54,7 @@ class Budget:
     device: str = "cpu"  # "cuda" on a GPU machine (scripts/device-check.sh); "auto" picks it
     numerics: str = "reference"  # the config's numerics preset (training/numerics.py): reference | fast
     refine: tuple = ("baseline", "pole_select", "pole_full")  # variants that get IR labels -> IRN -> +RW
+    segment: tuple = ("baseline", "pole_full")  # variants whose +RW masks train the segmenter (METHOD §5)
     irn_epochs: int = 3
     irn_lr: float = 0.01  # Adam, as the other synthetic stages (the recipe: SGD 0.1, METHOD §4.2)
 
@@ -136,7 +137,7 @@ def segmenter_stages(masks: str, b: Budget) -> list[dict]:
         "id": "segmenter",
         "type": "train_segmenter",
         "masks": masks,
-        "split": "train",
+        "split": "eval",  # the list the pseudo masks were made for (the recipe: train_aug)
         "arch": "deeplabv2_small",
         "init": None,
         "small": {"width": b.seg_width, "out_channels": b.seg_out_channels},
@@ -261,7 +262,10 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget, vari
             else clims_config(v, seed, world, clip, b, out / "baseline", selection, with_selection)
         )
         if v in b.refine and crf_available():
-            cfg["stages"][3:3] = refine_stages(cfg["stages"][0]["id"], b)  # after the CAMs and their evaluation
+            second_half = refine_stages(cfg["stages"][0]["id"], b)
+            if v in b.segment:
+                second_half += segmenter_stages("rw", b)
+            cfg["stages"][3:3] = second_half  # after the CAMs and their evaluation
         path = out / "configs" / f"{v}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(cfg, indent=1))
