@@ -89,7 +89,7 @@ def main() -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     seeds = [int(s) for s in args.seeds.split(",")]
-    budget = Budget(device=args.device, stop_after=args.stop_after)
+    budget = Budget(device=args.device, stop_after=args.stop_after, refine=(), segment=())  # the CAM half only
     out, t0 = Path(args.out), time.time()
     result = measure(out, seeds, budget, args.cache_dir)
     print(format_result(result, seeds))

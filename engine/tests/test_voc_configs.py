@@ -126,6 +126,7 @@ def test_missing_imagenet_weights_stop_the_run_with_a_clear_error(tmp_path):
     text = run["error"]["message"] + " " + run["error"]["hint"]
     assert "resnet50" in text.lower() and ("IMAGENET1K_V1" in text or ".pth" in text)
     assert "CLIP weights ViT-B-32/openai" in text and "before any stage ran" in text
+    assert "'irn'" in text  # IRN's frozen ResNet-50 (METHOD §4.2), many stages after the first, is checked too
     assert all(s["status"] == "pending" for s in run["stages"])
     assert not (tmp_path / "run" / "checkpoints").exists()
 
@@ -161,7 +162,7 @@ def test_voc_pole_stage_list_runs_on_real_photos_with_real_architectures(tmp_pat
         if stage["type"] == "infer_cams":
             stage.update(scales=[1.0], batch_size=4, num_workers=0, amp=False)
         if stage["type"] == "train_irn":
-            stage.update(epochs=1, batch_size=4, crop_size=64, num_workers=0)
+            stage.update(epochs=1, batch_size=4, crop_size=64, radius=5, num_workers=0, backbone={"pretrained": None})
         if stage["type"] == "train_segmenter":
             stage.update(init=None, iterations=2, batch_size=2, accumulate=2, crop_size=64, num_workers=0)
             if stage["masks"] not in {s["id"] for s in config["stages"]}:

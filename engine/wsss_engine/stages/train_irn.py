@@ -34,7 +34,7 @@ from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
 from ..training.setup import collate, device_and_dist, loop_config
-from . import references
+from . import inputs, references
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,24 @@ def backbone_spec(ctx, p: TrainIrnParams, params: dict) -> tuple[dict, dict | No
     return {**ckpt["model_meta"]["backbone"], "pretrained": None}, state, str(path)
 
 
+def path_index(radius: int, crop_size: int, stage: str) -> PathIndex:
+    """The pair/path index of a crop; ConfigInvalid when the stride-4 grid is too small for the radius."""
+    index = PathIndex(radius)
+    try:
+        index.crop(crop_size // 4, crop_size // 4)
+    except ValueError as exc:
+        raise ConfigInvalid(
+            f"train_irn{' ' + stage if stage else ''}: crop_size {crop_size} gives a {crop_size // 4}-cell stride-4 "
+            f"grid, too small for radius {radius}",
+            hint="lower 'radius' or raise 'crop_size'",
+        ) from exc
+    return index
+
+
 def preflight(config: dict, params: dict, resolve_path) -> None:
-    """Run-start checks of external inputs given by path: the IR-label folder, the backbone checkpoint/weights."""
+    """Run-start checks: crop size against the radius, the IR-label folder and the backbone checkpoint or weights
+    (a path, or torchvision's cached weights)."""
+    path_index(int(params.get("radius", 10)), int(params.get("crop_size", 512)), "")
     references.require_external(
         config,
         params,
@@ -100,6 +116,9 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
             error=WeightsMissing,
             hint="point backbone.pretrained at a torchvision-format ResNet-50 .pth file",
         )
+    elif params.get("backbone_from") is None and isinstance(pretrained, str):
+        # torchvision's ImageNet weights by name: cached, or reachable for the download (never downloaded here)
+        inputs.backbone_weights({"name": "resnet50", **(params.get("backbone") or {})})
 
 
 @register_stage("train_irn")
@@ -124,15 +143,7 @@ def run(ctx, params: dict) -> dict:
     device, dist = device_and_dist(ctx)
     options, state, source = backbone_spec(ctx, p, params)
     model = build_irn(options, state).to(device)
-    index = PathIndex(p.radius)
-    try:
-        index.crop(p.crop_size // 4, p.crop_size // 4)
-    except ValueError as exc:
-        raise ConfigInvalid(
-            f"train_irn {sid}: crop_size {p.crop_size} gives a {p.crop_size // 4}-cell stride-4 "
-            f"grid, too small for radius {p.radius}",
-            hint="lower 'radius' or raise 'crop_size'",
-        ) from exc
+    index = path_index(p.radius, p.crop_size, sid)
     trainer_model = wrap_model(model, dist, device)
 
     def step_fn(batch):
