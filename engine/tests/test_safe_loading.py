@@ -192,6 +192,24 @@ def test_clip_checkpoint_planted_in_a_config(world, kind):
     )
 
 
+def test_learned_prompts_file_planted_for_init_from(tmp_path):
+    """A `prompt_strategy.init_from` file (another run's learned prompts) is read as plain tensors only."""
+    from wsss_engine.errors import ConfigInvalid
+    from wsss_engine.prompts.strategy import read_prompt_file
+
+    marker = tmp_path / "marker-prompts"
+    planted = tmp_path / "prompts.pt"
+    torch.save({"format": "wsss-prompts", "state": _CreatesMarker(marker)}, planted)
+    with pytest.raises(ConfigInvalid) as info:
+        read_prompt_file(planted)
+    assert_refused(
+        {"kind": info.value.kind, "message": info.value.message, "path": info.value.path},
+        planted,
+        marker,
+        "ConfigInvalid",
+    )
+
+
 def test_selection_pickle_uses_the_same_data_only_reader(tmp_path):
     from wsss_engine.errors import DatasetError
     from wsss_engine.pole.official_stats import load_selection

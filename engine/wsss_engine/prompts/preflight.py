@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Callable
 
-import torch
-
+from ..errors import EngineError
+from ..safe_pickle import torch_load
 from .strategy import PromptStrategy, check_kind, is_stage_id, read_prompt_file
 from .vocabulary import check_vocabulary
 
@@ -23,8 +23,8 @@ def tiny_tokenizer(config: dict, resolve: Callable[[str], Path]):
     if clip.get("kind") != "tiny" or not clip.get("checkpoint") or not resolve(clip["checkpoint"]).is_file():
         return None
     try:
-        ckpt = torch.load(resolve(clip["checkpoint"]), map_location="cpu", weights_only=True)
-    except Exception:  # checked properly when the stage loads the CLIP
+        ckpt = torch_load(resolve(clip["checkpoint"]), EngineError, "tiny CLIP checkpoint", "")
+    except EngineError:  # checked properly when the stage loads the CLIP
         return None
     if not isinstance(ckpt, dict) or "vocab" not in ckpt:
         return None

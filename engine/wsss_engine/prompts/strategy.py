@@ -25,6 +25,7 @@ import torch
 
 from ..errors import ConfigInvalid
 from ..runs.run_folder import atomic_write_bytes, atomic_write_json
+from ..safe_pickle import torch_load
 from .learned import KINDS, LearnedPrompts
 
 STRATEGIES = ("template", *KINDS)
@@ -113,12 +114,7 @@ def read_prompt_file(path: Path) -> dict:
     hint = "name a train_clims stage that learned prompts, or a <run>/prompts/<stage-id>.pt file"
     if not Path(path).is_file():
         raise ConfigInvalid(f"learned prompts file {path} does not exist", hint=hint, path=str(path))
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # not a torch file, or one holding more than plain data
-        raise ConfigInvalid(
-            f"{path} is not a learned prompts file ({str(exc).splitlines()[0][:160]})", hint=hint, path=str(path)
-        ) from None
+    data = torch_load(path, ConfigInvalid, "learned prompts file", hint)  # plain tensors only, no code
     if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
         raise ConfigInvalid(f"{path} is not a learned prompts file (format {FILE_FORMAT!r})", hint=hint, path=str(path))
     return data
