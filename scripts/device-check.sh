@@ -15,11 +15,34 @@
 #      (engine/benchmarks/bench_segmenter.py).
 # The machine may lack packages the engine needs: wheels in .whl/ (python 3.12) are installed to /tmp/site
 # first when present. Results land in $OUT (or bench-results/).
+#
+# Usage: scripts/device-check.sh [STEP ...]   (no STEP: all of them; --list: their names and time limits)
+# The steps' limits add up to more than one 10-minute device call: run it as two calls, e.g.
+#   scripts/device-check.sh cuda_tests train_step_bf16 train_step_fp16 infer_cams train_irn train_irn_bf16
+#   scripts/device-check.sh random_walk segmenter demo_cuda
+# Under the device tool ($OUT set) everything is packed into $OUT/device-check.tar.gz (the tool returns at most
+# 8 files) beside a short $OUT/summary.txt; elsewhere the files stay in bench-results/.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-OUTDIR="${OUT:-$ROOT/bench-results}"
+ALL_STEPS=(cuda_tests train_step_bf16 train_step_fp16 infer_cams random_walk train_irn train_irn_bf16 demo_cuda segmenter)
+if [ "${1:-}" = "--list" ]; then
+  grep -oE '^step [a-z0-9_]+ [0-9]+' "${BASH_SOURCE[0]}" | awk '{print $2, $3 "s"}'
+  exit 0
+fi
+WANTED=("$@")
+[ ${#WANTED[@]} -gt 0 ] || WANTED=("${ALL_STEPS[@]}")
+for w in "${WANTED[@]}"; do
+  [[ " ${ALL_STEPS[*]} " == *" $w "* ]] || { echo "device-check: unknown step '$w' (--list names them)" >&2; exit 2; }
+done
+if [ -n "${OUT:-}" ]; then OUTDIR=/tmp/device-check; else OUTDIR="$ROOT/bench-results"; fi
 mkdir -p "$OUTDIR"
+pack() {  # one archive for the device tool's 8-file limit
+  [ -n "${OUT:-}" ] || return 0
+  tar -czf "$OUT/device-check.tar.gz" -C "$OUTDIR" . && grep -h -- '^----- ' "$OUTDIR"/*.log >"$OUT/summary.txt" 2>/dev/null
+  return 0
+}
+trap pack EXIT
 PY="${PYTHON:-python3}"
 if compgen -G ".whl/*.whl" >/dev/null; then
   "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
@@ -28,13 +51,14 @@ fi
 export PYTHONPATH="$ROOT/engine:${PYTHONPATH:-}" PYTHONUNBUFFERED=1 WSSS_CACHE=/tmp/wsss-cache
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 FAILED=0
-step() {  # step <name> <limit_s> <command...>
+step() {  # step <name> <limit_s> <command...>; skipped unless named on the command line (or none named)
   local name="$1" limit="$2"; shift 2
+  [[ " ${WANTED[*]} " == *" $name "* ]] || return 0
   printf '\n===== %s (limit %ss) =====\n' "$name" "$limit"
   local t0; t0=$(date +%s)
   timeout --kill-after=10 "$limit" "$@" 2>&1 | grep -v "No pretrained weights loaded" | tee "$OUTDIR/$name.log"
   local rc=${PIPESTATUS[0]}
-  echo "----- $name: exit $rc after $(( $(date +%s) - t0 ))s"
+  echo "----- $name: exit $rc after $(( $(date +%s) - t0 ))s" | tee -a "$OUTDIR/$name.log"
   [ "$rc" -eq 0 ] || FAILED=1
 }
 step cuda_tests 120 "$PY" -m pytest -q -p no:cacheprovider engine/tests/test_infer_cams.py \
