@@ -3,42 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from shared_data import SHARED_DATA
 from training_world import BANK, CLASSES, make_voc_root, run_pipeline, tiny_clip, tiny_clip_checkpoint, write_config
 from wsss_engine.data.cam_files import save_cam
+from wsss_engine.data.layout import VOC_CLASSES
 from wsss_engine.errors import ConfigInvalid
 from wsss_engine.pole.selection import OnlineSelection, WordScorer, masked_rgb, select_offline, selection_stats
 from wsss_engine.pole.synonym_bank import SynonymBank
 
 torch.set_num_threads(1)
-SHARED_BANK = Path(__file__).resolve().parents[3] / "shared" / "data" / "pole" / "synonyms_chatgpt_4.json"
-VOC = [
-    "aeroplane",
-    "bicycle",
-    "bird",
-    "boat",
-    "bottle",
-    "bus",
-    "car",
-    "cat",
-    "chair",
-    "cow",
-    "diningtable",
-    "dog",
-    "horse",
-    "motorbike",
-    "person",
-    "pottedplant",
-    "sheep",
-    "sofa",
-    "train",
-    "tvmonitor",
-]
+SHARED_BANK = SHARED_DATA / "pole" / "synonyms_chatgpt_4.json"
+VOC = list(VOC_CLASSES)
 
 
 def test_selection_picks_the_word_whose_text_matches_the_image_embedding():

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from ..data.layout import VOC_CLASSES
 from ..errors import ConfigInvalid
+from ..json_input import read_json_file
 from . import vector_bank, wordnet_bank
 
 SOURCES = ("wordnet", "vectors")
@@ -35,12 +36,7 @@ def class_list(spec: str | Sequence[str]) -> list[str]:
         return list(VOC_CLASSES)
     path = Path(spec)
     if spec.endswith(".json") or path.is_file():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigInvalid(
-                f"cannot read class list {path}: {exc}", hint="give a JSON list of class names", path=str(path)
-            ) from None
+        data = read_json_file(path, "class list", ConfigInvalid, "give a JSON list of class names")
         data = data.get("classes") if isinstance(data, dict) else data
         if not isinstance(data, list) or not all(isinstance(c, str) for c in data):
             raise ConfigInvalid(

@@ -6,13 +6,14 @@ their stage starts."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable
 
 from ..errors import EngineError
+from ..json_input import read_json_file
 from ..safe_pickle import torch_load
-from .strategy import PromptStrategy, check_kind, is_stage_id, read_prompt_file
+from ..preflight import stage_ids
+from .strategy import PromptStrategy, check_kind, read_prompt_file
 from .vocabulary import check_vocabulary
 
 
@@ -40,8 +41,10 @@ def bank_words(config: dict, stage: dict, resolve: Callable[[str], Path]) -> tup
     if not ref or not resolve(ref).is_file():
         return None
     try:
-        data = json.loads(resolve(ref).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json_file(resolve(ref), "synonym bank")
+    except EngineError:
+        return None
+    if not isinstance(data, dict):
         return None
     size = stage.get("bank_size") or config.get("synonym_bank_size")
     words = [
@@ -56,7 +59,7 @@ def bank_words(config: dict, stage: dict, resolve: Callable[[str], Path]) -> tup
 
 def check_train_clims(config: dict, stage: dict, resolve: Callable[[str], Path]) -> None:
     strategy = PromptStrategy.from_params(stage)
-    if strategy.init_from and not is_stage_id(config, strategy.init_from):
+    if strategy.init_from and strategy.init_from not in stage_ids(config):
         path = resolve(strategy.init_from)
         check_kind(read_prompt_file(path), strategy.kind, path)
     _check_words(config, stage, resolve, strategy.template)

@@ -24,6 +24,7 @@ from typing import Sequence
 import torch
 
 from ..errors import ConfigInvalid
+from ..preflight import stage_ids
 from ..runs.run_folder import atomic_write_bytes, atomic_write_json
 from ..safe_pickle import torch_load
 from .learned import KINDS, LearnedPrompts
@@ -101,13 +102,9 @@ def build_prompts(
 
 def prompt_file_ref(ctx, ref: str) -> Path:
     """An earlier stage id of this run -> <run>/prompts/<id>.pt; anything else is a path."""
-    if is_stage_id(ctx.config, ref):
+    if ref in stage_ids(ctx.config):
         return Path(ctx.run.path) / "prompts" / f"{ref}.pt"
     return Path(ctx.resolve_path(ref))
-
-
-def is_stage_id(config: dict, ref: str) -> bool:
-    return ref in {s.get("id") for s in config.get("stages", [])}
 
 
 def read_prompt_file(path: Path) -> dict:

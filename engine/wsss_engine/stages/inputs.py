@@ -9,9 +9,11 @@ import importlib.util
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import ConfigInvalid, DatasetError, RunFolderError, WeightsMissing
+from ..errors import ConfigInvalid, DatasetError, EngineError, RunFolderError, WeightsMissing
+from ..json_input import read_json_file
 from ..preflight import Problems, ResolvePath, memo, stage_ids
 from .references import config_image_list as list_name
+from .references import external_path
 
 
 def produced_by(config: dict, stage_type: str) -> bool:
@@ -89,11 +91,9 @@ def synonym_bank(config: dict, resolve_path: ResolvePath, path: str | None, requ
 
 
 def _bank_keys(path: Path) -> list[str]:
-    import json
-
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json_file(path, "synonym bank")
+    except EngineError:
         return []  # SynonymBank.load reports it
     return [k for k in data if k != "$schema"] if isinstance(data, dict) else []
 
@@ -145,10 +145,10 @@ def backbone_weights(options: dict) -> None:
 
 def checkpoint(config: dict, params: dict, key: str, resolve_path: ResolvePath) -> None:
     """`key` names an earlier stage (made by this run) or a stage checkpoint file that must exist."""
-    value = params.get(key)
-    if value and value not in stage_ids(config):
+    path = external_path(config, params, key, resolve_path)
+    if path is not None:
         _file(
-            resolve_path(value),
+            path,
             RunFolderError,
             f"'{key}' checkpoint",
             "run the training stage first, or point the param at an existing checkpoint",
@@ -157,12 +157,12 @@ def checkpoint(config: dict, params: dict, key: str, resolve_path: ResolvePath) 
 
 def folder(config: dict, params: dict, key: str, producer: str, resolve_path: ResolvePath) -> None:
     """`key` names an earlier stage (made by this run) or a folder that must exist."""
-    value = params.get(key)
-    if value and value not in stage_ids(config) and not resolve_path(value).is_dir():
+    path = external_path(config, params, key, resolve_path)
+    if path is not None and not path.is_dir():
         raise DatasetError(
-            f"'{key}' folder {resolve_path(value)} does not exist",
+            f"'{key}' folder {path} does not exist",
             hint=f"use the id of a {producer} stage of this run, or the path of an existing folder",
-            path=str(resolve_path(value)),
+            path=str(path),
         )
 
 

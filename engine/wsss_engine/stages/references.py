@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigInvalid
+from ..preflight import stage_ids
 
 
 def stage_id(ctx, params: dict) -> str:
@@ -26,7 +27,7 @@ def external_path(config: dict, params: dict, key: str, resolve_path) -> Path | 
     """For run-start checks (a stage's `preflight`): the path param `key` names, or None when it is unset or
     names an earlier stage of the run (whose artefact does not exist yet)."""
     value = params.get(key)
-    if not value or value in {s.get("id") for s in config.get("stages", [])}:
+    if not value or value in stage_ids(config):
         return None
     return Path(resolve_path(value))
 
