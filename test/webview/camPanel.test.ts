@@ -27,11 +27,22 @@ const IDS = ['2011_000006', '000000000049', '000000000042']; // chair+person+sof
 
 /** Choose an option of a <vscode-single-select> the way a user does: open it, click the option. */
 async function choose(page: Page, testId: string, label: string): Promise<void> {
-  await page.click(`[data-testid=${testId}]`);
-  await page
+  const option = page
     .locator(`[data-testid=${testId}] .option:has-text("${label}"), [data-testid=${testId}] li:has-text("${label}")`)
-    .first()
-    .click();
+    .first();
+  // The panel rebuilds the select when a newly loaded image brings other classes; a drop-down opened just
+  // before that is gone with its element. Open it again (as a user would) until the option shows.
+  for (let attempt = 1; ; attempt++) {
+    await page.click(`[data-testid=${testId}]`);
+    try {
+      await option.waitFor({ state: 'visible', timeout: 3000 });
+      await option.click({ timeout: 3000 });
+      return;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /** Non-transparent pixels of the pseudo mask canvas of a side. */
