@@ -10,6 +10,8 @@ export interface WsssSettings {
   runsDirectory: string | undefined;
   /** "wsss.requestTimeoutMs". */
   requestTimeoutMs: number;
+  /** "wsss.engine.mode": the per-user engine daemon (default) or an engine of this window only. */
+  engineMode: 'daemon' | 'window';
 }
 
 export function readSettings(): WsssSettings {
@@ -20,6 +22,7 @@ export function readSettings(): WsssSettings {
     pythonPath: vscode.workspace.isTrusted ? config.get<string>('pythonPath', '') : '',
     runsDirectory: path.isAbsolute(runs) ? runs : folder ? path.join(folder, runs) : undefined,
     requestTimeoutMs: Math.max(1000, config.get<number>('requestTimeoutMs', 30_000)),
+    engineMode: config.get<string>('engine.mode', 'daemon') === 'window' ? 'window' : 'daemon',
   };
 }
 

@@ -1,0 +1,104 @@
+// A window's connection to the engine daemon: one engine per user that outlives windows (docs/ARCHITECTURE.md,
+// "Engine daemon"). `<python> -m wsss_engine daemon start` finds the daemon or starts it detached (its own
+// session, its log in the state folder; a lock makes two windows starting at once share one), then this
+// connects to its Unix socket and speaks the same JSON-RPC as a spawned engine. Ending the session closes the
+// connection only: the daemon's runs go on and the next window reattaches to them. No `vscode` import.
+import { execFile } from 'node:child_process';
+import * as net from 'node:net';
+import { EngineConnection, type EngineRequester, type NotificationSink } from './engineConnection';
+import { EngineDaemonError } from './engineErrors';
+import type { EngineChannel, EngineLaunch, SessionExit, ShutdownLimits } from './engineSession';
+import { settlesWithin } from './processTree';
+
+/** What `wsss_engine daemon start` prints. */
+export interface DaemonInfo {
+  socket: string;
+  pid: number | null;
+  log: string;
+  started: boolean;
+}
+
+/** Starting the daemon imports no torch; its first start on a slow disk still takes a few seconds. */
+const START_TIMEOUT_MS = 90_000;
+
+/** Runs `daemon start` with the window's interpreter and environment ($WSSS_ENGINE_STATE_DIR picks the folder). */
+export function ensureDaemon(launch: EngineLaunch): Promise<DaemonInfo> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      launch.pythonPath,
+      ['-m', 'wsss_engine', 'daemon', 'start'],
+      { env: launch.env, cwd: launch.cwd, timeout: START_TIMEOUT_MS, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const line = stdout.trim().split('\n').pop() ?? '';
+        try {
+          if (!error) return resolve(JSON.parse(line) as DaemonInfo);
+        } catch {
+          // falls through: not the JSON line we expect
+        }
+        const said = (stderr || stdout || (error?.message ?? '')).trim().split('\n').slice(-4).join(' ');
+        reject(new EngineDaemonError(`could not be started with ${launch.pythonPath}: ${said}`, undefined));
+      },
+    );
+  });
+}
+
+export class DaemonSession implements EngineChannel {
+  readonly shared = true;
+  readonly exited: Promise<SessionExit>;
+  private readonly connection: EngineConnection;
+
+  private constructor(
+    readonly info: DaemonInfo,
+    private readonly socket: net.Socket,
+    notify: NotificationSink,
+  ) {
+    this.connection = new EngineConnection(socket, socket, notify);
+    this.exited = new Promise<SessionExit>((resolve) => {
+      socket.once('close', () => {
+        this.connection.close(() => this.exitError());
+        resolve({ code: null, signal: null });
+      });
+    });
+    socket.on('error', () => undefined); // 'close' follows and reports it
+  }
+
+  /** Finds or starts the daemon, then connects to its socket. */
+  static async open(launch: EngineLaunch, notify: NotificationSink, onLine: (line: string) => void): Promise<DaemonSession> {
+    const info = await ensureDaemon(launch);
+    onLine(
+      `[wsss] ${info.started ? 'started' : 'found'} the engine daemon (pid ${info.pid ?? '?'}) on ${info.socket}; ` +
+        `its log: ${info.log}`,
+    );
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.createConnection(info.socket);
+      s.once('connect', () => resolve(s));
+      s.once('error', (error) => reject(new EngineDaemonError(`did not accept a connection (${error.message})`, info.log)));
+    });
+    return new DaemonSession(info, socket, notify);
+  }
+
+  get pid(): number | undefined {
+    return this.info.pid ?? undefined;
+  }
+
+  readonly request: EngineRequester = (method, params, timeoutMs, token) =>
+    this.connection.request(method, params, timeoutMs, token);
+
+  exitError(): Error {
+    return new EngineDaemonError(`(pid ${this.info.pid ?? '?'}) closed the connection`, this.info.log);
+  }
+
+  markRunning(): void {
+    // Nothing to track: the daemon's life is not this window's.
+  }
+
+  /** Leaves the daemon: closes the connection (its runs go on). */
+  async shutdown(limits: ShutdownLimits): Promise<void> {
+    this.socket.end();
+    if (!(await settlesWithin(this.exited, Math.max(limits.politeMs, 500)))) this.socket.destroy();
+    await this.exited;
+  }
+
+  /** The daemon is not this window's to kill. */
+  killGroup(): void {}
+}
