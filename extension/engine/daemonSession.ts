@@ -21,25 +21,40 @@ export interface DaemonInfo {
 /** Starting the daemon imports no torch; its first start on a slow disk still takes a few seconds. */
 const START_TIMEOUT_MS = 90_000;
 
-/** Runs `daemon start` with the window's interpreter and environment ($WSSS_ENGINE_STATE_DIR picks the folder). */
-export function ensureDaemon(launch: EngineLaunch): Promise<DaemonInfo> {
-  return new Promise((resolve, reject) => {
+/** `<python> -m wsss_engine daemon <action>` with the window's interpreter and environment
+ *  ($WSSS_ENGINE_STATE_DIR picks the folder): its exit code (null when it could not run) and output. */
+function daemonCommand(
+  launch: EngineLaunch,
+  action: 'start' | 'status',
+): Promise<{ code: number | null; stdout: string; said: string }> {
+  return new Promise((resolve) => {
     execFile(
       launch.pythonPath,
-      ['-m', 'wsss_engine', 'daemon', 'start'],
+      ['-m', 'wsss_engine', 'daemon', action],
       { env: launch.env, cwd: launch.cwd, timeout: START_TIMEOUT_MS, encoding: 'utf8' },
       (error, stdout, stderr) => {
-        const line = stdout.trim().split('\n').pop() ?? '';
-        try {
-          if (!error) return resolve(JSON.parse(line) as DaemonInfo);
-        } catch {
-          // falls through: not the JSON line we expect
-        }
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         const said = (stderr || stdout || (error?.message ?? '')).trim().split('\n').slice(-4).join(' ');
-        reject(new EngineDaemonError(`could not be started with ${launch.pythonPath}: ${said}`, undefined));
+        resolve({ code, stdout, said });
       },
     );
   });
+}
+
+/** Finds the daemon or starts it detached (a lock makes two windows starting at once share one). */
+export async function ensureDaemon(launch: EngineLaunch): Promise<DaemonInfo> {
+  const { code, stdout, said } = await daemonCommand(launch, 'start');
+  try {
+    if (code === 0) return JSON.parse(stdout.trim().split('\n').pop() ?? '') as DaemonInfo;
+  } catch {
+    // falls through: not the JSON line we expect
+  }
+  throw new EngineDaemonError(`could not be started with ${launch.pythonPath}: ${said}`, undefined);
+}
+
+/** True when a daemon answers (nothing is started): a window coming back reattaches only then. */
+export async function daemonAnswers(launch: EngineLaunch): Promise<boolean> {
+  return (await daemonCommand(launch, 'status')).code === 0;
 }
 
 export class DaemonSession implements EngineChannel {

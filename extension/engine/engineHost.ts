@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { InitializeResult } from '../../protocol/engine';
 import { readSettings } from '../settings';
+import { daemonAnswers } from './daemonSession';
 import { EngineProcess } from './engineProcess';
 import { engineEnvironment, findEnginePython } from './interpreter';
 
@@ -66,6 +67,17 @@ export class EngineHost {
     if (!this.allowed) throw new WorkspaceNotTrustedError(action);
     await this.engine.start(token);
     return this.engine;
+  }
+
+  /** A window coming back (reload, reopen) connects to the engine daemon when one runs, so it shows the
+   *  daemon's runs with their live progress at once; it starts nothing otherwise. */
+  async reattach(): Promise<void> {
+    if (!this.allowed || readSettings().engineMode !== 'daemon' || this.engine.state !== 'stopped') return;
+    try {
+      if (await daemonAnswers(await this.resolveLaunch())) await this.engine.start();
+    } catch (error) {
+      this.output.appendLine(`[wsss] not reattached to the engine daemon: ${(error as Error).message}`);
+    }
   }
 
   /** Stops the engine (politely, then by signal) and starts a new one; with the daemon: reconnects (the
