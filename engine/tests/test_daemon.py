@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import torch
 from engine_client import engine_env, write_config
 from wsss_engine.rpc.daemon import daemon_paths, read_pid
 from wsss_engine.rpc.daemon_client import DaemonClient, answers
+from wsss_engine.rpc.framing import FrameReader, encode_frame
 
 
 def cli(state: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -186,3 +188,20 @@ def test_runs_cli_lists_and_stops_a_queued_run(state, tmp_path):
         client.result("run/cancel", {"runId": first["runId"]})
     finally:
         client.close()
+
+
+def test_bad_bytes_from_one_client_leave_the_daemon_serving_the_others(state):
+    start_daemon(state)
+    paths = daemon_paths(state)
+    other = DaemonClient(paths)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
+            raw.connect(str(paths.socket))
+            raw.sendall(b"Content-Length: 99999999999\r\n\r\n\xff\xfe{{{\r\n" + encode_frame([1, 2]))
+            raw.settimeout(30)
+            answer = FrameReader(raw.makefile("rb")).read()
+            assert answer["error"]["code"] == -32700  # framing hardening holds on the socket too
+        assert other.result("ping")["time"] > 0
+        assert DaemonClient(paths).result("ping")["time"] > 0
+    finally:
+        other.close()

@@ -5,7 +5,8 @@
 // again without anyone asking; F1 "WSSS: Stop Run" stops it (checkpoint saved), the notification's Resume
 // continues it from that checkpoint (its first step after the resume is not step 0). The run is the counting
 // stage of engine/tests/plugins (a small real SGD fit with checkpoints), so the session takes well under a minute
-// of engine time; the daemon lives in this code-server's own state folder and is stopped with it.
+// of engine time. A second run started meanwhile shows "queued behind" the first and leaves the queue at once
+// when stopped. The daemon lives in this code-server's own state folder and is stopped with it.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,7 +18,14 @@ import { reloadWindow, runCommand, runWorkbenchSession } from './workbenchSessio
 
 const GROUP = path.join('integration', 'reload');
 const NAME = 'daemon-reload';
+const QUEUED = 'daemon-queued';
 const TITLE = `WSSS run "${NAME}"`;
+
+interface RunJson {
+  id: string;
+  name: string;
+  status: string;
+}
 
 interface RunState {
   dir: string;
@@ -27,12 +35,17 @@ interface RunState {
   steps: number[];
 }
 
-/** The run folder under <workspace>/runs and what it holds now, or undefined before it exists. */
-function runState(workspace: string): RunState | undefined {
+/** The run folder of run `name` under <workspace>/runs and what it holds now, or undefined before it exists. */
+function runState(workspace: string, name = NAME): RunState | undefined {
   const runs = path.join(workspace, 'runs');
-  const dir = fs.existsSync(runs) ? fs.readdirSync(runs).map((d) => path.join(runs, d))[0] : undefined;
-  if (!dir || !fs.existsSync(path.join(dir, 'run.json'))) return undefined;
-  const record = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as { id: string; status: string };
+  const read = (dir: string) => {
+    const file = path.join(dir, 'run.json');
+    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as RunJson) : undefined;
+  };
+  const folders = fs.existsSync(runs) ? fs.readdirSync(runs).map((d) => path.join(runs, d)) : [];
+  const dir = folders.find((d) => read(d)?.name === name);
+  const record = dir ? read(dir) : undefined;
+  if (!dir || !record) return undefined;
   const metrics = path.join(dir, 'metrics.jsonl');
   const lines = fs.existsSync(metrics) ? fs.readFileSync(metrics, 'utf8').split('\n').filter(Boolean) : [];
   const steps = lines.map((l) => Number((JSON.parse(l) as { step?: number }).step));
@@ -82,6 +95,20 @@ async function reloadScenario(page: Page, workspace: string, stateDir: string, l
   log(`after the reload: the same run at step ${after.steps.at(-1)}, its notification shown again`);
   await screenshot(page, GROUP, 'after-reload');
 
+  // A second run waits behind the first: its notification says so; stopping it removes it from the queue at once.
+  await runCommand(page, 'WSSS: Start Run…');
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: `${QUEUED}.wsss-run.json` })
+    .first()
+    .click();
+  await toast(page, `queued behind "${NAME}"`).waitFor({ timeout: 60_000 });
+  await runCommand(page, 'WSSS: Stop Run');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: QUEUED }).first().click();
+  await toast(page, `"${QUEUED}" was removed from the queue`).waitFor({ timeout: 10_000 });
+  if (runState(workspace, QUEUED)?.status !== 'cancelled') throw new Error('the queued run is not marked cancelled');
+  if (runState(workspace)?.status !== 'running') throw new Error('removing the queued run stopped the first one');
+  log('a second run showed "queued behind" and left the queue at once when stopped');
+
   await runCommand(page, 'WSSS: Stop Run');
   const stoppedToast = toast(page, 'it can resume from its last checkpoint');
   await stoppedToast.waitFor({ timeout: 60_000 });
@@ -108,8 +135,13 @@ export async function runReloadSession(): Promise<{ code: number; passed: number
   console.log('\n=== integration session "reload" (a run survives a window reload; Playwright-driven) ===');
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-ws-reload-'));
   const stages = [{ id: 'count', type: 'count', steps: 5000, sleep_s: 0.05, checkpoint_every: 5 }];
-  const config = { name: NAME, seed: 3, device: 'cpu', synthetic: true, stages };
-  fs.writeFileSync(path.join(workspace, `${NAME}.wsss-run.json`), JSON.stringify(config, null, 2));
+  for (const [name, steps] of [
+    [NAME, 5000],
+    [QUEUED, 5],
+  ] as const) {
+    const config = { name, seed: 3, device: 'cpu', synthetic: true, stages: [{ ...stages[0], steps }] };
+    fs.writeFileSync(path.join(workspace, `${name}.wsss-run.json`), JSON.stringify(config, null, 2));
+  }
   return runWorkbenchSession({
     name: 'reload',
     what: 'a run survives a window reload, is stopped and resumes from its checkpoint',
