@@ -205,3 +205,26 @@ def test_bad_bytes_from_one_client_leave_the_daemon_serving_the_others(state):
         assert DaemonClient(paths).result("ping")["time"] > 0
     finally:
         other.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "setuid") or os.getuid() != 0, reason="needs root to connect as another user")
+def test_a_connection_from_another_user_is_refused(state):
+    """The 0700 folder keeps other users out; behind it the daemon checks the peer's uid (Linux SO_PEERCRED)."""
+    start_daemon(state)
+    for folder in (state.parent, state):  # open the way to the socket, as a mistake or another tool might
+        os.chmod(folder, 0o711)
+    os.chmod(state / "engine.sock", 0o666)
+    probe = (
+        "import os, socket, sys\n"
+        "os.setuid(65534)\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        "s.connect(sys.argv[1])\n"
+        "s.settimeout(20)\n"
+        "print(len(s.recv(100)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(state / "engine.sock")], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "0", done.stderr  # closed at once: 0 bytes
+    assert "refused a connection from uid 65534" in (state / "daemon.log").read_text()
+    assert DaemonClient(daemon_paths(state)).result("ping")["time"] > 0

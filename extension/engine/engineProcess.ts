@@ -166,7 +166,11 @@ export class EngineProcess {
         throw new EngineStartError(
           launch.pythonPath,
           `the engine speaks protocol version ${info.protocolVersion} but this extension needs ` +
-            `${ENGINE_PROTOCOL_VERSION}; the engine and the extension come from different versions`,
+            `${ENGINE_PROTOCOL_VERSION}; the engine and the extension come from different versions` +
+            (session.shared
+              ? ` (the engine daemon pid ${session.pid ?? '?'} was started by another version: stop it with ` +
+                `"${launch.pythonPath} -m wsss_engine daemon stop" once its runs have ended)`
+              : ''),
         );
       }
       session.markRunning();
