@@ -4,11 +4,13 @@
 // connects to its Unix socket and speaks the same JSON-RPC as a spawned engine. Ending the session closes the
 // connection only: the daemon's runs go on and the next window reattaches to them. No `vscode` import.
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { EngineConnection, type EngineRequester, type NotificationSink } from './engineConnection';
 import { EngineDaemonError } from './engineErrors';
 import type { EngineChannel, EngineLaunch, SessionExit, ShutdownLimits } from './engineSession';
 import { settlesWithin } from './processTree';
+import { StderrTail } from './stderrTail';
 
 /** What `wsss_engine daemon start` prints. */
 export interface DaemonInfo {
@@ -17,6 +19,9 @@ export interface DaemonInfo {
   log: string;
   started: boolean;
 }
+
+/** How often the daemon's log is polled for new lines (the window's output channel shows them). */
+const LOG_POLL_MS = 1000;
 
 /** Starting the daemon imports no torch; its first start on a slow disk still takes a few seconds. */
 const START_TIMEOUT_MS = 90_000;
@@ -61,20 +66,51 @@ export class DaemonSession implements EngineChannel {
   readonly shared = true;
   readonly exited: Promise<SessionExit>;
   private readonly connection: EngineConnection;
+  /** The daemon log's last lines, for the message when the connection is lost. */
+  private readonly logTail = new StderrTail(20);
 
   private constructor(
     readonly info: DaemonInfo,
     private readonly socket: net.Socket,
     notify: NotificationSink,
+    onLine: (line: string) => void,
   ) {
     this.connection = new EngineConnection(socket, socket, notify);
+    const stopTail = this.tailLog(onLine);
     this.exited = new Promise<SessionExit>((resolve) => {
       socket.once('close', () => {
+        stopTail();
         this.connection.close(() => this.exitError());
         resolve({ code: null, signal: null });
       });
     });
     socket.on('error', () => undefined); // 'close' follows and reports it
+  }
+
+  /** The daemon's log from now on, line by line, to `onLine` (the engine log every window shows). */
+  private tailLog(onLine: (line: string) => void): () => void {
+    let offset = fileSize(this.info.log);
+    const poll = () => {
+      const size = fileSize(this.info.log);
+      if (size < offset) offset = 0; // a new log (the daemon was restarted)
+      if (size === offset) return;
+      const fd = fs.openSync(this.info.log, 'r');
+      try {
+        const chunk = Buffer.alloc(Math.min(size - offset, 1 << 20));
+        offset += fs.readSync(fd, chunk, 0, chunk.length, offset);
+        this.logTail.push(chunk.toString('utf8'), onLine);
+      } finally {
+        fs.closeSync(fd);
+      }
+    };
+    const timer = setInterval(() => {
+      try {
+        poll();
+      } catch {
+        // the log is gone or unreadable: the output channel just misses those lines
+      }
+    }, LOG_POLL_MS);
+    return () => clearInterval(timer);
   }
 
   /** Finds or starts the daemon, then connects to its socket. */
@@ -89,7 +125,7 @@ export class DaemonSession implements EngineChannel {
       s.once('connect', () => resolve(s));
       s.once('error', (error) => reject(new EngineDaemonError(`did not accept a connection (${error.message})`, info.log)));
     });
-    return new DaemonSession(info, socket, notify);
+    return new DaemonSession(info, socket, notify, onLine);
   }
 
   get pid(): number | undefined {
@@ -100,7 +136,9 @@ export class DaemonSession implements EngineChannel {
     this.connection.request(method, params, timeoutMs, token);
 
   exitError(): Error {
-    return new EngineDaemonError(`(pid ${this.info.pid ?? '?'}) closed the connection`, this.info.log);
+    const tail = this.logTail.lines().slice(-5);
+    const said = tail.length ? `; its log ends:\n${tail.join('\n')}\n` : '';
+    return new EngineDaemonError(`(pid ${this.info.pid ?? '?'}) closed the connection${said}`, this.info.log);
   }
 
   markRunning(): void {
@@ -116,4 +154,12 @@ export class DaemonSession implements EngineChannel {
 
   /** The daemon is not this window's to kill. */
   killGroup(): void {}
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
 }

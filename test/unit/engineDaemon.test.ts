@@ -56,6 +56,8 @@ describe('windows on the engine daemon (real engine)', { skip }, () => {
     const b = daemonWindow();
     const seenA = record(a);
     const seenB = record(b);
+    const logB: string[] = [];
+    b.onStderrLine((line) => logB.push(line));
     await Promise.all([a.start(), b.start()]); // two windows starting at once
     assert.ok(a.shared && b.shared);
     assert.equal(a.pid, b.pid, 'two daemons were started');

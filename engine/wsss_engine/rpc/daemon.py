@@ -130,9 +130,9 @@ class Daemon:
                 listener.bind(str(self.paths.socket))
             finally:
                 os.umask(old_umask)
+            self.paths.pid_file.write_text(str(os.getpid()))  # before listen(): whoever connects finds the pid
             listener.listen(16)
             listener.settimeout(0.5)
-            self.paths.pid_file.write_text(str(os.getpid()))
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_: self.stopping.set())
             log.info("engine daemon pid %d listening on %s", os.getpid(), self.paths.socket)

@@ -100,7 +100,7 @@ class Server:
                     exit_code = 1
                     break
                 if message is None:
-                    log.info("stdin closed; stopping")
+                    log.info("the client closed the connection")
                     break
                 if isinstance(message, dict) and message.get("method") == "exit" and "id" not in message:
                     exit_code = 0 if self.shutdown_requested else 1
