@@ -200,6 +200,7 @@ export const ENGINE_ERROR_CODES = {
   DatasetError: -32005,
   OutOfMemory: -32006,
   StageFailed: -32007,
+  ClusterError: -32008,
   Cancelled: -32800,
 } as const;
 export type EngineErrorKind = keyof typeof ENGINE_ERROR_CODES;
