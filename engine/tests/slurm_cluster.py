@@ -111,3 +111,30 @@ class PrivateSlurm:
                 "",
             ]
         )
+
+
+def main(argv: list[str]) -> int:
+    """`python slurm_cluster.py start|stop FOLDER`, for the TypeScript tests: start prints {"conf": path} (the
+    daemons detach themselves); stop ends them (a munged started here keeps running: other tests may use it)."""
+    import json
+    import sys
+
+    if len(argv) != 2 or argv[0] not in ("start", "stop"):
+        print("usage: slurm_cluster.py start|stop FOLDER", file=sys.stderr)
+        return 2
+    if reason := unavailable_reason():
+        print(json.dumps({"unavailable": reason}))
+        return 0
+    cluster = PrivateSlurm(Path(argv[1]), cpus=max(2, os.cpu_count() or 2))
+    if argv[0] == "start":
+        cluster.start()
+        print(json.dumps({"conf": str(cluster.conf)}))
+    else:
+        cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -85,3 +85,12 @@ def test_cli_script_prints_what_submit_would_write_and_checks_the_device(tmp_pat
         ["cluster", "script", "--config", str(config), "--run-dir", str(tmp_path / "r"), "--gpus-per-node", "1"]
     )
     assert code == 1 and "device is 'cpu'" in capsys.readouterr().err
+
+
+def test_through_ssh_every_argument_is_quoted_for_the_remote_shell():
+    from wsss_engine.cluster.slurm import command
+
+    assert command(["squeue", "-j", "12"]) == ["squeue", "-j", "12"]
+    cmd = command(["sbatch", "--parsable", "/shared/runs/a b/job.sbatch; rm -rf ~"], "me@login")
+    assert cmd[:4] == ["ssh", "-o", "BatchMode=yes", "me@login"] and len(cmd) == 5
+    assert cmd[4] == "sbatch --parsable '/shared/runs/a b/job.sbatch; rm -rf ~'"
