@@ -13,7 +13,7 @@ from wsss_engine.errors import ERROR_CODES
 
 # 2: run/start answers name + stages; run/metrics and engine/log removed.
 # 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -100,6 +100,30 @@ METHODS: dict[str, Method] = {
             Param("vectors", "string", False, nullable=True),
         ),
         result=("suggestions",),
+        long=True,
+    ),
+    # A run on a SLURM cluster (rpc/cluster_requests.py, docs/CLUSTER.md): create the run folder (inputs checked)
+    # and sbatch its job, or (resume) resubmit it; `options` are cluster options over the config's `cluster` block.
+    "cluster/submit": Method(
+        params=(
+            Param("configPath", "string", False, nullable=True),
+            Param("runDir", "string"),
+            Param("resume", "boolean", False),
+            Param("options", "object", False),
+        ),
+        result=("job",),
+        long=True,
+    ),
+    # The run's last job: SLURM's state (squeue, scontrol or sacct) beside the run's own status (run.json).
+    "cluster/status": Method(
+        params=(Param("runDir", "string"),),
+        result=("job", "jobs", "state", "reason", "source", "active", "runStatus"),
+        long=True,
+    ),
+    # Stop the run's job: politely through the run folder (running), out of the queue (pending), or `now`.
+    "cluster/cancel": Method(
+        params=(Param("runDir", "string"), Param("now", "boolean", False)),
+        result=("job", "state", "how"),
         long=True,
     ),
 }
