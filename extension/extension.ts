@@ -1,6 +1,8 @@
 // Activation: wires the engine supervisor, status bar, run controller, runs view, commands and panels.
 // In an untrusted workspace everything that only reads run folders works; nothing spawns the engine.
 import * as vscode from 'vscode';
+import { ClusterJobs } from './cluster/clusterJobs';
+import { registerClusterCommands } from './cluster/clusterCommands';
 import { registerCommands } from './commands';
 import { EngineHost } from './engine/engineHost';
 import { EngineStatus } from './engine/engineStatus';
@@ -8,6 +10,7 @@ import { registerPanels } from './panels/index';
 import { registerCamPreviews } from './preview/index';
 import { RunController } from './runs/runController';
 import { RunsTree } from './runs/runsTree';
+import { readSettings } from './settings';
 import type { ExtensionServices } from './services';
 
 let engineHost: EngineHost | undefined;
@@ -18,7 +21,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
   engineHost = host;
   const status = new EngineStatus(host);
   const runs = new RunController(host, status);
-  const runsTree = new RunsTree((runDir) => runs.activeRuns.some((r) => r.runDir === runDir));
+  const clusterJobs = new ClusterJobs(
+    async (method, params) => {
+      if (!host.allowed) throw new Error('this workspace is not trusted: the engine (which asks SLURM) does not start');
+      await host.ensureReady('ask SLURM for a job state');
+      return host.engine.request(method, params);
+    },
+    () => readSettings().cluster.pollSeconds,
+  );
+  const runsTree = new RunsTree((runDir) => runs.activeRuns.some((r) => r.runDir === runDir), clusterJobs);
   context.subscriptions.push(
     output,
     status,
@@ -27,9 +38,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     vscode.window.registerTreeDataProvider('wsss.runs', runsTree),
     host.watchSettings(),
     runs.onDidChangeRuns(() => runsTree.refresh()),
+    clusterJobs,
+    clusterJobs.onDidChange(() => runsTree.refresh()),
   );
   void vscode.commands.executeCommand('setContext', 'wsss.runActive', false);
   registerCommands(context, host, runs, runsTree);
+  registerClusterCommands(context, host, clusterJobs);
   void host.reattach(); // the engine daemon's runs (this window's before a reload, others', the CLI's)
 
   const services: ExtensionServices = {

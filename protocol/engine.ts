@@ -7,10 +7,11 @@
 /** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
 // 2: run/start answers name + stages; run/metrics and engine/log removed.
 // 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-// 4: the engine daemon (one engine per user): run/started to every client, run/start answers queuedBehind,
+// 4: cluster/submit, cluster/status, cluster/cancel (runs on a SLURM cluster).
+// 5: the engine daemon (one engine per user): run/started to every client, run/start answers queuedBehind,
 //    run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
 //    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
-export const ENGINE_PROTOCOL_VERSION = 4;
+export const ENGINE_PROTOCOL_VERSION = 5;
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {
@@ -164,6 +165,74 @@ export interface SynonymsSuggestResult {
   suggestions: Record<string, string[]>;
 }
 
+/** Options of a cluster job (docs/CLUSTER.md; the run config's `cluster` block has the same keys). */
+export interface ClusterOptions {
+  nodes?: number;
+  gpus_per_node?: number;
+  procs_per_node?: number;
+  agents_per_node?: number;
+  cpus_per_task?: number;
+  mem?: string;
+  time?: string;
+  partition?: string;
+  account?: string;
+  qos?: string;
+  constraint?: string;
+  job_name?: string;
+  signal_lead_s?: number;
+  requeue?: boolean;
+  rendezvous_port?: number;
+  ssh_host?: string;
+  python?: string;
+  env?: Record<string, string>;
+}
+/** One submission of a run's job, as <run>/cluster/jobs.json records it. */
+export interface ClusterJob {
+  id: string;
+  submitted: string;
+  host: string;
+  script: string;
+  worldSize: number;
+  options: ClusterOptions;
+}
+/** Parameters of `cluster/submit`: a new run from `configPath` in `runDir`, or (`resume`) its job again. */
+export interface ClusterSubmitParams {
+  configPath?: string | null;
+  runDir: string;
+  resume?: boolean;
+  options?: ClusterOptions;
+}
+/** Result of `cluster/submit`. */
+export interface ClusterSubmitResult {
+  job: ClusterJob;
+}
+/** Parameters of `cluster/status`. */
+export interface ClusterStatusParams {
+  runDir: string;
+}
+/** Result of `cluster/status`: SLURM's state of the last job ("PENDING", "RUNNING", "COMPLETED", ...,
+ * "UNKNOWN" once SLURM forgets it), which command said so, and the run's own status from run.json. */
+export interface ClusterStatusResult {
+  job: ClusterJob;
+  jobs: number;
+  state: string;
+  reason: string;
+  source: string;
+  active: boolean;
+  runStatus: string;
+}
+/** Parameters of `cluster/cancel`: a polite stop (checkpoint) unless `now`. */
+export interface ClusterCancelParams {
+  runDir: string;
+  now?: boolean;
+}
+/** Result of `cluster/cancel`: how the stop was sent ("stop request" or "scancel"). */
+export interface ClusterCancelResult {
+  job: ClusterJob;
+  state: string;
+  how: string;
+}
+
 /** Notification `run/progress`: a stage's progress. */
 export interface RunProgressParams {
   runId: string;
@@ -194,6 +263,9 @@ export interface EngineRequests {
   'config/validate': { params: ConfigValidateParams; result: ConfigValidateResult };
   'synonyms/score': { params: SynonymsScoreParams; result: SynonymsScoreResult };
   'synonyms/suggest': { params: SynonymsSuggestParams; result: SynonymsSuggestResult };
+  'cluster/submit': { params: ClusterSubmitParams; result: ClusterSubmitResult };
+  'cluster/status': { params: ClusterStatusParams; result: ClusterStatusResult };
+  'cluster/cancel': { params: ClusterCancelParams; result: ClusterCancelResult };
 }
 /** Every engine -> extension notification: name -> params. */
 export interface EngineNotifications {
@@ -220,6 +292,7 @@ export const ENGINE_ERROR_CODES = {
   DatasetError: -32005,
   OutOfMemory: -32006,
   StageFailed: -32007,
+  ClusterError: -32008,
   Cancelled: -32800,
 } as const;
 export type EngineErrorKind = keyof typeof ENGINE_ERROR_CODES;
@@ -268,6 +341,18 @@ export const ENGINE_PROTOCOL = {
     'synonyms/suggest': {
       params: keysOf<SynonymsSuggestParams>()('classes', 'source', 'size', 'vectors'),
       result: keysOf<SynonymsSuggestResult>()('suggestions'),
+    },
+    'cluster/submit': {
+      params: keysOf<ClusterSubmitParams>()('configPath', 'runDir', 'resume', 'options'),
+      result: keysOf<ClusterSubmitResult>()('job'),
+    },
+    'cluster/status': {
+      params: keysOf<ClusterStatusParams>()('runDir'),
+      result: keysOf<ClusterStatusResult>()('job', 'jobs', 'state', 'reason', 'source', 'active', 'runStatus'),
+    },
+    'cluster/cancel': {
+      params: keysOf<ClusterCancelParams>()('runDir', 'now'),
+      result: keysOf<ClusterCancelResult>()('job', 'state', 'how'),
     },
   },
   notifications: {

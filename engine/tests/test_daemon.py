@@ -24,6 +24,7 @@ from engine_client import engine_env, write_config
 from wsss_engine.rpc.daemon import daemon_paths, read_pid
 from wsss_engine.rpc.daemon_client import DaemonClient, answers
 from wsss_engine.rpc.framing import FrameReader, encode_frame
+from wsss_engine.rpc.protocol import PROTOCOL_VERSION
 
 
 def cli(state: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -152,7 +153,7 @@ def test_the_folder_and_socket_are_private_and_an_idle_daemon_exits(state):
     client = DaemonClient(daemon_paths(state))
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
     assert stat.S_IMODE((state / "engine.sock").stat().st_mode) == 0o600
-    assert client.info["protocolVersion"] >= 4
+    assert client.info["protocolVersion"] == PROTOCOL_VERSION
     time.sleep(4)
     assert alive(pid), "the daemon left while a client was connected"
     client.close()

@@ -2,6 +2,7 @@
 // with a status icon per run and per stage. Refreshes when a run.json changes or a run starts or ends.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { describeJob, type ClusterJobs } from '../cluster/clusterJobs';
 import { onDidChangeSettings } from '../settings';
 import { workspaceRunRoots, workspaceRuns } from './runPicking';
 import type { RunFolderInfo, RunRecord, RunStageRecord } from './runFolder';
@@ -28,6 +29,7 @@ export class RunItem extends vscode.TreeItem {
   constructor(
     readonly run: RunFolderInfo,
     activeInThisWindow: boolean,
+    cluster?: ReturnType<ClusterJobs['statusOf']>,
   ) {
     super(run.record.name, vscode.TreeItemCollapsibleState.Collapsed);
     const r = run.record;
@@ -47,6 +49,14 @@ export class RunItem extends vscode.TreeItem {
       );
     }
     if (run.warnings.length) lines.push('', ...run.warnings.map((w) => `- ${w}`));
+    if (cluster && !(cluster instanceof Error)) {
+      // A cluster job: its SLURM state beside the run's; cancel / resubmit instead of the local stop / resume.
+      this.description = `${this.description} · ${describeJob(cluster)}`;
+      this.contextValue = `wsssRun.${r.status === 'completed' ? 'completed' : 'cluster'}.${cluster.active ? 'clusterActive' : 'clusterEnded'}`;
+      lines.push('', `SLURM job ${cluster.job.id} (${cluster.job.worldSize} rank(s)): ${cluster.state}`);
+    } else if (cluster instanceof Error) {
+      lines.push('', `Cluster job state unknown: ${cluster.message}`);
+    }
     this.tooltip = new vscode.MarkdownString(lines.join('\n'));
   }
 
@@ -84,8 +94,12 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
   private watchers: vscode.FileSystemWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  /** `isActive(runDir)`: whether a run is running in this window (its item gets the Stop action). */
-  constructor(private readonly isActive: (runDir: string) => boolean) {
+  /** `isActive(runDir)`: whether a run is running in this window (its item gets the Stop action); `cluster`: the
+   * SLURM state of runs submitted to a cluster (docs/CLUSTER.md). */
+  constructor(
+    private readonly isActive: (runDir: string) => boolean,
+    private readonly cluster?: ClusterJobs,
+  ) {
     this.watch();
     const rewatch = () => {
       this.watch();
@@ -112,8 +126,9 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
     if (element) return [];
     try {
       const { runs, unreadable } = await workspaceRuns();
+      void this.cluster?.track(runs.map((r) => r.dir));
       return [
-        ...runs.map((r) => new RunItem(r, this.isActive(r.dir))),
+        ...runs.map((r) => new RunItem(r, this.isActive(r.dir), this.cluster?.statusOf(r.dir))),
         ...unreadable.map((u) => new MessageItem(path.basename(u.dir), u.error.message, 'warning', u.dir)),
       ];
     } catch (error) {

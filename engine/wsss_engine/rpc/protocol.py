@@ -13,10 +13,11 @@ from wsss_engine.errors import ERROR_CODES
 
 # 2: run/start answers name + stages; run/metrics and engine/log removed.
 # 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-# 4: the engine daemon (one engine per user, rpc/daemon.py): run/started to every client, run/start answers
+# 4: cluster/submit, cluster/status, cluster/cancel (runs on a SLURM cluster).
+# 5: the engine daemon (one engine per user, rpc/daemon.py): run/started to every client, run/start answers
 #    queuedBehind, run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
 #    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
-PROTOCOL_VERSION = 4
+PROTOCOL_VERSION = 5
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -105,6 +106,30 @@ METHODS: dict[str, Method] = {
             Param("vectors", "string", False, nullable=True),
         ),
         result=("suggestions",),
+        long=True,
+    ),
+    # A run on a SLURM cluster (rpc/cluster_requests.py, docs/CLUSTER.md): create the run folder (inputs checked)
+    # and sbatch its job, or (resume) resubmit it; `options` are cluster options over the config's `cluster` block.
+    "cluster/submit": Method(
+        params=(
+            Param("configPath", "string", False, nullable=True),
+            Param("runDir", "string"),
+            Param("resume", "boolean", False),
+            Param("options", "object", False),
+        ),
+        result=("job",),
+        long=True,
+    ),
+    # The run's last job: SLURM's state (squeue, scontrol or sacct) beside the run's own status (run.json).
+    "cluster/status": Method(
+        params=(Param("runDir", "string"),),
+        result=("job", "jobs", "state", "reason", "source", "active", "runStatus"),
+        long=True,
+    ),
+    # Stop the run's job: politely through the run folder (running), out of the queue (pending), or `now`.
+    "cluster/cancel": Method(
+        params=(Param("runDir", "string"), Param("now", "boolean", False)),
+        result=("job", "state", "how"),
         long=True,
     ),
 }
