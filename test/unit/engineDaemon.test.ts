@@ -28,11 +28,11 @@ function config(name: string, steps: number): string {
   return file;
 }
 
-function daemonWindow(): EngineProcess {
+function daemonWindow(folder = stateDir): EngineProcess {
   const env = {
     ...engineEnv(),
     WSSS_ENGINE_PLUGINS: 'wsss_test_plugin,wsss_test_slow_save',
-    WSSS_ENGINE_STATE_DIR: stateDir,
+    WSSS_ENGINE_STATE_DIR: folder,
   };
   return newEngine({ launch: engineLaunch({ env, daemon: true }) });
 }
@@ -110,5 +110,20 @@ describe('windows on the engine daemon (real engine)', { skip }, () => {
     await c.request('run/cancel', { runId: started.runId });
     await Promise.all([b.dispose(), c.dispose()]);
     assert.ok(alive(daemonPid), 'the daemon waits for its idle timeout, not for the last window');
+  });
+
+  it('says clearly why when the daemon cannot be started, and how to do without it', async () => {
+    const blocker = path.join(tmp, 'a-file');
+    writeFileSync(blocker, '');
+    const engine = daemonWindow(path.join(blocker, 'state')); // its folder cannot be made
+    await assert.rejects(engine.start(), (error: Error) => {
+      assert.equal(error.name, 'EngineDaemonError');
+      assert.match(error.message, /cannot make the engine daemon folder .*a-file\/state/);
+      assert.match(error.message, /WSSS_ENGINE_STATE_DIR/);
+      assert.match(error.message, /"wsss\.engine\.mode" to "window"/);
+      return true;
+    });
+    assert.equal(engine.state, 'crashed');
+    await engine.dispose();
   });
 });

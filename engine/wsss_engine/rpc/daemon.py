@@ -75,8 +75,14 @@ def daemon_paths(folder: str | os.PathLike[str] | None = None) -> DaemonPaths:
 
 def private_folder(paths: DaemonPaths) -> None:
     """Create the folder 0700 and refuse one that another user owns or others may enter."""
-    paths.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = paths.folder.stat()
+    try:
+        paths.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = paths.folder.stat()
+    except OSError as exc:
+        raise DaemonError(
+            f"cannot make the engine daemon folder {paths.folder}: {exc.strerror or exc}",
+            f"set {STATE_DIR_ENV} to a folder you can write, or fix this one",
+        ) from exc
     if st.st_uid != os.getuid():
         raise DaemonError(
             f"the engine daemon folder {paths.folder} belongs to another user (uid {st.st_uid})",
