@@ -27,10 +27,13 @@ from wsss_engine.rpc.framing import FrameReader, encode_frame
 from wsss_engine.rpc.protocol import PROTOCOL_VERSION
 
 
-def cli(state: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+NO_PLUGINS = {"WSSS_ENGINE_PLUGINS": ""}  # a daemon that runs nothing imports no torch: it starts in a blink
+
+
+def cli(state: Path, *args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "wsss_engine", *args[:1], "--state-dir", str(state), *args[1:]],
-        env=engine_env(),
+        env=engine_env(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -57,8 +60,8 @@ def state():
     shutil.rmtree(folder.parent, ignore_errors=True)
 
 
-def start_daemon(state: Path, idle_timeout: float = 60) -> dict:
-    done = cli(state, "daemon", "start", "--idle-timeout", str(idle_timeout))
+def start_daemon(state: Path, idle_timeout: float = 60, env: dict | None = None) -> dict:
+    done = cli(state, "daemon", "start", "--idle-timeout", str(idle_timeout), env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -132,7 +135,7 @@ def test_two_starts_at_once_make_one_daemon_and_a_second_daemon_leaves(state):
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "wsss_engine", "daemon", "--state-dir", str(state), "start"],
-            env=engine_env(),
+            env=engine_env(NO_PLUGINS),
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -141,7 +144,7 @@ def test_two_starts_at_once_make_one_daemon_and_a_second_daemon_leaves(state):
     infos = [json.loads(p.communicate(timeout=60)[0]) for p in procs]
     assert infos[0]["pid"] == infos[1]["pid"] and alive(infos[0]["pid"])
     assert sorted(i["started"] for i in infos) == [False, True]
-    again = cli(state, "daemon", "run")  # started by hand beside the living one: finds it and leaves
+    again = cli(state, "daemon", "run", env=NO_PLUGINS)  # started by hand beside the living one: finds it and leaves
     assert again.returncode == 0 and f"already serves {state / 'engine.sock'}" in again.stderr
     assert answers(daemon_paths(state)) and read_pid(daemon_paths(state)) == infos[0]["pid"]
 
@@ -149,7 +152,7 @@ def test_two_starts_at_once_make_one_daemon_and_a_second_daemon_leaves(state):
 def test_the_folder_and_socket_are_private_and_an_idle_daemon_exits(state):
     state.mkdir(parents=True)
     os.chmod(state, 0o755)  # an older, open folder is closed before the socket appears
-    pid = start_daemon(state, idle_timeout=3)["pid"]
+    pid = start_daemon(state, idle_timeout=3, env=NO_PLUGINS)["pid"]
     client = DaemonClient(daemon_paths(state))
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
     assert stat.S_IMODE((state / "engine.sock").stat().st_mode) == 0o600
@@ -192,7 +195,7 @@ def test_runs_cli_lists_and_stops_a_queued_run(state, tmp_path):
 
 
 def test_bad_bytes_from_one_client_leave_the_daemon_serving_the_others(state):
-    start_daemon(state)
+    start_daemon(state, env=NO_PLUGINS)
     paths = daemon_paths(state)
     other = DaemonClient(paths)
     try:
@@ -211,7 +214,7 @@ def test_bad_bytes_from_one_client_leave_the_daemon_serving_the_others(state):
 @pytest.mark.skipif(not hasattr(os, "setuid") or os.getuid() != 0, reason="needs root to connect as another user")
 def test_a_connection_from_another_user_is_refused(state):
     """The 0700 folder keeps other users out; behind it the daemon checks the peer's uid (Linux SO_PEERCRED)."""
-    start_daemon(state)
+    start_daemon(state, env=NO_PLUGINS)
     for folder in (state.parent, state):  # open the way to the socket, as a mistake or another tool might
         os.chmod(folder, 0o711)
     os.chmod(state / "engine.sock", 0o666)
