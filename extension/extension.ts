@@ -44,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
   void vscode.commands.executeCommand('setContext', 'wsss.runActive', false);
   registerCommands(context, host, runs, runsTree);
   registerClusterCommands(context, host, clusterJobs);
+  void host.reattach(); // the engine daemon's runs (this window's before a reload, others', the CLI's)
 
   const services: ExtensionServices = {
     output,

@@ -13,6 +13,8 @@ export interface WsssSettings {
   requestTimeoutMs: number;
   /** "wsss.cluster.*": defaults of "Run on Cluster…" (docs/CLUSTER.md). */
   cluster: ClusterSettings;
+  /** "wsss.engine.mode": the per-user engine daemon (default) or an engine of this window only. */
+  engineMode: 'daemon' | 'window';
 }
 
 export function readSettings(): WsssSettings {
@@ -33,6 +35,7 @@ export function readSettings(): WsssSettings {
       python: vscode.workspace.isTrusted ? config.get<string>('cluster.python', '') : '',
       pollSeconds: Math.max(2, config.get<number>('cluster.pollSeconds', 15)),
     },
+    engineMode: config.get<string>('engine.mode', 'daemon') === 'window' ? 'window' : 'daemon',
   };
 }
 

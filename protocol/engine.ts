@@ -1,5 +1,5 @@
-// Extension <-> engine protocol: JSON-RPC 2.0 over the engine's stdio with Content-Length framing
-// (docs/ARCHITECTURE.md, "Extension <-> engine protocol").
+// Extension <-> engine protocol: JSON-RPC 2.0 with Content-Length framing over the engine daemon's Unix socket
+// or a window's own engine's stdio (docs/ARCHITECTURE.md, "Extension <-> engine protocol", "Engine daemon").
 // Source of truth on the TypeScript side; mirrored by engine/wsss_engine/rpc/protocol.py, whose descriptor
 // `python -m wsss_engine protocol` prints. test/unit/protocolDrift.test.ts fails when the two differ.
 // Imported by the extension host only (no `vscode`, no Node APIs), so plain-Node tests can use it.
@@ -7,7 +7,11 @@
 /** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
 // 2: run/start answers name + stages; run/metrics and engine/log removed.
 // 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-export const ENGINE_PROTOCOL_VERSION = 4;
+// 4: cluster/submit, cluster/status, cluster/cancel (runs on a SLURM cluster).
+// 5: the engine daemon (one engine per user): run/started to every client, run/start answers queuedBehind,
+//    run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
+//    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
+export const ENGINE_PROTOCOL_VERSION = 5;
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {
@@ -48,7 +52,8 @@ export interface EngineDevicesParams {
   torchVersion: string;
   devices: EngineDevice[];
 }
-/** Parameters of `shutdown`: none; the engine stops its runs and waits for the `exit` notification. */
+/** Parameters of `shutdown`: none; the engine stops its runs and waits for the `exit` notification. On a
+ * connection to the engine daemon it ends that connection only (the runs go on). */
 export type ShutdownParams = Record<never, never>;
 /** Result of `shutdown`: empty. */
 export type ShutdownResult = Record<never, never>;
@@ -64,15 +69,23 @@ export interface RunStartParams {
   runDir: string;
   resume?: boolean;
 }
-/** Result of `run/start` (returned at once; the run proceeds on a worker thread). */
 /** Result of `run/start`, sent once the config has validated (ConfigInvalid otherwise, with every problem in
- * its data) and the run folder exists: the run's name and its stages, so the host reads no run.json back. */
+ * its data) and the run folder exists: the run's name and its stages, so the host reads no run.json back, and
+ * the run it waits for when another one runs (one FIFO queue per engine). */
 export interface RunStartResult {
   runId: string;
   runDir: string;
   name: string;
   stages: RunStageRef[];
+  queuedBehind: QueuedBehind | null;
 }
+/** The run a queued run waits for: the one running now (else the nearest one queued before it). */
+export interface QueuedBehind {
+  runId: string;
+  name: string;
+}
+/** Notification `run/started`: a run was started or resumed, by this client or (the daemon) any other one. */
+export type RunStartedParams = RunStartResult;
 /** One stage of a run config, as `run/start` answers it. */
 export interface RunStageRef {
   id: string;
@@ -88,11 +101,16 @@ export interface RunCancelResult {
 }
 /** Parameters of `run/list`: none. */
 export type RunListParams = Record<never, never>;
-/** One run the engine knows about in this session. */
+/** One run the engine has started since it began (the daemon: from any client), as a reattaching window
+ * needs it: status ("created" while queued), name, stages, what it waits for, its last progress. */
 export interface RunListEntry {
   runId: string;
   runDir: string;
   status: RunStatus;
+  name: string;
+  stages: RunStageRef[];
+  queuedBehind: QueuedBehind | null;
+  progress: RunProgressParams | null;
 }
 /** Result of `run/list`. */
 export interface RunListResult {
@@ -223,11 +241,13 @@ export interface RunProgressParams {
   total: number;
   message: string;
 }
-/** Notification `run/finished`: a run ended; `error` is set when status is "failed". */
+/** Notification `run/finished`: a run ended; `error` is set when status is "failed"; `removedFromQueue` when
+ * it was stopped while queued (status "cancelled", but it never started: no checkpoint to resume from). */
 export interface RunFinishedParams {
   runId: string;
   status: 'completed' | 'failed' | 'cancelled';
   error: EngineErrorInfo | null;
+  removedFromQueue: boolean;
 }
 /** Notification `exit` (extension -> engine): exit now (after `shutdown`). */
 export type ExitParams = Record<never, never>;
@@ -250,6 +270,7 @@ export interface EngineRequests {
 /** Every engine -> extension notification: name -> params. */
 export interface EngineNotifications {
   'engine/devices': EngineDevicesParams;
+  'run/started': RunStartedParams;
   'run/progress': RunProgressParams;
   'run/finished': RunFinishedParams;
 }
@@ -305,7 +326,7 @@ export const ENGINE_PROTOCOL = {
     ping: { params: keysOf<PingParams>()(), result: keysOf<PingResult>()('time') },
     'run/start': {
       params: keysOf<RunStartParams>()('configPath', 'runDir', 'resume'),
-      result: keysOf<RunStartResult>()('runId', 'runDir', 'name', 'stages'),
+      result: keysOf<RunStartResult>()('runId', 'runDir', 'name', 'stages', 'queuedBehind'),
     },
     'run/cancel': { params: keysOf<RunCancelParams>()('runId'), result: keysOf<RunCancelResult>()('cancelled') },
     'run/list': { params: keysOf<RunListParams>()(), result: keysOf<RunListResult>()('runs') },
@@ -336,8 +357,9 @@ export const ENGINE_PROTOCOL = {
   },
   notifications: {
     'engine/devices': keysOf<EngineDevicesParams>()('torchVersion', 'devices'),
+    'run/started': keysOf<RunStartedParams>()('runId', 'runDir', 'name', 'stages', 'queuedBehind'),
     'run/progress': keysOf<RunProgressParams>()('runId', 'stageId', 'done', 'total', 'message'),
-    'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error'),
+    'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error', 'removedFromQueue'),
     exit: keysOf<ExitParams>()(),
   },
   errors: ENGINE_ERROR_CODES,

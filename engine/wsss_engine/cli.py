@@ -1,5 +1,5 @@
-"""Command line: `python -m wsss_engine {serve,run,validate-config,protocol,demo,pole-stats,make-bank}`
-(also the `wsss-engine` script).
+"""Command line: `python -m wsss_engine {serve,daemon,runs,run,validate-config,protocol,demo,pole-stats,make-bank}`
+(also the `wsss-engine` script). `daemon` and `runs` talk to the engine daemon (daemon_cli.py).
 
 `run` makes the same run folders as the extension, headless: progress on stderr, Ctrl-C cancels politely
 (the stage saves its checkpoint; `--resume` continues), exit code 0 completed, 1 failed, 130 cancelled.
@@ -33,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wsss_engine {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="JSON-RPC 2.0 server on stdin/stdout (Content-Length framing), for the extension")
-    run = sub.add_parser("run", help="run a config headless into a run folder")
+    from wsss_engine.daemon_cli import add_parsers as add_daemon_parsers
+
+    add_daemon_parsers(sub)
+    run = sub.add_parser("run", help="run a config headless into a run folder, in this process")
     run.add_argument("--config", help="run config JSON (optional with --resume: the run's own config.json)")
     run.add_argument("--run-dir", required=True, help="run folder to create (or to resume)")
     run.add_argument("--resume", action="store_true", help="continue a run from its last checkpoints")
@@ -92,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return pole_stats([args.path] + (["--bank", args.bank] if args.bank else []))
     _configure_logging()
+    if args.command in ("daemon", "runs"):  # `daemon run` loads the plugins itself; the clients need none
+        from wsss_engine.daemon_cli import main as daemon_main
+
+        return daemon_main(args)
     from wsss_engine.plugins import load_plugins
 
     load_plugins()

@@ -59,6 +59,22 @@ export class EngineTimeoutError extends Error {
   }
 }
 
+/** The engine daemon (one engine per user, daemonSession.ts) could not be started or reached, or its connection
+ *  closed. Says where its log is and how to do without it. */
+export class EngineDaemonError extends Error {
+  override readonly name = 'EngineDaemonError';
+  constructor(
+    readonly reason: string,
+    readonly logFile: string | undefined,
+  ) {
+    super(
+      `The WSSS engine daemon ${reason}.${logFile ? ` Its log: ${logFile}.` : ''} ` +
+        'Runs started before keep their checkpoints (resume them). To use an engine of this window only, set ' +
+        '"wsss.engine.mode" to "window".',
+    );
+  }
+}
+
 /** A request was made while no engine is running (never started, stopped, or crashed). */
 export class EngineNotRunningError extends Error {
   override readonly name = 'EngineNotRunningError';

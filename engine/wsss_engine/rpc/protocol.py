@@ -13,7 +13,11 @@ from wsss_engine.errors import ERROR_CODES
 
 # 2: run/start answers name + stages; run/metrics and engine/log removed.
 # 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-PROTOCOL_VERSION = 4
+# 4: cluster/submit, cluster/status, cluster/cancel (runs on a SLURM cluster).
+# 5: the engine daemon (one engine per user, rpc/daemon.py): run/started to every client, run/start answers
+#    queuedBehind, run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
+#    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
+PROTOCOL_VERSION = 5
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -58,6 +62,7 @@ METHODS: dict[str, Method] = {
         result=("protocolVersion", "engineVersion", "pythonVersion", "torchVersion", "devices"),
     ),
     # Polite stop: cancels running runs (they save checkpoints); the `exit` notification then ends the process.
+    # On a connection to the engine daemon it ends that connection only: the runs go on.
     "shutdown": Method(),
     # Liveness check.
     "ping": Method(result=("time",)),
@@ -70,11 +75,12 @@ METHODS: dict[str, Method] = {
             Param("runDir", "string"),
             Param("resume", "boolean", False),
         ),
-        result=("runId", "runDir", "name", "stages"),
+        result=("runId", "runDir", "name", "stages", "queuedBehind"),
     ),
     # Ask a running run to stop at its next cancellation point (it saves a checkpoint).
     "run/cancel": Method(params=(Param("runId", "string"),), result=("cancelled",)),
-    # Runs this engine process has started, with their current status.
+    # Runs this engine process has started (the daemon: from any client), with status, name, stages, the run
+    # a queued one waits for, and the last progress (a reattaching window shows them at once).
     "run/list": Method(result=("runs",)),
     # Validate a run config file against schemas/run-config.schema.json and the stages this engine has.
     "config/validate": Method(params=(Param("configPath", "string"),), result=("valid", "errors"), long=True),
@@ -131,8 +137,11 @@ METHODS: dict[str, Method] = {
 NOTIFICATIONS: dict[str, Notification] = {
     # Once, after the initialize reply, when torch has loaded: every device (the CPU first) and torch's version.
     "engine/devices": Notification(("torchVersion", "devices")),
+    # A run was started or resumed (by this client or, on the daemon, any other): what run/start answered.
+    "run/started": Notification(("runId", "runDir", "name", "stages", "queuedBehind")),
     "run/progress": Notification(("runId", "stageId", "done", "total", "message")),
-    "run/finished": Notification(("runId", "status", "error")),
+    # removedFromQueue: cancelled while it waited for another run (it never started, has no checkpoint).
+    "run/finished": Notification(("runId", "status", "error", "removedFromQueue")),
     # The one extension -> engine notification: exit now (code 0 after `shutdown`, else 1). `$/cancelRequest`
     # (base protocol) is handled too but is not part of this descriptor.
     "exit": Notification(()),
