@@ -1,4 +1,4 @@
-"""Command line: `python -m wsss_engine {serve,run,validate-config,protocol,demo,pole-stats,make-bank}`
+"""Command line: `python -m wsss_engine {serve,run,validate-config,protocol,demo,pole-stats,make-bank,experiment}`
 (also the `wsss-engine` script).
 
 `run` makes the same run folders as the extension, headless: progress on stderr, Ctrl-C cancels politely
@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     bank.add_argument("--wordnet", help="WordNet dict folder (default $WSSS_WORDNET_DIR or /usr/share/wordnet)")
     bank.add_argument("--sense", action="append", help="CLASS=SYNSET, e.g. cow=cattle.n.01 (repeatable)")
     bank.add_argument("--out", required=True, help="bank JSON to write (- for stdout)")
+    from wsss_engine.experiments.cli import add_parser as add_experiment_parser
+
+    add_experiment_parser(sub)
     return parser
 
 
@@ -93,6 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         return serve_stdio()
     if args.command == "validate-config":
         return _validate(args.file, args.json)
+    if args.command == "experiment":
+        from wsss_engine.experiments.cli import main as experiment
+
+        try:
+            return experiment(args)
+        except EngineError as exc:
+            return _fail(exc)
     return _run(args.config, args.run_dir, args.resume)
 
 
