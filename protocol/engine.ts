@@ -4,10 +4,13 @@
 // `python -m wsss_engine protocol` prints. test/unit/protocolDrift.test.ts fails when the two differ.
 // Imported by the extension host only (no `vscode`, no Node APIs), so plain-Node tests can use it.
 
+import { EXPERIMENT_PROTOCOL, type ExperimentNotifications, type ExperimentRequests } from './experiments';
+
 /** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
 // 2: run/start answers name + stages; run/metrics and engine/log removed.
 // 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-export const ENGINE_PROTOCOL_VERSION = 3;
+// 4: experiment/start|resume|stop|status and experiment/progress|finished (protocol/experiments.ts).
+export const ENGINE_PROTOCOL_VERSION = 4;
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {
@@ -165,7 +168,7 @@ export interface RunFinishedParams {
 export type ExitParams = Record<never, never>;
 
 /** Every request: method name -> params and result. */
-export interface EngineRequests {
+export interface EngineRequests extends ExperimentRequests {
   initialize: { params: InitializeParams; result: InitializeResult };
   shutdown: { params: ShutdownParams; result: ShutdownResult };
   ping: { params: PingParams; result: PingResult };
@@ -177,7 +180,7 @@ export interface EngineRequests {
   'synonyms/suggest': { params: SynonymsSuggestParams; result: SynonymsSuggestResult };
 }
 /** Every engine -> extension notification: name -> params. */
-export interface EngineNotifications {
+export interface EngineNotifications extends ExperimentNotifications {
   'engine/devices': EngineDevicesParams;
   'run/progress': RunProgressParams;
   'run/finished': RunFinishedParams;
@@ -249,12 +252,14 @@ export const ENGINE_PROTOCOL = {
       params: keysOf<SynonymsSuggestParams>()('classes', 'source', 'size', 'vectors'),
       result: keysOf<SynonymsSuggestResult>()('suggestions'),
     },
+    ...EXPERIMENT_PROTOCOL.methods,
   },
   notifications: {
     'engine/devices': keysOf<EngineDevicesParams>()('torchVersion', 'devices'),
     'run/progress': keysOf<RunProgressParams>()('runId', 'stageId', 'done', 'total', 'message'),
     'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error'),
     exit: keysOf<ExitParams>()(),
+    ...EXPERIMENT_PROTOCOL.notifications,
   },
   errors: ENGINE_ERROR_CODES,
 } as const satisfies {

@@ -13,6 +13,7 @@ import {
   type RunFinishedParams,
   type RunProgressParams,
 } from '../../protocol/engine';
+import type { ExperimentFinishedParams, ExperimentProgressParams } from '../../protocol/experiments';
 import { EngineNotRunningError, EngineStartCancelledError, EngineStartError } from './engineErrors';
 import { EngineSession, type EngineLaunch, type ShutdownLimits } from './engineSession';
 
@@ -44,6 +45,8 @@ export class EngineProcess {
   private readonly progressEmitter = new Emitter<RunProgressParams>();
   private readonly finishedEmitter = new Emitter<RunFinishedParams>();
   private readonly stderrEmitter = new Emitter<string>();
+  private readonly experimentProgressEmitter = new Emitter<ExperimentProgressParams>();
+  private readonly experimentFinishedEmitter = new Emitter<ExperimentFinishedParams>();
 
   /** Fires on every state change (starting, ready, crashed, stopped). */
   readonly onDidChangeState: Event<EngineStateChange> = this.stateEmitter.event;
@@ -51,6 +54,10 @@ export class EngineProcess {
   readonly onRunProgress: Event<RunProgressParams> = this.progressEmitter.event;
   /** `run/finished` notifications. */
   readonly onRunFinished: Event<RunFinishedParams> = this.finishedEmitter.event;
+  /** `experiment/progress` notifications. */
+  readonly onExperimentProgress: Event<ExperimentProgressParams> = this.experimentProgressEmitter.event;
+  /** `experiment/finished` notifications. */
+  readonly onExperimentFinished: Event<ExperimentFinishedParams> = this.experimentFinishedEmitter.event;
   /** Every line the engine writes to stderr: its log (the one channel for it), for the output channel. */
   readonly onStderrLine: Event<string> = this.stderrEmitter.event;
 
@@ -131,6 +138,7 @@ export class EngineProcess {
     for (const emitter of [
       this.stateEmitter, this.progressEmitter,
       this.finishedEmitter, this.stderrEmitter,
+      this.experimentProgressEmitter, this.experimentFinishedEmitter,
     ]) emitter.dispose();
   }
 
@@ -193,6 +201,8 @@ export class EngineProcess {
       case 'engine/devices': return this.updateDevices(params as EngineDevicesParams);
       case 'run/progress': return this.progressEmitter.fire(params as RunProgressParams);
       case 'run/finished': return this.finishedEmitter.fire(params as RunFinishedParams);
+      case 'experiment/progress': return this.experimentProgressEmitter.fire(params as ExperimentProgressParams);
+      case 'experiment/finished': return this.experimentFinishedEmitter.fire(params as ExperimentFinishedParams);
     }
   }
 

@@ -62,7 +62,13 @@ export interface SessionExit {
 /** Engine -> extension notifications the session forwards, each to one handler. */
 export type NotificationSink = <N extends keyof EngineNotifications>(name: N, params: EngineNotifications[N]) => void;
 
-const ENGINE_TO_EXTENSION = ['engine/devices', 'run/progress', 'run/finished'] as const;
+const ENGINE_TO_EXTENSION = [
+  'engine/devices',
+  'run/progress',
+  'run/finished',
+  'experiment/progress',
+  'experiment/finished',
+] as const;
 
 export class EngineSession {
   readonly child: ChildProcess;

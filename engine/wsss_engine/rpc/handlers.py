@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -115,5 +116,8 @@ class EngineMethods:
         return {"valid": not problems, "errors": problems}
 
     def stop_all_runs(self) -> None:
+        experiments = sys.modules.get("wsss_engine.rpc.experiments")  # loaded only once one was asked for
+        if experiments is not None:
+            experiments.stop_all()
         if self._runs is not None:
             self._runs.stop_all()

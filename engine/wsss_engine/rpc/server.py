@@ -28,6 +28,7 @@ _EXTRA_REQUESTS: dict[str, tuple[Method, RequestHandler]] = {}
 REQUEST_MODULES: list[str] = [
     "wsss_engine.rpc.synonym_scoring",
     "wsss_engine.rpc.synonym_suggest",
+    "wsss_engine.rpc.experiments",
 ]
 _request_modules_lock = threading.Lock()
 _request_modules_done = False
@@ -55,6 +56,15 @@ def register_request(name: str, handler: RequestHandler, spec: Method | None = N
     _EXTRA_REQUESTS[name] = (spec, handler)
 
 
+_CURRENT: "Server | None" = None  # the process's connection (one per engine process)
+
+
+def current_notify() -> Callable[[str, dict[str, Any]], None] | None:
+    """The serving connection's `notify`, for request modules whose work outlives the request
+    (rpc/experiments.py); None outside `serve`."""
+    return _CURRENT.notify if _CURRENT is not None else None
+
+
 class Server:
     """One connection. `serve()` returns the process exit code."""
 
@@ -67,6 +77,8 @@ class Server:
         self.pending_lock = threading.Lock()
         self.shutdown_requested = False
         self.engine = EngineMethods(self)
+        global _CURRENT
+        _CURRENT = self
         self.builtin: dict[str, tuple[Method, RequestHandler]] = {
             name: (METHODS[name], fn) for name, fn in self.engine.handlers().items()
         }
