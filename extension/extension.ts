@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { EngineHost } from './engine/engineHost';
 import { EngineStatus } from './engine/engineStatus';
+import { ExperimentController } from './experiments/experimentController';
 import { registerPanels } from './panels/index';
 import { registerCamPreviews } from './preview/index';
 import { RunController } from './runs/runController';
@@ -18,18 +19,24 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
   engineHost = host;
   const status = new EngineStatus(host);
   const runs = new RunController(host, status);
-  const runsTree = new RunsTree((runDir) => runs.activeRuns.some((r) => r.runDir === runDir));
+  const experiments = new ExperimentController(host, status);
+  const runsTree = new RunsTree(
+    (runDir) => runs.activeRuns.some((r) => r.runDir === runDir),
+    (dir) => experiments.isActive(dir),
+  );
   context.subscriptions.push(
     output,
     status,
     runs,
+    experiments,
     runsTree,
     vscode.window.registerTreeDataProvider('wsss.runs', runsTree),
     host.watchSettings(),
     runs.onDidChangeRuns(() => runsTree.refresh()),
+    experiments.onDidChange(() => runsTree.refresh()),
   );
   void vscode.commands.executeCommand('setContext', 'wsss.runActive', false);
-  registerCommands(context, host, runs, runsTree);
+  registerCommands(context, host, runs, runsTree, experiments);
 
   const services: ExtensionServices = {
     output,
@@ -38,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     ensureEngine: (action, token) => host.ensureReady(action, token),
     runs,
     runsTree,
+    experiments,
   };
   registerPanels(context, services, registerCamPreviews(context, output));
   return services;
