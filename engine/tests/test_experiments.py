@@ -42,6 +42,8 @@ def base_stages(clims_epochs: int = 1) -> list[dict]:
             "scales": [1.0],
             "num_workers": 0,
         },
+        # "split": "eval" beside a later stage "eval": a list name, not a reference (the synthetic chain has it)
+        {"id": "eval_base", "type": "evaluate", "cams": "cams_base", "split": "eval"},
         {"id": "select", "type": "select_prompts", "cams": "cams_base", "batch_size": 4},
         {
             "id": "clims",
@@ -107,9 +109,9 @@ def test_variants_expand_and_the_baseline_is_planned_once_per_seed(tmp_path):
     assert [s["id"] for s in shared.config["stages"]] == ["baseline", "cams_base", "select"]
     for unit in units[1:3]:
         stages = {s["id"]: s for s in unit.config["stages"]}
-        assert list(stages) == ["clims", "cams", "eval"] and unit.needs == ["shared/gt-s0"]
+        assert list(stages) == ["eval_base", "clims", "cams", "eval"] and unit.needs == ["shared/gt-s0"]
         assert stages["clims"]["init"] == str(tmp_path / "exp" / "shared/gt-s0/checkpoints/baseline.pt")
-    selection = units[2].config["stages"][0]["selection"]  # train_clims read its own run's selection: now named
+    selection = units[2].config["stages"][1]["selection"]  # train_clims read its own run's selection: now named
     assert selection == str(tmp_path / "exp" / "shared/gt-s0/selection/prompt_selection.json")
     # a bank size change does not touch the baseline CAM or its CAMs, only the selection and what follows
     exp2 = load_experiment(write_experiment(tmp_path))
@@ -118,8 +120,8 @@ def test_variants_expand_and_the_baseline_is_planned_once_per_seed(tmp_path):
     runs2[3].config["synonym_bank_size"] = 1
     units2 = plan_units(runs2, tmp_path / "exp2")
     selected = next(u for u in units2 if u.name == "runs/selected-s0")
-    assert [s["id"] for s in selected.config["stages"]] == ["select", "clims", "cams", "eval"]
-    assert selected.config["stages"][0]["cams"].endswith("shared/gt-s0/cams/cams_base")
+    assert [s["id"] for s in selected.config["stages"]] == ["eval_base", "select", "clims", "cams", "eval"]
+    assert selected.config["stages"][1]["cams"].endswith("shared/gt-s0/cams/cams_base")
 
 
 def test_a_variant_that_does_not_validate_is_named_before_any_run(tmp_path):
@@ -230,3 +232,27 @@ def test_experiment_resumes_after_a_kill_and_its_table_matches_the_reports(tmp_p
     csv_lines = (exp_dir / "table.csv").read_text().splitlines()
     assert csv_lines[0].startswith("variant,figure,seeds,mean") and len(csv_lines) == 1 + 2 * 2
     assert r"\begin{tabular}" in (exp_dir / "table.tex").read_text()
+
+
+SHIPPED = sorted((ENGINE.parent / "configs" / "experiments").glob("*.wsss-experiment.json"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_experiment_files_validate(path):
+    """Every shipped file passes the schema; the VOC ones also expand into valid run configs (no data needed)
+    and share the baseline CAM and its CAMs within each seed. The synthetic ones build their world when run."""
+    exp = load_experiment(path)
+    assert exp.reference in {v.name for v in exp.variants} and len(exp.seeds) >= 3
+    if not isinstance(exp.base, str):
+        return
+    runs = expand(exp)
+    assert len(runs) == len(exp.variants) * len(exp.seeds)
+    for run in runs:
+        assert {"onnx", "segmenter"}.isdisjoint(s["id"] for s in run.config["stages"])
+    units = plan_units(runs, Path("/exp"))
+    shared = [u for u in units if u.kind == "shared"]
+    assert len(shared) == len(exp.seeds)  # one shared run per seed, holding the baseline
+    assert all(s["id"] == "baseline" for u in shared for s in u.config["stages"][:1])
+    assert not any(s["type"] == "baseline_cam" for u in units if u.kind == "variant" for s in u.config["stages"])
+    published = [v.published for v in exp.variants if v.published]
+    assert published, "VOC experiments show the paper's values"

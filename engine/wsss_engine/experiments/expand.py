@@ -78,7 +78,8 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def set_pointer(config: dict[str, Any], pointer: str, value: Any, where: str) -> None:
-    """RFC 6901 pointer set (null removes); below /stages a segment may be a stage id."""
+    """RFC 6901 pointer set; null removes the key or list element (a whole stage: /stages/<id>); below /stages a
+    segment may be a stage id."""
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
     holder: Any = config
     for i, part in enumerate(parts):
@@ -86,7 +87,10 @@ def set_pointer(config: dict[str, Any], pointer: str, value: Any, where: str) ->
         if isinstance(holder, list):
             index = _list_index(holder, part, parts[:i], where, pointer)
             if last:
-                holder[index] = value
+                if value is None:
+                    del holder[index]
+                else:
+                    holder[index] = copy.deepcopy(value)
                 return
             holder = holder[index]
         elif isinstance(holder, dict):
@@ -128,7 +132,7 @@ def variant_config(base: dict[str, Any], variant: Variant, seed: int, exp: Exper
         set_pointer(config, pointer, value, where)
     config["seed"] = seed
     config["name"] = f"{exp.name}: {variant.label} (seed {seed})"
-    return config
+    return absolute_paths(config, exp.folder)  # a variant's own relative paths: against the experiment file
 
 
 def expand(exp: Experiment, log=None) -> list[PlannedRun]:

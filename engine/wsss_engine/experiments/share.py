@@ -60,8 +60,11 @@ class Unit:
     needs: list[str] = field(default_factory=list)  # units whose artefacts it references
 
 
+NOT_REFERENCES = ("id", "type", "description", "split", "list")  # "split": "eval" is a list, even beside a stage "eval"
+
+
 def _references(stage: dict[str, Any], ids: set[str]) -> list[tuple[tuple[str, ...], str]]:
-    """(param path, referenced stage id) for every string param naming an earlier stage."""
+    """(param path, referenced stage id) for every string param naming one of `ids` (the earlier stages)."""
     found = []
 
     def walk(value: Any, path: tuple[str, ...]) -> None:
@@ -72,7 +75,7 @@ def _references(stage: dict[str, Any], ids: set[str]) -> list[tuple[tuple[str, .
             found.append((path, value))
 
     for key, value in stage.items():
-        if key not in ("id", "type", "description"):
+        if key not in NOT_REFERENCES:
             walk(value, (key,))
     return found
 
@@ -173,12 +176,14 @@ def _subset(
     """`config` with only `stages`; references to stages run in another unit become paths to their artefacts."""
     key_of = {s["id"]: k for s, k in zip(config["stages"], keys)}
     type_of = {s["id"]: s["type"] for s in config["stages"]}
+    order = [s["id"] for s in config["stages"]]
     kept = {s["id"] for s in stages}
     needs = set()
     out_stages = []
     for stage in stages:
+        earlier = set(order[: order.index(stage["id"])])
         stage = copy.deepcopy(stage)
-        for path, ref in _references(stage, set(key_of) - kept):
+        for path, ref in _references(stage, earlier - kept):
             other_unit, other_id = location[key_of[ref]]
             pattern = PROMPT_FILE if path[-1] == "init_from" else ARTEFACTS[type_of[ref]]
             holder = stage
