@@ -131,7 +131,7 @@ def test_a_variant_that_does_not_validate_is_named_before_any_run(tmp_path):
     path.write_text(json.dumps(raw))
     with pytest.raises(ConfigInvalid) as err:
         create_experiment(path, tmp_path / "exp")
-    assert "variant 'broken'" in err.value.message and "/stages/3/adaptors" in err.value.message
+    assert "variant 'broken'" in err.value.message and "/stages/4/adaptors" in err.value.message
     assert err.value.path == str(path) and not (tmp_path / "exp").exists()
     raw["variants"][-1] = {"name": "broken", "set": {"/stages/nosuch/prompt": "gt"}}
     path.write_text(json.dumps(raw))
@@ -256,3 +256,26 @@ def test_shipped_experiment_files_validate(path):
     assert not any(s["type"] == "baseline_cam" for u in units if u.kind == "variant" for s in u.config["stages"])
     published = [v.published for v in exp.variants if v.published]
     assert published, "VOC experiments show the paper's values"
+
+
+def test_runs_side_by_side_in_their_own_processes(tmp_path):
+    """`parallel` 2 (on a GPU machine: one per GPU, parallel.py): after the shared run, both variants of the
+    seed run at the same time, each in a `wsss_engine run` process, and the table is the same kind of table."""
+    path = write_experiment(tmp_path)
+    raw = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(raw, seeds=[0])))
+    exp_dir = tmp_path / "exp"
+    create_experiment(path, exp_dir)
+    state = run_experiment(exp_dir, parallel=2)
+    assert state["status"] == "completed", state["error"]
+    runs = {
+        n: json.loads((exp_dir / n / "run.json").read_text())
+        for n in ("shared/gt-s0", "runs/gt-s0", "runs/selected-s0")
+    }
+    shared_end = runs["shared/gt-s0"]["updated"]
+    gt, sel = runs["runs/gt-s0"], runs["runs/selected-s0"]
+    assert gt["created"] >= shared_end and sel["created"] >= shared_end  # they read the shared artefacts
+    assert sel["created"] < gt["updated"] and gt["created"] < sel["updated"], "the two runs overlapped in time"
+    assert (exp_dir / "logs" / "runs__gt-s0.log").is_file()
+    table = json.loads((exp_dir / "table.json").read_text())
+    assert [r["values"]["cam"]["n"] for r in table["rows"]] == [1, 1]

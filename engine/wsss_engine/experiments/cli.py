@@ -16,6 +16,11 @@ def add_parser(sub) -> None:
     exp.add_argument("action", choices=["run", "resume", "table"])
     exp.add_argument("file", help="the experiment file")
     exp.add_argument("--dir", help="experiment folder (default runs/experiments/<name>)")
+    exp.add_argument(
+        "--parallel",
+        type=int,
+        help="runs at once, each in its own process (default: one per GPU when there are several, else 1)",
+    )
 
 
 def default_dir(file: str) -> Path:
@@ -53,7 +58,7 @@ def main(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     previous = {s: signal.signal(s, lambda *_: cancel.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        state = run_experiment(exp_dir, cancel, lambda unit: _Progress(unit["name"]))
+        state = run_experiment(exp_dir, cancel, lambda unit: _Progress(unit["name"]), args.parallel)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -21,6 +21,7 @@ from ..errors import EngineError, RunFolderError, RunNotFound
 from ..json_input import JsonInputError
 from ..runs.run_folder import RunLock, atomic_write_json, read_json, utc_now
 from .expand import expand
+from .parallel import gpu_slots, run_parallel
 from .run_api import run_status, run_unit
 from .share import plan_units
 from .spec import load_experiment
@@ -109,10 +110,15 @@ def _save(exp_dir: Path, state: dict[str, Any]) -> None:
 
 
 def run_experiment(
-    exp_dir: str | Path, cancel: threading.Event | None = None, events: UnitEvents | None = None
+    exp_dir: str | Path,
+    cancel: threading.Event | None = None,
+    events: UnitEvents | None = None,
+    parallel: int | None = None,
 ) -> dict[str, Any]:
     """Run every unit not yet completed, in order; returns the final state. The first failure stops the
-    experiment (later runs may need its artefacts); a cancel stops it after saving the running run."""
+    experiment (later runs may need its artefacts); a cancel stops it after saving the running run.
+    `parallel` None: one run per GPU where the machine has several (parallel.py), else one at a time in this
+    process; N > 1: N run processes at once; 1: one at a time."""
     exp_dir = Path(exp_dir).absolute()
     cancel = cancel or threading.Event()
     lock = RunLock(exp_dir / ".lock")
@@ -121,28 +127,16 @@ def run_experiment(
     try:
         state["status"], state["error"] = "running", None
         _save(exp_dir, state)
-        for unit in state["units"]:
-            if unit["status"] == "completed":
-                continue
-            if cancel.is_set():
-                state["status"] = "cancelled"
-                break
-            unit["status"] = "running"
-            _save(exp_dir, state)
-            log.info("experiment %s: %s", state["name"], unit["name"])
-            status, error, run_id = run_unit(
-                exp_dir / unit["config"], exp_dir / unit["runDir"], cancel, events(unit) if events else None
-            )
-            unit["status"], unit["runId"] = status, run_id or unit["runId"]
-            if status != "completed":
-                state["status"] = status
-                state["error"] = error and {**error, "unit": unit["name"]}
-                break
-        else:
-            state["status"] = "completed"
-        _save(exp_dir, state)
+        slots = _slots(exp_dir, state, parallel)
+        save = lambda: _save(exp_dir, state)  # noqa: E731
+        state["status"], state["error"] = (
+            run_parallel(exp_dir, state["units"], slots, cancel, save)
+            if len(slots) > 1
+            else _run_in_order(exp_dir, state, cancel, events, save)
+        )
         if state["status"] == "completed":
-            write_tables(exp_dir)
+            write_tables(exp_dir, state)  # before the state says so: whoever sees "completed" finds the table
+        _save(exp_dir, state)
     except EngineError as exc:
         state["status"], state["error"] = "failed", exc.to_record()
         _save(exp_dir, state)
@@ -151,10 +145,38 @@ def run_experiment(
     return state
 
 
-def write_tables(exp_dir: str | Path) -> dict[str, Path]:
-    """<exp>/table.md|csv|tex from the runs' evaluate reports (whatever runs have completed)."""
+def _run_in_order(
+    exp_dir: Path, state: dict[str, Any], cancel: threading.Event, events: UnitEvents | None, save: Callable[[], None]
+) -> tuple[str, dict[str, Any] | None]:
+    """One unit after the other in this process; (experiment status, error) at the first that does not complete."""
+    for unit in state["units"]:
+        if unit["status"] == "completed":
+            continue
+        if cancel.is_set():
+            return "cancelled", None
+        unit["status"] = "running"
+        save()
+        log.info("experiment %s: %s", state["name"], unit["name"])
+        status, error, run_id = run_unit(
+            exp_dir / unit["config"], exp_dir / unit["runDir"], cancel, events(unit) if events else None
+        )
+        unit["status"], unit["runId"] = status, run_id or unit["runId"]
+        if status != "completed":
+            return status, error and {**error, "unit": unit["name"]}
+    return "completed", None
+
+
+def _slots(exp_dir: Path, state: dict[str, Any], parallel: int | None) -> list[str | None]:
+    if parallel is not None:
+        return [None] * max(1, parallel)
+    configs = [read_json(exp_dir / u["config"]) for u in state["units"] if u["status"] != "completed"]
+    return gpu_slots(configs) if configs else []
+
+
+def write_tables(exp_dir: str | Path, state: dict[str, Any] | None = None) -> dict[str, Path]:
+    """<exp>/table.json|md|csv|tex from the runs' evaluate reports (whatever runs have completed)."""
     from .aggregate import aggregate
     from .export import write_all
 
     exp_dir = Path(exp_dir)
-    return write_all(aggregate(read_state(exp_dir), exp_dir), exp_dir)
+    return write_all(aggregate(state or read_state(exp_dir), exp_dir), exp_dir)
