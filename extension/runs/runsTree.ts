@@ -72,9 +72,11 @@ export class ExperimentItem extends vscode.TreeItem {
     super(experiment.state.name, vscode.TreeItemCollapsibleState.Collapsed);
     const { state, dir } = experiment;
     const done = state.units.filter((u) => u.status === 'completed').length;
-    const status = activeInThisWindow ? 'running' : state.status;
+    // "running" in experiment.json but no engine of this window runs it: stopped by a crash or another window
+    const status = activeInThisWindow ? 'running' : state.status === 'running' ? 'cancelled' : state.status;
     this.id = `experiment:${dir}`;
-    this.description = `experiment · ${status} · ${done}/${state.units.length} runs`;
+    const shown = state.status === 'running' && !activeInThisWindow ? 'interrupted' : status;
+    this.description = `experiment · ${shown} · ${done}/${state.units.length} runs`;
     this.iconPath = new vscode.ThemeIcon(
       'beaker',
       ICONS[status]?.[1] ? new vscode.ThemeColor(ICONS[status][1]) : undefined,

@@ -148,9 +148,9 @@ def plan_units(runs: list[PlannedRun], experiment_dir: Path, share: bool = True)
             for s, k in zip(run.config["stages"], ks):
                 if owner.get(k) == i:
                     location[k] = (name, s["id"])
-            shared_units[i] = Unit(
-                name, "shared", run.seed, _subset(run.config, mine, ks, location, name, experiment_dir)
-            )
+            config = _subset(run.config, mine, ks, location, name, experiment_dir)
+            config["name"] = f"shared: {', '.join(st['id'] for st in mine)} (seed {run.seed})"
+            shared_units[i] = Unit(name, "shared", run.seed, config)
         rest = [s for s, k in zip(run.config["stages"], ks) if k not in owner]
         name = f"runs/{run.name}"
         variant_units.append(
