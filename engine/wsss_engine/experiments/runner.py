@@ -49,6 +49,8 @@ def create_experiment(exp_file: str | Path, exp_dir: str | Path, log_line=None) 
     exp_dir.mkdir(parents=True, exist_ok=True)
     entries = []
     for unit in units:
+        if unit.kind == "shared":
+            unit.config["name"] = f"{exp.name}: {unit.config['name']}"
         config = Path("configs") / (unit.name.replace("/", "__") + ".json")
         (exp_dir / config).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_json(exp_dir / config, unit.config)
