@@ -2,6 +2,11 @@
 // does it. The work lives with its concern (runs/, engine/).
 import * as vscode from 'vscode';
 import { describeEngine, type EngineHost } from './engine/engineHost';
+import {
+  openExperimentTable,
+  type ExperimentController,
+  type StartExperimentArg,
+} from './experiments/experimentController';
 import { openRunFolder } from './runs/openRunFolder';
 import type { RunController, StartRunArg } from './runs/runController';
 import { showEngineError, showTrustRefusal } from './runs/runMessages';
@@ -12,6 +17,7 @@ export function registerCommands(
   host: EngineHost,
   runs: RunController,
   tree: RunsTree,
+  experiments: ExperimentController,
 ): void {
   const register = <A extends unknown[]>(id: string, run: (...args: A) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, run));
@@ -22,6 +28,10 @@ export function registerCommands(
   register('wsss.restartEngine', () => restartEngine(host));
   register('wsss.showEngineLog', () => host.showLog());
   register('wsss.refreshRuns', () => tree.refresh());
+  register('wsss.startExperiment', (arg?: StartExperimentArg) => experiments.start(arg));
+  register('wsss.stopExperiment', (arg?: unknown) => experiments.stop(arg));
+  register('wsss.resumeExperiment', (arg?: unknown) => experiments.resume(arg));
+  register('wsss.openExperimentTable', (arg?: unknown) => openExperimentTable(arg));
 }
 
 async function restartEngine(host: EngineHost): Promise<void> {

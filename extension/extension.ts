@@ -6,6 +6,7 @@ import { registerClusterCommands } from './cluster/clusterCommands';
 import { registerCommands } from './commands';
 import { EngineHost } from './engine/engineHost';
 import { EngineStatus } from './engine/engineStatus';
+import { ExperimentController } from './experiments/experimentController';
 import { registerPanels } from './panels/index';
 import { registerCamPreviews } from './preview/index';
 import { RunController } from './runs/runController';
@@ -29,20 +30,27 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     },
     () => readSettings().cluster.pollSeconds,
   );
-  const runsTree = new RunsTree((runDir) => runs.activeRuns.some((r) => r.runDir === runDir), clusterJobs);
+  const experiments = new ExperimentController(host, status);
+  const runsTree = new RunsTree(
+    (runDir) => runs.activeRuns.some((r) => r.runDir === runDir),
+    (dir) => experiments.isActive(dir),
+    clusterJobs,
+  );
   context.subscriptions.push(
     output,
     status,
     runs,
+    experiments,
     runsTree,
     vscode.window.registerTreeDataProvider('wsss.runs', runsTree),
     host.watchSettings(),
     runs.onDidChangeRuns(() => runsTree.refresh()),
     clusterJobs,
     clusterJobs.onDidChange(() => runsTree.refresh()),
+    experiments.onDidChange(() => runsTree.refresh()),
   );
   void vscode.commands.executeCommand('setContext', 'wsss.runActive', false);
-  registerCommands(context, host, runs, runsTree);
+  registerCommands(context, host, runs, runsTree, experiments);
   registerClusterCommands(context, host, clusterJobs);
   void host.reattach(); // the engine daemon's runs (this window's before a reload, others', the CLI's)
 
@@ -53,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     ensureEngine: (action, token) => host.ensureReady(action, token),
     runs,
     runsTree,
+    experiments,
   };
   registerPanels(context, services, registerCamPreviews(context, output));
   return services;

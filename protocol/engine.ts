@@ -4,6 +4,8 @@
 // `python -m wsss_engine protocol` prints. test/unit/protocolDrift.test.ts fails when the two differ.
 // Imported by the extension host only (no `vscode`, no Node APIs), so plain-Node tests can use it.
 
+import { EXPERIMENT_PROTOCOL, type ExperimentNotifications, type ExperimentRequests } from './experiments';
+
 /** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
 // 2: run/start answers name + stages; run/metrics and engine/log removed.
 // 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
@@ -11,7 +13,8 @@
 // 5: the engine daemon (one engine per user): run/started to every client, run/start answers queuedBehind,
 //    run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
 //    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
-export const ENGINE_PROTOCOL_VERSION = 5;
+// 6: experiment/start|resume|stop|status and experiment/progress|finished (protocol/experiments.ts).
+export const ENGINE_PROTOCOL_VERSION = 6;
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {
@@ -253,7 +256,7 @@ export interface RunFinishedParams {
 export type ExitParams = Record<never, never>;
 
 /** Every request: method name -> params and result. */
-export interface EngineRequests {
+export interface EngineRequests extends ExperimentRequests {
   initialize: { params: InitializeParams; result: InitializeResult };
   shutdown: { params: ShutdownParams; result: ShutdownResult };
   ping: { params: PingParams; result: PingResult };
@@ -268,7 +271,7 @@ export interface EngineRequests {
   'cluster/cancel': { params: ClusterCancelParams; result: ClusterCancelResult };
 }
 /** Every engine -> extension notification: name -> params. */
-export interface EngineNotifications {
+export interface EngineNotifications extends ExperimentNotifications {
   'engine/devices': EngineDevicesParams;
   'run/started': RunStartedParams;
   'run/progress': RunProgressParams;
@@ -354,6 +357,7 @@ export const ENGINE_PROTOCOL = {
       params: keysOf<ClusterCancelParams>()('runDir', 'now'),
       result: keysOf<ClusterCancelResult>()('job', 'state', 'how'),
     },
+    ...EXPERIMENT_PROTOCOL.methods,
   },
   notifications: {
     'engine/devices': keysOf<EngineDevicesParams>()('torchVersion', 'devices'),
@@ -361,6 +365,7 @@ export const ENGINE_PROTOCOL = {
     'run/progress': keysOf<RunProgressParams>()('runId', 'stageId', 'done', 'total', 'message'),
     'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error', 'removedFromQueue'),
     exit: keysOf<ExitParams>()(),
+    ...EXPERIMENT_PROTOCOL.notifications,
   },
   errors: ENGINE_ERROR_CODES,
 } as const satisfies {

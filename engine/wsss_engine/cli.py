@@ -1,5 +1,5 @@
-"""Command line: `python -m wsss_engine {serve,daemon,runs,run,validate-config,protocol,demo,pole-stats,make-bank}`
-(also the `wsss-engine` script). `daemon` and `runs` talk to the engine daemon (daemon_cli.py).
+"""Command line: `python -m wsss_engine {serve,daemon,runs,run,validate-config,protocol,demo,pole-stats,make-bank,
+experiment,cluster}` (also the `wsss-engine` script). `daemon` and `runs` talk to the engine daemon (daemon_cli.py).
 
 `run` makes the same run folders as the extension, headless: progress on stderr, Ctrl-C cancels politely
 (the stage saves its checkpoint; `--resume` continues), exit code 0 completed, 1 failed, 130 cancelled.
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wsss_engine.cluster.cli import add_parser as add_cluster_parser  # torch-free
 
     add_cluster_parser(sub)
+    from wsss_engine.experiments.cli import add_parser as add_experiment_parser
+
+    add_experiment_parser(sub)
     return parser
 
 
@@ -116,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         except EngineError as exc:
             return _fail(exc)
         return EXIT_OK
+    if args.command == "experiment":
+        from wsss_engine.experiments.cli import main as experiment
+
+        try:
+            return experiment(args)
+        except EngineError as exc:
+            return _fail(exc)
     return _run(args.config, args.run_dir, args.resume)
 
 

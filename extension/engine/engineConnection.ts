@@ -22,7 +22,14 @@ import { EngineRequestError, EngineTimeoutError } from './engineErrors';
 /** Engine -> extension notifications the connection forwards, each to one handler. */
 export type NotificationSink = <N extends keyof EngineNotifications>(name: N, params: EngineNotifications[N]) => void;
 
-const ENGINE_TO_EXTENSION = ['engine/devices', 'run/started', 'run/progress', 'run/finished'] as const satisfies readonly (keyof EngineNotifications)[];
+const ENGINE_TO_EXTENSION = [
+  'engine/devices',
+  'run/started',
+  'run/progress',
+  'run/finished',
+  'experiment/progress',
+  'experiment/finished',
+] as const satisfies readonly (keyof EngineNotifications)[];
 
 /** A typed request with a timeout and an optional cancellation token (what every engine channel offers). */
 export type EngineRequester = <M extends EngineMethod>(

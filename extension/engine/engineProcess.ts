@@ -16,6 +16,7 @@ import {
   type RunStartedParams,
 } from '../../protocol/engine';
 import { DaemonSession } from './daemonSession';
+import type { ExperimentFinishedParams, ExperimentProgressParams } from '../../protocol/experiments';
 import { EngineNotRunningError, EngineStartCancelledError, EngineStartError } from './engineErrors';
 import { EngineSession, type EngineChannel, type EngineLaunch, type ShutdownLimits } from './engineSession';
 
@@ -48,6 +49,8 @@ export class EngineProcess {
   private readonly progressEmitter = new Emitter<RunProgressParams>();
   private readonly finishedEmitter = new Emitter<RunFinishedParams>();
   private readonly stderrEmitter = new Emitter<string>();
+  private readonly experimentProgressEmitter = new Emitter<ExperimentProgressParams>();
+  private readonly experimentFinishedEmitter = new Emitter<ExperimentFinishedParams>();
 
   /** Fires on every state change (starting, ready, crashed, stopped). */
   readonly onDidChangeState: Event<EngineStateChange> = this.stateEmitter.event;
@@ -57,6 +60,10 @@ export class EngineProcess {
   readonly onRunProgress: Event<RunProgressParams> = this.progressEmitter.event;
   /** `run/finished` notifications. */
   readonly onRunFinished: Event<RunFinishedParams> = this.finishedEmitter.event;
+  /** `experiment/progress` notifications. */
+  readonly onExperimentProgress: Event<ExperimentProgressParams> = this.experimentProgressEmitter.event;
+  /** `experiment/finished` notifications. */
+  readonly onExperimentFinished: Event<ExperimentFinishedParams> = this.experimentFinishedEmitter.event;
   /** Every line the engine writes to stderr: its log (the one channel for it), for the output channel. */
   readonly onStderrLine: Event<string> = this.stderrEmitter.event;
 
@@ -142,6 +149,7 @@ export class EngineProcess {
     for (const emitter of [
       this.stateEmitter, this.startedEmitter, this.progressEmitter,
       this.finishedEmitter, this.stderrEmitter,
+      this.experimentProgressEmitter, this.experimentFinishedEmitter,
     ]) emitter.dispose();
   }
 
@@ -209,6 +217,8 @@ export class EngineProcess {
       case 'run/started': return this.startedEmitter.fire(params as RunStartedParams);
       case 'run/progress': return this.progressEmitter.fire(params as RunProgressParams);
       case 'run/finished': return this.finishedEmitter.fire(params as RunFinishedParams);
+      case 'experiment/progress': return this.experimentProgressEmitter.fire(params as ExperimentProgressParams);
+      case 'experiment/finished': return this.experimentFinishedEmitter.fire(params as ExperimentFinishedParams);
     }
   }
 

@@ -183,8 +183,13 @@ export function runSearchRoots(runsDirectory: string | undefined, workspaceFolde
 /**
  * Every run folder (a folder holding run.json) at most `maxDepth` levels below the roots (a root may itself be
  * one), sorted, each once. A missing root is skipped; one that cannot be listed otherwise is an error.
+ * `marker` 'experiment.json' finds experiment folders instead (extension/experiments/experimentFolder.ts).
  */
-export async function findRunFolders(roots: readonly string[], maxDepth = RUN_SEARCH_DEPTH): Promise<string[]> {
+export async function findRunFolders(
+  roots: readonly string[],
+  maxDepth = RUN_SEARCH_DEPTH,
+  marker = 'run.json',
+): Promise<string[]> {
   const found = new Set<string>();
   const visit = async (dir: string, depth: number): Promise<void> => {
     let entries;
@@ -195,7 +200,7 @@ export async function findRunFolders(roots: readonly string[], maxDepth = RUN_SE
       if (depth === 0 && code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
       return;
     }
-    if (entries.some((e) => e.isFile() && e.name === 'run.json')) {
+    if (entries.some((e) => e.isFile() && e.name === marker)) {
       found.add(dir);
       return;
     }

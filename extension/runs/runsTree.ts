@@ -1,11 +1,19 @@
 // The "WSSS Runs" view: every run folder under the runs directory, read from run.json directly (no engine),
-// with a status icon per run and per stage. Refreshes when a run.json changes or a run starts or ends.
+// with a status icon per run and per stage; experiments (experiment.json) first, each with its runs.
+// Refreshes when a run.json or experiment.json changes or a run or experiment starts or ends.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeJob, type ClusterJobs } from '../cluster/clusterJobs';
+import type { ExperimentUnit } from '../../protocol/experiments';
+import {
+  insideExperiment,
+  listExperimentFolders,
+  readExperimentFolder,
+  type ExperimentFolderInfo,
+} from '../experiments/experimentFolder';
 import { onDidChangeSettings } from '../settings';
 import { workspaceRunRoots, workspaceRuns } from './runPicking';
-import type { RunFolderInfo, RunRecord, RunStageRecord } from './runFolder';
+import { readRunFolder, type RunFolderInfo, type RunRecord, type RunStageRecord } from './runFolder';
 
 type Status = RunRecord['status'] | RunStageRecord['status'];
 
@@ -65,6 +73,47 @@ export class RunItem extends vscode.TreeItem {
   }
 }
 
+/** An experiment folder; commands get it as their argument (experimentDir). */
+export class ExperimentItem extends vscode.TreeItem {
+  constructor(
+    readonly experiment: ExperimentFolderInfo,
+    activeInThisWindow: boolean,
+  ) {
+    super(experiment.state.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const { state, dir } = experiment;
+    const done = state.units.filter((u) => u.status === 'completed').length;
+    // "running" in experiment.json but no engine of this window runs it: stopped by a crash or another window
+    const status = activeInThisWindow ? 'running' : state.status === 'running' ? 'cancelled' : state.status;
+    this.id = `experiment:${dir}`;
+    const shown = state.status === 'running' && !activeInThisWindow ? 'interrupted' : status;
+    this.description = `experiment · ${shown} · ${done}/${state.units.length} runs`;
+    this.iconPath = new vscode.ThemeIcon(
+      'beaker',
+      ICONS[status]?.[1] ? new vscode.ThemeColor(ICONS[status][1]) : undefined,
+    );
+    this.resourceUri = vscode.Uri.file(dir);
+    this.contextValue = `wsssExperiment.${activeInThisWindow ? 'running' : status === 'completed' ? 'completed' : 'resumable'}`;
+    const lines = [`**${state.name}** — experiment, ${status}`, '', `\`${dir}\``, '', state.description];
+    if (state.error)
+      lines.push('', `**${state.error.kind}** (${state.error.unit ?? ''}): ${state.error.message} ${state.error.hint}`);
+    this.tooltip = new vscode.MarkdownString(lines.join('\n'));
+  }
+
+  get experimentDir(): string {
+    return this.experiment.dir;
+  }
+}
+
+/** A run of an experiment that has not started (no run.json yet). */
+class PendingUnitItem extends vscode.TreeItem {
+  constructor(dir: string, unit: ExperimentUnit) {
+    super(unit.name, vscode.TreeItemCollapsibleState.None);
+    this.id = `unit:${dir}:${unit.name}`;
+    this.description = `${unit.kind} · ${unit.status} · ${unit.stages.join(', ')}`;
+    this.iconPath = statusIcon(unit.status === 'running' ? 'running' : 'pending');
+  }
+}
+
 class StageItem extends vscode.TreeItem {
   constructor(runDir: string, stage: RunStageRecord) {
     super(stage.id, vscode.TreeItemCollapsibleState.None);
@@ -94,10 +143,11 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
   private watchers: vscode.FileSystemWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  /** `isActive(runDir)`: whether a run is running in this window (its item gets the Stop action); `cluster`: the
-   * SLURM state of runs submitted to a cluster (docs/CLUSTER.md). */
+  /** `isActive(runDir)`: whether a run is running in this window (its item gets the Stop action); likewise
+   * `isExperimentActive(experimentDir)`; `cluster`: the SLURM state of runs submitted to a cluster (docs/CLUSTER.md). */
   constructor(
     private readonly isActive: (runDir: string) => boolean,
+    private readonly isExperimentActive: (experimentDir: string) => boolean = () => false,
     private readonly cluster?: ClusterJobs,
   ) {
     this.watch();
@@ -123,17 +173,42 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
 
   async getChildren(element?: vscode.TreeItem): Promise<vscode.TreeItem[]> {
     if (element instanceof RunItem) return element.run.record.stages.map((s) => new StageItem(element.runDir, s));
+    if (element instanceof ExperimentItem) return this.experimentRuns(element.experimentDir);
     if (element) return [];
     try {
-      const { runs, unreadable } = await workspaceRuns();
+      const [{ runs, unreadable }, experiments] = await Promise.all([
+        workspaceRuns(),
+        listExperimentFolders(workspaceRunRoots()),
+      ]);
+      const expDirs = experiments.map((e) => e.dir);
       void this.cluster?.track(runs.map((r) => r.dir));
       return [
-        ...runs.map((r) => new RunItem(r, this.isActive(r.dir), this.cluster?.statusOf(r.dir))),
+        ...experiments.map((e) => new ExperimentItem(e, this.isExperimentActive(e.dir))),
+        ...runs
+          .filter((r) => !insideExperiment(r.dir, expDirs))
+          .map((r) => new RunItem(r, this.isActive(r.dir), this.cluster?.statusOf(r.dir))),
         ...unreadable.map((u) => new MessageItem(path.basename(u.dir), u.error.message, 'warning', u.dir)),
       ];
     } catch (error) {
       return [new MessageItem('Cannot read the runs directory', (error as Error).message, 'error')];
     }
+  }
+
+  /** An experiment's runs in execution order: the started ones as run items (stages, Stop/Resume), the rest pending. */
+  private async experimentRuns(dir: string): Promise<vscode.TreeItem[]> {
+    const { state } = await readExperimentFolder(dir);
+    return Promise.all(
+      state.units.map(async (unit) => {
+        const runDir = path.join(dir, unit.runDir);
+        try {
+          const item = new RunItem(await readRunFolder(runDir), this.isActive(runDir));
+          item.label = unit.name;
+          return item;
+        } catch {
+          return new PendingUnitItem(dir, unit);
+        }
+      }),
+    );
   }
 
   dispose(): void {
@@ -148,7 +223,7 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
     // Any run.json below a search root (the search itself stops at RUN_SEARCH_DEPTH).
     this.watchers = workspaceRunRoots().map((root) => {
       const watcher = vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(vscode.Uri.file(root), '**/run.json'),
+        new vscode.RelativePattern(vscode.Uri.file(root), '**/{run,experiment}.json'),
       );
       watcher.onDidCreate(refresh);
       watcher.onDidChange(refresh);

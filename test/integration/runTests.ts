@@ -69,6 +69,7 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
       WSSS_TEST_RESULTS: results,
       WSSS_REPO_ROOT: repoRoot,
       WSSS_SHARED_DIR: sharedDir(),
+      WSSS_TEST_GREP: process.env.WSSS_TEST_GREP ?? '', // run only the tests whose title matches (mochaRunner.ts)
     },
   });
   const consoleLog = fs.createWriteStream(path.join(results, 'browser-console.log'));

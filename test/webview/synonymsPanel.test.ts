@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SynonymsContract } from '../../protocol/webview/synonyms';
-import { EngineProcess } from '../../extension/engine/engineProcess';
 import { engineScorer } from '../../extension/panels/synonyms/engineAccess';
 import { listRunChoices } from '../../extension/panels/report/runReports';
 import { StatsCache } from '../../extension/panels/synonyms/officialSelection';
@@ -18,6 +17,7 @@ import type { OffsetEdit } from '../../extension/panels/synonyms/synonymBankDocu
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { enginePython, repoRoot, sharedDir } from '../support/paths';
 import { writeRun } from './fixtures/runFolders';
+import { testEngine } from './fixtures/testEngine';
 import { chooseOption } from './fixtures/pageActions';
 import { openPanel, PanelServer, type OpenedPanel } from './harness/panelHarness';
 
@@ -55,7 +55,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
   let tmp: string;
   let doc: MemoryDocument;
   let original: string;
-  let engine: EngineProcess | undefined;
+  const engine = testEngine(() => tmp);
   const textOpened: string[] = [];
   const canScore = fs.existsSync(PHOTOS) && fs.existsSync(enginePython());
 
@@ -106,7 +106,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
         pickFolder: async () => undefined,
         openTextEditor: async () => void textOpened.push(doc.path),
         statsCache: new StatsCache(path.join(tmp, 'storage')),
-        scorer: canScore ? engineScorer(async () => startedEngine()) : undefined,
+        scorer: canScore ? engineScorer(async () => engine.started()) : undefined,
       });
       session.attach({ sendSnapshot: () => void rpc.sendSnapshot() });
       doc.onChange = () => session.documentChanged();
@@ -114,26 +114,8 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     });
   });
 
-  /** The real engine (`python -m wsss_engine serve` from this checkout), started on the first scoring. */
-  async function startedEngine(): Promise<EngineProcess> {
-    if (!engine) {
-      engine = new EngineProcess({
-        launch: {
-          pythonPath: enginePython(),
-          cwd: tmp,
-          env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' },
-        },
-        clientName: 'wsss-webview-tests',
-        clientVersion: '0',
-        handshakeTimeoutMs: 90_000,
-      });
-      await engine.start();
-    }
-    return engine;
-  }
-
   after(async () => {
-    await engine?.dispose();
+    await engine.dispose();
     opened?.dispose();
     await browser?.close();
     await server?.close();

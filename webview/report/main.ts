@@ -15,6 +15,7 @@ import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
 import { CHAIN_LABEL } from '../../common/chain';
 import { chainTable, perClassChain } from './chainTable';
+import { experimentSection } from './experimentTable';
 import { metricCurves } from './metricCurves';
 import reportCss from './report.css';
 import { comparisonTable, iouBars, reportOf, sweepChart, syntheticTag, type ReportPick } from './resultViews';
@@ -206,6 +207,7 @@ function render(): void {
         s.runs.map((r) => r.runDir),
         d,
       );
+    if (s.experiment) body.append(experimentSection(s.experiment));
     body.append(
       h(
         'section',

@@ -16,6 +16,7 @@ import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
 import { scoresSection } from './scoresView';
 import { allClassesSelection, classSelection } from './selectionView';
+import { suggestControls, suggestionList, type SuggestionActions } from './suggestionsView';
 import synonymsCss from './synonyms.css';
 import { wordEditor } from './wordEditor';
 
@@ -38,6 +39,15 @@ function edit(e: SynonymEdit): void {
 function showTransient(message: string): void {
   replaceChildren(transient, banner('error', message));
 }
+
+const suggestions: SuggestionActions = {
+  suggest: (params) => panel.request('synonyms/suggest', params, 600_000),
+  accept: (params) =>
+    void panel.request('synonyms/acceptSuggestion', params).catch((e: Error) => showTransient(e.message)),
+  reject: (params) =>
+    void panel.request('synonyms/rejectSuggestion', params).catch((e: Error) => showTransient(e.message)),
+  message: (text, kind) => replaceChildren(transient, banner(kind, text)),
+};
 
 function focusClass(name: string): void {
   state = { ...state, className: name };
@@ -76,6 +86,7 @@ function toolbar(s: SynonymPanelSnapshot): HTMLElement {
       true,
     ),
     button('Open as text', 'open-text', () => void panel.request('synonyms/openText', {}), true),
+    suggestControls(s.suggest, suggestions),
   );
 }
 
@@ -209,7 +220,14 @@ function render(): void {
   const navTop = root.querySelector('[data-testid=class-nav]')?.scrollTop ?? 0;
   const content = h('div', { class: 'content scroll' }, detail);
   const nav = classNav(s, current?.name);
-  replaceChildren(root, toolbar(s), transient, problemList(s.problems), h('div', { class: 'layout' }, nav, content));
+  replaceChildren(
+    root,
+    toolbar(s),
+    transient,
+    problemList(s.problems),
+    suggestionList(s.suggestions, suggestions),
+    h('div', { class: 'layout' }, nav, content),
+  );
   content.scrollTop = scrollTop;
   nav.scrollTop = navTop;
   if (refocus) (root.querySelector(refocus) as HTMLElement | null)?.focus();

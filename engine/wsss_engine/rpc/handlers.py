@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -115,9 +116,15 @@ class EngineMethods:
         return {"valid": not problems, "errors": problems}
 
     def has_active_runs(self) -> bool:
-        """A run is running or queued (the daemon stays while one is)."""
+        """A run is running or queued, or an experiment works (the daemon stays while one is)."""
+        experiments = sys.modules.get("wsss_engine.rpc.experiments")
+        if experiments is not None and experiments.any_active():
+            return True
         return self._runs is not None and self._runs.has_active()
 
     def stop_all_runs(self) -> None:
+        experiments = sys.modules.get("wsss_engine.rpc.experiments")  # loaded only once one was asked for
+        if experiments is not None:
+            experiments.stop_all()
         if self._runs is not None:
             self._runs.stop_all()

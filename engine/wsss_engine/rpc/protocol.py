@@ -17,7 +17,8 @@ from wsss_engine.errors import ERROR_CODES
 # 5: the engine daemon (one engine per user, rpc/daemon.py): run/started to every client, run/start answers
 #    queuedBehind, run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
 #    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
-PROTOCOL_VERSION = 5
+# 6: experiment/start|resume|stop|status and experiment/progress|finished (EXPERIMENT_METHODS below).
+PROTOCOL_VERSION = 6
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -134,7 +135,33 @@ METHODS: dict[str, Method] = {
     ),
 }
 
+# -- experiments (rpc/experiments.py, docs/EXPERIMENTS.md): their own block, mirrored by protocol/experiments.ts
+EXPERIMENT_UNITS = ("experimentDir", "name", "status", "units", "error")
+EXPERIMENT_METHODS: dict[str, Method] = {
+    # Expand and validate the experiment file (ConfigInvalid naming the variant), write the folder, then run its
+    # units on a worker thread; answers the plan. Long: a synthetic base first makes the world and tiny CLIP.
+    "experiment/start": Method(
+        params=(Param("experimentPath", "string"), Param("experimentDir", "string")),
+        result=EXPERIMENT_UNITS,
+        long=True,
+    ),
+    # Continue a stopped, failed or interrupted experiment: completed runs kept, the interrupted one resumed.
+    "experiment/resume": Method(params=(Param("experimentDir", "string"),), result=EXPERIMENT_UNITS),
+    # Stop the experiment this engine runs in that folder (the running run saves its checkpoint).
+    "experiment/stop": Method(params=(Param("experimentDir", "string"),), result=("stopped",)),
+    # experiment.json with each run's status read from its run.json.
+    "experiment/status": Method(params=(Param("experimentDir", "string"),), result=EXPERIMENT_UNITS),
+}
+METHODS.update(EXPERIMENT_METHODS)
+EXPERIMENT_NOTIFICATIONS: dict[str, Notification] = {
+    # A stage's progress in one of the experiment's runs (unit: "shared/<run>" or "runs/<variant>-s<seed>").
+    "experiment/progress": Notification(("experimentDir", "unit", "stageId", "done", "total", "message")),
+    # The experiment's worker ended: completed (table written), failed (error names the run) or cancelled.
+    "experiment/finished": Notification(("experimentDir", "status", "error")),
+}
+
 NOTIFICATIONS: dict[str, Notification] = {
+    **EXPERIMENT_NOTIFICATIONS,
     # Once, after the initialize reply, when torch has loaded: every device (the CPU first) and torch's version.
     "engine/devices": Notification(("torchVersion", "devices")),
     # A run was started or resumed (by this client or, on the daemon, any other): what run/start answered.

@@ -34,6 +34,7 @@ REQUEST_MODULES: list[str] = [
     "wsss_engine.rpc.synonym_scoring",
     "wsss_engine.rpc.synonym_suggest",
     "wsss_engine.rpc.cluster_requests",
+    "wsss_engine.rpc.experiments",
 ]
 _request_modules_lock = threading.Lock()
 _request_modules_done = False
@@ -61,6 +62,15 @@ def register_request(name: str, handler: RequestHandler, spec: Method | None = N
     _EXTRA_REQUESTS[name] = (spec, handler)
 
 
+_CURRENT_NOTIFY: Callable[[str, dict[str, Any]], None] | None = None  # the engine's notify-all (set by Server)
+
+
+def current_notify() -> Callable[[str, dict[str, Any]], None] | None:
+    """The engine's notify (every client, on the daemon), for request modules whose work outlives the request
+    (rpc/experiments.py); None outside `serve`."""
+    return _CURRENT_NOTIFY
+
+
 class Server:
     """One connection. `serve()` returns the process exit code. Without `engine` the connection owns its own
     engine (stdio): `shutdown` and the connection's end stop its runs. With a shared one (the daemon) they don't."""
@@ -75,6 +85,8 @@ class Server:
         self.shutdown_requested = False
         self.owns_engine = engine is None
         self.engine = engine if engine is not None else EngineMethods(self.notify)
+        global _CURRENT_NOTIFY
+        _CURRENT_NOTIFY = self.engine.notify_all  # on the daemon: every client
         self.builtin: dict[str, tuple[Method, RequestHandler]] = {
             name: (METHODS[name], fn) for name, fn in self.engine.handlers().items()
         }

@@ -11,6 +11,7 @@ import type {
   ReportSnapshot,
   RunChoice,
 } from '../../../protocol/webview/report';
+import { experimentViewOf } from '../../experiments/experimentFolder';
 import { RpcError, Throttled, type PanelHandler } from '../panelRpc';
 import { MetricsReader } from '../../runs/metricsFile';
 import { publishedFor, readRunView } from './runReports';
@@ -81,7 +82,11 @@ export class ReportSession implements PanelHandler<ReportContract> {
       this.focus = restored.focus ?? restored.runDirs[0] ?? null;
     }
     if (this.focus && this.tail?.file !== join(this.focus, 'metrics.jsonl')) await this.setFocus(this.focus);
-    const [available, runs] = await Promise.all([this.env.listRuns(), Promise.all(this.runDirs.map(readRunView))]);
+    const [available, runs, experiment] = await Promise.all([
+      this.env.listRuns(),
+      Promise.all(this.runDirs.map(readRunView)),
+      this.focus ? experimentViewOf(this.focus) : null,
+    ]);
     return {
       available,
       runs,
@@ -89,6 +94,7 @@ export class ReportSession implements PanelHandler<ReportContract> {
       metrics: [...this.rows],
       metricsMessage: this.message(),
       published: publishedFor(runs),
+      experiment,
     };
   }
 

@@ -11,7 +11,13 @@ import { runSearchRoots } from '../../runs/runFolder';
 import { listRunChoices } from '../report/runReports';
 import { attachPanel, type PanelDefinition, type PanelEnvironment } from '../panelHost';
 import { BankDiagnostics } from './bankDiagnosticsCollection';
-import { engineScorer, poleStatsCommand, type ScoringEngine } from './engineAccess';
+import {
+  engineScorer,
+  engineSuggester,
+  poleStatsCommand,
+  type ScoringEngine,
+  type SuggestingEngine,
+} from './engineAccess';
 import { StatsCache } from './officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from './synonymBankSession';
 
@@ -21,7 +27,7 @@ export const OPEN_SYNONYM_BANK_COMMAND = 'wsss.openSynonymBankEditor';
 /** What the editor needs from the extension's services. */
 export interface SynonymEditorServices {
   /** Start (or get) the engine; rejects in an untrusted workspace. Absent: scoring is unsupported. */
-  ensureEngine?(action: string): Promise<ScoringEngine>;
+  ensureEngine?(action: string): Promise<ScoringEngine & SuggestingEngine>;
 }
 
 /** A TextDocument as the session's BankDocumentPort: edits become one WorkspaceEdit replacement. */
@@ -67,6 +73,13 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
         await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default', vscode.ViewColumn.Beside);
       },
       scorer: this.services.ensureEngine ? engineScorer((action) => this.services.ensureEngine!(action)) : undefined,
+      suggester: this.services.ensureEngine
+        ? engineSuggester((action) => this.services.ensureEngine!(action))
+        : undefined,
+      pickFile: async (title) => {
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, title, openLabel: 'Use' });
+        return picked?.[0]?.fsPath;
+      },
       statsCache: new StatsCache(this.env.storageDir),
       poleStats: poleStatsCommand(python),
     });
