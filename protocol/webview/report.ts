@@ -84,6 +84,8 @@ export interface ReportSnapshot {
   metricsMessage: string | null;
   /** The papers' figures to show beside ours: empty unless a compared run is a VOC (non-synthetic) run. */
   published: PublishedFigures[];
+  /** How the panel chose its runs, when it chose them itself (opened from the palette: the most recent). */
+  notice?: string | null;
 }
 
 /** Host -> webview: new metrics.jsonl lines of the focused run (reset: the file was rewritten). */

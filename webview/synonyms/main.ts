@@ -11,7 +11,6 @@ import type {
   SynonymPanelState,
   SynonymsContract,
 } from '../../protocol/webview/synonyms';
-import { useChartStyles } from '../shared/charts/chartStyles';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
 import { scoresSection } from './scoresView';
@@ -19,7 +18,6 @@ import { allClassesSelection, classSelection } from './selectionView';
 import synonymsCss from './synonyms.css';
 import { wordEditor } from './wordEditor';
 
-useChartStyles();
 adoptStyles(synonymsCss);
 const panel = connectPanel<SynonymsContract>();
 let state: SynonymPanelState = panel.getState() ?? {};
