@@ -8,7 +8,8 @@ import type { DatasetContract } from '../../protocol/webview/dataset';
 import { DatasetBrowser } from '../../extension/panels/dataset/datasetPanel';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { sharedDir } from '../support/paths';
-import { labelMapIou, readClassMask } from '../../extension/panels/dataset/maskImage';
+import { labelMapIou } from '../../common/labelIou';
+import { readClassMask } from '../../extension/panels/dataset/maskImage';
 import { writeChainMasks, writeChainReports } from './fixtures/chainRun';
 import { chooseOption } from './fixtures/pageActions';
 import {
