@@ -2,6 +2,7 @@
 // (co-occurrence: "boat and not person"), the toggles, the description, and restoring an older state.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { VOC_CLASSES } from '../../../common/classes';
 import { describe, matches, NO_FILTER, restoreFilter, toggle } from '../../../webview/dataset/classFilter';
 
 const BOAT = 3,
@@ -28,23 +29,7 @@ test('a class is either required or excluded, never both; toggling twice undoes'
 });
 
 test('described in words; an older single-class state is read', () => {
-  const names = [
-    'aeroplane',
-    'bicycle',
-    'bird',
-    'boat',
-    'bottle',
-    'bus',
-    'car',
-    'cat',
-    'chair',
-    'cow',
-    'diningtable',
-    'dog',
-    'horse',
-    'motorbike',
-    'person',
-  ];
+  const names = VOC_CLASSES;
   assert.equal(describe({ include: [DOG], exclude: [], mode: 'all' }, names), 'with dog');
   assert.equal(
     describe({ include: [BOAT, PERSON], exclude: [DOG], mode: 'any' }, names),
