@@ -6,6 +6,8 @@ import { openRunFolder } from './runs/openRunFolder';
 import type { RunController, StartRunArg } from './runs/runController';
 import { showEngineError, showTrustRefusal } from './runs/runMessages';
 import type { RunsTree } from './runs/runsTree';
+import { openTensorBoard } from './tensorboard/openTensorBoard';
+import { TensorBoards } from './tensorboard/tensorboardLauncher';
 
 export function registerCommands(
   context: vscode.ExtensionContext,
@@ -22,6 +24,9 @@ export function registerCommands(
   register('wsss.restartEngine', () => restartEngine(host));
   register('wsss.showEngineLog', () => host.showLog());
   register('wsss.refreshRuns', () => tree.refresh());
+  const boards = new TensorBoards();
+  context.subscriptions.push(boards);
+  register('wsss.openTensorBoard', (arg?: unknown) => openTensorBoard(arg, host, boards));
 }
 
 async function restartEngine(host: EngineHost): Promise<void> {
