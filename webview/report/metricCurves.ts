@@ -42,7 +42,6 @@ function datasets(series: MetricSeries[]) {
   return series.map((s, i) => ({
     label: s.name,
     data: s.points,
-    parsing: false as const,
     borderColor: seriesColour(i),
     backgroundColor: seriesColour(i),
     borderWidth: 1.6,
@@ -70,6 +69,7 @@ function curveChart(key: string, name: string, series: MetricSeries[], width: nu
       type: 'line',
       data: { datasets: datasets(series) },
       options: {
+        parsing: false, // points are {x, y} already; also what LTTB decimation needs
         scales: { x: { type: 'linear', title: { display: true, text: 'step' } }, y: { type: 'linear' } },
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         plugins: {

@@ -17,7 +17,7 @@ export async function chartData(page: Page, testId: string, nth = 0): Promise<Sh
   return fig.evaluate((el) => {
     type C = {
       config: { type: string };
-      data: { labels?: unknown[]; datasets: { label?: string; data: unknown[] }[] };
+      data: { labels?: unknown[]; datasets: { label?: string; data: unknown[]; _data?: unknown[] }[] };
       isDatasetVisible(i: number): boolean;
       $valueLabels?: ShownChart['valueLabels'];
       canvas: HTMLCanvasElement;
@@ -28,7 +28,7 @@ export async function chartData(page: Page, testId: string, nth = 0): Promise<Sh
       labels: (c.data.labels ?? []).map(String),
       datasets: c.data.datasets.map((d, i) => ({
         label: d.label ?? '',
-        data: d.data,
+        data: d._data ?? d.data, // the whole series, also when decimation draws fewer points
         hidden: !c.isDatasetVisible(i),
       })),
       valueLabels: c.$valueLabels ?? [],
