@@ -54,7 +54,8 @@ const describe = (name: string, series: MetricSeries[]): string =>
 
 function curveChart(key: string, name: string, series: MetricSeries[], width: number): ChartFigure {
   const known = onScreen.get(key);
-  if (known) {
+  // A chart destroyed while off the page (webview/shared/charts/chart.ts sweeps those) has no canvas: redraw.
+  if (known?.chart.canvas) {
     known.chart.data.datasets = datasets(series);
     known.chart.canvas.setAttribute('aria-label', describe(name, series));
     known.chart.update('none');
