@@ -114,6 +114,7 @@ export function iouBars(runs: RunView[], focus: RunView, pick: ReportPick, width
       },
       options: {
         indexAxis: 'y',
+        layout: { padding: { right: 34 } }, // room for the value label of a bar near 100%
         scales: {
           x: { min: 0, max: 1, ticks: { callback: (v) => percent(Number(v), 0) } },
           y: { ticks: { autoSkip: false } },
