@@ -11,6 +11,8 @@ import { openRunFolder } from './runs/openRunFolder';
 import type { RunController, StartRunArg } from './runs/runController';
 import { showEngineError, showTrustRefusal } from './runs/runMessages';
 import type { RunsTree } from './runs/runsTree';
+import { openTensorBoard } from './tensorboard/openTensorBoard';
+import { TensorBoards } from './tensorboard/tensorboardLauncher';
 
 export function registerCommands(
   context: vscode.ExtensionContext,
@@ -32,6 +34,9 @@ export function registerCommands(
   register('wsss.stopExperiment', (arg?: unknown) => experiments.stop(arg));
   register('wsss.resumeExperiment', (arg?: unknown) => experiments.resume(arg));
   register('wsss.openExperimentTable', (arg?: unknown) => openExperimentTable(arg));
+  const boards = new TensorBoards();
+  context.subscriptions.push(boards);
+  register('wsss.openTensorBoard', (arg?: unknown) => openTensorBoard(arg, host, boards));
 }
 
 async function restartEngine(host: EngineHost): Promise<void> {

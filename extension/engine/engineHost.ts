@@ -7,7 +7,7 @@ import type { InitializeResult } from '../../protocol/engine';
 import { readSettings } from '../settings';
 import { daemonAnswers } from './daemonSession';
 import { EngineProcess } from './engineProcess';
-import { engineEnvironment, findEnginePython } from './interpreter';
+import { engineEnvironment, findEnginePython, type EnginePython } from './interpreter';
 
 /** The workspace is not trusted, so the engine is not started (it would run code the workspace names). */
 export class WorkspaceNotTrustedError extends Error {
@@ -97,13 +97,22 @@ export class EngineHost {
     return this.engine.dispose();
   }
 
+  /** The engine's Python, found as the engine itself is started (also runs TensorBoard). */
+  enginePython(): Promise<EnginePython> {
+    const settings = readSettings();
+    const extensionPath = this.context.extensionUri.fsPath;
+    const env = engineEnvironment(extensionPath);
+    const workspaceFolders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    return findEnginePython({ setting: settings.pythonPath, workspaceFolders, extensionPath, env });
+  }
+
   private async resolveLaunch() {
     const settings = readSettings();
     this.engine.requestTimeoutMs = settings.requestTimeoutMs;
     const extensionPath = this.context.extensionUri.fsPath;
     const env = engineEnvironment(extensionPath);
     const workspaceFolders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const python = await findEnginePython({ setting: settings.pythonPath, workspaceFolders, extensionPath, env });
+    const python = await this.enginePython();
     const daemon = settings.engineMode === 'daemon';
     this.output.appendLine(
       `[wsss] ${daemon ? 'connecting to the engine daemon' : 'starting the engine'}: ${python.pythonPath} ` +

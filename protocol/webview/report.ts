@@ -96,6 +96,8 @@ export interface ReportSnapshot {
   published: PublishedFigures[];
   /** The focused run's experiment, when it is one of an experiment's runs. */
   experiment: ExperimentView | null;
+  /** How the panel chose its runs, when it chose them itself (opened from the palette: the most recent). */
+  notice?: string | null;
 }
 
 /** Host -> webview: new metrics.jsonl lines of the focused run (reset: the file was rewritten). */

@@ -15,6 +15,7 @@ import { StatsCache } from '../../extension/panels/synonyms/officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from '../../extension/panels/synonyms/synonymBankSession';
 import type { OffsetEdit } from '../../extension/panels/synonyms/synonymBankDocument';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
+import { chartData } from './harness/chartData';
 import { enginePython, repoRoot, sharedDir } from '../support/paths';
 import { writeRun } from './fixtures/runFolders';
 import { testEngine } from './fixtures/testEngine';
@@ -189,7 +190,14 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
       (await page.textContent('[data-testid=stored-scores] tr[data-image="2007_000123"] td.won'))?.trim(),
       '0.281',
     );
-    assert.equal(await page.locator('[data-testid=class-radar] g[data-series]').count(), 2, 'run and authors');
+    const radar = await chartData(page, 'class-radar');
+    assert.deepEqual(
+      radar.datasets.map((d) => d.label),
+      ['this run', "authors' selection (POLE)"],
+      'run and authors',
+    );
+    const couch = radar.labels.indexOf('couch');
+    assert.ok(Math.abs((radar.datasets[0].data[couch] as number) - 0.6) < 1e-9, 'the run picked couch 60% of the time');
     assert.equal((await page.textContent('[data-testid=win-table] tr[data-word=couch] td.num'))?.trim(), '60.0%');
     await page.click('[data-testid=all-radars] .radar-cell[data-class=aeroplane]');
     await page.waitForSelector('[data-testid=class-title] >> text=aeroplane');

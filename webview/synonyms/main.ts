@@ -11,7 +11,6 @@ import type {
   SynonymPanelState,
   SynonymsContract,
 } from '../../protocol/webview/synonyms';
-import { useChartStyles } from '../shared/charts/chartStyles';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
 import { scoresSection } from './scoresView';
@@ -20,7 +19,6 @@ import { suggestControls, suggestionList, type SuggestionActions } from './sugge
 import synonymsCss from './synonyms.css';
 import { wordEditor } from './wordEditor';
 
-useChartStyles();
 adoptStyles(synonymsCss);
 const panel = connectPanel<SynonymsContract>();
 let state: SynonymPanelState = panel.getState() ?? {};

@@ -7,12 +7,9 @@ import sharp from 'sharp';
 import { IGNORE_INDEX, paletteColor } from '../../../common/classes';
 import { toDataUri } from '../photoImage';
 
-/** A mask as class indices (0 background, 1..C, 255 ignore). */
-export interface ClassMask {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+import type { ClassMask } from '../../../common/labelIou';
+
+export type { ClassMask };
 
 const paletteLookup = new Map<number, number>();
 for (let i = 0; i < 256; i++) {
@@ -53,45 +50,6 @@ export function classFractions(mask: ClassMask): { index: number; fraction: numb
   const out: { index: number; fraction: number }[] = [];
   for (let v = 1; v < 255; v++) if (counts[v]) out.push({ index: v - 1, fraction: counts[v] / mask.data.length });
   return out.sort((a, b) => b.fraction - a.fraction);
-}
-
-/**
- * Agreement of a label map with the ground truth on one image: mIoU over the classes (background included)
- * present in either, counting only pixels both label (GT 255 = object border; a map's 255 = ignore, e.g. the
- * uncertain band of IR labels), and the share of the GT's labelled pixels the map labels. Null when the map
- * labels none of them.
- */
-export function labelMapIou(pred: ClassMask, gt: ClassMask): { miou: number | null; labelled: number } {
-  if (pred.width !== gt.width || pred.height !== gt.height) {
-    throw new Error(`the label map is ${pred.width}x${pred.height} but the ground truth is ${gt.width}x${gt.height}`);
-  }
-  const inter = new Float64Array(256),
-    union = new Float64Array(256);
-  const gtCount = new Float64Array(256),
-    predCount = new Float64Array(256);
-  let valid = 0,
-    both = 0;
-  for (let p = 0; p < gt.data.length; p++) {
-    const g = gt.data[p],
-      q = pred.data[p];
-    if (g === IGNORE_INDEX) continue;
-    valid++;
-    if (q === IGNORE_INDEX) continue;
-    both++;
-    gtCount[g]++;
-    predCount[q]++;
-    if (g === q) inter[g]++;
-  }
-  let sum = 0,
-    n = 0;
-  for (let c = 0; c < 255; c++) {
-    union[c] = gtCount[c] + predCount[c] - inter[c];
-    if (union[c] > 0) {
-      sum += inter[c] / union[c];
-      n++;
-    }
-  }
-  return { miou: n ? sum / n : null, labelled: valid ? both / valid : 0 };
 }
 
 /**
