@@ -90,6 +90,7 @@ function problemList(problems: BankProblemView[]): HTMLElement | null {
         { class: `problem problem-${p.severity}`, 'data-code': p.code },
         h('span', { class: 'where' }, `line ${p.line + 1}:${p.character + 1}`),
         ` ${p.message}`,
+        ...(p.hint ? [h('span', { class: 'hint' }, p.hint)] : []),
       ),
     ),
   );
