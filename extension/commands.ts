@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { describeEngine, type EngineHost } from './engine/engineHost';
 import { openRunFolder } from './runs/openRunFolder';
 import type { RunController, StartRunArg } from './runs/runController';
+import { addRunSearchFolder } from './runs/runSearchFolders';
 import { showEngineError, showTrustRefusal } from './runs/runMessages';
 import type { RunsTree } from './runs/runsTree';
 
@@ -22,6 +23,7 @@ export function registerCommands(
   register('wsss.restartEngine', () => restartEngine(host));
   register('wsss.showEngineLog', () => host.showLog());
   register('wsss.refreshRuns', () => tree.refresh());
+  register('wsss.addRunSearchFolder', (arg?: unknown) => addRunSearchFolder(arg));
 }
 
 async function restartEngine(host: EngineHost): Promise<void> {

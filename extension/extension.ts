@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     status,
     runs,
     runsTree,
-    vscode.window.registerTreeDataProvider('wsss.runs', runsTree),
+    runsTree.createView('wsss.runs'),
     host.watchSettings(),
     runs.onDidChangeRuns(() => runsTree.refresh()),
   );

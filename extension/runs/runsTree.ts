@@ -1,10 +1,20 @@
-// The "WSSS Runs" view: every run folder under the runs directory, read from run.json directly (no engine),
-// with a status icon per run and per stage. Refreshes when a run.json changes or a run starts or ends.
+// The "WSSS Runs" view: every run folder under the search roots (the runs directory, the workspace folders,
+// wsss.runSearchFolders), read from run.json directly (no engine), with a status icon per run and per stage and
+// the searched folders above the list. Clicking a run opens its report. Refreshes when a run.json changes or a
+// run starts or ends.
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { onDidChangeSettings } from '../settings';
 import { workspaceRunRoots, workspaceRuns } from './runPicking';
-import type { RunFolderInfo, RunRecord, RunStageRecord } from './runFolder';
+import {
+  RUN_SEARCH_DEPTH,
+  runLabels,
+  runStartText,
+  type RunFolderInfo,
+  type RunRecord,
+  type RunStageRecord,
+} from './runFolder';
 
 type Status = RunRecord['status'] | RunStageRecord['status'];
 
@@ -28,18 +38,30 @@ export class RunItem extends vscode.TreeItem {
   constructor(
     readonly run: RunFolderInfo,
     activeInThisWindow: boolean,
+    label = run.record.name,
   ) {
-    super(run.record.name, vscode.TreeItemCollapsibleState.Collapsed);
+    super(label, vscode.TreeItemCollapsibleState.Collapsed);
     const r = run.record;
     this.id = `run:${run.dir}`;
     this.description = `${r.status}${r.synthetic ? ' · synthetic' : ''}${r.updated ? ` · ${r.updated.replace('T', ' ').slice(0, 16)}` : ''}`;
+    this.command = { command: 'wsss.openReport', title: 'Open mIoU Report', arguments: [this] };
     this.iconPath = statusIcon(r.status);
     this.resourceUri = vscode.Uri.file(run.dir);
     const state = activeInThisWindow ? 'running' : r.status === 'completed' ? 'completed' : 'resumable';
     this.contextValue = `wsssRun.${state}`;
-    const lines = [`**${r.name}** — ${r.status}${r.synthetic ? ' (synthetic data)' : ''}`, '', `\`${run.dir}\``];
+    const started = runStartText(r);
+    const lines = [
+      `**${r.name}** — ${r.status}${r.synthetic ? ' (synthetic data)' : ''}${started ? `, started ${started}` : ''}`,
+      '',
+      `\`${run.dir}\``,
+    ];
+    const mious = evaluatedMious(r.stages);
+    if (mious) lines.push('', mious);
     if (r.engineVersion) lines.push('', `engine ${r.engineVersion}`);
-    if (r.error) lines.push('', `**${r.error.kind}**: ${r.error.message ?? ''} ${r.error.hint ?? ''}`);
+    if (r.error) {
+      lines.push('', `**${r.error.kind}**: ${r.error.message ?? ''}`);
+      if (r.error.hint) lines.push('', `*What to do:* ${r.error.hint}`);
+    }
     if (r.status === 'running' && !activeInThisWindow) {
       lines.push(
         '',
@@ -53,6 +75,14 @@ export class RunItem extends vscode.TreeItem {
   get runDir(): string {
     return this.run.dir;
   }
+}
+
+/** "mIoU: eval 0.359 · eval_rw 0.312": each evaluate stage's mIoU from run.json (METHOD §6), or null. */
+function evaluatedMious(stages: readonly RunStageRecord[]): string | null {
+  const parts = stages
+    .filter((s) => s.type === 'evaluate' && typeof s.summary.miou === 'number')
+    .map((s) => `${s.id} ${(s.summary.miou as number).toFixed(3)}`);
+  return parts.length ? `mIoU: ${parts.join(' · ')}` : null;
 }
 
 class StageItem extends vscode.TreeItem {
@@ -83,6 +113,7 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private watchers: vscode.FileSystemWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private view: vscode.TreeView<vscode.TreeItem> | undefined;
 
   /** `isActive(runDir)`: whether a run is running in this window (its item gets the Stop action). */
   constructor(private readonly isActive: (runDir: string) => boolean) {
@@ -103,6 +134,12 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
     }, 250);
   }
 
+  /** Shows this tree as the view `viewId` (the searched folders appear above its list). */
+  createView(viewId: string): vscode.Disposable {
+    this.view = vscode.window.createTreeView(viewId, { treeDataProvider: this });
+    return this.view;
+  }
+
   getTreeItem(element: vscode.TreeItem): vscode.TreeItem {
     return element;
   }
@@ -110,10 +147,12 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
   async getChildren(element?: vscode.TreeItem): Promise<vscode.TreeItem[]> {
     if (element instanceof RunItem) return element.run.record.stages.map((s) => new StageItem(element.runDir, s));
     if (element) return [];
+    if (this.view) this.view.message = searchedMessage(workspaceRunRoots());
     try {
       const { runs, unreadable } = await workspaceRuns();
+      const labels = runLabels(runs);
       return [
-        ...runs.map((r) => new RunItem(r, this.isActive(r.dir))),
+        ...runs.map((r) => new RunItem(r, this.isActive(r.dir), labels.get(r.dir))),
         ...unreadable.map((u) => new MessageItem(path.basename(u.dir), u.error.message, 'warning', u.dir)),
       ];
     } catch (error) {
@@ -141,4 +180,13 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
       return watcher;
     });
   }
+}
+
+/** The line above the runs list: which folders were searched (home-relative where it shortens them). */
+function searchedMessage(roots: readonly string[]): string {
+  const home = os.homedir();
+  const shown = roots.map((r) => (r.startsWith(home + path.sep) ? `~${r.slice(home.length)}` : r));
+  return roots.length
+    ? `Runs found up to ${RUN_SEARCH_DEPTH} levels below: ${shown.join(', ')}`
+    : 'No folder to search: open a folder, or add one with "WSSS: Add Folder to Search for Runs".';
 }

@@ -13,7 +13,9 @@ import { labelMapIou, maskToPng, readClassMask, type ClassMask } from './maskIma
 
 /** Every mask set of every run found (newest run first, stages in run order). */
 export async function listRunMaskSources(env: PanelEnvironment): Promise<RunMaskSource[]> {
-  const { runs } = await listRunFolders(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders));
+  const { runs } = await listRunFolders(
+    runSearchRoots(env.runsDirectory?.(), env.workspaceFolders, env.runSearchFolders?.()),
+  );
   const out: RunMaskSource[] = [];
   for (const run of runs) {
     for (const set of await listMaskSets(run.dir, run.record)) {

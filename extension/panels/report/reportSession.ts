@@ -81,7 +81,9 @@ export class ReportSession implements PanelHandler<ReportContract> {
       this.focus = restored.focus ?? restored.runDirs[0] ?? null;
     }
     if (this.focus && this.tail?.file !== join(this.focus, 'metrics.jsonl')) await this.setFocus(this.focus);
-    const [available, runs] = await Promise.all([this.env.listRuns(), Promise.all(this.runDirs.map(readRunView))]);
+    const [available, views] = await Promise.all([this.env.listRuns(), Promise.all(this.runDirs.map(readRunView))]);
+    // The pickers' labels tell runs of one name apart (runFolder.ts runLabels); chips, table and legends use them.
+    const runs = views.map((r) => ({ ...r, label: available.find((a) => a.runDir === r.runDir)?.label ?? r.label }));
     return {
       available,
       runs,

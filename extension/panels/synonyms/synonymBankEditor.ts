@@ -61,7 +61,10 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
       return { pythonPath: found.pythonPath, env };
     };
     const session = new SynonymBankSession(textDocumentPort(document), {
-      listRuns: () => listRunChoices(runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders)),
+      listRuns: () =>
+        listRunChoices(
+          runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders, this.env.runSearchFolders?.()),
+        ),
       pickFolder: (title) => this.env.pickFolder(title, path.dirname(document.uri.fsPath)),
       openTextEditor: async () => {
         await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default', vscode.ViewColumn.Beside);
