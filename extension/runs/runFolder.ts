@@ -129,6 +129,13 @@ export function normalizeRunRecord(raw: Record<string, unknown>, dir: string, wa
   };
 }
 
+/** Images a stage skipped as unreadable (skip_corrupt): the summary's "skipped" count and "skipped_ids". */
+export function skippedOf(stage: RunStageRecord): { count: number; ids: string[] } {
+  const ids = Array.isArray(stage.summary.skipped_ids) ? stage.summary.skipped_ids.map(String) : [];
+  const count = typeof stage.summary.skipped === 'number' ? stage.summary.skipped : ids.length;
+  return { count, ids };
+}
+
 function normalizeStage(raw: unknown, index: number, warnings: string[]): RunStageRecord[] {
   if (typeof raw !== 'object' || raw === null) {
     warnings.push(`run.json stages[${index}] is not an object; skipped.`);

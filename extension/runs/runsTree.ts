@@ -11,6 +11,7 @@ import {
   RUN_SEARCH_DEPTH,
   runLabels,
   runStartText,
+  skippedOf,
   type RunFolderInfo,
   type RunRecord,
   type RunStageRecord,
@@ -44,6 +45,8 @@ export class RunItem extends vscode.TreeItem {
     const r = run.record;
     this.id = `run:${run.dir}`;
     this.description = `${r.status}${r.synthetic ? ' · synthetic' : ''}${r.updated ? ` · ${r.updated.replace('T', ' ').slice(0, 16)}` : ''}`;
+    const skipped = r.stages.reduce((n, s) => n + skippedOf(s).count, 0);
+    if (skipped) this.description += ` · ${skipped} image${skipped > 1 ? 's' : ''} skipped`;
     this.command = { command: 'wsss.openReport', title: 'Open mIoU Report', arguments: [this] };
     this.iconPath = statusIcon(r.status);
     this.resourceUri = vscode.Uri.file(run.dir);
@@ -57,6 +60,8 @@ export class RunItem extends vscode.TreeItem {
     ];
     const mious = evaluatedMious(r.stages);
     if (mious) lines.push('', mious);
+    if (skipped)
+      lines.push('', `**${skipped} unreadable image(s) skipped** (skip_corrupt): see the stages for their ids.`);
     if (r.engineVersion) lines.push('', `engine ${r.engineVersion}`);
     if (r.error) {
       lines.push('', `**${r.error.kind}**: ${r.error.message ?? ''}`);
@@ -89,12 +94,21 @@ class StageItem extends vscode.TreeItem {
   constructor(runDir: string, stage: RunStageRecord) {
     super(stage.id, vscode.TreeItemCollapsibleState.None);
     this.id = `stage:${runDir}:${stage.id}`;
-    this.description = `${stage.type} · ${stage.status}`;
-    this.iconPath = statusIcon(stage.status);
+    const skipped = skippedOf(stage);
+    this.description = `${stage.type} · ${stage.status}${skipped.count ? ` · ${skipped.count} skipped` : ''}`;
+    this.iconPath =
+      skipped.count && stage.status === 'completed'
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+        : statusIcon(stage.status);
     const summary = Object.entries(stage.summary)
       .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
       .map(([k, v]) => `${k}: ${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`);
-    this.tooltip = [`${stage.id} (${stage.type}): ${stage.status}`, ...summary].join('\n');
+    const ids = skipped.ids.length
+      ? [
+          `skipped (unreadable, skip_corrupt): ${skipped.ids.slice(0, 30).join(', ')}${skipped.ids.length > 30 ? ' …' : ''}`,
+        ]
+      : [];
+    this.tooltip = [`${stage.id} (${stage.type}): ${stage.status}`, ...ids, ...summary].join('\n');
   }
 }
 

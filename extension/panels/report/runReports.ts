@@ -12,7 +12,14 @@ import type {
   RunView,
   SweepPoint,
 } from '../../../protocol/webview/report';
-import { listRunFolders, readReports, readRunFolder, runLabels, type RunStageRecord } from '../../runs/runFolder';
+import {
+  listRunFolders,
+  readReports,
+  readRunFolder,
+  runLabels,
+  skippedOf,
+  type RunStageRecord,
+} from '../../runs/runFolder';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -117,6 +124,13 @@ export function toEvaluationReport(
 export async function readRunView(runDir: string): Promise<RunView> {
   const header = await readRunHeader(runDir);
   const messages = [...header.messages];
+  for (const stage of header.stages) {
+    const { count, ids } = skippedOf(stage);
+    if (count)
+      messages.push(
+        `Stage ${stage.id} skipped ${count} unreadable image(s) (skip_corrupt)${ids.length ? `: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ' …' : ''}` : ''}; its figures leave them out.`,
+      );
+  }
   const reports: EvaluationReport[] = [];
   const files = await readReports(runDir);
   if (files.size === 0) {
