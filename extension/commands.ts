@@ -5,6 +5,7 @@ import { describeEngine, type EngineHost } from './engine/engineHost';
 import { openRunFolder } from './runs/openRunFolder';
 import type { RunController, StartRunArg } from './runs/runController';
 import { addRunSearchFolder } from './runs/runSearchFolders';
+import { setUpEngine } from './setup/engineSetup';
 import { showEngineError, showTrustRefusal } from './runs/runMessages';
 import type { RunsTree } from './runs/runsTree';
 
@@ -24,6 +25,7 @@ export function registerCommands(
   register('wsss.showEngineLog', () => host.showLog());
   register('wsss.refreshRuns', () => tree.refresh());
   register('wsss.addRunSearchFolder', (arg?: unknown) => addRunSearchFolder(arg));
+  register('wsss.setUpEngine', () => setUpEngine(context.extensionUri.fsPath, host.output));
 }
 
 async function restartEngine(host: EngineHost): Promise<void> {
