@@ -14,6 +14,7 @@ import { BankDiagnostics } from './bankDiagnosticsCollection';
 import { engineScorer, poleStatsCommand, type ScoringEngine } from './engineAccess';
 import { StatsCache } from './officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from './synonymBankSession';
+import { activeFileUri } from '../activeFile';
 
 export const SYNONYM_BANK_VIEW_TYPE = 'wsss.synonymBank';
 export const OPEN_SYNONYM_BANK_COMMAND = 'wsss.openSynonymBankEditor';
@@ -118,7 +119,7 @@ export function registerSynonymBankEditor(
       },
     ),
     vscode.commands.registerCommand(OPEN_SYNONYM_BANK_COMMAND, async (arg?: unknown) => {
-      const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+      const uri = arg instanceof vscode.Uri ? arg : activeFileUri(); // also a bank already open in this editor
       if (!uri) {
         void vscode.window.showErrorMessage(
           'Open a synonym bank JSON file first, then run "Open in Synonym Bank Editor".',

@@ -40,11 +40,12 @@ test('radar spokes start upwards, clockwise; values scale to the radius', () => 
   assert.deepEqual(left.map(Math.round), [0, 0]);
 });
 
-test('word shares per class follow the bank order, then unknown words', () => {
+test('word shares per class follow the bank order; a word no longer in the bank is no axis', () => {
   const run = { sofa: { couch: 3, sofa: 1, divan: 1 } };
   const s = classShares('sofa', ['sofa', 'couch'], [run, null]);
-  assert.deepEqual(s.words, ['sofa', 'couch', 'divan']);
-  assert.deepEqual(s.shares[0], [0.2, 0.6, 0.2]);
+  assert.deepEqual(s.words, ['sofa', 'couch']);
+  assert.deepEqual(s.shares[0], [0.2, 0.6]);
+  assert.deepEqual(s.removed, [{ word: 'divan', wins: 1 }]);
   assert.ok(s.shares[1].every(Number.isNaN));
   assert.deepEqual(s.totals, [5, 0]);
   assert.equal(overallGroundTruthShare([{ name: 'sofa', words: ['sofa', 'couch'] }], run), 0.2);
