@@ -197,8 +197,12 @@ function render(): void {
       ),
       wordEditor(current, edit),
       classSelection(current, s.stats),
-      scoresSection(current, s.stored, s.scoring, (className, imageIds) =>
-        panel.request('synonyms/score', { className, imageIds }, 120_000),
+      scoresSection(
+        current,
+        s.stored,
+        s.scoring,
+        (className, imageIds) => panel.request('synonyms/score', { className, imageIds }, 120_000),
+        s.selectedRun ?? '',
       ),
     );
   } else {
