@@ -60,8 +60,9 @@ class SynonymBank:
         )
         errors = [f for f in findings if f.severity == "error"]
         if errors:
+            at = f" $[{errors[0].cls!r}]:" if errors[0].cls else ""  # the JSON path, as for schema errors
             raise ConfigInvalid(
-                f"{where}: {errors[0].message}",
+                f"{where}:{at} {errors[0].message}",
                 hint=errors[0].hint,
                 path=path,
                 errors=[{"path": f"$[{f.cls!r}]", "message": f.message} for f in errors],
