@@ -29,6 +29,8 @@ def test_portable_path_is_relative_inside_the_project_and_absolute_outside(tmp_p
     assert portable_path(tmp_path / "project" / "configs" / "a.json", run) == "../../configs/a.json"
     assert portable_path(run / "checkpoints" / "x.pt", run) == "checkpoints/x.pt"
     assert portable_path(tmp_path / "elsewhere" / "a.json", run) == str(tmp_path / "elsewhere" / "a.json")
+    configs = tmp_path / "project" / "configs"  # from a config folder, inside the run's project only
+    assert portable_path(tmp_path / "cache" / "w", configs, tmp_path / "project") == str(tmp_path / "cache" / "w")
     assert resolve_stored("../../configs/a.json", run) == tmp_path / "project" / "configs" / "a.json"
     assert resolve_stored("/abs/a.json", run) == Path("/abs/a.json")
 

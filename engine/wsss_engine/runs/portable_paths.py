@@ -1,8 +1,10 @@
 """Paths a run folder or a run config stores, kept portable (issue 13, "Run folders must be portable"): a path
-inside the project (at most PROJECT_LEVELS folders above the folder it is stored in: a run's runs directory
-and that folder's parent, or a demo's output folder) is written relative to that folder and resolved against it
-on read, so a copied or moved project points at its own files, not the original's. Paths outside it (a dataset
-or a cache elsewhere) stay absolute.
+inside the project (by default the folder PROJECT_LEVELS above the run folder: <project>/runs/<run>, or the demo
+folder above runs/demo/<variant>) is written relative to the folder it is resolved against (the run folder for
+run.json's configPath; the demo's configs/ for the stage paths it writes) and resolved against it on read, so a
+copied or moved project points at its own files, not the original's. Paths outside it (a dataset or a cache
+elsewhere) stay absolute. A run's config.json keeps its resolved, absolute paths: it is read on its own too
+(synonyms/score on a folder without run.json), where a relative path would have no base.
 """
 
 from __future__ import annotations
@@ -13,16 +15,23 @@ from pathlib import Path
 PROJECT_LEVELS = 2
 
 
-def portable_path(target: str | Path, base_dir: str | Path) -> str:
-    """`target` relative to `base_dir` when it lies at most PROJECT_LEVELS folders above it, else absolute."""
-    target = Path(target).absolute()
+def project_of(run_dir: str | Path) -> Path:
+    """The project a run folder belongs to: PROJECT_LEVELS folders above it."""
+    parents = Path(run_dir).absolute().parents
+    return parents[min(PROJECT_LEVELS, len(parents)) - 1]
+
+
+def portable_path(target: str | Path, base_dir: str | Path, project: str | Path | None = None) -> str:
+    """`target` relative to `base_dir` when both lie inside `project` (default: project_of(base_dir)), else
+    absolute."""
+    target, base = Path(target).absolute(), Path(base_dir).absolute()
+    root = Path(project).absolute() if project is not None else project_of(base)
+    if not (target.is_relative_to(root) and base.is_relative_to(root)):
+        return str(target)
     try:
-        rel = os.path.relpath(target, Path(base_dir).absolute())
+        return os.path.relpath(target, base)
     except ValueError:  # another drive (Windows)
         return str(target)
-    parts = Path(rel).parts
-    ups = next((i for i, p in enumerate(parts) if p != ".."), len(parts))
-    return rel if ups <= PROJECT_LEVELS else str(target)
 
 
 def resolve_stored(stored: str | Path, base_dir: str | Path) -> Path:

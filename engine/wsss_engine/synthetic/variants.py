@@ -270,7 +270,7 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget, vari
         for stage in cfg["stages"]:  # paths into the demo folder, relative to configs/: a moved demo keeps working
             for key in ("init", "selection"):
                 if isinstance(stage.get(key), str) and Path(stage[key]).is_absolute():
-                    stage[key] = portable_path(stage[key], configs)
+                    stage[key] = portable_path(stage[key], configs, out)
         if v in b.export:  # the hover previews' model (extension/preview), right after the main job
             cfg["stages"].append({"id": "export", "type": "export_onnx", "model": cfg["stages"][0]["id"]})
         if v in b.refine and crf_available():
