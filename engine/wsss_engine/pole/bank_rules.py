@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..json_input import UTF8_BOM
+from ..runs.config import schema_dir
 
-RULES_PATH = Path(__file__).resolve().parents[3] / "schemas" / "synonym-bank.rules.json"
+RULES_FILE = "synonym-bank.rules.json"  # beside run-config.schema.json (schemas/, or $WSSS_ENGINE_SCHEMAS)
 
 
 @lru_cache(maxsize=1)
 def rules() -> dict[str, dict[str, Any]]:
     """rule id -> {"severity", "message", "hint", "example"} (a file of this repository, read once)."""
-    with open(RULES_PATH, encoding="utf-8") as f:
+    with open(schema_dir() / RULES_FILE, encoding="utf-8") as f:
         return json.load(f)["rules"]
 
 
