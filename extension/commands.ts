@@ -9,6 +9,8 @@ import {
 } from './experiments/experimentController';
 import { openRunFolder } from './runs/openRunFolder';
 import type { RunController, StartRunArg } from './runs/runController';
+import { addRunSearchFolder } from './runs/runSearchFolders';
+import { setUpEngine } from './setup/engineSetup';
 import { showEngineError, showTrustRefusal } from './runs/runMessages';
 import type { RunsTree } from './runs/runsTree';
 import { openTensorBoard } from './tensorboard/openTensorBoard';
@@ -37,6 +39,8 @@ export function registerCommands(
   const boards = new TensorBoards();
   context.subscriptions.push(boards);
   register('wsss.openTensorBoard', (arg?: unknown) => openTensorBoard(arg, host, boards));
+  register('wsss.addRunSearchFolder', (arg?: unknown) => addRunSearchFolder(arg));
+  register('wsss.setUpEngine', () => setUpEngine(context.extensionUri.fsPath, host.output));
 }
 
 async function restartEngine(host: EngineHost): Promise<void> {

@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionServices {
     runs,
     experiments,
     runsTree,
-    vscode.window.registerTreeDataProvider('wsss.runs', runsTree),
+    runsTree.createView('wsss.runs'),
     host.watchSettings(),
     runs.onDidChangeRuns(() => runsTree.refresh()),
     clusterJobs,

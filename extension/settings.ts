@@ -9,6 +9,8 @@ export interface WsssSettings {
   pythonPath: string;
   /** "wsss.runsDirectory", resolved to an absolute path (undefined with no workspace folder and a relative value). */
   runsDirectory: string | undefined;
+  /** "wsss.runSearchFolders", each resolved like runsDirectory: more folders whose runs every view lists. */
+  runSearchFolders: string[];
   /** "wsss.requestTimeoutMs". */
   requestTimeoutMs: number;
   /** "wsss.cluster.*": defaults of "Run on Cluster…" (docs/CLUSTER.md). */
@@ -21,7 +23,11 @@ export function readSettings(): WsssSettings {
   const config = vscode.workspace.getConfiguration('wsss');
   const runs = config.get<string>('runsDirectory', 'runs') || 'runs';
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const extra = config.get<unknown>('runSearchFolders', []);
   return {
+    runSearchFolders: (Array.isArray(extra) ? extra : [])
+      .filter((f): f is string => typeof f === 'string' && f.trim() !== '')
+      .flatMap((f) => (path.isAbsolute(f) ? [f] : folder ? [path.join(folder, f)] : [])),
     pythonPath: vscode.workspace.isTrusted ? config.get<string>('pythonPath', '') : '',
     runsDirectory: path.isAbsolute(runs) ? runs : folder ? path.join(folder, runs) : undefined,
     requestTimeoutMs: Math.max(1000, config.get<number>('requestTimeoutMs', 30_000)),

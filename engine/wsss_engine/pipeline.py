@@ -20,6 +20,7 @@ from wsss_engine.preflight import check_inputs, stage_params
 from wsss_engine.run_config import config_file_problems, load_run_config, load_stored_config
 from wsss_engine.runs.config import LoadedConfig
 from wsss_engine.runs.metrics import MetricsLog
+from wsss_engine.runs.portable_paths import portable_path
 from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, jsonable, utc_now
 from wsss_engine.safe_pickle import torch_load
 from wsss_engine.stage_registry import StageFn, register_stage, stage_spec
@@ -214,7 +215,8 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
             )
             devices.resolve_device(loaded.config["device"])
             run.reconcile_stages(loaded.config["stages"])
-            run.record["configPath"] = str(loaded.path) if loaded.path else run.record.get("configPath")
+            if loaded.path:
+                run.record["configPath"] = portable_path(loaded.path, run.path)
             run.write_json("config.json", loaded.config)
             run.save()
             _preflight(run, loaded)
@@ -247,6 +249,13 @@ def _preflight(run: RunFolder, loaded: LoadedConfig) -> None:
     try:
         check_inputs(loaded.config, lambda p: resolve_against(loaded.base_dir, p), skip=done)
     except EngineError as exc:
+        if loaded.path is not None and not loaded.path.is_file():
+            # A resumed run whose config is gone from where run.json says: the folder was moved or copied alone.
+            exc.hint = (
+                f"{exc.hint}; this run was started from {loaded.path}, which is not there now: if the run folder "
+                "was moved or copied, move its inputs with it (paths inside the project are stored relative to the "
+                f"run), or fix the paths in {run.path / 'config.json'}"
+            ).lstrip("; ")
         _record_end(run, "failed", exc.to_record(), log)
         raise
 

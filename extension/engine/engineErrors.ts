@@ -12,7 +12,8 @@ export class EngineStartError extends Error {
   ) {
     super(
       `Could not start the WSSS engine with ${pythonPath}: ${reason}. ` +
-        'Set "wsss.pythonPath" to a Python with the engine installed, or run scripts/setup-engine.sh.',
+        'Run "WSSS: Set Up Engine" from the Command Palette (or scripts/setup-engine.sh in a checkout), ' +
+        'or set "wsss.pythonPath" to a Python with the engine installed.',
     );
   }
 }

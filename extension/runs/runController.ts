@@ -13,6 +13,7 @@ import { readSettings } from '../settings';
 import { pickRunConfig, pickRunFolder } from './runPicking';
 import { runDirFor } from './runFolder';
 import { RunProgressView } from './runProgressView';
+import { withHint } from '../errorText';
 import { showConfigProblems, showEngineError, showTrustRefusal } from './runMessages';
 
 /** What wsss.startRun accepts: nothing (pick), a config file Uri, or {configPath, runDir?} (tests, other code). */
@@ -181,9 +182,7 @@ export class RunController implements vscode.Disposable {
         .showInformationMessage(`WSSS run "${name}" was stopped; it can resume from its last checkpoint.`, 'Resume')
         .then((a) => a && this.resumeRun(runDir));
     } else {
-      const why = f.error
-        ? `${f.error.message ?? f.error.kind}${f.error.hint ? ` ${f.error.hint}` : ''}`
-        : 'no reason given';
+      const why = f.error ? withHint(f.error.message ?? f.error.kind, f.error.hint) : 'no reason given';
       void vscode.window
         .showErrorMessage(`WSSS run "${name}" failed: ${why}`, 'Show Engine Log', 'Resume')
         .then((a) => {

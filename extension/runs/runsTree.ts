@@ -1,6 +1,9 @@
-// The "WSSS Runs" view: every run folder under the runs directory, read from run.json directly (no engine),
-// with a status icon per run and per stage; experiments (experiment.json) first, each with its runs.
-// Refreshes when a run.json or experiment.json changes or a run or experiment starts or ends.
+// The "WSSS Runs" view: every run folder under the search roots (the runs directory, the workspace folders,
+// wsss.runSearchFolders), read from run.json directly (no engine), with a status icon per run and per stage and
+// the searched folders above the list; experiments (experiment.json) first, each with its runs; cluster runs with
+// their SLURM state. Clicking a run opens its report. Refreshes when a run.json or experiment.json changes or a
+// run or experiment starts or ends.
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeJob, type ClusterJobs } from '../cluster/clusterJobs';
@@ -13,7 +16,16 @@ import {
 } from '../experiments/experimentFolder';
 import { onDidChangeSettings } from '../settings';
 import { workspaceRunRoots, workspaceRuns } from './runPicking';
-import { readRunFolder, type RunFolderInfo, type RunRecord, type RunStageRecord } from './runFolder';
+import {
+  readRunFolder,
+  RUN_SEARCH_DEPTH,
+  runLabels,
+  runStartText,
+  skippedOf,
+  type RunFolderInfo,
+  type RunRecord,
+  type RunStageRecord,
+} from './runFolder';
 
 type Status = RunRecord['status'] | RunStageRecord['status'];
 
@@ -37,19 +49,35 @@ export class RunItem extends vscode.TreeItem {
   constructor(
     readonly run: RunFolderInfo,
     activeInThisWindow: boolean,
+    label = run.record.name,
     cluster?: ReturnType<ClusterJobs['statusOf']>,
   ) {
-    super(run.record.name, vscode.TreeItemCollapsibleState.Collapsed);
+    super(label, vscode.TreeItemCollapsibleState.Collapsed);
     const r = run.record;
     this.id = `run:${run.dir}`;
     this.description = `${r.status}${r.synthetic ? ' · synthetic' : ''}${r.updated ? ` · ${r.updated.replace('T', ' ').slice(0, 16)}` : ''}`;
+    const skipped = r.stages.reduce((n, s) => n + skippedOf(s).count, 0);
+    if (skipped) this.description += ` · ${skipped} image${skipped > 1 ? 's' : ''} skipped`;
+    this.command = { command: 'wsss.openReport', title: 'Open mIoU Report', arguments: [this] };
     this.iconPath = statusIcon(r.status);
     this.resourceUri = vscode.Uri.file(run.dir);
     const state = activeInThisWindow ? 'running' : r.status === 'completed' ? 'completed' : 'resumable';
     this.contextValue = `wsssRun.${state}`;
-    const lines = [`**${r.name}** — ${r.status}${r.synthetic ? ' (synthetic data)' : ''}`, '', `\`${run.dir}\``];
+    const started = runStartText(r);
+    const lines = [
+      `**${r.name}** — ${r.status}${r.synthetic ? ' (synthetic data)' : ''}${started ? `, started ${started}` : ''}`,
+      '',
+      `\`${run.dir}\``,
+    ];
+    const mious = evaluatedMious(r.stages);
+    if (mious) lines.push('', mious);
+    if (skipped)
+      lines.push('', `**${skipped} unreadable image(s) skipped** (skip_corrupt): see the stages for their ids.`);
     if (r.engineVersion) lines.push('', `engine ${r.engineVersion}`);
-    if (r.error) lines.push('', `**${r.error.kind}**: ${r.error.message ?? ''} ${r.error.hint ?? ''}`);
+    if (r.error) {
+      lines.push('', `**${r.error.kind}**: ${r.error.message ?? ''}`);
+      if (r.error.hint) lines.push('', `*What to do:* ${r.error.hint}`);
+    }
     if (r.status === 'running' && !activeInThisWindow) {
       lines.push(
         '',
@@ -71,6 +99,14 @@ export class RunItem extends vscode.TreeItem {
   get runDir(): string {
     return this.run.dir;
   }
+}
+
+/** "mIoU: eval 0.359 · eval_rw 0.312": each evaluate stage's mIoU from run.json (METHOD §6), or null. */
+function evaluatedMious(stages: readonly RunStageRecord[]): string | null {
+  const parts = stages
+    .filter((s) => s.type === 'evaluate' && typeof s.summary.miou === 'number')
+    .map((s) => `${s.id} ${(s.summary.miou as number).toFixed(3)}`);
+  return parts.length ? `mIoU: ${parts.join(' · ')}` : null;
 }
 
 /** An experiment folder; commands get it as their argument (experimentDir). */
@@ -118,12 +154,21 @@ class StageItem extends vscode.TreeItem {
   constructor(runDir: string, stage: RunStageRecord) {
     super(stage.id, vscode.TreeItemCollapsibleState.None);
     this.id = `stage:${runDir}:${stage.id}`;
-    this.description = `${stage.type} · ${stage.status}`;
-    this.iconPath = statusIcon(stage.status);
+    const skipped = skippedOf(stage);
+    this.description = `${stage.type} · ${stage.status}${skipped.count ? ` · ${skipped.count} skipped` : ''}`;
+    this.iconPath =
+      skipped.count && stage.status === 'completed'
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+        : statusIcon(stage.status);
     const summary = Object.entries(stage.summary)
       .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
       .map(([k, v]) => `${k}: ${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`);
-    this.tooltip = [`${stage.id} (${stage.type}): ${stage.status}`, ...summary].join('\n');
+    const ids = skipped.ids.length
+      ? [
+          `skipped (unreadable, skip_corrupt): ${skipped.ids.slice(0, 30).join(', ')}${skipped.ids.length > 30 ? ' …' : ''}`,
+        ]
+      : [];
+    this.tooltip = [`${stage.id} (${stage.type}): ${stage.status}`, ...ids, ...summary].join('\n');
   }
 }
 
@@ -142,6 +187,7 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private watchers: vscode.FileSystemWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private view: vscode.TreeView<vscode.TreeItem> | undefined;
 
   /** `isActive(runDir)`: whether a run is running in this window (its item gets the Stop action); likewise
    * `isExperimentActive(experimentDir)`; `cluster`: the SLURM state of runs submitted to a cluster (docs/CLUSTER.md). */
@@ -167,6 +213,12 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
     }, 250);
   }
 
+  /** Shows this tree as the view `viewId` (the searched folders appear above its list). */
+  createView(viewId: string): vscode.Disposable {
+    this.view = vscode.window.createTreeView(viewId, { treeDataProvider: this });
+    return this.view;
+  }
+
   getTreeItem(element: vscode.TreeItem): vscode.TreeItem {
     return element;
   }
@@ -175,18 +227,20 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
     if (element instanceof RunItem) return element.run.record.stages.map((s) => new StageItem(element.runDir, s));
     if (element instanceof ExperimentItem) return this.experimentRuns(element.experimentDir);
     if (element) return [];
+    if (this.view) this.view.message = searchedMessage(workspaceRunRoots());
     try {
       const [{ runs, unreadable }, experiments] = await Promise.all([
         workspaceRuns(),
         listExperimentFolders(workspaceRunRoots()),
       ]);
       const expDirs = experiments.map((e) => e.dir);
+      const labels = runLabels(runs);
       void this.cluster?.track(runs.map((r) => r.dir));
       return [
         ...experiments.map((e) => new ExperimentItem(e, this.isExperimentActive(e.dir))),
         ...runs
           .filter((r) => !insideExperiment(r.dir, expDirs))
-          .map((r) => new RunItem(r, this.isActive(r.dir), this.cluster?.statusOf(r.dir))),
+          .map((r) => new RunItem(r, this.isActive(r.dir), labels.get(r.dir), this.cluster?.statusOf(r.dir))),
         ...unreadable.map((u) => new MessageItem(path.basename(u.dir), u.error.message, 'warning', u.dir)),
       ];
     } catch (error) {
@@ -201,9 +255,7 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
       state.units.map(async (unit) => {
         const runDir = path.join(dir, unit.runDir);
         try {
-          const item = new RunItem(await readRunFolder(runDir), this.isActive(runDir));
-          item.label = unit.name;
-          return item;
+          return new RunItem(await readRunFolder(runDir), this.isActive(runDir), unit.name);
         } catch {
           return new PendingUnitItem(dir, unit);
         }
@@ -231,4 +283,13 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem>, vscod
       return watcher;
     });
   }
+}
+
+/** The line above the runs list: which folders were searched (home-relative where it shortens them). */
+function searchedMessage(roots: readonly string[]): string {
+  const home = os.homedir();
+  const shown = roots.map((r) => (r.startsWith(home + path.sep) ? `~${r.slice(home.length)}` : r));
+  return roots.length
+    ? `Runs found up to ${RUN_SEARCH_DEPTH} levels below: ${shown.join(', ')}`
+    : 'No folder to search: open a folder, or add one with "WSSS: Add Folder to Search for Runs".';
 }

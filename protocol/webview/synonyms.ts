@@ -20,6 +20,8 @@ export interface BankProblemView {
   severity: 'error' | 'warning' | 'info';
   code: string;
   message: string;
+  /** What to do, shown apart from the message (rules shared with the engine give one). */
+  hint?: string;
   line: number;
   character: number;
 }

@@ -210,8 +210,8 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     if (!canScore) this.skip();
     const page = browser.page;
     // a run that cannot be scored (no config.json): the engine's reason, no numbers
+    // no button: the words are scored by themselves, shortly after they stop changing
     await page.click('[data-testid=class-item][data-class=sofa]');
-    await page.click('[data-testid=score-words]');
     await page.waitForSelector('[data-testid=live-scores][data-state=failed]', { timeout: 90_000 });
     assert.match(
       (await page.textContent('[data-testid=live-scores]')) ?? '',
@@ -220,7 +220,6 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
 
     await chooseOption(page, 'run-select', path.join(tmp, 'scoring', 'pole-scoring'));
     await page.waitForSelector('[data-testid=stored-scores] tr[data-image="2011_000006"]');
-    await page.click('[data-testid=score-words]');
     await page.waitForSelector('[data-testid=live-score-table]', { timeout: 90_000 });
     assert.equal(await page.getAttribute('[data-testid=live-scores]', 'data-state'), 'scored');
     const headers = (await page.locator('[data-testid=live-score-table] th').allTextContents()).map((t) =>
@@ -249,6 +248,16 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     const won = await page.locator('[data-testid=live-score-table] tr[data-image="2011_000006"] td.won').count();
     assert.equal(won, 1);
     await screenshot(page, 'webview', 'synonyms-live-scores');
+    // an edit re-scores by itself (debounced): the removed word leaves the live table
+    doc.setText(doc.text.replace(/,\s*"chesterfield"/, ''));
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('[data-testid=live-score-table] th')]
+          .map((t) => (t.textContent ?? '').replace('GT', '').trim())
+          .join(',') === 'image,couch,sofa,loveseat',
+      undefined,
+      { timeout: 90_000 },
+    );
     assert.deepEqual(await opened.cspViolations(), []);
   });
 

@@ -99,6 +99,7 @@ function problemList(problems: BankProblemView[]): HTMLElement | null {
         { class: `problem problem-${p.severity}`, 'data-code': p.code },
         h('span', { class: 'where' }, `line ${p.line + 1}:${p.character + 1}`),
         ` ${p.message}`,
+        ...(p.hint ? [h('span', { class: 'hint' }, p.hint)] : []),
       ),
     ),
   );
@@ -205,8 +206,12 @@ function render(): void {
       ),
       wordEditor(current, edit),
       classSelection(current, s.stats),
-      scoresSection(current, s.stored, s.scoring, (className, imageIds) =>
-        panel.request('synonyms/score', { className, imageIds }, 120_000),
+      scoresSection(
+        current,
+        s.stored,
+        s.scoring,
+        (className, imageIds) => panel.request('synonyms/score', { className, imageIds }, 120_000),
+        s.selectedRun ?? '',
       ),
     );
   } else {

@@ -85,11 +85,15 @@ export function classSelection(cls: SynonymClassView, stats: SelectionStatsView)
     section.append(h('p', { class: 'muted' }, notes.join(' ') || 'No selection statistics.'));
     return section;
   }
-  const { words, shares, totals } = classShares(
+  const { words, shares, totals, removed } = classShares(
     cls.name,
     cls.words,
     src.map((s) => s.counts),
   );
+  if (removed.length)
+    notes.push(
+      `Not in the bank any more, so no axis: ${removed.map((r) => `"${r.word}" (${r.wins} win${r.wins === 1 ? '' : 's'})`).join(', ')}; their wins still count in n.`,
+    );
   const table = h(
     'table',
     { class: 'counts', 'data-testid': 'win-table' },

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import Cancelled, DatasetError, EngineError, RunFolderError, RunNotFound
 from ..json_input import read_json_file
+from ..runs.portable_paths import resolve_stored
 from .server import register_request
 
 CLIP_DEFAULTS = {
@@ -58,7 +59,7 @@ class RunSource:
         self.config = _read_json(config_file, "the run's config")
         record = _read_json(self.path / "run.json", "the run record") if (self.path / "run.json").is_file() else {}
         config_path = record.get("configPath")
-        self.base_dir = Path(config_path).parent if config_path else self.path
+        self.base_dir = resolve_stored(config_path, self.path).parent if config_path else self.path
         self.stages: list[dict] = [s for s in self.config.get("stages", []) if isinstance(s, dict)]
 
     def resolve(self, p: str) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 from wsss_engine import __version__
 from wsss_engine.errors import RunFolderError, RunNotFound
 from wsss_engine.json_input import parse_json_bytes
+from wsss_engine.runs.portable_paths import portable_path
 from wsss_engine.runs.temp_files import is_temp_name, remove_stale_temps, temp_name
 
 FORMAT_VERSION = 1
@@ -184,7 +185,7 @@ class RunFolder:
                 "updated": now,
                 "engineVersion": __version__,
                 "synthetic": bool(synthetic),
-                "configPath": config_path,
+                "configPath": portable_path(config_path, path) if config_path else None,
                 "stages": [_stage_entry(s) for s in stages],
                 "error": None,
             }

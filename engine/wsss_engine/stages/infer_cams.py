@@ -7,7 +7,8 @@ Params (schemas/run-config.schema.json `$defs/infer_camsParams`):
   batch_size   images per chunk (their same-sized packs go through the network together), default 8
   num_workers  DataLoader workers (image decoding + rescaling), default 2
   amp          fp16 autocast on CUDA; default from the config's numerics preset (reference: off, fast: on)
-  skip_corrupt log and skip unreadable images instead of failing, default false
+  skip_corrupt log and skip unreadable images instead of failing, default false; the summary lists them
+               ("skipped", "skipped_ids"), and the runs view shows them on the stage
 Resumable: an image whose .npy exists is skipped (files are written atomically).
 """
 
@@ -64,13 +65,17 @@ def infer_cams(
     )
     bs = max(1, batch_size)
     written, skipped, start = 0, 0, time.perf_counter()
+    skipped_ids: list[str] = []
     if progress:
         progress(already, total, f"{already} already written" if already else "")
     for batch_index, items in enumerate(loader):
         if check_cancelled:
             check_cancelled()
         # skip_corrupt: unreadable images come back as missing items (counted here: workers can't report)
-        skipped += len(todo[batch_index * bs : (batch_index + 1) * bs]) - len(items)
+        asked = [dataset.ids[i] for i in todo[batch_index * bs : (batch_index + 1) * bs]]
+        got = {item["id"] for item in items}
+        skipped_ids += [i for i in asked if i not in got]
+        skipped = len(skipped_ids)
         if items:
             results = infer_multiscale(model, items, device, max_pairs=bs, amp=amp)
             for item, res in zip(items, results):
@@ -86,6 +91,7 @@ def infer_cams(
         "written": written,
         "resumed_from": already,
         "skipped": skipped,
+        "skipped_ids": skipped_ids,
         "seconds": round(seconds, 2),
         "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
         "out_dir": str(out_dir),
@@ -138,6 +144,12 @@ def run(ctx, params: dict) -> dict:
     if ctx.dist.enabled:  # torchrun: each rank wrote its share; the summary counts them all
         summary = merge_shares(ctx.all_gather(summary))
     summary.update(list=list_name, model=str(checkpoint))
+    if summary["skipped_ids"]:
+        ctx.log(
+            f"infer_cams {sid}: skipped {summary['skipped']} unreadable image(s) (skip_corrupt): "
+            f"{', '.join(summary['skipped_ids'][:20])}{' ...' if summary['skipped'] > 20 else ''}",
+            "warning",
+        )
     return summary
 
 
@@ -158,6 +170,7 @@ def merge_shares(shares: list[dict]) -> dict:
     for key in ("images", "written", "resumed_from", "skipped"):
         merged[key] = sum(int(s[key]) for s in shares)
     merged["seconds"] = max(float(s["seconds"]) for s in shares)
+    merged["skipped_ids"] = [i for s in shares for i in s.get("skipped_ids", [])]
     merged["images_per_s"] = round(merged["written"] / merged["seconds"], 3) if merged["seconds"] > 0 else None
     merged["ranks"] = [{k: s[k] for k in ("images", "written", "resumed_from", "skipped")} for s in shares]
     return merged

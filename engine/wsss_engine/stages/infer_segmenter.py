@@ -145,11 +145,13 @@ def run(ctx, params: dict) -> dict:
     crf = p.crf_settings()
     amp = numerics(ctx.config)["infer_amp"] if p.amp is None else p.amp
     written, skipped, start = 0, 0, time.perf_counter()
+    skipped_ids: list[str] = []
     for image_id in todo:
         ctx.check_cancelled()
         image = dataset.read_image(image_id)
         if image is None:
             skipped += 1
+            skipped_ids.append(image_id)
             continue
         x = torch.from_numpy(np.ascontiguousarray(normalize_image(image, meta["normalization"]).transpose(2, 0, 1)))
         probs = predict_probs(
@@ -167,6 +169,7 @@ def run(ctx, params: dict) -> dict:
         "written": written,
         "resumed_from": already,
         "skipped": skipped,
+        "skipped_ids": skipped_ids,
         "seconds": round(seconds, 2),
         "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
         "out_dir": str(out_dir),

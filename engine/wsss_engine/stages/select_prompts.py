@@ -47,6 +47,8 @@ def run(ctx, params: dict) -> dict:
     bank = SynonymBank.load(
         ctx.resolve_path(bank_path), dataset.classes, params.get("bank_size") or ctx.config.get("synonym_bank_size")
     )
+    for warning in bank.warnings:
+        ctx.log(f"synonym bank {bank.path}: {warning}", "warning")
     if bank.missing:
         ctx.log(f"synonym bank has no entry for {bank.missing}; those classes keep their own name", "warning")
     clip = ClipScorer.from_config(ctx.config.get("clip", {}), ctx.device, ctx.resolve_path)

@@ -57,7 +57,10 @@ from . import inputs, references
 def load_bank(ctx, classes) -> SynonymBank:
     path = ctx.config.get("synonym_bank")
     if path:
-        return SynonymBank.load(ctx.resolve_path(path), classes, ctx.config.get("synonym_bank_size"))
+        bank = SynonymBank.load(ctx.resolve_path(path), classes, ctx.config.get("synonym_bank_size"))
+        for warning in bank.warnings:
+            ctx.log(f"synonym bank {bank.path}: {warning}", "warning")
+        return bank
     words = {c: [CLIMS_VOC_WORDS.get(c, c)] for c in classes}  # METHOD §1.3 names when no bank is given
     return SynonymBank(words=words, missing=list(classes))
 

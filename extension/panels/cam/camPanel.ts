@@ -60,7 +60,9 @@ export class CamOverlays implements PanelHandler<CamContract> {
 
   private async refresh(): Promise<CamSnapshot> {
     const dirs = new Set([
-      ...(await findRunFolders(runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders))),
+      ...(await findRunFolders(
+        runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders, this.env.runSearchFolders?.()),
+      )),
       ...this.added,
     ]);
     this.problems.length = 0;

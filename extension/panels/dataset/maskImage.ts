@@ -17,10 +17,17 @@ for (let i = 0; i < 256; i++) {
   if (!paletteLookup.has((r << 16) | (g << 8) | b)) paletteLookup.set((r << 16) | (g << 8) | b, i);
 }
 
-/** Read a mask PNG; throws naming the file when it cannot be decoded or uses colours outside the palette. */
-export async function readClassMask(file: string): Promise<ClassMask> {
+/**
+ * Read a mask PNG; throws naming the file when it cannot be decoded, uses colours outside the palette, or (with
+ * `classCount`) is a greyscale PNG holding values that are not class indices (0, 1..classCount, 255).
+ */
+export async function readClassMask(file: string, classCount?: number): Promise<ClassMask> {
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
+  let grey: boolean;
   try {
+    // sharp hands a greyscale PNG over as RGB too: the file's own colour space tells indices from colours.
+    const meta = await sharp(file, { failOn: 'error' }).metadata();
+    grey = meta.space === 'b-w' || (meta.channels ?? 3) <= 2;
     raw = await sharp(file, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw new Error(`unreadable mask ${file}: ${(e as Error).message}`);
@@ -28,8 +35,9 @@ export async function readClassMask(file: string): Promise<ClassMask> {
   const { width, height, channels } = raw.info;
   const n = width * height;
   const data = new Uint8Array(n);
-  if (channels <= 2) {
+  if (grey || channels <= 2) {
     for (let p = 0; p < n; p++) data[p] = raw.data[p * channels];
+    if (classCount !== undefined) checkIndices(file, data, classCount);
     return { width, height, data };
   }
   let unknown = 0;
@@ -39,8 +47,23 @@ export async function readClassMask(file: string): Promise<ClassMask> {
     if (v === undefined) unknown++;
     data[p] = v ?? IGNORE_INDEX;
   }
-  if (unknown > n / 2) throw new Error(`mask ${file} is a colour image, not VOC class indices`);
+  if (unknown > n / 2)
+    throw new Error(
+      `mask ${file} is a colour (RGB) image whose colours are mostly not the VOC palette's, so its pixels are not class indices`,
+    );
   return { width, height, data };
+}
+
+/** A greyscale mask's values must be class indices: says which values are not. */
+function checkIndices(file: string, data: Uint8Array, classCount: number): void {
+  const seen = new Set(data);
+  const bad = [...seen].filter((v) => v > classCount && v !== IGNORE_INDEX).sort((a, b) => a - b);
+  if (bad.length === 0) return;
+  throw new Error(
+    `mask ${file} is a greyscale image with value${bad.length > 1 ? 's' : ''} ${bad.slice(0, 5).join(', ')}` +
+      `${bad.length > 5 ? ', ...' : ''}, which ${bad.length > 1 ? 'are' : 'is'} not a class index ` +
+      `(0 background, 1-${classCount} the ${classCount} classes, 255 ignore)`,
+  );
 }
 
 /** Share of pixels of each foreground class (index 0-based), largest first. */

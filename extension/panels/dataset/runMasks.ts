@@ -14,7 +14,9 @@ import { maskToPng, readClassMask } from './maskImage';
 
 /** Every mask set of every run found (newest run first, stages in run order). */
 export async function listRunMaskSources(env: PanelEnvironment): Promise<RunMaskSource[]> {
-  const { runs } = await listRunFolders(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders));
+  const { runs } = await listRunFolders(
+    runSearchRoots(env.runsDirectory?.(), env.workspaceFolders, env.runSearchFolders?.()),
+  );
   const out: RunMaskSource[] = [];
   for (const run of runs) {
     for (const set of await listMaskSets(run.dir, run.record)) {

@@ -15,7 +15,8 @@ export const reportPanel: PanelDefinition<ReportContract> = {
   createHandler: (rpc, env, runDir) => {
     const session = new ReportSession(
       {
-        listRuns: () => listRunChoices(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders)),
+        listRuns: () =>
+          listRunChoices(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders, env.runSearchFolders?.())),
         pickRunFolders: async () => {
           const picked = await env.pickFolder('Run folder to compare');
           return picked ? [picked] : [];

@@ -96,11 +96,13 @@ export class ReportSession implements PanelHandler<ReportContract> {
     }
     this.startEmpty = false;
     if (this.focus && this.tail?.file !== join(this.focus, 'metrics.jsonl')) await this.setFocus(this.focus);
-    const [available, runs, experiment] = await Promise.all([
+    const [available, views, experiment] = await Promise.all([
       this.env.listRuns(),
       Promise.all(this.runDirs.map(readRunView)),
       this.focus ? experimentViewOf(this.focus) : null,
     ]);
+    // The pickers' labels tell runs of one name apart (runFolder.ts runLabels); chips, table and legends use them.
+    const runs = views.map((r) => ({ ...r, label: available.find((a) => a.runDir === r.runDir)?.label ?? r.label }));
     return {
       available,
       runs,

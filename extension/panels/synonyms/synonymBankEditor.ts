@@ -20,6 +20,7 @@ import {
 } from './engineAccess';
 import { StatsCache } from './officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from './synonymBankSession';
+import { activeFileUri } from '../activeFile';
 
 export const SYNONYM_BANK_VIEW_TYPE = 'wsss.synonymBank';
 export const OPEN_SYNONYM_BANK_COMMAND = 'wsss.openSynonymBankEditor';
@@ -67,7 +68,10 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
       return { pythonPath: found.pythonPath, env };
     };
     const session = new SynonymBankSession(textDocumentPort(document), {
-      listRuns: () => listRunChoices(runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders)),
+      listRuns: () =>
+        listRunChoices(
+          runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders, this.env.runSearchFolders?.()),
+        ),
       pickFolder: (title) => this.env.pickFolder(title, path.dirname(document.uri.fsPath)),
       openTextEditor: async () => {
         await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default', vscode.ViewColumn.Beside);
@@ -128,7 +132,7 @@ export function registerSynonymBankEditor(
       },
     ),
     vscode.commands.registerCommand(OPEN_SYNONYM_BANK_COMMAND, async (arg?: unknown) => {
-      const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+      const uri = arg instanceof vscode.Uri ? arg : activeFileUri(); // also a bank already open in this editor
       if (!uri) {
         void vscode.window.showErrorMessage(
           'Open a synonym bank JSON file first, then run "Open in Synonym Bank Editor".',

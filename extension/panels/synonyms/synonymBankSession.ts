@@ -293,6 +293,7 @@ function problemViews(text: string, bank: ReturnType<typeof parseBank>, list: Cl
     severity: p.severity,
     code: p.code,
     message: p.message,
+    ...(p.hint ? { hint: p.hint } : {}),
     ...positionAt(text, p.offset),
   }));
 }
