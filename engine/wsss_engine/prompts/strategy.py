@@ -24,7 +24,7 @@ from typing import Sequence
 import torch
 
 from ..errors import ConfigInvalid
-from ..preflight import stage_ids
+from ..runs.config import stage_ids
 from ..runs.run_folder import atomic_write_bytes, atomic_write_json
 from ..safe_pickle import torch_load
 from .learned import KINDS, LearnedPrompts

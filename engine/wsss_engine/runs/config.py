@@ -35,6 +35,19 @@ class LoadedConfig:
         return self.path.parent if self.path is not None else Path.cwd()
 
 
+NOT_STAGE_PARAMS = ("id", "type", "description")
+
+
+def stage_params(stage: dict[str, Any]) -> dict[str, Any]:
+    """What a stage function gets as `params` (the config is stored with schema defaults filled)."""
+    return {k: v for k, v in stage.items() if k not in NOT_STAGE_PARAMS}
+
+
+def stage_ids(config: dict[str, Any]) -> set[str]:
+    """Ids of the run's stages: a param with one of these values names that stage's output, not a file."""
+    return {s["id"] for s in config.get("stages", [])}
+
+
 def schema_dir() -> Path:
     env = os.environ.get(SCHEMA_ENV)
     return Path(env) if env else Path(__file__).resolve().parents[3] / "schemas"

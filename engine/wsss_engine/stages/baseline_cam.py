@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from ..models.backbones import backbone_options
 from ..models.cam_net import CamNet, multilabel_soft_margin
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
-from ..training.setup import collate, device_and_dist, loop_config, train_dataset
+from ..training.setup import collate, device_and_dist, loop_config
+from .train_data import train_dataset
 from . import inputs, references
 
 

@@ -26,7 +26,7 @@ from ..errors import DatasetError
 from ..data.labels import read_mask
 from ..data.transforms import IGNORE_INDEX
 from ..evaluation.miou import CamThresholdSweep, SemSegEvaluator, default_thresholds
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from . import inputs, references
 
 DEFAULT_THRESHOLD = 0.15

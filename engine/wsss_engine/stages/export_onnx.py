@@ -30,7 +30,7 @@ from ..data.layout import image_path, read_id_list, resolve_classes, resolve_roo
 from ..data.transforms import IMAGENET_MEAN, IMAGENET_STD
 from ..errors import DatasetError
 from ..evaluation.multiscale_cams import model_stride
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from . import inputs, references
 
 ONNX_NAME = "cam_model.onnx"

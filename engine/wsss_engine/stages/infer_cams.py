@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader, Subset
 from ..data.cam_files import cam_path, save_cam
 from ..data.voc import VOCMultiScaleDataset, collate_as_list
 from ..evaluation.multiscale_cams import infer_multiscale
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from ..training.numerics import numerics
 from . import inputs, references
 

@@ -24,7 +24,7 @@ from ..data.mask_files import mask_file, save_mask
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, EngineError, RunFolderError
 from ..models.loading import read_checkpoint
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from ..segmentation.data import normalize_image
 from ..segmentation.deeplab import build_segmenter
 from ..segmentation.inference import CrfParams, crf_refine, label_map, predict_probs

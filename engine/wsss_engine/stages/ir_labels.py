@@ -23,7 +23,7 @@ from ..data.cam_checks import check_cams
 from ..data.mask_files import mask_file
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, DatasetError
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from ..refine.crf import require_crf
 from ..refine.ir_labels import PRESETS, write_ir_label
 from . import references

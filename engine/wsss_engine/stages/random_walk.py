@@ -27,7 +27,7 @@ from ..data.mask_files import mask_file, save_mask
 from ..data.transforms import EvalTransform
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, OutOfMemory, WeightsMissing
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from ..refine.irn_net import load_irn
 from ..refine.random_walk import propagate, semantic_labels
 from . import references

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigInvalid
-from ..preflight import stage_ids
+from ..runs.config import stage_ids
+from ..runs.run_folder import checkpoint_file
 
 
 def stage_id(ctx, params: dict) -> str:
@@ -59,7 +60,7 @@ def checkpoint_ref(ctx, params: dict, key: str = "model") -> Path:
             hint=f'add "{key}": "<stage id>" to the stage',
         )
     if value in earlier_stage_ids(ctx):
-        return Path(ctx.run.path) / "checkpoints" / f"{value}.pt"
+        return checkpoint_file(ctx.run.path, value)
     return Path(ctx.resolve_path(value))
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from ..data.voc import VOCDataset
 from ..errors import Cancelled, ConfigInvalid
 from ..models.clip_model import ClipScorer
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from ..runs.run_folder import atomic_write_json, read_json
 from ..pole.selection import select_offline, selection_stats
 from ..pole.synonym_bank import SynonymBank

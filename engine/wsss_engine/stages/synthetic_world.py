@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from . import inputs
 from ..synthetic.world import WorldParams, ensure_world, load_world_meta
 

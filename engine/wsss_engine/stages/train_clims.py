@@ -39,7 +39,7 @@ from ..models.clims_net import ClimsNet
 from ..models.clip_model import ClipScorer
 from ..models.loading import read_checkpoint
 from ..models.masked_images import positive_pairs
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from ..pole.selection import OnlineSelection
 from ..pole.selection_sources import read_word_table
 from ..pole.synonym_bank import SynonymBank
@@ -50,7 +50,8 @@ from ..training.clims_objective import ClimsObjective
 from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
-from ..training.setup import CLIMS_VOC_WORDS, collate, device_and_dist, loop_config, train_dataset
+from ..training.setup import CLIMS_VOC_WORDS, collate, device_and_dist, loop_config
+from .train_data import train_dataset
 from . import inputs, references
 
 

@@ -26,7 +26,7 @@ from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, WeightsMissing
 from ..models.backbones import backbone_options
 from ..models.loading import read_checkpoint
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from ..refine.irn_loss import irn_loss
 from ..refine.irn_net import build_irn
 from ..refine.path_index import PathIndex

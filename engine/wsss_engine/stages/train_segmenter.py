@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from ..data.transforms import IGNORE_INDEX
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, EngineError, WeightsMissing
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from ..segmentation.data import SegTrainTransform, check_mask_folder, resolve_normalization
 from ..segmentation.deeplab import ARCHS, build_segmenter
 from ..segmentation.init_weights import load_init, read_init, resolve_format

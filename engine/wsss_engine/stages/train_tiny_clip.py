@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from ..pipeline import register_stage
+from ..stage_registry import register_stage
 from . import inputs
 from ..synthetic.clip_cache import ensure_tiny_clip
 from ..synthetic.tiny_clip import TinyClipParams, load_tiny_clip

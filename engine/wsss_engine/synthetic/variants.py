@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..refine.crf import crf_available
+from ..runs.run_folder import checkpoint_file
 
 VARIANTS = ("baseline", "clims_gt", "pole_select", "pole_full")
 LABELS = {
@@ -220,7 +221,7 @@ def clims_config(
     stage = {
         "id": "clims",
         "type": "train_clims",
-        "init": str(baseline_run / "checkpoints" / "baseline.pt"),
+        "init": str(checkpoint_file(baseline_run, "baseline")),
         "epochs": b.clims_epochs,
         "batch_size": b.batch_size,
         "optimizer": "adam",
