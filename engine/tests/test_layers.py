@@ -15,7 +15,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("storage and data", ("data", "losses", "runs")),  # runs/: the run folder, its config, metrics, active runs
     ("models", ("models",)),
     ("method", ("evaluation", "refine", "segmentation", "pole", "prompts", "synthetic", "training")),
-    ("stage contract", ("stage_registry", "stage_context", "run_config", "preflight")),
+    ("stage contract", ("stage_registry", "stage_params", "stage_context", "run_config", "preflight")),
     ("stages", ("stages",)),
     ("run driver", ("stage_runner", "pipeline", "distributed_run", "plugins")),
     ("hosts", ("rpc", "cli", "__main__", "synthetic.demo")),

@@ -3,7 +3,6 @@ cancellation, checkpoints and the paths of earlier stages' results (docs/ARCHITE
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from pathlib import Path
@@ -12,12 +11,12 @@ from typing import Any
 import torch
 
 from wsss_engine import device as devices
-from wsss_engine.errors import Cancelled, ConfigInvalid, RunFolderError
+from wsss_engine.errors import Cancelled, ConfigInvalid
 from wsss_engine.runs.config import LoadedConfig
 from wsss_engine.runs.events import ProgressThrottle, RunEvents
 from wsss_engine.runs.metrics import MetricsLog
-from wsss_engine.runs.run_folder import RunFolder, atomic_write_bytes, checkpoint_file
-from wsss_engine.safe_pickle import torch_load
+from wsss_engine.runs.run_folder import RunFolder, checkpoint_file
+from wsss_engine.training.checkpoint import load_checkpoint, write_checkpoint
 from wsss_engine.training.distributed import DistInfo
 
 __all__ = ["StageContext", "resolve_against"]
@@ -108,20 +107,13 @@ class StageContext:
     def save_checkpoint(self, state: dict[str, Any], stage_id: str | None = None) -> Path:
         """torch.save written atomically; include devices.rng_state() (ctx.rng_state()) to resume exactly."""
         path = self.run.checkpoint_path(stage_id or self.stage_id)
-        buf = io.BytesIO()
-        torch.save(state, buf)
-        atomic_write_bytes(path, buf.getvalue())
+        write_checkpoint(path, state)
         return path
 
     def load_checkpoint(self, stage_id: str | None = None, map_location: Any = "cpu") -> dict[str, Any] | None:
         """A stage's checkpoint (this one's by default), or None when it has none. Tensors and plain data only
         (weights_only=True): a planted file cannot run code; RunFolderError naming it otherwise."""
-        path = checkpoint_file(self.run.path, stage_id or self.stage_id)
-        if not path.is_file():
-            return None
-        return torch_load(
-            path, RunFolderError, "checkpoint", "delete it to restart the stage from scratch", map_location
-        )
+        return load_checkpoint(checkpoint_file(self.run.path, stage_id or self.stage_id), map_location)
 
     def all_gather(self, value: Any) -> list[Any]:
         """Every rank's JSON `value` in rank order (under torchrun; [value] otherwise), e.g. to add up the

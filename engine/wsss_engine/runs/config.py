@@ -176,6 +176,13 @@ def fill_defaults(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> A
     return value
 
 
+def fill_section(name: str, value: dict[str, Any] | None) -> dict[str, Any]:
+    """A top-level config section (e.g. "clip") with the schema's defaults filled: for a run folder's
+    config.json that did not come through the loader (written by hand)."""
+    root = base_schema()
+    return fill_defaults(dict(value or {}), root["properties"][name], root)
+
+
 def _deref(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref", "")
     if ref.startswith("#/$defs/"):

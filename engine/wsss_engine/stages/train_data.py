@@ -3,25 +3,39 @@ augmentation (here, not in training/, because it reads stage params and the run'
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..data.transforms import TrainTransform
 from ..data.voc import VOCDataset
 from ..stage_context import StageContext
+from ..stage_params import StageParams
 from . import references
 
 
-def train_dataset(ctx: StageContext, params: dict) -> VOCDataset:
-    """The training list with METHOD §1.1 augmentation; crop = dataset.image_size unless params.crop_size."""
-    crop = int(params.get("crop_size") or ctx.config.get("dataset", {}).get("image_size", 512))
-    resize_long = params.get("resize_long")
+@dataclass(frozen=True)
+class TrainDataParams(StageParams):
+    """The training-set params baseline_cam and train_clims share: `from_params(params, stage_type)`."""
+
+    split: str
+    skip_corrupt: bool
+    crop_size: int | None = None  # None: dataset.image_size
+    resize_long: tuple | None = None  # None: the image_size's METHOD §1.1 rescale range
+
+
+def train_dataset(ctx: StageContext, p: TrainDataParams) -> VOCDataset:
+    """The training list with METHOD §1.1 augmentation; crop = dataset.image_size unless p.crop_size."""
+    crop = int(p.crop_size or ctx.config["dataset"]["image_size"])
     transform = (
-        TrainTransform(resize_long=resize_long, crop_size=crop) if resize_long else TrainTransform.for_image_size(crop)
+        TrainTransform(resize_long=p.resize_long, crop_size=crop)
+        if p.resize_long
+        else TrainTransform.for_image_size(crop)
     )
     return VOCDataset(
         references.dataset_root(ctx),
-        references.image_list(ctx, params, default="train"),
+        references.image_list(ctx, {"split": p.split}),
         references.dataset_classes(ctx),
         transform=transform,
         empty_labels="skip",
-        skip_corrupt=bool(params.get("skip_corrupt", False)),
+        skip_corrupt=p.skip_corrupt,
         log=lambda m: ctx.log(m, level="warning"),
     )
