@@ -67,6 +67,8 @@ def test_params_dataclasses_follow_the_schema(stage_type: str) -> None:
                 assert not has_default, f"{ref}.{f.name} repeats the schema default {defaults[f.name]!r}"
             elif has_default:
                 assert f.default in (None, ()), f"{ref}.{f.name}: a default only the schema may give"
+            else:
+                assert f.name in defaults, f"{ref}.{f.name} has no default anywhere: every stage would need it"
 
 
 def test_param_values_fills_schema_defaults_and_names_what_is_missing() -> None:
