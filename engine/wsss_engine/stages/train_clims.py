@@ -87,11 +87,11 @@ def selection_table(ctx: StageContext, p: "TrainClimsParams", dataset) -> tuple[
     return table, path
 
 
-def class_prompts(loss, p: "TrainClimsParams", bank: SynonymBank, classes) -> tuple[list[str], str]:
+def class_prompts(loss, params: dict, bank: SynonymBank, classes) -> tuple[list[str], str]:
     """(ground-truth word per class, template) of the OTM/BTM prompts: the loss preset's prompt form (camera-ready:
     "a photo of {}" with the class names), a stage's own `template` winning (METHOD §1.3)."""
     words = list(classes) if loss.prompt_words == "class_names" else [bank.gt_word(c) for c in classes]
-    return words, p.template or loss.prompt_template
+    return words, TrainClimsParams.from_params(params).template or loss.prompt_template
 
 
 def build_network(ctx: StageContext, p: "TrainClimsParams", num_classes: int, device) -> tuple[ClimsNet, str]:
@@ -140,8 +140,9 @@ class TrainClimsParams(StageParams, stage="train_clims"):
     template: str | None = None  # None: the loss preset's
 
 
-def schedule_preset(params: dict, name: str) -> dict:
+def schedule_preset(params: dict) -> dict:
     """The params with the schedule preset's epochs/schedule filled where the stage does not set them."""
+    name = TrainClimsParams.from_params(params).schedule_preset
     if name not in SCHEDULE_PRESETS:
         raise ConfigInvalid(
             f"unknown schedule_preset {name!r}", hint="use code (15 epochs, poly) or paper (10 epochs, cosine)"
@@ -152,7 +153,7 @@ def schedule_preset(params: dict, name: str) -> dict:
 @register_stage("train_clims")
 def run(ctx: StageContext, params: dict) -> dict:
     p = TrainClimsParams.from_params(params)
-    params = schedule_preset(params, p.schedule_preset)
+    params = schedule_preset(params)
     sid = references.stage_id(ctx, params)
     device, dist = device_and_dist(ctx)
     dataset = train_dataset(ctx, TrainDataParams.from_params(params, "train_clims"))
@@ -185,7 +186,7 @@ def run(ctx: StageContext, params: dict) -> dict:
     mask_mode = p.mask_mode or ("raw" if clip_cfg.get("kind") == "tiny" else "reference")
     # The loss preset's prompt form (camera-ready: class names, no period) unless the stage or its prompt
     # strategy names a template (METHOD §1.3, §2.4).
-    words, preset_template = class_prompts(loss, p, bank, classes)
+    words, preset_template = class_prompts(loss, params, bank, classes)
     strategy = PromptStrategy.from_params(params, default_template=preset_template)
     check_vocabulary(
         clip.tokenizer,
