@@ -37,9 +37,10 @@ class EngineMethods:
     def runs(self) -> "ActiveRuns":
         self.wait_for_torch()
         if self._runs is None:
+            from wsss_engine.pipeline import execute_run, prepare_run
             from wsss_engine.runs.active import ActiveRuns
 
-            self._runs = ActiveRuns(self.notify_all)
+            self._runs = ActiveRuns(self.notify_all, prepare_run, execute_run)
         return self._runs
 
     def handlers(self) -> dict[str, "RequestHandler"]:

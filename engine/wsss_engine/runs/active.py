@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from wsss_engine.errors import RunNotFound
-from wsss_engine.pipeline import RunEvents, execute_run, prepare_run
+from wsss_engine.runs.events import RunEvents
 from wsss_engine.runs.run_folder import RunFolder
 
 log = logging.getLogger("wsss_engine.runs")
 
 Notify = Callable[[str, dict[str, Any]], None]  # (notification, params)
 RUN_STARTED_KEYS = ("runId", "runDir", "name", "stages", "queuedBehind")
+# pipeline.prepare_run / pipeline.execute_run, passed in by the server: runs/ stays below the run driver
+Prepare = Callable[[str | None, str, bool], tuple[RunFolder, Any]]
+Execute = Callable[[RunFolder, Any, threading.Event, RunEvents], tuple[str, dict[str, str] | None]]
 
 
 @dataclass
@@ -56,8 +59,8 @@ class NotifyingEvents(RunEvents):
 
 
 class ActiveRuns:
-    def __init__(self, notify: Notify) -> None:
-        self.notify = notify
+    def __init__(self, notify: Notify, prepare: Prepare, execute: Execute) -> None:
+        self.notify, self.prepare, self.execute = notify, prepare, execute
         self.runs: dict[str, ActiveRun] = {}
         self.lock = threading.Lock()
         self.turns = threading.Condition()  # one run at a time, in start order (tickets)
@@ -66,7 +69,7 @@ class ActiveRuns:
 
     def start(self, config_path: str | None, run_dir: str, resume: bool) -> ActiveRun:
         """Validate and create/lock the run folder now (errors go to the caller), then run on a thread."""
-        folder, loaded = prepare_run(config_path, run_dir, resume)
+        folder, loaded = self.prepare(config_path, run_dir, resume)
         entry = ActiveRun(folder.id, folder.path, folder)
         entry.thread = threading.Thread(target=self._work, args=(entry, loaded), name=f"run-{folder.id}", daemon=True)
         with self.turns:
@@ -90,8 +93,8 @@ class ActiveRuns:
                 return
             entry.started = True
         try:
-            status, error = execute_run(entry.folder, loaded, entry.cancel, NotifyingEvents(entry, self.notify))
-        except Exception as exc:  # execute_run records stage errors; this is e.g. run.json becoming unwritable
+            status, error = self.execute(entry.folder, loaded, entry.cancel, NotifyingEvents(entry, self.notify))
+        except Exception as exc:  # the run driver records stage errors; this is e.g. run.json becoming unwritable
             log.exception("run %s stopped by an error outside its stages", entry.run_id)
             status, error = (
                 "failed",

@@ -66,6 +66,11 @@ def atomic_write_json(path: str | Path, obj: Any) -> None:
     atomic_write_bytes(path, (text + "\n").encode())
 
 
+def checkpoint_file(run_path: str | Path, stage_id: str) -> Path:
+    """<run>/checkpoints/<stage-id>.pt: the one place a stage checkpoint's path is built."""
+    return Path(run_path) / "checkpoints" / f"{stage_id}.pt"
+
+
 def read_json(path: str | Path) -> Any:
     """A JSON file of the run folder (json_input's strict rules; JsonInputError is a ValueError)."""
     return parse_json_bytes(Path(path).read_bytes())
@@ -244,7 +249,9 @@ class RunFolder:
     atomic_write_json = write_json
 
     def checkpoint_path(self, stage_id: str) -> Path:
-        return self.subdir("checkpoints") / f"{stage_id}.pt"
+        """Where stage `stage_id` saves its checkpoint (the folder created)."""
+        self.subdir("checkpoints")
+        return checkpoint_file(self.path, stage_id)
 
     # -- run.json --------------------------------------------------------------------------------------
     @property

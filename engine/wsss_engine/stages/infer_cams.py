@@ -1,20 +1,21 @@
 """Stage `infer_cams`: multi-scale + flip CAMs of an image list -> <run>/cams/<stage-id>/<id>.npy (METHOD §3.1).
 
-Params (schemas/run-config.schema.json `$defs/infer_camsParams`):
+Params (InferCamsParams; defaults: schemas/run-config.schema.json `$defs/infer_camsParams`):
   model        id of a baseline_cam / train_clims stage (-> checkpoints/<id>.pt) or a checkpoint path
-  split        "train" (dataset.train_list), "eval" (dataset.eval_list, default) or a list name / path
-  scales       [1.0, 0.5, 1.5, 2.0]
-  batch_size   images per chunk (their same-sized packs go through the network together), default 8
-  num_workers  DataLoader workers (image decoding + rescaling), default 2
-  amp          fp16 autocast on CUDA; default from the config's numerics preset (reference: off, fast: on)
-  skip_corrupt log and skip unreadable images instead of failing, default false; the summary lists them
-               ("skipped", "skipped_ids"), and the runs view shows them on the stage
+  split        "train" (dataset.train_list), "eval" (dataset.eval_list) or a list name / path
+  scales       the image scales (METHOD §3.1)
+  batch_size   images per chunk (their same-sized packs go through the network together)
+  num_workers  DataLoader workers (image decoding + rescaling)
+  amp          fp16 autocast on CUDA; unset: the config's numerics preset (reference: off, fast: on)
+  skip_corrupt log and skip unreadable images instead of failing; the summary lists them ("skipped",
+               "skipped_ids"), and the runs view shows them on the stage
 Resumable: an image whose .npy exists is skipped (files are written atomically).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -24,11 +25,11 @@ from torch.utils.data import DataLoader, Subset
 from ..data.cam_files import cam_path, save_cam
 from ..data.voc import VOCMultiScaleDataset, collate_as_list
 from ..evaluation.multiscale_cams import infer_multiscale
-from ..pipeline import register_stage
+from ..stage_context import StageContext
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from ..training.numerics import numerics
 from . import inputs, references
-
-DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
 
 
 def infer_cams(
@@ -98,21 +99,33 @@ def infer_cams(
     }
 
 
+@dataclass(frozen=True)
+class InferCamsParams(StageParams, stage="infer_cams"):
+    split: str
+    scales: tuple
+    batch_size: int
+    num_workers: int
+    skip_corrupt: bool
+    model: str | None = None  # references.checkpoint_ref says what is missing
+    amp: bool | None = None  # None: the config's numerics preset
+
+
 @register_stage("infer_cams")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
     from ..models.loading import load_cam_model
 
+    p = InferCamsParams.from_params(params)
     sid = references.stage_id(ctx, params)
     checkpoint = references.checkpoint_ref(ctx, params)
     list_name = references.image_list(ctx, params)
-    scales = tuple(float(s) for s in params.get("scales", DEFAULT_SCALES))
+    scales = tuple(float(s) for s in p.scales)
     dataset = VOCMultiScaleDataset(
         references.dataset_root(ctx),
         list_name,
         references.dataset_classes(ctx),
         scales=scales,
         empty_labels="keep",
-        skip_corrupt=bool(params.get("skip_corrupt", False)),
+        skip_corrupt=p.skip_corrupt,
         log=lambda m: ctx.log(m, level="warning"),
     )
     model = load_cam_model(checkpoint, ctx.device)
@@ -134,9 +147,9 @@ def run(ctx, params: dict) -> dict:
         dataset,
         Path(ctx.run.path) / "cams" / sid,
         ctx.device,
-        batch_size=int(params.get("batch_size", 8)),
-        num_workers=int(params.get("num_workers", 2)),
-        amp=bool(params.get("amp", numerics(ctx.config)["infer_amp"])),
+        batch_size=p.batch_size,
+        num_workers=p.num_workers,
+        amp=bool(numerics(ctx.config)["infer_amp"] if p.amp is None else p.amp),
         progress=progress,
         check_cancelled=ctx.check_cancelled,
         shard=(ctx.dist.rank, ctx.dist.world),

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..refine.crf import crf_available
 from ..runs.portable_paths import portable_path
+from ..runs.run_folder import checkpoint_file
 
 VARIANTS = ("baseline", "clims_gt", "pole_select", "pole_full")
 LABELS = {
@@ -225,7 +226,7 @@ def clims_config(
     stage = {
         "id": "clims",
         "type": "train_clims",
-        "init": str(baseline_run / "checkpoints" / "baseline.pt"),  # made relative by write_configs
+        "init": str(checkpoint_file(baseline_run, "baseline")),  # made relative by write_configs
         "epochs": b.clims_epochs,
         "batch_size": b.batch_size,
         "optimizer": "adam",

@@ -1,12 +1,11 @@
-"""What both training stages build the same way from the config: dataset, loop settings, device/DDP."""
+"""What the training stages build the same way from the config: loop settings, device/DDP, batching
+(their training dataset: stages/train_data.py)."""
 
 from __future__ import annotations
 
 import torch
 
-from ..data.transforms import TrainTransform
-from ..data.voc import VOCDataset, collate_skipping_none
-from ..stages import references
+from ..data.voc import collate_skipping_none
 from .distributed import DistInfo, init_distributed, per_rank_batch
 from .loop import LoopConfig
 from .numerics import numerics
@@ -18,24 +17,6 @@ CLIMS_VOC_WORDS = {
     "pottedplant": "potted plant",
     "tvmonitor": "tv monitor",
 }
-
-
-def train_dataset(ctx, params: dict) -> VOCDataset:
-    """The training list with METHOD §1.1 augmentation; crop = dataset.image_size unless params.crop_size."""
-    crop = int(params.get("crop_size") or ctx.config.get("dataset", {}).get("image_size", 512))
-    resize_long = params.get("resize_long")
-    transform = (
-        TrainTransform(resize_long=resize_long, crop_size=crop) if resize_long else TrainTransform.for_image_size(crop)
-    )
-    return VOCDataset(
-        references.dataset_root(ctx),
-        references.image_list(ctx, params, default="train"),
-        references.dataset_classes(ctx),
-        transform=transform,
-        empty_labels="skip",
-        skip_corrupt=bool(params.get("skip_corrupt", False)),
-        log=lambda m: ctx.log(m, level="warning"),
-    )
 
 
 def loop_config(ctx, params: dict, dist: DistInfo | None = None, **defaults) -> LoopConfig:
