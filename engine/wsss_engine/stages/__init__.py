@@ -20,4 +20,5 @@ STAGE_MODULES: list[str] = [
     "random_walk",
     "train_segmenter",
     "infer_segmenter",
+    "clip_cams",
 ]
