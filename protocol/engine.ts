@@ -7,7 +7,7 @@
 /** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
 // 2: run/start answers name + stages; run/metrics and engine/log removed.
 // 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-export const ENGINE_PROTOCOL_VERSION = 3;
+export const ENGINE_PROTOCOL_VERSION = 4;
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {
@@ -146,6 +146,34 @@ export interface SynonymsSuggestParams {
 export interface SynonymsSuggestResult {
   suggestions: Record<string, string[]>;
 }
+/** Parameters of `clipCams/word` (issue 15, METHOD §10): the training-free CLIP CAM of `word` standing for
+ * `class`, on `imageIds` or else the first `count` (default 4) images of the run's train list with that class.
+ * The CAM settings are the run's clip_cams stage's (or that stage's defaults for the run's CLIP). */
+export interface ClipCamWordParams {
+  runDir: string;
+  class: string;
+  word: string;
+  imageIds?: string[];
+  count?: number;
+}
+/** One image of `clipCams/word`: `overlay` a PNG data URL (the image with the CAM blended in, thumbnail size);
+ * `probability` the word prompt's softmax probability among the class and background prompts (what Grad-CAM
+ * differentiates); `score` the selection step's cosine of the CAM-masked image with the word's prompt. */
+export interface ClipCamWordImage {
+  imageId: string;
+  width: number;
+  height: number;
+  overlay: string;
+  probability: number;
+  score: number;
+}
+/** Result of `clipCams/word`; `clip` describes the CLIP used. */
+export interface ClipCamWordResult {
+  class: string;
+  word: string;
+  clip: string;
+  images: ClipCamWordImage[];
+}
 
 /** Notification `run/progress`: a stage's progress. */
 export interface RunProgressParams {
@@ -175,6 +203,7 @@ export interface EngineRequests {
   'config/validate': { params: ConfigValidateParams; result: ConfigValidateResult };
   'synonyms/score': { params: SynonymsScoreParams; result: SynonymsScoreResult };
   'synonyms/suggest': { params: SynonymsSuggestParams; result: SynonymsSuggestResult };
+  'clipCams/word': { params: ClipCamWordParams; result: ClipCamWordResult };
 }
 /** Every engine -> extension notification: name -> params. */
 export interface EngineNotifications {
@@ -248,6 +277,10 @@ export const ENGINE_PROTOCOL = {
     'synonyms/suggest': {
       params: keysOf<SynonymsSuggestParams>()('classes', 'source', 'size', 'vectors'),
       result: keysOf<SynonymsSuggestResult>()('suggestions'),
+    },
+    'clipCams/word': {
+      params: keysOf<ClipCamWordParams>()('runDir', 'class', 'word', 'imageIds', 'count'),
+      result: keysOf<ClipCamWordResult>()('class', 'word', 'clip', 'images'),
     },
   },
   notifications: {

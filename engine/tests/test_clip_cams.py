@@ -147,3 +147,33 @@ def test_preflight_names_a_word_outside_the_tiny_vocabulary(tmp_path):
         run_pipeline(cfg, tmp_path / "run")
     text = str(raised.value)
     assert "is not in the vocabulary" in text and "clip_cams" in text
+
+
+def test_word_request_over_the_real_engine(tmp_path):
+    """clipCams/word (rpc/clip_cam_word.py) on a real `serve`: the word's CAM on the class's images, with the
+    probability the stage's maker gives and an overlay PNG; an unknown word is refused naming it."""
+    import base64
+
+    from engine_client import EngineClient
+
+    root = make_voc_root(tmp_path / "data", n=6)
+    ckpt = tiny_clip_checkpoint(tmp_path / "clip.pt")
+    cfg = write_config(tmp_path / "run.json", root, ckpt, [{"id": "tf", "type": "clip_cams", "background": "none"}])
+    assert run_pipeline(cfg, tmp_path / "run") == ("completed", None)
+    labels = json.loads((root / "labels.json").read_text())
+    client = EngineClient()
+    try:
+        params = {"runDir": str(tmp_path / "run"), "class": "red", "word": "crimson"}
+        result = client.result("clipCams/word", params, timeout=180)  # the engine imports torch first
+        expected = sorted(i for i, cs in labels.items() if "red" in cs)[:4]
+        assert [e["imageId"] for e in result["images"]] == expected and result["word"] == "crimson"
+        first = result["images"][0]
+        assert (
+            first["overlay"].startswith("data:image/png;base64,") and len(base64.b64decode(first["overlay"][22:])) > 50
+        )
+        assert 0 < first["probability"] <= 1 and -1 <= first["score"] <= 1
+        assert (first["width"], first["height"]) == (32, 32)
+        bad = client.request("clipCams/word", {**params, "word": "scarlet"}, timeout=60)
+        assert bad["error"]["code"] == -32001 and "scarlet" in bad["error"]["message"]
+    finally:
+        client.close()

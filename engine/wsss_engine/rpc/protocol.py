@@ -13,7 +13,8 @@ from wsss_engine.errors import ERROR_CODES
 
 # 2: run/start answers name + stages; run/metrics and engine/log removed.
 # 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-PROTOCOL_VERSION = 3
+# 4: clipCams/word (training-free CLIP CAM of one word, issue 15).
+PROTOCOL_VERSION = 4
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -100,6 +101,19 @@ METHODS: dict[str, Method] = {
             Param("vectors", "string", False, nullable=True),
         ),
         result=("suggestions",),
+        long=True,
+    ),
+    # Training-free CAM of one word on a few images of its class (rpc/clip_cam_word.py, METHOD §10), for the
+    # synonym-bank editor and the CAM panel; a newer request from the same panel cancels the older one.
+    "clipCams/word": Method(
+        params=(
+            Param("runDir", "string"),
+            Param("class", "string"),
+            Param("word", "string"),
+            Param("imageIds", "array", False),
+            Param("count", "number", False),
+        ),
+        result=("class", "word", "clip", "images"),
         long=True,
     ),
 }

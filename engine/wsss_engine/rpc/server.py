@@ -28,6 +28,7 @@ _EXTRA_REQUESTS: dict[str, tuple[Method, RequestHandler]] = {}
 REQUEST_MODULES: list[str] = [
     "wsss_engine.rpc.synonym_scoring",
     "wsss_engine.rpc.synonym_suggest",
+    "wsss_engine.rpc.clip_cam_word",
 ]
 _request_modules_lock = threading.Lock()
 _request_modules_done = False

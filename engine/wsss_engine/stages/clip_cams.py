@@ -5,10 +5,11 @@ Params (schemas/run-config.schema.json `$defs/clip_camsParams`):
   words          "class" (the class name, CLIP-ES) | "selected" (POLE's selection on these CAMs) | "fusion"
   top_k          words fused per class with words "fusion" (default 2)
   bank           synonym bank (default: the config's synonym_bank; needed unless words is "class")
-  background     background-word list: "voc" (default), "synthetic", "none" or a JSON file (clip_cam/background.py)
+  background     background-word list: "voc", "synthetic", "none" or a JSON file (clip_cam/background.py);
+                 default "synthetic" in a synthetic run, else "voc"
   template       prompt template, default "a photo of {}." (CLIP-ES's code uses "a clean origami {}.")
   softmax_over   "labelled" (the image's classes + background, CLIP-ES's code, default) | "all" classes
-  scale          input size / image size (default 1; the tiny CLIP's 64 px images want 4)
+  scale          input size / image size; default 2 with a tiny CLIP (64-px images), else 1 (CLIP-ES)
   layer          ResNet CLIPs' Grad-CAM stage, default "layer4"
   refine, attention_layers, box_threshold   ViT CLIPs' class-aware attention refinement (on, 8, 0.4)
 Output: the CAM record of infer_cams (data/cam_files.py), so evaluate, select_prompts, ir_labels and the panels
@@ -51,18 +52,35 @@ class ClipCamsParams:
     settings: CamSettings = CamSettings()
 
     @classmethod
-    def from_params(cls, params: dict) -> "ClipCamsParams":
+    def from_params(cls, params: dict, config: dict) -> "ClipCamsParams":
+        """The stage's params; `background` and `scale` default by the run (synthetic world, tiny CLIP)."""
         if params.get("words", "class") not in WORD_MODES:
             raise ConfigInvalid(f"clip_cams words must be one of {WORD_MODES}, not {params['words']!r}")
         names = {f.name for f in dataclasses.fields(CamSettings)}
+        tiny = (config.get("clip") or {}).get("kind") == "tiny"
         return cls(
             split=params.get("split", "eval"),
             words=params.get("words", "class"),
             top_k=int(params.get("top_k", 2)),
             bank=params.get("bank"),
-            background=params.get("background", "voc"),
-            settings=CamSettings(**{k: v for k, v in params.items() if k in names}),
+            background=params.get("background", "synthetic" if config.get("synthetic") else "voc"),
+            settings=CamSettings(**{"scale": 2.0 if tiny else 1.0, **{k: v for k, v in params.items() if k in names}}),
         )
+
+
+def run_params(config: dict) -> ClipCamsParams:
+    """The CAM settings of a run: its first clip_cams stage's, else the defaults for its CLIP (the editor's
+    instant CAMs, rpc/clip_cam_word.py, then match what the stage would write)."""
+    stage = next((s for s in config.get("stages", []) if s.get("type") == "clip_cams"), {})
+    return ClipCamsParams.from_params({k: v for k, v in stage.items() if k not in ("id", "type")}, config)
+
+
+def maker_for(clip, classes, bank: SynonymBank, p: ClipCamsParams, resolve_path) -> TrainingFreeCams:
+    """The CAM maker over a loaded CLIP; every prompt word checked against the CLIP's vocabulary first."""
+    background = background_words(p.background, resolve_path)
+    words = [w for c in classes for w in bank.candidates(c)] + background
+    check_vocabulary(clip.tokenizer, [p.settings.template.format(w) for w in words], "clip_cams", clip.description)
+    return TrainingFreeCams(clip, classes, {c: bank.gt_word(c) for c in classes}, background, p.settings)
 
 
 def make_cams(ctx, p: ClipCamsParams) -> tuple[TrainingFreeCams, SynonymBank, VOCDataset]:
@@ -85,19 +103,13 @@ def make_cams(ctx, p: ClipCamsParams) -> tuple[TrainingFreeCams, SynonymBank, VO
         else SynonymBank.ground_truth_only(dataset.classes)
     )
     clip = ClipScorer.from_config(ctx.config.get("clip", {}), ctx.device, ctx.resolve_path)
-    background = background_words(p.background, ctx.resolve_path)
-    words = [w for c in dataset.classes for w in bank.candidates(c)] + background
-    check_vocabulary(clip.tokenizer, [p.settings.template.format(w) for w in words], "clip_cams", clip.description)
-    maker = TrainingFreeCams(
-        clip, dataset.classes, {c: bank.gt_word(c) for c in dataset.classes}, background, p.settings
-    )
-    return maker, bank, dataset
+    return maker_for(clip, dataset.classes, bank, p, ctx.resolve_path), bank, dataset
 
 
 @register_stage("clip_cams")
 def run(ctx, params: dict) -> dict:
     sid = references.stage_id(ctx, params)
-    p = ClipCamsParams.from_params(params)
+    p = ClipCamsParams.from_params(params, ctx.config)
     maker, bank, dataset = make_cams(ctx, p)
     out_dir = Path(ctx.run.path) / "cams" / sid
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -158,7 +170,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     from ..prompts.preflight import bank_words, tiny_tokenizer
 
     problems = inputs.Problems()
-    problems.collect(ClipCamsParams.from_params, params)
+    problems.collect(ClipCamsParams.from_params, params, config)
     problems.collect(inputs.clip, config, resolve_path)
     problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "eval"))
     bank_ref = params.get("bank") or config.get("synonym_bank")
@@ -169,10 +181,10 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
         tokenizer = tiny_tokenizer(config, resolve_path)
         if tokenizer is None:
             return
-        template = params.get("template", CamSettings.template)
         found = bank_words(config, params, resolve_path)
-        words = (found[0] if found else []) + background_words(params.get("background", "voc"), resolve_path)
-        check_vocabulary(tokenizer, [template.format(w) for w in words], "clip_cams", "the tiny CLIP")
+        p = ClipCamsParams.from_params(params, config)
+        words = (found[0] if found else []) + background_words(p.background, resolve_path)
+        check_vocabulary(tokenizer, [p.settings.template.format(w) for w in words], "clip_cams", "the tiny CLIP")
 
     problems.collect(vocabulary)
     problems.raise_if_any()

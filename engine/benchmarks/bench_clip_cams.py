@@ -1,0 +1,118 @@
+"""Training-free CLIP CAMs (METHOD §10) on the SYNTHETIC world: class name vs POLE's selected word vs fusion of
+the top-2 words, over tiny-CLIP seeds (the world is fixed; each seed is a separately trained tiny CLIP, the only
+thing a training-free CAM depends on), plus their speed against trained-CAM inference (infer_cams, the
+synthetic variants' small CNN at 2 scales + flips, random weights: speed only) on the same images.
+
+    .venv/bin/python engine/benchmarks/bench_clip_cams.py --seeds 0,1,2 --out runs/bench-clip-cams
+
+Prints one table and writes <out>/clip_cams.json. Figures: docs/BENCHMARKS.md "Training-free CLIP CAMs".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from wsss_engine.models.cam_net import CamNet  # noqa: E402
+from wsss_engine.pipeline import execute_run, prepare_run  # noqa: E402
+from wsss_engine.synthetic.clip_cache import ensure_tiny_clip  # noqa: E402
+from wsss_engine.synthetic.tiny_clip import TinyClipParams  # noqa: E402
+from wsss_engine.synthetic.world import WorldParams, ensure_world  # noqa: E402
+
+MODES = {"class": {}, "selected": {"words": "selected"}, "fusion": {"words": "fusion", "top_k": 2}}
+# The synthetic world's 64-px images at scale 2 (128 px, a 4×4 layer4 grid) were best on 80 images of the
+# eval list among scale 1/2/3/4 × layer2/3/4 (class-name CAMs, seed-0 tiny CLIP).
+SYNTHETIC = {"background": "synthetic", "scale": 2.0, "layer": "layer4"}
+
+
+def trained_cam_checkpoint(path: Path, classes: int) -> Path:
+    torch.manual_seed(0)
+    model = CamNet({"name": "small_cnn", "width": 16, "out_channels": 64, "pretrained": None}, num_classes=classes)
+    torch.save({"model_meta": model.meta(), "model": model.state_dict(), "complete": True}, path)
+    return path
+
+
+def run_seed(out: Path, world: Path, clip: Path, eval_list: str) -> dict:
+    classes = json.loads((world / "classes.json").read_text())
+    stages = []
+    for mode, extra in MODES.items():
+        stages += [
+            {"id": mode, "type": "clip_cams", "split": eval_list, **SYNTHETIC, **extra},
+            {"id": f"eval_{mode}", "type": "evaluate", "cams": mode, "split": eval_list},
+        ]
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = trained_cam_checkpoint(out / "cam_model.pt", len(classes))
+    stages.append(
+        {"id": "trained", "type": "infer_cams", "model": str(ckpt), "split": eval_list, "scales": [1.0, 0.5],
+         "batch_size": 1, "num_workers": 0}
+    )  # fmt: skip
+    config = {
+        "name": "bench-clip-cams",
+        "device": "cpu",
+        "synthetic": True,
+        "dataset": {"root": str(world), "classes": classes, "train_list": "train_aug", "eval_list": eval_list},
+        "clip": {"kind": "tiny", "checkpoint": str(clip), "pretrained": None, "precision": "fp32"},
+        "synonym_bank": str(world / "bank.json"),
+        "stages": stages,
+    }
+    (out / "run.json").write_text(json.dumps(config, indent=1))
+    run, loaded = prepare_run(out / "run.json", out / "run", False)
+    status, error = execute_run(run, loaded, threading.Event())
+    if status != "completed":
+        raise SystemExit(f"run {out} {status}: {error}")
+    summaries = {s["id"]: s.get("summary", {}) for s in json.loads((out / "run" / "run.json").read_text())["stages"]}
+    rows = {}
+    for mode in MODES:
+        report = json.loads((out / "run" / "reports" / f"eval_{mode}.json").read_text())
+        rows[mode] = {
+            "miou_fixed": report["miou"],
+            "miou_best": report["best"]["miou"],
+            "images_per_s": summaries.get(mode, {}).get("images_per_s"),
+        }
+    rows["trained_infer_images_per_s"] = summaries.get("trained", {}).get("images_per_s")
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--out", type=Path, default=Path("runs/bench-clip-cams"))
+    ap.add_argument("--cache-dir", default=None)
+    ap.add_argument("--eval-list", default="train")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    world = ensure_world(WorldParams(seed=0), args.cache_dir)
+    per_seed = {}
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        clip = ensure_tiny_clip(TinyClipParams(seed=seed), args.cache_dir)
+        per_seed[seed] = run_seed(args.out / f"seed{seed}", world, clip, args.eval_list)
+        print(seed, json.dumps(per_seed[seed]), flush=True)
+    print("words            mIoU@0.15        best mIoU        CAMs/s (CPU)")
+    for mode in MODES:
+        cols = [[r[mode][k] for r in per_seed.values()] for k in ("miou_fixed", "miou_best", "images_per_s")]
+        print(f"{mode:16s} " + "  ".join(mean_std(c) for c in cols))
+    print("trained-CAM inference (infer_cams, 2 scales + flips) CAMs/s:",
+          mean_std([r["trained_infer_images_per_s"] for r in per_seed.values()]))  # fmt: skip
+    (args.out / "clip_cams.json").write_text(json.dumps({"synthetic": True, "per_seed": per_seed}, indent=1))
+    return 0
+
+
+def mean_std(values) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "n/a"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {sd:.3f}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
