@@ -40,25 +40,25 @@ def trained_cam_checkpoint(path: Path, classes: int) -> Path:
     return path
 
 
-def run_seed(out: Path, world: Path, clip: Path, eval_list: str) -> dict:
+def run_seed(out: Path, world: Path, clip: Path, split: str) -> dict:
     classes = json.loads((world / "classes.json").read_text())
     stages = []
     for mode, extra in MODES.items():
         stages += [
-            {"id": mode, "type": "clip_cams", "split": eval_list, **SYNTHETIC, **extra},
-            {"id": f"eval_{mode}", "type": "evaluate", "cams": mode, "split": eval_list},
+            {"id": mode, "type": "clip_cams", "split": split, **SYNTHETIC, **extra},
+            {"id": f"eval_{mode}", "type": "evaluate", "cams": mode, "split": split},
         ]
     out.mkdir(parents=True, exist_ok=True)
     ckpt = trained_cam_checkpoint(out / "cam_model.pt", len(classes))
     stages.append(
-        {"id": "trained", "type": "infer_cams", "model": str(ckpt), "split": eval_list, "scales": [1.0, 0.5],
+        {"id": "trained", "type": "infer_cams", "model": str(ckpt), "split": split, "scales": [1.0, 0.5],
          "batch_size": 1, "num_workers": 0}
     )  # fmt: skip
     config = {
         "name": "bench-clip-cams",
         "device": "cpu",
         "synthetic": True,
-        "dataset": {"root": str(world), "classes": classes, "train_list": "train_aug", "eval_list": eval_list},
+        "dataset": {"root": str(world), "classes": classes, "train_list": "train_aug", "eval_list": "train"},
         "clip": {"kind": "tiny", "checkpoint": str(clip), "pretrained": None, "precision": "fp32"},
         "synonym_bank": str(world / "bank.json"),
         "stages": stages,
@@ -86,7 +86,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--out", type=Path, default=Path("runs/bench-clip-cams"))
     ap.add_argument("--cache-dir", default=None)
-    ap.add_argument("--eval-list", default="train")
+    ap.add_argument("--split", default="eval", help="'eval' = the world's eval list (train, 400 images)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
     per_seed = {}
     for seed in [int(s) for s in args.seeds.split(",")]:
         clip = ensure_tiny_clip(TinyClipParams(seed=seed), args.cache_dir)
-        per_seed[seed] = run_seed(args.out / f"seed{seed}", world, clip, args.eval_list)
+        per_seed[seed] = run_seed(args.out / f"seed{seed}", world, clip, args.split)
         print(seed, json.dumps(per_seed[seed]), flush=True)
     print("words            mIoU@0.15        best mIoU        CAMs/s (CPU)")
     for mode in MODES:

@@ -8,7 +8,8 @@ averaged and normalised again, as CLIP's zero-shot classifiers average prompts) 
 name, POLE's selected word, or the top words fused (words.py).
 
 The image goes in whole (no centre crop), resized so that each side is `scale` × its size rounded up to a
-multiple of the tower's stride (CLIP-ES: scale 1, patch 16); the tower's positional embedding is interpolated.
+multiple of the tower's stride (CLIP-ES: scale 1, patch 16), the long side capped at `max_side` when set; the
+tower's positional embedding is interpolated.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class CamSettings:
 
     template: str = "a photo of {}."
     scale: float = 1.0
+    max_side: int = 0  # cap on the input's long side (0: none); the editor's instant CAMs use one
     layer: str = "layer4"  # ResNet towers: the Grad-CAM stage
     softmax_over: str = "labelled"
     refine: bool = True  # ViT towers: class-aware attention refinement
@@ -77,7 +79,10 @@ class TrainingFreeCams:
     def input_tensor(self, rgb: np.ndarray) -> torch.Tensor:
         """uint8 H×W×3 -> 1×3×h×w CLIP-normalised, each side scale × size rounded up to the stride."""
         h, w = rgb.shape[:2]
-        size = [max(1, math.ceil(self.settings.scale * s / self.stride)) * self.stride for s in (h, w)]
+        scale = self.settings.scale
+        if self.settings.max_side and scale * max(h, w) > self.settings.max_side:
+            scale = self.settings.max_side / max(h, w)
+        size = [max(1, math.ceil(scale * s / self.stride)) * self.stride for s in (h, w)]
         x = torch.from_numpy(np.array(rgb, np.uint8)).to(self.clip.device).permute(2, 0, 1)[None].float() / 255
         x = F.interpolate(x, size=size, mode="bicubic", align_corners=False).clamp(0, 1)
         return self.clip.normalize(x).to(self.clip.dtype)

@@ -8,13 +8,15 @@ softmax probability among the class and background prompts (what Grad-CAM differ
 selection step's cosine of the CAM-masked image with "a photo of {word}." (METHOD §2.2: the score POLE ranks
 words by). Without `imageIds`, the first `count` (default 4) images of the run's train list labelled with the
 class. The run's CLIP is synonym_scoring.RunSource's (loaded once per process); the CAM settings are the run's
-first clip_cams stage's, else that stage's defaults for the run's CLIP (stages/clip_cams.py `run_params`).
+first clip_cams stage's, else that stage's defaults for the run (stages/clip_cams.py `run_params`), with the
+input's long side capped at MAX_INPUT_SIDE unless the stage sets its own cap.
 Long and cancellable: the editor cancels the previous request when the word changes.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import threading
 
@@ -24,9 +26,9 @@ from PIL import Image
 
 from ..errors import Cancelled, DatasetError
 from .server import register_request
-from .synonym_scoring import RunSource
 
 MAX_SIDE = 160  # overlays are thumbnails: the editor shows several side by side
+MAX_INPUT_SIDE = 320  # the CAM's input long side unless the run's clip_cams stage sets max_side
 
 
 def overlay_png(rgb: np.ndarray, cam: np.ndarray) -> str:
@@ -46,6 +48,7 @@ def word_cams(params: dict, cancelled: threading.Event) -> dict:
     from ..pole.synonym_bank import SynonymBank
     from ..prompts.vocabulary import check_vocabulary
     from ..stages.clip_cams import maker_for, run_params
+    from .synonym_scoring import RunSource  # here: importing it registers synonyms/score (a test plugin drops it)
 
     def check_cancelled() -> None:
         if cancelled.is_set():
@@ -68,6 +71,8 @@ def word_cams(params: dict, cancelled: threading.Event) -> dict:
     clip = run.clip()
     check_cancelled()
     p = run_params(run.config)
+    if not p.settings.max_side:  # thumbnails: a capped input keeps a photo's CAM within the editor's second
+        p = dataclasses.replace(p, settings=dataclasses.replace(p.settings, max_side=MAX_INPUT_SIDE))
     maker = maker_for(clip, dataset.classes, run.bank(dataset.classes, None), p, run.resolve)
     check_vocabulary(clip.tokenizer, [p.settings.template.format(word)], "clipCams/word", clip.description)
     one_word = SynonymBank.from_dict({cls: [word]}, [cls], "the word sent with clipCams/word")

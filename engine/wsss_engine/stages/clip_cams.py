@@ -9,7 +9,8 @@ Params (schemas/run-config.schema.json `$defs/clip_camsParams`):
                  default "synthetic" in a synthetic run, else "voc"
   template       prompt template, default "a photo of {}." (CLIP-ES's code uses "a clean origami {}.")
   softmax_over   "labelled" (the image's classes + background, CLIP-ES's code, default) | "all" classes
-  scale          input size / image size; default 2 with a tiny CLIP (64-px images), else 1 (CLIP-ES)
+  scale          input size / image size; default 2 in a synthetic run (64-px images), else 1 (CLIP-ES)
+  max_side       cap on the input's long side in pixels (0: none, default)
   layer          ResNet CLIPs' Grad-CAM stage, default "layer4"
   refine, attention_layers, box_threshold   ViT CLIPs' class-aware attention refinement (on, 8, 0.4)
 Output: the CAM record of infer_cams (data/cam_files.py), so evaluate, select_prompts, ir_labels and the panels
@@ -53,18 +54,19 @@ class ClipCamsParams:
 
     @classmethod
     def from_params(cls, params: dict, config: dict) -> "ClipCamsParams":
-        """The stage's params; `background` and `scale` default by the run (synthetic world, tiny CLIP)."""
+        """The stage's params; `background` and `scale` default by the run (the synthetic world or photos)."""
         if params.get("words", "class") not in WORD_MODES:
             raise ConfigInvalid(f"clip_cams words must be one of {WORD_MODES}, not {params['words']!r}")
         names = {f.name for f in dataclasses.fields(CamSettings)}
-        tiny = (config.get("clip") or {}).get("kind") == "tiny"
         return cls(
             split=params.get("split", "eval"),
             words=params.get("words", "class"),
             top_k=int(params.get("top_k", 2)),
             bank=params.get("bank"),
             background=params.get("background", "synthetic" if config.get("synthetic") else "voc"),
-            settings=CamSettings(**{"scale": 2.0 if tiny else 1.0, **{k: v for k, v in params.items() if k in names}}),
+            settings=CamSettings(
+                **{"scale": 2.0 if config.get("synthetic") else 1.0, **{k: v for k, v in params.items() if k in names}}
+            ),
         )
 
 

@@ -11,7 +11,7 @@ import { runSearchRoots } from '../../runs/runFolder';
 import { listRunChoices } from '../report/runReports';
 import { attachPanel, type PanelDefinition, type PanelEnvironment } from '../panelHost';
 import { BankDiagnostics } from './bankDiagnosticsCollection';
-import { engineScorer, poleStatsCommand, type ScoringEngine } from './engineAccess';
+import { engineScorer, engineWordCams, poleStatsCommand, type ScoringEngine, type WordCamEngine } from './engineAccess';
 import { StatsCache } from './officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from './synonymBankSession';
 
@@ -21,7 +21,7 @@ export const OPEN_SYNONYM_BANK_COMMAND = 'wsss.openSynonymBankEditor';
 /** What the editor needs from the extension's services. */
 export interface SynonymEditorServices {
   /** Start (or get) the engine; rejects in an untrusted workspace. Absent: scoring is unsupported. */
-  ensureEngine?(action: string): Promise<ScoringEngine>;
+  ensureEngine?(action: string): Promise<ScoringEngine & WordCamEngine>;
 }
 
 /** A TextDocument as the session's BankDocumentPort: edits become one WorkspaceEdit replacement. */
@@ -67,6 +67,9 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
         await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default', vscode.ViewColumn.Beside);
       },
       scorer: this.services.ensureEngine ? engineScorer((action) => this.services.ensureEngine!(action)) : undefined,
+      wordCams: this.services.ensureEngine
+        ? engineWordCams((action) => this.services.ensureEngine!(action))
+        : undefined,
       statsCache: new StatsCache(this.env.storageDir),
       poleStats: poleStatsCommand(python),
     });

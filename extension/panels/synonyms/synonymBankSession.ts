@@ -8,6 +8,7 @@ import type { RequestUnion } from '../../../protocol/webview/common';
 import type {
   BankProblemView,
   ImageWordScores,
+  WordCamResult,
   RunChoice,
   ScoreResult,
   ScoringAvailability,
@@ -16,6 +17,7 @@ import type {
   SynonymPanelSnapshot,
   SynonymsContract,
 } from '../../../protocol/webview/synonyms';
+import { EngineRequestError } from '../../engine/engineErrors';
 import { RpcError, type PanelHandler } from '../panelRpc';
 import { bankProblems, type ClassList } from './bankDiagnostics';
 import { classListFor } from './classList';
@@ -43,11 +45,23 @@ export interface SynonymScorer {
   score(params: EngineScoreParams): Promise<unknown>;
 }
 
+/** One `clipCams/word` call in flight: its answer, and a way to cancel it ($/cancelRequest). */
+export interface WordCamCall {
+  result: Promise<unknown>;
+  cancel(): void;
+}
+
+/** Training-free CLIP CAMs of a word through the engine (engineAccess.ts `engineWordCams`). */
+export interface WordCamSource {
+  start(params: EngineParams<'clipCams/word'>): WordCamCall;
+}
+
 export interface SynonymEnvironment {
   listRuns(): Promise<RunChoice[]>;
   pickFolder(title: string): Promise<string | undefined>;
   openTextEditor(): Promise<void>;
   scorer?: SynonymScorer;
+  wordCams?: WordCamSource;
   statsCache?: StatsCache;
   poleStats?: PoleStatsCommand;
 }
@@ -73,6 +87,8 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
   private runDataTime = 0;
   /** Set once the engine answered that it has no `synonyms/score`: the panel then says so up front. */
   private engineCannotScore = false;
+  /** The word CAM call in flight: a newer word cancels it (the engine stops at its next image). */
+  private wordCamCall: WordCamCall | undefined;
 
   constructor(
     private readonly document: BankDocumentPort,
@@ -152,6 +168,8 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
       }
       case 'synonyms/score':
         return this.score(request.params.className, request.params.imageIds);
+      case 'synonyms/wordCams':
+        return this.wordCamsOf(request.params.className, request.params.word);
       default:
         throw new RpcError(
           'unknownMethod',
@@ -186,6 +204,29 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
         return { state: 'unsupported', message: NO_SCORING_MESSAGE };
       }
       return { state: 'failed', message: `The engine could not score: ${(e as Error).message}` };
+    }
+  }
+
+  /** The training-free CAM of `word` for `className` on a few images of the chosen run (METHOD §10). */
+  private async wordCamsOf(className: string, word: string): Promise<WordCamResult> {
+    this.wordCamCall?.cancel();
+    const source = this.env.wordCams;
+    if (!source) return { state: 'unsupported', message: 'No engine: training-free CAMs need the Python engine.' };
+    if (!this.runDir) return { state: 'failed', message: "Choose a run: its CLIP and images show the word's CAM." };
+    const started = Date.now();
+    const call = source.start({ runDir: this.runDir, class: className, word });
+    this.wordCamCall = call;
+    try {
+      const raw = await call.result;
+      if (this.wordCamCall !== call) return { state: 'superseded' };
+      return toWordCamResult(raw, Date.now() - started);
+    } catch (e) {
+      if (this.wordCamCall !== call || (e instanceof EngineRequestError && e.cancelled)) return { state: 'superseded' };
+      if (e instanceof ScoringUnsupported)
+        return { state: 'unsupported', message: 'This engine has no `clipCams/word` (training-free CAMs).' };
+      return { state: 'failed', message: `The engine could not make the CAM: ${(e as Error).message}` };
+    } finally {
+      if (this.wordCamCall === call) this.wordCamCall = undefined;
     }
   }
 
@@ -238,6 +279,36 @@ export function toImageWordScores(raw: unknown): ImageWordScores[] | Error {
     });
   }
   return out;
+}
+
+/** Engine result of `clipCams/word` checked into the panel's shape. */
+export function toWordCamResult(raw: unknown, ms: number): WordCamResult {
+  const o = raw as Record<string, unknown> | null;
+  const images = o?.images;
+  if (!Array.isArray(images) || typeof o?.word !== 'string' || typeof o.class !== 'string')
+    return { state: 'failed', message: 'The engine answered clipCams/word without class, word and images.' };
+  const ok = images.every(
+    (i: Record<string, unknown>) =>
+      typeof i?.imageId === 'string' &&
+      typeof i.overlay === 'string' &&
+      i.overlay.startsWith('data:image/png;base64,') &&
+      typeof i.probability === 'number' &&
+      typeof i.score === 'number',
+  );
+  if (!ok) return { state: 'failed', message: 'The engine answered clipCams/word with a malformed image entry.' };
+  return {
+    state: 'shown',
+    className: o.class,
+    word: o.word,
+    clip: typeof o.clip === 'string' ? o.clip : '',
+    images: images.map((i: Record<string, unknown>) => ({
+      imageId: i.imageId as string,
+      overlay: i.overlay as string,
+      probability: i.probability as number,
+      score: i.score as number,
+    })),
+    ms,
+  };
 }
 
 /** 0-based line and character of an offset, as VS Code's TextDocument.positionAt counts them. */
