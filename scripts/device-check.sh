@@ -12,20 +12,23 @@
 #   6. the synthetic main job with every run on CUDA (bf16 AMP, channels_last), end to end;
 #   7. the segmenter (METHOD §5): train_segmenter's step (DeepLabV2-R101 MSC, 321 crops, 5 x 2) and
 #      infer_segmenter (500x375 at 513, 3 scales + flip), images/s and peak memory, fp32 and bf16, medians of 3
-#      (engine/benchmarks/bench_segmenter.py).
+#      (engine/benchmarks/bench_segmenter.py);
+#   8. training-free CLIP CAMs (METHOD §10): ViT-B-16 QuickGELU at 500x375 with the attention refinement,
+#      fp32 and fp16, CAMs/s and peak memory (engine/benchmarks/bench_clip_cams.py --vit-device cuda).
 # The machine may lack packages the engine needs: wheels in .whl/ (python 3.12) are installed to /tmp/site
 # first when present. Results land in $OUT (or bench-results/).
 #
 # Usage: scripts/device-check.sh [STEP ...]   (no STEP: all of them; --list: their names and time limits)
 # The steps' limits add up to more than one 10-minute device call: run it as two calls, e.g.
 #   scripts/device-check.sh cuda_tests train_step_bf16 train_step_fp16 infer_cams train_irn train_irn_bf16
-#   scripts/device-check.sh random_walk segmenter demo_cuda
+#   scripts/device-check.sh random_walk segmenter demo_cuda clip_cams
 # Under the device tool ($OUT set) everything is packed into $OUT/device-check.tar.gz (the tool returns at most
 # 8 files) beside a short $OUT/summary.txt; elsewhere the files stay in bench-results/.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-ALL_STEPS=(cuda_tests train_step_bf16 train_step_fp16 infer_cams random_walk train_irn train_irn_bf16 demo_cuda segmenter)
+ALL_STEPS=(cuda_tests train_step_bf16 train_step_fp16 infer_cams random_walk train_irn train_irn_bf16 demo_cuda segmenter
+  clip_cams)
 if [ "${1:-}" = "--list" ]; then
   grep -oE '^step [a-z0-9_]+ [0-9]+' "${BASH_SOURCE[0]}" | awk '{print $2, $3 "s"}'
   exit 0
@@ -78,4 +81,5 @@ step demo_cuda 240 "$PY" -m wsss_engine demo --device cuda --out /tmp/demo-cuda
 cp /tmp/demo-cuda/comparison.json "$OUTDIR/demo_cuda_comparison.json" 2>/dev/null || true
 step segmenter 150 "$PY" engine/benchmarks/bench_segmenter.py --devices cuda --amp off,bf16 --repeats 3 \
   --json "$OUTDIR/segmenter.json"
+step clip_cams 120 "$PY" engine/benchmarks/bench_clip_cams.py --vit-device cuda --json "$OUTDIR/clip_cams.json"
 exit $FAILED

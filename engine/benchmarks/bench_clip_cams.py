@@ -6,6 +6,12 @@ synthetic variants' small CNN at 2 scales + flips, random weights: speed only) o
     .venv/bin/python engine/benchmarks/bench_clip_cams.py --seeds 0,1,2 --out runs/bench-clip-cams
 
 Prints one table and writes <out>/clip_cams.json. Figures: docs/BENCHMARKS.md "Training-free CLIP CAMs".
+
+    .venv/bin/python engine/benchmarks/bench_clip_cams.py --vit-device cuda --json out.json   (scripts/device-check.sh)
+
+instead times CLIP-ES's own setting: open_clip ViT-B-16 with QuickGELU (random weights: speed only, no
+download) on 500×375 images at scale 1 with the attention refinement, 2 labelled classes + the VOC background
+words per image, fp32 and fp16 (the CLIP's precision on CUDA), CAMs/s and peak memory.
 """
 
 from __future__ import annotations
@@ -73,12 +79,46 @@ def run_seed(out: Path, world: Path, clip: Path, split: str) -> dict:
     for mode in MODES:
         report = json.loads((out / "run" / "reports" / f"eval_{mode}.json").read_text())
         rows[mode] = {
+            "per_class_iou": dict(zip(report["classes"], report["per_class_iou"])),
             "miou_fixed": report["miou"],
             "miou_best": report["best"]["miou"],
             "images_per_s": summaries.get(mode, {}).get("images_per_s"),
         }
     rows["trained_infer_images_per_s"] = summaries.get("trained", {}).get("images_per_s")
     return rows
+
+
+def vit_speed(device: str, images: int = 20) -> dict:
+    """CAMs/s of ViT-B-16 (QuickGELU, random weights) at VOC sizes with the refinement, per precision."""
+    import time
+
+    import numpy as np
+
+    from wsss_engine.clip_cam.background import background_words
+    from wsss_engine.clip_cam.maker import CamSettings, TrainingFreeCams
+    from wsss_engine.data.layout import VOC_CLASSES
+    from wsss_engine.models.clip_model import ClipScorer
+
+    rng = np.random.default_rng(0)
+    photos = [rng.integers(0, 255, (375, 500, 3), dtype=np.uint8) for _ in range(images)]
+    out = {}
+    for precision in ("fp32", "fp16"):
+        clip = ClipScorer.from_open_clip("ViT-B-16", None, None, device, precision, quick_gelu=True)
+        maker = TrainingFreeCams(clip, VOC_CLASSES, {}, background_words("voc"), CamSettings())
+        maker.record(photos[0], [0, 14])  # warm-up
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+        t0 = time.perf_counter()
+        for rgb in photos:
+            maker.record(rgb, [0, 14])
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        seconds = time.perf_counter() - t0
+        peak = torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda") else None
+        out[precision] = {"images_per_s": round(images / seconds, 2), "peak_gib": peak and round(peak, 2)}
+        print(precision, out[precision], flush=True)
+    return out
 
 
 def main(argv=None) -> int:
@@ -88,8 +128,19 @@ def main(argv=None) -> int:
     ap.add_argument("--cache-dir", default=None)
     ap.add_argument("--split", default="eval", help="'eval' = the world's eval list (train, 400 images)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--vit-device", default=None, help="time ViT-B-16 at VOC sizes on this device instead")
+    ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.vit_device:
+        result = {
+            "device": args.vit_device,
+            "model": "ViT-B-16 QuickGELU (random weights)",
+            **vit_speed(args.vit_device),
+        }
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1))
+        return 0
     world = ensure_world(WorldParams(seed=0), args.cache_dir)
     per_seed = {}
     for seed in [int(s) for s in args.seeds.split(",")]:

@@ -121,7 +121,7 @@ export class CamOverlays implements PanelHandler<CamContract> {
       for (let k = 0; k < cam.keys.length; k++) {
         const index = cam.keys[k];
         const name = run.classes[index] ?? `class ${index}`;
-        out.cams.push({ index, name, word: await selectedWord(run, id, name), map: camBytes(cam.maps[k]) });
+        out.cams.push({ index, name, word: await selectedWord(run, id, name, src.set), map: camBytes(cam.maps[k]) });
       }
       if (!cam.keys.length) out.note = 'This image has no foreground class in its CAM file.';
     } catch (e) {

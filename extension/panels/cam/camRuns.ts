@@ -14,7 +14,17 @@ import { RUN_FORMAT_VERSION, readRunConfig, readRunFolder, runDatasetRoot } from
 export interface CamRun extends CamRunInfo {
   classes: string[];
   /** id -> class name -> chosen word; loaded on first use (the file can be large). */
-  selection?: Promise<Record<string, Record<string, { word?: string }>> | null>;
+  selection?: Promise<WordTable | null>;
+  /** The same per CAM set: selection/<set>.json, written by a clip_cams stage (METHOD §10.3), or null. */
+  setWords?: Map<string, Promise<WordTable | null>>;
+}
+
+type WordTable = Record<string, Record<string, { word?: string }>>;
+
+function readWordTable(file: string): Promise<WordTable | null> {
+  return readJson(file)
+    .then((s) => ((s as { images?: unknown }).images ?? null) as WordTable | null)
+    .catch(() => null);
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -82,14 +92,18 @@ async function classNames(spec: unknown, root: string | null): Promise<string[]>
   return fromRoot && !(fromRoot instanceof Error) ? fromRoot.names : [...VOC_CLASSES];
 }
 
-/** The word POLE chose for (image, class) in this run, or null when the run used GT names or has no selection. */
-export async function selectedWord(run: CamRun, id: string, className: string): Promise<string | null> {
+/** The word a CAM of (image, class) was made with: a training-free set's own word table
+ * (selection/<set>.json of a clip_cams stage with selected or fused words), else the word POLE chose for the
+ * run's CLIMS training; null when the CAM used the class name. */
+export async function selectedWord(run: CamRun, id: string, className: string, set?: string): Promise<string | null> {
+  if (set) {
+    run.setWords ??= new Map();
+    if (!run.setWords.has(set)) run.setWords.set(set, readWordTable(path.join(run.runDir, 'selection', `${set}.json`)));
+    const own = (await run.setWords.get(set))?.[id]?.[className]?.word;
+    if (own) return own;
+  }
   if (run.prompt !== 'selected' && run.prompt !== 'online') return null;
-  run.selection ??= readJson(path.join(run.runDir, 'selection', 'prompt_selection.json'))
-    .then(
-      (s) => ((s as { images?: unknown }).images ?? null) as Record<string, Record<string, { word?: string }>> | null,
-    )
-    .catch(() => null);
+  run.selection ??= readWordTable(path.join(run.runDir, 'selection', 'prompt_selection.json'));
   const images = await run.selection;
   return images?.[id]?.[className]?.word ?? null;
 }
