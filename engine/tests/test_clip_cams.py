@@ -151,7 +151,8 @@ def test_preflight_names_a_word_outside_the_tiny_vocabulary(tmp_path):
 
 def test_word_request_over_the_real_engine(tmp_path):
     """clipCams/word (rpc/clip_cam_word.py) on a real `serve`: the word's CAM on the class's images, with the
-    probability the stage's maker gives and an overlay PNG; an unknown word is refused naming it."""
+    probability the stage's maker gives and an overlay PNG; an unknown word is refused naming it. Over 10 s:
+    most of it is the engine process importing torch and open_clip (as test_synonym_scoring.py's engine)."""
     import base64
 
     from engine_client import EngineClient
@@ -177,3 +178,13 @@ def test_word_request_over_the_real_engine(tmp_path):
         assert bad["error"]["code"] == -32001 and "scarlet" in bad["error"]["message"]
     finally:
         client.close()
+    # a cancelled call (the editor's newer word) stops before any image is made
+    import threading
+
+    from wsss_engine.errors import Cancelled
+    from wsss_engine.rpc.clip_cam_word import word_cams
+
+    cancelled = threading.Event()
+    cancelled.set()
+    with pytest.raises(Cancelled):
+        word_cams(params, cancelled)
