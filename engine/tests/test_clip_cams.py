@@ -188,3 +188,12 @@ def test_word_request_over_the_real_engine(tmp_path):
     cancelled.set()
     with pytest.raises(Cancelled):
         word_cams(params, cancelled)
+
+
+def test_word_choice_selected_and_fused():
+    from wsss_engine.clip_cam.words import words_for
+
+    scores = {2: {"boat": 0.21, "sailboat": 0.30, "vessel": 0.30, "ship": 0.25}}
+    assert words_for("class", scores, 2) == {}
+    assert words_for("selected", scores, 2) == {2: ["sailboat"]}  # ties: bank order, as select_offline's max()
+    assert words_for("fusion", scores, 3) == {2: ["sailboat", "vessel", "ship"]}

@@ -22,8 +22,7 @@ WORD_MODES = ("class", "selected", "fusion")
 
 def top_words(scores: dict[str, float], k: int) -> list[str]:
     """The k best-scoring words, best first (ties: bank order, as max() in select_offline)."""
-    order = sorted(range(len(scores)), key=lambda i: -list(scores.values())[i])
-    return [list(scores)[i] for i in order[: max(1, k)]]
+    return sorted(scores, key=lambda w: -scores[w])[: max(1, k)]  # a stable sort keeps bank order on ties
 
 
 def score_words(maker, scorer: WordScorer, rgb: np.ndarray, keys: Sequence[int]) -> dict[int, dict[str, float]]:
