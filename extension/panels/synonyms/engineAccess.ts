@@ -6,13 +6,8 @@ import { CancellationTokenSource, type CancellationToken } from 'vscode-jsonrpc/
 import type { EngineParams } from '../../../protocol/engine';
 import { EngineRequestError } from '../../engine/engineErrors';
 import type { PoleStatsCommand } from './officialSelection';
-import {
-  ScoringUnsupported,
-  type EngineScoreParams,
-  type SynonymScorer,
-  type WordCamCall,
-  type WordCamSource,
-} from './synonymBankSession';
+import { ScoringUnsupported, type EngineScoreParams, type SynonymScorer } from './synonymBankSession';
+import type { WordCamCall, WordCamSource } from './wordCams';
 
 /** JSON-RPC "method not found". */
 const METHOD_NOT_FOUND = -32601;

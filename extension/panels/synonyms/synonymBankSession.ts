@@ -24,6 +24,7 @@ import { classListFor } from './classList';
 import { loadOfficialStats, type OfficialStats, type PoleStatsCommand, type StatsCache } from './officialSelection';
 import { readRunSelectionStats, readStoredScores } from './selectionResults';
 import { applyBankEdit, minimalEdit, parseBank, type OffsetEdit } from './synonymBankDocument';
+import { toWordCamResult, type WordCamCall, type WordCamSource } from './wordCams';
 
 /** The bank's text document (VS Code: a TextDocument edited with WorkspaceEdit; tests: a string). */
 export interface BankDocumentPort {
@@ -43,17 +44,6 @@ export class ScoringUnsupported extends Error {}
 /** Live CLIP scoring through the engine; `undefined` in the environment when there is no engine. */
 export interface SynonymScorer {
   score(params: EngineScoreParams): Promise<unknown>;
-}
-
-/** One `clipCams/word` call in flight: its answer, and a way to cancel it ($/cancelRequest). */
-export interface WordCamCall {
-  result: Promise<unknown>;
-  cancel(): void;
-}
-
-/** Training-free CLIP CAMs of a word through the engine (engineAccess.ts `engineWordCams`). */
-export interface WordCamSource {
-  start(params: EngineParams<'clipCams/word'>): WordCamCall;
 }
 
 export interface SynonymEnvironment {
@@ -279,36 +269,6 @@ export function toImageWordScores(raw: unknown): ImageWordScores[] | Error {
     });
   }
   return out;
-}
-
-/** Engine result of `clipCams/word` checked into the panel's shape. */
-export function toWordCamResult(raw: unknown, ms: number): WordCamResult {
-  const o = raw as Record<string, unknown> | null;
-  const images = o?.images;
-  if (!Array.isArray(images) || typeof o?.word !== 'string' || typeof o.class !== 'string')
-    return { state: 'failed', message: 'The engine answered clipCams/word without class, word and images.' };
-  const ok = images.every(
-    (i: Record<string, unknown>) =>
-      typeof i?.imageId === 'string' &&
-      typeof i.overlay === 'string' &&
-      i.overlay.startsWith('data:image/png;base64,') &&
-      typeof i.probability === 'number' &&
-      typeof i.score === 'number',
-  );
-  if (!ok) return { state: 'failed', message: 'The engine answered clipCams/word with a malformed image entry.' };
-  return {
-    state: 'shown',
-    className: o.class,
-    word: o.word,
-    clip: typeof o.clip === 'string' ? o.clip : '',
-    images: images.map((i: Record<string, unknown>) => ({
-      imageId: i.imageId as string,
-      overlay: i.overlay as string,
-      probability: i.probability as number,
-      score: i.score as number,
-    })),
-    ms,
-  };
 }
 
 /** 0-based line and character of an offset, as VS Code's TextDocument.positionAt counts them. */

@@ -4,11 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EngineParams } from '../../../protocol/engine';
-import {
-  SynonymBankSession,
-  toWordCamResult,
-  type WordCamCall,
-} from '../../../extension/panels/synonyms/synonymBankSession';
+import { SynonymBankSession } from '../../../extension/panels/synonyms/synonymBankSession';
+import { toWordCamResult, type WordCamCall } from '../../../extension/panels/synonyms/wordCams';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 
