@@ -197,3 +197,37 @@ def test_word_choice_selected_and_fused():
     assert words_for("class", scores, 2) == {}
     assert words_for("selected", scores, 2) == {2: ["sailboat"]}  # ties: bank order, as select_offline's max()
     assert words_for("fusion", scores, 3) == {2: ["sailboat", "vessel", "ship"]}
+
+
+def test_stage_cancels_per_image_and_resumes_with_its_word_table(tmp_path):
+    """Cancelled once 2 CAM files exist (progress events are throttled, so the test watches the folder): the
+    images written keep their words; a resume does only the rest."""
+    import threading
+
+    from wsss_engine.pipeline import RunEvents, execute_run, prepare_run
+
+    root = make_voc_root(tmp_path / "data", n=12)
+    ckpt = tiny_clip_checkpoint(tmp_path / "clip.pt")
+    stages = [{"id": "tf", "type": "clip_cams", "words": "selected", "background": "none"}]
+    cfg = write_config(tmp_path / "run.json", root, ckpt, stages)
+    cams = tmp_path / "run" / "cams" / "tf"
+    cancel = threading.Event()
+
+    def watch():
+        while not cancel.is_set():
+            if len(list(cams.glob("*.npy"))) >= 2:
+                cancel.set()
+            cancel.wait(0.002)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    run, loaded = prepare_run(cfg, tmp_path / "run", False)
+    watcher.start()
+    status, _ = execute_run(run, loaded, cancel, RunEvents())
+    cancel.set()
+    assert status == "cancelled"
+    done = sorted(p.stem for p in cams.glob("*.npy"))
+    table = json.loads((tmp_path / "run" / "selection" / "tf.json").read_text())["images"]
+    assert 2 <= len(done) < 12 and sorted(table) == done  # the words of every written CAM were kept
+    assert run_pipeline(cfg, tmp_path / "run", resume=True) == ("completed", None)
+    assert len(list(cams.glob("*.npy"))) == 12
+    assert len(json.loads((tmp_path / "run" / "selection" / "tf.json").read_text())["images"]) == 12
