@@ -8,12 +8,13 @@ import type { ChainKind, PublishedFigures } from '../protocol/webview/report';
 /** The kinds in chain order (columns of the report's chain table, panels of the overlay view). */
 export const CHAIN_ORDER: readonly ChainKind[] = ['cam', 'ir_labels', 'pseudo_mask', 'segmentation', 'other'];
 
-/** The kind of output a stage type writes (run.json stages[].type); infer_cams and no source: CAMs. */
+/** The kind of output a stage type writes (run.json stages[].type); infer_cams, clip_cams and no source: CAMs. */
 export function kindOfStageType(type: string | null | undefined): ChainKind {
   switch (type) {
     case undefined:
     case null:
     case 'infer_cams':
+    case 'clip_cams':
       return 'cam';
     case 'ir_labels':
       return 'ir_labels';

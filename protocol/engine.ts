@@ -14,7 +14,8 @@ import { EXPERIMENT_PROTOCOL, type ExperimentNotifications, type ExperimentReque
 //    run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
 //    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
 // 6: experiment/start|resume|stop|status and experiment/progress|finished (protocol/experiments.ts).
-export const ENGINE_PROTOCOL_VERSION = 6;
+// 7: clipCams/word (training-free CLIP CAM of one word, issue 15).
+export const ENGINE_PROTOCOL_VERSION = 7;
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {
@@ -167,6 +168,34 @@ export interface SynonymsSuggestParams {
 export interface SynonymsSuggestResult {
   suggestions: Record<string, string[]>;
 }
+/** Parameters of `clipCams/word` (issue 15, METHOD §10): the training-free CLIP CAM of `word` standing for
+ * `class`, on `imageIds` or else the first `count` (default 4) images of the run's train list with that class.
+ * The CAM settings are the run's clip_cams stage's (or that stage's defaults for the run's CLIP). */
+export interface ClipCamWordParams {
+  runDir: string;
+  class: string;
+  word: string;
+  imageIds?: string[];
+  count?: number;
+}
+/** One image of `clipCams/word`: `overlay` a PNG data URL (the image with the CAM blended in, thumbnail size);
+ * `probability` the word prompt's softmax probability among the class and background prompts (what Grad-CAM
+ * differentiates); `score` the selection step's cosine of the CAM-masked image with the word's prompt. */
+export interface ClipCamWordImage {
+  imageId: string;
+  width: number;
+  height: number;
+  overlay: string;
+  probability: number;
+  score: number;
+}
+/** Result of `clipCams/word`; `clip` describes the CLIP used. */
+export interface ClipCamWordResult {
+  class: string;
+  word: string;
+  clip: string;
+  images: ClipCamWordImage[];
+}
 
 /** Options of a cluster job (docs/CLUSTER.md; the run config's `cluster` block has the same keys). */
 export interface ClusterOptions {
@@ -269,6 +298,7 @@ export interface EngineRequests extends ExperimentRequests {
   'cluster/submit': { params: ClusterSubmitParams; result: ClusterSubmitResult };
   'cluster/status': { params: ClusterStatusParams; result: ClusterStatusResult };
   'cluster/cancel': { params: ClusterCancelParams; result: ClusterCancelResult };
+  'clipCams/word': { params: ClipCamWordParams; result: ClipCamWordResult };
 }
 /** Every engine -> extension notification: name -> params. */
 export interface EngineNotifications extends ExperimentNotifications {
@@ -358,6 +388,10 @@ export const ENGINE_PROTOCOL = {
       result: keysOf<ClusterCancelResult>()('job', 'state', 'how'),
     },
     ...EXPERIMENT_PROTOCOL.methods,
+    'clipCams/word': {
+      params: keysOf<ClipCamWordParams>()('runDir', 'class', 'word', 'imageIds', 'count'),
+      result: keysOf<ClipCamWordResult>()('class', 'word', 'clip', 'images'),
+    },
   },
   notifications: {
     'engine/devices': keysOf<EngineDevicesParams>()('torchVersion', 'devices'),

@@ -15,6 +15,8 @@
 #      (engine/benchmarks/bench_segmenter.py);
 #   8. an experiment (docs/EXPERIMENTS.md) of 2 variants x 2 seeds on a small synthetic world, every run on
 #      CUDA: wall time and its table (engine/benchmarks/experiment_cuda.wsss-experiment.json).
+#   9. training-free CLIP CAMs (METHOD §10): ViT-B-16 QuickGELU at 500x375 with the attention refinement,
+#      fp32 and fp16, CAMs/s and peak memory (engine/benchmarks/bench_clip_cams.py --vit-device cuda).
 # The machine may lack packages the engine needs: wheels in .whl/ (python 3.12) are installed to /tmp/site
 # first when present. Results land in $OUT (or bench-results/).
 #
@@ -23,13 +25,14 @@
 #   scripts/device-check.sh cuda_tests train_step_bf16 train_step_fp16 infer_cams train_irn train_irn_bf16
 #   scripts/device-check.sh random_walk segmenter demo_cuda
 #   scripts/device-check.sh experiment_cuda
+#   scripts/device-check.sh clip_cams
 # Under the device tool ($OUT set) everything is packed into $OUT/device-check.tar.gz (the tool returns at most
 # 8 files) beside a short $OUT/summary.txt; elsewhere the files stay in bench-results/.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 ALL_STEPS=(cuda_tests train_step_bf16 train_step_fp16 infer_cams random_walk train_irn train_irn_bf16 demo_cuda segmenter
-  experiment_cuda)
+  experiment_cuda clip_cams)
 if [ "${1:-}" = "--list" ]; then
   grep -oE '^step [a-z0-9_]+ [0-9]+' "${BASH_SOURCE[0]}" | awk '{print $2, $3 "s"}'
   exit 0
@@ -84,4 +87,5 @@ step segmenter 150 "$PY" engine/benchmarks/bench_segmenter.py --devices cuda --a
   --json "$OUTDIR/segmenter.json"
 step experiment_cuda 300 bash -c "rm -rf /tmp/exp-cuda && \"$PY\" -m wsss_engine experiment run \
   engine/benchmarks/experiment_cuda.wsss-experiment.json --dir /tmp/exp-cuda && cp /tmp/exp-cuda/table.md \"$OUTDIR\"/"
+step clip_cams 120 "$PY" engine/benchmarks/bench_clip_cams.py --vit-device cuda --json "$OUTDIR/clip_cams.json"
 exit $FAILED

@@ -56,7 +56,7 @@ def test_the_script_resumes_the_run_with_one_torchrun_agent_per_task(tmp_path):
     assert "#SBATCH --signal=B:USR1@120" in text and "#SBATCH --requeue" in text
     assert "RUN_DIR='/shared/runs/a b'" in text and "export A='x y'" in text
     assert '--nnodes="$SLURM_NTASKS"' in text and "--nproc_per_node=4" in text and "--rdzv_backend=c10d" in text
-    assert '-m wsss_engine run --resume --run-dir "$RUN_DIR"' in text
+    assert "MODE=(--resume)" in text and '-m wsss_engine run "${MODE[@]}" --run-dir "$RUN_DIR"' in text
     assert "scontrol requeue" in text and "trap 'request_stop timelimit' USR1" in text
     path = tmp_path / "job.sbatch"
     path.write_text(text)

@@ -173,5 +173,31 @@ def test_a_second_submit_while_a_job_is_active_is_refused(slurm, config, tmp_pat
         wait_for(lambda: ended(run_dir), 120, "the cancelled job to end", run_dir)
 
 
+def test_an_experiment_runs_as_dependent_job_arrays_and_tabulates(slurm, tmp_path):
+    """Shared runs first (one array), then the variants (a second array after it), then the table."""
+    from test_experiments import write_experiment
+
+    from wsss_engine.cluster.experiment_jobs import experiment_jobs_status, submit_experiment
+    from wsss_engine.experiments.runner import read_state, write_tables
+
+    exp_file = write_experiment(tmp_path, seeds=[0])  # one seed: a shared run, then two variant runs
+    exp_dir = tmp_path / "exp"
+    record = submit_experiment(exp_file, exp_dir, {"time": "10:00", "env": JOB["env"]})
+    shared, variants = record["waves"]
+    assert all(u.startswith("shared/") for u in shared["units"])
+    assert all(u.startswith("runs/") for u in variants["units"]) and len(variants["units"]) == 2
+    assert all((exp_dir / u / "run.json").is_file() for u in shared["units"])  # created and checked on submit
+
+    def done():
+        status = experiment_jobs_status(exp_dir)
+        return None if any(w["active"] for w in status["waves"]) else status
+
+    status = wait_for(done, 400, "the experiment's arrays to end", exp_dir)
+    assert set(status["runs"].values()) == {"completed"}, status
+    assert all(u["status"] == "completed" for u in read_state(exp_dir)["units"])
+    tables = write_tables(exp_dir)
+    assert "POLE selection" in tables["md"].read_text()
+
+
 def test_sys_executable_runs_the_job(config):
     assert Path(sys.executable).is_absolute()  # the default engine Python a job script names

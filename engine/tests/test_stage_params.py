@@ -35,6 +35,7 @@ PARAMS = {
     "random_walk": ["wsss_engine.stages.random_walk:RandomWalkParams"],
     "train_segmenter": ["wsss_engine.stages.train_segmenter:TrainSegmenterParams"],
     "infer_segmenter": ["wsss_engine.stages.infer_segmenter:InferSegmenterParams"],
+    "clip_cams": ["wsss_engine.stages.clip_cams:ClipCamsParams"],
 }
 # Library dataclasses usable without a run (tests, the demo): their defaults must equal the schema's.
 LIBRARY = {"WorldParams", "TinyClipParams"}

@@ -37,6 +37,7 @@ BUILTIN_STAGES: dict[str, str] = {
         "random_walk",
         "train_segmenter",
         "infer_segmenter",
+        "clip_cams",
     )
 }
 

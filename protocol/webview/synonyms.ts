@@ -151,6 +151,29 @@ export interface SuggestionParams {
   word?: string;
 }
 
+/** Params of synonyms/wordCams: the training-free CLIP CAM of one word (typed or selected) for a class on a few
+ * images of the chosen run (engine method `clipCams/word`, METHOD §10). A newer call supersedes the older. */
+export interface WordCamParams {
+  className: string;
+  word: string;
+}
+
+/** One image of a word's training-free CAM: the image with the CAM blended in (PNG data URL), the word
+ * prompt's softmax probability (what Grad-CAM differentiates) and the CAM-masked image's CLIP cosine. */
+export interface WordCamImage {
+  imageId: string;
+  overlay: string;
+  probability: number;
+  score: number;
+}
+
+/** Result of synonyms/wordCams; `superseded` when a newer word replaced this one before it was done. */
+export type WordCamResult =
+  | { state: 'shown'; className: string; word: string; clip: string; images: WordCamImage[]; ms: number }
+  | { state: 'superseded' }
+  | { state: 'unsupported'; message: string }
+  | { state: 'failed'; message: string };
+
 /** What the webview keeps across hide/show: the class in focus. */
 export interface SynonymPanelState {
   className?: string;
@@ -174,6 +197,8 @@ export interface SynonymsContract extends PanelContract {
     'synonyms/acceptSuggestion': { params: SuggestionParams; result: EditResult };
     /** Drop a suggested word (or all of a class's) without touching the bank. */
     'synonyms/rejectSuggestion': { params: SuggestionParams; result: null };
+    /** The training-free CAM of a word (engine method `clipCams/word`); cancels the previous one. */
+    'synonyms/wordCams': { params: WordCamParams; result: WordCamResult };
   };
   toWebview: Record<string, never>;
   toHost: Record<string, never>;

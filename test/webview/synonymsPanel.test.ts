@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SynonymsContract } from '../../protocol/webview/synonyms';
-import { engineScorer } from '../../extension/panels/synonyms/engineAccess';
+import { engineScorer, engineWordCams } from '../../extension/panels/synonyms/engineAccess';
 import { listRunChoices } from '../../extension/panels/report/runReports';
 import { StatsCache } from '../../extension/panels/synonyms/officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from '../../extension/panels/synonyms/synonymBankSession';
@@ -108,6 +108,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
         openTextEditor: async () => void textOpened.push(doc.path),
         statsCache: new StatsCache(path.join(tmp, 'storage')),
         scorer: canScore ? engineScorer(async () => engine.started()) : undefined,
+        wordCams: canScore ? engineWordCams(async () => engine.started()) : undefined,
       });
       session.attach({ sendSnapshot: () => void rpc.sendSnapshot() });
       doc.onChange = () => session.documentChanged();
@@ -258,6 +259,29 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
       undefined,
       { timeout: 90_000 },
     );
+    assert.deepEqual(await opened.cspViolations(), []);
+  });
+
+  it("a word's training-free CLIP CAM from the real engine when it is selected or typed; the newest word wins", async function () {
+    if (!canScore) this.skip();
+    const page = browser.page;
+    await chooseOption(page, 'run-select', path.join(tmp, 'scoring', 'pole-scoring'));
+    await page.click('[data-testid=class-item][data-class=sofa]');
+    const first = page.locator('[data-testid=word-input]').first();
+    const word = await first.inputValue();
+    await first.focus();
+    await page.waitForSelector(`[data-testid=word-cams][data-state=shown][data-word="${word}"]`, { timeout: 90_000 });
+    const figures = page.locator('[data-testid=word-cam]');
+    assert.ok((await figures.count()) >= 1, 'at least the sofa photo of the run');
+    assert.match((await figures.first().locator('img').getAttribute('src')) ?? '', /^data:image\/png;base64,/);
+    assert.match((await figures.first().textContent()) ?? '', /p \d\.\d\d · cos -?\d\.\d{3}/);
+    // typing: every keystroke asks, each newer word supersedes the older; the last one typed is shown
+    await page.locator('[data-testid=add-word-input]').pressSequentially('settee', { delay: 30 });
+    await page.waitForSelector('[data-testid=word-cams][data-state=shown][data-word="settee"]', { timeout: 90_000 });
+    const warm = Number(await page.getAttribute('[data-testid=word-cams]', 'data-ms'));
+    console.log(`    word CAM (warm engine, random tiny ViT CLIP, photos capped at 320 px): ${warm} ms`);
+    assert.ok(warm > 0 && warm < 30_000, `answered in ${warm} ms`);
+    await screenshot(page, 'webview', 'synonyms-word-cams');
     assert.deepEqual(await opened.cspViolations(), []);
   });
 

@@ -17,6 +17,7 @@ import { scoresSection } from './scoresView';
 import { allClassesSelection, classSelection } from './selectionView';
 import { suggestControls, suggestionList, type SuggestionActions } from './suggestionsView';
 import synonymsCss from './synonyms.css';
+import { WordCamView } from './wordCamView';
 import { wordEditor } from './wordEditor';
 
 adoptStyles(synonymsCss);
@@ -182,6 +183,9 @@ function classNav(s: SynonymPanelSnapshot, current: string | undefined): HTMLEle
   return nav;
 }
 
+// Kept across re-renders (a snapshot follows every edit): the CAM of the word last typed or selected.
+const wordCams = new WordCamView((p) => panel.request('synonyms/wordCams', p, 120_000));
+
 function render(): void {
   const s = snap;
   if (!s) return;
@@ -204,7 +208,8 @@ function render(): void {
         { class: 'muted' },
         'Candidates for the [CLS] of "a photo of [CLS]." — the first is the ground-truth name (METHOD §2.1).',
       ),
-      wordEditor(current, edit),
+      wordEditor(current, edit, (word) => wordCams.show(current.name, word)),
+      wordCams.element,
       classSelection(current, s.stats),
       scoresSection(
         current,

@@ -6,7 +6,12 @@
 import type { SynonymClassView, SynonymEdit } from '../../protocol/webview/synonyms';
 import { button, h } from '../shared/ui';
 
-export function wordEditor(cls: SynonymClassView, edit: (e: SynonymEdit) => void): HTMLElement {
+/** `onWord(word)`: a word was selected (focused) or is being typed: the panel shows its training-free CAM. */
+export function wordEditor(
+  cls: SynonymClassView,
+  edit: (e: SynonymEdit) => void,
+  onWord: (word: string) => void = () => undefined,
+): HTMLElement {
   const className = cls.name;
   if (!cls.editable) {
     return h(
@@ -31,6 +36,8 @@ export function wordEditor(cls: SynonymClassView, edit: (e: SynonymEdit) => void
       else input.value = word;
     };
     input.addEventListener('change', commit);
+    input.addEventListener('focus', () => onWord(input.value));
+    input.addEventListener('input', () => onWord(input.value));
     input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') input.blur();
       if (e.key === 'Escape') {
@@ -73,6 +80,7 @@ export function wordEditor(cls: SynonymClassView, edit: (e: SynonymEdit) => void
   addInput.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') add();
   });
+  addInput.addEventListener('input', () => onWord(addInput.value));
   return h(
     'div',
     { class: 'word-editor' },

@@ -37,9 +37,17 @@ def add_parser(sub: Any) -> None:
         if name != "resume":
             p.add_argument("--config", required=True, help="run config JSON")
         p.add_argument("--run-dir", required=True, help="the run folder, on a file system the nodes share")
-        for flag, kind in FLAGS.items():
-            p.add_argument("--" + flag.replace("_", "-"), type=kind, help=f"cluster option {flag} (docs/CLUSTER.md)")
-        p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="job environment (repeatable)")
+        _job_flags(p)
+    p = actions.add_parser("experiment", help="create an experiment folder and submit its runs as job arrays")
+    p.add_argument("--experiment", required=True, help="the *.wsss-experiment.json file")
+    p.add_argument("--dir", required=True, help="the experiment folder, on a file system the nodes share")
+    _job_flags(p)
+    for name, text in (
+        ("experiment-status", "an experiment's job arrays and its runs' states"),
+        ("experiment-cancel", "stop an experiment's running runs and drop its queued ones"),
+    ):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("--dir", required=True)
         p.add_argument("--json", action="store_true")
     for name, text in (("status", "the run's last job: SLURM state and run status"), ("cancel", "stop the job")):
         p = actions.add_parser(name, help=text)
@@ -51,6 +59,13 @@ def add_parser(sub: Any) -> None:
             )
 
 
+def _job_flags(p: argparse.ArgumentParser) -> None:
+    for flag, kind in FLAGS.items():
+        p.add_argument("--" + flag.replace("_", "-"), type=kind, help=f"cluster option {flag} (docs/CLUSTER.md)")
+    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="job environment (repeatable)")
+    p.add_argument("--json", action="store_true")
+
+
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {flag: getattr(args, flag) for flag in FLAGS if getattr(args, flag) is not None}
     if args.env:
@@ -60,8 +75,14 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(args: argparse.Namespace) -> dict[str, Any] | str:
     """The action's result (printed by the caller); raises EngineError subclasses."""
-    from wsss_engine.cluster import jobs
+    from wsss_engine.cluster import experiment_jobs, jobs
 
+    if args.action == "experiment":
+        return experiment_jobs.submit_experiment(args.experiment, args.dir, overrides(args))
+    if args.action == "experiment-status":
+        return experiment_jobs.experiment_jobs_status(args.dir)
+    if args.action == "experiment-cancel":
+        return experiment_jobs.cancel_experiment(args.dir)
     if args.action == "submit":
         return jobs.submit_run(args.config, args.run_dir, overrides(args))
     if args.action == "resume":
@@ -76,7 +97,7 @@ def main(args: argparse.Namespace) -> dict[str, Any] | str:
 def show(result: dict[str, Any] | str, as_json: bool) -> None:
     if isinstance(result, str):
         sys.stdout.write(result)
-    elif as_json:
+    elif as_json or "waves" in result or "removedJobs" in result:
         print(json.dumps(result, indent=2))
     elif "state" in result and "runStatus" in result:
         reason = f" ({result['reason']})" if result.get("reason") else ""

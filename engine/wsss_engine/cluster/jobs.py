@@ -49,7 +49,7 @@ def submit_run(
             raise
     try:
         options = cluster_options(loaded.config.get("cluster"), overrides, where=str(loaded.path or "the run config"))
-        _check_device(options, loaded.config.get("device", "auto"))
+        check_device(options, loaded.config.get("device", "auto"))
         record = _submit(run, options)
     finally:
         run.close()
@@ -60,7 +60,9 @@ def _submit(run: RunFolder, options: ClusterOptions) -> dict[str, Any]:
     folder = run.subdir("cluster")
     clear_stop(run.path)  # an old request would stop the new job at once
     script = folder / SCRIPT_NAME
-    text = render_script(options, run_dir=run.path, job_name=str(run.record.get("name", "")), python=_python(options))
+    text = render_script(
+        options, run_dir=run.path, job_name=str(run.record.get("name", "")), python=engine_python(options)
+    )
     script.write_text(text, encoding="utf-8")
     output = checked_path(folder, "run folder") + "/" + OUTPUT_PATTERN
     job_id = slurm.submit(
@@ -85,9 +87,12 @@ def preview_script(config_path: str | Path, run_dir: str | Path, overrides: Mapp
 
     loaded = load_run_config(config_path)
     options = cluster_options(loaded.config.get("cluster"), overrides, where=str(loaded.path))
-    _check_device(options, loaded.config.get("device", "auto"))
+    check_device(options, loaded.config.get("device", "auto"))
     return render_script(
-        options, run_dir=Path(run_dir).absolute(), job_name=str(loaded.config.get("name", "")), python=_python(options)
+        options,
+        run_dir=Path(run_dir).absolute(),
+        job_name=str(loaded.config.get("name", "")),
+        python=engine_python(options),
     )
 
 
@@ -169,11 +174,11 @@ def _run_status(path: Path) -> str:
     return str(record.get("status", "unknown")) if isinstance(record, dict) else "unknown"
 
 
-def _python(options: ClusterOptions) -> str:
+def engine_python(options: ClusterOptions) -> str:
     return options.python or sys.executable
 
 
-def _check_device(options: ClusterOptions, device: str) -> None:
+def check_device(options: ClusterOptions, device: str) -> None:
     if options.gpus_per_node and device in ("cpu", "mps"):
         raise ConfigInvalid(
             f"the job asks for {options.gpus_per_node} GPU(s) per node but the run config's device is {device!r}",

@@ -63,8 +63,27 @@ def directives(options: ClusterOptions, job_name: str) -> list[str]:
 
 
 def render_script(options: ClusterOptions, *, run_dir: Path, job_name: str, python: str) -> str:
-    """The whole script text. `python` is the engine's interpreter on the compute nodes."""
-    run = checked_path(run_dir, "run folder")
+    """The whole script text for one run. `python` is the engine's interpreter on the compute nodes."""
+    select = [f"RUN_DIR={shlex.quote(checked_path(run_dir, 'run folder'))}", "MODE=(--resume)"]
+    return _script(options, select, job_name=job_name, python=python, what="run")
+
+
+def render_array_script(options: ClusterOptions, *, units: list[tuple[Path, Path]], job_name: str, python: str) -> str:
+    """A job array: task i runs units[i] = (run config, run folder), resuming the run when its folder already
+    holds one (an experiment's runs, docs/EXPERIMENTS.md; the array is submitted with --array=0-(n-1))."""
+    configs = " ".join(shlex.quote(checked_path(c, "run config")) for c, _ in units)
+    runs = " ".join(shlex.quote(checked_path(r, "run folder")) for _, r in units)
+    select = [
+        f"CONFIGS=({configs})",
+        f"RUNS=({runs})",
+        'RUN_DIR="${RUNS[$SLURM_ARRAY_TASK_ID]}"',
+        'if [ -f "$RUN_DIR/run.json" ]; then MODE=(--resume); else MODE=(--config "${CONFIGS[$SLURM_ARRAY_TASK_ID]}"); fi',
+    ]
+    return _script(options, select, job_name=job_name, python=python, what="experiment runs")
+
+
+def _script(options: ClusterOptions, select: list[str], *, job_name: str, python: str, what: str) -> str:
+    """The script around `select`, shell lines that set RUN_DIR and MODE (the `run` arguments)."""
     py = checked_path(Path(python), "engine Python")
     safe_name = "".join(c if c.isalnum() or c in "_.-" else "-" for c in job_name)[:64] or "wsss-run"
     port = str(options.rendezvous_port) if options.rendezvous_port else "$((20000 + SLURM_JOB_ID % 20000))"
@@ -77,23 +96,24 @@ def render_script(options: ClusterOptions, *, run_dir: Path, job_name: str, pyth
         '--rdzv_endpoint="$head_node:$port"',
         '--rdzv_id="wsss-$SLURM_JOB_ID-${SLURM_RESTART_COUNT:-0}"',
         "--max_restarts=0",
-        '-m wsss_engine run --resume --run-dir "$RUN_DIR"',
+        '-m wsss_engine run "${MODE[@]}" --run-dir "$RUN_DIR"',
     ]
     body = [
         "#!/bin/bash",
-        f"# WSSS Studio: cluster job of run {safe_name} (written by `wsss_engine cluster submit`; docs/CLUSTER.md).",
+        f"# WSSS Studio: cluster job of {what} {safe_name} (written by `wsss_engine cluster`; docs/CLUSTER.md).",
         "# Resubmitting this script resumes the run from its last checkpoints.",
         *directives(options, safe_name),
         "set -u",
         *env,
-        f"RUN_DIR={shlex.quote(run)}",
+        *select,
         f"PYTHON={shlex.quote(py)}",
         f"REQUEUE={1 if options.requeue else 0}",
         'head_node=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
         f"port={port}",
         'stop_reason=""',
         # A polite stop of every rank: the run folder's stop request (runs/stop_request.py), written atomically.
-        'request_stop() { stop_reason=$1; printf \'{"reason": "%s"}\\n\' "$1" > "$RUN_DIR/cluster/.stop.json.tmp"'
+        'request_stop() { stop_reason=$1; mkdir -p "$RUN_DIR/cluster"'
+        ' && printf \'{"reason": "%s"}\\n\' "$1" > "$RUN_DIR/cluster/.stop.json.tmp"'
         ' && mv -f "$RUN_DIR/cluster/.stop.json.tmp" "$RUN_DIR/cluster/stop.json"; return 0; }',
         "trap 'request_stop timelimit' USR1",
         "trap 'request_stop terminated' TERM",

@@ -104,3 +104,8 @@ def job_state(job_id: str, ssh_host: str = "") -> JobState:
 def cancel(job_id: str, ssh_host: str = "") -> None:
     """Remove the job at once (queued: from the queue; running: SIGTERM then SIGKILL after KillWait)."""
     run_slurm(["scancel", job_id], ssh_host)
+
+
+def cancel_pending(job_id: str, ssh_host: str = "") -> None:
+    """Remove the job's (or array's) tasks that wait in the queue; running tasks go on."""
+    run_slurm(["scancel", "--state=PENDING", job_id], ssh_host)

@@ -18,7 +18,8 @@ from wsss_engine.errors import ERROR_CODES
 #    queuedBehind, run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
 #    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
 # 6: experiment/start|resume|stop|status and experiment/progress|finished (EXPERIMENT_METHODS below).
-PROTOCOL_VERSION = 6
+# 7: clipCams/word (training-free CLIP CAM of one word, issue 15).
+PROTOCOL_VERSION = 7
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -131,6 +132,19 @@ METHODS: dict[str, Method] = {
     "cluster/cancel": Method(
         params=(Param("runDir", "string"), Param("now", "boolean", False)),
         result=("job", "state", "how"),
+        long=True,
+    ),
+    # Training-free CAM of one word on a few images of its class (rpc/clip_cam_word.py, METHOD §10), for the
+    # synonym-bank editor and the CAM panel; a newer request from the same panel cancels the older one.
+    "clipCams/word": Method(
+        params=(
+            Param("runDir", "string"),
+            Param("class", "string"),
+            Param("word", "string"),
+            Param("imageIds", "array", False),
+            Param("count", "number", False),
+        ),
+        result=("class", "word", "clip", "images"),
         long=True,
     ),
 }

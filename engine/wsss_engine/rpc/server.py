@@ -35,6 +35,7 @@ REQUEST_MODULES: list[str] = [
     "wsss_engine.rpc.synonym_suggest",
     "wsss_engine.rpc.cluster_requests",
     "wsss_engine.rpc.experiments",
+    "wsss_engine.rpc.clip_cam_word",
 ]
 _request_modules_lock = threading.Lock()
 _request_modules_done = False

@@ -124,7 +124,8 @@ export class CamOverlays implements PanelHandler<CamContract> {
         const index = cam.keys[k];
         const name = run.classes[index] ?? `class ${index}`;
         const mode = run.setPrompts[src.set] ?? run.prompt;
-        out.cams.push({ index, name, word: await selectedWord(run, mode, id, name), map: camBytes(cam.maps[k]) });
+        const word = await selectedWord(run, mode, id, name, src.set);
+        out.cams.push({ index, name, word, map: camBytes(cam.maps[k]) });
       }
       if (!cam.keys.length) out.note = 'This image has no foreground class in its CAM file.';
     } catch (e) {

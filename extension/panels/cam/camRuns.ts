@@ -16,7 +16,17 @@ export interface CamRun extends CamRunInfo {
   /** The prompt_selection.json the CLIMS stage read (prompt "selected"), null when none. */
   selectionFile: string | null;
   /** id -> class name -> chosen word; loaded on first use (the file can be large). */
-  selection?: Promise<Record<string, Record<string, { word?: string }>> | null>;
+  selection?: Promise<WordTable | null>;
+  /** The same per CAM set: selection/<set>.json, written by a clip_cams stage (METHOD §10.3), or null. */
+  setWords?: Map<string, Promise<WordTable | null>>;
+}
+
+type WordTable = Record<string, Record<string, { word?: string }>>;
+
+function readWordTable(file: string): Promise<WordTable | null> {
+  return readJson(file)
+    .then((s) => ((s as { images?: unknown }).images ?? null) as WordTable | null)
+    .catch(() => null);
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -110,19 +120,24 @@ function selectionFileOf(runDir: string, clims: Record<string, unknown> | undefi
   return path.join(runDir, 'selection', 'prompt_selection.json');
 }
 
-/** The word POLE chose for (image, class) in a set prompted `mode`, or null when it used no selected word. */
+/** The word a CAM of (image, class) was made with: a training-free set's own word table
+ * (selection/<set>.json of a clip_cams stage with selected or fused words), else the word POLE chose for a
+ * set prompted `mode` ('selected' / 'online'); null when the CAM used the class name or no prompt. */
 export async function selectedWord(
   run: CamRun,
   mode: string | null,
   id: string,
   className: string,
+  set?: string,
 ): Promise<string | null> {
+  if (set) {
+    run.setWords ??= new Map();
+    if (!run.setWords.has(set)) run.setWords.set(set, readWordTable(path.join(run.runDir, 'selection', `${set}.json`)));
+    const own = (await run.setWords.get(set))?.[id]?.[className]?.word;
+    if (own) return own;
+  }
   if ((mode !== 'selected' && mode !== 'online') || !run.selectionFile) return null;
-  run.selection ??= readJson(run.selectionFile)
-    .then(
-      (s) => ((s as { images?: unknown }).images ?? null) as Record<string, Record<string, { word?: string }>> | null,
-    )
-    .catch(() => null);
+  run.selection ??= readWordTable(run.selectionFile);
   const images = await run.selection;
   return images?.[id]?.[className]?.word ?? null;
 }

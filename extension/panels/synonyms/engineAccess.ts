@@ -2,11 +2,13 @@
 // engine's JSON-RPC; -32601 "method not found" means this engine cannot score yet) and the counts of a
 // pickled selection file (`python -m wsss_engine pole-stats PATH`, argument array, no shell). No `vscode`.
 import { execFile } from 'node:child_process';
+import { CancellationTokenSource, type CancellationToken } from 'vscode-jsonrpc/node';
 import type { EngineParams } from '../../../protocol/engine';
 import { EngineRequestError } from '../../engine/engineErrors';
 import type { SynonymSuggester } from './bankSuggestions';
 import type { PoleStatsCommand } from './officialSelection';
 import { ScoringUnsupported, type EngineScoreParams, type SynonymScorer } from './synonymBankSession';
+import type { WordCamCall, WordCamSource } from './wordCams';
 
 /** JSON-RPC "method not found". */
 const METHOD_NOT_FOUND = -32601;
@@ -54,6 +56,36 @@ export function engineSuggester(ensureEngine: (action: string) => Promise<Sugges
     async suggest(params) {
       const engine = await ensureEngine('generate synonym words');
       return engine.request('synonyms/suggest', params, { timeoutMs: SUGGEST_TIMEOUT_MS });
+    },
+  };
+}
+
+/** The part of EngineProcess the word CAMs need. */
+export interface WordCamEngine {
+  request(
+    method: 'clipCams/word',
+    params: EngineParams<'clipCams/word'>,
+    options?: { timeoutMs?: number; token?: CancellationToken },
+  ): Promise<unknown>;
+}
+
+/** Word CAMs through the running engine; `cancel()` sends $/cancelRequest for the call (a newer word). */
+export function engineWordCams(ensureEngine: (action: string) => Promise<WordCamEngine>): WordCamSource {
+  return {
+    start(params: EngineParams<'clipCams/word'>): WordCamCall {
+      const source = new CancellationTokenSource();
+      const result = (async () => {
+        const engine = await ensureEngine('show training-free CLIP CAMs');
+        try {
+          return await engine.request('clipCams/word', params, { timeoutMs: SCORE_TIMEOUT_MS, token: source.token });
+        } catch (e) {
+          if (e instanceof EngineRequestError && e.code === METHOD_NOT_FOUND) throw new ScoringUnsupported(e.message);
+          throw e;
+        } finally {
+          source.dispose();
+        }
+      })();
+      return { result, cancel: () => source.cancel() };
     },
   };
 }

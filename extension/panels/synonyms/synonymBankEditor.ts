@@ -14,9 +14,11 @@ import { BankDiagnostics } from './bankDiagnosticsCollection';
 import {
   engineScorer,
   engineSuggester,
+  engineWordCams,
   poleStatsCommand,
   type ScoringEngine,
   type SuggestingEngine,
+  type WordCamEngine,
 } from './engineAccess';
 import { StatsCache } from './officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from './synonymBankSession';
@@ -28,7 +30,7 @@ export const OPEN_SYNONYM_BANK_COMMAND = 'wsss.openSynonymBankEditor';
 /** What the editor needs from the extension's services. */
 export interface SynonymEditorServices {
   /** Start (or get) the engine; rejects in an untrusted workspace. Absent: scoring is unsupported. */
-  ensureEngine?(action: string): Promise<ScoringEngine & SuggestingEngine>;
+  ensureEngine?(action: string): Promise<ScoringEngine & SuggestingEngine & WordCamEngine>;
 }
 
 /** A TextDocument as the session's BankDocumentPort: edits become one WorkspaceEdit replacement. */
@@ -84,6 +86,9 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
         const picked = await vscode.window.showOpenDialog({ canSelectMany: false, title, openLabel: 'Use' });
         return picked?.[0]?.fsPath;
       },
+      wordCams: this.services.ensureEngine
+        ? engineWordCams((action) => this.services.ensureEngine!(action))
+        : undefined,
       statsCache: new StatsCache(this.env.storageDir),
       poleStats: poleStatsCommand(python),
     });

@@ -8,6 +8,7 @@ import type { RequestUnion } from '../../../protocol/webview/common';
 import type {
   BankProblemView,
   ImageWordScores,
+  WordCamResult,
   RunChoice,
   ScoreResult,
   ScoringAvailability,
@@ -17,6 +18,7 @@ import type {
   SynonymsContract,
 } from '../../../protocol/webview/synonyms';
 import type { SynonymEdit } from '../../../protocol/webview/synonyms';
+import { EngineRequestError } from '../../engine/engineErrors';
 import { RpcError, type PanelHandler } from '../panelRpc';
 import { bankProblems, type ClassList } from './bankDiagnostics';
 import { BankSuggestions, type SynonymSuggester } from './bankSuggestions';
@@ -24,6 +26,7 @@ import { classListFor } from './classList';
 import { loadOfficialStats, type OfficialStats, type PoleStatsCommand, type StatsCache } from './officialSelection';
 import { readRunSelectionStats, readStoredScores } from './selectionResults';
 import { applyBankEdit, minimalEdit, parseBank, type OffsetEdit } from './synonymBankDocument';
+import { toWordCamResult, type WordCamCall, type WordCamSource } from './wordCams';
 
 /** The bank's text document (VS Code: a TextDocument edited with WorkspaceEdit; tests: a string). */
 export interface BankDocumentPort {
@@ -50,6 +53,7 @@ export interface SynonymEnvironment {
   pickFolder(title: string): Promise<string | undefined>;
   openTextEditor(): Promise<void>;
   scorer?: SynonymScorer;
+  wordCams?: WordCamSource;
   statsCache?: StatsCache;
   poleStats?: PoleStatsCommand;
   /** The engine's `synonyms/suggest` (WordNet / word vectors); absent: "Generate or extend" is unavailable. */
@@ -80,6 +84,8 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
   /** Set once the engine answered that it has no `synonyms/score`: the panel then says so up front. */
   private engineCannotScore = false;
   private readonly suggestions: BankSuggestions;
+  /** The word CAM call in flight: a newer word cancels it (the engine stops at its next image). */
+  private wordCamCall: WordCamCall | undefined;
 
   constructor(
     private readonly document: BankDocumentPort,
@@ -174,6 +180,8 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
       }
       case 'synonyms/score':
         return this.score(request.params.className, request.params.imageIds);
+      case 'synonyms/wordCams':
+        return this.wordCamsOf(request.params.className, request.params.word);
       default:
         throw new RpcError(
           'unknownMethod',
@@ -225,6 +233,29 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
         return { state: 'unsupported', message: NO_SCORING_MESSAGE };
       }
       return { state: 'failed', message: `The engine could not score: ${(e as Error).message}` };
+    }
+  }
+
+  /** The training-free CAM of `word` for `className` on a few images of the chosen run (METHOD §10). */
+  private async wordCamsOf(className: string, word: string): Promise<WordCamResult> {
+    this.wordCamCall?.cancel();
+    const source = this.env.wordCams;
+    if (!source) return { state: 'unsupported', message: 'No engine: training-free CAMs need the Python engine.' };
+    if (!this.runDir) return { state: 'failed', message: "Choose a run: its CLIP and images show the word's CAM." };
+    const started = Date.now();
+    const call = source.start({ runDir: this.runDir, class: className, word });
+    this.wordCamCall = call;
+    try {
+      const raw = await call.result;
+      if (this.wordCamCall !== call) return { state: 'superseded' };
+      return toWordCamResult(raw, Date.now() - started);
+    } catch (e) {
+      if (this.wordCamCall !== call || (e instanceof EngineRequestError && e.cancelled)) return { state: 'superseded' };
+      if (e instanceof ScoringUnsupported)
+        return { state: 'unsupported', message: 'This engine has no `clipCams/word` (training-free CAMs).' };
+      return { state: 'failed', message: `The engine could not make the CAM: ${(e as Error).message}` };
+    } finally {
+      if (this.wordCamCall === call) this.wordCamCall = undefined;
     }
   }
 

@@ -77,4 +77,27 @@ describe('npy / CAM file reader', { skip: engineUnavailable() }, () => {
   it('never calls arbitrary globals from a pickle', () => {
     assert.throws(() => unpickle(fs.readFileSync(path.join(dir, 'evil.pkl'))), /refusing to load posix\.system/);
   });
+  it('reads a training-free CAM record (clip_cams stage, METHOD §10) as the panel does any CAM set', async () => {
+    const script = String.raw`
+import sys, numpy as np, torch
+from wsss_engine.clip_cam.maker import CamSettings, TrainingFreeCams
+from wsss_engine.data.cam_files import save_cam
+from wsss_engine.models.clip_model import ClipScorer
+torch.manual_seed(0)
+cfg = {"embed_dim": 32, "vision_cfg": {"image_size": 64, "layers": [1, 1, 1, 1], "width": 16, "head_width": 32},
+       "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}}
+maker = TrainingFreeCams(ClipScorer.from_config({"kind": "tiny", "model_cfg": cfg}), ["cat", "dog", "car"], {}, ["sky"],
+                         CamSettings(scale=2.0))
+rgb = np.random.default_rng(0).integers(0, 255, (37, 50, 3), dtype=np.uint8)
+keys, cam, high, _ = maker.record(rgb, [2, 0])
+save_cam(sys.argv[1] + "/tf.npy", keys, cam, high)
+`;
+    execFileSync(enginePython, ['-c', script, dir], { env: engineEnv(false) });
+    const cam = await readCamFile(path.join(dir, 'tf.npy'));
+    assert.deepEqual(cam.keys, [0, 2]);
+    assert.equal(cam.width, 50);
+    assert.equal(cam.height, 37);
+    assert.equal(cam.lowResOnly, false);
+    for (const map of cam.maps) assert.ok(Math.max(...map) <= 1 && Math.min(...map) >= 0);
+  });
 });
