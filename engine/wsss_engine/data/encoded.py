@@ -15,11 +15,11 @@ VOCDataset.read_image.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 import torch
 from PIL import Image
-from torchvision.io import read_file
 
 from .tensor_pipeline import Draw, apply_draw, decode, draw_train, multiscale_packs
 from .voc import UNREADABLE, VOCDataset
@@ -41,9 +41,17 @@ class EncodedVOCDataset(VOCDataset):
     """VOCDataset items with the undecoded file instead of the image:
     {"id", "encoded": 1-D uint8 tensor, "size": (H, W), "label", "draw": Draw (when `draws` is given)}."""
 
-    def __init__(self, root, list_name=None, classes=None, draws: Optional[Callable[[int, int], Draw]] = None, **kw):
+    def __init__(
+        self,
+        root,
+        list_name=None,
+        classes=None,
+        draws: Optional[Callable[[int, int], Draw]] = None,
+        scales: Sequence[float] = (),
+        **kw,
+    ):
         super().__init__(root, list_name, classes, **kw)
-        self.draws = draws
+        self.draws, self.scales = draws, tuple(float(s) for s in scales)  # scales: for MultiScaleBatches
 
     def __getitem__(self, index: int) -> Optional[dict]:
         image_id = self.ids[index]
@@ -51,7 +59,9 @@ class EncodedVOCDataset(VOCDataset):
         try:
             with Image.open(path) as img:  # the header only: the size the draws need
                 width, height = img.size
-            encoded = read_file(str(path))
+            # Python's read, not torchvision.io.read_file: that tensor's storage cannot pass to the main
+            # process through shared memory (EBADF in the worker, the loader then waits forever)
+            encoded = torch.frombuffer(bytearray(Path(path).read_bytes()), dtype=torch.uint8)
         except UNREADABLE as exc:
             return self.unreadable(image_id, exc)
         item = {"id": image_id, "encoded": encoded, "size": (height, width), "label": self.label_vector(image_id)}

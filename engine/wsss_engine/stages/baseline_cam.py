@@ -5,7 +5,8 @@ Params (schemas/run-config.schema.json `$defs/baseline_camParams`; defaults = th
                  "fixed_bn": true, "grad_checkpointing": false, ...}
   epochs 5, batch_size 16, lr 0.1 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum 0.9,
   momentum_quirk true (reference PolyOptimizer: effective momentum 1e-4), schedule "poly" | "cosine"
-  amp "off" | "bf16" | "fp16" | "auto", channels_last, num_workers, log_every, checkpoint_every,
+  amp "off" | "bf16" | "fp16" | "auto", channels_last, num_workers, prefetch_factor, input_pipeline, cudnn_benchmark,
+  log_every, checkpoint_every,
   checkpoint_every_s (600: a checkpoint at least every 10 min), stop_after
   split "train" (dataset.train_list), crop_size (default dataset.image_size), resize_long [lo, hi]
 Writes <run>/checkpoints/<id>.pt (models.loading.load_cam_model reads it); resumes from it exactly.
@@ -19,7 +20,7 @@ from ..pipeline import register_stage
 from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
-from ..training.setup import collate, device_and_dist, loop_config, train_dataset
+from ..training.setup import device_and_dist, input_options, loop_config, train_dataset
 from . import inputs, references
 
 
@@ -59,8 +60,8 @@ def run(ctx, params: dict) -> dict:
         scheduler,
         step_fn,
         dist=dist,
-        collate_fn=collate,
         device=device,
+        **input_options(params, dataset, device, loop),
     )
     summary = trainer.run()
     return {**summary, "images": len(dataset), "backbone": backbone["name"], "classes": dataset.classes}

@@ -23,7 +23,9 @@ Params (schemas/run-config.schema.json `$defs/train_climsParams`):
                 epochs / schedule given explicitly win over the preset
   batch_size 16 (global under torchrun: split across ranks; distributed_batch "scale" keeps it per rank),
   lr 2.5e-4 (head 10x), weight_decay 1e-4, optimizer "sgd", momentum_quirk true,
-  amp (default: the config's numerics preset), channels_last, num_workers, log_every, checkpoint_every,
+  amp (default: the config's numerics preset), channels_last, num_workers (default: half the CPUs, <= 8),
+  prefetch_factor, input_pipeline "reference" | "tensor" (decode + augment on the device, data/encoded.py),
+  compile (torch.compile of the CAM net, eager if it fails), cudnn_benchmark, log_every, checkpoint_every,
                 checkpoint_every_s (600: a checkpoint at least every 10 min), stop_after
 """
 
@@ -48,9 +50,10 @@ from ..prompts.strategy import PromptStrategy, build_prompts, save_prompts
 from ..prompts.vocabulary import check_vocabulary
 from ..training.clims_objective import ClimsObjective
 from ..training.distributed import wrap_model
+from ..training.compile import maybe_compile
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
-from ..training.setup import CLIMS_VOC_WORDS, collate, device_and_dist, loop_config, train_dataset
+from ..training.setup import CLIMS_VOC_WORDS, device_and_dist, input_options, loop_config, train_dataset
 from . import inputs, references
 
 
@@ -200,15 +203,17 @@ def run(ctx, params: dict) -> dict:
 
     trainer_model = wrap_model(model, dist, device)
 
+    forward = maybe_compile(trainer_model, bool(params.get("compile", False)), ctx.log)
+
     def step_fn(batch):
-        cams = trainer_model(batch["image"])
+        cams = forward(batch["image"])
         if prompt == "selected":
-            words = pair_words(batch["id"], positive_pairs(batch["label"]))
+            words = pair_words(batch["id"], positive_pairs(batch["label_cpu"]))
         elif online is not None:
             words = lambda pairs, fg: online.words(batch["id"], pairs, fg)  # noqa: E731
         else:
             words = None
-        total, terms = objective(batch["image"], cams, batch["label"], words)
+        total, terms = objective(batch["image"], cams, batch["label"], words, labels_cpu=batch["label_cpu"])
         return total, terms
 
     loop = loop_config(ctx, params, dist, batch_size=16)
@@ -247,9 +252,9 @@ def run(ctx, params: dict) -> dict:
         step_fn,
         extras={k: m for k, m in (("adaptors", adaptors), ("prompt", prompts)) if m is not None},
         dist=dist,
-        collate_fn=collate,
         extra_state=online,
         device=device,
+        **input_options(params, dataset, device, loop),
     )
     summary = trainer.run()
     summary.update(
