@@ -13,6 +13,10 @@
 #   7. the segmenter (METHOD §5): train_segmenter's step (DeepLabV2-R101 MSC, 321 crops, 5 x 2) and
 #      infer_segmenter (500x375 at 513, 3 scales + flip), images/s and peak memory, fp32 and bf16, medians of 3
 #      (engine/benchmarks/bench_segmenter.py).
+#   8. throughput (issue 11): the CUDA cases of the tensor-pipeline / sync-free step / inference tests; training end
+#      to end from JPEG files vs the faithful CLIMS reference, with a torch.profiler trace (top kernels, GPU idle
+#      share) and NVML utilisation (bench_train_e2e.py), the same with torch.compile, and multi-scale CAM inference
+#      end to end from JPEGs to CAM files (bench_infer_e2e.py).
 # The machine may lack packages the engine needs: wheels in .whl/ (python 3.12) are installed to /tmp/site
 # first when present. Results land in $OUT (or bench-results/).
 #
@@ -20,12 +24,14 @@
 # The steps' limits add up to more than one 10-minute device call: run it as two calls, e.g.
 #   scripts/device-check.sh cuda_tests train_step_bf16 train_step_fp16 infer_cams train_irn train_irn_bf16
 #   scripts/device-check.sh random_walk segmenter demo_cuda
+#   scripts/device-check.sh throughput_tests train_e2e infer_e2e train_e2e_compile
 # Under the device tool ($OUT set) everything is packed into $OUT/device-check.tar.gz (the tool returns at most
 # 8 files) beside a short $OUT/summary.txt; elsewhere the files stay in bench-results/.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-ALL_STEPS=(cuda_tests train_step_bf16 train_step_fp16 infer_cams random_walk train_irn train_irn_bf16 demo_cuda segmenter)
+ALL_STEPS=(cuda_tests train_step_bf16 train_step_fp16 infer_cams random_walk train_irn train_irn_bf16 demo_cuda segmenter
+  throughput_tests train_e2e infer_e2e train_e2e_compile)
 if [ "${1:-}" = "--list" ]; then
   grep -oE '^step [a-z0-9_]+ [0-9]+' "${BASH_SOURCE[0]}" | awk '{print $2, $3 "s"}'
   exit 0
@@ -78,4 +84,11 @@ step demo_cuda 240 "$PY" -m wsss_engine demo --device cuda --out /tmp/demo-cuda
 cp /tmp/demo-cuda/comparison.json "$OUTDIR/demo_cuda_comparison.json" 2>/dev/null || true
 step segmenter 150 "$PY" engine/benchmarks/bench_segmenter.py --devices cuda --amp off,bf16 --repeats 3 \
   --json "$OUTDIR/segmenter.json"
+step throughput_tests 90 "$PY" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning \
+  engine/tests/test_tensor_pipeline.py engine/tests/test_training_throughput.py engine/tests/test_infer_throughput.py
+step train_e2e 180 "$PY" engine/benchmarks/bench_train_e2e.py --device cuda --images 1024 \
+  --profile "$OUTDIR/train_e2e_trace.json" --profile-steps 3 --json "$OUTDIR/train_e2e.json"
+step infer_e2e 120 "$PY" engine/benchmarks/bench_infer_e2e.py --device cuda --images 256 --json "$OUTDIR/infer_e2e.json"
+step train_e2e_compile 180 "$PY" engine/benchmarks/bench_train_e2e.py --device cuda --images 1024 --compile \
+  --json "$OUTDIR/train_e2e_compile.json"
 exit $FAILED

@@ -19,6 +19,7 @@ test_tensor_pipeline.py states both tolerances).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -89,10 +90,16 @@ def resize(image: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
     return TF.resize(image, list(size), interpolation=InterpolationMode.BICUBIC, antialias=True)
 
 
+@lru_cache(maxsize=None)
+def _mean_std(device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+    # made once per device: a tensor from a Python list is a blocking host-to-device copy
+    mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32).view(3, 1, 1).to(device)
+    return mean, torch.tensor(IMAGENET_STD, dtype=torch.float32).view(3, 1, 1).to(device)
+
+
 def normalize(image: torch.Tensor) -> torch.Tensor:
     """uint8 3×H×W -> float32, ImageNet mean/std: the float32 operations of transforms.normalize, in its order."""
-    mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32, device=image.device).view(3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, dtype=torch.float32, device=image.device).view(3, 1, 1)
+    mean, std = _mean_std(image.device)
     return (image.float() / 255.0 - mean) / std
 
 

@@ -113,7 +113,7 @@ class ClimsObjective:
             text = self.adaptors.text(text)
         weights = None
         if self.loss.class_weights:
-            weights = self.class_weight.to(fg_emb.device)[pairs[:, 1]]
+            weights = self.class_weight.to(fg_emb.device, non_blocking=True)[pairs[:, 1]]
         terms = {
             "otm": otm_loss(cosine(fg_emb, text), weights),
             "btm": btm_loss(cosine(bg_emb, text), weights),
