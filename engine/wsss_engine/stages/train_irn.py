@@ -9,7 +9,8 @@ Params (schemas/run-config.schema.json `$defs/train_irnParams`):
                  uses instead (the synthetic world has no ImageNet-pretrained small CNN)
   radius 10 (path-index affinities at stride 4), crop_size 512, rescale [0.5, 1.5]
   epochs 3, batch_size 32, lr 0.1 (edge branch; displacement branch dp_lr_mult 10x), weight_decay 1e-4,
-  schedule "poly", momentum_quirk true (METHOD §1.5, §7.3), amp, num_workers, log_every, checkpoint_every, stop_after
+  schedule "poly", momentum_quirk true (METHOD §1.5, §7.3), amp, num_workers (default: half the CPUs, <= 8),
+  log_every, checkpoint_every, stop_after
 Checkpoint: <run>/checkpoints/<stage-id>.pt (model_meta arch "irn"); exact resume through training/loop.Trainer.
 Checked at the start: an IR label of the image's size for every image of the list.
 """
