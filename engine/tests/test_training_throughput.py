@@ -35,11 +35,11 @@ class SyncTrap(torch.Tensor):
         return super().__torch_function__(func, types, args, kwargs or {})
 
 
-def objective(reg_form: str = "all", calls: str = "single") -> ClimsObjective:
+def objective(reg_form: str = "all", device: str = "cpu") -> ClimsObjective:
     torch.manual_seed(0)
-    clip = ClipScorer.from_model_cfg(TINY, None, (0.5,) * 3, (0.25,) * 3, torch.device("cpu"), "fp32")
+    clip = ClipScorer.from_model_cfg(TINY, None, (0.5,) * 3, (0.25,) * 3, torch.device(device), "fp32")
     loss = loss_config("improved", reg_form=reg_form)
-    return ClimsObjective(clip, loss, list("abc"), list("abc"), clip_calls=calls, adaptors=ClipAdaptors(32))
+    return ClimsObjective(clip, loss, list("abc"), list("abc"), adaptors=ClipAdaptors(32).to(device))
 
 
 def batch():
@@ -73,9 +73,7 @@ def test_present_regulariser_equals_the_boolean_indexed_mean():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (scripts/device-check.sh runs it)")
 def test_cuda_objective_runs_under_sync_debug_mode_error():
-    obj = objective()
-    obj.clip.model.cuda()
-    obj.adaptors.cuda()
+    obj = objective(device="cuda")
     images, cams, labels = batch()
     images, labels_dev = images.cuda(), labels.cuda()
     cams = cams.detach().cuda().requires_grad_()
