@@ -16,7 +16,14 @@ from PIL import Image
 from shared_data import PHOTOS, photo_ids, require, small_photo_root
 from torchvision.io import decode_jpeg, read_file
 
-from wsss_engine.data.encoded import EncodedVOCDataset, MultiScaleBatches, TrainBatches, TrainDraws, collate_encoded
+from wsss_engine.data.encoded import (
+    AffinityDraws,
+    EncodedVOCDataset,
+    MultiScaleBatches,
+    TrainBatches,
+    TrainDraws,
+    collate_encoded,
+)
 from wsss_engine.data.labels import read_mask
 from wsss_engine.data.tensor_pipeline import apply_draw, decode, draw_affinity, draw_train, multiscale_packs
 from wsss_engine.data.transforms import IMAGENET_STD, AffinityTrainTransform, MultiScaleFlip, TrainTransform
@@ -96,6 +103,20 @@ def test_seeded_batches_equal_the_reference_batches():
     got = TrainBatches(enc_ds, 96, torch.device("cpu"))(collate_encoded([enc[i] for i in indices]))
     assert got["id"] == want["id"] and torch.equal(got["label_cpu"], want["label"])
     assert_close(got["image"], want["image"], torch.device("cpu"))
+
+
+def test_seeded_affinity_batches_with_labels_equal_the_reference_batches():
+    """train_irn's tensor path: the image and its label (here the GT masks) take the same draws."""
+    root = require(PHOTOS)
+    kw = {"with_mask": True}
+    ref = SeededItems(VOCDataset(root, None, "voc", AffinityTrainTransform((0.1, 0.2), 64), **kw), seed=5)
+    enc_ds = EncodedVOCDataset(root, None, "voc", draws=AffinityDraws((0.1, 0.2), 64), **kw)
+    indices = [1, 2, 30]
+    want = collate_skipping_none([ref[i] for i in indices])
+    got = TrainBatches(enc_ds, 64, torch.device("cpu"))(collate_encoded([SeededItems(enc_ds, 5)[i] for i in indices]))
+    assert_close(got["image"], want["image"], torch.device("cpu"))
+    assert got["mask"].dtype == want["mask"].dtype and (got["mask"] != want["mask"]).float().mean() < 0.01
+    assert (want["mask"] == 255).any() and torch.equal(got["mask"] == 255, want["mask"] == 255)  # padding
 
 
 def test_multiscale_batches_match_the_reference_items():

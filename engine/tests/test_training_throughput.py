@@ -132,3 +132,25 @@ def test_an_unknown_input_pipeline_is_refused(tmp_path):
         run_pipeline(cfg, tmp_path / "run")
     with pytest.raises(ConfigInvalid, match="unknown input_pipeline 'gpu'"):  # and the stage's own check
         input_pipeline({"input_pipeline": "gpu"})
+
+
+def test_train_irn_on_the_tensor_pipeline_tracks_the_reference(tmp_path):
+    """train_irn (METHOD §4.2) with input_pipeline "tensor": the image and its IR label take the reference's draws,
+    so its losses track the reference run's step by step."""
+    pytest.importorskip("pydensecrf.densecrf", reason="the engine's 'crf' extra (pydensecrf2) is not installed")
+    from test_refine_chain import IRN, SMALL
+
+    root = make_voc_root(tmp_path / "data", masks=True)
+    stages = [
+        {"id": "baseline", "type": "baseline_cam", **SMALL, "epochs": 1, "lr": 0.05},
+        {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0], "num_workers": 0},
+        {"id": "ir", "type": "ir_labels", "cams": "cams"},
+        {**IRN, "epochs": 1, "num_workers": 0},
+        {**IRN, "id": "irn_tensor", "epochs": 1, "num_workers": 1, "input_pipeline": "tensor"},
+    ]
+    cfg = write_config(tmp_path / "run.json", root, None, stages)
+    status, error = run_pipeline(cfg, tmp_path / "run")
+    assert status == "completed", error
+    ref = [m["loss"] for m in metrics(tmp_path / "run", "irn")]
+    ours = [m["loss"] for m in metrics(tmp_path / "run", "irn_tensor")]
+    assert len(ours) == len(ref) == 4 and ours == pytest.approx(ref, rel=2e-2)

@@ -21,7 +21,7 @@ from typing import Callable, List, Optional, Sequence
 import torch
 from PIL import Image
 
-from .tensor_pipeline import Draw, apply_draw, decode, draw_train, multiscale_packs
+from .tensor_pipeline import Draw, apply_draw, decode, draw_affinity, draw_train, multiscale_packs
 from .voc import UNREADABLE, VOCDataset
 
 
@@ -37,9 +37,22 @@ class TrainDraws:
         return draw_train(height, width, self.resize_long, self.crop_size, self.hflip)
 
 
+@dataclass(frozen=True)
+class AffinityDraws:
+    """transforms.AffinityTrainTransform's draws (METHOD §4.2: IRN training on IR labels)."""
+
+    rescale: tuple
+    crop_size: int
+    hflip: bool = True
+
+    def __call__(self, height: int, width: int) -> Draw:
+        return draw_affinity(height, width, self.rescale, self.crop_size, self.hflip)
+
+
 class EncodedVOCDataset(VOCDataset):
     """VOCDataset items with the undecoded file instead of the image:
-    {"id", "encoded": 1-D uint8 tensor, "size": (H, W), "label", "draw": Draw (when `draws` is given)}."""
+    {"id", "encoded": 1-D uint8 tensor, "size": (H, W), "label", "draw": Draw (when `draws` is given),
+    "mask": H×W uint8 label (with_mask)}."""
 
     def __init__(
         self,
@@ -67,6 +80,8 @@ class EncodedVOCDataset(VOCDataset):
         item = {"id": image_id, "encoded": encoded, "size": (height, width), "label": self.label_vector(image_id)}
         if self.draws is not None:
             item["draw"] = self.draws(height, width)
+        if self.with_mask:  # small: decoded here, augmented with the image on the device
+            item["mask"] = torch.from_numpy(self.read_mask(image_id, (height, width)).astype("uint8"))
         return item
 
 
@@ -110,16 +125,29 @@ class TrainBatches:
         keep = _kept(batch, images)
         if not keep:
             return None
-        image = torch.stack([apply_draw(images[i], batch["draw"][i], self.crop)[0] for i in keep])
+        masks = batch.get("mask")
+        pairs = [
+            apply_draw(
+                images[i],
+                batch["draw"][i],
+                self.crop,
+                None if masks is None else masks[i].to(self.device, non_blocking=True),
+            )
+            for i in keep
+        ]
+        image = torch.stack([image for image, _ in pairs])
         if self.channels_last:
             image = image.contiguous(memory_format=torch.channels_last)
         label_cpu = batch["label"][keep]
-        return {
+        out = {
             "id": [batch["id"][i] for i in keep],
             "image": image,
             "label": label_cpu.to(self.device, non_blocking=True),
             "label_cpu": label_cpu,
         }
+        if masks is not None:
+            out["mask"] = torch.stack([mask for _, mask in pairs])
+        return out
 
 
 class MultiScaleBatches:

@@ -10,6 +10,7 @@ Params (schemas/run-config.schema.json `$defs/train_irnParams`):
   radius 10 (path-index affinities at stride 4), crop_size 512, rescale [0.5, 1.5]
   epochs 3, batch_size 32, lr 0.1 (edge branch; displacement branch dp_lr_mult 10x), weight_decay 1e-4,
   schedule "poly", momentum_quirk true (METHOD §1.5, §7.3), amp, num_workers (default: half the CPUs, <= 8),
+  prefetch_factor, input_pipeline "reference" | "tensor" (decode + augment image and IR label on the device),
   log_every, checkpoint_every, stop_after
 Checkpoint: <run>/checkpoints/<stage-id>.pt (model_meta arch "irn"); exact resume through training/loop.Trainer.
 Checked at the start: an IR label of the image's size for every image of the list.
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 
 import torch.nn.functional as F
 
+from ..data.encoded import AffinityDraws, EncodedVOCDataset
 from ..data.mask_files import check_mask_folder
 from ..data.transforms import AffinityTrainTransform
 from ..data.voc import VOCDataset
@@ -34,7 +36,7 @@ from ..refine.path_index import PathIndex
 from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
-from ..training.setup import collate, device_and_dist, loop_config
+from ..training.setup import device_and_dist, input_options, input_pipeline, loop_config
 from . import inputs, references
 
 
@@ -48,6 +50,7 @@ class TrainIrnParams:
     crop_size: int = 512
     rescale: tuple = (0.5, 1.5)
     dp_lr_mult: float = 10.0
+    input_pipeline: str = "reference"  # or "tensor": decode + augment on the device (data/encoded.py)
 
     @classmethod
     def from_params(cls, params: dict) -> "TrainIrnParams":
@@ -131,11 +134,13 @@ def run(ctx, params: dict) -> dict:
     list_name = references.image_list(ctx, params, default="train")
     plain = VOCDataset(root, list_name, classes, empty_labels="keep", log=lambda m: ctx.log(m, level="warning"))
     check_mask_folder(label_dir, plain.image_paths, "ir_labels")
-    dataset = VOCDataset(
+    tensor = input_pipeline(params) == "tensor"
+    dataset = (EncodedVOCDataset if tensor else VOCDataset)(
         root,
         list_name,
         classes,
         transform=AffinityTrainTransform(p.rescale, p.crop_size),
+        **({"draws": AffinityDraws(p.rescale, p.crop_size)} if tensor else {}),
         with_mask=True,
         mask_dirs=(str(label_dir),),
         empty_labels="keep",
@@ -178,8 +183,8 @@ def run(ctx, params: dict) -> dict:
         scheduler,
         step_fn,
         dist=dist,
-        collate_fn=collate,
         device=device,
+        **input_options(params, dataset, device, loop),
     )
     summary = trainer.run()
     summary.update(ir_labels=str(label_dir), backbone=options["name"], backbone_from=source, radius=p.radius)
