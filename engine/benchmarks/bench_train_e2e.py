@@ -192,7 +192,7 @@ def profile(step, batches, args, device: torch.device) -> dict:
     out = {"trace": args.profile, "steps": args.profile_steps, "wall_ms": round(wall_us / 1000, 1)}
     if gpu:  # kernels of one stream do not overlap: their summed time is the GPU's busy time
         kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
-        busy = sum(e.device_time_total if hasattr(e, "device_time_total") else e.cuda_time_total for e in kernels)
+        busy = sum(e.time_range.elapsed_us() for e in kernels)
         out["gpu_idle_share"] = round(max(0.0, 1 - busy / wall_us), 3)
         print(f"  GPU idle share over {args.profile_steps} steps: {out['gpu_idle_share']:.1%}")
     return out
