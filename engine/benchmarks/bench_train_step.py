@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -135,12 +136,15 @@ def measure(name: str, args, device: torch.device) -> dict:
     step, info = configuration(name, args, device)
     for _ in range(args.warmup):
         step()
-    sync(device)
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        loss = step()
-    sync(device)
-    seconds = time.perf_counter() - start
+    windows = []
+    for _ in range(args.repeats):  # the median window: one slow window on a shared machine does not decide
+        sync(device)
+        start = time.perf_counter()
+        for _ in range(args.steps):
+            loss = step()
+        sync(device)
+        windows.append(time.perf_counter() - start)
+    seconds = statistics.median(windows)
     peak = (
         torch.cuda.max_memory_allocated(device)
         if device.type == "cuda"
@@ -187,6 +191,7 @@ def main(argv=None) -> int:
     )
     p.add_argument("--steps", type=int, default=None, help="timed steps (default 10 CUDA, 3 CPU)")
     p.add_argument("--warmup", type=int, default=None, help="untimed steps (default 3 CUDA, 1 CPU)")
+    p.add_argument("--repeats", type=int, default=1, help="timed windows of --steps steps; the median is reported")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", help="also write the results here")
     args = p.parse_args(argv)
