@@ -3,6 +3,7 @@
 import type * as vscode from 'vscode';
 import type { EngineProcess } from './engine/engineProcess';
 import type { EngineHost } from './engine/engineHost';
+import type { ExperimentController } from './experiments/experimentController';
 import type { RunController } from './runs/runController';
 import type { RunsTree } from './runs/runsTree';
 
@@ -19,4 +20,6 @@ export interface ExtensionServices {
   runs: RunController;
   /** The WSSS Runs view; refresh() re-reads the runs directory. */
   runsTree: RunsTree;
+  /** Experiments started in this window (wsss.startExperiment / stop / resume). */
+  experiments: ExperimentController;
 }

@@ -1,13 +1,20 @@
-// Extension <-> engine protocol: JSON-RPC 2.0 over the engine's stdio with Content-Length framing
-// (docs/ARCHITECTURE.md, "Extension <-> engine protocol").
+// Extension <-> engine protocol: JSON-RPC 2.0 with Content-Length framing over the engine daemon's Unix socket
+// or a window's own engine's stdio (docs/ARCHITECTURE.md, "Extension <-> engine protocol", "Engine daemon").
 // Source of truth on the TypeScript side; mirrored by engine/wsss_engine/rpc/protocol.py, whose descriptor
 // `python -m wsss_engine protocol` prints. test/unit/protocolDrift.test.ts fails when the two differ.
 // Imported by the extension host only (no `vscode`, no Node APIs), so plain-Node tests can use it.
 
+import { EXPERIMENT_PROTOCOL, type ExperimentNotifications, type ExperimentRequests } from './experiments';
+
 /** Version of this protocol; the engine reports its own in `initialize` and a mismatch refuses the engine. */
 // 2: run/start answers name + stages; run/metrics and engine/log removed.
 // 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-export const ENGINE_PROTOCOL_VERSION = 3;
+// 4: cluster/submit, cluster/status, cluster/cancel (runs on a SLURM cluster).
+// 5: the engine daemon (one engine per user): run/started to every client, run/start answers queuedBehind,
+//    run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
+//    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
+// 6: experiment/start|resume|stop|status and experiment/progress|finished (protocol/experiments.ts).
+export const ENGINE_PROTOCOL_VERSION = 6;
 
 /** A compute device the engine can run on. */
 export interface EngineDevice {
@@ -48,7 +55,8 @@ export interface EngineDevicesParams {
   torchVersion: string;
   devices: EngineDevice[];
 }
-/** Parameters of `shutdown`: none; the engine stops its runs and waits for the `exit` notification. */
+/** Parameters of `shutdown`: none; the engine stops its runs and waits for the `exit` notification. On a
+ * connection to the engine daemon it ends that connection only (the runs go on). */
 export type ShutdownParams = Record<never, never>;
 /** Result of `shutdown`: empty. */
 export type ShutdownResult = Record<never, never>;
@@ -64,15 +72,23 @@ export interface RunStartParams {
   runDir: string;
   resume?: boolean;
 }
-/** Result of `run/start` (returned at once; the run proceeds on a worker thread). */
 /** Result of `run/start`, sent once the config has validated (ConfigInvalid otherwise, with every problem in
- * its data) and the run folder exists: the run's name and its stages, so the host reads no run.json back. */
+ * its data) and the run folder exists: the run's name and its stages, so the host reads no run.json back, and
+ * the run it waits for when another one runs (one FIFO queue per engine). */
 export interface RunStartResult {
   runId: string;
   runDir: string;
   name: string;
   stages: RunStageRef[];
+  queuedBehind: QueuedBehind | null;
 }
+/** The run a queued run waits for: the one running now (else the nearest one queued before it). */
+export interface QueuedBehind {
+  runId: string;
+  name: string;
+}
+/** Notification `run/started`: a run was started or resumed, by this client or (the daemon) any other one. */
+export type RunStartedParams = RunStartResult;
 /** One stage of a run config, as `run/start` answers it. */
 export interface RunStageRef {
   id: string;
@@ -88,11 +104,16 @@ export interface RunCancelResult {
 }
 /** Parameters of `run/list`: none. */
 export type RunListParams = Record<never, never>;
-/** One run the engine knows about in this session. */
+/** One run the engine has started since it began (the daemon: from any client), as a reattaching window
+ * needs it: status ("created" while queued), name, stages, what it waits for, its last progress. */
 export interface RunListEntry {
   runId: string;
   runDir: string;
   status: RunStatus;
+  name: string;
+  stages: RunStageRef[];
+  queuedBehind: QueuedBehind | null;
+  progress: RunProgressParams | null;
 }
 /** Result of `run/list`. */
 export interface RunListResult {
@@ -147,6 +168,74 @@ export interface SynonymsSuggestResult {
   suggestions: Record<string, string[]>;
 }
 
+/** Options of a cluster job (docs/CLUSTER.md; the run config's `cluster` block has the same keys). */
+export interface ClusterOptions {
+  nodes?: number;
+  gpus_per_node?: number;
+  procs_per_node?: number;
+  agents_per_node?: number;
+  cpus_per_task?: number;
+  mem?: string;
+  time?: string;
+  partition?: string;
+  account?: string;
+  qos?: string;
+  constraint?: string;
+  job_name?: string;
+  signal_lead_s?: number;
+  requeue?: boolean;
+  rendezvous_port?: number;
+  ssh_host?: string;
+  python?: string;
+  env?: Record<string, string>;
+}
+/** One submission of a run's job, as <run>/cluster/jobs.json records it. */
+export interface ClusterJob {
+  id: string;
+  submitted: string;
+  host: string;
+  script: string;
+  worldSize: number;
+  options: ClusterOptions;
+}
+/** Parameters of `cluster/submit`: a new run from `configPath` in `runDir`, or (`resume`) its job again. */
+export interface ClusterSubmitParams {
+  configPath?: string | null;
+  runDir: string;
+  resume?: boolean;
+  options?: ClusterOptions;
+}
+/** Result of `cluster/submit`. */
+export interface ClusterSubmitResult {
+  job: ClusterJob;
+}
+/** Parameters of `cluster/status`. */
+export interface ClusterStatusParams {
+  runDir: string;
+}
+/** Result of `cluster/status`: SLURM's state of the last job ("PENDING", "RUNNING", "COMPLETED", ...,
+ * "UNKNOWN" once SLURM forgets it), which command said so, and the run's own status from run.json. */
+export interface ClusterStatusResult {
+  job: ClusterJob;
+  jobs: number;
+  state: string;
+  reason: string;
+  source: string;
+  active: boolean;
+  runStatus: string;
+}
+/** Parameters of `cluster/cancel`: a polite stop (checkpoint) unless `now`. */
+export interface ClusterCancelParams {
+  runDir: string;
+  now?: boolean;
+}
+/** Result of `cluster/cancel`: how the stop was sent ("stop request" or "scancel"). */
+export interface ClusterCancelResult {
+  job: ClusterJob;
+  state: string;
+  how: string;
+}
+
 /** Notification `run/progress`: a stage's progress. */
 export interface RunProgressParams {
   runId: string;
@@ -155,17 +244,19 @@ export interface RunProgressParams {
   total: number;
   message: string;
 }
-/** Notification `run/finished`: a run ended; `error` is set when status is "failed". */
+/** Notification `run/finished`: a run ended; `error` is set when status is "failed"; `removedFromQueue` when
+ * it was stopped while queued (status "cancelled", but it never started: no checkpoint to resume from). */
 export interface RunFinishedParams {
   runId: string;
   status: 'completed' | 'failed' | 'cancelled';
   error: EngineErrorInfo | null;
+  removedFromQueue: boolean;
 }
 /** Notification `exit` (extension -> engine): exit now (after `shutdown`). */
 export type ExitParams = Record<never, never>;
 
 /** Every request: method name -> params and result. */
-export interface EngineRequests {
+export interface EngineRequests extends ExperimentRequests {
   initialize: { params: InitializeParams; result: InitializeResult };
   shutdown: { params: ShutdownParams; result: ShutdownResult };
   ping: { params: PingParams; result: PingResult };
@@ -175,10 +266,14 @@ export interface EngineRequests {
   'config/validate': { params: ConfigValidateParams; result: ConfigValidateResult };
   'synonyms/score': { params: SynonymsScoreParams; result: SynonymsScoreResult };
   'synonyms/suggest': { params: SynonymsSuggestParams; result: SynonymsSuggestResult };
+  'cluster/submit': { params: ClusterSubmitParams; result: ClusterSubmitResult };
+  'cluster/status': { params: ClusterStatusParams; result: ClusterStatusResult };
+  'cluster/cancel': { params: ClusterCancelParams; result: ClusterCancelResult };
 }
 /** Every engine -> extension notification: name -> params. */
-export interface EngineNotifications {
+export interface EngineNotifications extends ExperimentNotifications {
   'engine/devices': EngineDevicesParams;
+  'run/started': RunStartedParams;
   'run/progress': RunProgressParams;
   'run/finished': RunFinishedParams;
 }
@@ -200,6 +295,7 @@ export const ENGINE_ERROR_CODES = {
   DatasetError: -32005,
   OutOfMemory: -32006,
   StageFailed: -32007,
+  ClusterError: -32008,
   Cancelled: -32800,
 } as const;
 export type EngineErrorKind = keyof typeof ENGINE_ERROR_CODES;
@@ -233,7 +329,7 @@ export const ENGINE_PROTOCOL = {
     ping: { params: keysOf<PingParams>()(), result: keysOf<PingResult>()('time') },
     'run/start': {
       params: keysOf<RunStartParams>()('configPath', 'runDir', 'resume'),
-      result: keysOf<RunStartResult>()('runId', 'runDir', 'name', 'stages'),
+      result: keysOf<RunStartResult>()('runId', 'runDir', 'name', 'stages', 'queuedBehind'),
     },
     'run/cancel': { params: keysOf<RunCancelParams>()('runId'), result: keysOf<RunCancelResult>()('cancelled') },
     'run/list': { params: keysOf<RunListParams>()(), result: keysOf<RunListResult>()('runs') },
@@ -249,12 +345,27 @@ export const ENGINE_PROTOCOL = {
       params: keysOf<SynonymsSuggestParams>()('classes', 'source', 'size', 'vectors'),
       result: keysOf<SynonymsSuggestResult>()('suggestions'),
     },
+    'cluster/submit': {
+      params: keysOf<ClusterSubmitParams>()('configPath', 'runDir', 'resume', 'options'),
+      result: keysOf<ClusterSubmitResult>()('job'),
+    },
+    'cluster/status': {
+      params: keysOf<ClusterStatusParams>()('runDir'),
+      result: keysOf<ClusterStatusResult>()('job', 'jobs', 'state', 'reason', 'source', 'active', 'runStatus'),
+    },
+    'cluster/cancel': {
+      params: keysOf<ClusterCancelParams>()('runDir', 'now'),
+      result: keysOf<ClusterCancelResult>()('job', 'state', 'how'),
+    },
+    ...EXPERIMENT_PROTOCOL.methods,
   },
   notifications: {
     'engine/devices': keysOf<EngineDevicesParams>()('torchVersion', 'devices'),
+    'run/started': keysOf<RunStartedParams>()('runId', 'runDir', 'name', 'stages', 'queuedBehind'),
     'run/progress': keysOf<RunProgressParams>()('runId', 'stageId', 'done', 'total', 'message'),
-    'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error'),
+    'run/finished': keysOf<RunFinishedParams>()('runId', 'status', 'error', 'removedFromQueue'),
     exit: keysOf<ExitParams>()(),
+    ...EXPERIMENT_PROTOCOL.notifications,
   },
   errors: ENGINE_ERROR_CODES,
 } as const satisfies {

@@ -2,7 +2,8 @@
 # Installs what the test suites need beyond the Python engine (scripts/setup-engine.sh does that):
 #   - Debian packages: chromium (webview + integration tests), libkrb5-dev (code-server's kerberos build),
 #     ripgrep (code-server's search, and its @vscode/ripgrep install), fonts-liberation (text in screenshots),
-#     wordnet-base (WordNet 3.0 for the synonym-bank sources, engine/wsss_engine/pole/wordnet_bank.py);
+#     wordnet-base (WordNet 3.0 for the synonym-bank sources, engine/wsss_engine/pole/wordnet_bank.py),
+#     slurm-wlm + munge (a private single-machine SLURM for the cluster tests, engine/tests/slurm_cluster.py);
 #   - the extension's npm packages (`npm ci`);
 #   - code-server 4.100.3 (the real VS Code the integration tests run in) into .code-server/ (git-ignored).
 # Idempotent: each step is skipped when its result is already there. See docs/DESIGN.md#testing-in-a-real-vs-code.
@@ -36,8 +37,11 @@ install_apt_packages() {
   dpkg -s fonts-liberation >/dev/null 2>&1 || missing+=(fonts-liberation)
   # WordNet 3.0 (/usr/share/wordnet): the engine's tests build synonym banks from it
   dpkg -s wordnet-base >/dev/null 2>&1 || missing+=(wordnet-base)
+  # SLURM's controller, node daemon and commands, and munge (its authentication): engine/tests/test_slurm_jobs.py
+  command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
+  command -v munged >/dev/null 2>&1 || missing+=(munge)
   if [ ${#missing[@]} -eq 0 ]; then
-    log "apt: chromium, ripgrep, libkrb5-dev, fonts-liberation, wordnet-base already installed"
+    log "apt: chromium, ripgrep, libkrb5-dev, fonts-liberation, wordnet-base, slurm-wlm, munge already installed"
     return
   fi
   local t=$(date +%s)

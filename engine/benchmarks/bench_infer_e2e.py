@@ -31,7 +31,8 @@ from e2e_common import add_common_args, photo_copies, setup  # noqa: E402
 from wsss_engine.data.encoded import EncodedVOCDataset  # noqa: E402
 from wsss_engine.data.voc import VOCMultiScaleDataset  # noqa: E402
 from wsss_engine.models.cam_net import CamNet  # noqa: E402
-from wsss_engine.stages.infer_cams import DEFAULT_SCALES, infer_cams  # noqa: E402
+from wsss_engine.stage_params import schema_defaults  # noqa: E402
+from wsss_engine.stages.infer_cams import infer_cams  # noqa: E402
 
 CONFIGS = {
     "reference": {"batch_size": 1, "amp": False, "channels_last": False, "bucket_sizes": False, "async_write": False},
@@ -70,7 +71,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--images", type=int, default=None, help="default 512 (CUDA), 16 (CPU)")
     p.add_argument("--backbone", default=None, choices=["resnet50", "small_cnn"], help="default resnet50 / small_cnn")
-    p.add_argument("--scales", type=float, nargs="+", default=list(DEFAULT_SCALES))
+    p.add_argument("--scales", type=float, nargs="+", default=list(schema_defaults("infer_cams")["scales"]))
     p.add_argument("--batch", type=int, default=16, help="ours: images per chunk")
     p.add_argument("--no-amp", dest="amp", action="store_false")
     p.add_argument("--workers", type=int, default=None, help="ours (default min(8, CPUs // 2))")

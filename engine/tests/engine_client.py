@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from wsss_engine.rpc.daemon_client import notification_params
 from wsss_engine.rpc.framing import FrameReader, encode_frame
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -113,11 +114,7 @@ class EngineClient:
 
     def notes(self, method: str, run_id: str | None = None) -> list[dict]:
         with self.cond:
-            return [
-                n["params"]
-                for n in self.notifications
-                if n["method"] == method and (run_id is None or n["params"].get("runId") == run_id)
-            ]
+            return notification_params(self.notifications, method, run_id)
 
     def finished(self, run_id: str, timeout: float = 30) -> dict:
         return self.wait_for(

@@ -144,3 +144,17 @@ def test_cuda_amp_matches_cpu_fp32(root):
     for c, g in zip(cpu, gpu):
         assert torch.equal(c["keys"].cpu(), g["keys"].cpu())
         torch.testing.assert_close(g["high_res"], c["high_res"], atol=2e-2, rtol=0)  # fp16 network
+
+
+def test_skip_corrupt_records_the_skipped_ids(root, tmp_path):
+    """An unreadable image skipped by skip_corrupt is named in the summary, not only counted (issue 13)."""
+    import shutil
+
+    copy = tmp_path / "root"
+    shutil.copytree(root, copy)
+    ds = VOCMultiScaleDataset(copy, "all", "voc", scales=(1.0,), skip_corrupt=True, log=lambda m: None)
+    bad = ds.image_paths[ds.ids[2]]
+    bad.write_bytes(bad.read_bytes()[:100])  # truncated
+    summary = infer_cams(small_model(), ds, tmp_path / "cams", CPU, batch_size=2)
+    assert summary["skipped"] == 1 and summary["skipped_ids"] == [ds.ids[2]]
+    assert summary["written"] == 5 and summary["images"] == 6

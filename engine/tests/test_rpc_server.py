@@ -132,7 +132,7 @@ def test_run_completes_with_progress_metrics_and_files(engine, tmp_path):
     run_id = started["runId"]
     assert Path(started["runDir"]) == run_dir
     assert started["stages"] == [{"id": "count", "type": "count"}] and started["name"]  # no run.json read-back
-    assert engine.finished(run_id) == {"runId": run_id, "status": "completed", "error": None}
+    assert engine.finished(run_id) == {"runId": run_id, "status": "completed", "error": None, "removedFromQueue": False}
     progress = engine.notes("run/progress", run_id)
     assert 2 <= len(progress) < 12, "progress is throttled to ~4 Hz"
     assert progress[-1]["done"] == progress[-1]["total"] == 12
@@ -147,7 +147,9 @@ def test_run_completes_with_progress_metrics_and_files(engine, tmp_path):
     resolved = json.loads((run_dir / "config.json").read_text())
     assert resolved["stages"][0]["checkpoint_every"] == 5 and resolved["clip"]["precision"] == "fp16"
     assert (run_dir / "checkpoints" / "count.pt").is_file()
-    assert {"runId": run_id, "runDir": str(run_dir), "status": "completed"} in engine.result("run/list")["runs"]
+    listed = {r["runId"]: r for r in engine.result("run/list")["runs"]}[run_id]
+    assert listed["runDir"] == str(run_dir) and listed["status"] == "completed" and listed["queuedBehind"] is None
+    assert listed["progress"]["done"] == 12 and listed["stages"] == started["stages"]
     assert "stray print from the counting stage" in engine.stderr_text()
     assert "stray bytes on fd 1" in engine.stderr_text()
 

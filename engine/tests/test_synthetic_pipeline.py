@@ -73,6 +73,8 @@ def test_demo_pipeline_learns_and_reports_synthetic(tmp_path):
     assert len(selection["images"]) == 480
     pole = json.loads((out / "pole_full" / "run.json").read_text())["stages"][0]["summary"]
     assert pole["prompt"] == "selected" and pole["adaptors"] == "learnable"
+    # the hover previews' model, exported by the main job (issue 13)
+    assert (out / "pole_full" / "export" / "cam_model.onnx").is_file()
 
     trained = comparison["variants"]["baseline"]["miou_best"]
     untrained = untrained_miou(tmp_path, Path(result["world"]), Path(result["tiny_clip"]))

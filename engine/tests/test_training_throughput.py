@@ -14,7 +14,7 @@ from wsss_engine.models.adaptors import ClipAdaptors
 from wsss_engine.models.clip_model import ClipScorer
 from wsss_engine.training.clims_objective import ClimsObjective
 from wsss_engine.training.compile import maybe_compile
-from wsss_engine.training.setup import input_pipeline
+from wsss_engine.stages.train_data import TrainDataParams
 
 torch.set_num_threads(1)
 SYNCING = {"nonzero", "tolist", "item", "__bool__", "cpu", "numpy", "any", "all", "__index__", "__int__", "__float__"}
@@ -131,7 +131,7 @@ def test_an_unknown_input_pipeline_is_refused(tmp_path):
     with pytest.raises(ConfigInvalid, match="input_pipeline"):  # the schema's enum, when the run is prepared
         run_pipeline(cfg, tmp_path / "run")
     with pytest.raises(ConfigInvalid, match="unknown input_pipeline 'gpu'"):  # and the stage's own check
-        input_pipeline({"input_pipeline": "gpu"})
+        TrainDataParams.from_params({"input_pipeline": "gpu"}, "baseline_cam")
 
 
 def test_train_irn_on_the_tensor_pipeline_tracks_the_reference(tmp_path):

@@ -127,6 +127,8 @@ def test_corrupt_jpeg_is_named_and_can_be_skipped(tmp_path):
     with pytest.raises(DatasetError) as err:
         ds[1]
     assert str(bad) in str(err.value) and err.value.path == str(bad)
+    assert '"skip_corrupt": true' in err.value.hint and "stage" in err.value.hint  # a stage parameter, and where
+    assert "skip_corrupt" not in err.value.message
     skipping = VOCDataset(
         root, "all", transform=TrainTransform.for_image_size(64), skip_corrupt=True, log=lambda m: None
     )

@@ -1,5 +1,5 @@
-"""Command line: `python -m wsss_engine {serve,run,validate-config,protocol,demo,pole-stats,make-bank}`
-(also the `wsss-engine` script).
+"""Command line: `python -m wsss_engine {serve,daemon,runs,run,validate-config,protocol,demo,pole-stats,make-bank,
+experiment,cluster}` (also the `wsss-engine` script). `daemon` and `runs` talk to the engine daemon (daemon_cli.py).
 
 `run` makes the same run folders as the extension, headless: progress on stderr, Ctrl-C cancels politely
 (the stage saves its checkpoint; `--resume` continues), exit code 0 completed, 1 failed, 130 cancelled.
@@ -18,9 +18,14 @@ from typing import Any
 
 from wsss_engine import __version__
 from wsss_engine.errors import ConfigInvalid, EngineError
+from wsss_engine.runs.stop_request import StopWatcher
 
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED = 0, 1, 130
 LOG_LEVEL_ENV = "WSSS_ENGINE_LOG_LEVEL"
+
+
+# SIGUSR1: SLURM's warning before a time limit (`--signal=USR1@T` sent to the steps; docs/CLUSTER.md).
+CANCEL_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wsss_engine {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="JSON-RPC 2.0 server on stdin/stdout (Content-Length framing), for the extension")
-    run = sub.add_parser("run", help="run a config headless into a run folder")
+    from wsss_engine.daemon_cli import add_parsers as add_daemon_parsers
+
+    add_daemon_parsers(sub)
+    run = sub.add_parser("run", help="run a config headless into a run folder, in this process")
     run.add_argument("--config", help="run config JSON (optional with --resume: the run's own config.json)")
     run.add_argument("--run-dir", required=True, help="run folder to create (or to resume)")
     run.add_argument("--resume", action="store_true", help="continue a run from its last checkpoints")
@@ -55,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     bank.add_argument("--wordnet", help="WordNet dict folder (default $WSSS_WORDNET_DIR or /usr/share/wordnet)")
     bank.add_argument("--sense", action="append", help="CLASS=SYNSET, e.g. cow=cattle.n.01 (repeatable)")
     bank.add_argument("--out", required=True, help="bank JSON to write (- for stdout)")
+    from wsss_engine.cluster.cli import add_parser as add_cluster_parser  # torch-free
+
+    add_cluster_parser(sub)
+    from wsss_engine.experiments.cli import add_parser as add_experiment_parser
+
+    add_experiment_parser(sub)
     return parser
 
 
@@ -84,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return pole_stats([args.path] + (["--bank", args.bank] if args.bank else []))
     _configure_logging()
+    if args.command in ("daemon", "runs"):  # `daemon run` loads the plugins itself; the clients need none
+        from wsss_engine.daemon_cli import main as daemon_main
+
+        return daemon_main(args)
     from wsss_engine.plugins import load_plugins
 
     load_plugins()
@@ -93,6 +111,21 @@ def main(argv: list[str] | None = None) -> int:
         return serve_stdio()
     if args.command == "validate-config":
         return _validate(args.file, args.json)
+    if args.command == "cluster":
+        from wsss_engine.cluster.cli import main as cluster_main, show
+
+        try:
+            show(cluster_main(args), args.json)
+        except EngineError as exc:
+            return _fail(exc)
+        return EXIT_OK
+    if args.command == "experiment":
+        from wsss_engine.experiments.cli import main as experiment
+
+        try:
+            return experiment(args)
+        except EngineError as exc:
+            return _fail(exc)
     return _run(args.config, args.run_dir, args.resume)
 
 
@@ -162,7 +195,8 @@ def _run(config: str | None, run_dir: str, resume: bool) -> int:
     previous = _cancel_on_signals(cancel)
     print(f"run {run.id} in {run.path}", file=sys.stderr, flush=True)
     try:
-        status, error = execute_run(run, loaded, cancel, StderrProgress())  # type: ignore[arg-type]
+        with StopWatcher(run.path, cancel, _announce_stop):
+            status, error = execute_run(run, loaded, cancel, StderrProgress())  # type: ignore[arg-type]
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -195,9 +229,10 @@ def _run_under_torchrun(config: str | None, run_dir: str, resume: bool) -> int:
             else 1
         )
     cancel = threading.Event()
-    previous = {s: signal.signal(s, lambda *_: cancel.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, lambda *_: cancel.set()) for s in CANCEL_SIGNALS}
     try:
-        code, run_id = run_distributed(config, run_dir, resume, cancel, StderrProgress())  # type: ignore[arg-type]
+        with StopWatcher(run_dir, cancel, _announce_stop if main_rank else None):
+            code, run_id = run_distributed(config, run_dir, resume, cancel, StderrProgress())  # type: ignore[arg-type]
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -205,6 +240,12 @@ def _run_under_torchrun(config: str | None, run_dir: str, resume: bool) -> int:
         end = {EXIT_OK: "completed", EXIT_CANCELLED: f"cancelled; continue with: --run-dir {run_dir} --resume"}
         print(f"run {run_id} {end.get(code, 'failed: see run.json and engine.log')} ({run_dir})", file=sys.stderr)
     return code
+
+
+def _announce_stop(request: dict[str, Any]) -> None:
+    print(
+        f"stop requested ({request.get('reason', 'stop')}): the stage saves a checkpoint", file=sys.stderr, flush=True
+    )
 
 
 def _fail(exc: EngineError) -> int:
@@ -227,6 +268,6 @@ def _cancel_on_signals(cancel: threading.Event) -> dict[int, Any]:
         print("cancelling: the stage saves a checkpoint (Ctrl-C again aborts)", file=sys.stderr, flush=True)
 
     previous = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in CANCEL_SIGNALS:
         previous[signum] = signal.signal(signum, on_signal)
     return previous

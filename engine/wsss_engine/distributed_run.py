@@ -20,24 +20,14 @@ from typing import Any
 
 from wsss_engine import device as devices
 from wsss_engine.errors import Cancelled, EngineError, RunNotFound, StageFailed
-from wsss_engine.pipeline import (
-    RunEvents,
-    StageContext,
-    _as_engine_error,
-    _record_end,
-    _run_logger,
-    call_stage,
-    drive_run,
-    load_run_config,
-    load_stored_config,
-    prepare_run,
-)
-from wsss_engine.preflight import stage_params
+from wsss_engine.pipeline import drive_run, load_run_config, load_stored_config, prepare_run, record_end, run_logger
 from wsss_engine.runs.config import LoadedConfig
+from wsss_engine.runs.events import RunEvents
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.rank_sync import PeerTimeout, RankSync, default_store
 from wsss_engine.runs.run_folder import RunFolder, RunFolderView, read_json, utc_now
-from wsss_engine.stage_registry import stage_spec
+from wsss_engine.stage_context import StageContext
+from wsss_engine.stage_runner import attempt_stage, begin_stage, record_outcome
 from wsss_engine.training.distributed import DistInfo, init_distributed
 
 log = logging.getLogger("wsss_engine.distributed")
@@ -159,34 +149,24 @@ def _stage_on_ranks(
     logger: logging.Logger,
 ) -> None:
     sid = stage["id"]
-    if run.stage(sid)["status"] == "completed":
-        logger.info("stage %s already completed, skipped", sid)
+    # every rank starts it, or none does
+    spec = begin_stage(run, loaded, stage, logger, lambda: any(sync.all_gather(f"stage/{sid}/start", cancel.is_set())))
+    if spec is None:
         return
-    if any(sync.all_gather(f"stage/{sid}/start", cancel.is_set())):  # every rank starts it, or none does
-        raise Cancelled(f"run cancelled before stage '{sid}'")
-    spec = stage_spec(stage["type"])
-    assert spec is not None, stage["type"]
     everywhere = bool(getattr(spec.run, "all_ranks", spec.type_name in ALL_RANK_STAGES))
-    params = stage_params(stage)
-    devices.seed_everything(int(loaded.config.get("seed", 0)))
-    run.set_stage(sid, "running", started=utc_now(), finished=None, summary={})
     outcome: dict[str, Any] = {"status": "completed", "summary": {}}
     if everywhere or info.is_main:
         ctx = StageContext(run, loaded, device, stage, cancel, events, metrics_log, logger, dist=info, sync=sync)
         logger.info("stage %s (%s) started on %s", sid, stage["type"], "every rank" if everywhere else "rank 0")
         sync.in_stage = True
         try:
-            outcome["summary"] = call_stage(spec.run, ctx, params)
-        except Cancelled:
-            outcome = {"status": "cancelled"}
-        except Exception as exc:
-            error = _as_engine_error(exc, stage, run)
-            logger.error("stage %s failed on rank %d", sid, info.rank, exc_info=exc if error is not exc else None)
-            outcome = {"status": "failed", "error": _from_rank(error.to_record(), info.rank, run.path)}
-            sync.publish_failure(outcome["error"])
+            result = attempt_stage(spec, ctx, logger, where=f" on rank {info.rank}")
         finally:
             sync.in_stage = False
-            ctx._throttle.flush()
+        outcome = {"status": result.status, "summary": result.summary}
+        if result.error is not None:
+            outcome = {"status": "failed", "error": _from_rank(result.error.to_record(), info.rank, run.path)}
+            sync.publish_failure(outcome["error"])
     decision = _agree(run, sync, info, sid, outcome, logger)
     if decision["status"] == "cancelled":
         raise Cancelled(f"run cancelled during stage '{sid}'")
@@ -207,12 +187,7 @@ def _agree(
     if info.is_main:
         assert outcomes is not None
         decision = _combine(outcomes, sync)
-        if decision["status"] == "completed":
-            run.set_stage(sid, "completed", finished=utc_now(), summary=outcome["summary"])
-        elif decision["status"] == "failed":
-            run.set_stage(sid, "failed", finished=utc_now(), summary={"error": decision["error"]})
-        else:
-            run.set_stage(sid, "cancelled", finished=utc_now())
+        record_outcome(run, sid, decision["status"], outcome.get("summary", {}), decision.get("error"))
         sync.announce(tag, decision)  # after run.json is written: the others re-read it
         return decision
     try:
@@ -272,13 +247,13 @@ def _record_stuck(run: RunFolder, failure: dict[str, Any] | None, logger: loggin
     for entry in run.record["stages"]:
         if entry["status"] == "running":
             entry.update(status="failed", finished=utc_now(), summary={"error": error})
-    _record_end(run, "failed", error, logger)
+    record_end(run, "failed", error, logger)
 
 
 def _rank_logger(run: RunFolder, info: DistInfo) -> tuple[logging.Logger, logging.Handler | None]:
     """Rank 0: the run's logger (engine.log); rank N: <run>/engine.rankN.log (its tracebacks) and stderr."""
     if info.is_main:
-        return _run_logger(run)
+        return run_logger(run)
     logger = logging.getLogger(f"wsss_engine.run.{run.id}.rank{info.rank}")
     logger.setLevel(logging.DEBUG)
     try:

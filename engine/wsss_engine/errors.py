@@ -90,6 +90,10 @@ class StageFailed(EngineError, code=-32007):
     the traceback is in <run>/engine.log (the error's path)."""
 
 
+class ClusterError(EngineError, code=-32008):
+    """SLURM refused or could not be reached (submit, query, cancel a cluster job; docs/CLUSTER.md)."""
+
+
 class Cancelled(EngineError, code=-32800):
     """The user cancelled; same code vscode-jsonrpc uses for a cancelled request."""
 

@@ -1,6 +1,7 @@
 """Engine plugins: WSSS_ENGINE_PLUGINS="pkg.mod,other.mod" names modules imported at startup (serve, run,
-validate-config). A plugin registers stage types with `wsss_engine.pipeline.register_stage` (passing a params
-schema for types outside schemas/run-config.schema.json) and may add requests with
+validate-config). A plugin registers stage types with `wsss_engine.stage_registry.register_stage` (or its
+re-export `wsss_engine.pipeline.register_stage`; passing a params schema for types outside
+schemas/run-config.schema.json) and may add requests with
 `wsss_engine.rpc.server.register_request`. The modules must be importable (on PYTHONPATH)."""
 
 from __future__ import annotations

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from wsss_engine.errors import ConfigInvalid, EngineError, StageFailed
+from wsss_engine.runs.config import stage_params
 from wsss_engine.stage_registry import stage_spec
 
 log = logging.getLogger("wsss_engine.preflight")
 
 ResolvePath = Callable[[str], Path]
 PreflightFn = Callable[[dict, dict, ResolvePath], None]
-NOT_STAGE_PARAMS = ("id", "type", "description")
 
 # What checks may share within one pass (e.g. a dataset several stages read is built once); emptied before
 # and after every pass, so a long-lived engine never answers from a stale view of the files.
@@ -54,16 +54,6 @@ class Problems(ConfigInvalid):
     def raise_if_any(self) -> None:
         if self.problems:
             raise self
-
-
-def stage_params(stage: dict[str, Any]) -> dict[str, Any]:
-    """What a stage function gets as `params` (the config is stored with schema defaults filled)."""
-    return {k: v for k, v in stage.items() if k not in NOT_STAGE_PARAMS}
-
-
-def stage_ids(config: dict[str, Any]) -> set[str]:
-    """Ids of the run's stages: a param with one of these values names that stage's output, not a file."""
-    return {s["id"] for s in config.get("stages", [])}
 
 
 def check_inputs(config: dict[str, Any], resolve_path: ResolvePath, skip: set[str] = frozenset()) -> None:

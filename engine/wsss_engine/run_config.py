@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wsss_engine.errors import ConfigInvalid
 from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file, validate_config
+from wsss_engine.runs.portable_paths import resolve_stored
 from wsss_engine.stage_registry import missing_stage_problems, registered_types
 
 # Devices that exist on every machine: checking them needs no torch ("auto" falls back to the CPU).
@@ -23,9 +24,11 @@ def load_run_config(path: str | Path, import_stages: bool = True) -> LoadedConfi
 
 
 def load_stored_config(run_path: Path, config_path: str | None) -> LoadedConfig:
-    """The config a run was started with (<run>/config.json), relative paths against its original folder."""
+    """The config a run was started with (<run>/config.json), relative paths against its original folder (run.json's
+    configPath, itself relative to the run folder when inside the project: runs/portable_paths.py)."""
     raw = read_config_file(run_path / "config.json")
-    loaded = validate_config(raw, Path(config_path) if config_path else run_path / "config.json", registered_types())
+    base = resolve_stored(config_path, run_path) if config_path else run_path / "config.json"
+    loaded = validate_config(raw, base, registered_types())
     _raise_missing_stages(loaded, True)
     return loaded
 

@@ -1,21 +1,44 @@
-"""Which stage types this engine can run: `register_stage` (re-exported by wsss_engine.pipeline) and a lazy
-import of wsss_engine.stages' modules, so a missing or broken optional stage module breaks only its own type."""
+"""Which stage types this engine can run: a table of the built-in types, each provided by the module of the same
+name under wsss_engine.stages, and `register_stage`, the decorator those modules and plugins register with.
+
+A built-in module is imported when a run first needs its type (not before: `validate-config`, `protocol` and
+`--help` start without torch, engine/tests/test_cli_startup.py); one that fails to import makes only its own
+type unavailable, with the import error in the message. Adding a stage: its module under wsss_engine/stages/
+with `@register_stage("<type>")`, its type in BUILTIN_STAGES and its params in schemas/run-config.schema.json."""
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from wsss_engine.pipeline import StageContext
+    from wsss_engine.stage_context import StageContext
 
 log = logging.getLogger("wsss_engine.stages")
 
 StageFn = Callable[["StageContext", dict], dict]
+
+# Built-in stage type -> the module that registers it (wsss_engine.stages.<type>).
+BUILTIN_STAGES: dict[str, str] = {
+    name: f"wsss_engine.stages.{name}"
+    for name in (
+        "synthetic_world",
+        "train_tiny_clip",
+        "select_prompts",
+        "baseline_cam",
+        "train_clims",
+        "infer_cams",
+        "evaluate",
+        "export_onnx",
+        "ir_labels",
+        "train_irn",
+        "random_walk",
+        "train_segmenter",
+        "infer_segmenter",
+    )
+}
 
 
 @dataclass
@@ -27,9 +50,7 @@ class StageSpec:
 
 
 _STAGES: dict[str, StageSpec] = {}
-_BROKEN: dict[str, str] = {}  # module -> why it failed to import
-_TRIED: set[str] = set()
-_lock = threading.RLock()
+_BROKEN: dict[str, str] = {}  # built-in type -> why its module failed to import
 
 
 def register_stage(type_name: str, params_schema: dict[str, Any] | None = None) -> Callable[[StageFn], StageFn]:
@@ -43,39 +64,17 @@ def register_stage(type_name: str, params_schema: dict[str, Any] | None = None) 
     return decorate
 
 
-def _module_names() -> list[str]:
-    from wsss_engine.stages import STAGE_MODULES
-
-    return [n if "." in n else f"wsss_engine.stages.{n}" for n in STAGE_MODULES]
-
-
-def _try_import(module: str) -> None:
-    with _lock:
-        if module in _TRIED:
-            return
-        _TRIED.add(module)
+def stage_spec(type_name: str) -> StageSpec | None:
+    """The implementation of a stage type: registered already (plugins, built-ins used before), else imported
+    from its built-in module; None when there is none or its module does not import."""
+    module = BUILTIN_STAGES.get(type_name)
+    if type_name not in _STAGES and module is not None:
         try:
             importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                return  # not written yet: its types are simply unavailable
-            _BROKEN[module] = f"{type(exc).__name__}: {exc}"
-            log.warning("stage module %s cannot be imported: %s", module, exc)
+            _BROKEN.pop(type_name, None)
         except Exception as exc:  # a broken stage must not break the engine
-            _BROKEN[module] = f"{type(exc).__name__}: {exc}"
+            _BROKEN[type_name] = f"{module}: {type(exc).__name__}: {exc}"
             log.warning("stage module %s cannot be imported: %s", module, exc)
-
-
-def stage_spec(type_name: str) -> StageSpec | None:
-    """The implementation of a stage type: registered already (plugins), else from the module named like the
-    type, else from any listed module; None when no module provides it."""
-    if type_name not in _STAGES:
-        for module in _module_names():
-            if module.rsplit(".", 1)[-1] == type_name:
-                _try_import(module)
-    if type_name not in _STAGES:
-        for module in _module_names():
-            _try_import(module)
     return _STAGES.get(type_name)
 
 
@@ -84,30 +83,19 @@ def registered_types() -> dict[str, dict[str, Any] | None]:
     return {t: s.params_schema for t, s in _STAGES.items()}
 
 
-def _module_present(type_name: str) -> bool:
-    """A listed module named like the type exists (found, not imported: no torch for `validate-config`)."""
-    for module in _module_names():
-        if module.rsplit(".", 1)[-1] == type_name:
-            try:
-                if importlib.util.find_spec(module) is not None:
-                    return True
-            except (ImportError, ValueError):
-                pass
-    return False
-
-
 def missing_stage_problems(config: dict[str, Any], import_stages: bool = True) -> list[dict[str, str]]:
-    """Stages whose type no module provides, with the import errors that may explain it. `import_stages`
-    False accepts a type whose module file exists without importing it (a module that then fails to import
-    is reported when a run starts, which always imports)."""
+    """Stages whose type this engine cannot run, with the import error that explains it. `import_stages` False
+    accepts every built-in type without importing its module (one that then fails to import is reported when
+    a run starts, which always imports)."""
     problems = []
     for i, stage in enumerate(config.get("stages", [])):
         type_name = stage["type"]
-        if type_name in _STAGES or (not import_stages and _module_present(type_name)):
+        if type_name in _STAGES or (not import_stages and type_name in BUILTIN_STAGES):
             continue
         if stage_spec(type_name) is None:
-            broken = "; ".join(f"{m}: {e}" for m, e in _BROKEN.items() if m.endswith("." + type_name))
-            why = f" ({broken})" if broken else " (no module of wsss_engine.stages registers it yet)"
+            why = (
+                f" ({_BROKEN[type_name]})" if type_name in _BROKEN else " (neither built in nor registered by a plugin)"
+            )
             problems.append(
                 {
                     "path": f"/stages/{i}/type",

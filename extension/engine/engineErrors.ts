@@ -12,7 +12,8 @@ export class EngineStartError extends Error {
   ) {
     super(
       `Could not start the WSSS engine with ${pythonPath}: ${reason}. ` +
-        'Set "wsss.pythonPath" to a Python with the engine installed, or run scripts/setup-engine.sh.',
+        'Run "WSSS: Set Up Engine" from the Command Palette (or scripts/setup-engine.sh in a checkout), ' +
+        'or set "wsss.pythonPath" to a Python with the engine installed.',
     );
   }
 }
@@ -55,6 +56,22 @@ export class EngineTimeoutError extends Error {
     super(
       `The WSSS engine did not answer "${method}" within ${timeoutMs} ms. ` +
         'Raise "wsss.requestTimeoutMs" if the machine is slow, or restart the engine (WSSS: Restart Engine).',
+    );
+  }
+}
+
+/** The engine daemon (one engine per user, daemonSession.ts) could not be started or reached, or its connection
+ *  closed. Says where its log is and how to do without it. */
+export class EngineDaemonError extends Error {
+  override readonly name = 'EngineDaemonError';
+  constructor(
+    readonly reason: string,
+    readonly logFile: string | undefined,
+  ) {
+    super(
+      `The WSSS engine daemon ${reason}.${logFile ? ` Its log: ${logFile}.` : ''} ` +
+        'Runs started before keep their checkpoints (resume them). To use an engine of this window only, set ' +
+        '"wsss.engine.mode" to "window".',
     );
   }
 }

@@ -1,10 +1,13 @@
 // The engine as the extension sees it: one EngineProcess started on demand, only in a trusted workspace,
-// with the interpreter found from settings and .venv folders, its stderr in the "WSSS Engine" output channel.
+// with the interpreter found from settings and .venv folders: by default a connection to the per-user engine
+// daemon (which that interpreter starts when none answers), with "wsss.engine.mode": "window" an engine of this
+// window whose stderr goes to the "WSSS Engine" output channel.
 import * as vscode from 'vscode';
 import type { InitializeResult } from '../../protocol/engine';
 import { readSettings } from '../settings';
+import { daemonAnswers } from './daemonSession';
 import { EngineProcess } from './engineProcess';
-import { engineEnvironment, findEnginePython } from './interpreter';
+import { engineEnvironment, findEnginePython, type EnginePython } from './interpreter';
 
 /** The workspace is not trusted, so the engine is not started (it would run code the workspace names). */
 export class WorkspaceNotTrustedError extends Error {
@@ -45,9 +48,11 @@ export class EngineHost {
   watchSettings(): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration(async (e) => {
       this.engine.requestTimeoutMs = readSettings().requestTimeoutMs;
-      if (!e.affectsConfiguration('wsss.pythonPath') || this.engine.state !== 'ready') return;
+      if (!e.affectsConfiguration('wsss.pythonPath') && !e.affectsConfiguration('wsss.engine.mode')) return;
+      if (this.engine.state !== 'ready') return;
       const action = await vscode.window.showInformationMessage(
-        '"wsss.pythonPath" changed: restart the WSSS engine to use the new interpreter?', 'Restart Engine');
+        'The WSSS engine settings changed: restart the engine (reconnect, for the engine daemon) to use them?',
+        'Restart Engine');
       if (action) await vscode.commands.executeCommand('wsss.restartEngine');
     });
   }
@@ -64,7 +69,19 @@ export class EngineHost {
     return this.engine;
   }
 
-  /** Stops the engine (politely, then by signal) and starts a new one. */
+  /** A window coming back (reload, reopen) connects to the engine daemon when one runs, so it shows the
+   *  daemon's runs with their live progress at once; it starts nothing otherwise. */
+  async reattach(): Promise<void> {
+    if (!this.allowed || readSettings().engineMode !== 'daemon' || this.engine.state !== 'stopped') return;
+    try {
+      if (await daemonAnswers(await this.resolveLaunch())) await this.engine.start();
+    } catch (error) {
+      this.output.appendLine(`[wsss] not reattached to the engine daemon: ${(error as Error).message}`);
+    }
+  }
+
+  /** Stops the engine (politely, then by signal) and starts a new one; with the daemon: reconnects (the
+   *  daemon and its runs go on; `wsss-engine daemon stop` ends it). */
   async restart(): Promise<InitializeResult> {
     if (!this.allowed) throw new WorkspaceNotTrustedError('restart the engine');
     this.output.appendLine('[wsss] restarting the engine');
@@ -80,18 +97,28 @@ export class EngineHost {
     return this.engine.dispose();
   }
 
+  /** The engine's Python, found as the engine itself is started (also runs TensorBoard). */
+  enginePython(): Promise<EnginePython> {
+    const settings = readSettings();
+    const extensionPath = this.context.extensionUri.fsPath;
+    const env = engineEnvironment(extensionPath);
+    const workspaceFolders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    return findEnginePython({ setting: settings.pythonPath, workspaceFolders, extensionPath, env });
+  }
+
   private async resolveLaunch() {
     const settings = readSettings();
     this.engine.requestTimeoutMs = settings.requestTimeoutMs;
     const extensionPath = this.context.extensionUri.fsPath;
     const env = engineEnvironment(extensionPath);
     const workspaceFolders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const python = await findEnginePython({ setting: settings.pythonPath, workspaceFolders, extensionPath, env });
+    const python = await this.enginePython();
+    const daemon = settings.engineMode === 'daemon';
     this.output.appendLine(
-      `[wsss] starting the engine: ${python.pythonPath} (from ${python.source}; Python ${python.pythonVersion}, ` +
-        `wsss_engine ${python.engineVersion})`,
+      `[wsss] ${daemon ? 'connecting to the engine daemon' : 'starting the engine'}: ${python.pythonPath} ` +
+        `(from ${python.source}; Python ${python.pythonVersion}, wsss_engine ${python.engineVersion})`,
     );
-    return { pythonPath: python.pythonPath, env, cwd: workspaceFolders[0] ?? extensionPath };
+    return { pythonPath: python.pythonPath, env, cwd: workspaceFolders[0] ?? extensionPath, daemon };
   }
 }
 

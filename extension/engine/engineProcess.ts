@@ -1,6 +1,7 @@
 // EngineProcess owns the engine: start (spawn + handshake), typed requests, notifications as typed
 // events, crash detection, restart, and dispose that kills the whole process tree within time limits.
-// Each spawned process is an EngineSession (engineSession.ts). No `vscode` import: unit-tested in plain Node.
+// Each spawned process is an EngineSession (engineSession.ts); with `launch.daemon`, each connection to the
+// per-user engine daemon is a DaemonSession (daemonSession.ts). No `vscode` import: unit-tested in plain Node.
 import { Emitter, type CancellationToken, type Event } from 'vscode-jsonrpc/node';
 import {
   ENGINE_PROTOCOL_VERSION,
@@ -12,9 +13,12 @@ import {
   type InitializeResult,
   type RunFinishedParams,
   type RunProgressParams,
+  type RunStartedParams,
 } from '../../protocol/engine';
+import { DaemonSession } from './daemonSession';
+import type { ExperimentFinishedParams, ExperimentProgressParams } from '../../protocol/experiments';
 import { EngineNotRunningError, EngineStartCancelledError, EngineStartError } from './engineErrors';
-import { EngineSession, type EngineLaunch, type ShutdownLimits } from './engineSession';
+import { EngineSession, type EngineChannel, type EngineLaunch, type ShutdownLimits } from './engineSession';
 
 export type { EngineLaunch } from './engineSession';
 
@@ -41,20 +45,29 @@ export interface EngineProcessOptions {
 
 export class EngineProcess {
   private readonly stateEmitter = new Emitter<EngineStateChange>();
+  private readonly startedEmitter = new Emitter<RunStartedParams>();
   private readonly progressEmitter = new Emitter<RunProgressParams>();
   private readonly finishedEmitter = new Emitter<RunFinishedParams>();
   private readonly stderrEmitter = new Emitter<string>();
+  private readonly experimentProgressEmitter = new Emitter<ExperimentProgressParams>();
+  private readonly experimentFinishedEmitter = new Emitter<ExperimentFinishedParams>();
 
   /** Fires on every state change (starting, ready, crashed, stopped). */
   readonly onDidChangeState: Event<EngineStateChange> = this.stateEmitter.event;
+  /** `run/started` notifications: a run started here or, on the daemon, by any window or the CLI. */
+  readonly onRunStarted: Event<RunStartedParams> = this.startedEmitter.event;
   /** `run/progress` notifications. */
   readonly onRunProgress: Event<RunProgressParams> = this.progressEmitter.event;
   /** `run/finished` notifications. */
   readonly onRunFinished: Event<RunFinishedParams> = this.finishedEmitter.event;
+  /** `experiment/progress` notifications. */
+  readonly onExperimentProgress: Event<ExperimentProgressParams> = this.experimentProgressEmitter.event;
+  /** `experiment/finished` notifications. */
+  readonly onExperimentFinished: Event<ExperimentFinishedParams> = this.experimentFinishedEmitter.event;
   /** Every line the engine writes to stderr: its log (the one channel for it), for the output channel. */
   readonly onStderrLine: Event<string> = this.stderrEmitter.event;
 
-  private session: EngineSession | undefined;
+  private session: EngineChannel | undefined;
   private starting: Promise<InitializeResult> | undefined;
   private current: EngineStateChange = { state: 'stopped' };
   private earlyDevices: EngineDevicesParams | undefined;
@@ -84,6 +97,11 @@ export class EngineProcess {
 
   get pid(): number | undefined {
     return this.session?.pid;
+  }
+
+  /** True while connected to the engine daemon (shared by windows; its runs outlive this connection). */
+  get shared(): boolean {
+    return this.session?.shared ?? false;
   }
 
   /** Starts the engine and completes the handshake; returns at once when it is already ready. */
@@ -129,20 +147,21 @@ export class EngineProcess {
     await this.starting?.catch(() => undefined);
     await this.stop();
     for (const emitter of [
-      this.stateEmitter, this.progressEmitter,
+      this.stateEmitter, this.startedEmitter, this.progressEmitter,
       this.finishedEmitter, this.stderrEmitter,
+      this.experimentProgressEmitter, this.experimentFinishedEmitter,
     ]) emitter.dispose();
   }
 
   private async spawnAndHandshake(token?: CancellationToken): Promise<InitializeResult> {
     this.setState({ state: 'starting' });
     this.earlyDevices = undefined;
-    let session: EngineSession | undefined;
+    let session: EngineChannel | undefined;
     try {
       const launch = typeof this.options.launch === 'function' ? await this.options.launch() : this.options.launch;
-      session = new EngineSession(launch, (name, params) => this.dispatch(name, params), (line) =>
-        this.stderrEmitter.fire(line),
-      );
+      const notify = this.dispatch.bind(this) as ConstructorParameters<typeof EngineSession>[1];
+      const onLine = (line: string) => this.stderrEmitter.fire(line);
+      session = launch.daemon ? await DaemonSession.open(launch, notify, onLine) : new EngineSession(launch, notify, onLine);
       this.session = session;
       const handshake = session.request(
         'initialize',
@@ -155,7 +174,11 @@ export class EngineProcess {
         throw new EngineStartError(
           launch.pythonPath,
           `the engine speaks protocol version ${info.protocolVersion} but this extension needs ` +
-            `${ENGINE_PROTOCOL_VERSION}; the engine and the extension come from different versions`,
+            `${ENGINE_PROTOCOL_VERSION}; the engine and the extension come from different versions` +
+            (session.shared
+              ? ` (the engine daemon pid ${session.pid ?? '?'} was started by another version: stop it with ` +
+                `"${launch.pythonPath} -m wsss_engine daemon stop" once its runs have ended)`
+              : ''),
         );
       }
       session.markRunning();
@@ -178,7 +201,7 @@ export class EngineProcess {
     }
   }
 
-  private watchForCrash(session: EngineSession): void {
+  private watchForCrash(session: EngineChannel): void {
     void session.exited.then((exit) => {
       if (this.session !== session) return; // stopped on purpose
       this.session = undefined;
@@ -191,8 +214,11 @@ export class EngineProcess {
   private dispatch<N extends keyof EngineNotifications>(name: N, params: EngineNotifications[N]): void {
     switch (name) {
       case 'engine/devices': return this.updateDevices(params as EngineDevicesParams);
+      case 'run/started': return this.startedEmitter.fire(params as RunStartedParams);
       case 'run/progress': return this.progressEmitter.fire(params as RunProgressParams);
       case 'run/finished': return this.finishedEmitter.fire(params as RunFinishedParams);
+      case 'experiment/progress': return this.experimentProgressEmitter.fire(params as ExperimentProgressParams);
+      case 'experiment/finished': return this.experimentFinishedEmitter.fire(params as ExperimentFinishedParams);
     }
   }
 

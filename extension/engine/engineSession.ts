@@ -3,35 +3,18 @@
 // then SIGTERM then SIGKILL of the process group. EngineProcess (engineProcess.ts) supervises sessions.
 // No `vscode` import, so plain-Node tests drive it against the real engine.
 import type { ChildProcess } from 'node:child_process';
-import {
-  CancellationTokenSource,
-  createMessageConnection,
-  ResponseError,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type CancellationToken,
-  type MessageConnection,
-} from 'vscode-jsonrpc/node';
-import type {
-  EngineClientNotifications,
-  EngineMethod,
-  EngineNotifications,
-  EngineParams,
-  EngineResult,
-} from '../../protocol/engine';
-import {
-  EngineExitedError,
-  EngineRequestError,
-  EngineStartError,
-  EngineTimeoutError,
-  type EngineExitPhase,
-} from './engineErrors';
+import type { EngineClientNotifications } from '../../protocol/engine';
+import { EngineConnection, type EngineRequester, type NotificationSink } from './engineConnection';
+import { EngineExitedError, EngineStartError, type EngineExitPhase } from './engineErrors';
 import { groupAlive, settlesWithin, signalGroup, spawnGroupLeader } from './processTree';
 import { StderrTail } from './stderrTail';
 
-/** How to launch the engine: `<pythonPath> -m wsss_engine serve` unless `args` says otherwise. */
+/** How to launch the engine: `<pythonPath> -m wsss_engine serve` unless `args` says otherwise; with `daemon`,
+ *  connect to the per-user engine daemon instead, started with this interpreter if none answers
+ *  (daemonSession.ts). */
 export interface EngineLaunch {
   pythonPath: string;
+  daemon?: boolean;
   args?: readonly string[];
   cwd?: string;
   /** Environment of the engine; the extension host's own when absent. */
@@ -59,18 +42,30 @@ export interface SessionExit {
   spawnError?: Error;
 }
 
-/** Engine -> extension notifications the session forwards, each to one handler. */
-export type NotificationSink = <N extends keyof EngineNotifications>(name: N, params: EngineNotifications[N]) => void;
+export type { NotificationSink } from './engineConnection';
 
-const ENGINE_TO_EXTENSION = ['engine/devices', 'run/progress', 'run/finished'] as const;
+/** What EngineProcess supervises: a spawned engine (EngineSession) or a connection to the daemon (DaemonSession). */
+export interface EngineChannel {
+  readonly pid: number | undefined;
+  /** Settles once, when the engine (or the connection to it) is gone. */
+  readonly exited: Promise<SessionExit>;
+  /** True when the engine is shared by windows and outlives this connection (the daemon). */
+  readonly shared: boolean;
+  request: EngineRequester;
+  exitError(exit: SessionExit): Error;
+  markRunning(): void;
+  /** Ends this window's use of the engine: a spawned engine stops; the daemon goes on. */
+  shutdown(limits: ShutdownLimits): Promise<void>;
+  killGroup(signal: NodeJS.Signals): void;
+}
 
-export class EngineSession {
+export class EngineSession implements EngineChannel {
+  readonly shared = false;
   readonly child: ChildProcess;
   /** Settles once, when the process has exited (or failed to spawn) and its stderr is drained. */
   readonly exited: Promise<SessionExit>;
   readonly stderr = new StderrTail(20);
-  private readonly connection: MessageConnection;
-  private readonly pending = new Set<(error: Error) => void>();
+  private readonly connection: EngineConnection;
   private phase: EngineExitPhase = 'handshake';
   private exit: SessionExit | undefined;
 
@@ -89,8 +84,7 @@ export class EngineSession {
         if (this.exit) return;
         this.exit = exit;
         this.stderr.flush(onStderrLine);
-        this.rejectPending();
-        this.connection.dispose();
+        this.connection.close(() => this.exitError(exit));
         resolve(exit);
       };
       this.child.once('error', (spawnError) => {
@@ -102,14 +96,7 @@ export class EngineSession {
         void settlesWithin(drained, 500).then(() => finish({ code, signal }));
       });
     });
-    this.connection = createMessageConnection(
-      new StreamMessageReader(this.child.stdout!),
-      new StreamMessageWriter(this.child.stdin!),
-    );
-    for (const name of ENGINE_TO_EXTENSION) {
-      this.connection.onNotification(name, (params: EngineNotifications[typeof name]) => notify(name, params));
-    }
-    this.connection.listen();
+    this.connection = new EngineConnection(this.child.stdout!, this.child.stdin!, notify);
   }
 
   get pid(): number | undefined {
@@ -132,47 +119,12 @@ export class EngineSession {
   }
 
   /** Sends a request; rejects on timeout (after sending $/cancelRequest), engine error, cancellation or exit. */
-  request<M extends EngineMethod>(
-    method: M,
-    params: EngineParams<M>,
-    timeoutMs: number,
-    token?: CancellationToken,
-  ): Promise<EngineResult<M>> {
-    if (this.exit) return Promise.reject(this.exitError(this.exit));
-    const source = new CancellationTokenSource();
-    const forward = token?.onCancellationRequested(() => source.cancel());
-    if (token?.isCancellationRequested) source.cancel();
-    return new Promise<EngineResult<M>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        source.cancel();
-        reject(new EngineTimeoutError(method, timeoutMs));
-      }, timeoutMs);
-      const onGone = (error: Error) => reject(error);
-      this.pending.add(onGone);
-      const done = () => {
-        clearTimeout(timer);
-        forward?.dispose();
-        source.dispose();
-        this.pending.delete(onGone);
-      };
-      this.connection.sendRequest(method, params, source.token).then(
-        (result) => {
-          done();
-          resolve(result as EngineResult<M>);
-        },
-        (error: unknown) => {
-          done();
-          if (this.exit) reject(this.exitError(this.exit));
-          else if (error instanceof ResponseError) reject(EngineRequestError.from(method, error));
-          else reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
-  }
+  readonly request: EngineRequester = (method, params, timeoutMs, token) =>
+    this.exit ? Promise.reject(this.exitError(this.exit)) : this.connection.request(method, params, timeoutMs, token);
 
   /** Sends a notification (extension -> engine); resolves once written, at once if the process has gone. */
   async notify<N extends keyof EngineClientNotifications>(name: N, params: EngineClientNotifications[N]): Promise<void> {
-    if (!this.exit) await this.connection.sendNotification(name, params);
+    if (!this.exit) await this.connection.notify(name, params);
   }
 
   /** Polite shutdown (shutdown request, exit notification, stdin EOF), then SIGTERM, then SIGKILL of the group.
@@ -215,11 +167,5 @@ export class EngineSession {
   /** Signals the whole process group (no-op if it is gone already). */
   killGroup(signal: NodeJS.Signals): void {
     if (this.child.pid !== undefined) signalGroup(this.child.pid, signal);
-  }
-
-  private rejectPending(): void {
-    const error = this.exitError(this.exit!);
-    for (const reject of [...this.pending]) reject(error);
-    this.pending.clear();
   }
 }

@@ -60,7 +60,8 @@ export class EngineStatus implements vscode.Disposable {
     if (state === 'ready') {
       const info = change.info;
       item.text = this.busy ? `$(sync~spin) WSSS: ${this.busy}` : `$(pass) WSSS: ${info ? primaryDevice(info) : 'ready'}`;
-      item.tooltip = info ? `WSSS engine ready: ${describeEngine(info)}` : 'WSSS engine ready';
+      const shared = this.host.engine.shared ? ` (the engine daemon, pid ${this.host.engine.pid ?? '?'}, shared by windows)` : '';
+      item.tooltip = `WSSS engine ready${shared}${info ? `: ${describeEngine(info)}` : ''}`;
       item.command = 'wsss.showEngineLog';
       return;
     }

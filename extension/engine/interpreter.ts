@@ -37,7 +37,8 @@ export class InterpreterNotFoundError extends Error {
       : '  (no "wsss.pythonPath" setting and no .venv in the workspace or the extension)';
     super(
       `No Python with the WSSS engine (wsss_engine) was found. Tried:\n${lines}\n` +
-        'Fix: run scripts/setup-engine.sh (creates .venv with the engine and PyTorch), ' +
+        'Fix: run "WSSS: Set Up Engine" from the Command Palette (it creates the extension\'s .venv with the ' +
+        'engine and PyTorch; in a checkout of the repository, scripts/setup-engine.sh does the same), ' +
         'or set "wsss.pythonPath" to a Python that can `import wsss_engine`.',
     );
   }

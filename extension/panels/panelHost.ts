@@ -18,6 +18,8 @@ export interface PanelEnvironment {
   workspaceFolders: string[];
   /** The runs directory setting ("wsss.runsDirectory"), absolute; read each time (settings change). */
   runsDirectory?(): string | undefined;
+  /** More folders to search for runs (setting "wsss.runSearchFolders"), absolute; read each time. */
+  runSearchFolders?(): string[];
   /** Ask the user for a folder; undefined when cancelled. */
   pickFolder(title: string, defaultPath?: string): Promise<string | undefined>;
   /** Ask where to save a file and write the bytes; the chosen path, or undefined when cancelled. */
@@ -107,6 +109,7 @@ export function vscodeEnvironment(
     storageDir: context.globalStorageUri.fsPath,
     workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
     runsDirectory: () => readSettings().runsDirectory,
+    runSearchFolders: () => readSettings().runSearchFolders,
     async pickFolder(title, defaultPath) {
       const picked = await vscode.window.showOpenDialog({
         title,

@@ -34,6 +34,7 @@ export class CamPreviewHoverProvider implements vscode.HoverProvider {
         at: Date.now(),
         value: findPreviewSource({
           runsDirectory: readSettings().runsDirectory,
+          runSearchFolders: readSettings().runSearchFolders,
           previewRun: previewRunSetting() || undefined,
           workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
         }),

@@ -29,6 +29,8 @@ export interface PreviewSettings {
   /** wsss.previewRun: a run folder (absolute, or relative to the runs directory / first workspace folder). */
   previewRun?: string;
   workspaceFolders: string[];
+  /** wsss.runSearchFolders, absolute. */
+  runSearchFolders?: string[];
 }
 
 const exists = async (file: string): Promise<boolean> => (await fs.stat(file).catch(() => null))?.isFile() ?? false;
@@ -58,13 +60,13 @@ export async function findPreviewSource(settings: PreviewSettings): Promise<Prev
       `The setting wsss.previewRun names ${settings.previewRun}, which is not a run folder (no run.json): fix the setting or clear it to use the latest exported run.`,
     );
   }
-  if (!settings.runsDirectory)
+  const roots = runSearchRoots(settings.runsDirectory, settings.workspaceFolders, settings.runSearchFolders);
+  if (roots.length === 0)
     return none(
       'No runs directory (setting wsss.runsDirectory) and no workspace folder: open a workspace holding runs.',
     );
-  const { runs } = await listRunFolders(runSearchRoots(settings.runsDirectory, settings.workspaceFolders)).catch(
-    () => ({ runs: [] }),
-  );
+  const searched = roots.join(', ');
+  const { runs } = await listRunFolders(roots).catch(() => ({ runs: [] }));
   const completed = runs.filter((r) => r.record.status === 'completed');
   let best: { dir: string; time: number } | null = null;
   for (const run of completed) {
@@ -75,12 +77,10 @@ export async function findPreviewSource(settings: PreviewSettings): Promise<Prev
   if (completed.length) {
     return withDataset(
       completed[0].dir,
-      `No completed run in ${settings.runsDirectory} has an exported model; the latest, ${path.basename(completed[0].dir)}, has no ${EXPORT_ONNX}: run an export_onnx stage (or set wsss.previewRun).`,
+      `No completed run under ${searched} has an exported model; the latest, ${path.basename(completed[0].dir)}, has no ${EXPORT_ONNX}: run an export_onnx stage (or set wsss.previewRun).`,
     );
   }
-  return none(
-    `No completed run in ${settings.runsDirectory}: CAM previews need a run whose export_onnx stage has run.`,
-  );
+  return none(`No completed run under ${searched}: CAM previews need a run whose export_onnx stage has run.`);
 }
 
 function missingExport(runDir: string): string {

@@ -1,9 +1,11 @@
 // Start, stop and resume runs through the engine; progress in a cancellable notification and the status
-// bar; outcomes as messages. When the engine dies mid-run, the message offers Resume, which restarts the
-// engine and resumes the run from its last checkpoint (docs/ARCHITECTURE.md, "Run folder").
+// bar; outcomes as messages. With the engine daemon (docs/ARCHITECTURE.md, "Engine daemon") the window shows
+// every run of the daemon: on connecting it reattaches to the running and queued ones (run/list), and runs that
+// other windows or the CLI start arrive as run/started. When the engine dies mid-run, the message offers
+// Resume, which restarts the engine and resumes the run from its last checkpoint ("Run folder").
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunFinishedParams, RunStartResult } from '../../protocol/engine';
+import type { RunFinishedParams, RunProgressParams, RunStartResult } from '../../protocol/engine';
 import { EngineRequestError } from '../engine/engineErrors';
 import type { EngineHost } from '../engine/engineHost';
 import type { EngineStatus } from '../engine/engineStatus';
@@ -11,6 +13,7 @@ import { readSettings } from '../settings';
 import { pickRunConfig, pickRunFolder } from './runPicking';
 import { runDirFor } from './runFolder';
 import { RunProgressView } from './runProgressView';
+import { withHint } from '../errorText';
 import { showConfigProblems, showEngineError, showTrustRefusal } from './runMessages';
 
 /** What wsss.startRun accepts: nothing (pick), a config file Uri, or {configPath, runDir?} (tests, other code). */
@@ -22,6 +25,8 @@ export class RunController implements vscode.Disposable {
   /** Fires when a run starts or ends in this window (the runs tree refreshes). */
   readonly onDidChangeRuns = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
+  /** Whether the engine last connected was the shared daemon (its runs outlive this window's connection). */
+  private sharedEngine = false;
 
   constructor(
     private readonly host: EngineHost,
@@ -35,9 +40,14 @@ export class RunController implements vscode.Disposable {
         view.update(p);
         this.status.setBusy(view.statusText);
       }),
+      engine.onRunStarted((s) => this.track(s)),
       engine.onRunFinished((f) => this.finished(f)),
       engine.onDidChangeState((change) => {
-        if (change.state === 'crashed' || change.state === 'stopped') this.engineWentAway(change.error);
+        if (change.state === 'ready' && !this.sharedEngine && engine.shared) {
+          this.sharedEngine = true;
+          void this.reattach();
+        }
+        if (change.state === 'crashed' || change.state === 'stopped') this.engineWentAway(change.state, change.error);
       }),
     );
   }
@@ -110,18 +120,41 @@ export class RunController implements vscode.Disposable {
   private async begin(configPath: string | undefined, runDir: string, resume: boolean): Promise<RunStartResult> {
     const engine = this.host.engine;
     const started = await engine.request('run/start', configPath ? { configPath, runDir, resume } : { runDir, resume });
-    const view = new RunProgressView(
-      started.runId,
-      started.runDir,
-      started.name,
-      started.stages.map((s) => s.id),
+    this.track(started);
+    const queued = started.queuedBehind ? `, queued behind "${started.queuedBehind.name}"` : '';
+    this.host.output.appendLine(
+      `[wsss] ${resume ? 'resumed' : 'started'} run ${started.runId} in ${started.runDir}${queued}`,
+    );
+    return started;
+  }
+
+  /** Shows a run of the engine (started here, by another window or the CLI, or found on reattaching); once. */
+  private track(run: RunStartResult, progress?: RunProgressParams | null): void {
+    if (this.active.has(run.runId)) return;
+    const view: RunProgressView = new RunProgressView(
+      run.runId,
+      run.runDir,
+      run.name,
+      run.stages.map((s) => s.id),
       () => void this.cancel(view),
     );
-    this.active.set(started.runId, view);
-    this.host.output.appendLine(`[wsss] ${resume ? 'resumed' : 'started'} run ${started.runId} in ${started.runDir}`);
+    if (run.queuedBehind) view.queued(run.queuedBehind.name);
+    if (progress) view.update(progress);
+    this.active.set(run.runId, view);
     this.status.setBusy(view.statusText);
     this.activeChanged();
-    return started;
+  }
+
+  /** Connected to the daemon: show its running and queued runs (this window's before a reload, others'). */
+  private async reattach(): Promise<void> {
+    try {
+      const { runs } = await this.host.engine.request('run/list', {});
+      const live = runs.filter((r) => r.status === 'running' || r.status === 'created');
+      for (const r of live) this.track(r, r.progress);
+      if (live.length) this.host.output.appendLine(`[wsss] the engine daemon runs ${live.length} run(s): shown here`);
+    } catch (error) {
+      this.host.output.appendLine(`[wsss] could not list the engine daemon's runs: ${(error as Error).message}`);
+    }
   }
 
   private async cancel(view: RunProgressView): Promise<void> {
@@ -138,7 +171,9 @@ export class RunController implements vscode.Disposable {
     const name = view?.name ?? f.runId;
     this.end(f.runId);
     const runDir = view?.runDir;
-    if (f.status === 'completed') {
+    if (f.removedFromQueue) {
+      void vscode.window.showInformationMessage(`WSSS run "${name}" was removed from the queue; it never started.`);
+    } else if (f.status === 'completed') {
       void vscode.window
         .showInformationMessage(`WSSS run "${name}" completed.`, 'Open Run Folder')
         .then((a) => a && vscode.commands.executeCommand('wsss.openRunFolder', runDir));
@@ -147,9 +182,7 @@ export class RunController implements vscode.Disposable {
         .showInformationMessage(`WSSS run "${name}" was stopped; it can resume from its last checkpoint.`, 'Resume')
         .then((a) => a && this.resumeRun(runDir));
     } else {
-      const why = f.error
-        ? `${f.error.message ?? f.error.kind}${f.error.hint ? ` ${f.error.hint}` : ''}`
-        : 'no reason given';
+      const why = f.error ? withHint(f.error.message ?? f.error.kind, f.error.hint) : 'no reason given';
       void vscode.window
         .showErrorMessage(`WSSS run "${name}" failed: ${why}`, 'Show Engine Log', 'Resume')
         .then((a) => {
@@ -159,8 +192,32 @@ export class RunController implements vscode.Disposable {
     }
   }
 
-  /** The engine crashed or was stopped while runs were active: they can resume from their checkpoints. */
-  private engineWentAway(error: Error | undefined): void {
+  /** The engine crashed or was stopped while runs were active: they can resume from their checkpoints. With the
+   *  daemon, this window only left it (a reconnect shows the runs again) or lost its connection. */
+  private engineWentAway(state: 'crashed' | 'stopped', error: Error | undefined): void {
+    const shared = this.sharedEngine;
+    this.sharedEngine = false;
+    if (shared) {
+      const views = [...this.active.values()];
+      for (const view of views) this.end(view.runId);
+      if (state === 'crashed' && views.length) {
+        void vscode.window
+          .showErrorMessage(
+            `Lost the connection to the WSSS engine daemon during ${views.length} run(s) ` +
+              `(${error?.message.split('\n')[0] ?? 'no reason given'}).`,
+            'Reconnect',
+            'Show Engine Log',
+          )
+          .then((action) => {
+            if (action === 'Show Engine Log') this.host.showLog();
+            if (action === 'Reconnect')
+              void this.host
+                .ensureReady('reconnect')
+                .catch((e: unknown) => showEngineError('Could not reconnect', e, this.host));
+          });
+      }
+      return;
+    }
     for (const view of [...this.active.values()]) {
       this.end(view.runId);
       const why = error ? error.message.split('\n')[0] : 'the engine was stopped';

@@ -129,6 +129,13 @@ export function normalizeRunRecord(raw: Record<string, unknown>, dir: string, wa
   };
 }
 
+/** Images a stage skipped as unreadable (skip_corrupt): the summary's "skipped" count and "skipped_ids". */
+export function skippedOf(stage: RunStageRecord): { count: number; ids: string[] } {
+  const ids = Array.isArray(stage.summary.skipped_ids) ? stage.summary.skipped_ids.map(String) : [];
+  const count = typeof stage.summary.skipped === 'number' ? stage.summary.skipped : ids.length;
+  return { count, ids };
+}
+
 function normalizeStage(raw: unknown, index: number, warnings: string[]): RunStageRecord[] {
   if (typeof raw !== 'object' || raw === null) {
     warnings.push(`run.json stages[${index}] is not an object; skipped.`);
@@ -175,16 +182,29 @@ export const RUN_SEARCH_DEPTH = 3;
 /** Never entered: tooling folders, and the insides of a run (a run holds no other runs). Hidden folders neither. */
 const NOT_SEARCHED = new Set(['node_modules', 'checkpoints', 'cams', 'masks', 'events']);
 
-/** Where every view looks for runs: the runs directory (which may lie outside the workspace) and the workspace folders. */
-export function runSearchRoots(runsDirectory: string | undefined, workspaceFolders: readonly string[]): string[] {
-  return [...new Set([...(runsDirectory ? [runsDirectory] : []), ...workspaceFolders].map((r) => path.resolve(r)))];
+/**
+ * Where every view looks for runs: the runs directory (which may lie outside the workspace), the workspace
+ * folders, and the folders of the setting wsss.runSearchFolders (`extra`).
+ */
+export function runSearchRoots(
+  runsDirectory: string | undefined,
+  workspaceFolders: readonly string[],
+  extra: readonly string[] = [],
+): string[] {
+  const all = [...(runsDirectory ? [runsDirectory] : []), ...workspaceFolders, ...extra];
+  return [...new Set(all.map((r) => path.resolve(r)))];
 }
 
 /**
  * Every run folder (a folder holding run.json) at most `maxDepth` levels below the roots (a root may itself be
  * one), sorted, each once. A missing root is skipped; one that cannot be listed otherwise is an error.
+ * `marker` 'experiment.json' finds experiment folders instead (extension/experiments/experimentFolder.ts).
  */
-export async function findRunFolders(roots: readonly string[], maxDepth = RUN_SEARCH_DEPTH): Promise<string[]> {
+export async function findRunFolders(
+  roots: readonly string[],
+  maxDepth = RUN_SEARCH_DEPTH,
+  marker = 'run.json',
+): Promise<string[]> {
   const found = new Set<string>();
   const visit = async (dir: string, depth: number): Promise<void> => {
     let entries;
@@ -195,7 +215,7 @@ export async function findRunFolders(roots: readonly string[], maxDepth = RUN_SE
       if (depth === 0 && code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
       return;
     }
-    if (entries.some((e) => e.isFile() && e.name === 'run.json')) {
+    if (entries.some((e) => e.isFile() && e.name === marker)) {
       found.add(dir);
       return;
     }
@@ -229,6 +249,35 @@ export async function listRunFolders(
   runs.sort((a, b) => key(b).localeCompare(key(a)) || a.dir.localeCompare(b.dir));
   unreadable.sort((a, b) => a.dir.localeCompare(b.dir));
   return { runs, unreadable };
+}
+
+/** When a run started, as "YYYY-MM-DD HH:MM" of run.json's own clock (UTC as the engine writes it); null if unknown. */
+export function runStartText(record: Pick<RunRecord, 'created'>): string | null {
+  return record.created && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(record.created)
+    ? record.created.slice(0, 16).replace('T', ' ')
+    : null;
+}
+
+/**
+ * The one label of each run in every view (tree, pickers, report, bank editor): its name, and where two runs
+ * share a name, " · " and its start time, else its short id, else (a copied folder) its parent/folder.
+ */
+export function runLabels(runs: readonly Pick<RunFolderInfo, 'dir' | 'record'>[]): Map<string, string> {
+  const tiers: ((r: Pick<RunFolderInfo, 'dir' | 'record'>) => string)[] = [
+    (r) => r.record.name,
+    (r) => `${r.record.name} · ${runStartText(r.record) ?? '?'}`,
+    (r) => `${r.record.name} · ${r.record.id.slice(0, 6)}`,
+    (r) => `${r.record.name} · ${path.basename(path.dirname(r.dir))}/${path.basename(r.dir)}`,
+  ];
+  const counts = tiers.map((tier) =>
+    runs.map(tier).reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>()),
+  );
+  return new Map(
+    runs.map((r) => {
+      const i = tiers.findIndex((tier, t) => counts[t].get(tier(r)) === 1);
+      return [r.dir, tiers[i < 0 ? tiers.length - 1 : i](r)];
+    }),
+  );
 }
 
 /** The run's config.json as the engine saved it (defaults filled), or null when missing or unreadable. */

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfigProblem } from '../../protocol/engine';
 import { EngineExitedError, EngineRequestError } from '../engine/engineErrors';
+import { InterpreterNotFoundError } from '../engine/interpreter';
+import { withHint } from '../errorText';
 import { WorkspaceNotTrustedError, type EngineHost } from '../engine/engineHost';
 
 /** Explains that this needs a trusted workspace; resolves undefined (nothing was started). */
@@ -38,8 +40,22 @@ export function showEngineError(what: string, error: unknown, host: EngineHost):
   }
   const err = error instanceof Error ? error : new Error(String(error));
   // A crash message carries the traceback's last lines: the log has them all, the popup gets the first line.
-  const text = err instanceof EngineExitedError ? err.message.split('\n')[0] : err.message;
+  const text =
+    err instanceof EngineExitedError
+      ? err.message.split('\n')[0]
+      : err instanceof EngineRequestError
+        ? withHint(engineMessage(err), err.hint)
+        : err.message;
   const kind = err instanceof EngineRequestError && err.kind ? ` [${err.kind}]` : '';
   host.output.appendLine(`[wsss] ${what}: ${err.message}`);
-  void vscode.window.showErrorMessage(`${what}${kind}: ${text}`, 'Show Engine Log').then((a) => a && host.showLog());
+  const setUp = err instanceof InterpreterNotFoundError ? ['Set Up Engine'] : [];
+  void vscode.window.showErrorMessage(`${what}${kind}: ${text}`, ...setUp, 'Show Engine Log').then((a) => {
+    if (a === 'Set Up Engine') void vscode.commands.executeCommand('wsss.setUpEngine');
+    else if (a) host.showLog();
+  });
+}
+
+/** The engine's own message of a request error (EngineRequestError's text appends the hint to it). */
+function engineMessage(err: EngineRequestError): string {
+  return err.hint && err.message.endsWith(` ${err.hint}`) ? err.message.slice(0, -(err.hint.length + 1)) : err.message;
 }

@@ -3,13 +3,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from '../settings';
-import { listRunFolders, runSearchRoots, type RunFolderInfo } from './runFolder';
+import { listRunFolders, runLabels, runSearchRoots, type RunFolderInfo } from './runFolder';
 
 /** Where runs are looked for: the runs directory and the workspace folders. */
 export function workspaceRunRoots(): string[] {
   return runSearchRoots(
     readSettings().runsDirectory,
     (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    readSettings().runSearchFolders,
   );
 }
 
@@ -50,16 +51,17 @@ export async function pickRunFolder(
   filter: (run: RunFolderInfo) => boolean,
 ): Promise<string | undefined> {
   const { runs } = await workspaceRuns();
+  const labels = runLabels(runs);
   const candidates = runs.filter(filter);
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage(
-      `No matching run folders under ${readSettings().runsDirectory ?? 'the runs directory'} or the workspace folders.`,
+      `No matching run folders up to 3 levels below ${workspaceRunRoots().join(', ') || 'any folder (open a folder first)'}.`,
     );
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
     candidates.map((r) => ({
-      label: r.record.name,
+      label: labels.get(r.dir) ?? r.record.name,
       description: `${r.record.status}${r.record.synthetic ? ' · synthetic' : ''}`,
       detail: r.dir,
       dir: r.dir,

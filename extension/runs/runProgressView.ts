@@ -1,5 +1,5 @@
-// One running run as the user sees it: a cancellable progress notification (cancel -> run/cancel) whose
-// bar covers all stages of the run, and the text the status bar shows while it runs.
+// One running (or queued) run as the user sees it: a cancellable progress notification (cancel -> run/cancel)
+// whose bar covers all stages of the run, "queued behind <run>" while it waits, and the status bar's text.
 import * as vscode from 'vscode';
 import type { RunProgressParams } from '../../protocol/engine';
 
@@ -9,6 +9,7 @@ export class RunProgressView {
   private shownPercent = 0;
   private cancelling = false;
   private closed = false;
+  private waiting: string | undefined;
   /** Short text for the status bar ("clims 42%"). */
   statusText = 'starting';
 
@@ -24,6 +25,7 @@ export class RunProgressView {
       { location: vscode.ProgressLocation.Notification, title: `WSSS run "${name}"`, cancellable: true },
       (progress, token) => {
         this.report = (value) => progress.report(value);
+        if (this.waiting) this.report({ message: this.waiting });
         token.onCancellationRequested(() => {
           this.cancelling = true;
           progress.report({ message: 'cancelling (the stage saves a checkpoint)…' });
@@ -37,8 +39,16 @@ export class RunProgressView {
     );
   }
 
+  /** The run waits in the engine's queue for `behind` (another run, maybe of another window or the CLI). */
+  queued(behind: string): void {
+    this.waiting = `queued behind "${behind}" (stop it to remove it from the queue)`;
+    this.statusText = 'queued';
+    this.report?.({ message: this.waiting });
+  }
+
   /** A `run/progress` notification of this run. */
   update(p: RunProgressParams): void {
+    this.waiting = undefined;
     const stageFraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
     const index = this.stageIds.indexOf(p.stageId);
     const percent = index >= 0 ? (100 * (index + stageFraction)) / this.stageIds.length : undefined;

@@ -16,6 +16,11 @@ export interface CamRunInfo {
   sets: string[];
   /** How the run's CLIMS stage chose its prompts: 'gt' (class names), 'selected' (POLE), or null. */
   prompt: string | null;
+  /**
+   * How each CAM set's model was prompted, from config.json: 'none' (a baseline_cam model: no prompt), 'gt',
+   * 'selected', 'online'; a set not traced to its model gets `prompt`.
+   */
+  setPrompts: Record<string, string | null>;
   /** The dataset root from the run's config.json, resolved; null when not found. */
   datasetRoot: string | null;
   /** Why the run cannot be shown (older format, no cams...); the run stays listed. */
@@ -44,7 +49,7 @@ export interface ClassCam {
   /** Foreground class index (0-based; mask value index + 1). */
   index: number;
   name: string;
-  /** The prompt word this run used for this image and class (POLE selection), or null (GT name). */
+  /** POLE's selected word for this image and class (set prompted 'selected'/'online'), else null. */
   word: string | null;
   /** base64 of width*height bytes. */
   map: string;
@@ -93,6 +98,8 @@ export interface ChainMaps {
   gt: LabelMapView | null;
   /** Class names (index i = mask value i + 1). */
   classes: string[];
+  /** The GT's class indices (base64 of width*height bytes) for scoring the panel's own pseudo mask; null without GT. */
+  gtLabels: { width: number; height: number; data: string } | null;
   /** E.g. "This run has no masks/ folder yet". */
   note: string | null;
 }

@@ -104,7 +104,10 @@ export interface RunMaskDetail {
 export interface DatasetState {
   root?: string | null;
   set?: string;
+  /** An older panel's one-class filter (read once, then replaced by `filter`). */
   classFilter?: number | null;
+  /** Images with all of / any of `include` and none of `exclude` (class indices; webview/dataset/classFilter.ts). */
+  filter?: { include: number[]; exclude: number[]; mode: 'all' | 'any' };
   selectedId?: string | null;
   showMask?: boolean;
   opacity?: number;

@@ -3,6 +3,7 @@
  * sweep (METHOD §6), loss and metric curves from metrics.jsonl (live while a run trains) and a table comparing
  * runs. Everything is read from run folders (docs/ARCHITECTURE.md "Run folder"); no engine needed.
  */
+import type { ExperimentTable } from '../experiments';
 import type { PanelContract } from './common';
 
 /** One point of the threshold sweep: mIoU when pixels below `threshold` are background. */
@@ -71,6 +72,15 @@ export interface RunChoice {
   status: string;
 }
 
+/** The experiment the focused run belongs to (docs/EXPERIMENTS.md): its table once the engine wrote it. */
+export interface ExperimentView {
+  experimentDir: string;
+  name: string;
+  status: string;
+  /** <exp>/table.json; null until the experiment has completed (or `experiment table` was run). */
+  table: ExperimentTable | null;
+}
+
 /** Everything the panel shows; re-sent when the chosen runs or their reports change. */
 export interface ReportSnapshot {
   available: RunChoice[];
@@ -84,6 +94,10 @@ export interface ReportSnapshot {
   metricsMessage: string | null;
   /** The papers' figures to show beside ours: empty unless a compared run is a VOC (non-synthetic) run. */
   published: PublishedFigures[];
+  /** The focused run's experiment, when it is one of an experiment's runs. */
+  experiment: ExperimentView | null;
+  /** How the panel chose its runs, when it chose them itself (opened from the palette: the most recent). */
+  notice?: string | null;
 }
 
 /** Host -> webview: new metrics.jsonl lines of the focused run (reset: the file was rewritten). */

@@ -20,6 +20,8 @@ export interface BankProblemView {
   severity: 'error' | 'warning' | 'info';
   code: string;
   message: string;
+  /** What to do, shown apart from the message (rules shared with the engine give one). */
+  hint?: string;
   line: number;
   character: number;
 }
@@ -65,6 +67,16 @@ export interface StoredScoresView {
 export type ScoringAvailability =
   { state: 'available' } | { state: 'unsupported'; message: string } | { state: 'noRun'; message: string };
 
+/** Words a bank source proposed that the bank does not have yet, per class, until accepted or rejected. */
+export interface SuggestionsView {
+  /** "WordNet 3.0" or the vector file's name. */
+  source: string;
+  words: Record<string, string[]>;
+}
+
+/** Whether the engine can generate suggestions (`synonyms/suggest`), and why not. */
+export type SuggestAvailability = { state: 'available' } | { state: 'unsupported'; message: string };
+
 /** Everything the panel shows; re-sent whenever the document, the class list or the chosen run changes. */
 export interface SynonymPanelSnapshot {
   fileName: string;
@@ -79,6 +91,9 @@ export interface SynonymPanelSnapshot {
   stats: SelectionStatsView;
   stored: StoredScoresView | null;
   scoring: ScoringAvailability;
+  /** Pending suggestions from "Generate or extend"; null when none were asked for (or all were handled). */
+  suggestions: SuggestionsView | null;
+  suggest: SuggestAvailability;
 }
 
 /** An edit of the bank; indices are positions in the class's word list (applied by synonymBankDocument.ts). */
@@ -117,6 +132,25 @@ export type ScoreResult =
   | { state: 'unsupported'; message: string }
   | { state: 'failed'; message: string };
 
+/** Params of synonyms/suggest: generate or extend the bank from WordNet or a word-vector file (METHOD §2.1).
+ * `size`: words per class wanted, the class name included (2-10). `vectorsPath`: for "vectors"; without it the
+ * host asks with a file dialog. Classes: the bank's and the class list's. */
+export interface SuggestParams {
+  source: 'wordnet' | 'vectors';
+  size: number;
+  vectorsPath?: string;
+}
+
+/** Result of synonyms/suggest: how many new words were proposed, or why there are none. */
+export type SuggestResult =
+  { state: 'suggested'; count: number } | { state: 'cancelled' } | { state: 'failed'; message: string };
+
+/** Params of synonyms/acceptSuggestion and synonyms/rejectSuggestion; `word` absent: all of the class's. */
+export interface SuggestionParams {
+  className: string;
+  word?: string;
+}
+
 /** What the webview keeps across hide/show: the class in focus. */
 export interface SynonymPanelState {
   className?: string;
@@ -134,6 +168,12 @@ export interface SynonymsContract extends PanelContract {
     'synonyms/browseRun': { params: Record<string, never>; result: null };
     /** Ask the engine for CLIP scores (engine method `synonyms/score`). */
     'synonyms/score': { params: ScoreParams; result: ScoreResult };
+    /** Ask the engine (`synonyms/suggest`) for new words; they become pending suggestions in the snapshot. */
+    'synonyms/suggest': { params: SuggestParams; result: SuggestResult };
+    /** Add a suggested word (or all of a class's) to the bank (an undoable edit); the snapshot follows. */
+    'synonyms/acceptSuggestion': { params: SuggestionParams; result: EditResult };
+    /** Drop a suggested word (or all of a class's) without touching the bank. */
+    'synonyms/rejectSuggestion': { params: SuggestionParams; result: null };
   };
   toWebview: Record<string, never>;
   toHost: Record<string, never>;

@@ -23,7 +23,8 @@ function teeReporterTo(file: string | undefined): () => void {
 
 /** Runs every `*.test.js` in `dir` (compiled from test/integration/<suite>/). */
 export function runMochaFiles(dir: string, timeoutMs = 600_000): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: timeoutMs });
+  const grep = process.env.WSSS_TEST_GREP || undefined; // e.g. WSSS_TEST_GREP=experiment: one test while editing
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: timeoutMs, grep });
   const files = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.test.js'))

@@ -9,9 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
-import { startCodeServer } from '../support/codeServer';
-import { enginePython, repoRoot, sharedDir, testResultsDir } from '../support/paths';
+import { screenshot } from '../support/browser';
+import { repoRoot, sharedDir } from '../support/paths';
+import { reloadWindow, runCommand, runWorkbenchSession } from './workbenchSession';
 
 const GROUP = path.join('integration', 'restore');
 
@@ -33,32 +33,7 @@ async function frameWith(page: Page, selector: string, what: string, timeoutMs =
   }
 }
 
-/** F1, the command's title, Enter: what a user does. Retried while the palette does not list the command yet
- * (right after the workbench appears, the extension's contributions may still be on their way). */
-async function runCommand(page: Page, title: string, timeoutMs = 90_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill(`>${title}`);
-    if (
-      await row.waitFor({ timeout: 5_000 }).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-    await page.keyboard.press('Escape');
-    if (Date.now() > end) throw new Error(`the command palette never listed "${title}" (${timeoutMs / 1000} s)`);
-    await page.waitForTimeout(1_000);
-  }
-  await page.keyboard.press('Enter');
-}
-
 async function restoreScenario(page: Page, photosLink: string, log: (line: string) => void): Promise<void> {
-  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
   await runCommand(page, 'WSSS: Open Dataset Browser');
   const before = await frameWith(
     page,
@@ -76,9 +51,7 @@ async function restoreScenario(page: Page, photosLink: string, log: (line: strin
   log(`opened ${rootBefore}`);
   await screenshot(page, GROUP, 'before-reload');
 
-  await runCommand(page, 'Developer: Reload Window');
-  await page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
-  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  await reloadWindow(page);
   const after = await frameWith(
     page,
     '[data-testid=root-path]',
@@ -97,50 +70,21 @@ async function restoreScenario(page: Page, photosLink: string, log: (line: strin
 
 /** Runs the session; the counts are those runTests.ts sums (one test). */
 export async function runPanelRestoreSession(): Promise<{ code: number; passed: number; failed: number }> {
-  fs.rmSync(testResultsDir(GROUP), { recursive: true, force: true });
-  const results = testResultsDir(GROUP);
   const photos = path.join(sharedDir(), 'data', 'photos');
   console.log('\n=== integration session "restore" (dataset browser survives a window reload; Playwright-driven) ===');
   if (!fs.existsSync(photos)) {
     console.log(`  - skipped: no shared photos at ${photos}`);
     return { code: 0, passed: 0, failed: 0 };
   }
-  const started = Date.now();
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-ws-restore-'));
   fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
   const photosLink = path.join(workspace, 'photos');
   fs.symlinkSync(photos, photosLink);
-  const server = await startCodeServer({
+  return runWorkbenchSession({
+    name: 'restore',
+    what: 'the dataset browser comes back after a window reload, with its dataset root',
     workspace,
-    group: GROUP,
-    settings: { 'security.workspace.trust.startupPrompt': 'never', 'wsss.pythonPath': enginePython() },
-    env: { WSSS_REPO_ROOT: repoRoot, WSSS_SHARED_DIR: sharedDir() },
+    env: { WSSS_SHARED_DIR: sharedDir() },
+    scenario: (page, _server, log) => restoreScenario(page, photosLink, log),
   });
-  const consoleLog = fs.createWriteStream(path.join(results, 'browser-console.log'));
-  let browser: TestBrowser | undefined;
-  let failure: string | undefined;
-  try {
-    browser = await launchBrowser();
-    const { page } = browser;
-    page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
-    const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${server.host}${repoRoot}`]]);
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
-    await restoreScenario(page, photosLink, (line) => console.log(`  ${line}`));
-  } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
-    if (browser) await screenshot(browser.page, GROUP, 'failure').catch(() => undefined);
-  } finally {
-    consoleLog.end();
-    await browser?.close();
-    await server.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  }
-  const took = ((Date.now() - started) / 1000).toFixed(0);
-  if (failure) {
-    console.log(`  1) the dataset browser comes back after a window reload: ${failure}\n  see ${results}/`);
-  } else {
-    console.log('  ✔ the dataset browser comes back after a window reload, with its dataset root');
-  }
-  console.log(`=== session "restore": ${failure ? 0 : 1} passing, ${failure ? 1 : 0} failing, ${took} s ===`);
-  return failure ? { code: 1, passed: 0, failed: 1 } : { code: 0, passed: 1, failed: 0 };
 }

@@ -2,8 +2,9 @@
 // Chromium (playwright-core) opens it with the `payload` query parameter naming this project as the
 // extension under development and a compiled mocha index as extensionTestsPath; the workbench calls the
 // page function `codeAutomationExit(code)` when the tests end (docs/DESIGN.md#testing-in-a-real-vs-code).
-// Usage: node out/test/integration/runTests.js [session ...]   (sessions: trusted, untrusted, restore; default all)
-// Session "restore" (panelRestore.ts) drives the workbench from Node instead: a panel surviving a reload.
+// Usage: node out/test/integration/runTests.js [session ...]   (trusted, untrusted, restore, reload; default all)
+// Sessions "restore" (panelRestore.ts) and "reload" (runReload.ts) drive the workbench from Node instead: a
+// panel, and a run on the engine daemon, surviving a window reload.
 // Exit code 0 only when every session's tests passed. Artefacts: test-results/integration/<session>/.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,6 +13,7 @@ import { format } from 'node:util';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { startCodeServer } from '../support/codeServer';
 import { runPanelRestoreSession } from './panelRestore';
+import { runReloadSession } from './runReload';
 import { enginePython, repoRoot, sharedDir, testResultsDir } from '../support/paths';
 
 interface Session {
@@ -67,6 +69,7 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
       WSSS_TEST_RESULTS: results,
       WSSS_REPO_ROOT: repoRoot,
       WSSS_SHARED_DIR: sharedDir(),
+      WSSS_TEST_GREP: process.env.WSSS_TEST_GREP ?? '', // run only the tests whose title matches (mochaRunner.ts)
     },
   });
   const consoleLog = fs.createWriteStream(path.join(results, 'browser-console.log'));
@@ -134,10 +137,11 @@ async function runSession(session: Session): Promise<{ code: number; passed: num
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2);
   const restore = wanted.length === 0 || wanted.includes('restore');
+  const reload = wanted.length === 0 || wanted.includes('reload');
   const sessions = wanted.length ? SESSIONS.filter((s) => wanted.includes(s.name)) : SESSIONS;
-  if (sessions.length === 0 && !restore)
+  if (sessions.length === 0 && !restore && !reload)
     throw new Error(
-      `unknown session(s) ${wanted.join(', ')}; known: ${SESSIONS.map((s) => s.name).join(', ')}, restore`,
+      `unknown session(s) ${wanted.join(', ')}; known: ${SESSIONS.map((s) => s.name).join(', ')}, restore, reload`,
     );
   let passed = 0;
   let failed = 0;
@@ -151,16 +155,20 @@ async function main(): Promise<number> {
     failed += r.failed;
     if (r.code !== 0) bad++;
   }
-  if (restore) {
-    const r = await runPanelRestoreSession().catch((err: unknown) => {
-      console.error(`integration session "restore" could not run: ${err instanceof Error ? err.stack : String(err)}`);
+  const driven = [
+    ...(restore ? [['restore', runPanelRestoreSession] as const] : []),
+    ...(reload ? [['reload', runReloadSession] as const] : []),
+  ];
+  for (const [name, run] of driven) {
+    const r = await run().catch((err: unknown) => {
+      console.error(`integration session "${name}" could not run: ${err instanceof Error ? err.stack : String(err)}`);
       return { code: 1, passed: 0, failed: 1 };
     });
     passed += r.passed;
     failed += r.failed;
     if (r.code !== 0) bad++;
   }
-  const count = sessions.length + (restore ? 1 : 0);
+  const count = sessions.length + driven.length;
   console.log(`integration: ${passed} passed, ${failed} failed (${count - bad}/${count} sessions ok)`);
   return bad === 0 ? 0 : 1;
 }

@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot, testResultsDir } from './paths';
-import { descendants } from './processes';
+import { descendants, stopEngineDaemon } from './processes';
 
 export interface CodeServerOptions {
   /** Folder opened as the workspace. */
@@ -32,6 +32,9 @@ export interface CodeServer {
   pid: number;
   userDataDir: string;
   logFile: string;
+  /** The engine daemon's folder ($WSSS_ENGINE_STATE_DIR of the extension host): this server's own, so tests
+   *  never reach the user's daemon; stop() stops the daemon there. */
+  engineStateDir: string;
   /** Resolves with the exit code or signal if code-server's main process ends (before or after stop()). */
   exited: Promise<string>;
   /** Kills the whole process group (SIGTERM, then SIGKILL) and deletes the temp folders. Safe to call twice. */
@@ -93,6 +96,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-code-server-'));
   const userDataDir = path.join(tmp, 'user-data');
   const extensionsDir = path.join(tmp, 'extensions');
+  const engineStateDir = options.env?.WSSS_ENGINE_STATE_DIR ?? path.join(tmp, 'engine');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir);
   fs.writeFileSync(
@@ -134,7 +138,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const child = spawn(bin, args, {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, WSSS_ENGINE_STATE_DIR: engineStateDir, ...options.env },
   });
   fs.closeSync(log);
   const pid = child.pid!;
@@ -163,6 +167,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
         /* already gone */
       }
     }
+    await stopEngineDaemon(engineStateDir); // detached on purpose (it outlives windows): not a descendant
     fs.rmSync(tmp, { recursive: true, force: true });
   };
 
@@ -176,7 +181,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, host, port, pid, userDataDir, logFile, exited: exitedPromise, stop };
+  return { url, host, port, pid, userDataDir, logFile, engineStateDir, exited: exitedPromise, stop };
 }
 
 function tail(file: string, lines = 20): string {

@@ -1,5 +1,6 @@
 // Which processes descend from a process, read from /proc (Linux): how the integration tests see whether the
 // extension spawned a Python engine without asking the extension, and how stop() finds what code-server left.
+// The engine daemon is detached on purpose (no descendant): found and stopped through its state folder.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -50,4 +51,34 @@ export function descendants(root: number = process.pid): ProcessInfo[] {
 /** Descendants running a Python interpreter (the engine, or a probe of an interpreter). */
 export function pythonDescendants(root: number = process.pid): ProcessInfo[] {
   return descendants(root).filter((p) => p.argv.length > 0 && /^python[\d.]*$/.test(path.basename(p.argv[0])));
+}
+
+/** The engine daemon serving `stateDir` (its daemon.pid, checked to be a live wsss_engine daemon), if any. */
+export function engineDaemon(stateDir: string): ProcessInfo | undefined {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(stateDir, 'daemon.pid'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  const info = Number.isInteger(pid) && pid > 0 ? readProcess(pid) : undefined;
+  return info?.argv.includes('wsss_engine') && info.argv.includes('daemon') ? info : undefined;
+}
+
+/** Stops the daemon of `stateDir` and its process group: SIGTERM (its runs save checkpoints), SIGKILL after
+ *  `graceMs`. Tests call it so that no daemon they started outlives them. */
+export async function stopEngineDaemon(stateDir: string, graceMs = 10_000): Promise<void> {
+  const daemon = engineDaemon(stateDir);
+  if (!daemon) return;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-daemon.pgid, signal);
+    } catch {
+      /* already gone */
+    }
+  };
+  signalGroup('SIGTERM');
+  const end = Date.now() + graceMs;
+  while (readProcess(daemon.pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  signalGroup('SIGKILL');
 }

@@ -83,6 +83,7 @@ describe('findEnginePython', { skip: engineUnavailable() }, () => {
           e instanceof InterpreterNotFoundError &&
           e.message.includes(venvPython(ws)) &&
           e.message.includes('cannot import wsss_engine') &&
+          e.message.includes('WSSS: Set Up Engine') &&
           e.message.includes('scripts/setup-engine.sh'),
       );
     },

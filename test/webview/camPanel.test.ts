@@ -12,7 +12,11 @@ import type { CamContract } from '../../protocol/webview/cam';
 import { CamOverlays } from '../../extension/panels/cam/camPanel';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { enginePython, repoRoot, sharedDir } from '../support/paths';
-import { labelMapIou, readClassMask } from '../../extension/panels/dataset/maskImage';
+import { paletteColor } from '../../common/classes';
+import { colormapTable } from '../../common/colormaps';
+import { labelMapIou } from '../../common/labelIou';
+import { FIGURE_LAYOUT, FIGURE_LONG_SIDE } from '../../webview/shared/camFigure';
+import { readClassMask } from '../../extension/panels/dataset/maskImage';
 import { writeChainMasks, writeChainReports } from './fixtures/chainRun';
 import {
   openPanel,
@@ -124,8 +128,17 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
     );
     await choose(page, 'class-select', 'sofa');
     await page.waitForSelector('[data-testid=side-left] [data-testid=prompt-word]:has-text("couch")');
-    // the messages list the unusable runs, the rest works
-    await page.waitForSelector('[data-testid=messages] >> text=has no cams/ folder');
+    // ONE compact notice lists the runs without CAMs (their reasons folded away), the rest works
+    const notice = page.locator('[data-testid=messages] [data-testid=runs-without-cams]');
+    assert.equal(await notice.count(), 1);
+    assert.equal(await page.locator('[data-testid=messages] .banner').count(), 0, 'no banner per run');
+    assert.match((await notice.locator('summary').textContent()) ?? '', /1 run without CAMs: unfinished run/);
+    assert.match((await notice.locator('li').textContent()) ?? '', /has no cams\/ folder/);
+    assert.match(
+      (await page.textContent('[data-testid=side-left] [data-testid=prompt-word]')) ?? '',
+      /prompt “couch” \(POLE’s selected word\)/,
+    );
+    assert.equal(await page.locator('[data-testid=side-left] [data-testid=colour-bar]').count(), 1);
     await screenshot(page, 'webview', 'cam-single');
     assert.deepEqual(await opened.cspViolations(), []);
   });
@@ -164,6 +177,30 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
         Number(expected.toFixed(4)),
       );
     }
+    // beside the CAM and the pseudo mask: the GT, and the pseudo mask at the slider's threshold scored against it
+    await page.locator('[data-testid=side-left] [data-testid=truth-map]').waitFor();
+    const pseudoLabels = await page.evaluate(() => {
+      const c = document.querySelector('[data-testid=side-left] [data-testid=pseudo-mask]') as HTMLCanvasElement;
+      return {
+        width: c.width,
+        height: c.height,
+        rgba: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data),
+      };
+    });
+    const byColour = new Map(Array.from({ length: 21 }, (_, v) => [paletteColor(v).join(), v]));
+    const labels = new Uint8Array(pseudoLabels.width * pseudoLabels.height);
+    for (let p = 0; p < labels.length; p++) {
+      const o = p * 4;
+      labels[p] = pseudoLabels.rgba[o + 3] ? (byColour.get(pseudoLabels.rgba.slice(o, o + 3).join()) ?? 0) : 0;
+    }
+    const expectedPseudo = labelMapIou(
+      { width: pseudoLabels.width, height: pseudoLabels.height, data: labels },
+      gt,
+    ).miou!;
+    assert.equal(
+      Number(await page.getAttribute('[data-testid=side-left] [data-testid=pseudo-iou]', 'data-iou')),
+      Number(expectedPseudo.toFixed(4)),
+    );
     const iou = async (kind: string): Promise<number> =>
       Number(await strip.locator(`[data-kind=${kind}] [data-testid=image-iou]`).getAttribute('data-iou'));
     assert.ok(
@@ -230,8 +267,25 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
       (await page.textContent('[data-testid=side-right] [data-testid=prompt-mode]')) ?? '',
       /GT class names/,
     );
-    assert.equal(await page.locator('[data-testid=side-right] [data-testid=prompt-word]').count(), 0);
+    const cls = (await page.textContent('[data-testid=class-select]'))?.trim() ?? '';
+    assert.equal(
+      await page.getAttribute('[data-testid=side-right] [data-testid=prompt-word]', 'data-word'),
+      (await page.locator('[data-testid=side-right] [data-testid=heat-caption]').textContent())?.match(
+        /CAM of (\w+)/,
+      )?.[1],
+      `the GT-prompt run's caption names the class word (${cls})`,
+    );
+    assert.match(
+      (await page.textContent('[data-testid=side-right] [data-testid=prompt-word]')) ?? '',
+      /\(ground-truth word\)/,
+    );
     assert.notEqual(await maskPixels(page, 'left'), await maskPixels(page, 'right'));
+    await choose(page, 'right-source', 'Baseline CAM');
+    await page.waitForSelector(
+      '[data-testid=side-right] [data-testid=prompt-none]:has-text("no prompt (baseline CAM)")',
+    );
+    await choose(page, 'right-source', 'CLIMS (GT prompts)');
+    await page.waitForSelector('[data-testid=side-right] [data-testid=prompt-word]');
     await screenshot(page, 'webview', 'cam-compare');
   });
 
@@ -243,7 +297,28 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
     assert.equal(saved.name, 'cam-2011_000006.png');
     const meta = await sharp(saved.path).metadata();
     assert.equal(meta.format, 'png');
-    assert.ok(meta.width! > 2 * 400, `two sides wide (${meta.width})`);
+    const side = meta.width! / 2; // two sides of equal width
+    assert.ok(side >= FIGURE_LONG_SIDE, `each side at least ${FIGURE_LONG_SIDE} px wide (${meta.width})`);
+    assert.ok(meta.height! >= 2 * FIGURE_LONG_SIDE * 0.7, `tiles enlarged (${meta.height})`);
+    // the colour bar: a row of the left side that runs through the colour map from 0 to 1
+    const colormap = (await page.getAttribute('[data-testid=side-left] [data-testid=colour-bar]', 'data-colormap'))!;
+    const lut = colormapTable(colormap as 'jet');
+    const { data, info } = await sharp(saved.path).raw().toBuffer({ resolveWithObject: true });
+    const { pad } = FIGURE_LAYOUT;
+    const barX = pad + 44;
+    const barW = Math.min(side - 2 * pad, 420) - 44;
+    const near = (y: number, x: number, t: number): boolean => {
+      const o = (y * info.width + x) * info.channels;
+      const k = Math.round(t * 255) * 3;
+      return [0, 1, 2].every((c) => Math.abs(data[o + c] - lut[k + c]) <= 12);
+    };
+    const barRows = Array.from({ length: info.height }, (_, y) => y).filter((y) =>
+      [0.02, 0.25, 0.5, 0.75, 0.98].every((t) => near(y, barX + Math.round(t * (barW - 1)), t)),
+    );
+    assert.ok(
+      barRows.length >= FIGURE_LAYOUT.barHeight - 2,
+      `a colour bar ${FIGURE_LAYOUT.barHeight} px tall (${barRows.length} rows)`,
+    );
     fs.copyFileSync(saved.path, path.join(repoRoot, 'test-results', 'webview', 'cam-export.png'));
   });
 
@@ -255,7 +330,12 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
     await page.waitForSelector('[data-testid=side-left] [data-testid=heatmap]'); // the other side still works
     env.nextPick = os.tmpdir();
     await page.click('[data-testid=add-run]');
-    await page.waitForSelector('[data-testid=messages] >> text=run.json: the file does not exist');
+    await page.waitForSelector('[data-testid=runs-without-cams] summary >> text=2 runs without CAMs');
+    assert.match(
+      (await page.locator(`[data-testid=runs-without-cams] li[data-run="${os.tmpdir()}"]`).textContent()) ?? '',
+      /run\.json: the file does not exist/,
+    );
+    await page.click('[data-testid=runs-without-cams] summary'); // unfolded for the screenshot
     await screenshot(page, 'webview', 'cam-bad-runs');
     assert.deepEqual(await opened.cspViolations(), []);
   });

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import type { CamPreviewContract } from '../../protocol/webview/campreview';
 import { clearCamModelCache } from '../../extension/preview/camModel';
 import { createCamPreviewHandler } from '../../extension/panels/campreview/camPreviewHandler';
@@ -78,6 +79,30 @@ describe('CAM preview editor (Chromium, real host logic)', function () {
       assert.deepEqual(await opened.cspViolations(), []);
     } finally {
       opened.dispose();
+    }
+  });
+
+  it('shows a tiny image at least 512 px on its long side, pixels kept sharp, with a colour bar', async () => {
+    const tiny = path.join(dir, 'tiny.png');
+    await sharp(photo).resize(64, 150, { fit: 'fill' }).png().toFile(tiny);
+    const page = await browser.context.newPage();
+    const opened = await openPanel<CamPreviewContract>(page, server, 'campreview', () =>
+      createCamPreviewHandler(tiny, source),
+    );
+    try {
+      await page.waitForSelector('[data-testid=overlay][data-class-index]');
+      const shown = await page.locator('[data-testid=photo]').boundingBox();
+      assert.ok(shown && Math.max(shown.width, shown.height) >= 511, `shown ${shown?.width}×${shown?.height}`);
+      assert.equal(
+        await page.locator('[data-testid=photo]').evaluate((i) => getComputedStyle(i).imageRendering),
+        'pixelated',
+      );
+      assert.equal(await page.locator('[data-testid=colour-bar]').count(), 1);
+      await screenshot(page, 'webview', 'campreview-tiny');
+      assert.deepEqual(await opened.cspViolations(), []);
+    } finally {
+      opened.dispose();
+      await page.close();
     }
   });
 

@@ -8,7 +8,8 @@ import type { DatasetContract } from '../../protocol/webview/dataset';
 import { DatasetBrowser } from '../../extension/panels/dataset/datasetPanel';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { sharedDir } from '../support/paths';
-import { labelMapIou, readClassMask } from '../../extension/panels/dataset/maskImage';
+import { labelMapIou } from '../../common/labelIou';
+import { readClassMask } from '../../extension/panels/dataset/maskImage';
 import { writeChainMasks, writeChainReports } from './fixtures/chainRun';
 import { chooseOption } from './fixtures/pageActions';
 import {
@@ -82,6 +83,39 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     await page.waitForSelector('[data-testid=visible-count][data-count="9"]');
     assert.equal(await page.locator('[data-testid=tile]').count(), 9);
     assert.match((await page.textContent('[data-testid=visible-count]')) ?? '', /9 of 108 images with dog/);
+    await page.click('[data-testid=class-filter][data-class=all]');
+    await page.waitForSelector('[data-testid=visible-count][data-count="108"]');
+  });
+
+  it('filters by several classes (all of / any of) and by co-occurrence (has A, not B)', async () => {
+    const page = browser.page;
+    const count = async (): Promise<number> =>
+      Number(await page.getAttribute('[data-testid=visible-count]', 'data-count'));
+    const tileClasses = (): Promise<string[][]> =>
+      page
+        .locator('[data-testid=tile]')
+        .evaluateAll((els) =>
+          els.map((e) => [...e.querySelectorAll('.dots .swatch')].map((d) => d.getAttribute('title') ?? '')),
+        );
+    await page.click('[data-testid=class-filter][data-class=person]');
+    await page.waitForSelector('[data-testid=visible-count] >> text=images with person');
+    const person = await count();
+    await page.click('[data-testid=class-filter][data-class=dog]'); // a second class: all of (default)
+    await page.waitForSelector('[data-testid=visible-count] >> text=images with all of dog, person');
+    const both = await count();
+    assert.ok(both > 0 && both < 9, `some dogs are with people (${both})`);
+    for (const cs of await tileClasses()) assert.ok(cs.includes('dog') && cs.includes('person'), cs.join());
+    await page.click('[data-testid=filter-any]');
+    await page.waitForSelector('[data-testid=visible-count] >> text=images with any of dog, person');
+    assert.equal(await count(), 9 + person - both, 'any of: the union');
+    // co-occurrence: dog and not person
+    await page.click('[data-testid=class-filter][data-class=person]'); // drop person from the required ones
+    await page.click('[data-testid=class-filter][data-class=person] [data-testid=exclude-class]');
+    await page.waitForSelector('[data-testid=visible-count] >> text=images with dog · without person');
+    assert.equal(await count(), 9 - both);
+    for (const cs of await tileClasses()) assert.ok(cs.includes('dog') && !cs.includes('person'), cs.join());
+    assert.equal(await page.getAttribute('[data-testid=class-filter][data-class=person]', 'data-state'), 'exclude');
+    await screenshot(page, 'webview', 'dataset-filter-cooccurrence');
     await page.click('[data-testid=class-filter][data-class=all]');
     await page.waitForSelector('[data-testid=visible-count][data-count="108"]');
   });

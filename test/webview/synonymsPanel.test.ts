@@ -9,15 +9,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SynonymsContract } from '../../protocol/webview/synonyms';
-import { EngineProcess } from '../../extension/engine/engineProcess';
 import { engineScorer } from '../../extension/panels/synonyms/engineAccess';
 import { listRunChoices } from '../../extension/panels/report/runReports';
 import { StatsCache } from '../../extension/panels/synonyms/officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from '../../extension/panels/synonyms/synonymBankSession';
 import type { OffsetEdit } from '../../extension/panels/synonyms/synonymBankDocument';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
+import { chartData } from './harness/chartData';
 import { enginePython, repoRoot, sharedDir } from '../support/paths';
 import { writeRun } from './fixtures/runFolders';
+import { testEngine } from './fixtures/testEngine';
 import { chooseOption } from './fixtures/pageActions';
 import { openPanel, PanelServer, type OpenedPanel } from './harness/panelHarness';
 
@@ -55,7 +56,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
   let tmp: string;
   let doc: MemoryDocument;
   let original: string;
-  let engine: EngineProcess | undefined;
+  const engine = testEngine(() => tmp);
   const textOpened: string[] = [];
   const canScore = fs.existsSync(PHOTOS) && fs.existsSync(enginePython());
 
@@ -106,7 +107,7 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
         pickFolder: async () => undefined,
         openTextEditor: async () => void textOpened.push(doc.path),
         statsCache: new StatsCache(path.join(tmp, 'storage')),
-        scorer: canScore ? engineScorer(async () => startedEngine()) : undefined,
+        scorer: canScore ? engineScorer(async () => engine.started()) : undefined,
       });
       session.attach({ sendSnapshot: () => void rpc.sendSnapshot() });
       doc.onChange = () => session.documentChanged();
@@ -114,26 +115,8 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     });
   });
 
-  /** The real engine (`python -m wsss_engine serve` from this checkout), started on the first scoring. */
-  async function startedEngine(): Promise<EngineProcess> {
-    if (!engine) {
-      engine = new EngineProcess({
-        launch: {
-          pythonPath: enginePython(),
-          cwd: tmp,
-          env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'engine'), OMP_NUM_THREADS: '1' },
-        },
-        clientName: 'wsss-webview-tests',
-        clientVersion: '0',
-        handshakeTimeoutMs: 90_000,
-      });
-      await engine.start();
-    }
-    return engine;
-  }
-
   after(async () => {
-    await engine?.dispose();
+    await engine.dispose();
     opened?.dispose();
     await browser?.close();
     await server?.close();
@@ -207,7 +190,14 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
       (await page.textContent('[data-testid=stored-scores] tr[data-image="2007_000123"] td.won'))?.trim(),
       '0.281',
     );
-    assert.equal(await page.locator('[data-testid=class-radar] g[data-series]').count(), 2, 'run and authors');
+    const radar = await chartData(page, 'class-radar');
+    assert.deepEqual(
+      radar.datasets.map((d) => d.label),
+      ['this run', "authors' selection (POLE)"],
+      'run and authors',
+    );
+    const couch = radar.labels.indexOf('couch');
+    assert.ok(Math.abs((radar.datasets[0].data[couch] as number) - 0.6) < 1e-9, 'the run picked couch 60% of the time');
     assert.equal((await page.textContent('[data-testid=win-table] tr[data-word=couch] td.num'))?.trim(), '60.0%');
     await page.click('[data-testid=all-radars] .radar-cell[data-class=aeroplane]');
     await page.waitForSelector('[data-testid=class-title] >> text=aeroplane');
@@ -220,8 +210,8 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     if (!canScore) this.skip();
     const page = browser.page;
     // a run that cannot be scored (no config.json): the engine's reason, no numbers
+    // no button: the words are scored by themselves, shortly after they stop changing
     await page.click('[data-testid=class-item][data-class=sofa]');
-    await page.click('[data-testid=score-words]');
     await page.waitForSelector('[data-testid=live-scores][data-state=failed]', { timeout: 90_000 });
     assert.match(
       (await page.textContent('[data-testid=live-scores]')) ?? '',
@@ -230,7 +220,6 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
 
     await chooseOption(page, 'run-select', path.join(tmp, 'scoring', 'pole-scoring'));
     await page.waitForSelector('[data-testid=stored-scores] tr[data-image="2011_000006"]');
-    await page.click('[data-testid=score-words]');
     await page.waitForSelector('[data-testid=live-score-table]', { timeout: 90_000 });
     assert.equal(await page.getAttribute('[data-testid=live-scores]', 'data-state'), 'scored');
     const headers = (await page.locator('[data-testid=live-score-table] th').allTextContents()).map((t) =>
@@ -259,6 +248,16 @@ describe('synonym bank editor panel (Chromium, real host logic, POLE bank)', fun
     const won = await page.locator('[data-testid=live-score-table] tr[data-image="2011_000006"] td.won').count();
     assert.equal(won, 1);
     await screenshot(page, 'webview', 'synonyms-live-scores');
+    // an edit re-scores by itself (debounced): the removed word leaves the live table
+    doc.setText(doc.text.replace(/,\s*"chesterfield"/, ''));
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('[data-testid=live-score-table] th')]
+          .map((t) => (t.textContent ?? '').replace('GT', '').trim())
+          .join(',') === 'image,couch,sofa,loveseat',
+      undefined,
+      { timeout: 90_000 },
+    );
     assert.deepEqual(await opened.cspViolations(), []);
   });
 

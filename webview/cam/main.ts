@@ -12,6 +12,7 @@ import type {
   CamView,
   ChainMaps,
 } from '../../protocol/webview/cam';
+import { figureScale } from '../shared/camFigure';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select, slider } from '../shared/ui';
 import camCss from './cam.css';
@@ -93,10 +94,28 @@ function renderSourceBar(): void {
     }),
     button('Add run folder…', 'add-run', () => void addRun(null), true),
   );
-  replaceChildren(
-    messages,
-    ...snap.problems.map((p) => banner('warning', p)),
-    ...snap.runs.filter((r) => r.problem).map((r) => banner('warning', `${r.name}: ${r.problem}`, r.runDir)),
+  replaceChildren(messages, ...snap.problems.map((p) => banner('warning', p)), runsWithoutCams());
+}
+
+/** One compact notice for every run that cannot be shown (no cams/ yet...), its reasons folded away. */
+function runsWithoutCams(): HTMLElement | null {
+  const without = snap.runs.filter((r) => r.problem);
+  if (!without.length) return null;
+  return h(
+    'details',
+    { class: 'runs-without-cams', 'data-testid': 'runs-without-cams' },
+    h(
+      'summary',
+      {},
+      `${without.length} run${without.length > 1 ? 's' : ''} without CAMs: ${without.map((r) => r.name).join(', ')}`,
+    ),
+    h(
+      'ul',
+      {},
+      ...without.map((r) =>
+        h('li', { 'data-run': r.runDir, title: r.runDir }, h('strong', {}, r.name), ` — ${r.problem}`),
+      ),
+    ),
   );
 }
 
@@ -229,6 +248,7 @@ async function showImage(id: string): Promise<void> {
     if (token !== loadToken || !run) return;
     sides[side].setView(run, src.set, view, options());
     chains[side] = await panel.request('cam/chain', { runDir: src.runDir, id }, 60_000).catch(() => undefined);
+    if (token === loadToken) sides[side].setTruth(chains[side], options());
   };
   delete chains.left;
   delete chains.right;
@@ -248,24 +268,31 @@ async function addRun(runDir: string | null): Promise<void> {
 }
 
 async function exportPng(): Promise<void> {
-  const parts = [sides.left, ...(state.right ? [sides.right] : [])];
+  const parts = [
+    { side: sides.left, src: state.left },
+    ...(state.right ? [{ side: sides.right, src: state.right }] : []),
+  ];
+  // One scale for both sides (same photo): the long side of each tile at least FIGURE_LONG_SIDE px.
+  const longest = Math.max(
+    1,
+    ...parts.map((p) => Math.max(p.side.loaded?.mapWidth ?? 0, p.side.loaded?.mapHeight ?? 0)),
+  );
+  const scale = figureScale(longest, longest);
+  const o = options();
+  const sizes = parts.map((p) => p.side.drawInto(null, 0, 0, runOf(p.src)?.name ?? '', o, scale));
   const canvas = document.createElement('canvas');
-  const sizes = parts.map((s) => s.drawInto(document.createElement('canvas').getContext('2d')!, 0, 0, ''));
-  canvas.width = Math.max(1, sizes.reduce((a, s) => a + s.width, 0) + 4 * (parts.length - 1));
+  canvas.width = Math.max(
+    1,
+    sizes.reduce((a, s) => a + s.width, 0),
+  );
   canvas.height = Math.max(1, ...sizes.map((s) => s.height));
   const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#1f1f1f';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
   let x = 0;
-  parts.forEach((s, i) => {
-    const src = i === 0 ? state.left : state.right;
-    const run = runOf(src);
-    const cls = s.classes.find((c) => c.index === state.classIndex);
-    x +=
-      s.drawInto(
-        ctx,
-        x,
-        0,
-        `${run?.name ?? ''} · ${cls?.name ?? ''}${cls?.word ? ` (“${cls.word}”)` : ''} · thr ${options().threshold.toFixed(2)}`,
-      ).width + 4;
+  parts.forEach((p, i) => {
+    p.side.drawInto(ctx, x, 0, runOf(p.src)?.name ?? '', o, scale);
+    x += sizes[i].width;
   });
   try {
     const res = await panel.request('cam/exportPng', {

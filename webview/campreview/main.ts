@@ -7,6 +7,7 @@
 import type { ColormapName } from '../../protocol/webview/cam';
 import type { CamPreviewContract, CamPreviewSnapshot, CamPreviewState } from '../../protocol/webview/campreview';
 import { COLORMAPS } from '../../common/colormaps';
+import { colourBarElement, figureScale } from '../shared/camFigure';
 import { decodeMap, drawHeatmap } from '../shared/camRendering';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, h, replaceChildren, select, slider } from '../shared/ui';
@@ -31,7 +32,8 @@ const photo = h('img', { alt: 'photo', 'data-testid': 'photo' });
 const overlay = h('canvas', { class: 'overlay', 'data-testid': 'overlay' });
 const stack = h('div', { class: 'image-stack' }, photo, overlay);
 stack.style.display = 'none'; // until a snapshot with CAMs arrives
-const caption = h('figcaption', { class: 'muted', 'data-testid': 'caption' });
+const caption = h('figcaption', { class: 'campreview-caption', 'data-testid': 'caption' });
+const barBox = h('div', { class: 'bar-box' });
 appRoot().append(
   h(
     'div',
@@ -39,7 +41,12 @@ appRoot().append(
     header,
     controls,
     messages,
-    h('div', { class: 'campreview-body' }, classList, h('figure', { class: 'campreview-figure' }, stack, caption)),
+    h(
+      'div',
+      { class: 'campreview-body' },
+      classList,
+      h('figure', { class: 'campreview-figure' }, stack, caption, barBox),
+    ),
   ),
 );
 
@@ -73,6 +80,10 @@ function render(s: CamPreviewSnapshot): void {
   overlay.width = s.mapWidth;
   overlay.height = s.mapHeight;
   stack.style.display = '';
+  // A tiny image is shown at least FIGURE_LONG_SIDE px on its long side, its pixels kept sharp (camFigure.ts).
+  const scale = figureScale(s.width, s.height);
+  photo.style.width = `${Math.ceil(s.width * scale)}px`;
+  stack.classList.toggle('upscaled', scale > 1);
   if (!s.classes.some((c) => c.index === state.classIndex)) saveState({ classIndex: s.classes[0].index });
   replaceChildren(
     controls,
@@ -158,6 +169,7 @@ function showOverlay(): void {
   );
   overlay.dataset.classIndex = String(state.classIndex);
   caption.textContent = `CAM of ${name} (max-normalised ReLU CAM, single scale)`;
+  replaceChildren(barBox, colourBarElement(state.colormap ?? 'jet', null));
 }
 
 panel.onSnapshot(render);

@@ -3,6 +3,16 @@
  * detail view with GT mask overlay. Talks to extension/panels/dataset/datasetPanel.ts.
  */
 import { classCss } from '../../common/classes';
+import {
+  classState,
+  describe,
+  isEmpty,
+  matches,
+  NO_FILTER,
+  restoreFilter,
+  toggle,
+  type ClassFilter,
+} from './classFilter';
 import type { DatasetContract, DatasetSnapshot, DatasetState, RunMaskSource } from '../../protocol/webview/dataset';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
@@ -156,39 +166,93 @@ function welcome(suggestions: string[]): HTMLElement {
   );
 }
 
+/** The class filter: click a class to require it, ⊘ to exclude it; "all of" / "any of" when several are required. */
 function renderClassList(d: DatasetSnapshot): void {
   classList.hidden = !d.root || d.problem !== null;
   const counts = new Array(d.classes.length).fill(0);
   for (const ls of d.labels) for (const c of ls) counts[c]++;
-  const item = (label: string, count: number, value: number | null): HTMLElement => {
+  const f = filter();
+  const setFilter = (next: ClassFilter): void => {
+    saveState({ filter: next, classFilter: undefined });
+    renderClassList(d);
+    applyFilter(true);
+  };
+  const item = (value: number): HTMLElement => {
+    const st = classState(f, value);
+    const exclude = h(
+      'button',
+      {
+        class: 'exclude-class',
+        'data-testid': 'exclude-class',
+        title: st === 'exclude' ? `Stop excluding ${d.classes[value]}` : `Only images without ${d.classes[value]}`,
+        'aria-pressed': String(st === 'exclude'),
+      },
+      '⊘',
+    );
     const el = h(
       'div',
       {
-        class: 'class-item',
+        class: `class-item${st === 'include' ? ' selected' : ''}${st === 'exclude' ? ' excluded' : ''}`,
         role: 'option',
         tabindex: 0,
+        'aria-selected': String(st === 'include'),
         'data-testid': 'class-filter',
-        'data-class': value === null ? 'all' : d.classes[value],
+        'data-class': d.classes[value],
+        'data-state': st ?? 'none',
+        title: `Images with ${d.classes[value]} (click again to drop it)`,
       },
-      value === null ? null : swatch(value),
-      h('span', {}, label),
-      h('span', { class: 'count' }, String(count)),
+      swatch(value),
+      h('span', { class: 'class-name' }, d.classes[value]),
+      h('span', { class: 'count' }, String(counts[value])),
+      exclude,
     );
-    if ((state.classFilter ?? null) === value) el.classList.add('selected');
-    const choose = (): void => {
-      saveState({ classFilter: value });
-      renderClassList(d);
-      applyFilter(true);
-    };
-    el.addEventListener('click', choose);
-    el.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && choose());
+    el.addEventListener('click', () => setFilter(toggle(f, value, 'include')));
+    el.addEventListener(
+      'keydown',
+      (e) => (e.key === 'Enter' || e.key === ' ') && setFilter(toggle(f, value, 'include')),
+    );
+    exclude.addEventListener('click', (e) => {
+      e.stopPropagation();
+      setFilter(toggle(f, value, 'exclude'));
+    });
     return el;
   };
-  replaceChildren(
-    classList,
-    item('All images', d.ids.length, null),
-    ...d.classes.map((c, i) => (counts[i] ? item(c, counts[i], i) : null)),
+  const all = h(
+    'div',
+    {
+      class: `class-item${isEmpty(f) ? ' selected' : ''}`,
+      role: 'option',
+      tabindex: 0,
+      'data-testid': 'class-filter',
+      'data-class': 'all',
+    },
+    h('span', {}, 'All images'),
+    h('span', { class: 'count' }, String(d.ids.length)),
   );
+  all.addEventListener('click', () => setFilter(NO_FILTER));
+  all.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && setFilter(NO_FILTER));
+  const mode =
+    f.include.length > 1
+      ? h(
+          'div',
+          { class: 'filter-mode', role: 'radiogroup', 'aria-label': 'Images with' },
+          ...(['all', 'any'] as const).map((m) => {
+            const b = h(
+              'button',
+              {
+                class: `mode${f.mode === m ? ' selected' : ''}`,
+                role: 'radio',
+                'aria-checked': String(f.mode === m),
+                'data-testid': `filter-${m}`,
+              },
+              `${m} of`,
+            );
+            b.addEventListener('click', () => setFilter({ ...f, mode: m }));
+            return b;
+          }),
+        )
+      : null;
+  replaceChildren(classList, all, mode, ...d.classes.map((_, i) => (counts[i] ? item(i) : null)));
 }
 
 function swatch(c: number): HTMLElement {
@@ -197,13 +261,19 @@ function swatch(c: number): HTMLElement {
   return s;
 }
 
+/** The filter in force (an older panel's saved single class included). */
+function filter(): ClassFilter {
+  return restoreFilter(state.filter, state.classFilter);
+}
+
 function applyFilter(resetScroll: boolean): void {
   if (!data) return;
-  const f = state.classFilter ?? null;
+  const f = filter();
   visible = [];
-  for (let i = 0; i < data.ids.length; i++) if (f === null || data.labels[i].includes(f)) visible.push(i);
-  countLabel.textContent =
-    f === null ? `${visible.length} images` : `${visible.length} of ${data.ids.length} images with ${data.classes[f]}`;
+  for (let i = 0; i < data.ids.length; i++) if (matches(data.labels[i], f)) visible.push(i);
+  countLabel.textContent = isEmpty(f)
+    ? `${visible.length} images`
+    : `${visible.length} of ${data.ids.length} images ${describe(f, data.classes)}`;
   countLabel.dataset.count = String(visible.length);
   grid.setItems(visible, resetScroll);
   if (!resetScroll && state.scrollTop) grid.scrollTo(state.scrollTop);
@@ -214,7 +284,14 @@ async function open(root: string | null, set?: string): Promise<void> {
     const snap = await panel.request('dataset/open', { root, set }, 120_000);
     loader.reset();
     data = snap;
-    saveState({ root: snap.root, set: snap.set, classFilter: null, selectedId: null, scrollTop: 0 });
+    saveState({
+      root: snap.root,
+      set: snap.set,
+      filter: NO_FILTER,
+      classFilter: undefined,
+      selectedId: null,
+      scrollTop: 0,
+    });
     closeDetail();
     render();
   } catch (e) {
@@ -271,7 +348,7 @@ panel.onSnapshot((snap) => {
   performance.mark('wsss:snapshot-received');
   const restoring = !data && state.root === snap.root;
   data = snap;
-  if (!restoring) state = { ...state, classFilter: null, selectedId: null, scrollTop: 0 };
+  if (!restoring) state = { ...state, filter: NO_FILTER, classFilter: undefined, selectedId: null, scrollTop: 0 };
   saveState({ root: snap.root, set: snap.set });
   render();
   performance.mark('wsss:snapshot-rendered');

@@ -5,7 +5,7 @@
  */
 import { CHAIN_LABEL, CHAIN_ORDER } from '../../common/chain';
 import type { ChainKind, EvaluationReport, PublishedFigures, RunView } from '../../protocol/webview/report';
-import { percent } from '../shared/charts/svg';
+import { percent } from '../shared/ui';
 import { h } from '../shared/ui';
 import { syntheticTag } from './resultViews';
 

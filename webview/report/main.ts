@@ -10,16 +10,23 @@ import type {
   ReportSnapshot,
   RunView,
 } from '../../protocol/webview/report';
-import { useChartStyles } from '../shared/charts/chartStyles';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
 import { CHAIN_LABEL } from '../../common/chain';
 import { chainTable, perClassChain } from './chainTable';
+import { experimentSection } from './experimentTable';
 import { metricCurves } from './metricCurves';
 import reportCss from './report.css';
-import { comparisonTable, iouBars, reportOf, sweepChart, syntheticTag, type ReportPick } from './resultViews';
+import {
+  comparisonTable,
+  iouBars,
+  reportOf,
+  sweepChart,
+  sweepEdgeWarning,
+  syntheticTag,
+  type ReportPick,
+} from './resultViews';
 
-useChartStyles();
 adoptStyles(reportCss);
 const panel = connectPanel<ReportContract>();
 let snap: ReportSnapshot | undefined;
@@ -157,6 +164,12 @@ function focusDetail(s: ReportSnapshot, focus: RunView): HTMLElement {
     // side by side when the panel is wide enough, one above the other otherwise
     const chartWidth = width >= 1000 ? Math.min(640, Math.floor((width - 24) / 2)) : Math.min(width, 640);
     const sweep = sweepChart(s.runs, focus, pick, chartWidth);
+    const edge = sweepEdgeWarning(report);
+    if (edge) {
+      const warn = banner('warning', edge.message, edge.hint);
+      warn.dataset.testid = 'sweep-edge';
+      detail.append(warn);
+    }
     detail.append(
       h(
         'div',
@@ -181,7 +194,7 @@ function renderCurves(): void {
       { class: 'muted', 'data-testid': 'metrics-count', 'data-count': rows.length },
       `${rows.length} metric lines${snap?.runs.find((r) => r.runDir === snap?.focus)?.status === 'running' ? ' · live' : ''}`,
     ),
-    rows.length > 0 ? metricCurves(rows, contentWidth()) : null,
+    rows.length > 0 ? metricCurves(rows, contentWidth(), snap?.focus ?? '') : null,
   );
 }
 
@@ -206,6 +219,7 @@ function render(): void {
         s.runs.map((r) => r.runDir),
         d,
       );
+    if (s.experiment) body.append(experimentSection(s.experiment));
     body.append(
       h(
         'section',
@@ -217,7 +231,9 @@ function render(): void {
     body.append(h('section', {}, h('h3', {}, 'Runs compared'), comparisonTable(s.runs, s.focus, pick, onFocus)));
     if (focus) body.append(focusDetail(s, focus));
   }
-  replaceChildren(root, runChips(s), transient, body);
+  const notice = s.notice ? banner('info', s.notice) : null;
+  if (notice) notice.dataset.testid = 'report-notice';
+  replaceChildren(root, runChips(s), transient, notice, body);
   renderCurves();
 }
 

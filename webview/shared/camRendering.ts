@@ -56,14 +56,18 @@ export function heatmapPixels(map: Uint8Array, width: number, height: number, co
   return img;
 }
 
-/** Pseudo mask at `threshold` (0..1) in palette colours, background transparent; also pixel counts per class. */
+/**
+ * Pseudo mask at `threshold` (0..1) in palette colours, background transparent; also pixel counts per class
+ * and the mask as VOC label values (0 background, class index + 1), for scoring against the GT.
+ */
 export function pseudoMaskPixels(
   cams: DecodedCam[],
   width: number,
   height: number,
   threshold: number,
-): { image: ImageData; counts: Map<number, number> } {
+): { image: ImageData; counts: Map<number, number>; labels: Uint8Array } {
   const img = new ImageData(width, height);
+  const labels = new Uint8Array(width * height);
   const d = img.data;
   const bg = threshold * 255;
   const colours = cams.map((c) => paletteColor(c.index + 1));
@@ -81,6 +85,7 @@ export function pseudoMaskPixels(
     }
     if (k < 0) continue;
     perClass[k]++;
+    labels[p] = cams[k].index + 1;
     const [r, g, b] = colours[k];
     d[p * 4] = r;
     d[p * 4 + 1] = g;
@@ -88,5 +93,5 @@ export function pseudoMaskPixels(
     d[p * 4 + 3] = 255;
   }
   cams.forEach((c, i) => counts.set(c.index, perClass[i]));
-  return { image: img, counts };
+  return { image: img, counts, labels };
 }

@@ -136,3 +136,8 @@ export function adoptStyles(cssText: string): void {
   sheet.replaceSync(cssText);
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
+
+/** A fraction as a percentage: 0.523 -> "52.3%"; not a number -> "n/a". */
+export function percent(value: number, digits = 1): string {
+  return Number.isFinite(value) ? `${(value * 100).toFixed(digits)}%` : 'n/a';
+}

@@ -11,15 +11,14 @@ import type {
   SynonymPanelState,
   SynonymsContract,
 } from '../../protocol/webview/synonyms';
-import { useChartStyles } from '../shared/charts/chartStyles';
 import { connectPanel } from '../shared/rpc';
 import { adoptStyles, appRoot, banner, button, h, replaceChildren, select } from '../shared/ui';
 import { scoresSection } from './scoresView';
 import { allClassesSelection, classSelection } from './selectionView';
+import { suggestControls, suggestionList, type SuggestionActions } from './suggestionsView';
 import synonymsCss from './synonyms.css';
 import { wordEditor } from './wordEditor';
 
-useChartStyles();
 adoptStyles(synonymsCss);
 const panel = connectPanel<SynonymsContract>();
 let state: SynonymPanelState = panel.getState() ?? {};
@@ -38,6 +37,15 @@ function edit(e: SynonymEdit): void {
 function showTransient(message: string): void {
   replaceChildren(transient, banner('error', message));
 }
+
+const suggestions: SuggestionActions = {
+  suggest: (params) => panel.request('synonyms/suggest', params, 600_000),
+  accept: (params) =>
+    void panel.request('synonyms/acceptSuggestion', params).catch((e: Error) => showTransient(e.message)),
+  reject: (params) =>
+    void panel.request('synonyms/rejectSuggestion', params).catch((e: Error) => showTransient(e.message)),
+  message: (text, kind) => replaceChildren(transient, banner(kind, text)),
+};
 
 function focusClass(name: string): void {
   state = { ...state, className: name };
@@ -76,6 +84,7 @@ function toolbar(s: SynonymPanelSnapshot): HTMLElement {
       true,
     ),
     button('Open as text', 'open-text', () => void panel.request('synonyms/openText', {}), true),
+    suggestControls(s.suggest, suggestions),
   );
 }
 
@@ -90,6 +99,7 @@ function problemList(problems: BankProblemView[]): HTMLElement | null {
         { class: `problem problem-${p.severity}`, 'data-code': p.code },
         h('span', { class: 'where' }, `line ${p.line + 1}:${p.character + 1}`),
         ` ${p.message}`,
+        ...(p.hint ? [h('span', { class: 'hint' }, p.hint)] : []),
       ),
     ),
   );
@@ -196,8 +206,12 @@ function render(): void {
       ),
       wordEditor(current, edit),
       classSelection(current, s.stats),
-      scoresSection(current, s.stored, s.scoring, (className, imageIds) =>
-        panel.request('synonyms/score', { className, imageIds }, 120_000),
+      scoresSection(
+        current,
+        s.stored,
+        s.scoring,
+        (className, imageIds) => panel.request('synonyms/score', { className, imageIds }, 120_000),
+        s.selectedRun ?? '',
       ),
     );
   } else {
@@ -209,7 +223,14 @@ function render(): void {
   const navTop = root.querySelector('[data-testid=class-nav]')?.scrollTop ?? 0;
   const content = h('div', { class: 'content scroll' }, detail);
   const nav = classNav(s, current?.name);
-  replaceChildren(root, toolbar(s), transient, problemList(s.problems), h('div', { class: 'layout' }, nav, content));
+  replaceChildren(
+    root,
+    toolbar(s),
+    transient,
+    problemList(s.problems),
+    suggestionList(s.suggestions, suggestions),
+    h('div', { class: 'layout' }, nav, content),
+  );
   content.scrollTop = scrollTop;
   nav.scrollTop = navTop;
   if (refocus) (root.querySelector(refocus) as HTMLElement | null)?.focus();

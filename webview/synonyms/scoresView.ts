@@ -2,6 +2,8 @@
  * CLIP scores per word for sample images (METHOD §2.2: cosine of the CAM-masked image with "a photo of
  * [w]."): the scores the run stored in selection/prompt_selection.json, and live scores from the engine
  * when it supports `synonyms/score` — otherwise a clear "not supported yet" state, never made-up numbers.
+ * Live scores follow the edits: SCORE_DELAY_MS after the class's words last changed they are scored again
+ * (results kept per run, class and word list, so a re-render or an undo does not ask the engine twice).
  */
 import type {
   ImageWordScores,
@@ -10,7 +12,29 @@ import type {
   StoredScoresView,
   SynonymClassView,
 } from '../../protocol/webview/synonyms';
-import { banner, button, h } from '../shared/ui';
+import { banner, h } from '../shared/ui';
+
+/** How long the words must stay unchanged before they are scored (each keystroke-level edit re-renders). */
+export const SCORE_DELAY_MS = 800;
+const results = new Map<string, Promise<ScoreResult>>();
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+/** Fills the live-scores element that is in the page now for `key` (the panel may have re-rendered meanwhile). */
+function show(key: string, cls: SynonymClassView, result: ScoreResult | Error): void {
+  const live = [...document.querySelectorAll<HTMLElement>('[data-testid=live-scores]')].find(
+    (e) => e.dataset.key === key,
+  );
+  const out = live?.querySelector<HTMLElement>('.live-output');
+  if (!live || !out) return;
+  if (result instanceof Error) {
+    live.dataset.state = 'failed';
+    out.replaceChildren(banner('error', `Scoring failed: ${result.message}`));
+    return;
+  }
+  live.dataset.state = result.state;
+  if (result.state === 'scored') out.replaceChildren(scoresTable(cls, result.scores, 'live-score-table'));
+  else out.replaceChildren(banner(result.state === 'unsupported' ? 'info' : 'error', result.message));
+}
 
 export function scoresTable(cls: SynonymClassView, samples: ImageWordScores[], testId: string): HTMLElement {
   const words = [...cls.words];
@@ -57,6 +81,8 @@ export function scoresSection(
   stored: StoredScoresView | null,
   scoring: ScoringAvailability,
   score: (className: string, imageIds: string[]) => Promise<ScoreResult>,
+  /** Which run the stored samples come from (part of the live results' key). */
+  runKey = '',
 ): HTMLElement {
   const section = h(
     'section',
@@ -88,26 +114,30 @@ export function scoresSection(
     live.append(h('p', { class: 'muted' }, scoring.message));
   } else if (samples.length > 0) {
     const ids = samples.map((s) => s.imageId);
-    const out = h('div', {});
+    const key = JSON.stringify([runKey, cls.name, cls.words, ids]);
+    live.dataset.key = key;
+    live.dataset.state = 'pending';
+    const out = h('div', { class: 'live-output' }, h('vscode-progress-ring', {}));
     live.append(
-      button(
-        `Score the current words with CLIP (${ids.length} images)`,
-        'score-words',
-        () => {
-          out.replaceChildren(h('vscode-progress-ring', {}));
-          score(cls.name, ids).then(
-            (result) => {
-              live.dataset.state = result.state;
-              if (result.state === 'scored') out.replaceChildren(scoresTable(cls, result.scores, 'live-score-table'));
-              else out.replaceChildren(banner(result.state === 'unsupported' ? 'info' : 'error', result.message));
-            },
-            (e: Error) => out.replaceChildren(banner('error', `Scoring failed: ${e.message}`)),
-          );
-        },
-        true,
-      ),
+      h('p', { class: 'muted' }, `The current words scored with CLIP on ${ids.length} images (follows your edits):`),
       out,
     );
+    const known = results.get(key);
+    const fill = (p: Promise<ScoreResult>) =>
+      void p.then(
+        (r) => show(key, cls, r),
+        (e: Error) => show(key, cls, e),
+      );
+    if (known) queueMicrotask(() => fill(known));
+    else {
+      clearTimeout(timer); // a newer edit supersedes a pending one
+      timer = setTimeout(() => {
+        const pending = score(cls.name, ids);
+        results.set(key, pending);
+        pending.catch(() => results.delete(key)); // a failed request may be retried by the next edit
+        fill(pending);
+      }, SCORE_DELAY_MS);
+    }
   }
   section.append(live);
   return section;

@@ -27,10 +27,21 @@ from torchvision.io import ImageReadMode, decode_image, decode_jpeg
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
+from ..errors import ConfigInvalid
 from .transforms import IGNORE_INDEX, IMAGENET_MEAN, IMAGENET_STD, _randint, random_crop_box, rescale_size
 
 INPUT_PIPELINES = ("reference", "tensor")
 Box = Tuple[int, int, int, int, int, int, int, int]
+
+
+def check_input_pipeline(name: str) -> str:
+    """A stage's `input_pipeline` param, checked (the schema's enum covers configs; this, params built by hand)."""
+    if name not in INPUT_PIPELINES:
+        raise ConfigInvalid(
+            f"unknown input_pipeline {name!r}",
+            hint="use reference (PIL in the loader workers) or tensor (decode and augment on the device)",
+        )
+    return name
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,9 @@ class VOCDataset(Dataset):
             return None
         raise DatasetError(
             f"cannot read image {path}: {exc}",
-            hint="replace or delete the file (and its list entry), or enable skip_corrupt",
+            hint='replace or delete the file (and its list entry), or skip unreadable images: add "skip_corrupt": '
+            "true to this stage's entry in the run config's \"stages\" list (a stage parameter of the training "
+            "and inference stages); the skipped ids are then listed in the stage's summary",
             path=str(path),
         ) from exc
 

@@ -29,6 +29,7 @@ from torchvision import transforms as T
 
 from ..errors import ConfigInvalid, WeightsMissing
 from ..safe_pickle import torch_load
+from .tiny_tokenizer import TinyTokenizer
 from .weights import DOWNLOAD_TIMEOUT_S, fetch_url, host_reachable, local_file, locate_url
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -123,10 +124,7 @@ class ClipScorer:
                     description=f"tiny CLIP {path.name}",
                 )
                 if "vocab" in ckpt:  # synthetic/tiny_clip.py's word-level tokenizer
-                    from ..synthetic.tiny_clip import TinyTokenizer
-
-                    words = [w for w in ckpt["vocab"] if not w.startswith("<")]
-                    scorer.tokenizer = TinyTokenizer(words, ckpt.get("context_length", 16))
+                    scorer.tokenizer = TinyTokenizer.from_checkpoint(ckpt)
                 # e.g. the calibrated L_CBS threshold and the caption template (docs/DESIGN.md#the-synthetic-world)
                 scorer.meta = {k: ckpt[k] for k in ("cbs_threshold", "template", "input_size") if k in ckpt}
                 return scorer

@@ -12,7 +12,7 @@ from typing import Callable
 from ..errors import EngineError
 from ..json_input import read_json_file
 from ..safe_pickle import torch_load
-from ..preflight import stage_ids
+from ..runs.config import stage_ids
 from .strategy import PromptStrategy, check_kind, read_prompt_file
 from .vocabulary import check_vocabulary
 
@@ -29,9 +29,9 @@ def tiny_tokenizer(config: dict, resolve: Callable[[str], Path]):
         return None
     if not isinstance(ckpt, dict) or "vocab" not in ckpt:
         return None
-    from ..synthetic.tiny_clip import TinyTokenizer
+    from ..models.tiny_tokenizer import TinyTokenizer
 
-    return TinyTokenizer([w for w in ckpt["vocab"] if not w.startswith("<")], ckpt.get("context_length", 16))
+    return TinyTokenizer.from_checkpoint(ckpt)
 
 
 def bank_words(config: dict, stage: dict, resolve: Callable[[str], Path]) -> tuple[list[str], str] | None:

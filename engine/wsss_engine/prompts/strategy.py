@@ -24,7 +24,7 @@ from typing import Sequence
 import torch
 
 from ..errors import ConfigInvalid
-from ..preflight import stage_ids
+from ..runs.config import stage_ids
 from ..runs.run_folder import atomic_write_bytes, atomic_write_json
 from ..safe_pickle import torch_load
 from .learned import KINDS, LearnedPrompts
@@ -49,8 +49,8 @@ class PromptStrategy:
     @classmethod
     def from_params(cls, params: dict, default_template: str = DEFAULT_TEMPLATE) -> "PromptStrategy":
         """`default_template`: the loss preset's prompt form, used when neither the stage nor the strategy
-        names a template (METHOD §1.3)."""
-        raw = params.get("prompt_strategy", "template")
+        names a template (METHOD §1.3). `params`: a train_clims stage's, schema defaults filled."""
+        raw = params["prompt_strategy"]
         raw = {"kind": raw} if isinstance(raw, str) else dict(raw)
         kind = raw.get("kind", "template")
         if kind not in STRATEGIES:
@@ -76,7 +76,7 @@ class PromptStrategy:
                 "prompt_strategy.train is false but nothing is loaded (init_from)",
                 hint="name a stage or prompts file in init_from, or train the prompts",
             )
-        if kind in ("target", "defo") and params.get("prompt", "gt") != "gt":
+        if kind in ("target", "defo") and params["prompt"] != "gt":
             raise ConfigInvalid(
                 f"prompt_strategy {kind!r} learns one vector per class, so it cannot take per-image "
                 f"words (prompt {params['prompt']!r})",

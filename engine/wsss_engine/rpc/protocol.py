@@ -13,7 +13,12 @@ from wsss_engine.errors import ERROR_CODES
 
 # 2: run/start answers name + stages; run/metrics and engine/log removed.
 # 3: initialize answers before torch is loaded (the CPU only); engine/devices follows with every device.
-PROTOCOL_VERSION = 3
+# 4: cluster/submit, cluster/status, cluster/cancel (runs on a SLURM cluster).
+# 5: the engine daemon (one engine per user, rpc/daemon.py): run/started to every client, run/start answers
+#    queuedBehind, run/list entries carry name, stages, queuedBehind and the last progress, run/finished says
+#    removedFromQueue; `shutdown` on a daemon connection ends that connection only.
+# 6: experiment/start|resume|stop|status and experiment/progress|finished (EXPERIMENT_METHODS below).
+PROTOCOL_VERSION = 6
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -58,6 +63,7 @@ METHODS: dict[str, Method] = {
         result=("protocolVersion", "engineVersion", "pythonVersion", "torchVersion", "devices"),
     ),
     # Polite stop: cancels running runs (they save checkpoints); the `exit` notification then ends the process.
+    # On a connection to the engine daemon it ends that connection only: the runs go on.
     "shutdown": Method(),
     # Liveness check.
     "ping": Method(result=("time",)),
@@ -70,11 +76,12 @@ METHODS: dict[str, Method] = {
             Param("runDir", "string"),
             Param("resume", "boolean", False),
         ),
-        result=("runId", "runDir", "name", "stages"),
+        result=("runId", "runDir", "name", "stages", "queuedBehind"),
     ),
     # Ask a running run to stop at its next cancellation point (it saves a checkpoint).
     "run/cancel": Method(params=(Param("runId", "string"),), result=("cancelled",)),
-    # Runs this engine process has started, with their current status.
+    # Runs this engine process has started (the daemon: from any client), with status, name, stages, the run
+    # a queued one waits for, and the last progress (a reattaching window shows them at once).
     "run/list": Method(result=("runs",)),
     # Validate a run config file against schemas/run-config.schema.json and the stages this engine has.
     "config/validate": Method(params=(Param("configPath", "string"),), result=("valid", "errors"), long=True),
@@ -102,13 +109,66 @@ METHODS: dict[str, Method] = {
         result=("suggestions",),
         long=True,
     ),
+    # A run on a SLURM cluster (rpc/cluster_requests.py, docs/CLUSTER.md): create the run folder (inputs checked)
+    # and sbatch its job, or (resume) resubmit it; `options` are cluster options over the config's `cluster` block.
+    "cluster/submit": Method(
+        params=(
+            Param("configPath", "string", False, nullable=True),
+            Param("runDir", "string"),
+            Param("resume", "boolean", False),
+            Param("options", "object", False),
+        ),
+        result=("job",),
+        long=True,
+    ),
+    # The run's last job: SLURM's state (squeue, scontrol or sacct) beside the run's own status (run.json).
+    "cluster/status": Method(
+        params=(Param("runDir", "string"),),
+        result=("job", "jobs", "state", "reason", "source", "active", "runStatus"),
+        long=True,
+    ),
+    # Stop the run's job: politely through the run folder (running), out of the queue (pending), or `now`.
+    "cluster/cancel": Method(
+        params=(Param("runDir", "string"), Param("now", "boolean", False)),
+        result=("job", "state", "how"),
+        long=True,
+    ),
+}
+
+# -- experiments (rpc/experiments.py, docs/EXPERIMENTS.md): their own block, mirrored by protocol/experiments.ts
+EXPERIMENT_UNITS = ("experimentDir", "name", "status", "units", "error")
+EXPERIMENT_METHODS: dict[str, Method] = {
+    # Expand and validate the experiment file (ConfigInvalid naming the variant), write the folder, then run its
+    # units on a worker thread; answers the plan. Long: a synthetic base first makes the world and tiny CLIP.
+    "experiment/start": Method(
+        params=(Param("experimentPath", "string"), Param("experimentDir", "string")),
+        result=EXPERIMENT_UNITS,
+        long=True,
+    ),
+    # Continue a stopped, failed or interrupted experiment: completed runs kept, the interrupted one resumed.
+    "experiment/resume": Method(params=(Param("experimentDir", "string"),), result=EXPERIMENT_UNITS),
+    # Stop the experiment this engine runs in that folder (the running run saves its checkpoint).
+    "experiment/stop": Method(params=(Param("experimentDir", "string"),), result=("stopped",)),
+    # experiment.json with each run's status read from its run.json.
+    "experiment/status": Method(params=(Param("experimentDir", "string"),), result=EXPERIMENT_UNITS),
+}
+METHODS.update(EXPERIMENT_METHODS)
+EXPERIMENT_NOTIFICATIONS: dict[str, Notification] = {
+    # A stage's progress in one of the experiment's runs (unit: "shared/<run>" or "runs/<variant>-s<seed>").
+    "experiment/progress": Notification(("experimentDir", "unit", "stageId", "done", "total", "message")),
+    # The experiment's worker ended: completed (table written), failed (error names the run) or cancelled.
+    "experiment/finished": Notification(("experimentDir", "status", "error")),
 }
 
 NOTIFICATIONS: dict[str, Notification] = {
+    **EXPERIMENT_NOTIFICATIONS,
     # Once, after the initialize reply, when torch has loaded: every device (the CPU first) and torch's version.
     "engine/devices": Notification(("torchVersion", "devices")),
+    # A run was started or resumed (by this client or, on the daemon, any other): what run/start answered.
+    "run/started": Notification(("runId", "runDir", "name", "stages", "queuedBehind")),
     "run/progress": Notification(("runId", "stageId", "done", "total", "message")),
-    "run/finished": Notification(("runId", "status", "error")),
+    # removedFromQueue: cancelled while it waited for another run (it never started, has no checkpoint).
+    "run/finished": Notification(("runId", "status", "error", "removedFromQueue")),
     # The one extension -> engine notification: exit now (code 0 after `shutdown`, else 1). `$/cancelRequest`
     # (base protocol) is handled too but is not part of this descriptor.
     "exit": Notification(()),

@@ -1,6 +1,8 @@
-"""The JSON-RPC 2.0 server on the engine's stdio: reads frames on the main thread, runs each request on its own
-thread (so `$/cancelRequest` and `exit` are read while work goes on), writes responses and notifications.
-stdout carries only protocol frames; `serve_stdio` moves everything else printed to fd 1 onto stderr."""
+"""The JSON-RPC 2.0 server of one connection: reads frames on its thread, runs each request on its own thread (so
+`$/cancelRequest` and `exit` are read while work goes on), writes responses and notifications.
+`serve_stdio`: the engine's stdio is the one connection, whose end stops the runs; stdout carries only protocol
+frames (everything else printed to fd 1 goes to stderr). The engine daemon (rpc/daemon.py) makes one Server per
+socket client around one shared EngineMethods: a client's end (or its `shutdown`) leaves the runs going."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, BinaryIO, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 from wsss_engine.errors import Cancelled, EngineError
 from wsss_engine.rpc.framing import FrameError, FrameReader, FrameWriter
 from wsss_engine.rpc.protocol import METHODS, NOTIFICATIONS, Method, params_problem
+
+if TYPE_CHECKING:
+    from wsss_engine.rpc.handlers import EngineMethods
 
 log = logging.getLogger("wsss_engine.rpc")
 
@@ -28,6 +33,8 @@ _EXTRA_REQUESTS: dict[str, tuple[Method, RequestHandler]] = {}
 REQUEST_MODULES: list[str] = [
     "wsss_engine.rpc.synonym_scoring",
     "wsss_engine.rpc.synonym_suggest",
+    "wsss_engine.rpc.cluster_requests",
+    "wsss_engine.rpc.experiments",
 ]
 _request_modules_lock = threading.Lock()
 _request_modules_done = False
@@ -55,10 +62,20 @@ def register_request(name: str, handler: RequestHandler, spec: Method | None = N
     _EXTRA_REQUESTS[name] = (spec, handler)
 
 
-class Server:
-    """One connection. `serve()` returns the process exit code."""
+_CURRENT_NOTIFY: Callable[[str, dict[str, Any]], None] | None = None  # the engine's notify-all (set by Server)
 
-    def __init__(self, stdin: BinaryIO, stdout: BinaryIO) -> None:
+
+def current_notify() -> Callable[[str, dict[str, Any]], None] | None:
+    """The engine's notify (every client, on the daemon), for request modules whose work outlives the request
+    (rpc/experiments.py); None outside `serve`."""
+    return _CURRENT_NOTIFY
+
+
+class Server:
+    """One connection. `serve()` returns the process exit code. Without `engine` the connection owns its own
+    engine (stdio): `shutdown` and the connection's end stop its runs. With a shared one (the daemon) they don't."""
+
+    def __init__(self, stdin: BinaryIO, stdout: BinaryIO, engine: "EngineMethods | None" = None) -> None:
         from wsss_engine.rpc.handlers import EngineMethods  # handlers import the pipeline (torch): keep it here
 
         self.reader = FrameReader(stdin)
@@ -66,10 +83,14 @@ class Server:
         self.pending: dict[Any, threading.Event] = {}
         self.pending_lock = threading.Lock()
         self.shutdown_requested = False
-        self.engine = EngineMethods(self)
+        self.owns_engine = engine is None
+        self.engine = engine if engine is not None else EngineMethods(self.notify)
+        global _CURRENT_NOTIFY
+        _CURRENT_NOTIFY = self.engine.notify_all  # on the daemon: every client
         self.builtin: dict[str, tuple[Method, RequestHandler]] = {
             name: (METHODS[name], fn) for name, fn in self.engine.handlers().items()
         }
+        self.builtin["shutdown"] = (METHODS["shutdown"], self.shutdown)
 
     def handler_for(self, method: str) -> tuple[Method, RequestHandler] | None:
         """Built-in, else registered (plugins, REQUEST_MODULES imported on first need for protocol methods)."""
@@ -92,15 +113,24 @@ class Server:
                     exit_code = 1
                     break
                 if message is None:
-                    log.info("stdin closed; stopping")
+                    log.info("the client closed the connection")
                     break
                 if isinstance(message, dict) and message.get("method") == "exit" and "id" not in message:
                     exit_code = 0 if self.shutdown_requested else 1
                     break
                 self.dispatch(message)
         finally:
-            self.engine.stop_all_runs()
+            if self.owns_engine:
+                self.engine.stop_all_runs()
         return exit_code
+
+    def shutdown(self, params: dict[str, Any], cancelled: threading.Event) -> dict[str, Any]:
+        """Polite stop: an own engine cancels its runs (each saves a checkpoint) before answering; a daemon
+        connection only says goodbye (its runs go on for the other clients and the next window)."""
+        self.shutdown_requested = True
+        if self.owns_engine:
+            self.engine.stop_all_runs()
+        return {}
 
     def dispatch(self, message: Any) -> None:
         """Answer one incoming message; never raises (a bad request gets an error response)."""
@@ -175,7 +205,7 @@ class Server:
                 raise Cancelled(f"request {method} was cancelled", "")
             self.send({"jsonrpc": "2.0", "id": msg_id, "result": result})
             if method == "initialize":
-                self.engine.after_initialize()
+                self.engine.after_initialize(self.notify)
         except EngineError as exc:
             self.send_error(msg_id, exc.code, exc.message, exc.to_data())
         except Exception as exc:
@@ -209,7 +239,7 @@ class Server:
             if "id" in message:
                 self.send_error(message["id"], INTERNAL_ERROR, f"internal error: result is not JSON: {exc}")
         except OSError as exc:
-            print(f"wsss_engine: cannot write to stdout: {exc}", file=sys.stderr)
+            print(f"wsss_engine: cannot write to the client: {exc}", file=sys.stderr)
 
     def send_error(self, msg_id: Any, code: int, message: str, data: dict[str, Any] | None = None) -> None:
         error: dict[str, Any] = {"code": code, "message": message}

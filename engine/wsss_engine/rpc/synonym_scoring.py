@@ -28,15 +28,10 @@ import numpy as np
 
 from ..errors import Cancelled, DatasetError, EngineError, RunFolderError, RunNotFound
 from ..json_input import read_json_file
+from ..runs.config import fill_section
+from ..runs.portable_paths import resolve_stored
 from .server import register_request
 
-CLIP_DEFAULTS = {
-    "kind": "open_clip",
-    "model": "ViT-B-32",
-    "pretrained": "openai",
-    "checkpoint": None,
-    "precision": "fp16",
-}  # schemas/run-config.schema.json, for hand-written configs
 log = logging.getLogger("wsss_engine.rpc.synonyms")
 BATCH_SIZE = 32
 _CACHE_SIZE = 2  # CLIPs kept (ViT-B-32 is ~600 MB in fp32)
@@ -58,7 +53,7 @@ class RunSource:
         self.config = _read_json(config_file, "the run's config")
         record = _read_json(self.path / "run.json", "the run record") if (self.path / "run.json").is_file() else {}
         config_path = record.get("configPath")
-        self.base_dir = Path(config_path).parent if config_path else self.path
+        self.base_dir = resolve_stored(config_path, self.path).parent if config_path else self.path
         self.stages: list[dict] = [s for s in self.config.get("stages", []) if isinstance(s, dict)]
 
     def resolve(self, p: str) -> Path:
@@ -147,7 +142,7 @@ class RunSource:
         from .. import device as devices
         from ..models.clip_model import ClipScorer
 
-        cfg = {**CLIP_DEFAULTS, **(self.config.get("clip") or {})}
+        cfg = fill_section("clip", self.config.get("clip"))  # the schema's defaults, for hand-written configs
         try:
             device = devices.resolve_device(self.config.get("device", "auto"))
         except EngineError:  # e.g. a run trained on CUDA, scored here on a laptop

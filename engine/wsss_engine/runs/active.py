@@ -1,8 +1,10 @@
 """The runs one engine process is executing, each on its own worker thread (used by the JSON-RPC server).
 
 Runs execute one at a time, in start order: they share the process's RNGs (seeded runs must reproduce) and
-usually one GPU. A started run waits in status "created" until the one before it ends; cancelling it while it
-waits marks it "cancelled" at once (run.json, run/finished, its folder unlocked) and drops it from the queue."""
+usually one GPU. A started run waits in status "created" until the one before it ends ("queued behind" it);
+cancelling it while it waits marks it "cancelled" at once (run.json, run/finished with removedFromQueue, its
+folder unlocked) and drops it from the queue. Every start is announced in `run/started` (the engine daemon's
+clients all see every run, docs/ARCHITECTURE.md "Engine daemon")."""
 
 from __future__ import annotations
 
@@ -13,12 +15,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from wsss_engine.errors import RunNotFound
-from wsss_engine.pipeline import RunEvents, execute_run, prepare_run
+from wsss_engine.runs.events import RunEvents
 from wsss_engine.runs.run_folder import RunFolder
 
 log = logging.getLogger("wsss_engine.runs")
 
 Notify = Callable[[str, dict[str, Any]], None]  # (notification, params)
+RUN_STARTED_KEYS = ("runId", "runDir", "name", "stages", "queuedBehind")
+# pipeline.prepare_run / pipeline.execute_run, passed in by the server: runs/ stays below the run driver
+Prepare = Callable[[str | None, str, bool], tuple[RunFolder, Any]]
+Execute = Callable[[RunFolder, Any, threading.Event, RunEvents], tuple[str, dict[str, str] | None]]
 
 
 @dataclass
@@ -32,6 +38,7 @@ class ActiveRun:
     final_status: str | None = None
     started: bool = False  # its turn came (guarded by ActiveRuns.turns)
     dropped: bool = False  # cancelled while queued: its turn is skipped
+    last_progress: dict[str, Any] | None = None  # the latest run/progress params (a reattaching client shows it)
 
     @property
     def status(self) -> str:
@@ -42,19 +49,18 @@ class NotifyingEvents(RunEvents):
     """Run events as run/progress notifications of one run. Metrics have one channel, <run>/metrics.jsonl
     (what the report panel tails, also for runs of other engines or the CLI): no notification repeats them."""
 
-    def __init__(self, run_id: str, notify: Notify) -> None:
-        self.run_id, self.notify = run_id, notify
+    def __init__(self, entry: ActiveRun, notify: Notify) -> None:
+        self.entry, self.notify = entry, notify
 
     def progress(self, stage_id: str, done: int, total: int, message: str) -> None:
-        self.notify(
-            "run/progress",
-            {"runId": self.run_id, "stageId": stage_id, "done": done, "total": total, "message": message},
-        )
+        params = {"runId": self.entry.run_id, "stageId": stage_id, "done": done, "total": total, "message": message}
+        self.entry.last_progress = params
+        self.notify("run/progress", params)
 
 
 class ActiveRuns:
-    def __init__(self, notify: Notify) -> None:
-        self.notify = notify
+    def __init__(self, notify: Notify, prepare: Prepare, execute: Execute) -> None:
+        self.notify, self.prepare, self.execute = notify, prepare, execute
         self.runs: dict[str, ActiveRun] = {}
         self.lock = threading.Lock()
         self.turns = threading.Condition()  # one run at a time, in start order (tickets)
@@ -63,15 +69,17 @@ class ActiveRuns:
 
     def start(self, config_path: str | None, run_dir: str, resume: bool) -> ActiveRun:
         """Validate and create/lock the run folder now (errors go to the caller), then run on a thread."""
-        folder, loaded = prepare_run(config_path, run_dir, resume)
+        folder, loaded = self.prepare(config_path, run_dir, resume)
         entry = ActiveRun(folder.id, folder.path, folder)
         entry.thread = threading.Thread(target=self._work, args=(entry, loaded), name=f"run-{folder.id}", daemon=True)
-        with self.lock:
-            self.runs[entry.run_id] = entry
         with self.turns:
             entry.ticket = self.next_ticket
             self.next_ticket += 1
+        with self.lock:
+            self.runs[entry.run_id] = entry
         entry.thread.start()
+        described = self.describe(entry)
+        self.notify("run/started", {key: described[key] for key in RUN_STARTED_KEYS})
         return entry
 
     def _work(self, entry: ActiveRun, loaded: Any) -> None:
@@ -85,8 +93,8 @@ class ActiveRuns:
                 return
             entry.started = True
         try:
-            status, error = execute_run(entry.folder, loaded, entry.cancel, NotifyingEvents(entry.run_id, self.notify))
-        except Exception as exc:  # execute_run records stage errors; this is e.g. run.json becoming unwritable
+            status, error = self.execute(entry.folder, loaded, entry.cancel, NotifyingEvents(entry, self.notify))
+        except Exception as exc:  # the run driver records stage errors; this is e.g. run.json becoming unwritable
             log.exception("run %s stopped by an error outside its stages", entry.run_id)
             status, error = (
                 "failed",
@@ -101,7 +109,9 @@ class ActiveRuns:
                 self.now_serving += 1
                 self.turns.notify_all()
         entry.final_status = status
-        self.notify("run/finished", {"runId": entry.run_id, "status": status, "error": error})
+        self.notify(
+            "run/finished", {"runId": entry.run_id, "status": status, "error": error, "removedFromQueue": False}
+        )
 
     def cancel(self, run_id: str) -> bool:
         """True when the run was running and is now asked to stop; False when it had already finished."""
@@ -125,12 +135,44 @@ class ActiveRuns:
         finally:
             entry.folder.close()
         log.info("run %s cancelled while it waited for the runs started before it", entry.run_id)
-        self.notify("run/finished", {"runId": entry.run_id, "status": "cancelled", "error": None})
+        self.notify(
+            "run/finished", {"runId": entry.run_id, "status": "cancelled", "error": None, "removedFromQueue": True}
+        )
         return True
 
-    def list(self) -> list[dict[str, str]]:
+    def describe(self, entry: ActiveRun) -> dict[str, Any]:
+        """A run as run/list and run/started give it (protocol RunListEntry)."""
+        record = entry.folder.record
+        return {
+            "runId": entry.run_id,
+            "runDir": str(entry.run_dir),
+            "status": entry.status,
+            "name": record["name"],
+            "stages": [{"id": s["id"], "type": s["type"]} for s in record["stages"]],
+            "queuedBehind": self.queued_behind(entry),
+            "progress": entry.last_progress,
+        }
+
+    def queued_behind(self, entry: ActiveRun) -> dict[str, str] | None:
+        """The run this one waits for (the one running now, else the nearest earlier one), None once it runs."""
+        with self.turns:
+            if entry.started or entry.final_status is not None:
+                return None
+            with self.lock:
+                ahead = [e for e in self.runs.values() if e.ticket < entry.ticket and e.final_status is None]
+        if not ahead:
+            return None
+        blocker = next((e for e in ahead if e.started), max(ahead, key=lambda e: e.ticket))
+        return {"runId": blocker.run_id, "name": blocker.folder.record["name"]}
+
+    def list(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [{"runId": e.run_id, "runDir": str(e.run_dir), "status": e.status} for e in self.runs.values()]
+            entries = list(self.runs.values())
+        return [self.describe(e) for e in entries]
+
+    def has_active(self) -> bool:
+        with self.lock:
+            return any(e.final_status is None for e in self.runs.values())
 
     def stop_all(self, timeout: float = 120.0) -> None:
         """Cancel every running run and wait for it to save its checkpoint and record its status."""

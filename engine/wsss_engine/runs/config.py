@@ -35,6 +35,19 @@ class LoadedConfig:
         return self.path.parent if self.path is not None else Path.cwd()
 
 
+NOT_STAGE_PARAMS = ("id", "type", "description")
+
+
+def stage_params(stage: dict[str, Any]) -> dict[str, Any]:
+    """What a stage function gets as `params` (the config is stored with schema defaults filled)."""
+    return {k: v for k, v in stage.items() if k not in NOT_STAGE_PARAMS}
+
+
+def stage_ids(config: dict[str, Any]) -> set[str]:
+    """Ids of the run's stages: a param with one of these values names that stage's output, not a file."""
+    return {s["id"] for s in config.get("stages", [])}
+
+
 def schema_dir() -> Path:
     env = os.environ.get(SCHEMA_ENV)
     return Path(env) if env else Path(__file__).resolve().parents[3] / "schemas"
@@ -161,6 +174,13 @@ def fill_defaults(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> A
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [fill_defaults(v, schema["items"], root) for v in value]
     return value
+
+
+def fill_section(name: str, value: dict[str, Any] | None) -> dict[str, Any]:
+    """A top-level config section (e.g. "clip") with the schema's defaults filled: for a run folder's
+    config.json that did not come through the loader (written by hand)."""
+    root = base_schema()
+    return fill_defaults(dict(value or {}), root["properties"][name], root)
 
 
 def _deref(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from wsss_engine import __version__
 from wsss_engine.errors import RunFolderError, RunNotFound
 from wsss_engine.json_input import parse_json_bytes
+from wsss_engine.runs.portable_paths import portable_path
 from wsss_engine.runs.temp_files import is_temp_name, remove_stale_temps, temp_name
 
 FORMAT_VERSION = 1
@@ -63,6 +64,11 @@ def atomic_write_json(path: str | Path, obj: Any) -> None:
     """Atomic JSON write (indent 2, UTF-8, no NaN: JSON has none)."""
     text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False, default=jsonable)
     atomic_write_bytes(path, (text + "\n").encode())
+
+
+def checkpoint_file(run_path: str | Path, stage_id: str) -> Path:
+    """<run>/checkpoints/<stage-id>.pt: the one place a stage checkpoint's path is built."""
+    return Path(run_path) / "checkpoints" / f"{stage_id}.pt"
 
 
 def read_json(path: str | Path) -> Any:
@@ -184,7 +190,7 @@ class RunFolder:
                 "updated": now,
                 "engineVersion": __version__,
                 "synthetic": bool(synthetic),
-                "configPath": config_path,
+                "configPath": portable_path(config_path, path) if config_path else None,
                 "stages": [_stage_entry(s) for s in stages],
                 "error": None,
             }
@@ -243,7 +249,9 @@ class RunFolder:
     atomic_write_json = write_json
 
     def checkpoint_path(self, stage_id: str) -> Path:
-        return self.subdir("checkpoints") / f"{stage_id}.pt"
+        """Where stage `stage_id` saves its checkpoint (the folder created)."""
+        self.subdir("checkpoints")
+        return checkpoint_file(self.path, stage_id)
 
     # -- run.json --------------------------------------------------------------------------------------
     @property

@@ -1,10 +1,10 @@
 """Stage `evaluate`: CAM (or mask) mIoU against ground truth -> <run>/reports/<stage-id>.json (METHOD §3.2, §6).
 
-Params (schemas/run-config.schema.json `$defs/evaluateParams`):
+Params (EvaluateParams; defaults: schemas/run-config.schema.json `$defs/evaluateParams`):
   cams        id of an infer_cams stage (-> cams/<id>/) or a folder of CAM files
-  split       "eval" (dataset.eval_list, default), "train" (dataset.train_list) or a list name / path
-  threshold   fixed background threshold, default 0.15 (improved CLIMS / POLE `--cam_eval_thres`)
-  thresholds  the sweep, default 0.05..0.75 step 0.05 (camera-ready CLIMS); the best is reported too
+  split       "eval" (dataset.eval_list), "train" (dataset.train_list) or a list name / path
+  threshold   fixed background threshold (improved CLIMS / POLE `--cam_eval_thres`)
+  thresholds  the sweep (camera-ready CLIMS: 0.05..0.75 step 0.05); the best is reported too
   masks       instead of cams: predicted label PNGs (a stage id -> <run>/masks/<id>/, or a folder), e.g. pseudo
               masks; scored as IRN `eval_sem_seg` does (prediction 255 -> background); no threshold, no sweep
 The report's "source" says what was scored ({"stage": id, "type": e.g. "random_walk"}, or a folder's path).
@@ -15,6 +15,7 @@ fixed-threshold and the best numbers are reported. mIoU values are fractions in 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -26,16 +27,16 @@ from ..errors import DatasetError
 from ..data.labels import read_mask
 from ..data.transforms import IGNORE_INDEX
 from ..evaluation.miou import CamThresholdSweep, SemSegEvaluator, default_thresholds
-from ..pipeline import register_stage
+from ..stage_context import StageContext
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from . import inputs, references
-
-DEFAULT_THRESHOLD = 0.15
 
 
 def evaluate_cams(
     dataset: VOCDataset,
     cam_dir: Path,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float,
     thresholds: Optional[Sequence[float]] = None,
     progress: Optional[Callable[..., None]] = None,
     check_cancelled: Optional[Callable[[], None]] = None,
@@ -135,7 +136,7 @@ def build_report(result: dict, *, synthetic: bool, split: str, classes: Sequence
     }
 
 
-def source_kind(ctx, params: dict, key: str) -> dict:
+def source_kind(ctx: StageContext, params: dict, key: str) -> dict:
     """What was scored, so the report panel can show CAM -> IR labels -> +RW as the paper's tables do:
     {"stage": id, "type": that stage's type} for an earlier stage of this run, else {"path": folder, "type":
     "cams" | "masks"} for a folder given by path."""
@@ -146,12 +147,22 @@ def source_kind(ctx, params: dict, key: str) -> dict:
     return {"path": str(ctx.resolve_path(value)), "type": key}
 
 
+@dataclass(frozen=True)
+class EvaluateParams(StageParams, stage="evaluate"):
+    split: str
+    threshold: float
+    thresholds: tuple
+    cams: str | None = None  # references.cams_ref says what is missing
+    masks: str | None = None  # set: score these masks instead of CAMs
+
+
 @register_stage("evaluate")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
     from ..runs.run_folder import atomic_write_json
 
+    p = EvaluateParams.from_params(params)
     sid = references.stage_id(ctx, params)
-    scoring_masks = bool(params.get("masks"))
+    scoring_masks = bool(p.masks)
     source = (
         references.artefact_ref(ctx, params, "masks", "masks", "pseudo-mask")
         if scoring_masks
@@ -164,7 +175,7 @@ def run(ctx, params: dict) -> dict:
             path=str(source),
         )
     list_name = references.image_list(ctx, params)
-    threshold = float(params.get("threshold", DEFAULT_THRESHOLD))
+    threshold = float(p.threshold)
     dataset = VOCDataset(
         references.dataset_root(ctx),
         list_name,
@@ -177,7 +188,7 @@ def run(ctx, params: dict) -> dict:
     if scoring_masks:
         result = evaluate_masks(dataset, source, ctx.progress, ctx.check_cancelled)
     else:
-        result = evaluate_cams(dataset, source, threshold, params.get("thresholds"), ctx.progress, ctx.check_cancelled)
+        result = evaluate_cams(dataset, source, threshold, p.thresholds, ctx.progress, ctx.check_cancelled)
     report = build_report(
         result,
         synthetic=ctx.config.get("synthetic", False),
@@ -205,7 +216,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     """The CAM or mask folder (unless a stage of this run writes it) and the list with its ground-truth masks
     (wsss_engine/preflight.py)."""
     problems = inputs.Problems()
-    if params.get("masks"):
+    if EvaluateParams.from_params(params).masks:
         problems.collect(inputs.folder, config, params, "masks", "pseudo-mask", resolve_path)
     else:
         problems.collect(inputs.folder, config, params, "cams", "infer_cams", resolve_path)

@@ -4,15 +4,15 @@
 N×C×ceil(H/stride)×ceil(W/stride) = ReLU(W·Z) for all C classes (METHOD §3.1, single scale, no flip, not
 normalised: the viewer divides each map by its max). <run>/export/cam_model.json describes it.
 
-Params (schemas/run-config.schema.json `$defs/export_onnxParams`):
+Params (ExportOnnxParams; defaults: schemas/run-config.schema.json `$defs/export_onnxParams`):
   model       id of a baseline_cam / train_clims stage, or a checkpoint path
-  input_size  suggested input size (long side) for previews, default dataset.image_size
-  opset       ONNX opset, default 18 (the torch.export-based exporter needs >= 18)
-  verify      compare onnxruntime with torch on a random input when onnxruntime is installed, default true
+  input_size  suggested input size (long side) for previews; unset: dataset.image_size
+  opset       ONNX opset (the torch.export-based exporter needs >= 18)
+  verify      compare onnxruntime with torch on a random input when onnxruntime is installed
   preview_int8  also write export/cam_model.int8.onnx for the CPU hover preview (models/onnx_int8.py),
-              calibrated on `calibration_images` (8) images of the train list (else the eval list, else all)
+              calibrated on `calibration_images` images of the train list (else the eval list, else all)
               and compared with the fp32 export on 4 others; cam_model.json's "preview" names it with the
-              measured agreement. Default true.
+              measured agreement.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -30,7 +31,9 @@ from ..data.layout import image_path, read_id_list, resolve_classes, resolve_roo
 from ..data.transforms import IMAGENET_MEAN, IMAGENET_STD
 from ..errors import DatasetError
 from ..evaluation.multiscale_cams import model_stride
-from ..pipeline import register_stage
+from ..stage_context import StageContext
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from . import inputs, references
 
 ONNX_NAME = "cam_model.onnx"
@@ -139,29 +142,40 @@ def max_abs_difference(model: nn.Module, onnx_path: Path, size: tuple = (1, 3, 9
     return float(abs(got - expected).max())
 
 
+@dataclass(frozen=True)
+class ExportOnnxParams(StageParams, stage="export_onnx"):
+    opset: int
+    verify: bool
+    preview_int8: bool
+    calibration_images: int
+    model: str | None = None  # references.checkpoint_ref says what is missing
+    input_size: int | None = None  # None: dataset.image_size
+
+
 @register_stage("export_onnx")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
     from ..models.loading import load_cam_model
     from ..runs.run_folder import atomic_write_json
 
+    p = ExportOnnxParams.from_params(params)
     checkpoint = references.checkpoint_ref(ctx, params)
     classes = resolve_classes(resolve_root(references.dataset_root(ctx)), references.dataset_classes(ctx))
-    input_size = int(params.get("input_size", ctx.config.get("dataset", {}).get("image_size", 512)))
-    opset = int(params.get("opset", 18))
+    input_size = int(p.input_size or ctx.config["dataset"]["image_size"])
+    opset = p.opset
     model = load_cam_model(checkpoint, "cpu")
     out_dir = Path(ctx.run.path) / "export"
     ctx.progress(0, 2, "exporting")
     onnx_path = export_cam_onnx(model, out_dir / ONNX_NAME, input_size, opset)
     meta = export_metadata(model, classes, input_size, opset, ctx.config.get("synthetic", False))
     meta["checkpoint"] = str(checkpoint)
-    if params.get("verify", True):
+    if p.verify:
         diff = max_abs_difference(model, onnx_path)
         meta["verified_max_abs_diff"] = diff
         if diff is not None and diff > 1e-3:
             ctx.log(f"ONNX output differs from torch by up to {diff:.3g}", level="warning")
-    if params.get("preview_int8", True):
+    if p.preview_int8:
         ctx.progress(1, 2, "quantising the preview model")
-        meta["preview"] = write_int8_preview(ctx, onnx_path, input_size, int(params.get("calibration_images", 8)))
+        meta["preview"] = write_int8_preview(ctx, onnx_path, input_size, p.calibration_images)
     atomic_write_json(out_dir / META_NAME, meta)
     ctx.progress(2, 2, "exported")
     return {
@@ -189,7 +203,7 @@ def calibration_ids(root: Path, lists: Sequence[str]) -> list[str]:
     return read_id_list(root, "all")
 
 
-def write_int8_preview(ctx, onnx_path: Path, input_size: int, count: int) -> dict:
+def write_int8_preview(ctx: StageContext, onnx_path: Path, input_size: int, count: int) -> dict:
     """export/cam_model.int8.onnx and its agreement with the fp32 export (cam_model.json's "preview")."""
     from ..models.onnx_int8 import INT8_NAME, cam_agreement, normalised_cams, preview_input, quantize_cam_onnx
     from ..runs.run_folder import atomic_write_bytes
@@ -215,7 +229,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     problems.collect(inputs.checkpoint, config, params, "model", resolve_path)
     problems.collect(inputs.classes, config, resolve_path)
     problems.collect(inputs.package, "onnx", "export_onnx writes and checks the ONNX file with it")
-    if params.get("preview_int8", True):
+    if ExportOnnxParams.from_params(params).preview_int8:
         problems.collect(
             inputs.package,
             "onnxruntime",

@@ -1,23 +1,24 @@
 """Stage `infer_cams`: multi-scale + flip CAMs of an image list -> <run>/cams/<stage-id>/<id>.npy (METHOD §3.1).
 
-Params (schemas/run-config.schema.json `$defs/infer_camsParams`):
+Params (InferCamsParams; defaults: schemas/run-config.schema.json `$defs/infer_camsParams`):
   model        id of a baseline_cam / train_clims stage (-> checkpoints/<id>.pt) or a checkpoint path
-  split        "train" (dataset.train_list), "eval" (dataset.eval_list, default) or a list name / path
-  scales       [1.0, 0.5, 1.5, 2.0]
-  batch_size   images per chunk (their same-sized packs go through the network together), default 8
-  num_workers  DataLoader workers (image decoding + rescaling), default 2
-  amp          fp16 autocast on CUDA; default from the config's numerics preset (reference: off, fast: on)
+  split        "train" (dataset.train_list), "eval" (dataset.eval_list) or a list name / path
+  scales       the image scales (METHOD §3.1)
+  batch_size   images per chunk (their same-sized packs go through the network together)
+  num_workers  DataLoader workers (image decoding + rescaling)
+  amp          fp16 autocast on CUDA; unset: the config's numerics preset (reference: off, fast: on)
   input_pipeline "reference" (PIL in the workers) | "tensor" (decode + rescale on the device, data/encoded.py)
-  channels_last  channels_last network and inputs (default false); bucket_sizes  chunks of one image size
-                 (default true, inference/batching.py); async_write  CAM files written on a background thread
-                 (default true, runs/async_writer.py; identical files)
-  skip_corrupt log and skip unreadable images instead of failing, default false
+  channels_last  channels_last network and inputs; bucket_sizes  chunks of one image size (inference/batching.py);
+  async_write  CAM files written on a background thread (runs/async_writer.py; identical files)
+  skip_corrupt log and skip unreadable images instead of failing; the summary lists them ("skipped",
+               "skipped_ids"), and the runs view shows them on the stage
 Resumable: an image whose .npy exists is skipped (files are written atomically).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -28,14 +29,14 @@ from ..data.cam_files import cam_path, save_cam
 from ..data.encoded import EncodedVOCDataset, MultiScaleBatches, collate_encoded
 from ..data.voc import VOCMultiScaleDataset, collate_as_list
 from ..evaluation.multiscale_cams import infer_multiscale
+from ..data.tensor_pipeline import check_input_pipeline
 from ..inference.batching import header_size, in_order, size_buckets
-from ..pipeline import register_stage
 from ..runs.async_writer import AsyncWriter
+from ..stage_context import StageContext
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from ..training.numerics import numerics
-from ..training.setup import input_pipeline
 from . import inputs, references
-
-DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
 
 
 def infer_cams(
@@ -84,6 +85,7 @@ def infer_cams(
     )
     to_items = MultiScaleBatches(dataset, dataset.scales, device) if encoded else None
     written, skipped, start = 0, 0, time.perf_counter()
+    skipped_ids: list[str] = []
     if progress:
         progress(already, total, f"{already} already written" if already else "")
     with AsyncWriter(max_pending=4 * bs, enabled=async_write) as writer:
@@ -92,7 +94,9 @@ def infer_cams(
                 check_cancelled()
             items = (to_items(batch) if batch is not None else []) if encoded else batch
             # skip_corrupt: unreadable images come back as missing items (counted here: workers can't report)
-            skipped += len(chunks[batch_index]) - len(items)
+            got = {item["id"] for item in items}
+            skipped_ids += [dataset.ids[i] for i in chunks[batch_index] if dataset.ids[i] not in got]
+            skipped = len(skipped_ids)
             if channels_last:
                 for item in items:
                     item["images"] = [p.contiguous(memory_format=torch.channels_last) for p in item["images"]]
@@ -110,28 +114,48 @@ def infer_cams(
         "written": written,
         "resumed_from": already,
         "skipped": skipped,
+        "skipped_ids": skipped_ids,
         "seconds": round(seconds, 2),
         "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
         "out_dir": str(out_dir),
     }
 
 
+@dataclass(frozen=True)
+class InferCamsParams(StageParams, stage="infer_cams"):
+    split: str
+    scales: tuple
+    batch_size: int
+    num_workers: int
+    skip_corrupt: bool
+    input_pipeline: str  # "reference" | "tensor" (data/encoded.py)
+    channels_last: bool
+    bucket_sizes: bool  # chunks of one image size (inference/batching.py)
+    async_write: bool  # CAM files written on a background thread (runs/async_writer.py)
+    model: str | None = None  # references.checkpoint_ref says what is missing
+    amp: bool | None = None  # None: the config's numerics preset
+
+    def __post_init__(self) -> None:
+        check_input_pipeline(self.input_pipeline)
+
+
 @register_stage("infer_cams")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
     from ..models.loading import load_cam_model
 
+    p = InferCamsParams.from_params(params)
     sid = references.stage_id(ctx, params)
     checkpoint = references.checkpoint_ref(ctx, params)
     list_name = references.image_list(ctx, params)
-    scales = tuple(float(s) for s in params.get("scales", DEFAULT_SCALES))
-    kind = EncodedVOCDataset if input_pipeline(params) == "tensor" else VOCMultiScaleDataset
+    scales = tuple(float(s) for s in p.scales)
+    kind = EncodedVOCDataset if p.input_pipeline == "tensor" else VOCMultiScaleDataset
     dataset = kind(
         references.dataset_root(ctx),
         list_name,
         references.dataset_classes(ctx),
         scales=scales,
         empty_labels="keep",
-        skip_corrupt=bool(params.get("skip_corrupt", False)),
+        skip_corrupt=p.skip_corrupt,
         log=lambda m: ctx.log(m, level="warning"),
     )
     model = load_cam_model(checkpoint, ctx.device)
@@ -153,19 +177,25 @@ def run(ctx, params: dict) -> dict:
         dataset,
         Path(ctx.run.path) / "cams" / sid,
         ctx.device,
-        batch_size=int(params.get("batch_size", 8)),
-        num_workers=int(params.get("num_workers", 2)),
-        amp=bool(params.get("amp", numerics(ctx.config)["infer_amp"])),
+        batch_size=p.batch_size,
+        num_workers=p.num_workers,
+        amp=bool(numerics(ctx.config)["infer_amp"] if p.amp is None else p.amp),
         progress=progress,
         check_cancelled=ctx.check_cancelled,
         shard=(ctx.dist.rank, ctx.dist.world),
-        channels_last=bool(params.get("channels_last", False)),
-        bucket_sizes=bool(params.get("bucket_sizes", True)),
-        async_write=bool(params.get("async_write", True)),
+        channels_last=p.channels_last,
+        bucket_sizes=p.bucket_sizes,
+        async_write=p.async_write,
     )
     if ctx.dist.enabled:  # torchrun: each rank wrote its share; the summary counts them all
         summary = merge_shares(ctx.all_gather(summary))
     summary.update(list=list_name, model=str(checkpoint))
+    if summary["skipped_ids"]:
+        ctx.log(
+            f"infer_cams {sid}: skipped {summary['skipped']} unreadable image(s) (skip_corrupt): "
+            f"{', '.join(summary['skipped_ids'][:20])}{' ...' if summary['skipped'] > 20 else ''}",
+            "warning",
+        )
     return summary
 
 
@@ -186,6 +216,7 @@ def merge_shares(shares: list[dict]) -> dict:
     for key in ("images", "written", "resumed_from", "skipped"):
         merged[key] = sum(int(s[key]) for s in shares)
     merged["seconds"] = max(float(s["seconds"]) for s in shares)
+    merged["skipped_ids"] = [i for s in shares for i in s.get("skipped_ids", [])]
     merged["images_per_s"] = round(merged["written"] / merged["seconds"], 3) if merged["seconds"] > 0 else None
     merged["ranks"] = [{k: s[k] for k in ("images", "written", "resumed_from", "skipped")} for s in shares]
     return merged

@@ -14,17 +14,19 @@ The `evaluate` stage scores them with `masks: <this stage's id>` (METHOD §6).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ..stage_context import StageContext
 from ..data.mask_files import mask_file, save_mask
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, EngineError, RunFolderError
 from ..models.loading import read_checkpoint
-from ..pipeline import register_stage
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from ..segmentation.data import normalize_image
 from ..segmentation.deeplab import build_segmenter
 from ..segmentation.inference import CrfParams, crf_refine, label_map, predict_probs
@@ -34,28 +36,27 @@ from .infer_cams import merge_shares
 
 
 @dataclass(frozen=True)
-class InferSegmenterParams:
-    model: str
-    split: str = "eval"
-    scales: tuple = (1.0, 0.5, 0.75)
-    fusion: str = "max"
-    flip: bool = True
-    input_size: int | None = 513
-    crf: bool = False
+class InferSegmenterParams(StageParams, stage="infer_segmenter"):
+    nullable = ("input_size",)  # input_size null means "no padding", not "the default"
+
+    split: str
+    scales: tuple
+    fusion: str
+    flip: bool
+    input_size: int | None
+    crf: bool
+    skip_corrupt: bool
     crf_params: tuple = ()
     amp: bool | None = None  # None: the config's numerics preset
-    skip_corrupt: bool = False
+    model: str | None = None  # required: from_params says what to give
 
     @classmethod
-    def from_params(cls, params: dict) -> "InferSegmenterParams":
-        known = {f.name for f in fields(cls)}
-        # input_size null means "no padding", not "the default"
-        values = {k: v for k, v in params.items() if k in known and (v is not None or k == "input_size")}
-        if "scales" in values:
-            values["scales"] = tuple(float(s) for s in values["scales"])
+    def from_params(cls, params: dict, stage_type: str | None = None) -> "InferSegmenterParams":
+        values = cls.values(params)
+        values["scales"] = tuple(float(s) for s in values["scales"])
         if isinstance(values.get("crf_params"), dict):
             values["crf_params"] = tuple(sorted(values["crf_params"].items()))
-        if "model" not in values:
+        if values.get("model") is None:
             raise ConfigInvalid(
                 "infer_segmenter needs 'model': the id of a train_segmenter stage or a checkpoint",
                 hint='add "model": "<train_segmenter stage id>"',
@@ -110,7 +111,7 @@ def load_segmenter(path: Path, device: torch.device):
 
 
 @register_stage("infer_segmenter")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
     p = InferSegmenterParams.from_params(params)
     sid = references.stage_id(ctx, params)
     if p.crf:
@@ -145,11 +146,13 @@ def run(ctx, params: dict) -> dict:
     crf = p.crf_settings()
     amp = numerics(ctx.config)["infer_amp"] if p.amp is None else p.amp
     written, skipped, start = 0, 0, time.perf_counter()
+    skipped_ids: list[str] = []
     for image_id in todo:
         ctx.check_cancelled()
         image = dataset.read_image(image_id)
         if image is None:
             skipped += 1
+            skipped_ids.append(image_id)
             continue
         x = torch.from_numpy(np.ascontiguousarray(normalize_image(image, meta["normalization"]).transpose(2, 0, 1)))
         probs = predict_probs(
@@ -167,6 +170,7 @@ def run(ctx, params: dict) -> dict:
         "written": written,
         "resumed_from": already,
         "skipped": skipped,
+        "skipped_ids": skipped_ids,
         "seconds": round(seconds, 2),
         "images_per_s": round(written / seconds, 3) if seconds > 0 else None,
         "out_dir": str(out_dir),

@@ -11,7 +11,8 @@ from typing import Any, Callable
 
 from ..errors import ConfigInvalid, DatasetError, EngineError, RunFolderError, WeightsMissing
 from ..json_input import read_json_file
-from ..preflight import Problems, ResolvePath, memo, stage_ids
+from ..preflight import Problems, ResolvePath, memo
+from ..runs.config import stage_ids
 from .references import config_image_list as list_name
 from .references import external_path
 

@@ -19,42 +19,37 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+from ..stage_context import StageContext
 from ..data.cam_checks import check_cams
 from ..data.mask_files import mask_file
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, DatasetError
-from ..pipeline import register_stage
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from ..refine.crf import require_crf
 from ..refine.ir_labels import PRESETS, write_ir_label
 from . import references
 
 
 @dataclass(frozen=True)
-class IrLabelsParams:
-    cams: str
-    split: str = "train"
-    preset: str = "clims"
-    fg_threshold: float | None = None
-    bg_threshold: float | None = None
-    gt_prob: float = 0.7
-    iterations: int = 10
-    num_workers: int = 0
+class IrLabelsParams(StageParams, stage="ir_labels"):
+    presets = PRESETS
 
-    @classmethod
-    def from_params(cls, params: dict) -> "IrLabelsParams":
-        if params.get("preset", "clims") not in PRESETS:
-            raise ConfigInvalid(f"unknown ir_labels preset {params['preset']!r}", hint=f"use one of {sorted(PRESETS)}")
-        crf = params.get("crf") or {}
-        return cls(
-            cams=params.get("cams", ""),
-            split=params.get("split", "train"),
-            preset=params.get("preset", "clims"),
-            fg_threshold=params.get("fg_threshold"),
-            bg_threshold=params.get("bg_threshold"),
-            gt_prob=float(crf.get("gt_prob", 0.7)),
-            iterations=int(crf.get("iterations", 10)),
-            num_workers=int(params.get("num_workers", 0)),
-        )
+    split: str
+    preset: str
+    crf: dict
+    num_workers: int
+    cams: str | None = None  # references.cams_ref says what is missing
+    fg_threshold: float | None = None  # None: the preset's
+    bg_threshold: float | None = None
+
+    @property
+    def gt_prob(self) -> float:
+        return float(self.crf["gt_prob"])
+
+    @property
+    def iterations(self) -> int:
+        return int(self.crf["iterations"])
 
     def thresholds(self) -> tuple[float, float]:
         fg, bg = PRESETS[self.preset]
@@ -103,7 +98,7 @@ def label_images(jobs: list[dict], workers: int, check_cancelled):
 
 
 @register_stage("ir_labels")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
     p = IrLabelsParams.from_params(params)
     require_crf()
     sid = references.stage_id(ctx, params)

@@ -22,12 +22,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..stage_context import StageContext
 from ..data.cam_checks import check_cams, load_matching_cam
 from ..data.mask_files import mask_file, save_mask
 from ..data.transforms import EvalTransform
 from ..data.voc import VOCDataset
-from ..errors import ConfigInvalid, OutOfMemory, WeightsMissing
-from ..pipeline import register_stage
+from ..errors import OutOfMemory, WeightsMissing
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from ..refine.irn_net import load_irn
 from ..refine.random_walk import propagate, semantic_labels
 from . import references
@@ -36,25 +38,19 @@ PRESETS = {"clims": 0.20, "irn": 0.25}
 
 
 @dataclass(frozen=True)
-class RandomWalkParams:
-    cams: str
-    irn: str
-    split: str = "eval"
-    preset: str = "clims"
-    bg_threshold: float | None = None
-    beta: float = 10.0
-    exp_times: int = 8
-    radius: int = 5
-    method: str = "sparse"
-    batch_size: int = 1
+class RandomWalkParams(StageParams, stage="random_walk"):
+    presets = PRESETS
 
-    @classmethod
-    def from_params(cls, params: dict) -> "RandomWalkParams":
-        names = cls.__dataclass_fields__
-        p = cls(**{k: v for k, v in params.items() if k in names and v is not None})
-        if p.preset not in PRESETS:
-            raise ConfigInvalid(f"unknown random_walk preset {p.preset!r}", hint=f"use one of {sorted(PRESETS)}")
-        return p
+    split: str
+    preset: str
+    beta: float
+    exp_times: int
+    radius: int
+    method: str
+    batch_size: int
+    cams: str | None = None  # references.* say what is missing
+    irn: str | None = None
+    bg_threshold: float | None = None  # None: the preset's
 
     @property
     def threshold(self) -> float:
@@ -85,7 +81,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
 
 
 @register_stage("random_walk")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
     p = RandomWalkParams.from_params(params)
     sid = references.stage_id(ctx, params)
     cam_dir = references.cams_ref(ctx, params)

@@ -7,19 +7,24 @@ artefact of another run folder by path (relative paths resolve against the confi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigInvalid
-from ..preflight import stage_ids
+from ..runs.config import stage_ids
+from ..runs.run_folder import checkpoint_file
+
+if TYPE_CHECKING:  # torch-free at import: run preflights use this module
+    from ..stage_context import StageContext
 
 
-def stage_id(ctx, params: dict) -> str:
+def stage_id(ctx: StageContext, params: dict) -> str:
     value = params.get("id") or getattr(ctx, "stage_id", None)
     if not value:
         raise ConfigInvalid("stage has no id", hint="give every stage a unique id")
     return str(value)
 
 
-def earlier_stage_ids(ctx) -> set:
+def earlier_stage_ids(ctx: StageContext) -> set:
     return {s.get("id") for s in ctx.config.get("stages", [])}
 
 
@@ -49,7 +54,7 @@ def require_external(
         raise error(f"{what} {path} ('{key}') does not exist", hint=hint, path=str(path))
 
 
-def checkpoint_ref(ctx, params: dict, key: str = "model") -> Path:
+def checkpoint_ref(ctx: StageContext, params: dict, key: str = "model") -> Path:
     """`model`: a baseline_cam / train_clims stage id -> <run>/checkpoints/<id>.pt; else a .pt path."""
     value = params.get(key)
     if not value:
@@ -59,11 +64,11 @@ def checkpoint_ref(ctx, params: dict, key: str = "model") -> Path:
             hint=f'add "{key}": "<stage id>" to the stage',
         )
     if value in earlier_stage_ids(ctx):
-        return Path(ctx.run.path) / "checkpoints" / f"{value}.pt"
+        return checkpoint_file(ctx.run.path, value)
     return Path(ctx.resolve_path(value))
 
 
-def artefact_ref(ctx, params: dict, key: str, folder: str, producer: str) -> Path:
+def artefact_ref(ctx: StageContext, params: dict, key: str, folder: str, producer: str) -> Path:
     """A per-stage artefact folder: an earlier stage id -> <run>/<folder>/<id>/; anything else is a path."""
     value = params.get(key)
     if not value:
@@ -76,12 +81,12 @@ def artefact_ref(ctx, params: dict, key: str, folder: str, producer: str) -> Pat
     return Path(ctx.resolve_path(value))
 
 
-def cams_ref(ctx, params: dict, key: str = "cams") -> Path:
+def cams_ref(ctx: StageContext, params: dict, key: str = "cams") -> Path:
     """`cams`: an infer_cams stage id -> <run>/cams/<id>/; else a folder of CAM .npy files."""
     return artefact_ref(ctx, params, key, "cams", "infer_cams")
 
 
-def image_list(ctx, params: dict, default: str = "eval") -> str:
+def image_list(ctx: StageContext, params: dict, default: str = "eval") -> str:
     """`split`: "train" -> dataset.train_list, "eval" -> dataset.eval_list; anything else is a list name/path."""
     return config_image_list(ctx.config, params, default)
 
@@ -97,13 +102,13 @@ def config_image_list(config: dict, params: dict, default: str = "eval") -> str:
     return split
 
 
-def dataset_root(ctx) -> Path:
+def dataset_root(ctx: StageContext) -> Path:
     root = ctx.config.get("dataset", {}).get("root")
     if not root:
         raise ConfigInvalid("the config has no dataset.root", hint="set dataset.root to a VOC-layout folder")
     return Path(ctx.resolve_path(root))
 
 
-def dataset_classes(ctx):
+def dataset_classes(ctx: StageContext):
     """dataset.classes as VOCDataset takes it: "voc", a list, or None (classes.json / VOC)."""
     return ctx.config.get("dataset", {}).get("classes")

@@ -1,10 +1,10 @@
 """Stage `select_prompts`: POLE's offline prompt selection from saved CAMs (METHOD §2.2, §9.3).
 
-Params (schemas/run-config.schema.json `$defs/select_promptsParams`):
+Params (SelectPromptsParams; defaults: schemas/run-config.schema.json `$defs/select_promptsParams`):
   cams        infer_cams stage id (-> <run>/cams/<id>/) or a folder of CAM .npy files   (required)
-  split       "train" (dataset.train_list, default) | "eval" | a list name / path
-  batch_size  masked images per CLIP call (default 64)
-  bank        synonym bank path (default: the config's synonym_bank)
+  split       "train" (dataset.train_list) | "eval" | a list name / path
+  batch_size  masked images per CLIP call
+  bank        synonym bank path (unset: the config's synonym_bank); bank_size (unset: synonym_bank_size)
 Writes <run>/selection/prompt_selection.json {"bank", "words", "images": {id: {class: {"word", "scores"}}}}
 and <run>/selection/selection_stats.json {class: {word: count}} (docs/ARCHITECTURE.md). On cancellation the
 images done so far are kept (stages/<id>/partial_selection.json) and a resume does only the rest.
@@ -12,12 +12,16 @@ images done so far are kept (stages/<id>/partial_selection.json) and a resume do
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..data.voc import VOCDataset
 from ..errors import Cancelled, ConfigInvalid
 from ..models.clip_model import ClipScorer
-from ..pipeline import register_stage
+from ..stage_context import StageContext
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from ..runs.run_folder import atomic_write_json, read_json
 from ..pole.selection import select_offline, selection_stats
 from ..pole.synonym_bank import SynonymBank
@@ -26,11 +30,21 @@ from ..prompts.vocabulary import check_vocabulary
 from . import inputs, references
 
 
+@dataclass(frozen=True)
+class SelectPromptsParams(StageParams, stage="select_prompts"):
+    split: str
+    batch_size: int
+    cams: str | None = None  # references.cams_ref says what is missing
+    bank: str | None = None  # None: the config's synonym_bank
+    bank_size: int | None = None  # None: the config's synonym_bank_size
+
+
 @register_stage("select_prompts")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
+    p = SelectPromptsParams.from_params(params)
     sid = references.stage_id(ctx, params)
     cams_dir = references.cams_ref(ctx, params)
-    bank_path = params.get("bank") or ctx.config.get("synonym_bank")
+    bank_path = p.bank or ctx.config.get("synonym_bank")
     if not bank_path:
         raise ConfigInvalid(
             f"stage {sid!r} needs a synonym bank",
@@ -45,8 +59,10 @@ def run(ctx, params: dict) -> dict:
         log=lambda m: ctx.log(m, level="warning"),
     )
     bank = SynonymBank.load(
-        ctx.resolve_path(bank_path), dataset.classes, params.get("bank_size") or ctx.config.get("synonym_bank_size")
+        ctx.resolve_path(bank_path), dataset.classes, p.bank_size or ctx.config.get("synonym_bank_size")
     )
+    for warning in bank.warnings:
+        ctx.log(f"synonym bank {bank.path}: {warning}", "warning")
     if bank.missing:
         ctx.log(f"synonym bank has no entry for {bank.missing}; those classes keep their own name", "warning")
     clip = ClipScorer.from_config(ctx.config.get("clip", {}), ctx.device, ctx.resolve_path)
@@ -75,7 +91,7 @@ def run(ctx, params: dict) -> dict:
             clip,
             bank,
             dataset.classes,
-            batch_size=int(params.get("batch_size", 64)),
+            batch_size=p.batch_size,
             check_cancelled=ctx.check_cancelled,
             result=images,
             progress=lambda done: ctx.progress(done_before + done, total, f"{done_before + done}/{total} images"),
@@ -112,7 +128,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
         inputs.synonym_bank,
         config,
         resolve_path,
-        params.get("bank") or config.get("synonym_bank"),
+        SelectPromptsParams.from_params(params).bank or config.get("synonym_bank"),
         True,
         "select_prompts",
     )

@@ -7,22 +7,24 @@ point dataset.root / synonym_bank of a later run at them (the demo does this, sy
 
 from __future__ import annotations
 
-from dataclasses import fields
+from pathlib import Path
 
-from ..pipeline import register_stage
-from . import inputs
+from ..stage_context import StageContext
+from ..stage_params import param_values
+from ..stage_registry import register_stage
 from ..synthetic.world import WorldParams, ensure_world, load_world_meta
+from . import inputs
 
 
-def cache_dir(ctx, params: dict):
+def cache_dir(ctx: StageContext, params: dict) -> Path | None:
+    """The stage's `cache_dir`, else the config's; None: synthetic.world.default_cache_dir decides."""
     where = params.get("cache_dir") or ctx.config.get("cache_dir")
     return ctx.resolve_path(where) if where else None
 
 
 @register_stage("synthetic_world")
-def run(ctx, params: dict) -> dict:
-    names = {f.name for f in fields(WorldParams)}
-    wp = WorldParams(**{k: v for k, v in params.items() if k in names})
+def run(ctx: StageContext, params: dict) -> dict:
+    wp = WorldParams(**param_values(WorldParams, "synthetic_world", params))
     root = ensure_world(
         wp, cache_dir(ctx, params), progress=lambda d, n: (ctx.check_cancelled(), ctx.progress(d, n)), log=ctx.log
     )

@@ -18,50 +18,48 @@ Checked at the start: an IR label of the image's size for every image of the lis
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch.nn.functional as F
 
 from ..data.encoded import AffinityDraws, EncodedVOCDataset
 from ..data.mask_files import check_mask_folder
+from ..data.tensor_pipeline import check_input_pipeline
 from ..data.transforms import AffinityTrainTransform
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, WeightsMissing
 from ..models.backbones import backbone_options
 from ..models.loading import read_checkpoint
-from ..pipeline import register_stage
+from ..stage_context import StageContext
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from ..refine.irn_loss import irn_loss
 from ..refine.irn_net import build_irn
 from ..refine.path_index import PathIndex
 from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
-from ..training.setup import device_and_dist, input_options, input_pipeline, loop_config
+from ..training.setup import device_and_dist, input_options, loop_config
 from . import inputs, references
 
 
 @dataclass(frozen=True)
-class TrainIrnParams:
-    ir_labels: str
-    split: str = "train"
-    backbone: dict = field(default_factory=lambda: {"name": "resnet50", "pretrained": "IMAGENET1K_V1"})
-    backbone_from: str | None = None
-    radius: int = 10
-    crop_size: int = 512
-    rescale: tuple = (0.5, 1.5)
-    dp_lr_mult: float = 10.0
-    input_pipeline: str = "reference"  # or "tensor": decode + augment on the device (data/encoded.py)
+class TrainIrnParams(StageParams, stage="train_irn"):
+    split: str
+    backbone: dict
+    radius: int
+    crop_size: int
+    rescale: tuple
+    dp_lr_mult: float
+    input_pipeline: str  # "reference" | "tensor": decode + augment on the device (data/encoded.py)
+    ir_labels: str | None = None  # references.artefact_ref says what is missing
+    backbone_from: str | None = None  # None: `backbone`'s ImageNet weights
 
-    @classmethod
-    def from_params(cls, params: dict) -> "TrainIrnParams":
-        names = cls.__dataclass_fields__
-        values = {k: v for k, v in params.items() if k in names and v is not None}
-        if "rescale" in values:
-            values["rescale"] = tuple(values["rescale"])
-        return cls(**values)
+    def __post_init__(self) -> None:
+        check_input_pipeline(self.input_pipeline)
 
 
-def backbone_spec(ctx, p: TrainIrnParams, params: dict) -> tuple[dict, dict | None, str]:
+def backbone_spec(ctx: StageContext, p: TrainIrnParams, params: dict) -> tuple[dict, dict | None, str]:
     """(build_backbone options, backbone weights or None, description)."""
     if not p.backbone_from:
         return {**backbone_options(p.backbone, fixed_bn=True)}, None, str(p.backbone.get("pretrained"))
@@ -88,7 +86,8 @@ def path_index(radius: int, crop_size: int, stage: str) -> PathIndex:
 def preflight(config: dict, params: dict, resolve_path) -> None:
     """Run-start checks: crop size against the radius, the IR-label folder and the backbone checkpoint or weights
     (a path, or torchvision's cached weights)."""
-    path_index(int(params.get("radius", 10)), int(params.get("crop_size", 512)), "")
+    p = TrainIrnParams.from_params(params)
+    path_index(p.radius, p.crop_size, "")
     references.require_external(
         config,
         params,
@@ -126,7 +125,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
 
 
 @register_stage("train_irn")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
     p = TrainIrnParams.from_params(params)
     sid = references.stage_id(ctx, params)
     label_dir = references.artefact_ref(ctx, params, "ir_labels", "masks", "ir_labels")
@@ -134,7 +133,7 @@ def run(ctx, params: dict) -> dict:
     list_name = references.image_list(ctx, params, default="train")
     plain = VOCDataset(root, list_name, classes, empty_labels="keep", log=lambda m: ctx.log(m, level="warning"))
     check_mask_folder(label_dir, plain.image_paths, "ir_labels")
-    tensor = input_pipeline(params) == "tensor"
+    tensor = p.input_pipeline == "tensor"
     dataset = (EncodedVOCDataset if tensor else VOCDataset)(
         root,
         list_name,
@@ -158,8 +157,8 @@ def run(ctx, params: dict) -> dict:
         label4 = F.interpolate(batch["mask"][:, None].float(), size=edge.shape[-2:], mode="nearest-exact")
         return irn_loss(edge, disp, label4[:, 0].long(), index)
 
-    loop = loop_config(ctx, params, epochs=3, batch_size=32)
-    optim = OptimConfig.from_params(params, lr=0.1)
+    loop = loop_config(ctx, params)
+    optim = OptimConfig.from_params(params)
     edge_params, dp_params = model.branch_parameters()
     groups = [
         {"name": "edge", "params": edge_params, "lr_mult": 1.0},
@@ -184,7 +183,7 @@ def run(ctx, params: dict) -> dict:
         step_fn,
         dist=dist,
         device=device,
-        **input_options(params, dataset, device, loop),
+        **input_options(dataset, device, loop),
     )
     summary = trainer.run()
     summary.update(ir_labels=str(label_dir), backbone=options["name"], backbone_from=source, radius=p.radius)

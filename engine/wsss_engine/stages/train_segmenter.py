@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
+from ..stage_context import StageContext
 from ..data.transforms import IGNORE_INDEX
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, EngineError, WeightsMissing
-from ..pipeline import register_stage
+from ..stage_params import StageParams
+from ..stage_registry import register_stage
 from ..segmentation.data import SegTrainTransform, check_mask_folder, resolve_normalization
 from ..segmentation.deeplab import ARCHS, build_segmenter
 from ..segmentation.init_weights import load_init, read_init, resolve_format
@@ -34,46 +36,44 @@ from . import inputs, references
 
 
 @dataclass(frozen=True)
-class TrainSegmenterParams:
-    masks: str
-    split: str = "train"
-    arch: str = "deeplabv2_resnet101"
-    init: str | None = "IMAGENET1K_V1"
-    init_format: str = "auto"
-    normalization: str = "auto"
-    aspp_rates: tuple = (6, 12, 18, 24)
-    msc_scales: tuple = (0.5, 0.75)
-    small: tuple = (("width", 32), ("out_channels", 128))
-    crop_size: int = 321
-    scales: tuple = (0.5, 0.75, 1.0, 1.25, 1.5)
-    hflip: bool = True
-    iterations: int = 20000
-    batch_size: int = 10
-    accumulate: int = 2
-    lr: float = 2.5e-4
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    poly_power: float = 0.9
-    head_lr_mult: float = 10.0
-    head_bias_lr_mult: float = 20.0
+class TrainSegmenterParams(StageParams, stage="train_segmenter"):
+    nullable = ("init",)  # init null: random init
+
+    split: str
+    arch: str
+    init: str | None
+    init_format: str
+    normalization: str
+    aspp_rates: tuple
+    msc_scales: tuple
+    small: tuple
+    crop_size: int
+    scales: tuple
+    hflip: bool
+    iterations: int
+    batch_size: int
+    accumulate: int
+    lr: float
+    momentum: float
+    weight_decay: float
+    poly_power: float
+    head_lr_mult: float
+    head_bias_lr_mult: float
+    channels_last: bool
+    num_workers: int
+    log_every: int
+    checkpoint_every: int
+    skip_corrupt: bool
     amp: str | None = None  # None: the config's numerics preset
-    channels_last: bool = False
-    num_workers: int = 2
-    log_every: int = 20
-    checkpoint_every: int = 1000
     stop_after: int | None = None
-    skip_corrupt: bool = False
+    masks: str | None = None  # required: from_params says what to give
 
     @classmethod
-    def from_params(cls, params: dict) -> "TrainSegmenterParams":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in params.items() if k in known and v is not None or k == "init"}
-        for key in ("aspp_rates", "msc_scales", "scales"):
-            if key in values:
-                values[key] = tuple(values[key])
+    def from_params(cls, params: dict, stage_type: str | None = None) -> "TrainSegmenterParams":
+        values = cls.values(params)
         if isinstance(values.get("small"), dict):
             values["small"] = tuple(sorted(values["small"].items()))
-        if "masks" not in values:
+        if values.get("masks") is None:
             raise ConfigInvalid(
                 "train_segmenter needs 'masks': the id of the stage that wrote the pseudo masks, "
                 "or a folder of <image_id>.png",
@@ -117,7 +117,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     problems.raise_if_any()
 
 
-def build_model(ctx, p: TrainSegmenterParams, num_classes: int):
+def build_model(ctx: StageContext, p: TrainSegmenterParams, num_classes: int):
     """(model at its init weights, model_meta, init description)."""
     if p.arch not in ARCHS:
         raise ConfigInvalid(f"unknown segmenter arch {p.arch!r}", hint=f"use one of {', '.join(ARCHS)}")
@@ -172,7 +172,7 @@ def msc_loss(outputs: list[torch.Tensor], labels: torch.Tensor) -> torch.Tensor:
 
 
 @register_stage("train_segmenter")
-def run(ctx, params: dict) -> dict:
+def run(ctx: StageContext, params: dict) -> dict:
     p = TrainSegmenterParams.from_params(params)
     sid = references.stage_id(ctx, params)
     device, dist = device_and_dist(ctx)

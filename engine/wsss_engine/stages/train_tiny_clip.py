@@ -8,19 +8,18 @@ run's clip.checkpoint at it (clip.kind "tiny").
 
 from __future__ import annotations
 
-from dataclasses import fields
-
-from ..pipeline import register_stage
-from . import inputs
+from ..stage_context import StageContext
+from ..stage_params import param_values
+from ..stage_registry import register_stage
 from ..synthetic.clip_cache import ensure_tiny_clip
 from ..synthetic.tiny_clip import TinyClipParams, load_tiny_clip
+from . import inputs
 from .synthetic_world import cache_dir
 
 
 @register_stage("train_tiny_clip")
-def run(ctx, params: dict) -> dict:
-    names = {f.name for f in fields(TinyClipParams)}
-    tp = TinyClipParams(**{k: v for k, v in params.items() if k in names})
+def run(ctx: StageContext, params: dict) -> dict:
+    tp = TinyClipParams(**param_values(TinyClipParams, "train_tiny_clip", params))
     path = ensure_tiny_clip(
         tp,
         cache_dir(ctx, params),

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import WeightsMissing
+from ..models.tiny_tokenizer import TinyTokenizer
 from ..safe_pickle import torch_load
 from .clip_data import ScenePool, sample_batch
 from .words import TEMPLATE, vocabulary
@@ -30,32 +31,6 @@ from .world import WORLD_VERSION, default_cache_dir
 
 TINY_CLIP_VERSION = 1
 FORMAT = "wsss-tiny-clip"
-
-
-class TinyTokenizer:
-    """Word-level tokenizer: <pad>=0, <sot>=1, <unk>=2, words..., <eot> = the largest id (open_clip's
-    text tower pools at the argmax token, docs/METHOD.md §1.3's EOT feature)."""
-
-    def __init__(self, words: list[str], context_length: int = 16):
-        self.vocab = ["<pad>", "<sot>", "<unk>"] + [w for w in words if not w.startswith("<")] + ["<eot>"]
-        self.index = {w: i for i, w in enumerate(self.vocab)}
-        self.context_length = context_length
-
-    @staticmethod
-    def split(text: str) -> list[str]:
-        return text.lower().replace(".", " . ").replace(",", " ").split()
-
-    def __call__(self, texts, context_length: int | None = None) -> torch.Tensor:
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        n = context_length or self.context_length
-        out = torch.zeros(len(texts), n, dtype=torch.long)
-        for i, t in enumerate(texts):
-            ids = [1] + [self.index.get(w, 2) for w in self.split(t)][: n - 2] + [len(self.vocab) - 1]
-            out[i, : len(ids)] = torch.tensor(ids)
-        return out
-
-    def unknown_words(self, text: str) -> list[str]:
-        return [w for w in self.split(text) if w not in self.index]
 
 
 def model_config(vocab_size: int, input_size: int = 64, context_length: int = 16, embed_dim: int = 64) -> dict:
@@ -177,7 +152,7 @@ class LoadedTinyClip:
         self.model = build_model(ckpt["model_cfg"])
         self.model.load_state_dict(ckpt["state_dict"])
         self.model.to(device).eval()
-        self.tokenizer = TinyTokenizer([w for w in ckpt["vocab"] if not w.startswith("<")], ckpt["context_length"])
+        self.tokenizer = TinyTokenizer.from_checkpoint(ckpt)
         assert self.tokenizer.vocab == ckpt["vocab"], "tokenizer vocabulary mismatch"
         self.mean, self.std, self.input_size = ckpt["mean"], ckpt["std"], ckpt["input_size"]
         self.template = ckpt.get("template", TEMPLATE)

@@ -9,7 +9,10 @@ The offline selection (§2.2) masks train_aug with "a previous run's CAMs"; whic
 (CAMs of train_aug, select_prompts). CLIMS variants start from the baseline run's checkpoint and read that
 selection file (stage params may name another run folder's artefact by path, docs/ARCHITECTURE.md).
 The variants in ``Budget.refine`` also get IRN's refinement half (METHOD §4, ``refine_stages``) when the dense
-CRF package is installed.
+CRF package is installed, and those in ``Budget.export`` (pole_full) an export_onnx stage, so the extension's hover
+previews work on the world's ids right after the demo (measured: the stage took 10 s with OMP_NUM_THREADS=1 on a
+shared 2-core CPU, int8 preview model included). Paths into the demo folder (``init``, ``selection``) are written
+relative to configs/ (runs/portable_paths.py), so a copied demo folder uses its own files.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..refine.crf import crf_available
+from ..runs.portable_paths import portable_path
+from ..runs.run_folder import checkpoint_file
 
 VARIANTS = ("baseline", "clims_gt", "pole_select", "pole_full")
 LABELS = {
@@ -55,6 +60,7 @@ class Budget:
     numerics: str = "reference"  # the config's numerics preset (training/numerics.py): reference | fast
     refine: tuple = ("baseline", "pole_select", "pole_full")  # variants that get IR labels -> IRN -> +RW
     segment: tuple = ("baseline", "pole_full")  # variants whose +RW masks train the segmenter (METHOD §5)
+    export: tuple = ("pole_full",)  # variants whose CAM network is exported for the hover previews (export_onnx)
     irn_epochs: int = 3
     irn_lr: float = 0.01  # Adam, as the other synthetic stages (the recipe: SGD 0.1, METHOD §4.2)
 
@@ -220,7 +226,7 @@ def clims_config(
     stage = {
         "id": "clims",
         "type": "train_clims",
-        "init": str(baseline_run / "checkpoints" / "baseline.pt"),
+        "init": str(checkpoint_file(baseline_run, "baseline")),  # made relative by write_configs
         "epochs": b.clims_epochs,
         "batch_size": b.batch_size,
         "optimizer": "adam",
@@ -253,6 +259,7 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget, vari
     source = b.select_from if b.select_from in variants else "baseline"
     selection = out / source / "selection" / "prompt_selection.json"
     needs = any(v.startswith("pole") for v in variants)
+    configs = out / "configs"
     paths = {}
     for v in variants:
         with_selection = needs and v == source
@@ -261,12 +268,18 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget, vari
             if v == "baseline"
             else clims_config(v, seed, world, clip, b, out / "baseline", selection, with_selection)
         )
+        for stage in cfg["stages"]:  # paths into the demo folder, relative to configs/: a moved demo keeps working
+            for key in ("init", "selection"):
+                if isinstance(stage.get(key), str) and Path(stage[key]).is_absolute():
+                    stage[key] = portable_path(stage[key], configs, out)
+        if v in b.export:  # the hover previews' model (extension/preview), right after the main job
+            cfg["stages"].append({"id": "export", "type": "export_onnx", "model": cfg["stages"][0]["id"]})
         if v in b.refine and crf_available():
             second_half = refine_stages(cfg["stages"][0]["id"], b)
             if v in b.segment:
                 second_half += segmenter_stages("rw", b)
             cfg["stages"][3:3] = second_half  # after the CAMs and their evaluation
-        path = out / "configs" / f"{v}.json"
+        path = configs / f"{v}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(cfg, indent=1))
         paths[v] = path

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from ..device import rng_state, set_rng_state as restore_rng  # noqa: F401 - the loop's names for them
 from ..errors import RunFolderError
 from ..runs.run_folder import atomic_write_bytes
 from ..safe_pickle import torch_load
@@ -23,13 +23,19 @@ RESTART_HINT = "delete the checkpoint to restart this stage from scratch"
 
 
 def save_checkpoint(path: Path, payload: dict) -> None:
+    """A training stage's checkpoint (the format above)."""
+    write_checkpoint(path, {"format": 1, **payload})
+
+
+def write_checkpoint(path: Path, state: dict) -> None:
+    """torch.save of `state`, written atomically (any stage's checkpoint: StageContext.save_checkpoint)."""
     buffer = io.BytesIO()
-    torch.save({"format": 1, **payload}, buffer)
+    torch.save(state, buffer)
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def load_checkpoint(path: Path) -> dict | None:
+def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict | None:
     """The stage's checkpoint, or None when there is none (fresh start)."""
     if not Path(path).is_file():
         return None
-    return torch_load(path, RunFolderError, "checkpoint", RESTART_HINT)
+    return torch_load(path, RunFolderError, "checkpoint", RESTART_HINT, map_location)

@@ -20,8 +20,9 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from ..device import rng_state, set_rng_state
 from ..errors import Cancelled, OutOfMemory, StageFailed
-from .checkpoint import load_checkpoint, restore_rng, rng_state, save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint
 from .data_order import EpochTagged, ResumableSampler, SeededItems
 from .distributed import DistInfo, average_gradients, broadcast_from_main, max_param_difference, unwrap
 
@@ -180,7 +181,7 @@ class Trainer:
         if self.extra_state is not None and ckpt.get("extra_state") is not None:
             self.extra_state.load_state_dict(ckpt["extra_state"])
         self.step = self.resumed_at = int(ckpt["step"])
-        restore_rng(ckpt["rng"])
+        set_rng_state(ckpt["rng"])
         self.ctx.log(f"{self.stage_id}: resuming from {self.path} at step {self.step}/{self.max_steps}")
         return ckpt.get("summary") if ckpt.get("complete") else None
 

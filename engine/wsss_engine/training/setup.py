@@ -1,15 +1,12 @@
-"""What both training stages build the same way from the config: dataset, loop settings, device/DDP."""
+"""What the training stages build the same way from the config: loop settings, device/DDP, batching
+(their training dataset: stages/train_data.py)."""
 
 from __future__ import annotations
 
 import torch
 
-from ..data.encoded import EncodedVOCDataset, TrainBatches, TrainDraws, collate_encoded
-from ..data.tensor_pipeline import INPUT_PIPELINES
-from ..data.transforms import TrainTransform
+from ..data.encoded import EncodedVOCDataset, TrainBatches, collate_encoded
 from ..data.voc import VOCDataset, collate_skipping_none
-from ..errors import ConfigInvalid
-from ..stages import references
 from .distributed import DistInfo, init_distributed, per_rank_batch
 from .loop import LoopConfig
 from .numerics import numerics
@@ -21,40 +18,6 @@ CLIMS_VOC_WORDS = {
     "pottedplant": "potted plant",
     "tvmonitor": "tv monitor",
 }
-
-
-def input_pipeline(params: dict) -> str:
-    """The stage's `input_pipeline`: "reference" (PIL/numpy in the loader, the default) or "tensor"."""
-    name = params.get("input_pipeline") or "reference"
-    if name not in INPUT_PIPELINES:
-        raise ConfigInvalid(
-            f"unknown input_pipeline {name!r}",
-            hint="use reference (PIL in the loader workers) or tensor (decode and augment on the device)",
-        )
-    return name
-
-
-def train_dataset(ctx, params: dict) -> VOCDataset:
-    """The training list with METHOD §1.1 augmentation; crop = dataset.image_size unless params.crop_size.
-    With input_pipeline "tensor" the items are undecoded files and their draws (data/encoded.py)."""
-    crop = int(params.get("crop_size") or ctx.config.get("dataset", {}).get("image_size", 512))
-    resize_long = params.get("resize_long")
-    transform = (
-        TrainTransform(resize_long=resize_long, crop_size=crop) if resize_long else TrainTransform.for_image_size(crop)
-    )
-    tensor = input_pipeline(params) == "tensor"
-    kind = EncodedVOCDataset if tensor else VOCDataset
-    extra = {"draws": TrainDraws(transform.resize_long, transform.crop_size, transform.hflip)} if tensor else {}
-    return kind(
-        references.dataset_root(ctx),
-        references.image_list(ctx, params, default="train"),
-        references.dataset_classes(ctx),
-        transform=transform,
-        **extra,
-        empty_labels="skip",
-        skip_corrupt=bool(params.get("skip_corrupt", False)),
-        log=lambda m: ctx.log(m, level="warning"),
-    )
 
 
 def loop_config(ctx, params: dict, dist: DistInfo | None = None, **defaults) -> LoopConfig:
@@ -69,7 +32,7 @@ def loop_config(ctx, params: dict, dist: DistInfo | None = None, **defaults) -> 
     return LoopConfig.from_params(values, seed=int(ctx.config.get("seed", 0)))
 
 
-def input_options(params: dict, dataset: VOCDataset, device: torch.device, loop: LoopConfig) -> dict:
+def input_options(dataset: VOCDataset, device: torch.device, loop: LoopConfig) -> dict:
     """The Trainer's collate_fn / prepare_batch for the stage's input pipeline."""
     if isinstance(dataset, EncodedVOCDataset):
         crop = dataset.draws.crop_size

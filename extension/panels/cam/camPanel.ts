@@ -60,7 +60,9 @@ export class CamOverlays implements PanelHandler<CamContract> {
 
   private async refresh(): Promise<CamSnapshot> {
     const dirs = new Set([
-      ...(await findRunFolders(runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders))),
+      ...(await findRunFolders(
+        runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders, this.env.runSearchFolders?.()),
+      )),
       ...this.added,
     ]);
     this.problems.length = 0;
@@ -121,7 +123,8 @@ export class CamOverlays implements PanelHandler<CamContract> {
       for (let k = 0; k < cam.keys.length; k++) {
         const index = cam.keys[k];
         const name = run.classes[index] ?? `class ${index}`;
-        out.cams.push({ index, name, word: await selectedWord(run, id, name), map: camBytes(cam.maps[k]) });
+        const mode = run.setPrompts[src.set] ?? run.prompt;
+        out.cams.push({ index, name, word: await selectedWord(run, mode, id, name), map: camBytes(cam.maps[k]) });
       }
       if (!cam.keys.length) out.note = 'This image has no foreground class in its CAM file.';
     } catch (e) {
@@ -164,6 +167,6 @@ export class CamOverlays implements PanelHandler<CamContract> {
 /** A CAM map (0..1) as base64 bytes (0..255). */
 
 function publicInfo(run: CamRun): CamRunInfo {
-  const { classes: _c, selection: _s, ...info } = run;
+  const { classes: _c, selection: _s, selectionFile: _f, ...info } = run;
   return info;
 }

@@ -13,6 +13,8 @@ import { RUN_FORMAT_VERSION, readRunConfig, readRunFolder, runDatasetRoot } from
 /** A run as the panel uses it: the public info plus class names and a lazily read selection. */
 export interface CamRun extends CamRunInfo {
   classes: string[];
+  /** The prompt_selection.json the CLIMS stage read (prompt "selected"), null when none. */
+  selectionFile: string | null;
   /** id -> class name -> chosen word; loaded on first use (the file can be large). */
   selection?: Promise<Record<string, Record<string, { word?: string }>> | null>;
 }
@@ -32,7 +34,9 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
     datasetRoot: null,
     problem: null,
     warnings: [],
+    setPrompts: {},
     classes: [...VOC_CLASSES],
+    selectionFile: null,
   };
   try {
     const folder = await readRunFolder(runDir);
@@ -60,6 +64,7 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
   const stages = Array.isArray(config?.stages) ? (config!.stages as Record<string, unknown>[]) : [];
   const clims = stages.filter((s) => s.type === 'train_clims').pop();
   info.prompt = clims ? String(clims.prompt ?? 'gt') : null;
+  info.selectionFile = selectionFileOf(runDir, clims);
   const camsDir = path.join(runDir, 'cams');
   const entries = await fs.readdir(camsDir, { withFileTypes: true }).catch(() => null);
   info.sets = (entries ?? [])
@@ -71,6 +76,7 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
   else if (!info.sets.length) info.problem = "This run's cams/ folder is empty.";
   else if (info.warnings.some((w) => /older engine/.test(w)))
     info.warnings.push('This run is from an older engine; CAM files are checked one by one.');
+  info.setPrompts = Object.fromEntries(info.sets.map((set) => [set, promptOfSet(stages, set, info.prompt)]));
   return info;
 }
 
@@ -82,10 +88,37 @@ async function classNames(spec: unknown, root: string | null): Promise<string[]>
   return fromRoot && !(fromRoot instanceof Error) ? fromRoot.names : [...VOC_CLASSES];
 }
 
-/** The word POLE chose for (image, class) in this run, or null when the run used GT names or has no selection. */
-export async function selectedWord(run: CamRun, id: string, className: string): Promise<string | null> {
-  if (run.prompt !== 'selected' && run.prompt !== 'online') return null;
-  run.selection ??= readJson(path.join(run.runDir, 'selection', 'prompt_selection.json'))
+/**
+ * How the CAMs of one set were prompted: the infer_cams stage `set` reads a model (`model`: a stage id); a
+ * baseline_cam model had no prompt ('none'), a train_clims model its `prompt` mode ('gt' when unset). A
+ * set whose stage is not in the config (renamed, older run) gets the run's last CLIMS mode.
+ */
+export function promptOfSet(stages: Record<string, unknown>[], set: string, fallback: string | null): string | null {
+  const infer = stages.find((s) => s.id === set && s.type === 'infer_cams');
+  const model = infer && stages.find((s) => s.id === infer.model);
+  if (!model) return fallback;
+  if (model.type === 'baseline_cam') return 'none';
+  if (model.type === 'train_clims') return String(model.prompt ?? 'gt');
+  return fallback;
+}
+
+/** The selection file of a CLIMS stage: its `selection` as a path, else the run's own selection/ file. */
+function selectionFileOf(runDir: string, clims: Record<string, unknown> | undefined): string | null {
+  if (!clims) return null;
+  const sel = typeof clims.selection === 'string' ? clims.selection : '';
+  if (/[/\\]|\.json$/i.test(sel)) return path.resolve(runDir, sel);
+  return path.join(runDir, 'selection', 'prompt_selection.json');
+}
+
+/** The word POLE chose for (image, class) in a set prompted `mode`, or null when it used no selected word. */
+export async function selectedWord(
+  run: CamRun,
+  mode: string | null,
+  id: string,
+  className: string,
+): Promise<string | null> {
+  if ((mode !== 'selected' && mode !== 'online') || !run.selectionFile) return null;
+  run.selection ??= readJson(run.selectionFile)
     .then(
       (s) => ((s as { images?: unknown }).images ?? null) as Record<string, Record<string, { word?: string }>> | null,
     )

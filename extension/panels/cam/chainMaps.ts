@@ -8,7 +8,8 @@ import { kindOfStageType } from '../../../common/chain';
 import type { ChainMaps, LabelMapView } from '../../../protocol/webview/cam';
 import { gtMaskFileOf } from '../../dataset/vocLayout';
 import { listMaskSets, maskFileOf } from '../../runs/runFolder';
-import { labelMapIou, maskToPng, readClassMask, type ClassMask } from '../dataset/maskImage';
+import { labelMapIou, type ClassMask } from '../../../common/labelIou';
+import { maskToPng, readClassMask } from '../dataset/maskImage';
 import type { CamRun } from './camRuns';
 
 function values(mask: ClassMask): { value: number; fraction: number }[] {
@@ -52,13 +53,14 @@ async function view(
 
 /** Every masks/<stage> label map of `id` in the run (in stage order) and the GT, when the dataset has it. */
 export async function readChainMaps(run: CamRun, id: string): Promise<ChainMaps> {
-  const out: ChainMaps = { id, maps: [], gt: null, classes: run.classes, note: null };
+  const out: ChainMaps = { id, maps: [], gt: null, classes: run.classes, gtLabels: null, note: null };
   let gt: ClassMask | null = null;
   const gtFile = run.datasetRoot ? await gtMaskFileOf(run.datasetRoot, id) : null;
   if (gtFile) {
     const read = await view(gtFile, { stage: 'ground truth', type: null, kind: 'ground_truth' }, null);
     out.gt = read.view;
     gt = read.mask;
+    if (gt) out.gtLabels = { width: gt.width, height: gt.height, data: Buffer.from(gt.data).toString('base64') };
   }
   const sets = await listMaskSets(run.runDir);
   if (!sets.length)

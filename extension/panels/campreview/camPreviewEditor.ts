@@ -9,6 +9,7 @@ import { argPath, attachPanel, type PanelDefinition, type PanelEnvironment } fro
 import { createCamPreviewHandler } from './camPreviewHandler';
 import { OPEN_CAM_PREVIEW_COMMAND } from '../../preview/hoverContent';
 import type { CamPreviewHoverProvider } from '../../preview/hoverProvider';
+import { activeFileUri } from '../activeFile';
 
 export const CAM_PREVIEW_VIEW_TYPE = 'wsss.camPreview';
 
@@ -52,7 +53,7 @@ export function registerCamPreviewEditor(
       },
     ),
     vscode.commands.registerCommand(OPEN_CAM_PREVIEW_COMMAND, async (arg?: unknown) => {
-      const file = argPath(arg) ?? vscode.window.activeTextEditor?.document.uri.fsPath;
+      const file = argPath(arg) ?? activeFileUri()?.fsPath; // the image viewer's tab too
       if (!file) {
         void vscode.window.showErrorMessage(
           'Name an image (.jpg or .png) to open in the WSSS CAM Preview, e.g. from the Explorer\'s "Open With…".',

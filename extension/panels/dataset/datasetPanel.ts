@@ -174,7 +174,7 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
       return { detail: out, gt: null };
     }
     try {
-      const mask = await readClassMask(maskFile);
+      const mask = await readClassMask(maskFile, ds.classes.length || undefined);
       if (out.width && (mask.width !== out.width || mask.height !== out.height)) {
         out.maskProblem = `Mask ${maskFile} is ${mask.width}x${mask.height} but the image is ${out.width}x${out.height}.`;
         return { detail: out, gt: null };

@@ -7,12 +7,9 @@ import sharp from 'sharp';
 import { IGNORE_INDEX, paletteColor } from '../../../common/classes';
 import { toDataUri } from '../photoImage';
 
-/** A mask as class indices (0 background, 1..C, 255 ignore). */
-export interface ClassMask {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+import type { ClassMask } from '../../../common/labelIou';
+
+export type { ClassMask };
 
 const paletteLookup = new Map<number, number>();
 for (let i = 0; i < 256; i++) {
@@ -20,10 +17,17 @@ for (let i = 0; i < 256; i++) {
   if (!paletteLookup.has((r << 16) | (g << 8) | b)) paletteLookup.set((r << 16) | (g << 8) | b, i);
 }
 
-/** Read a mask PNG; throws naming the file when it cannot be decoded or uses colours outside the palette. */
-export async function readClassMask(file: string): Promise<ClassMask> {
+/**
+ * Read a mask PNG; throws naming the file when it cannot be decoded, uses colours outside the palette, or (with
+ * `classCount`) is a greyscale PNG holding values that are not class indices (0, 1..classCount, 255).
+ */
+export async function readClassMask(file: string, classCount?: number): Promise<ClassMask> {
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
+  let grey: boolean;
   try {
+    // sharp hands a greyscale PNG over as RGB too: the file's own colour space tells indices from colours.
+    const meta = await sharp(file, { failOn: 'error' }).metadata();
+    grey = meta.space === 'b-w' || (meta.channels ?? 3) <= 2;
     raw = await sharp(file, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw new Error(`unreadable mask ${file}: ${(e as Error).message}`);
@@ -31,8 +35,9 @@ export async function readClassMask(file: string): Promise<ClassMask> {
   const { width, height, channels } = raw.info;
   const n = width * height;
   const data = new Uint8Array(n);
-  if (channels <= 2) {
+  if (grey || channels <= 2) {
     for (let p = 0; p < n; p++) data[p] = raw.data[p * channels];
+    if (classCount !== undefined) checkIndices(file, data, classCount);
     return { width, height, data };
   }
   let unknown = 0;
@@ -42,8 +47,23 @@ export async function readClassMask(file: string): Promise<ClassMask> {
     if (v === undefined) unknown++;
     data[p] = v ?? IGNORE_INDEX;
   }
-  if (unknown > n / 2) throw new Error(`mask ${file} is a colour image, not VOC class indices`);
+  if (unknown > n / 2)
+    throw new Error(
+      `mask ${file} is a colour (RGB) image whose colours are mostly not the VOC palette's, so its pixels are not class indices`,
+    );
   return { width, height, data };
+}
+
+/** A greyscale mask's values must be class indices: says which values are not. */
+function checkIndices(file: string, data: Uint8Array, classCount: number): void {
+  const seen = new Set(data);
+  const bad = [...seen].filter((v) => v > classCount && v !== IGNORE_INDEX).sort((a, b) => a - b);
+  if (bad.length === 0) return;
+  throw new Error(
+    `mask ${file} is a greyscale image with value${bad.length > 1 ? 's' : ''} ${bad.slice(0, 5).join(', ')}` +
+      `${bad.length > 5 ? ', ...' : ''}, which ${bad.length > 1 ? 'are' : 'is'} not a class index ` +
+      `(0 background, 1-${classCount} the ${classCount} classes, 255 ignore)`,
+  );
 }
 
 /** Share of pixels of each foreground class (index 0-based), largest first. */
@@ -53,45 +73,6 @@ export function classFractions(mask: ClassMask): { index: number; fraction: numb
   const out: { index: number; fraction: number }[] = [];
   for (let v = 1; v < 255; v++) if (counts[v]) out.push({ index: v - 1, fraction: counts[v] / mask.data.length });
   return out.sort((a, b) => b.fraction - a.fraction);
-}
-
-/**
- * Agreement of a label map with the ground truth on one image: mIoU over the classes (background included)
- * present in either, counting only pixels both label (GT 255 = object border; a map's 255 = ignore, e.g. the
- * uncertain band of IR labels), and the share of the GT's labelled pixels the map labels. Null when the map
- * labels none of them.
- */
-export function labelMapIou(pred: ClassMask, gt: ClassMask): { miou: number | null; labelled: number } {
-  if (pred.width !== gt.width || pred.height !== gt.height) {
-    throw new Error(`the label map is ${pred.width}x${pred.height} but the ground truth is ${gt.width}x${gt.height}`);
-  }
-  const inter = new Float64Array(256),
-    union = new Float64Array(256);
-  const gtCount = new Float64Array(256),
-    predCount = new Float64Array(256);
-  let valid = 0,
-    both = 0;
-  for (let p = 0; p < gt.data.length; p++) {
-    const g = gt.data[p],
-      q = pred.data[p];
-    if (g === IGNORE_INDEX) continue;
-    valid++;
-    if (q === IGNORE_INDEX) continue;
-    both++;
-    gtCount[g]++;
-    predCount[q]++;
-    if (g === q) inter[g]++;
-  }
-  let sum = 0,
-    n = 0;
-  for (let c = 0; c < 255; c++) {
-    union[c] = gtCount[c] + predCount[c] - inter[c];
-    if (union[c] > 0) {
-      sum += inter[c] / union[c];
-      n++;
-    }
-  }
-  return { miou: n ? sum / n : null, labelled: valid ? both / valid : 0 };
 }
 
 /**

@@ -9,11 +9,14 @@ import { kindOfStageType } from '../../../common/chain';
 import type { RunMaskChoice, RunMaskDetail, RunMaskSource } from '../../../protocol/webview/dataset';
 import { listMaskSets, listRunFolders, maskFileOf, readRunFolder, runSearchRoots } from '../../runs/runFolder';
 import type { PanelEnvironment } from '../panelHost';
-import { labelMapIou, maskToPng, readClassMask, type ClassMask } from './maskImage';
+import { labelMapIou, type ClassMask } from '../../../common/labelIou';
+import { maskToPng, readClassMask } from './maskImage';
 
 /** Every mask set of every run found (newest run first, stages in run order). */
 export async function listRunMaskSources(env: PanelEnvironment): Promise<RunMaskSource[]> {
-  const { runs } = await listRunFolders(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders));
+  const { runs } = await listRunFolders(
+    runSearchRoots(env.runsDirectory?.(), env.workspaceFolders, env.runSearchFolders?.()),
+  );
   const out: RunMaskSource[] = [];
   for (const run of runs) {
     for (const set of await listMaskSets(run.dir, run.record)) {

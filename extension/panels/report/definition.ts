@@ -3,6 +3,7 @@ import type { ReportContract } from '../../../protocol/webview/report';
 import type { PanelDefinition } from '../panelHost';
 import { runSearchRoots } from '../../runs/runFolder';
 import { ReportSession } from './reportSession';
+import { recentRunDirs } from './recentRuns';
 import { listRunChoices } from './runReports';
 import { VscodeRunWatcher } from './vscodeRunWatcher';
 
@@ -14,11 +15,13 @@ export const reportPanel: PanelDefinition<ReportContract> = {
   createHandler: (rpc, env, runDir) => {
     const session = new ReportSession(
       {
-        listRuns: () => listRunChoices(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders)),
+        listRuns: () =>
+          listRunChoices(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders, env.runSearchFolders?.())),
         pickRunFolders: async () => {
           const picked = await env.pickFolder('Run folder to compare');
           return picked ? [picked] : [];
         },
+        recentRuns: () => recentRunDirs(runSearchRoots(env.runsDirectory?.(), env.workspaceFolders)),
         watcher: new VscodeRunWatcher(),
       },
       runDir ? [runDir] : [],

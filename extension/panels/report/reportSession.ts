@@ -11,6 +11,7 @@ import type {
   ReportSnapshot,
   RunChoice,
 } from '../../../protocol/webview/report';
+import { experimentViewOf } from '../../experiments/experimentFolder';
 import { RpcError, Throttled, type PanelHandler } from '../panelRpc';
 import { MetricsReader } from '../../runs/metricsFile';
 import { publishedFor, readRunView } from './runReports';
@@ -31,6 +32,8 @@ export interface ReportEnvironment {
   /** A folder dialog; [] when cancelled. */
   pickRunFolders(): Promise<string[]>;
   watcher: RunWatcher;
+  /** Runs to start on when the panel opens with none (from the Command Palette): the most recent ones. */
+  recentRuns?(): Promise<string[]>;
   /** Minimum time between two metrics updates sent to the webview. */
   metricsIntervalMs?: number;
 }
@@ -52,6 +55,9 @@ export class ReportSession implements PanelHandler<ReportContract> {
   private watch: Disposable | undefined;
   private readonly poll: Throttled<void>;
   private outlet: ReportOutlet | undefined;
+  /** Asked once: a user who removes every run gets an empty report, not the recent runs again. */
+  private startEmpty: boolean;
+  private notice: string | null = null;
 
   constructor(
     private readonly env: ReportEnvironment,
@@ -60,6 +66,7 @@ export class ReportSession implements PanelHandler<ReportContract> {
     this.poll = new Throttled<void>(() => void this.readMetrics(true), env.metricsIntervalMs ?? 1000);
     this.runDirs = initialRuns.map((d) => resolve(d));
     this.focus = this.runDirs[0] ?? null;
+    this.startEmpty = this.runDirs.length === 0;
   }
 
   /** Where updates go; set once the panel's channel exists. */
@@ -80,8 +87,22 @@ export class ReportSession implements PanelHandler<ReportContract> {
       this.runDirs = restored.runDirs;
       this.focus = restored.focus ?? restored.runDirs[0] ?? null;
     }
+    if (this.startEmpty && this.runDirs.length === 0 && !restored?.runDirs && this.env.recentRuns) {
+      this.runDirs = (await this.env.recentRuns()).map((d) => resolve(d));
+      this.focus = this.runDirs[0] ?? null;
+      if (this.runDirs.length > 0) {
+        this.notice = `Opened on the ${this.runDirs.length} most recently active run(s), newest first and in focus. Add or remove runs above.`;
+      }
+    }
+    this.startEmpty = false;
     if (this.focus && this.tail?.file !== join(this.focus, 'metrics.jsonl')) await this.setFocus(this.focus);
-    const [available, runs] = await Promise.all([this.env.listRuns(), Promise.all(this.runDirs.map(readRunView))]);
+    const [available, views, experiment] = await Promise.all([
+      this.env.listRuns(),
+      Promise.all(this.runDirs.map(readRunView)),
+      this.focus ? experimentViewOf(this.focus) : null,
+    ]);
+    // The pickers' labels tell runs of one name apart (runFolder.ts runLabels); chips, table and legends use them.
+    const runs = views.map((r) => ({ ...r, label: available.find((a) => a.runDir === r.runDir)?.label ?? r.label }));
     return {
       available,
       runs,
@@ -89,12 +110,15 @@ export class ReportSession implements PanelHandler<ReportContract> {
       metrics: [...this.rows],
       metricsMessage: this.message(),
       published: publishedFor(runs),
+      experiment,
+      notice: this.notice,
     };
   }
 
   async handleRequest(request: RequestUnion<ReportContract['requests']>): Promise<unknown> {
     switch (request.method) {
       case 'report/setRuns': {
+        this.notice = null;
         const runDirs = request.params.runDirs.map((d) => resolve(d));
         const focus = request.params.focus ? resolve(request.params.focus) : (runDirs[0] ?? null);
         if (focus && !runDirs.includes(focus))

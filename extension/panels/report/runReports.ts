@@ -12,7 +12,14 @@ import type {
   RunView,
   SweepPoint,
 } from '../../../protocol/webview/report';
-import { findRunFolders, readReports, readRunFolder, type RunStageRecord } from '../../runs/runFolder';
+import {
+  listRunFolders,
+  readReports,
+  readRunFolder,
+  runLabels,
+  skippedOf,
+  type RunStageRecord,
+} from '../../runs/runFolder';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -42,14 +49,22 @@ export async function readRunHeader(
   }
 }
 
-/** The run pickers' list (report and synonym panels): every run found under `roots`, sorted by label. */
+/**
+ * The run pickers' list (report and synonym panels): every run found under `roots`, sorted by label; runs that
+ * share a name are told apart by runFolder.ts runLabels, unreadable folders are listed by folder name.
+ */
 export async function listRunChoices(roots: readonly string[]): Promise<RunChoice[]> {
-  const choices = await Promise.all(
-    (await findRunFolders(roots)).map(async (runDir) => {
-      const header = await readRunHeader(runDir);
-      return { runDir, label: header.label, synthetic: header.synthetic, status: header.status };
-    }),
-  );
+  const { runs, unreadable } = await listRunFolders(roots);
+  const labels = runLabels(runs);
+  const choices = [
+    ...runs.map((r) => ({
+      runDir: r.dir,
+      label: labels.get(r.dir) ?? r.record.name,
+      synthetic: r.record.synthetic,
+      status: r.record.status as string,
+    })),
+    ...unreadable.map((u) => ({ runDir: u.dir, label: basename(u.dir), synthetic: false, status: 'unknown' })),
+  ];
   return choices.sort((a, b) => a.label.localeCompare(b.label) || a.runDir.localeCompare(b.runDir));
 }
 
@@ -109,6 +124,13 @@ export function toEvaluationReport(
 export async function readRunView(runDir: string): Promise<RunView> {
   const header = await readRunHeader(runDir);
   const messages = [...header.messages];
+  for (const stage of header.stages) {
+    const { count, ids } = skippedOf(stage);
+    if (count)
+      messages.push(
+        `Stage ${stage.id} skipped ${count} unreadable image(s) (skip_corrupt)${ids.length ? `: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ' …' : ''}` : ''}; its figures leave them out.`,
+      );
+  }
   const reports: EvaluationReport[] = [];
   const files = await readReports(runDir);
   if (files.size === 0) {

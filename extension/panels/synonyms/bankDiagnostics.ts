@@ -1,7 +1,9 @@
 // Problems in a synonym bank, as offset ranges on the offending key or value, shared by the
 // panel (listed above the classes) and the editor's DiagnosticCollection. Nothing is dropped:
-// an unknown class or a bad value stays in the file and is only reported.
+// an unknown class or a bad value stays in the file and is only reported. The word-list verdicts (duplicates up
+// to case and spaces, blank words, a BOM...) come from the rules shared with the engine (bankRules.ts).
 import type { Node as JsonNode } from 'jsonc-parser';
+import { ruleFinding, wordRuleFindings, type RuleFinding } from './bankRules';
 import { isMetadataKey, type ParsedBank } from './synonymBankDocument';
 
 export type BankProblemSeverity = 'error' | 'warning' | 'info';
@@ -14,6 +16,8 @@ export interface BankProblem {
   /** stable id for tests and code actions: syntax, notObject, unknownClass, notWordList, ... */
   code: string;
   message: string;
+  /** What to do, kept apart from the message (the shared rules give one). */
+  hint?: string;
 }
 
 /** The class names a bank is checked against, and where they came from (shown in the panel). */
@@ -22,7 +26,13 @@ export interface ClassList {
   source: string;
 }
 
-export function bankProblems(bank: ParsedBank, classList: ClassList): BankProblem[] {
+/** `bom`: the file on disk starts with a UTF-8 byte order mark (an editor's text never shows it). */
+export function bankProblems(bank: ParsedBank, classList: ClassList, options: { bom?: boolean } = {}): BankProblem[] {
+  const bom = options.bom ? [ruleProblem(undefined, ruleFinding('bom', -1))] : [];
+  return [...bom, ...documentProblems(bank, classList)];
+}
+
+function documentProblems(bank: ParsedBank, classList: ClassList): BankProblem[] {
   if (bank.syntaxErrors.length > 0) {
     return bank.syntaxErrors.map((e) => ({
       ...e,
@@ -95,32 +105,20 @@ function wordListProblems(className: string, valueNode: JsonNode | undefined): B
     ];
   }
   const items = valueNode.children ?? [];
-  if (items.length === 0) {
-    return [
-      problem(
-        valueNode,
-        'error',
-        'emptyWordList',
-        `Class "${className}" has no words; add at least its ground-truth name.`,
-      ),
-    ];
+  const problems: BankProblem[] = items
+    .filter((item) => item.type !== 'string')
+    .map((item) => problem(item, 'error', 'notWord', `Every candidate of "${className}" must be a string.`));
+  const words = items.map((item) => (item.type === 'string' ? String(item.value) : null));
+  for (const finding of wordRuleFindings(className, words)) {
+    problems.push(ruleProblem(finding.index < 0 ? valueNode : items[finding.index], finding));
   }
-  const problems: BankProblem[] = [];
-  const words = new Set<string>();
-  for (const item of items) {
-    if (item.type !== 'string') {
-      problems.push(problem(item, 'error', 'notWord', `Every candidate of "${className}" must be a string.`));
-      continue;
-    }
-    const word = String(item.value);
-    if (word.trim().length === 0) {
-      problems.push(problem(item, 'error', 'emptyWord', `Empty word in "${className}".`));
-    } else if (words.has(word)) {
-      problems.push(problem(item, 'warning', 'duplicateWord', `"${word}" is listed twice for "${className}".`));
-    }
-    words.add(word);
-  }
-  return problems;
+  return problems.sort((a, b) => a.offset - b.offset);
+}
+
+/** A shared rule's finding as a problem: its verdict, its rule id as the code, the message and hint apart. */
+function ruleProblem(node: JsonNode | undefined, finding: RuleFinding): BankProblem {
+  const message = finding.message.charAt(0).toUpperCase() + finding.message.slice(1) + '.';
+  return { ...problem(node, finding.severity, finding.rule, message), hint: finding.hint };
 }
 
 function problem(

@@ -1,6 +1,7 @@
 // Editor diagnostics for synonym banks (*.synonyms.json, synonyms_*.json, and any file open in the synonym
 // bank editor): invalid JSON, unknown classes, bad word lists, on the offending key or value
 // (bankDiagnostics.ts), so the Problems view and squiggles agree with the panel.
+import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { bankProblems, type BankProblemSeverity } from './bankDiagnostics';
 import { classListFor } from './classList';
@@ -63,10 +64,12 @@ export class BankDiagnostics implements vscode.Disposable {
   private async update(document: vscode.TextDocument): Promise<void> {
     const version = document.version;
     const { list, warning } = await classListFor(document.uri.fsPath);
+    const bom = document.uri.scheme === 'file' && (await startsWithBom(document.uri.fsPath));
     if (document.isClosed || document.version !== version) return; // a newer change is scheduled
-    const diagnostics = bankProblems(parseBank(document.getText()), list).map((p) => {
+    const diagnostics = bankProblems(parseBank(document.getText()), list, { bom }).map((p) => {
       const range = new vscode.Range(document.positionAt(p.offset), document.positionAt(p.offset + p.length));
-      const d = new vscode.Diagnostic(range, p.message, SEVERITY[p.severity]);
+      // The hint on a line of its own: what is wrong and what to do stay apart in the hover and the Problems view.
+      const d = new vscode.Diagnostic(range, p.hint ? `${p.message}\n${p.hint}` : p.message, SEVERITY[p.severity]);
       d.source = 'WSSS synonym bank';
       d.code = p.code;
       return d;
@@ -81,5 +84,17 @@ export class BankDiagnostics implements vscode.Disposable {
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+/** Whether the saved file starts with a UTF-8 BOM: VS Code hides the mark from the document's text. */
+async function startsWithBom(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(3), 0, 3, 0);
+    return bytesRead === 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
+  } finally {
+    await handle.close();
   }
 }

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import type { EngineParams } from '../../../protocol/engine';
 import { EngineRequestError } from '../../engine/engineErrors';
+import type { SynonymSuggester } from './bankSuggestions';
 import type { PoleStatsCommand } from './officialSelection';
 import { ScoringUnsupported, type EngineScoreParams, type SynonymScorer } from './synonymBankSession';
 
@@ -31,6 +32,28 @@ export function engineScorer(ensureEngine: (action: string) => Promise<ScoringEn
         if (e instanceof EngineRequestError && e.code === METHOD_NOT_FOUND) throw new ScoringUnsupported(e.message);
         throw e;
       }
+    },
+  };
+}
+
+/** Loading WordNet or a large vector file can take minutes. */
+const SUGGEST_TIMEOUT_MS = 600_000;
+
+/** The part of EngineProcess suggestions need. */
+export interface SuggestingEngine {
+  request(
+    method: 'synonyms/suggest',
+    params: EngineParams<'synonyms/suggest'>,
+    options?: { timeoutMs?: number },
+  ): Promise<unknown>;
+}
+
+/** `synonyms/suggest` through the running engine (started on demand; refused in untrusted workspaces). */
+export function engineSuggester(ensureEngine: (action: string) => Promise<SuggestingEngine>): SynonymSuggester {
+  return {
+    async suggest(params) {
+      const engine = await ensureEngine('generate synonym words');
+      return engine.request('synonyms/suggest', params, { timeoutMs: SUGGEST_TIMEOUT_MS });
     },
   };
 }

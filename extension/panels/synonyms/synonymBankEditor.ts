@@ -11,9 +11,16 @@ import { runSearchRoots } from '../../runs/runFolder';
 import { listRunChoices } from '../report/runReports';
 import { attachPanel, type PanelDefinition, type PanelEnvironment } from '../panelHost';
 import { BankDiagnostics } from './bankDiagnosticsCollection';
-import { engineScorer, poleStatsCommand, type ScoringEngine } from './engineAccess';
+import {
+  engineScorer,
+  engineSuggester,
+  poleStatsCommand,
+  type ScoringEngine,
+  type SuggestingEngine,
+} from './engineAccess';
 import { StatsCache } from './officialSelection';
 import { SynonymBankSession, type BankDocumentPort } from './synonymBankSession';
+import { activeFileUri } from '../activeFile';
 
 export const SYNONYM_BANK_VIEW_TYPE = 'wsss.synonymBank';
 export const OPEN_SYNONYM_BANK_COMMAND = 'wsss.openSynonymBankEditor';
@@ -21,7 +28,7 @@ export const OPEN_SYNONYM_BANK_COMMAND = 'wsss.openSynonymBankEditor';
 /** What the editor needs from the extension's services. */
 export interface SynonymEditorServices {
   /** Start (or get) the engine; rejects in an untrusted workspace. Absent: scoring is unsupported. */
-  ensureEngine?(action: string): Promise<ScoringEngine>;
+  ensureEngine?(action: string): Promise<ScoringEngine & SuggestingEngine>;
 }
 
 /** A TextDocument as the session's BankDocumentPort: edits become one WorkspaceEdit replacement. */
@@ -61,12 +68,22 @@ class SynonymBankEditorProvider implements vscode.CustomTextEditorProvider {
       return { pythonPath: found.pythonPath, env };
     };
     const session = new SynonymBankSession(textDocumentPort(document), {
-      listRuns: () => listRunChoices(runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders)),
+      listRuns: () =>
+        listRunChoices(
+          runSearchRoots(this.env.runsDirectory?.(), this.env.workspaceFolders, this.env.runSearchFolders?.()),
+        ),
       pickFolder: (title) => this.env.pickFolder(title, path.dirname(document.uri.fsPath)),
       openTextEditor: async () => {
         await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default', vscode.ViewColumn.Beside);
       },
       scorer: this.services.ensureEngine ? engineScorer((action) => this.services.ensureEngine!(action)) : undefined,
+      suggester: this.services.ensureEngine
+        ? engineSuggester((action) => this.services.ensureEngine!(action))
+        : undefined,
+      pickFile: async (title) => {
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, title, openLabel: 'Use' });
+        return picked?.[0]?.fsPath;
+      },
       statsCache: new StatsCache(this.env.storageDir),
       poleStats: poleStatsCommand(python),
     });
@@ -115,7 +132,7 @@ export function registerSynonymBankEditor(
       },
     ),
     vscode.commands.registerCommand(OPEN_SYNONYM_BANK_COMMAND, async (arg?: unknown) => {
-      const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+      const uri = arg instanceof vscode.Uri ? arg : activeFileUri(); // also a bank already open in this editor
       if (!uri) {
         void vscode.window.showErrorMessage(
           'Open a synonym bank JSON file first, then run "Open in Synonym Bank Editor".',

@@ -16,8 +16,10 @@ import type {
   SynonymPanelSnapshot,
   SynonymsContract,
 } from '../../../protocol/webview/synonyms';
+import type { SynonymEdit } from '../../../protocol/webview/synonyms';
 import { RpcError, type PanelHandler } from '../panelRpc';
 import { bankProblems, type ClassList } from './bankDiagnostics';
+import { BankSuggestions, type SynonymSuggester } from './bankSuggestions';
 import { classListFor } from './classList';
 import { loadOfficialStats, type OfficialStats, type PoleStatsCommand, type StatsCache } from './officialSelection';
 import { readRunSelectionStats, readStoredScores } from './selectionResults';
@@ -50,6 +52,10 @@ export interface SynonymEnvironment {
   scorer?: SynonymScorer;
   statsCache?: StatsCache;
   poleStats?: PoleStatsCommand;
+  /** The engine's `synonyms/suggest` (WordNet / word vectors); absent: "Generate or extend" is unavailable. */
+  suggester?: SynonymSuggester;
+  /** A file dialog (the word-vector file); undefined when cancelled. */
+  pickFile?(title: string): Promise<string | undefined>;
 }
 
 /** Where snapshots go (PanelRpc.sendSnapshot in VS Code and in the tests). */
@@ -73,11 +79,17 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
   private runDataTime = 0;
   /** Set once the engine answered that it has no `synonyms/score`: the panel then says so up front. */
   private engineCannotScore = false;
+  private readonly suggestions: BankSuggestions;
 
   constructor(
     private readonly document: BankDocumentPort,
     private readonly env: SynonymEnvironment,
-  ) {}
+  ) {
+    this.suggestions = new BankSuggestions(
+      env.suggester,
+      (title) => env.pickFile?.(title) ?? Promise.resolve(undefined),
+    );
+  }
 
   attach(outlet: SynonymOutlet): void {
     this.outlet = outlet;
@@ -113,26 +125,36 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
       stats,
       stored,
       scoring: this.scoringAvailability(),
+      suggestions: this.suggestions.view,
+      suggest: this.suggestions.available
+        ? { state: 'available' }
+        : { state: 'unsupported', message: 'Generating words needs the engine (a trusted workspace).' },
     };
   }
 
   async handleRequest(request: RequestUnion<SynonymsContract['requests']>): Promise<unknown> {
     switch (request.method) {
-      case 'synonyms/edit': {
-        const before = this.document.getText();
-        const after = applyBankEdit(before, request.params.edit);
-        if (after instanceof Error) throw new RpcError('badInput', after.message);
-        const edit = minimalEdit(before, after);
-        if (!edit) return { applied: false };
-        if (!(await this.document.replace(edit))) {
-          throw new RpcError(
-            'failed',
-            `VS Code did not apply the edit to ${this.document.path}.`,
-            'Is the file read-only?',
-          );
-        }
-        return { applied: true };
+      case 'synonyms/edit':
+        return { applied: await this.applyEdit(request.params.edit) };
+      case 'synonyms/suggest': {
+        const bank = parseBank(this.document.getText());
+        const { list } = await classListFor(this.document.path);
+        const classes = [...new Set([...bank.classes.map((c) => c.name), ...list.names])];
+        const result = await this.suggestions.generate(request.params, this.document.getText(), classes);
+        this.outlet?.sendSnapshot();
+        return result;
       }
+      case 'synonyms/acceptSuggestion': {
+        let applied = false;
+        for (const edit of this.suggestions.accept(request.params, this.document.getText()))
+          applied = (await this.applyEdit(edit)) || applied;
+        if (!applied) this.outlet?.sendSnapshot(); // no document change: still show the suggestion gone
+        return { applied };
+      }
+      case 'synonyms/rejectSuggestion':
+        this.suggestions.reject(request.params);
+        this.outlet?.sendSnapshot();
+        return null;
       case 'synonyms/openText':
         await this.env.openTextEditor();
         return null;
@@ -158,6 +180,23 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
           `The synonym editor does not serve '${(request as { method: string }).method}'.`,
         );
     }
+  }
+
+  /** One edit as one minimal replacement of the document; false when it changed nothing. */
+  private async applyEdit(e: SynonymEdit): Promise<boolean> {
+    const before = this.document.getText();
+    const after = applyBankEdit(before, e);
+    if (after instanceof Error) throw new RpcError('badInput', after.message);
+    const edit = minimalEdit(before, after);
+    if (!edit) return false;
+    if (!(await this.document.replace(edit))) {
+      throw new RpcError(
+        'failed',
+        `VS Code did not apply the edit to ${this.document.path}.`,
+        'Is the file read-only?',
+      );
+    }
+    return true;
   }
 
   private scoringAvailability(): ScoringAvailability {
@@ -254,6 +293,7 @@ function problemViews(text: string, bank: ReturnType<typeof parseBank>, list: Cl
     severity: p.severity,
     code: p.code,
     message: p.message,
+    ...(p.hint ? { hint: p.hint } : {}),
     ...positionAt(text, p.offset),
   }));
 }

@@ -3,7 +3,8 @@
 //   1. test/fixtures/workspace/tiny-world.wsss-run.json: the synthetic_world stage makes a tiny world;
 //   2. test/fixtures/tiny-cams.template.json, pointed at that world (a run config may name another run's
 //      artefact by path): baseline CAM (small CNN, 2 epochs) -> CAM inference -> evaluation.
-// The engine is real: it must appear as a Python process under this extension host, and the run folders
+// The engine is real: it must appear as a Python process under this extension host or as the engine daemon of
+// this session's state folder ($WSSS_ENGINE_STATE_DIR, set by codeServer.ts), and the run folders
 // must be complete (run.json completed, metrics.jsonl, reports/<stage>.json with mIoU).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,7 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { repoRoot } from '../../support/paths';
 import { wsssExtension } from '../extensionUnderTest';
-import { pythonDescendants } from '../../support/processes';
+import { engineDaemon, pythonDescendants } from '../../support/processes';
 import { keepRunArtefacts, readMetrics, waitForRunEnd, type RunJson } from '../runFolder';
 
 const RUN_TIMEOUT_MS = Number(process.env.WSSS_TINY_RUN_TIMEOUT_S ?? 600) * 1000;
@@ -31,7 +32,8 @@ async function runThroughCommand(configPath: string, runDir: string): Promise<{ 
   let sawEngine = false;
   try {
     const run = await waitForRunEnd(runDir, RUN_TIMEOUT_MS, () => {
-      sawEngine ||= pythonDescendants().length > 0;
+      const stateDir = process.env.WSSS_ENGINE_STATE_DIR;
+      sawEngine ||= pythonDescendants().length > 0 || (stateDir !== undefined && engineDaemon(stateDir) !== undefined);
     });
     assert.equal(
       run.status,
@@ -62,7 +64,7 @@ describe('tiny real runs through wsss.startRun', () => {
       path.join(workspace, 'tiny-world.wsss-run.json'),
       path.join(workspace, 'runs', 'tiny-world'),
     );
-    assert.ok(sawEngine, 'no Python process ran under the extension host during the run');
+    assert.ok(sawEngine, 'no Python engine ran (under the extension host, or as the engine daemon) during the run');
     assert.equal(run.synthetic, true);
     const summary = run.stages.find((s) => s.type === 'synthetic_world')?.summary ?? {};
     worldRoot = String(summary.root);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readChainMaps } from '../../../extension/panels/cam/chainMaps';
 import { readCamRun } from '../../../extension/panels/cam/camRuns';
-import { labelMapIou, readClassMask } from '../../../extension/panels/dataset/maskImage';
+import { labelMapIou } from '../../../common/labelIou';
+import { readClassMask } from '../../../extension/panels/dataset/maskImage';
 import { writeChainReports, writeLabelPng } from '../../webview/fixtures/chainRun';
 
 const W = 4,

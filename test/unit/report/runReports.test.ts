@@ -84,3 +84,28 @@ test('an older run folder and a run without reports say so', async () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('images a stage skipped as unreadable (skip_corrupt) are named in the run view', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'wsss-runs-'));
+  try {
+    const stage = (id: string, summary: object) => ({ id, type: 'infer_cams', status: 'completed', summary });
+    const dir = makeRun(
+      root,
+      'skips',
+      {
+        formatVersion: 1,
+        id: 's',
+        name: 'skips',
+        status: 'completed',
+        stages: [stage('cams', { skipped: 2, skipped_ids: ['2007_000032', '2007_000039'] }), stage('ok', {})],
+      },
+      {},
+    );
+    const view = await readRunView(dir);
+    const skipped = view.messages.filter((m) => m.includes('skip_corrupt'));
+    assert.equal(skipped.length, 1);
+    assert.match(skipped[0], /Stage cams skipped 2 unreadable image\(s\) \(skip_corrupt\): 2007_000032, 2007_000039/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

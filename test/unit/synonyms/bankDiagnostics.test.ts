@@ -34,7 +34,7 @@ test('values that are not word lists are reported on the value or item', () => {
     emptyWordList: '[]',
     notWord: '3',
     duplicateWord: '"cow"',
-    emptyWord: '""',
+    blankWord: '""',
   });
   const duplicate = problems.find((p) => p.code === 'duplicateWord')!;
   assert.equal(duplicate.offset, text.lastIndexOf('"cow"', text.indexOf('""')));
