@@ -28,7 +28,7 @@ from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
 from ..errors import ConfigInvalid
-from .transforms import IGNORE_INDEX, IMAGENET_MEAN, IMAGENET_STD, _randint, random_crop_box, rescale_size
+from .transforms import IGNORE_INDEX, IMAGENET_MEAN, IMAGENET_STD, randint_inclusive, random_crop_box, rescale_size
 
 INPUT_PIPELINES = ("reference", "tensor")
 Box = Tuple[int, int, int, int, int, int, int, int]
@@ -61,7 +61,7 @@ def _flip_and_box(size, crop: int, hflip: bool, generator) -> Draw:
 
 def draw_train(height: int, width: int, resize_long, crop: int, hflip: bool = True, generator=None) -> Draw:
     """The draws of transforms.TrainTransform for an image of height×width."""
-    target = _randint(int(resize_long[0]), int(resize_long[1]), generator)
+    target = randint_inclusive(int(resize_long[0]), int(resize_long[1]), generator)
     size = rescale_size(height, width, target / max(height, width))
     return _flip_and_box(size, crop, hflip, generator)
 
