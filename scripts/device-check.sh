@@ -13,9 +13,13 @@
 #   7. the segmenter (METHOD §5): train_segmenter's step (DeepLabV2-R101 MSC, 321 crops, 5 x 2) and
 #      infer_segmenter (500x375 at 513, 3 scales + flip), images/s and peak memory, fp32 and bf16, medians of 3
 #      (engine/benchmarks/bench_segmenter.py);
-#   8. an experiment (docs/EXPERIMENTS.md) of 2 variants x 2 seeds on a small synthetic world, every run on
+#   8. throughput (issue 11): the CUDA cases of the tensor-pipeline / sync-free step / inference tests; training end
+#      to end from JPEG files vs the faithful CLIMS reference, with a torch.profiler trace (top kernels, GPU idle
+#      share) and NVML utilisation (bench_train_e2e.py), the same with torch.compile, and multi-scale CAM inference
+#      end to end from JPEGs to CAM files (bench_infer_e2e.py);
+#   9. an experiment (docs/EXPERIMENTS.md) of 2 variants x 2 seeds on a small synthetic world, every run on
 #      CUDA: wall time and its table (engine/benchmarks/experiment_cuda.wsss-experiment.json).
-#   9. training-free CLIP CAMs (METHOD §10): ViT-B-16 QuickGELU at 500x375 with the attention refinement,
+#  10. training-free CLIP CAMs (METHOD §10): ViT-B-16 QuickGELU at 500x375 with the attention refinement,
 #      fp32 and fp16, CAMs/s and peak memory (engine/benchmarks/bench_clip_cams.py --vit-device cuda).
 # The machine may lack packages the engine needs: wheels in .whl/ (python 3.12) are installed to /tmp/site
 # first when present. Results land in $OUT (or bench-results/).
@@ -24,6 +28,7 @@
 # The steps' limits add up to more than one 10-minute device call: run it as two calls, e.g.
 #   scripts/device-check.sh cuda_tests train_step_bf16 train_step_fp16 infer_cams train_irn train_irn_bf16
 #   scripts/device-check.sh random_walk segmenter demo_cuda
+#   scripts/device-check.sh throughput_tests train_e2e infer_e2e train_e2e_compile
 #   scripts/device-check.sh experiment_cuda
 #   scripts/device-check.sh clip_cams
 # Under the device tool ($OUT set) everything is packed into $OUT/device-check.tar.gz (the tool returns at most
@@ -32,7 +37,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 ALL_STEPS=(cuda_tests train_step_bf16 train_step_fp16 infer_cams random_walk train_irn train_irn_bf16 demo_cuda segmenter
-  experiment_cuda clip_cams)
+  throughput_tests train_e2e infer_e2e train_e2e_compile experiment_cuda clip_cams)
 if [ "${1:-}" = "--list" ]; then
   grep -oE '^step [a-z0-9_]+ [0-9]+' "${BASH_SOURCE[0]}" | awk '{print $2, $3 "s"}'
   exit 0
@@ -85,6 +90,13 @@ step demo_cuda 240 "$PY" -m wsss_engine demo --device cuda --out /tmp/demo-cuda
 cp /tmp/demo-cuda/comparison.json "$OUTDIR/demo_cuda_comparison.json" 2>/dev/null || true
 step segmenter 150 "$PY" engine/benchmarks/bench_segmenter.py --devices cuda --amp off,bf16 --repeats 3 \
   --json "$OUTDIR/segmenter.json"
+step throughput_tests 90 "$PY" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning \
+  engine/tests/test_tensor_pipeline.py engine/tests/test_training_throughput.py engine/tests/test_infer_throughput.py
+step train_e2e 180 "$PY" engine/benchmarks/bench_train_e2e.py --device cuda --images 1024 \
+  --profile "$OUTDIR/train_e2e_trace.json" --profile-steps 3 --json "$OUTDIR/train_e2e.json"
+step infer_e2e 120 "$PY" engine/benchmarks/bench_infer_e2e.py --device cuda --images 256 --json "$OUTDIR/infer_e2e.json"
+step train_e2e_compile 180 "$PY" engine/benchmarks/bench_train_e2e.py --device cuda --images 1024 --compile \
+  --json "$OUTDIR/train_e2e_compile.json"
 step experiment_cuda 300 bash -c "rm -rf /tmp/exp-cuda && \"$PY\" -m wsss_engine experiment run \
   engine/benchmarks/experiment_cuda.wsss-experiment.json --dir /tmp/exp-cuda && cp /tmp/exp-cuda/table.md \"$OUTDIR\"/"
 step clip_cams 120 "$PY" engine/benchmarks/bench_clip_cams.py --vit-device cuda --json "$OUTDIR/clip_cams.json"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -72,7 +73,7 @@ def random_batch(args, device: torch.device):
 
 
 def configuration(name: str, args, device: torch.device):
-    optimised = name == "optimised"
+    optimised = name in ("optimised", "compiled")
     torch.manual_seed(0)  # every configuration gets the same random CLIP and CAM weights: final losses comparable
     clip = build_clip(args.clip, device, "fp16" if optimised and device.type == "cuda" else "fp32")
     torch.manual_seed(1)
@@ -84,8 +85,8 @@ def configuration(name: str, args, device: torch.device):
     channels_last = optimised and (device.type == "cuda" or args.cpu_channels_last)
     if channels_last:
         net = net.to(memory_format=torch.channels_last)
-    forward = torch.compile(net) if optimised and args.compile else net
-    calls = {"optimised": "single", "reference": "per_image", "reference3": "reference"}[name]
+    forward = torch.compile(net) if name == "compiled" or (optimised and args.compile) else net
+    calls = {"optimised": "single", "compiled": "single", "reference": "per_image", "reference3": "reference"}[name]
     objective = ClimsObjective(
         clip,
         loss_config("improved"),
@@ -118,7 +119,7 @@ def configuration(name: str, args, device: torch.device):
         "clip_calls": calls,
         "clip": clip.description,
         "clip_dtype": str(clip.dtype).replace("torch.", ""),
-        "compile": bool(optimised and args.compile),
+        "compile": name == "compiled" or bool(optimised and args.compile),
         "pairs": int(labels.sum()),
     }
 
@@ -135,12 +136,15 @@ def measure(name: str, args, device: torch.device) -> dict:
     step, info = configuration(name, args, device)
     for _ in range(args.warmup):
         step()
-    sync(device)
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        loss = step()
-    sync(device)
-    seconds = time.perf_counter() - start
+    windows = []
+    for _ in range(args.repeats):  # the median window: one slow window on a shared machine does not decide
+        sync(device)
+        start = time.perf_counter()
+        for _ in range(args.steps):
+            loss = step()
+        sync(device)
+        windows.append(time.perf_counter() - start)
+    seconds = statistics.median(windows)
     peak = (
         torch.cuda.max_memory_allocated(device)
         if device.type == "cuda"
@@ -182,8 +186,12 @@ def main(argv=None) -> int:
     p.add_argument("--cpu-amp", action="store_true", help="also use bf16 autocast on CPU")
     p.add_argument("--cpu-channels-last", action="store_true")
     p.add_argument("--with-reference3", action="store_true", help="also time CLIMS's 3-call configuration")
+    p.add_argument(
+        "--with-compiled", action="store_true", help="also time the optimised path with torch.compile of the CAM net"
+    )
     p.add_argument("--steps", type=int, default=None, help="timed steps (default 10 CUDA, 3 CPU)")
     p.add_argument("--warmup", type=int, default=None, help="untimed steps (default 3 CUDA, 1 CPU)")
+    p.add_argument("--repeats", type=int, default=1, help="timed windows of --steps steps; the median is reported")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", help="also write the results here")
     args = p.parse_args(argv)
@@ -213,6 +221,7 @@ def main(argv=None) -> int:
             f"CLIP {dev_args.clip}, {dev_args.steps} timed steps"
         )
         names = ["reference", "optimised"] + (["reference3"] if args.with_reference3 else [])
+        names += ["compiled"] if args.with_compiled else []
         results = {n: measure(n, dev_args, device) for n in names}
         for r in results.values():
             print(
@@ -225,6 +234,8 @@ def main(argv=None) -> int:
             f"  speed-up optimised/reference: {opt['images_per_s'] / ref['images_per_s']:.2f}x; "
             f"peak memory optimised/reference: {opt['peak_memory_mib'] / ref['peak_memory_mib']:.2f}x"
         )
+        if "compiled" in results:  # warm-up steps absorb the compilation; this is the steady state
+            print(f"  compiled/optimised: {results['compiled']['images_per_s'] / opt['images_per_s']:.2f}x")
         rows += [
             {**r, "device_name": label, "backbone": dev_args.backbone, "crop": dev_args.crop, "batch": dev_args.batch}
             for r in results.values()

@@ -14,7 +14,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("errors", "json_input", "safe_pickle", "device", "device_list")),
     ("storage and data", ("data", "losses", "runs")),  # runs/: the run folder, its config, metrics, active runs
     ("models", ("models",)),
-    ("method", ("evaluation", "refine", "segmentation", "pole", "prompts", "synthetic", "training", "clip_cam")),
+    (
+        "method",
+        ("evaluation", "inference", "refine", "segmentation", "pole", "prompts", "synthetic", "training", "clip_cam"),
+    ),
     ("stage contract", ("stage_registry", "stage_params", "stage_context", "run_config", "preflight")),
     ("stages", ("stages",)),
     ("run driver", ("stage_runner", "pipeline", "distributed_run", "plugins")),

@@ -57,7 +57,7 @@ def pil_rescale(image: Image.Image, scale: float) -> Image.Image:
     return image.resize((w, h), Image.BICUBIC)
 
 
-def _randint(low: int, high: int, generator: Optional[torch.Generator]) -> int:
+def randint_inclusive(low: int, high: int, generator: Optional[torch.Generator]) -> int:
     """Uniform integer in [low, high] inclusive."""
     return int(torch.randint(low, high + 1, (1,), generator=generator).item())
 
@@ -66,7 +66,7 @@ def random_resize_long(
     image: Image.Image, mask: MaskArray, low: int, high: int, generator: Optional[torch.Generator] = None
 ) -> Tuple[Image.Image, MaskArray]:
     """Long side -> random integer in [low, high]; bicubic for the image, nearest for the mask."""
-    target = _randint(low, high, generator)
+    target = randint_inclusive(low, high, generator)
     scale = target / max(image.height, image.width)
     h, w = rescale_size(image.height, image.width, scale)
     image = image.resize((w, h), Image.BICUBIC)
@@ -87,9 +87,9 @@ def random_crop_box(
     def axis(size: int) -> Tuple[int, int, int, int]:
         space = crop - size
         if space > 0:
-            offset = _randint(0, space, generator)
+            offset = randint_inclusive(0, space, generator)
             return offset, offset + size, 0, size
-        offset = _randint(0, -space, generator)
+        offset = randint_inclusive(0, -space, generator)
         return 0, crop, offset, offset + crop
 
     cy0, cy1, sy0, sy1 = axis(height)

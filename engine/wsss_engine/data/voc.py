@@ -41,6 +41,8 @@ from .transforms import EvalTransform, MultiScaleFlip
 logger = logging.getLogger("wsss_engine.data")
 
 EMPTY_LABEL_POLICIES = ("error", "skip", "keep")
+# what PIL (and torchvision's decoders: RuntimeError) raise for a truncated, corrupt or oversized image
+UNREADABLE = (OSError, SyntaxError, ValueError, RuntimeError, Image.DecompressionBombError)
 
 
 class VOCDataset(Dataset):
@@ -160,18 +162,23 @@ class VOCDataset(Dataset):
         try:
             with Image.open(path) as img:
                 return img.convert("RGB")  # convert() forces a full decode: truncated files fail here
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            if self.skip_corrupt:
-                self.log(f"skipping unreadable image {path}: {exc}")
-                self.skipped.append(image_id)
-                return None
-            raise DatasetError(
-                f"cannot read image {path}: {exc}",
-                hint='replace or delete the file (and its list entry), or skip unreadable images: add "skip_corrupt": '
-                "true to this stage's entry in the run config's \"stages\" list (a stage parameter of the training "
-                "and inference stages); the skipped ids are then listed in the stage's summary",
-                path=str(path),
-            ) from exc
+        except UNREADABLE as exc:
+            return self.unreadable(image_id, exc)
+
+    def unreadable(self, image_id: str, exc: BaseException) -> None:
+        """An image that cannot be read: None (logged) with skip_corrupt, else DatasetError naming the file."""
+        path = self.image_paths[image_id]
+        if self.skip_corrupt:
+            self.log(f"skipping unreadable image {path}: {exc}")
+            self.skipped.append(image_id)
+            return None
+        raise DatasetError(
+            f"cannot read image {path}: {exc}",
+            hint='replace or delete the file (and its list entry), or skip unreadable images: add "skip_corrupt": '
+            "true to this stage's entry in the run config's \"stages\" list (a stage parameter of the training "
+            "and inference stages); the skipped ids are then listed in the stage's summary",
+            path=str(path),
+        ) from exc
 
     def read_mask(self, image_id: str, size: Optional[tuple] = None) -> np.ndarray:
         path = self.mask_paths.get(image_id) or mask_path(self.root, image_id, self.mask_dirs)

@@ -25,8 +25,9 @@ def positive_pairs(labels: torch.Tensor) -> torch.Tensor:
 
 
 def denormalize_imagenet(images: torch.Tensor) -> torch.Tensor:
-    mean = images.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
-    std = images.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    # non_blocking: new_tensor() on a GPU is a blocking copy, a host sync inside the training step (issue 11)
+    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1).to(images, non_blocking=True)
+    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1).to(images, non_blocking=True)
     return images * std + mean
 
 

@@ -1,9 +1,10 @@
 """Stage `baseline_cam`: the GAP + multilabel-soft-margin CAM classifier (METHOD §1.2, §9.1; IRNet train_cam).
 
 Params (defaults = the reference recipe, in schemas/run-config.schema.json `$defs/baseline_camParams`),
-typed as TrainDataParams (split, crop_size, resize_long, skip_corrupt), LoopConfig (epochs, batch_size, amp,
-checkpointing, ...), OptimConfig (optimizer, lr with head_lr_mult, momentum, momentum_quirk: the reference
-PolyOptimizer's effective momentum = weight_decay, schedule) and `backbone` ({"name": "resnet50" | "small_cnn",
+typed as TrainDataParams (split, crop_size, resize_long, skip_corrupt, input_pipeline), LoopConfig (epochs,
+batch_size, amp, channels_last, num_workers, prefetch_factor, cudnn_benchmark, checkpointing, ...), OptimConfig
+(optimizer, lr with head_lr_mult, momentum, momentum_quirk: the reference PolyOptimizer's effective momentum =
+weight_decay, schedule) and `backbone` ({"name": "resnet50" | "small_cnn",
 "pretrained": "IMAGENET1K_V1" | path | null, "fixed_bn", "grad_checkpointing", ...}; unset: ResNet-50).
 Writes <run>/checkpoints/<id>.pt (models.loading.load_cam_model reads it); resumes from it exactly.
 """
@@ -17,7 +18,7 @@ from ..stage_registry import register_stage
 from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
-from ..training.setup import collate, device_and_dist, loop_config
+from ..training.setup import device_and_dist, input_options, loop_config
 from .train_data import TrainDataParams, train_dataset
 from . import inputs, references
 
@@ -58,8 +59,8 @@ def run(ctx: StageContext, params: dict) -> dict:
         scheduler,
         step_fn,
         dist=dist,
-        collate_fn=collate,
         device=device,
+        **input_options(dataset, device, loop),
     )
     summary = trainer.run()
     return {**summary, "images": len(dataset), "backbone": backbone["name"], "classes": dataset.classes}

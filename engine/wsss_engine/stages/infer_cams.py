@@ -7,6 +7,9 @@ Params (InferCamsParams; defaults: schemas/run-config.schema.json `$defs/infer_c
   batch_size   images per chunk (their same-sized packs go through the network together)
   num_workers  DataLoader workers (image decoding + rescaling)
   amp          fp16 autocast on CUDA; unset: the config's numerics preset (reference: off, fast: on)
+  input_pipeline "reference" (PIL in the workers) | "tensor" (decode + rescale on the device, data/encoded.py)
+  channels_last  channels_last network and inputs; bucket_sizes  chunks of one image size (inference/batching.py);
+  async_write  CAM files written on a background thread (runs/async_writer.py; identical files)
   skip_corrupt log and skip unreadable images instead of failing; the summary lists them ("skipped",
                "skipped_ids"), and the runs view shows them on the stage
 Resumable: an image whose .npy exists is skipped (files are written atomically).
@@ -20,11 +23,15 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import torch
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader
 
 from ..data.cam_files import cam_path, save_cam
+from ..data.encoded import EncodedVOCDataset, MultiScaleBatches, collate_encoded
 from ..data.voc import VOCMultiScaleDataset, collate_as_list
 from ..evaluation.multiscale_cams import infer_multiscale
+from ..data.tensor_pipeline import check_input_pipeline
+from ..inference.batching import header_size, in_order, size_buckets
+from ..runs.async_writer import AsyncWriter
 from ..stage_context import StageContext
 from ..stage_params import StageParams
 from ..stage_registry import register_stage
@@ -44,10 +51,15 @@ def infer_cams(
     progress: Optional[Callable[..., None]] = None,
     check_cancelled: Optional[Callable[[], None]] = None,
     shard: tuple[int, int] = (0, 1),
+    channels_last: bool = False,
+    bucket_sizes: bool = False,
+    async_write: bool = False,
 ) -> dict:
     """Write one CAM file per image of `dataset` not yet in `out_dir`; returns a summary.
     shard=(rank, world): only every world-th image from `rank` (torchrun ranks split the list; disjoint shares,
-    so every image is written by exactly one rank)."""
+    so every image is written by exactly one rank).
+    dataset: a VOCMultiScaleDataset (reference pipeline), or an EncodedVOCDataset whose files are decoded and
+    rescaled on `device` (tensor pipeline; its `scales` attribute names the scales)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rank, world = shard
@@ -55,37 +67,47 @@ def infer_cams(
     todo = [i for i in mine if not cam_path(out_dir, dataset.ids[i]).exists()]
     total, already = len(mine), len(mine) - len(todo)
     model = model.to(device).eval()
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    bs = max(1, batch_size)
+    if bucket_sizes:
+        chunks = size_buckets(todo, [header_size(dataset.image_paths[dataset.ids[i]]) for i in todo], bs)
+    else:
+        chunks = in_order(todo, bs)
+    encoded = isinstance(dataset, EncodedVOCDataset)
     loader = DataLoader(
-        Subset(dataset, todo),
-        batch_size=max(1, batch_size),
-        shuffle=False,
+        dataset,
+        batch_sampler=chunks,
         num_workers=num_workers,
-        collate_fn=collate_as_list,
+        collate_fn=collate_encoded if encoded else collate_as_list,
         pin_memory=device.type == "cuda",
         persistent_workers=False,
     )
-    bs = max(1, batch_size)
+    to_items = MultiScaleBatches(dataset, dataset.scales, device) if encoded else None
     written, skipped, start = 0, 0, time.perf_counter()
     skipped_ids: list[str] = []
     if progress:
         progress(already, total, f"{already} already written" if already else "")
-    for batch_index, items in enumerate(loader):
-        if check_cancelled:
-            check_cancelled()
-        # skip_corrupt: unreadable images come back as missing items (counted here: workers can't report)
-        asked = [dataset.ids[i] for i in todo[batch_index * bs : (batch_index + 1) * bs]]
-        got = {item["id"] for item in items}
-        skipped_ids += [i for i in asked if i not in got]
-        skipped = len(skipped_ids)
-        if items:
-            results = infer_multiscale(model, items, device, max_pairs=bs, amp=amp)
-            for item, res in zip(items, results):
-                save_cam(
-                    cam_path(out_dir, item["id"]), res["keys"].numpy(), res["cam"].numpy(), res["high_res"].numpy()
-                )
-            written += len(items)
-        if progress:
-            progress(already + written + skipped, total, f"{written} images")
+    with AsyncWriter(max_pending=4 * bs, enabled=async_write) as writer:
+        for batch_index, batch in enumerate(loader):
+            if check_cancelled:
+                check_cancelled()
+            items = (to_items(batch) if batch is not None else []) if encoded else batch
+            # skip_corrupt: unreadable images come back as missing items (counted here: workers can't report)
+            got = {item["id"] for item in items}
+            skipped_ids += [dataset.ids[i] for i in chunks[batch_index] if dataset.ids[i] not in got]
+            skipped = len(skipped_ids)
+            if channels_last:
+                for item in items:
+                    item["images"] = [p.contiguous(memory_format=torch.channels_last) for p in item["images"]]
+            if items:
+                results = infer_multiscale(model, items, device, max_pairs=bs, amp=amp)
+                for item, res in zip(items, results):
+                    path = cam_path(out_dir, item["id"])
+                    writer.submit(save_cam, path, res["keys"].numpy(), res["cam"].numpy(), res["high_res"].numpy())
+                written += len(items)
+            if progress:
+                progress(already + written + skipped, total, f"{written} images")
     seconds = time.perf_counter() - start
     return {
         "images": total,
@@ -106,8 +128,15 @@ class InferCamsParams(StageParams, stage="infer_cams"):
     batch_size: int
     num_workers: int
     skip_corrupt: bool
+    input_pipeline: str  # "reference" | "tensor" (data/encoded.py)
+    channels_last: bool
+    bucket_sizes: bool  # chunks of one image size (inference/batching.py)
+    async_write: bool  # CAM files written on a background thread (runs/async_writer.py)
     model: str | None = None  # references.checkpoint_ref says what is missing
     amp: bool | None = None  # None: the config's numerics preset
+
+    def __post_init__(self) -> None:
+        check_input_pipeline(self.input_pipeline)
 
 
 @register_stage("infer_cams")
@@ -119,7 +148,8 @@ def run(ctx: StageContext, params: dict) -> dict:
     checkpoint = references.checkpoint_ref(ctx, params)
     list_name = references.image_list(ctx, params)
     scales = tuple(float(s) for s in p.scales)
-    dataset = VOCMultiScaleDataset(
+    kind = EncodedVOCDataset if p.input_pipeline == "tensor" else VOCMultiScaleDataset
+    dataset = kind(
         references.dataset_root(ctx),
         list_name,
         references.dataset_classes(ctx),
@@ -153,6 +183,9 @@ def run(ctx: StageContext, params: dict) -> dict:
         progress=progress,
         check_cancelled=ctx.check_cancelled,
         shard=(ctx.dist.rank, ctx.dist.world),
+        channels_last=p.channels_last,
+        bucket_sizes=p.bucket_sizes,
+        async_write=p.async_write,
     )
     if ctx.dist.enabled:  # torchrun: each rank wrote its share; the summary counts them all
         summary = merge_shares(ctx.all_gather(summary))

@@ -24,7 +24,9 @@ Params (TrainClimsParams, TrainDataParams, LoopConfig, OptimConfig; defaults: sc
                 epochs / schedule given explicitly win over the preset
   batch_size (global under torchrun: split across ranks; distributed_batch "scale" keeps it per rank),
   lr (head_lr_mult x for the head), weight_decay, optimizer, momentum_quirk,
-  amp (unset: the config's numerics preset), channels_last, num_workers, log_every, checkpoint_every,
+  amp (unset: the config's numerics preset), channels_last, num_workers (unset: half the CPUs, <= 8),
+  prefetch_factor, input_pipeline "reference" | "tensor" (decode + augment on the device, data/encoded.py),
+  compile (torch.compile of the CAM net, eager if it fails), cudnn_benchmark, log_every, checkpoint_every,
                 checkpoint_every_s, stop_after
 """
 
@@ -52,9 +54,10 @@ from ..prompts.strategy import PromptStrategy, build_prompts, save_prompts
 from ..prompts.vocabulary import check_vocabulary
 from ..training.clims_objective import ClimsObjective
 from ..training.distributed import wrap_model
+from ..training.compile import maybe_compile
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
-from ..training.setup import CLIMS_VOC_WORDS, collate, device_and_dist, loop_config
+from ..training.setup import CLIMS_VOC_WORDS, device_and_dist, input_options, loop_config
 from .train_data import TrainDataParams, train_dataset
 from . import inputs, references
 
@@ -131,6 +134,7 @@ class TrainClimsParams(StageParams, stage="train_clims"):
     loss: str
     clip_calls: str
     schedule_preset: str
+    compile: bool  # torch.compile of the CAM net's forward (training/compile.py: eager when it fails)
     init: str | None = None  # None: a fresh `backbone`
     backbone: dict | None = None
     selection: str | None = None  # None: the run's own selection file
@@ -233,15 +237,17 @@ def run(ctx: StageContext, params: dict) -> dict:
 
     trainer_model = wrap_model(model, dist, device)
 
+    forward = maybe_compile(trainer_model, p.compile, ctx.log)
+
     def step_fn(batch):
-        cams = trainer_model(batch["image"])
+        cams = forward(batch["image"])
         if prompt == "selected":
-            words = pair_words(batch["id"], positive_pairs(batch["label"]))
+            words = pair_words(batch["id"], positive_pairs(batch["label_cpu"]))
         elif online is not None:
             words = lambda pairs, fg: online.words(batch["id"], pairs, fg)  # noqa: E731
         else:
             words = None
-        total, terms = objective(batch["image"], cams, batch["label"], words)
+        total, terms = objective(batch["image"], cams, batch["label"], words, labels_cpu=batch["label_cpu"])
         return total, terms
 
     loop = loop_config(ctx, params, dist)
@@ -280,9 +286,9 @@ def run(ctx: StageContext, params: dict) -> dict:
         step_fn,
         extras={k: m for k, m in (("adaptors", adaptors), ("prompt", prompts)) if m is not None},
         dist=dist,
-        collate_fn=collate,
         extra_state=online,
         device=device,
+        **input_options(dataset, device, loop),
     )
     summary = trainer.run()
     summary.update(

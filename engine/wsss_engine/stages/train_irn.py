@@ -9,7 +9,9 @@ Params (schemas/run-config.schema.json `$defs/train_irnParams`):
                  uses instead (the synthetic world has no ImageNet-pretrained small CNN)
   radius 10 (path-index affinities at stride 4), crop_size 512, rescale [0.5, 1.5]
   epochs 3, batch_size 32, lr 0.1 (edge branch; displacement branch dp_lr_mult 10x), weight_decay 1e-4,
-  schedule "poly", momentum_quirk true (METHOD §1.5, §7.3), amp, num_workers, log_every, checkpoint_every, stop_after
+  schedule "poly", momentum_quirk true (METHOD §1.5, §7.3), amp, num_workers (default: half the CPUs, <= 8),
+  prefetch_factor, input_pipeline "reference" | "tensor" (decode + augment image and IR label on the device),
+  log_every, checkpoint_every, stop_after
 Checkpoint: <run>/checkpoints/<stage-id>.pt (model_meta arch "irn"); exact resume through training/loop.Trainer.
 Checked at the start: an IR label of the image's size for every image of the list.
 """
@@ -20,13 +22,15 @@ from dataclasses import dataclass
 
 import torch.nn.functional as F
 
-from ..stage_context import StageContext
+from ..data.encoded import AffinityDraws, EncodedVOCDataset
 from ..data.mask_files import check_mask_folder
+from ..data.tensor_pipeline import check_input_pipeline
 from ..data.transforms import AffinityTrainTransform
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, WeightsMissing
 from ..models.backbones import backbone_options
 from ..models.loading import read_checkpoint
+from ..stage_context import StageContext
 from ..stage_params import StageParams
 from ..stage_registry import register_stage
 from ..refine.irn_loss import irn_loss
@@ -35,7 +39,7 @@ from ..refine.path_index import PathIndex
 from ..training.distributed import wrap_model
 from ..training.loop import Trainer
 from ..training.optim import OptimConfig, build_optimizer
-from ..training.setup import collate, device_and_dist, loop_config
+from ..training.setup import device_and_dist, input_options, loop_config
 from . import inputs, references
 
 
@@ -47,8 +51,12 @@ class TrainIrnParams(StageParams, stage="train_irn"):
     crop_size: int
     rescale: tuple
     dp_lr_mult: float
+    input_pipeline: str  # "reference" | "tensor": decode + augment on the device (data/encoded.py)
     ir_labels: str | None = None  # references.artefact_ref says what is missing
     backbone_from: str | None = None  # None: `backbone`'s ImageNet weights
+
+    def __post_init__(self) -> None:
+        check_input_pipeline(self.input_pipeline)
 
 
 def backbone_spec(ctx: StageContext, p: TrainIrnParams, params: dict) -> tuple[dict, dict | None, str]:
@@ -125,11 +133,13 @@ def run(ctx: StageContext, params: dict) -> dict:
     list_name = references.image_list(ctx, params, default="train")
     plain = VOCDataset(root, list_name, classes, empty_labels="keep", log=lambda m: ctx.log(m, level="warning"))
     check_mask_folder(label_dir, plain.image_paths, "ir_labels")
-    dataset = VOCDataset(
+    tensor = p.input_pipeline == "tensor"
+    dataset = (EncodedVOCDataset if tensor else VOCDataset)(
         root,
         list_name,
         classes,
         transform=AffinityTrainTransform(p.rescale, p.crop_size),
+        **({"draws": AffinityDraws(p.rescale, p.crop_size)} if tensor else {}),
         with_mask=True,
         mask_dirs=(str(label_dir),),
         empty_labels="keep",
@@ -172,8 +182,8 @@ def run(ctx: StageContext, params: dict) -> dict:
         scheduler,
         step_fn,
         dist=dist,
-        collate_fn=collate,
         device=device,
+        **input_options(dataset, device, loop),
     )
     summary = trainer.run()
     summary.update(ir_labels=str(label_dir), backbone=options["name"], backbone_from=source, radius=p.radius)

@@ -81,7 +81,7 @@ class ClimsObjective:
             return cbs_loss_class_specific(fg_emb, pair_classes, texts)
         raise ValueError(f"unknown cbs_mode {cfg.cbs_mode!r}")
 
-    def pair_words(self, pairs: torch.Tensor, words: list[str] | None) -> list[str]:
+    def pair_words(self, pairs: torch.Tensor, words: list[str] | None) -> list[str]:  # pairs on the CPU
         """The word of each (image, class) pair: given (selection) or the class's ground-truth word."""
         if words is not None:
             if len(words) != pairs.shape[0]:
@@ -90,18 +90,22 @@ class ClimsObjective:
         return [self.class_words[k] for k in pairs[:, 1].tolist()]
 
     def __call__(
-        self, images: torch.Tensor, cams: torch.Tensor, labels: torch.Tensor, words=None
+        self, images: torch.Tensor, cams: torch.Tensor, labels: torch.Tensor, words=None, labels_cpu=None
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """words: None (ground-truth words), a list (one per positive pair, e.g. an offline selection), or
-        a callable (pairs, raw fg embeddings) -> list (online selection)."""
-        pairs = positive_pairs(labels)
+        a callable (pairs, raw fg embeddings) -> list (online selection).
+        labels_cpu: the loader's CPU copy of `labels`: the pairs are built from it, so the step never waits
+        for the device (a nonzero() or tolist() of a CUDA tensor does; issue 11)."""
+        pairs_cpu = positive_pairs(labels.cpu() if labels_cpu is None else labels_cpu)
+        pairs = pairs_cpu.to(cams.device, non_blocking=True)
         fg, bg = masked_images(images, cams, pairs, self.clip, self.mask_mode)
         fg_emb, bg_emb, fg_cbs = self.image_embeddings(fg, bg)
         if callable(words):
-            words = words(pairs, fg_emb.detach())
-        pair_words = self.pair_words(pairs, words)
+            words = words(pairs_cpu, fg_emb.detach())
+        pair_words = self.pair_words(pairs_cpu, words)
+        pair_classes = pairs_cpu[:, 1].tolist()
         if self.prompts is not None:
-            text = self.prompts(pair_words, pairs[:, 1].tolist())
+            text = self.prompts(pair_words, pair_classes)
         else:
             text = self.clip.encode_text([self.template.format(w) for w in pair_words])
         if self.adaptors is not None:  # Eq. 7–8 on raw embeddings, before L2 normalisation; OTM/BTM only
@@ -109,11 +113,11 @@ class ClimsObjective:
             text = self.adaptors.text(text)
         weights = None
         if self.loss.class_weights:
-            weights = self.class_weight.to(fg_emb.device)[pairs[:, 1]]
+            weights = self.class_weight.to(fg_emb.device, non_blocking=True)[pairs[:, 1]]
         terms = {
             "otm": otm_loss(cosine(fg_emb, text), weights),
             "btm": btm_loss(cosine(bg_emb, text), weights),
-            "cbs": self.cbs(fg_cbs, [self.class_names[k] for k in pairs[:, 1].tolist()]),
+            "cbs": self.cbs(fg_cbs, [self.class_names[k] for k in pair_classes]),
             "reg": reg_loss(cams, labels, self.loss.reg_form) if self.loss.reg else cams.new_zeros(()).float(),
         }
         return total_loss(self.loss, terms), terms

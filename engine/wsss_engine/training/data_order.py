@@ -26,10 +26,12 @@ class SeededItems(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def __getitem__(self, index: int):
+    def __getitem__(self, index):
+        """index: an int (this object's `epoch`) or (epoch, index) from EpochTagged."""
+        epoch, index = index if isinstance(index, tuple) else (self.epoch, index)
         py_state, np_state = random.getstate(), np.random.get_state()
         with torch.random.fork_rng(devices=[]):
-            s = item_seed(self.seed, self.epoch, index)
+            s = item_seed(self.seed, epoch, index)
             torch.manual_seed(s)
             random.seed(s)
             np.random.seed(s)
@@ -66,3 +68,18 @@ class ResumableSampler(Sampler[int]):
 
     def __len__(self) -> int:
         return (self.batches_per_epoch() - self.start_batch) * self.batch_size
+
+
+class EpochTagged(Sampler):
+    """(epoch, index) pairs of a ResumableSampler: persistent DataLoader workers keep their own copy of the
+    dataset, so the epoch that seeds an item travels with its index instead of being set on the dataset."""
+
+    def __init__(self, sampler: ResumableSampler):
+        self.sampler = sampler
+
+    def __iter__(self):
+        epoch = self.sampler.epoch
+        return ((epoch, i) for i in self.sampler)
+
+    def __len__(self) -> int:
+        return len(self.sampler)

@@ -1,6 +1,7 @@
 """The shared training loop of baseline_cam and train_clims (ARCHITECTURE "StageContext"; METHOD §1.5).
 
-It owns: the resumable data order, AMP (bf16/fp16 autocast; GradScaler for fp16), channels_last, checkpoints
+It owns: the resumable data order, the input loader (persistent workers, pinned memory, prefetch; or the
+tensor pipeline's device-side decode via `prepare_batch`, data/encoded.py), AMP (bf16/fp16 autocast; GradScaler for fp16), channels_last, checkpoints
 every epoch / every `checkpoint_every` steps / every `checkpoint_every_s` seconds / on cancellation (model,
 extras, optimizer, scheduler, scaler, step, RNG states; always at a step boundary), exact resume, metrics, progress, cancellation and torchrun data parallelism.
 The stage supplies `step_fn(batch) -> (loss, {name: tensor|float})` and the modules it trains.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -21,7 +23,7 @@ from torch.utils.data import DataLoader, Dataset
 from ..device import rng_state, set_rng_state
 from ..errors import Cancelled, OutOfMemory, StageFailed
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data_order import ResumableSampler, SeededItems
+from .data_order import EpochTagged, ResumableSampler, SeededItems
 from .distributed import DistInfo, average_gradients, broadcast_from_main, max_param_difference, unwrap
 
 
@@ -29,7 +31,9 @@ from .distributed import DistInfo, average_gradients, broadcast_from_main, max_p
 class LoopConfig:
     epochs: int = 1
     batch_size: int = 16
-    num_workers: int = 0
+    num_workers: int | None = None  # None: default_num_workers()
+    prefetch_factor: int = 4  # batches each worker prepares ahead
+    cudnn_benchmark: bool = True  # fixed-size crops: cuDNN picks the fastest kernels once
     amp: str = "off"  # "off" | "bf16" | "fp16" | "auto" (bf16 on CUDA, else off)
     channels_last: bool = False
     log_every: int = 10
@@ -45,6 +49,12 @@ class LoopConfig:
     def from_params(cls, params: dict, seed: int) -> "LoopConfig":
         fields = cls.__dataclass_fields__
         return cls(seed=seed, **{k: v for k, v in params.items() if k in fields and k != "seed" and v is not None})
+
+
+def default_num_workers() -> int:
+    """Loader processes when a stage does not say: half the CPUs (the official scripts' os.cpu_count() // 2),
+    at most 8 (enough to feed one GPU with the reference pipeline; the tensor pipeline needs fewer)."""
+    return min(8, (os.cpu_count() or 2) // 2)
 
 
 def resolve_amp(amp: str, device: torch.device) -> str:
@@ -81,9 +91,14 @@ class Trainer:
     extra_state: object | None = None  # has state_dict()/load_state_dict() (e.g. online selection)
     on_step_end: Callable[[int], None] | None = None
     device: torch.device | None = None  # this rank's device (default ctx.device)
+    prepare_batch: Callable[[dict], dict | None] | None = None  # loader batch -> device batch (default to_device)
 
     def __post_init__(self):
         self.device = self.device or self.ctx.device
+        if self.device.type == "cuda" and self.cfg.cudnn_benchmark:
+            torch.backends.cudnn.benchmark = True
+        self.num_workers = default_num_workers() if self.cfg.num_workers is None else int(self.cfg.num_workers)
+        self._loader: DataLoader | None = None
         self.amp = resolve_amp(self.cfg.amp, self.device)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp == "fp16")
         self.extras = self.extras or {}
@@ -222,21 +237,31 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
     def loader(self, epoch: int, start_batch: int) -> DataLoader:
+        """One DataLoader for the whole stage: its workers persist across epochs. The sampler is read in this
+        process at every pass, and tags each index with its epoch (workers hold their own copy of `items`)."""
         self.sampler.set_position(epoch, start_batch)
         self.items.epoch = epoch
-        return DataLoader(
-            self.items,
-            batch_size=self.cfg.batch_size,
-            sampler=self.sampler,
-            drop_last=True,
-            num_workers=self.cfg.num_workers,
-            collate_fn=self.collate_fn,
-            pin_memory=self.device.type == "cuda",
-            persistent_workers=False,
-        )
+        if self._loader is None:
+            workers = self.num_workers
+            self._loader = DataLoader(
+                self.items,
+                batch_size=self.cfg.batch_size,
+                sampler=EpochTagged(self.sampler),
+                drop_last=True,
+                num_workers=workers,
+                collate_fn=self.collate_fn,
+                pin_memory=self.device.type == "cuda",
+                persistent_workers=workers > 0,
+                prefetch_factor=self.cfg.prefetch_factor if workers > 0 else None,
+            )
+        return self._loader
 
     def to_device(self, batch: dict) -> dict:
-        out = {}
+        """Tensors to the device; the labels also stay on the CPU ("label_cpu"): pair building reads them
+        there, so the step never waits for the device (issue 11)."""
+        if self.prepare_batch is not None:
+            return self.prepare_batch(batch)
+        out = {"label_cpu": batch["label"]} if isinstance(batch.get("label"), torch.Tensor) else {}
         for k, v in batch.items():
             if isinstance(v, torch.Tensor):
                 v = v.to(self.device, non_blocking=True)
@@ -250,9 +275,11 @@ class Trainer:
             return self.accumulated_step(batch)
         with autocast(self.amp, self.device):
             loss, values = self.step_fn(batch)
-        self.check_finite(loss)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
+        # the step's one host sync, after the backward is queued (the device stays busy while the host waits);
+        # a non-finite loss still stops before the weights change
+        self.check_finite(loss)
         return self.apply_step({"loss": loss.detach(), **values})
 
     def accumulated_step(self, batch: dict) -> dict:
@@ -294,9 +321,10 @@ class Trainer:
                 epoch, start = divmod(self.step, self.steps_per_epoch)
                 for batch in self.loader(epoch, start):
                     self.check_cancelled()
+                    batch = None if batch is None else self.to_device(batch)
                     if batch is None:  # every image of the batch was unreadable and skipped
                         continue
-                    values = self.train_step(self.to_device(batch))
+                    values = self.train_step(batch)
                     self.step += 1
                     images_seen += self.cfg.batch_size * self.dist.world
                     if self.on_step_end is not None:

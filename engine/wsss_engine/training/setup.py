@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import torch
 
-from ..data.voc import collate_skipping_none
+from ..data.encoded import EncodedVOCDataset, TrainBatches, collate_encoded
+from ..data.voc import VOCDataset, collate_skipping_none
 from .distributed import DistInfo, init_distributed, per_rank_batch
 from .loop import LoopConfig
 from .numerics import numerics
@@ -29,6 +30,14 @@ def loop_config(ctx, params: dict, dist: DistInfo | None = None, **defaults) -> 
             int(values["batch_size"]), dist.world, params.get("distributed_batch", "split")
         )
     return LoopConfig.from_params(values, seed=int(ctx.config.get("seed", 0)))
+
+
+def input_options(dataset: VOCDataset, device: torch.device, loop: LoopConfig) -> dict:
+    """The Trainer's collate_fn / prepare_batch for the stage's input pipeline."""
+    if isinstance(dataset, EncodedVOCDataset):
+        crop = dataset.draws.crop_size
+        return {"collate_fn": collate_encoded, "prepare_batch": TrainBatches(dataset, crop, device, loop.channels_last)}
+    return {"collate_fn": collate}
 
 
 def device_and_dist(ctx) -> tuple[torch.device, DistInfo]:
