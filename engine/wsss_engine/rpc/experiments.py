@@ -73,6 +73,9 @@ def _launch(exp_dir: Path) -> None:
         except Exception as exc:  # e.g. the folder became unwritable: still reported
             log.exception("experiment %s stopped by an error", exp_dir)
             status, error = "failed", {"kind": getattr(exc, "kind", "StageFailed"), "message": str(exc), "hint": ""}
+        with _lock:  # no longer running once a client hears it finished (experiment/status right after agrees)
+            if _active.get(exp_dir, (None,))[0] is threading.current_thread():
+                del _active[exp_dir]
         _send("experiment/finished", {"experimentDir": str(exp_dir), "status": status, "error": error})
 
     with _lock:

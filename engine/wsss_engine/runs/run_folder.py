@@ -91,7 +91,7 @@ class RunLock:
                 f"cannot create lock file {self.path}: {exc.strerror or exc}", _WRITABLE_HINT, self.path
             ) from exc
         try:
-            _lock_file(f)
+            _lock_with_grace(f)
         except OSError:
             f.seek(0)
             owner = f.read().strip() or "another process"
@@ -115,6 +115,36 @@ class RunLock:
             _unlock_file(self.file)
             self.file.close()
             self.file = None
+
+
+# A process killed outright (kill -9) leaves its forked DataLoader workers holding the inherited lock until
+# they notice (torch checks every 5 s): when the recorded owner is dead, wait that long before calling it busy.
+DEAD_OWNER_GRACE_S = 12.0
+
+
+def _lock_with_grace(f: Any) -> None:
+    deadline = time.monotonic() + DEAD_OWNER_GRACE_S
+    while True:
+        try:
+            return _lock_file(f)
+        except OSError:
+            f.seek(0)
+            if _owner_alive(f.read().strip()) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _owner_alive(owner: str) -> bool:
+    """Whether the "pid N" a lock file records is a live process (unknown owners count as alive)."""
+    try:
+        os.kill(int(owner.removeprefix("pid ")), 0)
+    except ValueError:
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _lock_file(f: Any) -> None:

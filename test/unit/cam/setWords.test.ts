@@ -14,12 +14,17 @@ test('a clip_cams set shows its own selected words; other sets the CLIMS selecti
     const table = (word: string) => ({ images: { syn_1: { boat: { word, scores: { boat: 0.2, [word]: 0.3 } } } } });
     writeFileSync(join(runDir, 'selection', 'tf_selected.json'), JSON.stringify(table('sailboat')));
     writeFileSync(join(runDir, 'selection', 'prompt_selection.json'), JSON.stringify(table('vessel')));
-    const run = (prompt: string | null): CamRun =>
-      ({ runDir, prompt, classes: ['boat'], sets: ['tf_selected', 'cams'] }) as unknown as CamRun;
-    assert.equal(await selectedWord(run(null), 'syn_1', 'boat', 'tf_selected'), 'sailboat');
-    assert.equal(await selectedWord(run(null), 'syn_1', 'boat', 'cams'), null, 'class-name CAMs, no CLIMS selection');
-    assert.equal(await selectedWord(run('selected'), 'syn_1', 'boat', 'cams'), 'vessel');
-    assert.equal(await selectedWord(run('selected'), 'syn_2', 'boat', 'tf_selected'), null, 'an image it lacks');
+    const selection = join(runDir, 'selection', 'prompt_selection.json');
+    const run = (selectionFile: string | null): CamRun =>
+      ({ runDir, selectionFile, classes: ['boat'], sets: ['tf_selected', 'cams'] }) as unknown as CamRun;
+    assert.equal(await selectedWord(run(null), null, 'syn_1', 'boat', 'tf_selected'), 'sailboat');
+    assert.equal(await selectedWord(run(null), 'gt', 'syn_1', 'boat', 'cams'), null, 'GT-word CAMs, no selection');
+    assert.equal(await selectedWord(run(selection), 'selected', 'syn_1', 'boat', 'cams'), 'vessel');
+    assert.equal(
+      await selectedWord(run(selection), 'selected', 'syn_2', 'boat', 'tf_selected'),
+      null,
+      'an image it lacks',
+    );
   } finally {
     rmSync(runDir, { recursive: true, force: true });
   }
