@@ -9,16 +9,10 @@ noise; compare over 3+ seeds).
 
 Prints one table and writes <out>/variants.json.
 
-Measured 2026-11-26, 2-core CPU shared with other jobs, --threads 1, world v4 seed 0, tiny CLIP 250 steps,
-default Budget (seeds 0,1,2; 19 min wall, 16.6 min CPU):
-  variant                        mIoU@0.15       best mIoU     boat->water    train->rails
-  baseline CAM                   0.260 ± 0.011   0.418 ± 0.008   0.641 ± 0.273   0.125 ± 0.020
-  CLIMS (GT prompt)              0.317 ± 0.016   0.485 ± 0.003   0.173 ± 0.084   0.014 ± 0.008
-  POLE selection                 0.366 ± 0.035   0.479 ± 0.051   0.036 ± 0.009   0.015 ± 0.012
-  POLE selection + adaptors      0.340 ± 0.014   0.465 ± 0.023   0.075 ± 0.052   0.018 ± 0.007
-POLE's selection beats the GT prompt at the fixed threshold on every seed (boat IoU 0.09 -> 0.24: "sailboat" /
-"ship" replace "boat", whose embedding leans towards water) but not at the sweep's best (one seed of three
-shrank the CAMs, 0.42); the learnable adaptors do not help here.
+Also prints the IR-label, +RW and segmenter mIoU of the variants that have them, and paired per-seed
+differences (POLE selection / + adaptors vs the GT prompt, +RW vs the CAMs' best, segmenter vs +RW) with 95%
+confidence intervals (Student's t; needs scipy, the `bench` extra). `--collect` aggregates the seeds already
+run without running anything. Figures and how they were run: docs/BENCHMARKS.md (the synthetic world).
 """
 
 from __future__ import annotations
