@@ -138,6 +138,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--clims-epochs", type=int, default=None)
     parser.add_argument("--baseline-epochs", type=int, default=None)
+    parser.add_argument("--quick", action="store_true", help="CAM half only (the demo's --quick): no IRN, no segmenter")
     parser.add_argument(
         "--collect",
         action="store_true",
@@ -152,6 +153,8 @@ def main() -> int:
         budget.clims_epochs = args.clims_epochs
     if args.baseline_epochs:
         budget.baseline_epochs = args.baseline_epochs
+    if args.quick:
+        budget.refine, budget.segment = (), ()
     out = Path(args.out)
     per_seed, t0 = {}, time.time()
     for seed in seeds:
