@@ -9,16 +9,10 @@ noise; compare over 3+ seeds).
 
 Prints one table and writes <out>/variants.json.
 
-Measured 2026-11-26, 2-core CPU shared with other jobs, --threads 1, world v4 seed 0, tiny CLIP 250 steps,
-default Budget (seeds 0,1,2; 19 min wall, 16.6 min CPU):
-  variant                        mIoU@0.15       best mIoU     boat->water    train->rails
-  baseline CAM                   0.260 ± 0.011   0.418 ± 0.008   0.641 ± 0.273   0.125 ± 0.020
-  CLIMS (GT prompt)              0.317 ± 0.016   0.485 ± 0.003   0.173 ± 0.084   0.014 ± 0.008
-  POLE selection                 0.366 ± 0.035   0.479 ± 0.051   0.036 ± 0.009   0.015 ± 0.012
-  POLE selection + adaptors      0.340 ± 0.014   0.465 ± 0.023   0.075 ± 0.052   0.018 ± 0.007
-POLE's selection beats the GT prompt at the fixed threshold on every seed (boat IoU 0.09 -> 0.24: "sailboat" /
-"ship" replace "boat", whose embedding leans towards water) but not at the sweep's best (one seed of three
-shrank the CAMs, 0.42); the learnable adaptors do not help here.
+Also prints the IR-label, +RW and segmenter mIoU of the variants that have them, and paired per-seed
+differences (POLE selection / + adaptors vs the GT prompt, +RW vs the CAMs' best, segmenter vs +RW) with 95%
+confidence intervals (Student's t; needs scipy, the `bench` extra). `--collect` aggregates the seeds already
+run without running anything. Figures and how they were run: docs/BENCHMARKS.md (the synthetic world).
 """
 
 from __future__ import annotations
@@ -36,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from wsss_engine.synthetic.demo import run_demo  # noqa: E402
 from wsss_engine.synthetic.variants import LABELS, VARIANTS, Budget  # noqa: E402
+
+PAIRS = [("pole_select", "clims_gt"), ("pole_full", "clims_gt"), ("pole_full", "pole_select"), ("clims_gt", "baseline")]
 
 
 def mean_std(values: list[float]) -> str:
@@ -59,19 +55,65 @@ def summarise(per_seed: dict[int, dict]) -> dict:
             "miou_best": [r["miou_best"] for r in rows],
             "best_threshold": [r["best_threshold"] for r in rows],
             "spread": {c: [r["spread_at_best"][c]["spread"] for r in rows] for c in ("boat", "train")},
+            **{k: [r.get(k) for r in rows] for k in ("miou_ir", "miou_rw", "miou_seg")},
             "per_class_iou": {c: [r["per_class_iou"][c] for r in rows] for c in rows[0]["per_class_iou"]},
         }
     return out
 
 
+def paired(a: list, b: list) -> dict | None:
+    """Per-seed differences a - b: mean and its 95% confidence interval (Student's t, n - 1 degrees of freedom)."""
+    from scipy import stats  # the `bench` extra of engine/pyproject.toml
+
+    diffs = [x - y for x, y in zip(a, b) if x is not None and y is not None]
+    if len(diffs) < 2:
+        return None
+    mean, sd = statistics.mean(diffs), statistics.stdev(diffs)
+    half = float(stats.t.ppf(0.975, len(diffs) - 1)) * sd / len(diffs) ** 0.5
+    return {"diffs": diffs, "mean": mean, "ci95": [mean - half, mean + half]}
+
+
+# (a, b, metric a, metric b): the strategies against each other, then what refinement and the segmenter add
+COMPARISONS = [
+    *[(a, b, m, m) for a, b in PAIRS for m in ("miou_fixed", "miou_best")],
+    *[(v, v, "miou_rw", "miou_best") for v in ("baseline", "pole_select", "pole_full")],
+    *[(v, v, "miou_seg", "miou_rw") for v in ("baseline", "pole_full")],
+]
+
+
+def paired_differences(summary: dict) -> list[dict]:
+    rows = []
+    for a, b, ma, mb in COMPARISONS:
+        if a in summary and b in summary:
+            d = paired(summary[a][ma], summary[b][mb])
+            if d:
+                rows.append({"a": a, "b": b, "metric_a": ma, "metric_b": mb, **d})
+    return rows
+
+
+def format_paired(rows: list[dict]) -> str:
+    lines = ["paired differences over seeds (a - b): mean [95% CI], per seed"]
+    for r in rows:
+        what = f"{LABELS[r['a']]} {r['metric_a']} - " + (
+            f"{LABELS[r['b']]} {r['metric_b']}" if r["a"] != r["b"] else r["metric_b"]
+        )
+        lines.append(
+            f"  {what:70s} {r['mean']:+.3f} [{r['ci95'][0]:+.3f}, {r['ci95'][1]:+.3f}]  "
+            + " ".join(f"{x:+.3f}" for x in r["diffs"])
+        )
+    return "\n".join(lines)
+
+
 def format_summary(summary: dict, seeds: list[int]) -> str:
     lines = [
         f"SYNTHETIC world, seeds {seeds}: CAM mIoU mean ± std (NOT PASCAL VOC numbers)",
-        f"{'variant':28s} {'mIoU@0.15':>15s} {'best mIoU':>15s} {'boat->water':>15s} {'train->rails':>15s}",
+        f"{'variant':28s} {'mIoU@0.15':>15s} {'best mIoU':>15s} {'IR labels':>15s} {'+RW':>15s} {'seg (val)':>15s} "
+        f"{'boat->water':>15s} {'train->rails':>15s}",
     ]
     for s in summary.values():
         lines.append(
             f"{s['label']:28s} {mean_std(s['miou_fixed']):>15s} {mean_std(s['miou_best']):>15s} "
+            f"{mean_std(s['miou_ir']):>15s} {mean_std(s['miou_rw']):>15s} {mean_std(s['miou_seg']):>15s} "
             f"{mean_std(s['spread']['boat']):>15s} {mean_std(s['spread']['train']):>15s}"
         )
     lines.append("per-class IoU at the fixed threshold 0.15, mean over seeds:")
@@ -96,6 +138,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--clims-epochs", type=int, default=None)
     parser.add_argument("--baseline-epochs", type=int, default=None)
+    parser.add_argument("--quick", action="store_true", help="CAM half only (the demo's --quick): no IRN, no segmenter")
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="run nothing: aggregate the seeds' existing <out>/seed<N>/comparison.json",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -105,18 +153,29 @@ def main() -> int:
         budget.clims_epochs = args.clims_epochs
     if args.baseline_epochs:
         budget.baseline_epochs = args.baseline_epochs
+    if args.quick:
+        budget.refine, budget.segment = (), ()
     out = Path(args.out)
     per_seed, t0 = {}, time.time()
     for seed in seeds:
+        done = out / f"seed{seed}" / "comparison.json"
+        if args.collect:
+            if done.exists():
+                per_seed[seed] = json.loads(done.read_text())
+            continue
         per_seed[seed] = run_demo(out / f"seed{seed}", args.cache_dir, seed=seed, budget=budget)
+    seeds = list(per_seed)
     summary = summarise(per_seed)
-    text = format_summary(summary, seeds)
+    differences = paired_differences(summary)
+    text = format_summary(summary, seeds) + "\n" + format_paired(differences)
     print(text)
     result = {
         "synthetic": True,
         "seeds": seeds,
         "budget": budget.__dict__,
         "summary": summary,
+        "paired_differences": differences,
+        "per_seed_seconds": {s: r["seconds"] for s, r in per_seed.items()},
         "seconds": round(time.time() - t0, 1),
         "tiny_clip_report": next(iter(per_seed.values()))["tiny_clip_report"],
     }

@@ -10,13 +10,15 @@ import torch
 from wsss_engine.synthetic.clip_data import ScenePool, cam_like, sample_batch
 from wsss_engine.synthetic.scene import CLASSES
 from wsss_engine.synthetic.tiny_clip import TinyClipParams, TinyTokenizer, load_tiny_clip
-from wsss_engine.synthetic.words import BANK, vocabulary
+from wsss_engine.synthetic.words import BANK, CONTROL_NAMES, WEAK_NAMES, vocabulary
 
 torch.set_num_threads(1)
 # Reduced budget (the demo trains 250 steps of 128): ~40 s CPU; measured 0.92 zero-shot with the best words on
 # object-only images, 0.65 with the class names (the demo's model: 1.00 / 0.94).
 QUICK = TinyClipParams(steps=140, batch=96, pool_size=600, lr=3e-3)
 FLOOR = 0.7  # chance is 1/6
+WEAK_GAP_FLOOR = 0.1  # issue 10's synonym gap, measured at QUICK: see the gap test
+CONTROL_GAP_CEILING = 0.05
 
 
 def test_tokenizer_puts_eot_at_the_largest_id_and_maps_unknown_words():
@@ -63,6 +65,17 @@ def test_zero_shot_accuracy_above_floor(trained):
     assert report["zero_shot_best_masked"] >= FLOOR
     assert report["zero_shot_gt_masked"] >= 0.4
     assert set(report["word_cosine_masked"]) == set(CLASSES)
+
+
+def test_class_names_describe_objects_worse_than_a_synonym_except_the_controls(trained):
+    """Issue 10's designed property (docs/SYNTHETIC-WORLD.md): on held-out object-only crops the best synonym
+    scores clearly above the class name for every class but the controls; for the controls no synonym beats the
+    name by more than noise (measured at QUICK: +0.15..+0.55 and +0.004 / +0.010)."""
+    gap = load_tiny_clip(trained).meta["report"]["synonym_gap"]
+    print("synonym gap", gap)
+    assert set(WEAK_NAMES) | set(CONTROL_NAMES) == set(CLASSES) and 1 <= len(CONTROL_NAMES) <= 2
+    assert all(gap[c] >= WEAK_GAP_FLOOR for c in WEAK_NAMES), gap
+    assert all(gap[c] < CONTROL_GAP_CEILING for c in CONTROL_NAMES), gap
 
 
 def test_checkpoint_loads_in_the_engines_clip_scorer(trained):

@@ -36,6 +36,7 @@ def run(ctx: StageContext, params: dict) -> dict:
         "synthetic": True,
         **{k: report[k] for k in keys},
         "gap_best_minus_gt": report["gap_best_minus_gt"],
+        "synonym_gap": report.get("synonym_gap"),  # docs/SYNTHETIC-WORLD.md (absent in version-1 checkpoints)
     }
 
 

@@ -83,7 +83,7 @@ def sample_batch(
         bg = pool.backgrounds[i]
         kind = KINDS[kind] if present else "full"
         if kind == "full":
-            captions.append(caption(rng, [CLASSES[k] for k in present], bg, bool(pool.in_scene[i]), gt_scene_rate))
+            captions.append(caption(rng, [CLASSES[k] for k in present], bg, True, gt_scene_rate))
             masked[j] = False
         elif kind == "bare":
             sel[j, 0] = pool.masks[i].any(0)

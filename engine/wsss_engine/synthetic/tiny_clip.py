@@ -29,7 +29,7 @@ from .clip_data import ScenePool, sample_batch
 from .words import TEMPLATE, vocabulary
 from .world import WORLD_VERSION, default_cache_dir
 
-TINY_CLIP_VERSION = 1
+TINY_CLIP_VERSION = 2  # 2: captions of issue 10 (every class but the controls names a scene)
 FORMAT = "wsss-tiny-clip"
 
 

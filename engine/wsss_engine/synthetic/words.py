@@ -1,16 +1,21 @@
 """Words of the synthetic world: the synonym bank, background words, and the tiny CLIP's captions.
 
 POLE (docs/METHOD.md §2.1–2.2) picks, per image and class, the bank word whose prompt "a photo of [w]." best
-matches the CAM-masked image. For selection to matter the class name must describe the objects poorly.
-Here, as with web captions, three classes are rarely called by their class name when they are seen on
-their own: a boat is mostly captioned "sailboat", a sofa "couch", an aeroplane "jet". The class name is
-used only for whole scenes in their usual surroundings ("a photo of boat on water."), so it drifts
-towards the scene, not the object (a cosine gap the tiny CLIP's report measures).
+matches the CAM-masked image. For selection to matter the class name must describe the objects worse than a
+synonym does. Here, as with web captions, the class name of every class but the controls names a *scene*: it is
+used only for whole, unmasked images where the object stands on its usual texture ("a photo of boat on water.",
+"a photo of sheep."), and an object seen on its own or elsewhere is captioned by its appearance words
+("sailboat", "lamb", "couch", "jet", ...). The name's text embedding so drifts towards object-plus-texture and
+away from the object alone. The controls (``CONTROL_NAMES``: bottle, train) are called by their name 70% of the
+time wherever they are, so their name stays the best word. The measured property (docs/SYNTHETIC-WORLD.md):
+the gap = mean CLIP score of the best synonym minus the class name's on held-out object-only crops.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .scene import DEFAULT_COOCCURRENCE
 
 # class -> [ground-truth name first, 3 synonyms]  (same format as data/pole/synonyms_chatgpt_4.json)
 BANK = {
@@ -21,8 +26,11 @@ BANK = {
     "sofa": ["sofa", "couch", "settee", "loveseat"],
     "train": ["train", "locomotive", "railcar", "wagon"],
 }
-# classes whose name is mostly replaced by an appearance word (bank index 1) when the object is seen alone
-WEAK_NAMES = ("aeroplane", "boat", "sofa")
+# controls: the class name is the best word for the object (as for most VOC classes with real CLIP)
+CONTROL_NAMES = ("bottle", "train")
+# the others: the class name names the object only in whole scenes on its usual texture, else appearance words
+WEAK_NAMES = tuple(c for c in BANK if c not in CONTROL_NAMES)
+USUAL_TEXTURE = {c: texture for c, (texture, _) in DEFAULT_COOCCURRENCE.items()}
 BACKGROUND_WORDS = {
     "water": ["water", "sea", "lake"],
     "rails": ["railway", "railroad", "track"],
@@ -40,18 +48,14 @@ STRUCTURE_WORDS = ["a", "photo", "of", "and", "on", "."]
 def object_word_weights(cls: str, in_scene: bool, gt_scene_rate: float = 0.5) -> dict[str, float]:
     """How often each bank word names an object of class ``cls`` in a caption.
 
-    ``in_scene``: the caption describes a whole, unmasked scene in the class's usual surroundings."""
+    ``in_scene``: the caption describes a whole, unmasked scene with the object on its usual texture."""
     words = BANK[cls]
     if cls not in WEAK_NAMES:
         return {words[0]: 0.7, **{w: 0.1 for w in words[1:]}}
-    if in_scene:
-        return {
-            words[0]: gt_scene_rate,
-            words[1]: (1 - gt_scene_rate) * 0.7,
-            words[2]: (1 - gt_scene_rate) * 0.15,
-            words[3]: (1 - gt_scene_rate) * 0.15,
-        }
-    return {words[1]: 0.7, words[2]: 0.15, words[3]: 0.15}
+    appearance = {words[1]: 0.7, words[2]: 0.15, words[3]: 0.15}
+    if not in_scene:
+        return appearance
+    return {words[0]: gt_scene_rate, **{w: (1 - gt_scene_rate) * p for w, p in appearance.items()}}
 
 
 def _draw(rng, weights: dict[str, float]) -> str:
@@ -68,8 +72,12 @@ def caption(
     gt_scene_rate: float = 0.5,
     p_background: float = 0.5,
 ) -> str:
-    """A caption naming exactly what is visible: the objects (in random order) and maybe the background."""
-    parts = [_draw(rng, object_word_weights(c, in_scene, gt_scene_rate)) for c in classes]
+    """A caption naming exactly what is visible: the objects (in random order) and maybe the background.
+
+    ``in_scene``: a whole, unmasked scene; a weak class's name is then a candidate for each object that stands on
+    its usual texture (``USUAL_TEXTURE``)."""
+    usual = lambda c: in_scene and background is not None and USUAL_TEXTURE.get(c) == background  # noqa: E731
+    parts = [_draw(rng, object_word_weights(c, usual(c), gt_scene_rate)) for c in classes]
     rng.shuffle(parts)
     if background is None:
         return TEMPLATE.format(" and ".join(parts))
