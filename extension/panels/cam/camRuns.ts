@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { VOC_CLASSES } from '../../../common/classes';
 import type { CamRunInfo } from '../../../protocol/webview/cam';
 import { parseClassNames, readRootClasses } from '../../dataset/vocLayout';
-import { RUN_FORMAT_VERSION, readRunConfig, readRunFolder, runDatasetRoot } from '../../runs/runFolder';
+import { RUN_FORMAT_VERSION, readRunConfig, readRunFolder, runDatasetRoot, type RunRecord } from '../../runs/runFolder';
 
 /** A run as the panel uses it: the public info plus class names and a lazily read selection. */
 export interface CamRun extends CamRunInfo {
@@ -17,6 +17,8 @@ export interface CamRun extends CamRunInfo {
   selectionFile: string | null;
   /** id -> class name -> chosen word; loaded on first use (the file can be large). */
   selection?: Promise<Record<string, Record<string, { word?: string }>> | null>;
+  /** run.json as read (null when unreadable): the panel labels runs of one name apart with runFolder.ts runLabels. */
+  record: RunRecord | null;
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -37,6 +39,7 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
     setPrompts: {},
     classes: [...VOC_CLASSES],
     selectionFile: null,
+    record: null,
   };
   try {
     const folder = await readRunFolder(runDir);
@@ -45,6 +48,7 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
       status: folder.record.status,
       synthetic: folder.record.synthetic,
       warnings: folder.warnings,
+      record: folder.record,
     });
     if (folder.record.formatVersion > RUN_FORMAT_VERSION)
       info.warnings.push('Written by a newer engine: some fields may not show.');
