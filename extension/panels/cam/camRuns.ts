@@ -8,7 +8,14 @@ import * as path from 'node:path';
 import { VOC_CLASSES } from '../../../common/classes';
 import type { CamRunInfo } from '../../../protocol/webview/cam';
 import { parseClassNames, readRootClasses } from '../../dataset/vocLayout';
-import { RUN_FORMAT_VERSION, readRunConfig, readRunFolder, runDatasetRoot, type RunRecord } from '../../runs/runFolder';
+import {
+  RUN_FORMAT_VERSION,
+  readRunConfig,
+  readRunFolder,
+  resolveRunConfigPath,
+  runDatasetRoot,
+  type RunRecord,
+} from '../../runs/runFolder';
 
 /** A run as the panel uses it: the public info plus class names and a lazily read selection. */
 export interface CamRun extends CamRunInfo {
@@ -68,7 +75,7 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
   const stages = Array.isArray(config?.stages) ? (config!.stages as Record<string, unknown>[]) : [];
   const clims = stages.filter((s) => s.type === 'train_clims').pop();
   info.prompt = clims ? String(clims.prompt ?? 'gt') : null;
-  info.selectionFile = selectionFileOf(runDir, clims);
+  info.selectionFile = await selectionFileOf(runDir, clims);
   const camsDir = path.join(runDir, 'cams');
   const entries = await fs.readdir(camsDir, { withFileTypes: true }).catch(() => null);
   info.sets = (entries ?? [])
@@ -107,10 +114,10 @@ export function promptOfSet(stages: Record<string, unknown>[], set: string, fall
 }
 
 /** The selection file of a CLIMS stage: its `selection` as a path, else the run's own selection/ file. */
-function selectionFileOf(runDir: string, clims: Record<string, unknown> | undefined): string | null {
+async function selectionFileOf(runDir: string, clims: Record<string, unknown> | undefined): Promise<string | null> {
   if (!clims) return null;
   const sel = typeof clims.selection === 'string' ? clims.selection : '';
-  if (/[/\\]|\.json$/i.test(sel)) return path.resolve(runDir, sel);
+  if (/[/\\]|\.json$/i.test(sel)) return resolveRunConfigPath(runDir, sel);
   return path.join(runDir, 'selection', 'prompt_selection.json');
 }
 
