@@ -69,7 +69,8 @@ def test_a_copied_demo_resolves_against_the_copy_and_a_run_moved_alone_says_so(t
     shutil.copytree(out, copy)
     shutil.rmtree(out)
     stored = load_stored_config(copy / "clims_gt", "../configs/clims_gt.json")
-    assert stored.base_dir == copy / "configs"
+    assert stored.base_dir == copy / "clims_gt"  # config.json's paths are relative to the run folder itself
+    assert stored.config["stages"][0].get("init", "../baseline/checkpoints/baseline.pt").startswith("../baseline/")
 
     from wsss_engine.pipeline import prepare_run
 
@@ -77,7 +78,7 @@ def test_a_copied_demo_resolves_against_the_copy_and_a_run_moved_alone_says_so(t
     shutil.copytree(copy / "clims_gt", alone)
     with pytest.raises(EngineError) as info:
         prepare_run(None, alone, resume=True)
-    assert "not there now" in info.value.hint and "moved or copied" in info.value.hint
-    assert "not there now" not in info.value.message
+    assert "relative to the run folder" in info.value.hint and "moved or copied" in info.value.hint
+    assert "moved or copied" not in info.value.message
     record = json.loads((alone / "run.json").read_text())
     assert record["status"] == "failed" and "moved or copied" in record["error"]["hint"]

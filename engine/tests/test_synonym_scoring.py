@@ -15,22 +15,18 @@ import pytest
 import torch
 
 from engine_client import EngineClient
-from training_world import BANK, CLASSES, make_voc_root, run_pipeline, tiny_clip_checkpoint, write_config
+from training_world import (
+    SELECTION_STAGES,
+    BANK,
+    CLASSES,
+    make_voc_root,
+    run_pipeline,
+    tiny_clip_checkpoint,
+    write_config,
+)
 
 torch.set_num_threads(1)
 
-STAGES = [
-    {
-        "id": "baseline",
-        "type": "baseline_cam",
-        "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
-        "batch_size": 4,
-        "epochs": 1,
-        "lr": 0.05,
-    },
-    {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0], "num_workers": 0},
-    {"id": "select", "type": "select_prompts", "cams": "cams", "batch_size": 4},
-]
 RUN_NOT_FOUND, DATASET_ERROR, CONFIG_INVALID, CANCELLED = -32003, -32005, -32001, -32800
 
 
@@ -38,7 +34,7 @@ RUN_NOT_FOUND, DATASET_ERROR, CONFIG_INVALID, CANCELLED = -32003, -32005, -32001
 def world(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("synonym-scoring")
     root = make_voc_root(tmp / "data", n=6)
-    config = write_config(tmp / "config.json", root, tiny_clip_checkpoint(tmp / "tiny_clip.pt"), STAGES)
+    config = write_config(tmp / "config.json", root, tiny_clip_checkpoint(tmp / "tiny_clip.pt"), SELECTION_STAGES)
     status, error = run_pipeline(config, tmp / "run")
     assert status == "completed", error
     selection = json.loads((tmp / "run" / "selection" / "prompt_selection.json").read_text())

@@ -46,6 +46,21 @@ WORDS = [
 BANK = {"red": ["red", "crimson"], "green": ["green", "lime"], "blue": ["blue", "navy"]}
 
 
+# A one-epoch CAM network, its CAMs and POLE's offline selection (METHOD §2.2): a finished run to score or copy.
+SELECTION_STAGES = [
+    {
+        "id": "baseline",
+        "type": "baseline_cam",
+        "backbone": {"name": "small_cnn", "width": 8, "out_channels": 16},
+        "batch_size": 4,
+        "epochs": 1,
+        "lr": 0.05,
+    },
+    {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0], "num_workers": 0},
+    {"id": "select", "type": "select_prompts", "cams": "cams", "batch_size": 4},
+]
+
+
 def make_voc_root(root: Path, n: int = 16, size: int = 32, seed: int = 0, masks: bool = False) -> Path:
     """masks=True also writes the ground truth, SegmentationClass/<id>.png (palette; later squares on top)."""
     from wsss_engine.data.mask_files import save_mask

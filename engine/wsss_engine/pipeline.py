@@ -20,7 +20,7 @@ from wsss_engine.run_config import config_file_problems, load_run_config, load_s
 from wsss_engine.runs.config import LoadedConfig
 from wsss_engine.runs.events import ProgressThrottle, RunEvents
 from wsss_engine.runs.metrics import MetricsLog
-from wsss_engine.runs.portable_paths import portable_path
+from wsss_engine.runs.portable_paths import CONFIG_BASE_KEY, CONFIG_BASE_RUN, portable_config, portable_path
 from wsss_engine.runs.run_folder import RunFolder
 from wsss_engine.stage_context import StageContext, resolve_against
 from wsss_engine.stage_registry import StageFn, register_stage
@@ -62,9 +62,10 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
             )
             devices.resolve_device(loaded.config["device"])
             run.reconcile_stages(loaded.config["stages"])
-            if loaded.path:
+            if config_path:
                 run.record["configPath"] = portable_path(loaded.path, run.path)
-            run.write_json("config.json", loaded.config)
+            run.record[CONFIG_BASE_KEY] = CONFIG_BASE_RUN  # config.json is rewritten relative to the run folder
+            run.write_json("config.json", portable_config(loaded.config, loaded.base_dir, run.path))
             run.save()
             _preflight(run, loaded)
         except BaseException:
@@ -102,6 +103,13 @@ def _preflight(run: RunFolder, loaded: LoadedConfig) -> None:
                 f"{exc.hint}; this run was started from {loaded.path}, which is not there now: if the run folder "
                 "was moved or copied, move its inputs with it (paths inside the project are stored relative to the "
                 f"run), or fix the paths in {run.path / 'config.json'}"
+            ).lstrip("; ")
+        elif loaded.path == run.path / "config.json":
+            # Resumed from its own config.json, whose inputs inside the project are relative to the run folder.
+            exc.hint = (
+                f"{exc.hint}; {run.path / 'config.json'} names inputs inside the project relative to the run "
+                "folder: if the run was moved or copied, move or copy those inputs with it (same places relative "
+                "to the run), or fix the path in its config.json"
             ).lstrip("; ")
         record_end(run, "failed", exc.to_record(), log)
         raise

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from wsss_engine.errors import ConfigInvalid
 from wsss_engine.runs.config import LoadedConfig, load_config, read_config_file, validate_config
-from wsss_engine.runs.portable_paths import resolve_stored
+from wsss_engine.json_input import read_json_file
+from wsss_engine.runs.portable_paths import resolve_stored, stored_config_base
 from wsss_engine.stage_registry import missing_stage_problems, registered_types
 
 # Devices that exist on every machine: checking them needs no torch ("auto" falls back to the CPU).
@@ -23,12 +24,21 @@ def load_run_config(path: str | Path, import_stages: bool = True) -> LoadedConfi
     return loaded
 
 
-def load_stored_config(run_path: Path, config_path: str | None) -> LoadedConfig:
-    """The config a run was started with (<run>/config.json), relative paths against its original folder (run.json's
-    configPath, itself relative to the run folder when inside the project: runs/portable_paths.py)."""
+def load_stored_config(run_path: Path, config_path: str | None = None) -> LoadedConfig:
+    """The config a run was started with (<run>/config.json), the one place a run's stored config is read: its
+    relative paths resolve against runs/portable_paths.py stored_config_base (the run folder; for runs written
+    before configBase, the folder of run.json's configPath, `config_path` when given)."""
+    run_path = Path(run_path).absolute()
+    record_file = run_path / "run.json"
+    record = read_json_file(record_file, "run record") if record_file.is_file() else {}
+    record = record if isinstance(record, dict) else {}
+    if config_path is not None:
+        record = {**record, "configPath": config_path}
     raw = read_config_file(run_path / "config.json")
-    base = resolve_stored(config_path, run_path) if config_path else run_path / "config.json"
-    loaded = validate_config(raw, base, registered_types())
+    base = stored_config_base(run_path, record)
+    # LoadedConfig.base_dir is the path's folder: the stored config.json when the run folder is the base.
+    origin = run_path / "config.json" if base == run_path else resolve_stored(record["configPath"], run_path)
+    loaded = validate_config(raw, origin, registered_types())
     _raise_missing_stages(loaded, True)
     return loaded
 

@@ -39,20 +39,25 @@ export function registerPanels(
 /** The open panel of each view type (a second "open" with no argument reveals it). */
 const open = new Map<string, { panel: vscode.WebviewPanel; rpc: PanelRpc<PanelContract> }>();
 
-/** Internal command `wsss.panels.status`: which panels are open and how much they have talked. */
-function panelStatus(): {
+/**
+ * Internal command `wsss.panels.status`: which panels are open and how much they have talked; with
+ * `{ snapshotOf: viewType }`, that panel's last snapshot too (snapshots can be large, so only when asked).
+ */
+function panelStatus(options?: { snapshotOf?: string }): {
   viewType: string;
   title: string;
   visible: boolean;
   snapshots: number;
   requests: number;
   failedRequests: number;
+  snapshot?: unknown;
 }[] {
   return [...open].map(([viewType, { panel, rpc }]) => ({
     viewType,
     title: panel.title,
     visible: panel.visible,
     ...rpc.stats,
+    ...(options?.snapshotOf === viewType ? { snapshot: rpc.lastSnapshot } : {}),
   }));
 }
 

@@ -84,6 +84,8 @@ export class PanelRpc<C extends PanelContract> {
   private disposed = false;
   /** Counters for diagnostics (the `wsss.panels.status` command; integration tests read them). */
   readonly stats = { snapshots: 0, requests: 0, failedRequests: 0 };
+  /** The last snapshot sent (`wsss.panels.status` returns it when asked: integration tests check what a panel shows). */
+  lastSnapshot: unknown = null;
   /** Resolves once the webview has said ready and received its first snapshot. */
   readonly firstSnapshot: Promise<void>;
   private markSnapshot!: () => void;
@@ -122,6 +124,7 @@ export class PanelRpc<C extends PanelContract> {
     try {
       const snapshot = await this.handler.snapshot(restored);
       this.endpoint.notify(SNAPSHOT_METHOD, { snapshot });
+      this.lastSnapshot = snapshot;
       this.stats.snapshots++;
     } catch (e) {
       this.onError(`Could not build the panel's state: ${errorMessage(e)}`);

@@ -291,10 +291,33 @@ export async function readRunConfig(runDir: string): Promise<Record<string, unkn
     : null;
 }
 
-/** The VOC root a run's config.json names (dataset.root, resolved by vocLayout.findConfigRoot); null when not found. */
+/**
+ * The folder a run's config.json's relative paths resolve against, as the engine's runs/portable_paths.py
+ * stored_config_base: the run folder (run.json "configBase": "run", or no configPath), else (runs written before
+ * configBase) the folder of run.json's configPath. docs/ARCHITECTURE.md "Run folder".
+ */
+export async function runConfigBase(runDir: string): Promise<string> {
+  const record: unknown = await fs
+    .readFile(path.join(runDir, 'run.json'), 'utf8')
+    .then(JSON.parse)
+    .catch(() => null);
+  const { configBase, configPath } = (typeof record === 'object' && record !== null ? record : {}) as {
+    configBase?: unknown;
+    configPath?: unknown;
+  };
+  if (configBase === 'run' || typeof configPath !== 'string' || !configPath) return runDir;
+  return path.dirname(path.resolve(runDir, configPath));
+}
+
+/** A path the run's config.json stores, made absolute against runConfigBase. */
+export async function resolveRunConfigPath(runDir: string, stored: string): Promise<string> {
+  return path.resolve(await runConfigBase(runDir), stored);
+}
+
+/** The VOC root a run's config.json names (dataset.root against runConfigBase, by vocLayout.findConfigRoot). */
 export async function runDatasetRoot(runDir: string, config?: Record<string, unknown> | null): Promise<string | null> {
   const dataset = ((config === undefined ? await readRunConfig(runDir) : config)?.dataset ?? {}) as { root?: unknown };
-  return typeof dataset.root === 'string' ? findConfigRoot(dataset.root, runDir) : null;
+  return typeof dataset.root === 'string' ? findConfigRoot(dataset.root, await runConfigBase(runDir)) : null;
 }
 
 /** An evaluation report, reports/<stage-id>.json (METHOD §6). */

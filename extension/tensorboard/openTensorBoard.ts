@@ -20,10 +20,15 @@ async function show(url: string, title: string): Promise<void> {
   void vscode.window.setStatusBarMessage(`TensorBoard for ${title}: ${url}`, 10_000);
 }
 
-export async function openTensorBoard(arg: unknown, host: EngineHost, boards: TensorBoards): Promise<void> {
+/** Opens the run's TensorBoard; resolves to its URL (for tests and other code), undefined when none opened. */
+export async function openTensorBoard(
+  arg: unknown,
+  host: EngineHost,
+  boards: TensorBoards,
+): Promise<string | undefined> {
   if (!host.allowed) return void showTrustRefusal('start TensorBoard');
   const runDir = runDirOf(arg) ?? (await pickRunFolder('Open which run in TensorBoard?', () => true));
-  if (!runDir) return;
+  if (!runDir) return undefined;
   try {
     const logdir = await eventsDirOf(runDir);
     const server = await vscode.window.withProgress(
@@ -36,6 +41,7 @@ export async function openTensorBoard(arg: unknown, host: EngineHost, boards: Te
     );
     host.output.appendLine(`[wsss] TensorBoard for ${logdir} at ${server.url}`);
     await show(server.url, runDir);
+    return server.url;
   } catch (error) {
     const err = error as Error;
     const hint = error instanceof TensorBoardError ? error.hint : '';
@@ -43,5 +49,6 @@ export async function openTensorBoard(arg: unknown, host: EngineHost, boards: Te
     void vscode.window
       .showErrorMessage(hint ? `${err.message} ${hint}` : err.message, 'Show Engine Log')
       .then((a) => a && host.showLog());
+    return undefined;
   }
 }

@@ -8,6 +8,9 @@ import {
   listRunFolders,
   readReports,
   readRunFolder,
+  resolveRunConfigPath,
+  runConfigBase,
+  runDatasetRoot,
   runDirFor,
   RunFolderReadError,
 } from '../../extension/runs/runFolder';
@@ -134,5 +137,31 @@ describe('runDirFor', () => {
       path.join('/ws/runs', 'pole-tiny-20261126-080509'),
     );
     assert.equal(runDirFor('/ws/x.json', '/r', at), path.join('/r', 'x-20261126-080509'));
+  });
+});
+
+describe("config.json's relative paths (runConfigBase, as the engine's stored_config_base)", () => {
+  it('resolve against the run folder for a run marked configBase "run", so a copied project finds its copy', async () => {
+    const project = path.join(root, 'copied-project');
+    mkdirSync(path.join(project, 'data', 'JPEGImages'), { recursive: true });
+    const run = writeRun('copied-project/runs/r', {
+      ...current,
+      configPath: '../../configs/c.json',
+      configBase: 'run',
+    });
+    writeFileSync(path.join(run, 'config.json'), JSON.stringify({ dataset: { root: '../../data' } }));
+    assert.equal(await runConfigBase(run), run);
+    assert.equal(await runDatasetRoot(run), path.join(project, 'data'));
+  });
+
+  it('resolve against the folder of configPath for a run written before configBase', async () => {
+    const run = writeRun('old-project/runs/r', { ...current, configPath: '../../configs/c.json' });
+    assert.equal(await runConfigBase(run), path.join(root, 'old-project', 'configs'));
+    assert.equal(
+      await resolveRunConfigPath(run, 'sel/prompt_selection.json'),
+      path.join(root, 'old-project', 'configs', 'sel', 'prompt_selection.json'),
+    );
+    const bare = writeRun('bare-run', { ...current }); // no configPath: the run folder
+    assert.equal(await runConfigBase(bare), bare);
   });
 });

@@ -339,4 +339,24 @@ describe('CAM overlay panel (Chromium, real host logic)', function () {
     await screenshot(page, 'webview', 'cam-bad-runs');
     assert.deepEqual(await opened.cspViolations(), []);
   });
+  it('tells two runs of one name apart by start time in the run pickers and the side heading', async () => {
+    const page = browser.page;
+    const again = path.join(runs, 'clims-gt-again'); // the same config run again a day later
+    fs.cpSync(path.join(runs, 'clims-gt'), again, { recursive: true });
+    const runFile = path.join(again, 'run.json');
+    const record = JSON.parse(fs.readFileSync(runFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(runFile, JSON.stringify({ ...record, id: 'clims-gt-again', created: '2026-11-27T09:15:00Z' }));
+    env.nextPick = undefined; // "Add run" cancelled: the panel still searches the workspace again
+    await page.click('[data-testid=add-run]');
+    const first = 'CLIMS (GT prompts) · 2026-11-26 08:00 · cams';
+    const second = 'CLIMS (GT prompts) · 2026-11-27 09:15 · cams';
+    await page.waitForSelector(`[data-testid=right-source] vscode-option:has-text("${second}")`, { state: 'attached' });
+    const options = (await page.locator('[data-testid=right-source] vscode-option').allInnerTexts()).map((o) =>
+      o.trim(),
+    );
+    assert.ok(options.includes(first) && options.includes(second), options.join('\n'));
+    assert.ok(options.includes('POLE (selected words) · cams'), 'a name held by one run stays bare');
+    await choose(page, 'right-source', second);
+    await page.waitForSelector(`[data-testid=side-right] [data-testid=run-name]:has-text("${second.slice(0, -7)}")`);
+  });
 });

@@ -192,6 +192,30 @@ describe('dataset browser panel (Chromium, real host logic)', function () {
     assert.deepEqual(await opened.cspViolations(), []);
   });
 
+  it('tells two runs of one name apart by start time, in the picker and the caption', async () => {
+    const page = browser.page;
+    const chain = path.join(runsRoot, 'runs', 'chain-run');
+    const again = path.join(runsRoot, 'runs', 'chain-run-again'); // the same config run again a day later
+    fs.cpSync(chain, again, { recursive: true });
+    const runFile = path.join(again, 'run.json');
+    const record = JSON.parse(fs.readFileSync(runFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(runFile, JSON.stringify({ ...record, id: 'chain-run-again', created: '2026-12-02T07:30:00Z' }));
+    try {
+      await page.reload(); // the webview asks for the mask sources once per load
+      await page.locator('[data-testid=run-masks]').waitFor();
+      const options = (await page.locator('[data-testid=run-masks] vscode-option').allInnerTexts()).map((o) =>
+        o.trim(),
+      );
+      assert.ok(options.includes('VOC chain · 2026-12-01 08:00 · masks/rw · pseudo mask (+RW)'), options.join('\n'));
+      assert.ok(options.includes('VOC chain · 2026-12-02 07:30 · masks/rw · pseudo mask (+RW)'), options.join('\n'));
+      await chooseOption(page, 'run-masks', `${again}\nrw`);
+      await page.waitForSelector('[data-testid=run-mask-caption] >> text=VOC chain · 2026-12-02 07:30 · masks/rw');
+      await chooseOption(page, 'run-masks', '');
+    } finally {
+      fs.rmSync(again, { recursive: true, force: true });
+    }
+  });
+
   it('with no root, offers the VOC-layout roots found in the workspace', async () => {
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'wsss-ws-'));
     fs.mkdirSync(path.join(ws, 'data'));

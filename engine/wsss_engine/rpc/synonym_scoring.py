@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import Cancelled, DatasetError, EngineError, RunFolderError, RunNotFound
 from ..json_input import read_json_file
 from ..runs.config import fill_section
-from ..runs.portable_paths import resolve_stored
+from ..runs.portable_paths import stored_config_base
 from .server import register_request
 
 log = logging.getLogger("wsss_engine.rpc.synonyms")
@@ -52,12 +52,11 @@ class RunSource:
             raise RunNotFound(f"run folder {self.path} {where}", "choose a run folder written by the engine", self.path)
         self.config = _read_json(config_file, "the run's config")
         record = _read_json(self.path / "run.json", "the run record") if (self.path / "run.json").is_file() else {}
-        config_path = record.get("configPath")
-        self.base_dir = resolve_stored(config_path, self.path).parent if config_path else self.path
+        self.base_dir = stored_config_base(self.path, record)
         self.stages: list[dict] = [s for s in self.config.get("stages", []) if isinstance(s, dict)]
 
     def resolve(self, p: str) -> Path:
-        """Relative paths in a config resolve against its original folder (docs/ARCHITECTURE.md)."""
+        """Relative paths in config.json resolve against stored_config_base (docs/ARCHITECTURE.md "Run folder")."""
         path = Path(p).expanduser()
         return path if path.is_absolute() else (self.base_dir / path).resolve()
 

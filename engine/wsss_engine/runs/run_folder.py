@@ -16,7 +16,7 @@ from typing import Any
 from wsss_engine import __version__
 from wsss_engine.errors import RunFolderError, RunNotFound
 from wsss_engine.json_input import parse_json_bytes
-from wsss_engine.runs.portable_paths import portable_path
+from wsss_engine.runs.portable_paths import CONFIG_BASE_KEY, CONFIG_BASE_RUN, portable_config, portable_path
 from wsss_engine.runs.temp_files import is_temp_name, remove_stale_temps, temp_name
 
 FORMAT_VERSION = 1
@@ -221,11 +221,14 @@ class RunFolder:
                 "engineVersion": __version__,
                 "synthetic": bool(synthetic),
                 "configPath": portable_path(config_path, path) if config_path else None,
+                CONFIG_BASE_KEY: CONFIG_BASE_RUN,
                 "stages": [_stage_entry(s) for s in stages],
                 "error": None,
             }
             run = cls(path, record, lock)
-            run.write_json("config.json", config)
+            # relative paths of a config without a file resolve against the cwd (LoadedConfig.base_dir)
+            base = Path(config_path).absolute().parent if config_path else Path.cwd()
+            run.write_json("config.json", portable_config(config, base, path))
             run.save()
             return run
         except BaseException:

@@ -48,13 +48,15 @@ class _Progress:
 def run_variant(name: str, config: Path, run_dir: Path, fresh: bool) -> dict:
     """Run one config into run_dir: reuse a completed run of the same config, resume an unfinished one."""
     from ..pipeline import execute_run, load_run_config, prepare_run
+    from ..runs.portable_paths import portable_config
 
     stored = run_dir / "config.json"
     record = run_dir / "run.json"
     resume = False
     if record.exists() and not fresh:
         status = json.loads(record.read_text()).get("status")
-        resolved = load_run_config(config).config  # defaults filled, as the run folder stores it
+        # defaults filled and paths made portable, as the run folder stores it
+        resolved = portable_config(load_run_config(config).config, Path(config).absolute().parent, run_dir)
         same = stored.exists() and json.loads(stored.read_text()).get("stages") == resolved["stages"]
         if same and status == "completed":
             print(f"  [{name}] reusing completed run {run_dir}", file=sys.stderr)

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { CamContract, CamRunInfo, CamSnapshot, CamSource, CamView } from '../../../protocol/webview/cam';
 import type { RequestUnion } from '../../../protocol/webview/common';
 import { IMAGES_DIR, imageFileOf } from '../../dataset/vocLayout';
-import { findRunFolders, runSearchRoots } from '../../runs/runFolder';
+import { findRunFolders, runLabels, runSearchRoots } from '../../runs/runFolder';
 import type { PanelEnvironment } from '../panelHost';
 import { camBytes, readPhoto } from '../photoImage';
 import { RpcError, type PanelHandler } from '../panelRpc';
@@ -66,12 +66,16 @@ export class CamOverlays implements PanelHandler<CamContract> {
       ...this.added,
     ]);
     this.problems.length = 0;
-    const runs: CamRunInfo[] = [];
+    const read: CamRun[] = [];
     for (const dir of [...dirs].sort()) {
       const run = await readCamRun(dir);
       this.runs.set(dir, run);
-      runs.push(publicInfo(run));
+      read.push(run);
     }
+    // Runs of one name (a resumed copy, the same config twice) are told apart as in every other view.
+    const labels = runLabels(read.flatMap((r) => (r.record ? [{ dir: r.runDir, record: r.record }] : [])));
+    for (const r of read) r.name = labels.get(r.runDir) ?? r.name;
+    const runs = read.map(publicInfo);
     return { runs, problems: [...this.problems], initialRun: this.initialRun ? path.resolve(this.initialRun) : null };
   }
 
@@ -168,6 +172,6 @@ export class CamOverlays implements PanelHandler<CamContract> {
 /** A CAM map (0..1) as base64 bytes (0..255). */
 
 function publicInfo(run: CamRun): CamRunInfo {
-  const { classes: _c, selection: _s, selectionFile: _f, ...info } = run;
+  const { classes: _c, selection: _s, selectionFile: _f, record: _r, ...info } = run;
   return info;
 }

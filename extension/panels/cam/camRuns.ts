@@ -8,7 +8,14 @@ import * as path from 'node:path';
 import { VOC_CLASSES } from '../../../common/classes';
 import type { CamRunInfo } from '../../../protocol/webview/cam';
 import { parseClassNames, readRootClasses } from '../../dataset/vocLayout';
-import { RUN_FORMAT_VERSION, readRunConfig, readRunFolder, runDatasetRoot } from '../../runs/runFolder';
+import {
+  RUN_FORMAT_VERSION,
+  readRunConfig,
+  readRunFolder,
+  resolveRunConfigPath,
+  runDatasetRoot,
+  type RunRecord,
+} from '../../runs/runFolder';
 
 /** A run as the panel uses it: the public info plus class names and a lazily read selection. */
 export interface CamRun extends CamRunInfo {
@@ -19,6 +26,8 @@ export interface CamRun extends CamRunInfo {
   selection?: Promise<WordTable | null>;
   /** The same per CAM set: selection/<set>.json, written by a clip_cams stage (METHOD §10.3), or null. */
   setWords?: Map<string, Promise<WordTable | null>>;
+  /** run.json as read (null when unreadable): the panel labels runs of one name apart with runFolder.ts runLabels. */
+  record: RunRecord | null;
 }
 
 type WordTable = Record<string, Record<string, { word?: string }>>;
@@ -47,6 +56,7 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
     setPrompts: {},
     classes: [...VOC_CLASSES],
     selectionFile: null,
+    record: null,
   };
   try {
     const folder = await readRunFolder(runDir);
@@ -55,6 +65,7 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
       status: folder.record.status,
       synthetic: folder.record.synthetic,
       warnings: folder.warnings,
+      record: folder.record,
     });
     if (folder.record.formatVersion > RUN_FORMAT_VERSION)
       info.warnings.push('Written by a newer engine: some fields may not show.');
@@ -74,7 +85,7 @@ export async function readCamRun(runDir: string): Promise<CamRun> {
   const stages = Array.isArray(config?.stages) ? (config!.stages as Record<string, unknown>[]) : [];
   const clims = stages.filter((s) => s.type === 'train_clims').pop();
   info.prompt = clims ? String(clims.prompt ?? 'gt') : null;
-  info.selectionFile = selectionFileOf(runDir, clims);
+  info.selectionFile = await selectionFileOf(runDir, clims);
   const camsDir = path.join(runDir, 'cams');
   const entries = await fs.readdir(camsDir, { withFileTypes: true }).catch(() => null);
   info.sets = (entries ?? [])
@@ -113,10 +124,10 @@ export function promptOfSet(stages: Record<string, unknown>[], set: string, fall
 }
 
 /** The selection file of a CLIMS stage: its `selection` as a path, else the run's own selection/ file. */
-function selectionFileOf(runDir: string, clims: Record<string, unknown> | undefined): string | null {
+async function selectionFileOf(runDir: string, clims: Record<string, unknown> | undefined): Promise<string | null> {
   if (!clims) return null;
   const sel = typeof clims.selection === 'string' ? clims.selection : '';
-  if (/[/\\]|\.json$/i.test(sel)) return path.resolve(runDir, sel);
+  if (/[/\\]|\.json$/i.test(sel)) return resolveRunConfigPath(runDir, sel);
   return path.join(runDir, 'selection', 'prompt_selection.json');
 }
 

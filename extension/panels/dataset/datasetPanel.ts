@@ -42,6 +42,8 @@ export function emptySnapshot(root: string | null, problem: DatasetSnapshot['pro
 
 export class DatasetBrowser implements PanelHandler<DatasetContract> {
   private dataset: OpenDataset | undefined;
+  /** Run labels of the last mask-source listing (runDir -> label), so a detail names its run the same way. */
+  private readonly runNames = new Map<string, string>();
   private readonly thumbnails: ThumbnailCache;
 
   constructor(
@@ -82,8 +84,11 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
         return this.thumbnailBatch(request.params.ids, cancellation);
       case 'dataset/image':
         return this.detail(request.params.id, request.params.runMasks ?? null);
-      case 'dataset/maskSources':
-        return listRunMaskSources(this.env);
+      case 'dataset/maskSources': {
+        const sources = await listRunMaskSources(this.env);
+        for (const s of sources) this.runNames.set(s.runDir, s.runName);
+        return sources;
+      }
       default:
         throw new RpcError(
           'unknownMethod',
@@ -148,7 +153,7 @@ export class DatasetBrowser implements PanelHandler<DatasetContract> {
 
   private async detail(id: string, runMasks: RunMaskChoice | null): Promise<ImageDetail> {
     const out = await this.gtDetail(id);
-    if (runMasks) out.detail.runMask = await runMaskDetail(runMasks, id, out.gt);
+    if (runMasks) out.detail.runMask = await runMaskDetail(runMasks, id, out.gt, this.runNames.get(runMasks.runDir));
     return out.detail;
   }
 

@@ -7,22 +7,30 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { kindOfStageType } from '../../../common/chain';
 import type { RunMaskChoice, RunMaskDetail, RunMaskSource } from '../../../protocol/webview/dataset';
-import { listMaskSets, listRunFolders, maskFileOf, readRunFolder, runSearchRoots } from '../../runs/runFolder';
+import {
+  listMaskSets,
+  listRunFolders,
+  maskFileOf,
+  readRunFolder,
+  runLabels,
+  runSearchRoots,
+} from '../../runs/runFolder';
 import type { PanelEnvironment } from '../panelHost';
 import { labelMapIou, type ClassMask } from '../../../common/labelIou';
 import { maskToPng, readClassMask } from './maskImage';
 
-/** Every mask set of every run found (newest run first, stages in run order). */
+/** Every mask set of every run found (newest run first, stages in run order), runs labelled by runLabels. */
 export async function listRunMaskSources(env: PanelEnvironment): Promise<RunMaskSource[]> {
   const { runs } = await listRunFolders(
     runSearchRoots(env.runsDirectory?.(), env.workspaceFolders, env.runSearchFolders?.()),
   );
+  const labels = runLabels(runs);
   const out: RunMaskSource[] = [];
   for (const run of runs) {
     for (const set of await listMaskSets(run.dir, run.record)) {
       out.push({
         runDir: run.dir,
-        runName: run.record.name,
+        runName: labels.get(run.dir) ?? run.record.name,
         synthetic: run.record.synthetic,
         stage: set.stage,
         type: set.type,
@@ -33,12 +41,22 @@ export async function listRunMaskSources(env: PanelEnvironment): Promise<RunMask
   return out;
 }
 
-/** The chosen run's map of `id`, over the photo, with its IoU against `gt` when given. */
-export async function runMaskDetail(choice: RunMaskChoice, id: string, gt: ClassMask | null): Promise<RunMaskDetail> {
-  const name = await readRunFolder(choice.runDir).then(
-    (f) => f.record.name,
-    () => path.basename(choice.runDir),
-  );
+/**
+ * The chosen run's map of `id`, over the photo, with its IoU against `gt` when given. `runName` is the run's
+ * label from listRunMaskSources (so runs of one name stay apart); without it, run.json's name.
+ */
+export async function runMaskDetail(
+  choice: RunMaskChoice,
+  id: string,
+  gt: ClassMask | null,
+  runName?: string,
+): Promise<RunMaskDetail> {
+  const name =
+    runName ??
+    (await readRunFolder(choice.runDir).then(
+      (f) => f.record.name,
+      () => path.basename(choice.runDir),
+    ));
   const out: RunMaskDetail = {
     label: `${name} · masks/${choice.stage}`,
     url: null,

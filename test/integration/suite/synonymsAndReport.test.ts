@@ -10,22 +10,7 @@ import { applyBankEdit, minimalEdit } from '../../../extension/panels/synonyms/s
 import { sharedDir } from '../../support/paths';
 import { writeRun } from '../../webview/fixtures/runFolders';
 import { wsssExtension } from '../extensionUnderTest';
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const allTabs = (): vscode.Tab[] => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+import { allTabs, waitFor } from '../waitFor';
 
 describe('synonym bank editor and mIoU report in a real VS Code', () => {
   let workspace: string;
