@@ -7,6 +7,7 @@
  */
 import type { CamWordParams } from '../../protocol/webview/cam';
 import type { WordCamResult } from '../../protocol/webview/synonyms';
+import { LatestWordCamRequest } from '../shared/latestWordCam';
 import { h } from '../shared/ui';
 
 const DEBOUNCE_MS = 150; // typing: wait for a pause, not every keystroke
@@ -31,8 +32,7 @@ export class WordCamCompareView {
   private readonly result = h('div', { class: 'cam-word-result', 'data-testid': 'cam-word-result' });
   private target: WordCamTarget | null = null;
   private unavailable: string | null = null;
-  private ticket = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly latest = new LatestWordCamRequest();
 
   constructor(private readonly request: (p: CamWordParams) => Promise<WordCamResult>) {
     this.input.addEventListener('input', () => this.ask(DEBOUNCE_MS));
@@ -47,7 +47,7 @@ export class WordCamCompareView {
     this.unavailable = reason ?? null;
     this.input.disabled = !!this.unavailable;
     if (this.unavailable) {
-      ++this.ticket;
+      this.latest.drop();
       this.element.dataset.state = 'unavailable';
       this.result.replaceChildren(h('p', { class: 'muted', 'data-testid': 'cam-word-message' }, this.unavailable));
     }
@@ -67,17 +67,15 @@ export class WordCamCompareView {
     const target = this.target;
     const word = this.input.value.trim();
     if (this.unavailable || !target || !word) return;
-    const ticket = ++this.ticket;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.element.dataset.state = 'loading';
-      this.element.dataset.word = word;
-      const params = { runDir: target.runDir, className: target.className, word, imageId: target.imageId };
-      this.request(params).then(
-        (r) => ticket === this.ticket && this.render(r, word),
-        (e: Error) => ticket === this.ticket && this.render({ state: 'failed', message: e.message }, word),
-      );
-    }, delay);
+    this.latest.ask(
+      delay,
+      () => {
+        this.element.dataset.state = 'loading';
+        this.element.dataset.word = word;
+        return this.request({ runDir: target.runDir, className: target.className, word, imageId: target.imageId });
+      },
+      (r) => this.render(r, word),
+    );
   }
 
   private render(r: WordCamResult, word: string): void {
