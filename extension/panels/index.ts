@@ -1,17 +1,19 @@
 /**
  * Registers every webview panel: the command that opens it and the serializer that restores it after a
- * VS Code restart. A new panel adds one entry to PANELS (a PanelDefinition) or, for a custom editor,
+ * VS Code restart. A new panel adds one entry to `panels` (a PanelDefinition) or, for a custom editor,
  * one registration call in registerPanels. See docs/PANELS.md.
  */
 import * as vscode from 'vscode';
 import type { PanelContract } from '../../protocol/webview/common';
 import type { CamPreviewHoverProvider } from '../preview/hoverProvider';
-import { camPanel } from './cam/definition';
+import { camPanelWith } from './cam/definition';
+import { UNTRUSTED_MESSAGE } from './cam/wordCamCompare';
 import { registerCamPreviewEditor } from './campreview/camPreviewEditor';
 import { datasetPanel } from './dataset/definition';
 import { argPath, attachPanel, vscodeEnvironment, type PanelDefinition, type PanelEnvironment } from './panelHost';
 import type { PanelRpc } from './panelRpc';
 import { reportPanel } from './report/definition';
+import { engineWordCams } from './synonyms/engineAccess';
 import { registerSynonymBankEditor, type SynonymEditorServices } from './synonyms/synonymBankEditor';
 
 /** What the extension hands the panels (a structural subset of the extension's services). */
@@ -20,16 +22,19 @@ export interface PanelServices extends SynonymEditorServices {
   output?: { appendLine(line: string): void };
 }
 
-// `any`: a list of definitions of different contracts
-const PANELS: PanelDefinition<any>[] = [datasetPanel, camPanel, reportPanel];
-
 export function registerPanels(
   context: vscode.ExtensionContext,
   services: PanelServices,
   previews: Pick<CamPreviewHoverProvider, 'currentSource'>,
 ): void {
   const env = vscodeEnvironment(context, services.output);
-  for (const def of PANELS) registerPanel(context, def, env);
+  const camPanel = camPanelWith({
+    wordCams: services.ensureEngine ? engineWordCams((action) => services.ensureEngine!(action)) : undefined,
+    engineBlocked: () => (vscode.workspace.isTrusted ? null : UNTRUSTED_MESSAGE),
+  });
+  // `any`: a list of definitions of different contracts
+  const panels: PanelDefinition<any>[] = [datasetPanel, camPanel, reportPanel];
+  for (const def of panels) registerPanel(context, def, env);
   context.subscriptions.push(vscode.commands.registerCommand('wsss.panels.status', panelStatus));
   // custom editors and other panel kinds register here, one line each
   registerSynonymBankEditor(context, env, services);

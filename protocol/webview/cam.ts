@@ -5,6 +5,7 @@
  */
 import type { PanelContract } from './common';
 import type { ChainKind } from './report';
+import type { WordCamResult } from './synonyms';
 
 /** A run folder the panel can show, or why it cannot. */
 export interface CamRunInfo {
@@ -36,6 +37,17 @@ export interface CamSnapshot {
   problems: string[];
   /** The run folder the panel was opened on (command argument), if any. */
   initialRun: string | null;
+  /** Why "training-free, this word" cannot be used (untrusted workspace, no engine); null when it can. */
+  wordCamUnavailable?: string | null;
+}
+
+/** Params of cam/wordCam: the training-free CLIP CAM (METHOD §10, engine `clipCams/word`) of a typed word for
+ * the shown image and class of a run, beside the run's own CAM. A newer call supersedes the older. */
+export interface CamWordParams {
+  runDir: string;
+  className: string;
+  word: string;
+  imageId: string;
 }
 
 /** One side of the comparison: a run and one of its CAM sets. */
@@ -131,6 +143,8 @@ export interface CamContract extends PanelContract {
     'cam/chain': { params: { runDir: string; id: string }; result: ChainMaps };
     /** Save a PNG rendered by the webview (data: URI); answers the saved path, or null when cancelled. */
     'cam/exportPng': { params: { fileName: string; dataUrl: string }; result: { path: string | null } };
+    /** The training-free CAM of a word on the shown image (one image of the synonym editor's result shape). */
+    'cam/wordCam': { params: CamWordParams; result: WordCamResult };
   };
   toWebview: Record<string, never>;
   toHost: Record<string, never>;

@@ -8,30 +8,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { screenshot } from '../support/browser';
 import { repoRoot, sharedDir } from '../support/paths';
-import { reloadWindow, runCommand, runWorkbenchSession } from './workbenchSession';
+import { frameWith, reloadWindow, runCommand, runWorkbenchSession } from './workbenchSession';
 
 const GROUP = path.join('integration', 'restore');
-
-/** The first frame (webviews are iframes in iframes) holding `selector`, polled until timeoutMs. */
-async function frameWith(page: Page, selector: string, what: string, timeoutMs = 60_000): Promise<Frame> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (
-        await frame.$(selector).then(
-          (e) => e !== null,
-          () => false,
-        )
-      )
-        return frame;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (${selector})`);
-    await page.waitForTimeout(250);
-  }
-}
 
 async function restoreScenario(page: Page, photosLink: string, log: (line: string) => void): Promise<void> {
   await runCommand(page, 'WSSS: Open Dataset Browser');

@@ -2,9 +2,10 @@
 // Chromium (playwright-core) opens it with the `payload` query parameter naming this project as the
 // extension under development and a compiled mocha index as extensionTestsPath; the workbench calls the
 // page function `codeAutomationExit(code)` when the tests end (docs/DESIGN.md#testing-in-a-real-vs-code).
-// Usage: node out/test/integration/runTests.js [session ...]   (trusted, untrusted, restore, reload; default all)
-// Sessions "restore" (panelRestore.ts) and "reload" (runReload.ts) drive the workbench from Node instead: a
-// panel, and a run on the engine daemon, surviving a window reload.
+// Usage: node out/test/integration/runTests.js [session ...]   (trusted, untrusted, restore, reload, wordcam;
+// default all). Sessions "restore" (panelRestore.ts) and "reload" (runReload.ts) drive the workbench from Node
+// instead: a panel, and a run on the engine daemon, surviving a window reload; "wordcam" (wordCamSession.ts)
+// reads the synonym bank editor's webview DOM for a word's training-free CAM.
 // Exit code 0 only when every session's tests passed. Artefacts: test-results/integration/<session>/.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,6 +15,7 @@ import { launchBrowser, screenshot, type TestBrowser } from '../support/browser'
 import { startCodeServer } from '../support/codeServer';
 import { runPanelRestoreSession } from './panelRestore';
 import { runReloadSession } from './runReload';
+import { runWordCamSession } from './wordCamSession';
 import { enginePython, repoRoot, sharedDir, testResultsDir } from '../support/paths';
 
 interface Session {
@@ -138,10 +140,11 @@ async function main(): Promise<number> {
   const wanted = process.argv.slice(2);
   const restore = wanted.length === 0 || wanted.includes('restore');
   const reload = wanted.length === 0 || wanted.includes('reload');
+  const wordcam = wanted.length === 0 || wanted.includes('wordcam');
   const sessions = wanted.length ? SESSIONS.filter((s) => wanted.includes(s.name)) : SESSIONS;
-  if (sessions.length === 0 && !restore && !reload)
+  if (sessions.length === 0 && !restore && !reload && !wordcam)
     throw new Error(
-      `unknown session(s) ${wanted.join(', ')}; known: ${SESSIONS.map((s) => s.name).join(', ')}, restore, reload`,
+      `unknown session(s) ${wanted.join(', ')}; known: ${SESSIONS.map((s) => s.name).join(', ')}, restore, reload, wordcam`,
     );
   let passed = 0;
   let failed = 0;
@@ -158,6 +161,7 @@ async function main(): Promise<number> {
   const driven = [
     ...(restore ? [['restore', runPanelRestoreSession] as const] : []),
     ...(reload ? [['reload', runReloadSession] as const] : []),
+    ...(wordcam ? [['wordcam', runWordCamSession] as const] : []),
   ];
   for (const [name, run] of driven) {
     const r = await run().catch((err: unknown) => {

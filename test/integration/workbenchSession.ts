@@ -4,7 +4,7 @@
 // mid-test, so mocha cannot run inside it: a window reload (panelRestore.ts, runReload.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { startCodeServer, type CodeServer } from '../support/codeServer';
 import { enginePython, repoRoot, testResultsDir } from '../support/paths';
@@ -42,6 +42,24 @@ export async function runCommand(page: Page, title: string, timeoutMs = 90_000):
     await page.waitForTimeout(1_000);
   }
   await page.keyboard.press('Enter');
+}
+
+/** The first frame (webviews are iframes in iframes) holding `selector`, polled until timeoutMs. */
+export async function frameWith(page: Page, selector: string, what: string, timeoutMs = 60_000): Promise<Frame> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (
+        await frame.$(selector).then(
+          (e) => e !== null,
+          () => false,
+        )
+      )
+        return frame;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (${selector})`);
+    await page.waitForTimeout(250);
+  }
 }
 
 /** F1 "Developer: Reload Window", then waits for the new workbench. */

@@ -18,6 +18,7 @@ import { adoptStyles, appRoot, banner, button, h, replaceChildren, select, slide
 import camCss from './cam.css';
 import { CamSide, type RenderOptions } from './camSide';
 import { chainStrip } from './chainStrip';
+import { WordCamCompareView } from './wordCamCompare';
 import { COLORMAPS } from '../../common/colormaps';
 
 adoptStyles(camCss);
@@ -31,7 +32,8 @@ let loadToken = 0;
 const sourceBar = h('div', { class: 'toolbar', 'data-testid': 'source-bar' });
 const controlBar = h('div', { class: 'toolbar', 'data-testid': 'control-bar' });
 const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
-const sideBox = h('div', { class: 'cam-sides' }, sides.left.element);
+const wordCam = new WordCamCompareView((p) => panel.request('cam/wordCam', p, 120_000));
+const sideBox = h('div', { class: 'cam-sides with-word' }, sides.left.element, wordCam.element);
 const chainBox = h('div', { class: 'chain-box', 'data-testid': 'chain-box' });
 const classBox = h('span', { class: 'class-select' });
 const chains: Partial<Record<'left' | 'right', ChainMaps>> = {};
@@ -188,6 +190,17 @@ function update(patch: Partial<CamState>): void {
   sides.left.render(options());
   if (state.right) sides.right.render(options());
   renderChains();
+  followWordCam();
+}
+
+/** "Training-free, this word" follows the first run's shown image and class; its word starts as the prompt word. */
+function followWordCam(): void {
+  const cam = sides.left.classes.find((c) => c.index === state.classIndex);
+  wordCam.follow(
+    state.left && state.imageId && cam
+      ? { runDir: state.left.runDir, imageId: state.imageId, className: cam.name, defaultWord: cam.word ?? cam.name }
+      : null,
+  );
 }
 
 /** The chain strips of the shown sides (only runs with masks/ or a GT for the image get one). */
@@ -204,7 +217,7 @@ function renderChains(): void {
 
 async function setSources(left: CamSource | null, right: CamSource | null): Promise<void> {
   saveState({ left, right });
-  sideBox.replaceChildren(sides.left.element, ...(right ? [sides.right.element] : []), chainBox);
+  sideBox.replaceChildren(sides.left.element, ...(right ? [sides.right.element] : []), wordCam.element, chainBox);
   sideBox.classList.toggle('two', !!right);
   ids = [];
   if (!left) {
@@ -311,6 +324,7 @@ imageField.addEventListener('keydown', (e) => {
 
 panel.onSnapshot((s) => {
   snap = s;
+  wordCam.setUnavailable(s.wordCamUnavailable ?? null);
   const valid = (src: CamSource | null | undefined): boolean => !!runOf(src)?.sets.includes(src!.set);
   if (s.initialRun && !state.left) {
     const r = s.runs.find((x) => x.runDir === s.initialRun);

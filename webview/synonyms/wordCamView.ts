@@ -5,14 +5,14 @@
  * a newer word supersedes the older (the host cancels the engine call, this view drops a late answer).
  */
 import type { WordCamParams, WordCamResult } from '../../protocol/webview/synonyms';
+import { LatestWordCamRequest } from '../shared/latestWordCam';
 import { h } from '../shared/ui';
 
 const DEBOUNCE_MS = 120; // typing: wait for a pause, not every keystroke
 
 export class WordCamView {
   readonly element = h('section', { class: 'word-cams', 'data-testid': 'word-cams', 'data-state': 'idle' });
-  private ticket = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly latest = new LatestWordCamRequest();
   private shown = '';
 
   constructor(private readonly request: (p: WordCamParams) => Promise<WordCamResult>) {
@@ -25,16 +25,15 @@ export class WordCamView {
     const key = `${className}\u0000${trimmed}`;
     if (!trimmed || key === this.shown) return;
     this.shown = key;
-    const ticket = ++this.ticket;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.element.dataset.state = 'loading';
-      this.element.dataset.word = trimmed;
-      this.request({ className, word: trimmed }).then(
-        (r) => ticket === this.ticket && this.render(r, trimmed),
-        (e: Error) => ticket === this.ticket && this.render({ state: 'failed', message: e.message }, trimmed),
-      );
-    }, DEBOUNCE_MS);
+    this.latest.ask(
+      DEBOUNCE_MS,
+      () => {
+        this.element.dataset.state = 'loading';
+        this.element.dataset.word = trimmed;
+        return this.request({ className, word: trimmed });
+      },
+      (r) => this.render(r, trimmed),
+    );
   }
 
   private render(r: WordCamResult, word: string): void {

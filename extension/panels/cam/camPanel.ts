@@ -15,6 +15,7 @@ import { RpcError, type PanelHandler } from '../panelRpc';
 import { readCamFile } from './camFile';
 import { readChainMaps } from './chainMaps';
 import { readCamRun, selectedWord, type CamRun } from './camRuns';
+import { WordCamCompare } from './wordCamCompare';
 
 export class CamOverlays implements PanelHandler<CamContract> {
   private readonly runs = new Map<string, CamRun>();
@@ -24,6 +25,7 @@ export class CamOverlays implements PanelHandler<CamContract> {
   constructor(
     private readonly env: PanelEnvironment,
     private readonly initialRun?: string,
+    private readonly wordCam = new WordCamCompare(),
   ) {
     if (initialRun) this.added.add(path.resolve(initialRun));
   }
@@ -50,6 +52,8 @@ export class CamOverlays implements PanelHandler<CamContract> {
         return readChainMaps(await this.run(request.params.runDir), request.params.id);
       case 'cam/exportPng':
         return this.exportPng(request.params.fileName, request.params.dataUrl);
+      case 'cam/wordCam':
+        return this.wordCam.compare(request.params);
       default:
         throw new RpcError(
           'unknownMethod',
@@ -76,7 +80,12 @@ export class CamOverlays implements PanelHandler<CamContract> {
     const labels = runLabels(read.flatMap((r) => (r.record ? [{ dir: r.runDir, record: r.record }] : [])));
     for (const r of read) r.name = labels.get(r.runDir) ?? r.name;
     const runs = read.map(publicInfo);
-    return { runs, problems: [...this.problems], initialRun: this.initialRun ? path.resolve(this.initialRun) : null };
+    return {
+      runs,
+      problems: [...this.problems],
+      initialRun: this.initialRun ? path.resolve(this.initialRun) : null,
+      wordCamUnavailable: this.wordCam.unavailable(),
+    };
   }
 
   private async run(runDir: string): Promise<CamRun> {

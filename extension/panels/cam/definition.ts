@@ -2,11 +2,15 @@
 import type { CamContract } from '../../../protocol/webview/cam';
 import type { PanelDefinition } from '../panelHost';
 import { CamOverlays } from './camPanel';
+import { WordCamCompare, type CamWordServices } from './wordCamCompare';
 
-export const camPanel: PanelDefinition<CamContract> = {
-  viewType: 'wsss.camOverlays',
-  command: 'wsss.openCamOverlays',
-  title: 'CAM Overlays',
-  script: 'cam',
-  createHandler: (_rpc, env, runDir) => new CamOverlays(env, runDir),
-};
+/** The panel, with the engine access its "training-free, this word" control uses. */
+export function camPanelWith(words: CamWordServices): PanelDefinition<CamContract> {
+  return {
+    viewType: 'wsss.camOverlays',
+    command: 'wsss.openCamOverlays',
+    title: 'CAM Overlays',
+    script: 'cam',
+    createHandler: (_rpc, env, runDir) => new CamOverlays(env, runDir, new WordCamCompare(words)),
+  };
+}

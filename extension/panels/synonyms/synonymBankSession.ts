@@ -18,7 +18,6 @@ import type {
   SynonymsContract,
 } from '../../../protocol/webview/synonyms';
 import type { SynonymEdit } from '../../../protocol/webview/synonyms';
-import { EngineRequestError } from '../../engine/engineErrors';
 import { RpcError, type PanelHandler } from '../panelRpc';
 import { bankProblems, type ClassList } from './bankDiagnostics';
 import { BankSuggestions, type SynonymSuggester } from './bankSuggestions';
@@ -26,7 +25,7 @@ import { classListFor } from './classList';
 import { loadOfficialStats, type OfficialStats, type PoleStatsCommand, type StatsCache } from './officialSelection';
 import { readRunSelectionStats, readStoredScores } from './selectionResults';
 import { applyBankEdit, minimalEdit, parseBank, type OffsetEdit } from './synonymBankDocument';
-import { toWordCamResult, type WordCamCall, type WordCamSource } from './wordCams';
+import { LatestWordCam, type WordCamSource } from './wordCams';
 
 /** The bank's text document (VS Code: a TextDocument edited with WorkspaceEdit; tests: a string). */
 export interface BankDocumentPort {
@@ -85,12 +84,13 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
   private engineCannotScore = false;
   private readonly suggestions: BankSuggestions;
   /** The word CAM call in flight: a newer word cancels it (the engine stops at its next image). */
-  private wordCamCall: WordCamCall | undefined;
+  private readonly wordCams: LatestWordCam;
 
   constructor(
     private readonly document: BankDocumentPort,
     private readonly env: SynonymEnvironment,
   ) {
+    this.wordCams = new LatestWordCam(env.wordCams);
     this.suggestions = new BankSuggestions(
       env.suggester,
       (title) => env.pickFile?.(title) ?? Promise.resolve(undefined),
@@ -238,25 +238,11 @@ export class SynonymBankSession implements PanelHandler<SynonymsContract> {
 
   /** The training-free CAM of `word` for `className` on a few images of the chosen run (METHOD §10). */
   private async wordCamsOf(className: string, word: string): Promise<WordCamResult> {
-    this.wordCamCall?.cancel();
-    const source = this.env.wordCams;
-    if (!source) return { state: 'unsupported', message: 'No engine: training-free CAMs need the Python engine.' };
-    if (!this.runDir) return { state: 'failed', message: "Choose a run: its CLIP and images show the word's CAM." };
-    const started = Date.now();
-    const call = source.start({ runDir: this.runDir, class: className, word });
-    this.wordCamCall = call;
-    try {
-      const raw = await call.result;
-      if (this.wordCamCall !== call) return { state: 'superseded' };
-      return toWordCamResult(raw, Date.now() - started);
-    } catch (e) {
-      if (this.wordCamCall !== call || (e instanceof EngineRequestError && e.cancelled)) return { state: 'superseded' };
-      if (e instanceof ScoringUnsupported)
-        return { state: 'unsupported', message: 'This engine has no `clipCams/word` (training-free CAMs).' };
-      return { state: 'failed', message: `The engine could not make the CAM: ${(e as Error).message}` };
-    } finally {
-      if (this.wordCamCall === call) this.wordCamCall = undefined;
+    if (this.env.wordCams && !this.runDir) {
+      this.wordCams.cancel();
+      return { state: 'failed', message: "Choose a run: its CLIP and images show the word's CAM." };
     }
+    return this.wordCams.run({ runDir: this.runDir ?? '', class: className, word });
   }
 
   private async stats(): Promise<SelectionStatsView> {

@@ -1,7 +1,10 @@
-// The synonym editor's training-free CLIP CAM of a word (METHOD §10): the engine call it makes through
-// (`clipCams/word`, cancellable) and the check of the engine's answer into the panel's shape. No `vscode`.
+// The training-free CLIP CAM of a word (METHOD §10) for the synonym editor and the CAM panel: the engine call
+// (`clipCams/word`, cancellable), the newest-word-wins runner both panels use, and the check of the engine's
+// answer into the panels' shape. No `vscode`.
 import type { EngineParams } from '../../../protocol/engine';
 import type { WordCamResult } from '../../../protocol/webview/synonyms';
+import { EngineRequestError } from '../../engine/engineErrors';
+import { ScoringUnsupported } from './synonymBankSession';
 
 /** One `clipCams/word` call in flight: its answer, and a way to cancel it ($/cancelRequest). */
 export interface WordCamCall {
@@ -42,4 +45,38 @@ export function toWordCamResult(raw: unknown, ms: number): WordCamResult {
     })),
     ms,
   };
+}
+
+export const NO_ENGINE_MESSAGE = 'No engine: training-free CAMs need the Python engine.';
+
+/** One `clipCams/word` call at a time: a newer word cancels the older call ($/cancelRequest), whose answer
+ * becomes `superseded`; engine errors become the panel's `unsupported` / `failed` states. */
+export class LatestWordCam {
+  private call: WordCamCall | undefined;
+
+  constructor(private readonly source: WordCamSource | undefined) {}
+
+  cancel(): void {
+    this.call?.cancel();
+  }
+
+  async run(params: EngineParams<'clipCams/word'>): Promise<WordCamResult> {
+    this.cancel();
+    if (!this.source) return { state: 'unsupported', message: NO_ENGINE_MESSAGE };
+    const started = Date.now();
+    const call = this.source.start(params);
+    this.call = call;
+    try {
+      const raw = await call.result;
+      if (this.call !== call) return { state: 'superseded' };
+      return toWordCamResult(raw, Date.now() - started);
+    } catch (e) {
+      if (this.call !== call || (e instanceof EngineRequestError && e.cancelled)) return { state: 'superseded' };
+      if (e instanceof ScoringUnsupported)
+        return { state: 'unsupported', message: 'This engine has no `clipCams/word` (training-free CAMs).' };
+      return { state: 'failed', message: `The engine could not make the CAM: ${(e as Error).message}` };
+    } finally {
+      if (this.call === call) this.call = undefined;
+    }
+  }
 }
