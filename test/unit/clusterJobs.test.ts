@@ -94,7 +94,9 @@ describe('a cluster job through the engine and a real SLURM', { skip: engineUnav
       });
     });
     await jobs.refresh([runDir, tmp]); // tmp has no job: not asked about
-    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 180_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), 180_000)));
+    await Promise.race([done, timeout]).finally(() => clearTimeout(timer));
     jobs.dispose();
     const last = jobs.statusOf(runDir);
     assert.ok(last && !(last instanceof Error));
