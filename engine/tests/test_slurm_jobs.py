@@ -26,24 +26,24 @@ if reason := unavailable_reason():
     pytest.skip(reason, allow_module_level=True)
 
 ENGINE = Path(__file__).resolve().parents[1]
-STEPS = 60
+STEPS = 100
 STAGES = [
     {
         "id": "baseline",
         "type": "baseline_cam",
         "backbone": {"name": "small_cnn", "width": 8, "out_channels": 32},
         "batch_size": 8,
-        "epochs": 30,
+        "epochs": 50,
         "lr": 0.05,
         "log_every": 1,
         "num_workers": 0,
-    },  # 16 images / 8 x 30 = 60 steps; 4 images per rank and step
+    },  # 16 images / 8 x 50 = 100 steps; 4 images per rank and step
     {"id": "cams", "type": "infer_cams", "model": "baseline", "split": "train", "scales": [1.0], "batch_size": 2},
 ]
 JOB = {
     "agents_per_node": 2,  # 2 rendezvous nodes of 1 process each, on this one machine
     "time": "10:00",
-    "env": {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(ENGINE)},
+    "env": {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(ENGINE), "WSSS_STOP_POLL_S": "0.1"},
 }
 
 

@@ -10,6 +10,7 @@ limit; `cluster cancel` writes it for a running job.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from wsss_engine.json_input import read_json_file
 from wsss_engine.runs.run_folder import atomic_write_json, utc_now
 
 STOP_FILE = Path("cluster") / "stop.json"
-POLL_S = 1.0
+POLL_S = float(os.environ.get("WSSS_STOP_POLL_S", "1.0"))  # how often a rank looks (tests look more often)
 
 
 def request_stop(run_dir: str | Path, reason: str) -> Path:
