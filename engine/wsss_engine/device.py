@@ -16,6 +16,21 @@ _CPU_TORCH_HINT = (
 )
 
 
+# Whether stages may fork DataLoader worker processes by default. The engine server and daemon run each run on a
+# thread beside others (the RPC reader, other runs); a worker forked from such a process was seen to hang on an
+# inherited lock, so there the default is in-process loading (runs/active.py turns this off; docs/THROUGHPUT.md).
+_forked_loaders_by_default = True
+
+
+def prefer_in_process_loaders() -> None:
+    global _forked_loaders_by_default
+    _forked_loaders_by_default = False
+
+
+def forked_loaders_by_default() -> bool:
+    return _forked_loaders_by_default
+
+
 def resolve_device(name: str) -> torch.device:
     """ "auto" | "cpu" | "cuda" | "cuda:N" | "mps" -> torch.device, or ConfigInvalid saying what is missing."""
     if name == "auto":

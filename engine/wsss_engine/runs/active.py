@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from wsss_engine.device import prefer_in_process_loaders
 from wsss_engine.errors import RunNotFound
 from wsss_engine.runs.events import RunEvents
 from wsss_engine.runs.run_folder import RunFolder
@@ -61,6 +62,7 @@ class NotifyingEvents(RunEvents):
 class ActiveRuns:
     def __init__(self, notify: Notify, prepare: Prepare, execute: Execute) -> None:
         self.notify, self.prepare, self.execute = notify, prepare, execute
+        prefer_in_process_loaders()  # runs go on threads here: no forked loader workers by default (device.py)
         self.runs: dict[str, ActiveRun] = {}
         self.lock = threading.Lock()
         self.turns = threading.Condition()  # one run at a time, in start order (tickets)

@@ -53,8 +53,11 @@ class LoopConfig:
 
 def default_num_workers() -> int:
     """Loader processes when a stage does not say: half the CPUs (the official scripts' os.cpu_count() // 2),
-    at most 8 (enough to feed one GPU with the reference pipeline; the tensor pipeline needs fewer)."""
-    return min(8, (os.cpu_count() or 2) // 2)
+    at most 8 (enough to feed one GPU with the reference pipeline; the tensor pipeline needs fewer). Inside the
+    engine server or daemon (runs on threads): 0, loading in the run's own thread (device.py)."""
+    from ..device import forked_loaders_by_default
+
+    return min(8, (os.cpu_count() or 2) // 2) if forked_loaders_by_default() else 0
 
 
 def resolve_amp(amp: str, device: torch.device) -> str:
