@@ -32,6 +32,20 @@ def _binary(name: str) -> str:
     return shutil.which(name) or str(Path("/usr/sbin", name))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child of this process counts as gone
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
 def _munge_running() -> bool:
     return subprocess.run(["munge", "-n"], capture_output=True).returncode == 0
 
@@ -67,13 +81,21 @@ class PrivateSlurm:
         self.stop()
         raise RuntimeError(f"the private SLURM did not come up; logs in {self.folder / 'log'}")
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 15) -> None:
+        """SIGTERM to both daemons, then wait until they are gone (slurmctld saves its state on the way out)."""
+        pids = []
         for name in ("slurmd", "slurmctld"):
             pid_file = self.folder / f"{name}.pid"
             try:
-                os.kill(int(pid_file.read_text().strip()), 15)
+                pid = int(pid_file.read_text().strip())
+                os.kill(pid, 15)
+                pids.append(pid)
             except (OSError, ValueError):
                 pass
+        deadline = time.monotonic() + timeout_s
+        for pid in pids:
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.1)
         if self.started_munge:
             subprocess.run(["pkill", "-x", "munged"], capture_output=True)
 

@@ -50,7 +50,7 @@ describe('a cluster job through the engine and a real SLURM', { skip: engineUnav
   after(async () => {
     await engine?.stop();
     if (!skipReason) slurm('stop');
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('settings become only the options that are set', () => {
