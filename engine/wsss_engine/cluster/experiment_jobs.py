@@ -85,15 +85,17 @@ def submit_experiment(
 
 def experiment_jobs_status(exp_dir: str | Path) -> dict[str, Any]:
     """Each wave's array job with SLURM's states of its tasks, beside each unit's run status."""
+    exp_dir = Path(exp_dir).absolute()
+    return _status(exp_dir, _record(exp_dir))
+
+
+def _status(exp_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
     from wsss_engine.experiments.runner import read_state
 
-    exp_dir = Path(exp_dir).absolute()
-    record = _record(exp_dir)
-    host = "" if record.get("host") == "local" else str(record.get("host", ""))
     runs = {u["name"]: u["status"] for u in read_state(exp_dir)["units"]}
     out = []
     for wave in record["waves"]:
-        state = slurm.job_state(wave["id"], host)
+        state = slurm.job_state(wave["id"], _host(record))
         out.append({**wave, "state": state.state, "reason": state.reason, "active": state.active})
     return {"experimentDir": str(exp_dir), "waves": out, "runs": runs}
 
@@ -101,8 +103,8 @@ def experiment_jobs_status(exp_dir: str | Path) -> dict[str, Any]:
 def cancel_experiment(exp_dir: str | Path) -> dict[str, Any]:
     """Running runs: their stop request (each checkpoints); tasks still queued: removed."""
     exp_dir = Path(exp_dir).absolute()
-    status = experiment_jobs_status(exp_dir)
-    host = "" if _record(exp_dir).get("host") == "local" else str(_record(exp_dir).get("host", ""))
+    record = _record(exp_dir)
+    status, host = _status(exp_dir, record), _host(record)
     stopped, removed = [], []
     for wave in status["waves"]:
         for name in wave["units"]:
@@ -113,6 +115,11 @@ def cancel_experiment(exp_dir: str | Path) -> dict[str, Any]:
             slurm.cancel_pending(wave["id"], host)  # its queued tasks, and later waves waiting on it
             removed.append(wave["id"])
     return {"stopped": stopped, "removedJobs": removed}
+
+
+def _host(record: dict[str, Any]) -> str:
+    """The ssh host the waves were submitted through ("" where SLURM's commands are local)."""
+    return "" if record.get("host") in (None, "local") else str(record["host"])
 
 
 def _record(exp_dir: Path) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .expand import PlannedRun
+from ..stage_registry import BUILTIN_STAGES
 
 # Where a stage type's artefact is, as a path param may name it (docs/ARCHITECTURE.md, "Run folder").
 ARTEFACTS = {
@@ -33,18 +34,10 @@ ARTEFACTS = {
     "select_prompts": "selection/prompt_selection.json",
 }
 PROMPT_FILE = "prompts/{id}.pt"  # prompt_strategy.init_from names a train_clims stage's learned prompts
-PROMPT_READERS_UNKNOWN_OK = {  # stage types that read neither the synonym bank nor CLIP
-    "baseline_cam",
-    "infer_cams",
-    "evaluate",
-    "export_onnx",
-    "ir_labels",
-    "train_irn",
-    "random_walk",
-    "train_segmenter",
-    "infer_segmenter",
-    "synthetic_world",
-}
+# Built-in stage types that read the synonym bank or CLIP; every other built-in reads neither. A plugin's
+# type is in neither set, so it counts as a reader (its runs are shared only when those keys agree too).
+PROMPT_READERS = {"select_prompts", "train_clims", "train_tiny_clip", "clip_cams"}
+PROMPT_READERS_UNKNOWN_OK = set(BUILTIN_STAGES) - PROMPT_READERS  # stage types that read neither
 PROMPT_KEYS = ("synonym_bank", "synonym_bank_size", "clip")
 
 
