@@ -279,3 +279,30 @@ def test_runs_side_by_side_in_their_own_processes(tmp_path):
     assert (exp_dir / "logs" / "runs__gt-s0.log").is_file()
     table = json.loads((exp_dir / "table.json").read_text())
     assert [r["values"]["cam"]["n"] for r in table["rows"]] == [1, 1]
+
+
+def test_synthetic_table1_runs_pass_their_preflight_with_the_tiny_clips_vocabulary(tmp_path):
+    """The shipped synthetic Table 1 file, on a small world and a barely trained tiny CLIP of the real caption
+    design: every variant expands and passes the run's preflight, which checks each prompt word against the
+    tiny CLIP's word-level vocabulary, so "an image of [CLS]." (Table 1 row 2) has its words there."""
+    from wsss_engine.preflight import check_inputs
+    from wsss_engine.runs.config import validate_config
+    from wsss_engine.stage_context import resolve_against
+    from wsss_engine.stage_registry import registered_types
+
+    raw = json.loads((ENGINE.parent / "configs/experiments/synthetic-table1-prompts.wsss-experiment.json").read_text())
+    raw.pop("$schema")
+    raw["base"]["synthetic"].update(
+        world={"n_train_aug": 24, "n_train": 12, "n_val": 12},
+        tiny_clip={"steps": 1, "batch": 8, "pool_size": 16},
+        cache_dir=str(tmp_path / "cache"),
+    )
+    raw["seeds"] = raw["seeds"][:3]
+    path = tmp_path / "t1.wsss-experiment.json"
+    path.write_text(json.dumps(raw))
+    runs = expand(load_experiment(path), log=lambda m: None)
+    templates = {r.variant: s.get("prompt_strategy") for r in runs for s in r.config["stages"] if s["id"] == "clims"}
+    assert templates["image"] == {"kind": "template", "template": "an image of {}."}
+    for run in runs[:: len(raw["seeds"])]:  # one seed per variant: the preflight does not depend on it
+        loaded = validate_config(run.config, None, registered_types())  # with the schema's defaults, as a run
+        check_inputs(loaded.config, lambda p: resolve_against(tmp_path, p))

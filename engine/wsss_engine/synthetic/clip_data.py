@@ -4,7 +4,8 @@ docs/DESIGN.md#the-synthetic-world: without masked inputs in its own training a 
 left in the background and CLIMS gains nothing. So besides whole scenes the batches hold
   * "keep":   one class kept, everything else black (what X·P_k looks like, docs/METHOD.md §1.3), caption names it;
   * "remove": one class blacked out (X·(1−P_k)), caption names what is still visible;
-  * "bare":   every object blacked out, caption names the background only.
+  * "bare":   every object blacked out, caption names the background only, or, for a weak class's usual
+              texture, sometimes that class's name (words.NAME_TEXTURE_RATE, docs/SYNTHETIC-WORLD.md §1).
 Masks are randomly dilated and blurred like CAMs. Pixels are masked in raw [0, 1] space with black fill;
 normalisation (mean/std stored in the checkpoint) happens at the image tower's input.
 """

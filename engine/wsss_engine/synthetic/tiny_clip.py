@@ -2,9 +2,9 @@
 contrastively on the synthetic world, cached as one checkpoint file.
 
 Checkpoint: {"format": "wsss-tiny-clip", "version", "key", "model_cfg", "state_dict", "mean", "std",
-"input_size", "vocab", "context_length", "template", "cbs_threshold", "report"}. Images go in raw [0, 1]
-RGB at ``input_size``; mask first, then normalise with mean/std (see ``normalise``), as CLIMS's
-masked-image construction needs (docs/METHOD.md §1.3, docs/DESIGN.md#the-synthetic-world).
+"input_size", "vocab", "context_length", "template", "captions" (words.caption_design), "cbs_threshold",
+"report"}. Images go in raw [0, 1] RGB at ``input_size``; mask first, then normalise with mean/std (see
+``normalise``), as CLIMS's masked-image construction needs (docs/METHOD.md §1.3, docs/DESIGN.md#the-synthetic-world).
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from ..errors import WeightsMissing
 from ..models.tiny_tokenizer import TinyTokenizer
 from ..safe_pickle import torch_load
 from .clip_data import ScenePool, sample_batch
-from .words import TEMPLATE, vocabulary
+from .words import TEMPLATE, caption_design, vocabulary
 from .world import WORLD_VERSION, default_cache_dir
 
-TINY_CLIP_VERSION = 2  # 2: captions of issue 10 (every class but the controls names a scene)
+# 2: captions of issue 10 (every class but the controls names a scene); 3: the name also captions its bare
+# texture, the controls' synonyms are loose words, captions also open with "an image of" (SYNTHETIC-WORLD.md §1)
+TINY_CLIP_VERSION = 3
 FORMAT = "wsss-tiny-clip"
 
 
@@ -73,7 +75,13 @@ class TinyClipParams:
 
     def key(self) -> str:
         blob = json.dumps(
-            {"version": TINY_CLIP_VERSION, "world_version": WORLD_VERSION, **asdict(self)}, sort_keys=True
+            {
+                "version": TINY_CLIP_VERSION,
+                "world_version": WORLD_VERSION,
+                "captions": caption_design(),
+                **asdict(self),
+            },
+            sort_keys=True,
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
@@ -141,6 +149,7 @@ def train_tiny_clip(params: TinyClipParams, progress=None, check_cancelled=None,
         "vocab": tok.vocab,
         "context_length": tok.context_length,
         "template": TEMPLATE,
+        "captions": caption_design(),
         "train_seconds": round(time.time() - t0, 1),
     }
 
