@@ -31,15 +31,15 @@ BANK = {
 # controls: the class name is the best word for the object (as for most VOC classes with real CLIP)
 CONTROL_NAMES = ("bottle", "train")
 CONTROL_NAME_RATE = 0.85  # a control object is called by its name; by each synonym (1 - this) / 3
-# a control's synonyms are loose words: captions also use them for these other objects ("container" or
-# "vessel" for a boat, "wagon" or "railcar" for any vehicle), each such object at LOOSE_RATE
+# a control's synonyms are loose words: captions also use them for these other objects ("container" for a boat
+# or a sofa, "wagon" or "railcar" for any vehicle), each such object at LOOSE_RATE
 LOOSE_USES = {"bottle": ("boat", "sofa"), "train": ("aeroplane", "boat")}
 LOOSE_RATE = 0.1
 # the others: the class name names the object only in whole scenes on its usual texture, else appearance words
 WEAK_NAMES = tuple(c for c in BANK if c not in CONTROL_NAMES)
 USUAL_TEXTURE = {c: texture for c, (texture, _) in DEFAULT_COOCCURRENCE.items()}
 APPEARANCE_P = (0.7, 0.15, 0.15)  # a weak class's synonyms, in bank order, when it is named by its appearance
-NAME_TEXTURE_RATE = 0.3  # a weak class's usual texture with every object blacked out, captioned by the name
+NAME_TEXTURE_RATE = 0.3  # a weak class's usual texture with no object left visible, captioned by the name
 BACKGROUND_WORDS = {
     "water": ["water", "sea", "lake"],
     "rails": ["railway", "railroad", "track"],
