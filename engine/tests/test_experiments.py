@@ -306,3 +306,22 @@ def test_synthetic_table1_runs_pass_their_preflight_with_the_tiny_clips_vocabula
     for run in runs[:: len(raw["seeds"])]:  # one seed per variant: the preflight does not depend on it
         loaded = validate_config(run.config, None, registered_types())  # with the schema's defaults, as a run
         check_inputs(loaded.config, lambda p: resolve_against(tmp_path, p))
+
+
+def test_a_synthetic_base_with_segment_gets_the_whole_second_half_at_the_worlds_size(tmp_path):
+    """base.synthetic.segment adds IRN's refinement half and the segmenter (METHOD §4-5), sized to the world."""
+    from wsss_engine.experiments.synthetic_base import synthetic_base
+
+    spec = {
+        "variant": "baseline",
+        "segment": True,
+        "world": {"n_train_aug": 8, "n_train": 4, "n_val": 4, "image_size": 96},
+        "tiny_clip": {"steps": 1, "batch": 8, "pool_size": 16},
+        "cache_dir": str(tmp_path / "cache"),
+    }
+    stages = {s["id"]: s for s in synthetic_base(spec, tmp_path, log=lambda m: None)["stages"]}
+    assert {"ir", "eval_ir", "irn", "rw", "eval_rw", "segmenter", "seg_val", "eval_seg"} <= set(stages)
+    assert stages["segmenter"]["masks"] == "rw" and stages["irn"]["crop_size"] == 96
+    assert "segmenter" not in {
+        s["id"] for s in synthetic_base({**spec, "segment": False}, tmp_path, log=None)["stages"]
+    }

@@ -17,10 +17,10 @@ from wsss_engine.runs.run_folder import RunFolder
 from wsss_engine.synthetic.variants import Budget, write_configs
 
 
-def fake_world(folder: Path) -> Path:
+def fake_world(folder: Path, image_size: int = 64) -> Path:
     folder.mkdir(parents=True)
     (folder / "classes.json").write_text(json.dumps(["boat", "train"]))
-    (folder / "world.json").write_text(json.dumps({"key": "test"}))
+    (folder / "world.json").write_text(json.dumps({"key": "test", "params": {"image_size": image_size}}))
     return folder
 
 
@@ -47,6 +47,27 @@ def test_demo_configs_name_demo_files_relatively_and_export_the_pole_model(tmp_p
     assert pole["stages"][-1] == {"id": "export", "type": "export_onnx", "model": "clims"}
     assert not any(s["type"] == "export_onnx" for s in json.loads(configs["baseline"].read_text())["stages"])
     load_run_config(configs["pole_full"], import_stages=False)  # a valid run config
+
+
+def test_demo_configs_follow_the_worlds_image_size(tmp_path, monkeypatch):
+    """A larger world (docs/SYNTHETIC-WORLD.md §2: refinement needs objects many stride-4 cells across) gets its
+    own image size in the dataset, IRN and segmenter crops, and ASPP rates scaled to the segmenter's grid."""
+    import wsss_engine.synthetic.variants as variants
+
+    monkeypatch.setattr(variants, "crf_available", lambda: True)  # the configs only; no CRF is run
+    world, clip = fake_world(tmp_path / "cache" / "world", image_size=128), tmp_path / "cache" / "clip.pt"
+    configs = write_configs(tmp_path / "demo", 0, world, clip, Budget())
+    stages = {s["id"]: s for s in json.loads(configs["baseline"].read_text())["stages"]}
+    assert json.loads(configs["baseline"].read_text())["dataset"]["image_size"] == 128
+    assert stages["irn"]["crop_size"] == 128 and stages["segmenter"]["crop_size"] == 128
+    assert stages["segmenter"]["aspp_rates"] == [2, 4, 6, 8]
+    small = {
+        s["id"]: s
+        for s in json.loads(
+            write_configs(tmp_path / "d64", 0, fake_world(tmp_path / "w64"), clip, Budget())["baseline"].read_text()
+        )["stages"]
+    }
+    assert small["segmenter"]["aspp_rates"] == [1, 2, 3, 4] and small["irn"]["crop_size"] == 64
 
 
 def test_a_copied_demo_resolves_against_the_copy_and_a_run_moved_alone_says_so(tmp_path):

@@ -1,6 +1,7 @@
 """A base run config on the SYNTHETIC world, built from the demo's variant configs (synthetic/variants.py) so
 that an experiment and the demo run the same stages: baseline CAM -> CAMs -> evaluate -> CAMs of the training
-list -> POLE selection (METHOD §2.2) -> CLIMS of the chosen demo variant -> CAMs -> evaluate, in ONE run (the
+list -> POLE selection (METHOD §2.2) -> CLIMS of the chosen demo variant -> CAMs -> evaluate (then, asked for, IRN's refinement half and the
+segmenter), in ONE run (the
 demo splits it over run folders; an experiment shares the common part itself, share.py).
 The world and the tiny CLIP are ensured (generated or read from the cache) as the demo does."""
 
@@ -32,7 +33,14 @@ def synthetic_base(spec: dict[str, Any], base_dir: Path, log=None) -> dict[str, 
     """The run config (seed 0; each run sets its own) of `spec` = the experiment's base.synthetic."""
     from ..synthetic.clip_cache import ensure_tiny_clip
     from ..synthetic.tiny_clip import TinyClipParams
-    from ..synthetic.variants import Budget, baseline_config, clims_config, refine_stages
+    from ..synthetic.variants import (
+        Budget,
+        baseline_config,
+        clims_config,
+        refine_stages,
+        segmenter_stages,
+        world_image_size,
+    )
     from ..synthetic.world import WorldParams, ensure_world
 
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
@@ -56,7 +64,9 @@ def synthetic_base(spec: dict[str, Any], base_dir: Path, log=None) -> dict[str, 
             clims["stages"][0]["selection"] = "select"
         config = {**clims, "stages": config["stages"] + clims["stages"]}
         model = "clims"
-    if spec.get("refine"):
-        config["stages"] += refine_stages(model, budget)
+    if spec.get("refine") or spec.get("segment"):
+        config["stages"] += refine_stages(model, budget, world_image_size(world))
+    if spec.get("segment"):  # the segmenter on the +RW masks, scored on val (METHOD §5)
+        config["stages"] += segmenter_stages("rw", budget, world_image_size(world))
     config["name"] = f"synthetic-{variant}"
     return config

@@ -24,6 +24,7 @@ from pathlib import Path
 from ..refine.crf import crf_available
 from ..runs.portable_paths import portable_path
 from ..runs.run_folder import checkpoint_file
+from .world import load_world_meta
 
 VARIANTS = ("baseline", "clims_gt", "pole_select", "pole_full")
 LABELS = {
@@ -83,7 +84,7 @@ def _common(name: str, seed: int, world: Path, clip: Path, b: Budget, descriptio
             "classes": classes,
             "train_list": b.train_list,
             "eval_list": b.eval_list,
-            "image_size": 64,
+            "image_size": world_image_size(world),
         },
         "clip": {"kind": "tiny", "checkpoint": str(clip), "pretrained": None, "precision": "fp32"},
         "synonym_bank": str(world / "bank.json"),
@@ -105,10 +106,16 @@ def _eval_stages(model: str, b: Budget) -> list[dict]:
     ]
 
 
-def refine_stages(model: str, b: Budget) -> list[dict]:
+def world_image_size(world: Path) -> int:
+    """The world's image side in pixels (world.json; 64 for the demo's world)."""
+    return int(load_world_meta(world)["params"]["image_size"])
+
+
+def refine_stages(model: str, b: Budget, image_size: int = 64) -> list[dict]:
     """IRN refinement (METHOD §4) of the evaluation list's CAMs, scored like them. To fit the demo's budget IRN
     learns from the IR labels of that same list (the recipe uses train_aug), with its backbone taken from the
-    variant's CAM network (no ImageNet weights in the synthetic world) and radius 5 (a 16x16 stride-4 grid)."""
+    variant's CAM network (no ImageNet weights in the synthetic world), radius 5 and whole images as crops (a
+    16x16 stride-4 grid on the 64 px world)."""
     irn = {
         "id": "irn",
         "type": "train_irn",
@@ -116,7 +123,7 @@ def refine_stages(model: str, b: Budget) -> list[dict]:
         "split": "eval",
         "backbone_from": model,
         "radius": 5,
-        "crop_size": 64,
+        "crop_size": image_size,
         "epochs": b.irn_epochs,
         "batch_size": b.batch_size,
         "optimizer": "adam",
@@ -135,10 +142,11 @@ def refine_stages(model: str, b: Budget) -> list[dict]:
     ]
 
 
-def segmenter_stages(masks: str, b: Budget) -> list[dict]:
-    """METHOD §5 on the 64 px world, sized for a CPU: the small DeepLabV2 (small CNN, ASPP rates scaled to its
-    16x16 output), single-scale training (no MSC), on the pseudo masks `masks` (a stage id or folder), then
-    multi-scale + flip masks of the val list (no 513 padding, no CRF) and their mIoU."""
+def segmenter_stages(masks: str, b: Budget, image_size: int = 64) -> list[dict]:
+    """METHOD §5 on the synthetic world, sized for a CPU: the small DeepLabV2 (small CNN, ASPP rates scaled to its
+    stride-4 output: 1/2/3/4 on the 64 px world's 16x16), single-scale training (no MSC), on the pseudo masks
+    `masks` (a stage id or folder), then multi-scale + flip masks of the val list (no 513 padding, no CRF) and
+    their mIoU."""
     train = {
         "id": "segmenter",
         "type": "train_segmenter",
@@ -147,9 +155,9 @@ def segmenter_stages(masks: str, b: Budget) -> list[dict]:
         "arch": "deeplabv2_small",
         "init": None,
         "small": {"width": b.seg_width, "out_channels": b.seg_out_channels},
-        "aspp_rates": [1, 2, 3, 4],
+        "aspp_rates": [max(1, r * image_size // 64) for r in (1, 2, 3, 4)],
         "msc_scales": [],
-        "crop_size": 64,
+        "crop_size": image_size,
         "iterations": b.seg_iterations,
         "batch_size": b.seg_batch_size,
         "accumulate": 1,
@@ -191,7 +199,7 @@ def selection_stages(model: str, b: Budget) -> list[dict]:
 
 
 def baseline_config(seed: int, world: Path, clip: Path, b: Budget, with_selection: bool = False) -> dict:
-    world_meta = json.loads((world / "world.json").read_text())
+    world_meta = load_world_meta(world)
     stage = {
         "id": "baseline",
         "type": "baseline_cam",
@@ -275,9 +283,10 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget, vari
         if v in b.export:  # the hover previews' model (extension/preview), right after the main job
             cfg["stages"].append({"id": "export", "type": "export_onnx", "model": cfg["stages"][0]["id"]})
         if v in b.refine and crf_available():
-            second_half = refine_stages(cfg["stages"][0]["id"], b)
+            size = world_image_size(world)
+            second_half = refine_stages(cfg["stages"][0]["id"], b, size)
             if v in b.segment:
-                second_half += segmenter_stages("rw", b)
+                second_half += segmenter_stages("rw", b, size)
             cfg["stages"][3:3] = second_half  # after the CAMs and their evaluation
         path = configs / f"{v}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
