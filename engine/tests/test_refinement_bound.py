@@ -1,0 +1,58 @@
+"""The oracle-edge refinement bound (engine/benchmarks/refinement_bound.py, docs/SYNTHETIC-WORLD.md §2): on one
+object whose CAM covers only a small part, the walk over ground-truth edges recovers the whole object (what IRN's
+walk is for, METHOD §4.3), and the grid's limits are measured as defined."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+
+from wsss_engine.data.cam_files import save_cam
+from wsss_engine.data.mask_files import save_mask
+from wsss_engine.synthetic.scene import void_band
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "refinement_bound.py"
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("refinement_bound", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _square(lo: int, hi: int, size: int = 64) -> np.ndarray:
+    label = np.zeros((size, size), np.uint8)
+    label[lo:hi, lo:hi] = 1
+    return void_band(label)
+
+
+def test_oracle_walk_recovers_an_object_its_cam_covers_only_in_part(tmp_path):
+    tool = _tool()
+    (tmp_path / "classes.json").write_text(json.dumps(["boat"]))
+    gt = _square(20, 44)
+    save_mask(tmp_path / "SegmentationClass" / "a.png", gt)
+    cam = np.zeros((1, 64, 64), np.float32)
+    cam[0, 26:34, 26:34] = 1.0  # the "discriminative part": a ninth of the object
+    stride4 = cam[:, ::4, ::4]
+    save_cam(tmp_path / "cams" / "a.npy", np.array([0]), stride4, cam)
+    result = tool.measure(tmp_path / "cams", tmp_path, ["a"], 4, [0.2], [0.15])
+    cam_iou = result["cam"]["0.15"]["per_class"]["boat"]
+    walk_iou = result["walk"]["oracle"]["0.2"]["per_class"]["boat"]
+    assert cam_iou < 0.2 and walk_iou > 0.9, (cam_iou, walk_iou)
+    assert result["walk"]["none"]["0.2"]["per_class"]["boat"] < 0.5  # without edges the walk floods the image
+    assert result["fg_pixels_in_edge_cells"] == 0.0  # the object's sides lie on cell borders
+    assert result["majority_cell_bound"]["miou"] == 1.0
+
+
+def test_a_boundary_inside_cells_is_counted_and_limits_the_grid():
+    tool = _tool()
+    gt = _square(22, 46)
+    _, share = tool.grid_limits(gt, 4, 2)
+    # the 24-px object's outer 2-px frame lies in cells that also hold the void band: 1 - 20²/24²
+    assert abs(share - (1 - 20**2 / 24**2)) < 1e-9
+    edges = tool.oracle_edges(gt, 4).numpy()
+    assert edges.shape == (16, 16) and edges[8, 8] == 0 and edges[5, 8] == 1
