@@ -316,3 +316,31 @@ def test_a_diverging_loss_stops_with_a_reason(tmp_path):
     root = world_with_masks(tmp_path, n=8)
     status, error = run_stages(tmp_path, root, [seg_stage(root / "SegmentationClass", iterations=20, lr=1e12)])
     assert status == "failed" and "the loss is" in error["message"] and "lower lr" in error["hint"], error
+
+
+def test_backbone_from_starts_the_small_segmenter_from_a_cam_network(tmp_path):
+    """The synthetic world's stand-in for the recipe's pretrained init (METHOD §5): the segmenter's backbone takes
+    the CAM network's small CNN (its width, channels and weights); with a negligible lr its convolutions stay those weights.
+    A backbone_from on another arch stops the stage with a ConfigInvalid naming the fix."""
+    root = world_with_masks(tmp_path)
+    cam = {
+        "id": "base",
+        "type": "baseline_cam",
+        "backbone": {"name": "small_cnn", "width": 8, "out_channels": 24},
+        "batch_size": 4,
+        "epochs": 1,
+        "lr": 0.05,
+        "num_workers": 0,
+    }
+    seg = seg_stage(root / "SegmentationClass", iterations=2, lr=1e-12, backbone_from="base", small={"width": 4})
+    status, error = run_stages(tmp_path, root, [cam, seg, infer_stage()])
+    assert status == "completed", error
+    load = lambda n: torch.load(tmp_path / "run" / "checkpoints" / f"{n}.pt", map_location="cpu", weights_only=True)  # noqa: E731
+    base, trained = load("base"), load("seg")
+    assert trained["model_meta"]["small"] == {"width": 8, "out_channels": 24}
+    convs = [k for k in base["model"] if k.startswith("backbone.") and k.endswith(".0.weight")]
+    assert convs and all(torch.allclose(base["model"][k], trained["model"][f"base.{k}"], atol=1e-6) for k in convs)
+    assert not torch.allclose(base["model"][convs[0]], torch.zeros_like(base["model"][convs[0]]))
+    bad = {**seg, "arch": "deeplabv2_resnet101"}
+    status, error = run_stages(tmp_path, root, [cam, bad], run="bad")
+    assert status == "failed" and "backbone_from" in str(error)

@@ -65,3 +65,11 @@ def load_cam_model(path: str | Path, device: torch.device | str = "cpu") -> nn.M
     model = build_model(ckpt["model_meta"])
     model.load_state_dict(ckpt["model"], strict=True)
     return model.to(device).eval()
+
+
+def checkpoint_backbone(path: str | Path) -> tuple[dict, dict]:
+    """(build_backbone options with pretrained None, backbone state dict) of a CAM-network checkpoint: what IRN's
+    and the small segmenter's backbone_from start from (METHOD §4.2; the synthetic world has no ImageNet weights)."""
+    ckpt = read_checkpoint(path)
+    state = {k[len("backbone.") :]: v for k, v in ckpt["model"].items() if k.startswith("backbone.")}
+    return {**ckpt["model_meta"]["backbone"], "pretrained": None}, state

@@ -29,7 +29,7 @@ from ..data.transforms import AffinityTrainTransform
 from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, WeightsMissing
 from ..models.backbones import backbone_options
-from ..models.loading import read_checkpoint
+from ..models.loading import checkpoint_backbone
 from ..stage_context import StageContext
 from ..stage_params import StageParams
 from ..stage_registry import register_stage
@@ -64,9 +64,8 @@ def backbone_spec(ctx: StageContext, p: TrainIrnParams, params: dict) -> tuple[d
     if not p.backbone_from:
         return {**backbone_options(p.backbone, fixed_bn=True)}, None, str(p.backbone.get("pretrained"))
     path = references.checkpoint_ref(ctx, params, "backbone_from")
-    ckpt = read_checkpoint(path)
-    state = {k[len("backbone.") :]: v for k, v in ckpt["model"].items() if k.startswith("backbone.")}
-    return {**ckpt["model_meta"]["backbone"], "pretrained": None}, state, str(path)
+    options, state = checkpoint_backbone(path)
+    return options, state, str(path)
 
 
 def path_index(radius: int, crop_size: int, stage: str) -> PathIndex:

@@ -2,7 +2,8 @@
 
 Params (schemas/run-config.schema.json `$defs/train_segmenterParams`; defaults = the CLIMS / deeplab-pytorch
 VOC recipe): masks (a stage id -> <run>/masks/<id>/, or a folder), split "train" (dataset.train_list:
-train_aug for VOC), arch, init + init_format, normalization, crop 321, scales 0.5..1.5, batch 10 as 5 x
+train_aug for VOC), arch, init + init_format (or, for deeplabv2_small, backbone_from: a CAM network's small
+CNN), normalization, crop 321, scales 0.5..1.5, batch 10 as 5 x
 accumulate 2, 20k iterations, SGD poly 0.9, lr 2.5e-4 (ASPP weights 10x, biases 20x without weight decay),
 momentum 0.9, weight decay 5e-4. The loss is cross-entropy (ignore 255) summed over MSC's 4 outputs, labels
 resized to each by nearest. The lr follows poly every iteration (the reference steps it every 10: <0.1% apart).
@@ -25,6 +26,7 @@ from ..data.voc import VOCDataset
 from ..errors import ConfigInvalid, EngineError, WeightsMissing
 from ..stage_params import StageParams
 from ..stage_registry import register_stage
+from ..models.loading import checkpoint_backbone
 from ..segmentation.data import SegTrainTransform, check_mask_folder, resolve_normalization
 from ..segmentation.deeplab import ARCHS, build_segmenter
 from ..segmentation.init_weights import load_init, read_init, resolve_format
@@ -67,6 +69,7 @@ class TrainSegmenterParams(StageParams, stage="train_segmenter"):
     amp: str | None = None  # None: the config's numerics preset
     stop_after: int | None = None
     masks: str | None = None  # required: from_params says what to give
+    backbone_from: str | None = None  # deeplabv2_small: a CAM network whose small CNN starts the backbone
 
     @classmethod
     def from_params(cls, params: dict, stage_type: str | None = None) -> "TrainSegmenterParams":
@@ -112,16 +115,54 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     p = problems.collect(TrainSegmenterParams.from_params, params)
     if p is not None:
         problems.collect(init_weights, p, resolve_path)
+    problems.collect(
+        references.require_external,
+        config,
+        params,
+        "backbone_from",
+        resolve_path,
+        folder=False,
+        what="checkpoint",
+        hint="name a baseline_cam / train_clims stage or an existing checkpoint",
+        error=WeightsMissing,
+    )
     problems.collect(inputs.folder, config, params, "masks", "pseudo-mask", resolve_path)
     problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "train"))
     problems.raise_if_any()
 
 
-def build_model(ctx: StageContext, p: TrainSegmenterParams, num_classes: int):
+def cam_backbone(ctx: StageContext, p: TrainSegmenterParams, params: dict) -> tuple[dict, dict, Path]:
+    """({width, out_channels}, backbone weights, path) of the CAM network named by backbone_from: the synthetic
+    world's stand-in for the recipe's pretrained init (it has no ImageNet or COCO weights; IRN's backbone_from
+    does the same, METHOD §4.2)."""
+    if p.arch != "deeplabv2_small" or p.init:
+        raise ConfigInvalid(
+            f"backbone_from starts a deeplabv2_small segmenter without init (got arch {p.arch}, init {p.init!r})",
+            hint="set arch to deeplabv2_small and init to null, or remove backbone_from",
+        )
+    path = references.checkpoint_ref(ctx, params, "backbone_from")
+    backbone, state = checkpoint_backbone(path)
+    if backbone.get("name") != "small_cnn":
+        raise ConfigInvalid(
+            f"backbone_from {path} has a {backbone.get('name')!r} backbone; the small segmenter needs a small_cnn",
+            hint="name a baseline_cam / train_clims stage whose backbone is small_cnn",
+            path=str(path),
+        )
+    return {"width": int(backbone["width"]), "out_channels": int(backbone["out_channels"])}, state, path
+
+
+def build_model(ctx: StageContext, p: TrainSegmenterParams, num_classes: int, params: dict | None = None):
     """(model at its init weights, model_meta, init description)."""
     if p.arch not in ARCHS:
         raise ConfigInvalid(f"unknown segmenter arch {p.arch!r}", hint=f"use one of {', '.join(ARCHS)}")
     state, source, fmt = None, "random", None
+    if p.backbone_from:
+        small, weights, path = cam_backbone(ctx, p, params or {})
+        meta = {**_meta(p, num_classes, None, path), "small": small, "init_format": "cam_backbone"}
+        model = build_segmenter(meta)
+        model.base.backbone.load_state_dict(weights, strict=True)
+        ctx.log(f"backbone from the CAM network {path}: {len(weights)} tensors")
+        return model, meta
     if p.init:
         if p.arch == "deeplabv2_small":
             raise ConfigInvalid(
@@ -142,7 +183,16 @@ def build_model(ctx: StageContext, p: TrainSegmenterParams, num_classes: int):
                 hint=f"use a {' or '.join(wanted)} file, or set init_format",
                 path=str(source),
             )
-    meta = {
+    meta = _meta(p, num_classes, fmt, source)
+    model = build_segmenter(meta)
+    if state is not None:
+        loaded = load_init(model.base, state, fmt, source)
+        ctx.log(f"init {source} ({fmt}): {loaded['loaded']} tensors, head skipped: {len(loaded['skipped_head'])}")
+    return model, meta
+
+
+def _meta(p: TrainSegmenterParams, num_classes: int, fmt: str | None, source) -> dict:
+    return {
         "arch": p.arch,
         "num_classes": num_classes,
         "aspp_rates": list(p.aspp_rates),
@@ -153,11 +203,6 @@ def build_model(ctx: StageContext, p: TrainSegmenterParams, num_classes: int):
         "init": str(source),
         "init_format": fmt,
     }
-    model = build_segmenter(meta)
-    if state is not None:
-        loaded = load_init(model.base, state, fmt, source)
-        ctx.log(f"init {source} ({fmt}): {loaded['loaded']} tensors, head skipped: {len(loaded['skipped_head'])}")
-    return model, meta
 
 
 def msc_loss(outputs: list[torch.Tensor], labels: torch.Tensor) -> torch.Tensor:
@@ -183,7 +228,7 @@ def run(ctx: StageContext, params: dict) -> dict:
     counts = check_mask_folder(
         mask_dir, listing.ids, listing.image_paths, listing.num_classes, list_name, ctx.progress, ctx.check_cancelled
     )
-    model, meta = build_model(ctx, p, listing.num_classes + 1)
+    model, meta = build_model(ctx, p, listing.num_classes + 1, params)
     transform = SegTrainTransform(p.crop_size, p.scales, p.hflip, meta["normalization"])
     dataset = VOCDataset(
         root,
