@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from shared_data import VOC2012, require, save_mask
-from training_world import CLASSES, COLOURS, make_voc_root, metrics, run_pipeline, write_config
+from training_world import CLASSES, COLOURS, SELECTION_STAGES, make_voc_root, metrics, run_pipeline, write_config
 from wsss_engine.data.labels import read_mask
 from wsss_engine.errors import DatasetError, EngineError, WeightsMissing
 
@@ -320,24 +320,16 @@ def test_a_diverging_loss_stops_with_a_reason(tmp_path):
 
 def test_backbone_from_starts_the_small_segmenter_from_a_cam_network(tmp_path):
     """The synthetic world's stand-in for the recipe's pretrained init (METHOD §5): the segmenter's backbone takes
-    the CAM network's small CNN (its width, channels and weights); with a negligible lr its convolutions stay those weights.
-    A backbone_from on another arch stops the stage with a ConfigInvalid naming the fix."""
+    the CAM network's small CNN (its width, channels and weights); with a negligible lr its convolutions stay
+    those weights. A backbone_from on another arch stops the stage with a ConfigInvalid naming the fix."""
     root = world_with_masks(tmp_path)
-    cam = {
-        "id": "base",
-        "type": "baseline_cam",
-        "backbone": {"name": "small_cnn", "width": 8, "out_channels": 24},
-        "batch_size": 4,
-        "epochs": 1,
-        "lr": 0.05,
-        "num_workers": 0,
-    }
+    cam = {**SELECTION_STAGES[0], "id": "base", "num_workers": 0}  # a small_cnn of width 8, 16 channels
     seg = seg_stage(root / "SegmentationClass", iterations=2, lr=1e-12, backbone_from="base", small={"width": 4})
     status, error = run_stages(tmp_path, root, [cam, seg, infer_stage()])
     assert status == "completed", error
     load = lambda n: torch.load(tmp_path / "run" / "checkpoints" / f"{n}.pt", map_location="cpu", weights_only=True)  # noqa: E731
     base, trained = load("base"), load("seg")
-    assert trained["model_meta"]["small"] == {"width": 8, "out_channels": 24}
+    assert trained["model_meta"]["small"] == {"width": 8, "out_channels": 16}
     convs = [k for k in base["model"] if k.startswith("backbone.") and k.endswith(".0.weight")]
     assert convs and all(torch.allclose(base["model"][k], trained["model"][f"base.{k}"], atol=1e-6) for k in convs)
     assert not torch.allclose(base["model"][convs[0]], torch.zeros_like(base["model"][convs[0]]))
