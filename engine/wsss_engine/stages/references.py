@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigInvalid
+from ..errors import ConfigInvalid, WeightsMissing
 from ..runs.config import stage_ids
 from ..runs.run_folder import checkpoint_file
 
@@ -52,6 +52,21 @@ def require_external(
     path = external_path(config, params, key, resolve_path)
     if path is not None and not (path.is_dir() if folder else path.is_file()):
         raise error(f"{what} {path} ('{key}') does not exist", hint=hint, path=str(path))
+
+
+def require_backbone_checkpoint(config: dict, params: dict, resolve_path) -> None:
+    """Preflight of `backbone_from` (train_irn, train_segmenter): a checkpoint path must exist (a stage id of this
+    run is checked when that stage runs)."""
+    require_external(
+        config,
+        params,
+        "backbone_from",
+        resolve_path,
+        folder=False,
+        what="checkpoint",
+        hint="name a baseline_cam / train_clims stage or an existing checkpoint",
+        error=WeightsMissing,
+    )
 
 
 def checkpoint_ref(ctx: StageContext, params: dict, key: str = "model") -> Path:

@@ -96,16 +96,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
         what="IR-label folder",
         hint="name an ir_labels stage of this run or an existing folder of IR-label PNGs",
     )
-    references.require_external(
-        config,
-        params,
-        "backbone_from",
-        resolve_path,
-        folder=False,
-        what="checkpoint",
-        hint="name a baseline_cam / train_clims stage or an existing checkpoint",
-        error=WeightsMissing,
-    )
+    references.require_backbone_checkpoint(config, params, resolve_path)
     pretrained = (params.get("backbone") or {}).get("pretrained")
     if isinstance(pretrained, str) and pretrained.endswith((".pth", ".pt")):
         references.require_external(

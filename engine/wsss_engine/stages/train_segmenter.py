@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from ..stage_context import StageContext
 from ..data.transforms import IGNORE_INDEX
 from ..data.voc import VOCDataset
-from ..errors import ConfigInvalid, EngineError, WeightsMissing
+from ..errors import ConfigInvalid, EngineError
 from ..stage_params import StageParams
 from ..stage_registry import register_stage
 from ..segmentation.data import SegTrainTransform, check_mask_folder
@@ -89,17 +89,7 @@ def preflight(config: dict, params: dict, resolve_path) -> None:
     p = problems.collect(TrainSegmenterParams.from_params, params)
     if p is not None:
         problems.collect(init_weights, p, resolve_path)
-    problems.collect(
-        references.require_external,
-        config,
-        params,
-        "backbone_from",
-        resolve_path,
-        folder=False,
-        what="checkpoint",
-        hint="name a baseline_cam / train_clims stage or an existing checkpoint",
-        error=WeightsMissing,
-    )
+    problems.collect(references.require_backbone_checkpoint, config, params, resolve_path)
     problems.collect(inputs.folder, config, params, "masks", "pseudo-mask", resolve_path)
     problems.collect(inputs.dataset, config, resolve_path, inputs.list_name(config, params, "train"))
     problems.raise_if_any()
