@@ -60,17 +60,11 @@ def grid_limits(gt: np.ndarray, cell: int, num_classes: int) -> tuple[np.ndarray
     return confusion_matrix(gt, majority, num_classes), float((fg & in_edge).sum() / max(fg.sum(), 1))
 
 
-def walk_to_mask(record: dict, edge: torch.Tensor, cell: int, size, bg: float) -> np.ndarray:
+def walk(record: dict, edge: torch.Tensor, cell: int) -> torch.Tensor:
+    """The record's high_res CAMs pooled to the grid of `cell`-px cells, walked over `edge` (METHOD §4.3)."""
     hr = torch.from_numpy(np.asarray(record["high_res"], np.float32))
     cam = F.avg_pool2d(hr[None], cell, ceil_mode=True)[0] if cell > 1 else hr
-    walked = propagate([cam], [edge])[0]
-    if cell == 4:
-        return semantic_labels(walked, record["keys"], size, bg)
-    up = F.interpolate(walked[None], scale_factor=cell, mode="bilinear", align_corners=False)[0] if cell > 1 else walked
-    up = up[:, : size[0], : size[1]]
-    up = up / up.max().clamp_min(1e-12)
-    planes = torch.cat([torch.full((1, *up.shape[1:]), bg), up])
-    return np.concatenate([[0], np.asarray(record["keys"]) + 1])[planes.argmax(0).numpy()]
+    return propagate([cam], [edge])[0]
 
 
 def measure(cam_dir: Path, root: Path, ids: list[str], cell: int, bgs, cam_thresholds, irn=None) -> dict:
@@ -91,12 +85,16 @@ def measure(cam_dir: Path, root: Path, ids: list[str], cell: int, bgs, cam_thres
         cf, share = grid_limits(gt, cell, n)
         majority += cf
         fg_in_edges.append(share)
-        edges = {"oracle": oracle_edges(gt, cell), "none": torch.zeros_like(oracle_edges(gt, cell))}
+        oracle = oracle_edges(gt, cell)
+        edges = {"oracle": oracle, "none": torch.zeros_like(oracle)}
         if irn is not None:
             edges["irn"] = irn(image_id)
         for name, edge in edges.items():
+            walked = walk(record, edge, cell)  # once; each bg threshold only re-reads it
             for b in bgs:
-                edge_sets[name][b] += confusion_matrix(gt, walk_to_mask(record, edge, cell, gt.shape, b), n)
+                edge_sets[name][b] += confusion_matrix(
+                    gt, semantic_labels(walked, record["keys"], gt.shape, b, cell), n
+                )
 
     def row(cf):
         per_class = np.round(iou_per_class(cf), 3).tolist()

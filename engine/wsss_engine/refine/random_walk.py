@@ -135,10 +135,13 @@ def propagate(
     return out
 
 
-def semantic_labels(walked: torch.Tensor, keys: np.ndarray, size: tuple[int, int], bg_threshold: float) -> np.ndarray:
-    """METHOD §4.3 output: ×4 bilinear, crop to size, divide by the global max, bg plane, argmax, map keys
-    -> H×W uint8 (0 bg, keys + 1)."""
-    up = F.interpolate(walked[None].float(), scale_factor=4, mode="bilinear", align_corners=False)[0]
+def semantic_labels(
+    walked: torch.Tensor, keys: np.ndarray, size: tuple[int, int], bg_threshold: float, cell: int = 4
+) -> np.ndarray:
+    """METHOD §4.3 output: ×4 bilinear (×`cell` for a walk on another grid), crop to size, divide by the global
+    max, bg plane, argmax, map keys -> H×W uint8 (0 bg, keys + 1)."""
+    walked = walked[None].float()
+    up = F.interpolate(walked, scale_factor=cell, mode="bilinear", align_corners=False)[0] if cell > 1 else walked[0]
     up = up[:, : size[0], : size[1]]
     up = up / up.max().clamp_min(1e-12)
     planes = torch.cat([torch.full((1, *up.shape[1:]), bg_threshold, dtype=up.dtype, device=up.device), up])
