@@ -39,7 +39,6 @@ def synthetic_base(spec: dict[str, Any], base_dir: Path, log=None) -> dict[str, 
         clims_config,
         refine_stages,
         segmenter_stages,
-        world_image_size,
     )
     from ..synthetic.world import WorldParams, ensure_world
 
@@ -65,8 +64,8 @@ def synthetic_base(spec: dict[str, Any], base_dir: Path, log=None) -> dict[str, 
         config = {**clims, "stages": config["stages"] + clims["stages"]}
         model = "clims"
     if spec.get("refine") or spec.get("segment"):
-        config["stages"] += refine_stages(model, budget, world_image_size(world))
+        config["stages"] += refine_stages(model, budget, config["dataset"]["image_size"])
     if spec.get("segment"):  # the segmenter on the +RW masks, scored on val (METHOD §5)
-        config["stages"] += segmenter_stages("rw", budget, world_image_size(world))
+        config["stages"] += segmenter_stages("rw", budget, config["dataset"]["image_size"])
     config["name"] = f"synthetic-{variant}"
     return config

@@ -283,7 +283,7 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget, vari
         if v in b.export:  # the hover previews' model (extension/preview), right after the main job
             cfg["stages"].append({"id": "export", "type": "export_onnx", "model": cfg["stages"][0]["id"]})
         if v in b.refine and crf_available():
-            size = world_image_size(world)
+            size = cfg["dataset"]["image_size"]  # the world's, as _common read it
             second_half = refine_stages(cfg["stages"][0]["id"], b, size)
             if v in b.segment:
                 second_half += segmenter_stages("rw", b, size)
