@@ -62,13 +62,13 @@ def cam_backbone(ctx: StageContext, p: TrainSegmenterParams, params: dict) -> tu
     return {"width": int(backbone["width"]), "out_channels": int(backbone["out_channels"])}, state, path
 
 
-def build_model(ctx: StageContext, p: TrainSegmenterParams, num_classes: int, params: dict | None = None):
+def build_model(ctx: StageContext, p: TrainSegmenterParams, num_classes: int, params: dict):
     """(model at its init weights, model_meta, init description)."""
     if p.arch not in ARCHS:
         raise ConfigInvalid(f"unknown segmenter arch {p.arch!r}", hint=f"use one of {', '.join(ARCHS)}")
     state, source, fmt = None, "random", None
     if p.backbone_from:
-        small, weights, path = cam_backbone(ctx, p, params or {})
+        small, weights, path = cam_backbone(ctx, p, params)
         meta = {**_meta(p, num_classes, None, path), "small": small, "init_format": "cam_backbone"}
         model = build_segmenter(meta)
         model.base.backbone.load_state_dict(weights, strict=True)
