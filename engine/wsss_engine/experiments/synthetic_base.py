@@ -24,9 +24,15 @@ def _dataclass(cls: type, values: dict[str, Any], what: str) -> Any:
             f"known fields: {', '.join(sorted(names))}",
         )
     # JSON has no tuples: the dataclasses' tuple fields (scales, variant lists) take lists
-    return cls(
-        **{k: tuple(v) if isinstance(v, list) and isinstance(names[k].default, tuple) else v for k, v in values.items()}
-    )
+    try:
+        return cls(
+            **{
+                k: tuple(v) if isinstance(v, list) and isinstance(names[k].default, tuple) else v
+                for k, v in values.items()
+            }
+        )
+    except ValueError as e:
+        raise ConfigInvalid(f"experiment base.synthetic.{what}: {e}", "fix the value in the experiment file") from e
 
 
 def synthetic_base(spec: dict[str, Any], base_dir: Path, log=None) -> dict[str, Any]:
@@ -66,6 +72,6 @@ def synthetic_base(spec: dict[str, Any], base_dir: Path, log=None) -> dict[str, 
     if spec.get("refine") or spec.get("segment"):
         config["stages"] += refine_stages(model, budget, config["dataset"]["image_size"])
     if spec.get("segment"):  # the segmenter on the +RW masks, scored on val (METHOD §5)
-        config["stages"] += segmenter_stages("rw", budget, config["dataset"]["image_size"])
+        config["stages"] += segmenter_stages("rw", budget, config["dataset"]["image_size"], model)
     config["name"] = f"synthetic-{variant}"
     return config

@@ -42,7 +42,9 @@ def ensure_tiny_clip(
     if log:
         log(f"training tiny CLIP ({params.steps} steps, batch {params.batch}) -> {path}")
     ckpt = train_tiny_clip(params, progress=progress, check_cancelled=check_cancelled, metrics=metrics, log=log)
-    report = evaluate_tiny_clip(LoadedTinyClip(ckpt), n_per_class=eval_per_class, seed=1000 + params.seed)
+    report = evaluate_tiny_clip(
+        LoadedTinyClip(ckpt), n_per_class=eval_per_class, seed=1000 + params.seed, style=params.style
+    )
     ckpt["report"] = report
     ckpt["cbs_threshold"] = report["cbs"]["threshold"]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ KIND_P = (0.35, 0.35, 0.2, 0.1)
 class ScenePool:
     """N generated scenes held as tensors: images (N,3,H,W) uint8, per-class masks (N,C,H,W) bool."""
 
-    def __init__(self, n: int, size: int, seed: int, stream: int = 3, p_cooccur: float = 0.5):
+    def __init__(self, n: int, size: int, seed: int, stream: int = 3, p_cooccur: float = 0.5, style: str = "classic"):
         self.size = size
         images = np.zeros((n, size, size, 3), np.uint8)
         masks = np.zeros((n, len(CLASSES), size, size), bool)
@@ -35,7 +35,7 @@ class ScenePool:
         for i in range(n):
             rng = np.random.default_rng([seed, stream, i])
             usual = rng.random() < p_cooccur
-            scene = sample_scene(rng, size, DEFAULT_COOCCURRENCE if usual else None)
+            scene = sample_scene(rng, size, DEFAULT_COOCCURRENCE if usual else None, style=style)
             images[i] = (scene.image * 255 + 0.5).astype(np.uint8)
             for k, m in scene.instances:
                 masks[i, k] |= m
@@ -106,13 +106,13 @@ def sample_batch(
     return images, captions
 
 
-def single_object_set(n_per_class: int, size: int, seed: int, stream: int = 4):
+def single_object_set(n_per_class: int, size: int, seed: int, stream: int = 4, style: str = "classic"):
     """Held-out single-object scenes on any background: (images (N,3,H,W) in [0,1], masks (N,1,H,W), labels)."""
     imgs, masks, labels = [], [], []
     for k, name in enumerate(CLASSES):
         for i in range(n_per_class):
             rng = np.random.default_rng([seed, stream, k, i])
-            scene = sample_scene(rng, size, None, names=[name])
+            scene = sample_scene(rng, size, None, names=[name], style=style)
             if not scene.instances:
                 continue
             imgs.append(scene.image)

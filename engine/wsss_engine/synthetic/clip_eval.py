@@ -25,7 +25,7 @@ def _encode(clip, images: torch.Tensor, batch: int = 256) -> torch.Tensor:
 
 
 @torch.no_grad()
-def usual_scene_set(n_per_class: int, size: int, seed: int, stream: int = 6):
+def usual_scene_set(n_per_class: int, size: int, seed: int, stream: int = 6, style: str = "classic"):
     """Single objects of the co-occurring classes on their usual background (what a spread CAM keeps)."""
     imgs, labels = [], []
     for name, (texture, _) in DEFAULT_COOCCURRENCE.items():
@@ -35,6 +35,7 @@ def usual_scene_set(n_per_class: int, size: int, seed: int, stream: int = 6):
                 size,
                 {name: [texture, 1.0]},
                 names=[name],
+                style=style,
             )
             imgs.append(scene.image)
             labels.append(CLASSES.index(name))
@@ -42,9 +43,9 @@ def usual_scene_set(n_per_class: int, size: int, seed: int, stream: int = 6):
 
 
 @torch.no_grad()
-def evaluate_tiny_clip(clip, n_per_class: int = 60, seed: int = 1000) -> dict:
+def evaluate_tiny_clip(clip, n_per_class: int = 60, seed: int = 1000, style: str = "classic") -> dict:
     size = clip.input_size
-    images, masks, labels = single_object_set(n_per_class, size, seed)
+    images, masks, labels = single_object_set(n_per_class, size, seed, style=style)
     feats_full = _encode(clip, images)
     feats_obj = _encode(clip, images * masks)
     gt = clip.text_features(CLASSES)
@@ -68,7 +69,7 @@ def evaluate_tiny_clip(clip, n_per_class: int = 60, seed: int = 1000) -> dict:
     # issue 10's measure: best synonym (class name excluded) minus the class name; negative where the name wins
     report["synonym_gap"] = {c: round(max(s for n, s in w.items() if n != c) - w[c], 4) for c, w in words.items()}
 
-    usual, ulabels = usual_scene_set(max(10, n_per_class // 2), size, seed)
+    usual, ulabels = usual_scene_set(max(10, n_per_class // 2), size, seed, style=style)
     fu = _encode(clip, usual)
     report["word_cosine_usual_scene"] = {
         CLASSES[k]: {

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .parts import BODY_SIZE, render_parts
 from .shapes import SHAPES
 from .textures import TEXTURES, render_texture
 
 CLASSES = ["aeroplane", "boat", "bottle", "sheep", "sofa", "train"]
 BACKGROUNDS = list(TEXTURES)
+STYLES = ("classic", "parts")  # how objects look: shapes.py all over, or parts.py's badge on a plain body
 # class -> (its co-occurring texture, probability); checked in this priority order
 DEFAULT_COOCCURRENCE = {
     "boat": ["water", 0.98],
@@ -67,7 +69,7 @@ def choose_classes(rng, n_weights=(0.45, 0.35, 0.20)) -> list[str]:
     return names
 
 
-def place_objects(rng, h, w, names, canvas, label, max_tries=8):
+def place_objects(rng, h, w, names, canvas, label, max_tries=8, style="classic"):
     """Draw the objects back to front; reject placements that would hide too much of any object."""
     scale = h / 64.0
     instances: list[tuple[int, np.ndarray]] = []
@@ -75,10 +77,15 @@ def place_objects(rng, h, w, names, canvas, label, max_tries=8):
     rng.shuffle(order)
     for name in order:
         render, (lo, hi) = SHAPES[name]
+        if style == "parts":
+            lo, hi = BODY_SIZE
         for _ in range(max_tries):
             s = rng.uniform(lo, hi) * scale
             cx, cy = rng.uniform(0.22 * w, 0.78 * w), rng.uniform(0.3 * h, 0.75 * h)
-            mask, rgb = render(rng, h, w, cx, cy, s, bool(rng.random() < 0.5))
+            if style == "parts":
+                mask, rgb = render_parts(rng, h, w, cx, cy, s, bool(rng.random() < 0.5), name)
+            else:
+                mask, rgb = render(rng, h, w, cx, cy, s, bool(rng.random() < 0.5))
             if mask.sum() < 12 * scale * scale:
                 continue
             if any((m & ~mask).sum() < 0.6 * m.sum() for _, m in instances):
@@ -98,12 +105,15 @@ def sample_scene(
     cooccurrence: dict | None = DEFAULT_COOCCURRENCE,
     names: list[str] | None = None,
     noise: float = 0.02,
+    style: str = "classic",
 ) -> Scene:
+    if style not in STYLES:
+        raise ValueError(f"unknown synthetic world style {style!r}; known: {', '.join(STYLES)}")
     names = choose_classes(rng) if names is None else list(names)
     background = choose_background(rng, names, cooccurrence)
     canvas = render_texture(background, rng, size, size)
     label = np.zeros((size, size), np.uint8)
-    instances = place_objects(rng, size, size, names, canvas, label)
+    instances = place_objects(rng, size, size, names, canvas, label, style=style)
     canvas += rng.normal(0, noise, canvas.shape).astype(np.float32)
     return Scene(np.clip(canvas, 0, 1), label, instances, background)
 

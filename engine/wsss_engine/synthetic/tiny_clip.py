@@ -27,6 +27,7 @@ from ..models.tiny_tokenizer import TinyTokenizer
 from ..safe_pickle import torch_load
 from .clip_data import ScenePool, sample_batch
 from .words import TEMPLATE, caption_design, vocabulary
+from .scene import STYLES
 from .world import WORLD_VERSION, default_cache_dir
 
 # 2: captions of issue 10 (every class but the controls names a scene); 3: the name also captions its bare
@@ -72,14 +73,22 @@ class TinyClipParams:
     lr: float = 2e-3
     weight_decay: float = 0.05
     gt_scene_rate: float = 0.5
+    style: str = "classic"  # the world style of its training scenes (scene.STYLES, docs/SYNTHETIC-WORLD.md §3)
+
+    def __post_init__(self):
+        if self.style not in STYLES:
+            raise ValueError(f"tiny CLIP style {self.style!r} is not one of {', '.join(STYLES)}")
 
     def key(self) -> str:
+        fields = asdict(self)
+        if fields["style"] == "classic":  # the classic tiny CLIPs keep the keys (and caches) they had before styles
+            del fields["style"]
         blob = json.dumps(
             {
                 "version": TINY_CLIP_VERSION,
                 "world_version": WORLD_VERSION,
                 "captions": caption_design(),
-                **asdict(self),
+                **fields,
             },
             sort_keys=True,
         )
@@ -102,7 +111,7 @@ def train_tiny_clip(params: TinyClipParams, progress=None, check_cancelled=None,
     rng = np.random.default_rng([params.seed, 17])
     g = torch.Generator().manual_seed(params.seed)
     t0 = time.time()
-    pool = ScenePool(params.pool_size, params.input_size, params.seed)
+    pool = ScenePool(params.pool_size, params.input_size, params.seed, style=params.style)
     mean, std = pool.channel_stats()
     if log:
         log(f"tiny CLIP: {len(pool)} training scenes in {time.time() - t0:.1f}s")

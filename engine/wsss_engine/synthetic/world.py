@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ..data.mask_files import voc_palette
-from .scene import CLASSES, DEFAULT_COOCCURRENCE, sample_scene, to_uint8, void_band
+from .scene import CLASSES, DEFAULT_COOCCURRENCE, STYLES, sample_scene, to_uint8, void_band
 from .words import BACKGROUND_PROMPTS, bank_json
 
 WORLD_VERSION = 4
@@ -37,9 +37,17 @@ class WorldParams:
     n_val: int = 300
     cooccurrence: dict = field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_COOCCURRENCE.items()})
     jpeg_quality: int = 95
+    style: str = "classic"  # scene.STYLES: "parts" draws parts.py's objects (docs/SYNTHETIC-WORLD.md §3)
+
+    def __post_init__(self):
+        if self.style not in STYLES:
+            raise ValueError(f"world style {self.style!r} is not one of {', '.join(STYLES)}")
 
     def key(self) -> str:
-        blob = json.dumps({"version": WORLD_VERSION, **asdict(self)}, sort_keys=True)
+        fields = asdict(self)
+        if fields["style"] == "classic":  # the classic worlds keep the keys (and caches) they had before styles
+            del fields["style"]
+        blob = json.dumps({"version": WORLD_VERSION, **fields}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -84,7 +92,9 @@ def write_world(params: WorldParams, root: Path, progress=None) -> dict:
     for split, n in (("train_aug", params.n_train_aug), ("val", params.n_val)):
         for i in range(n):
             iid = image_id(split, i)
-            scene = sample_scene(scene_rng(params.seed, split, i), params.image_size, params.cooccurrence)
+            scene = sample_scene(
+                scene_rng(params.seed, split, i), params.image_size, params.cooccurrence, style=params.style
+            )
             names = _write_image(root, iid, scene, palette, params.jpeg_quality)
             labels[iid] = names
             backgrounds[iid] = scene.background

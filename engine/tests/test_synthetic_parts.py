@@ -1,0 +1,77 @@
+"""The "parts" style of the synthetic world (synthetic/parts.py, docs/SYNTHETIC-WORLD.md §3): a small class badge
+on a large plain body shared by every class, so that a CAM can only be partial; the classic world keeps its key."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from wsss_engine.errors import ConfigInvalid
+from wsss_engine.experiments.synthetic_base import _dataclass
+from wsss_engine.synthetic.parts import BODY_COLOURS, render_parts
+from wsss_engine.synthetic.scene import CLASSES, sample_scene
+from wsss_engine.synthetic.world import WorldParams, write_world
+
+
+def test_only_the_badge_tells_the_class():
+    """The same random draws give the same body for every class; what differs between two classes is the badge,
+    a minority of the object, and every other object pixel has a shared body colour."""
+    for i in range(20):
+        renders = {
+            name: render_parts(np.random.default_rng([7, i]), 128, 128, 64.0, 64.0, 64.0, False, name)
+            for name in CLASSES
+        }
+        masks = [m for m, _ in renders.values()]
+        assert all((m == masks[0]).all() for m in masks)  # one outline, whatever the class
+        body = masks[0]
+        assert body.sum() > 0.1 * 128 * 128  # s = 64: about π·32·24 pixels
+        for a, b in zip(CLASSES, CLASSES[1:]):
+            differ = (np.abs(renders[a][1] - renders[b][1]).max(-1) > 1e-6) & body
+            assert 0 < differ.sum() < 0.3 * body.sum(), (i, a, b, differ.sum() / body.sum())
+        _, rgb = renders["sheep"]
+        median = np.median(rgb[body], axis=0)
+        assert min(np.abs(median / np.asarray(c) - 1).max() for c in BODY_COLOURS) < 0.12
+
+
+def test_a_parts_world_on_disk_labels_whole_objects(tmp_path):
+    params = WorldParams(n_train_aug=12, n_train=4, n_val=4, image_size=96, style="parts", cooccurrence={})
+    write_world(params, tmp_path)
+    meta = json.loads((tmp_path / "world.json").read_text())
+    assert meta["params"]["style"] == "parts" and meta["params"]["image_size"] == 96
+    labels = json.loads((tmp_path / "labels.json").read_text())
+    sizes = []
+    for iid, names in labels.items():
+        mask = np.asarray(Image.open(tmp_path / "SegmentationClass" / f"{iid}.png"))
+        assert names == [CLASSES[k - 1] for k in sorted(set(np.unique(mask).tolist()) - {0, 255})]
+        sizes += [(mask == CLASSES.index(n) + 1).mean() for n in names]
+    assert np.median(sizes) > 0.08  # large objects: boundary cells of the stride-4 grid are a small share
+
+
+def test_scenes_of_the_two_styles_differ_and_an_unknown_style_is_refused():
+    a = sample_scene(np.random.default_rng(3), 64, None, names=["boat"])
+    b = sample_scene(np.random.default_rng(3), 64, None, names=["boat"], style="parts")
+    assert a.background == b.background and not np.array_equal(a.label, b.label)
+    with pytest.raises(ValueError, match="style"):
+        sample_scene(np.random.default_rng(3), 64, style="cartoon")
+    from wsss_engine.synthetic.clip_data import ScenePool
+
+    pools = [ScenePool(4, 48, 0, style=style) for style in ("classic", "parts")]  # the tiny CLIP's training scenes
+    assert pools[0].present != pools[1].present or not torch.equal(pools[0].images, pools[1].images)
+    with pytest.raises(ConfigInvalid, match="base.synthetic.world: world style 'cartoon'"):
+        _dataclass(WorldParams, {"style": "cartoon"}, "world")
+
+
+def test_the_classic_worlds_keep_their_cache_keys():
+    """Keys from before the style field existed: the demo's cached world and tiny CLIP are not made again (update
+    the pinned keys with WORLD_VERSION, TINY_CLIP_VERSION or the caption design, which change them on purpose)."""
+    from wsss_engine.synthetic.tiny_clip import TinyClipParams
+
+    assert WorldParams().key() == "786db723b8ef" and WorldParams(image_size=128).key() == "6d4ec526db06"
+    assert WorldParams(style="parts").key() != WorldParams().key()
+    assert TinyClipParams().key() == "f4267610a8aa" != TinyClipParams(style="parts").key()
+    with pytest.raises(ConfigInvalid, match="tiny_clip: tiny CLIP style 'cartoon'"):
+        _dataclass(TinyClipParams, {"style": "cartoon"}, "tiny_clip")
