@@ -95,9 +95,11 @@ def test_train_infer_evaluate_small_segmenter(tmp_path):
     assert report["n_images"] == 16 and report["miou"] > 0.5  # colour squares are easy once trained
 
 
-def test_resume_is_exact(tmp_path):
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_resume_is_exact(tmp_path, optimizer):
+    """SGD as the recipe (METHOD §5), Adam as the synthetic world's segmenter (its moments resume too)."""
     root = world_with_masks(tmp_path)
-    stages = [seg_stage(root / "SegmentationClass", iterations=8)]
+    stages = [seg_stage(root / "SegmentationClass", iterations=8, optimizer=optimizer)]
     assert run_stages(tmp_path, root, stages, "full")[0] == "completed"
     assert run_stages(tmp_path, root, stages, "cut", cancel_at=("seg", 3))[0] == "cancelled"
     assert run_stages(tmp_path, root, stages, "cut", resume=True)[0] == "completed"
@@ -106,6 +108,8 @@ def test_resume_is_exact(tmp_path):
         for r in ("full", "cut")
     )
     assert full["step"] == cut["step"] == 8
+    moments = [st for st in full["optimizer"]["state"].values() if "exp_avg" in st]
+    assert bool(moments) == (optimizer == "adam")
     for key, value in full["model"].items():
         assert torch.equal(value, cut["model"][key]), key
     full_losses = {m["step"]: m["loss"] for m in metrics(tmp_path / "full", "seg")}
@@ -301,6 +305,9 @@ def test_crf_post_processing_keeps_the_sizes_and_maps_the_reference_parameters(t
 
 
 def test_synthetic_segmenter_entries_validate_and_fill_defaults(tmp_path):
+    """The synthetic segmenter: Adam with one lr for backbone and head, its backbone from the variant's CAM stage
+    when one is named (else a random small CNN), single-scale + flip inference; the schema's defaults (METHOD §5)
+    fill the rest."""
     from wsss_engine.pipeline import load_run_config
     from wsss_engine.synthetic.variants import Budget, segmenter_stages
 
@@ -308,8 +315,13 @@ def test_synthetic_segmenter_entries_validate_and_fill_defaults(tmp_path):
     cfg = write_config(tmp_path / "run.json", root, None, segmenter_stages("pseudo_trainaug", Budget()))
     stages = load_run_config(cfg).config["stages"]
     assert [s["type"] for s in stages] == ["train_segmenter", "infer_segmenter", "evaluate"]
-    assert stages[0]["momentum"] == 0.9 and stages[0]["head_bias_lr_mult"] == 20.0  # schema defaults (METHOD §5)
-    assert stages[1]["fusion"] == "max" and stages[1]["crf"] is False
+    assert stages[0]["optimizer"] == "adam" and stages[0]["head_lr_mult"] == stages[0]["head_bias_lr_mult"] == 1.0
+    assert stages[0]["momentum"] == 0.9 and stages[0]["poly_power"] == 0.9  # schema defaults (METHOD §5)
+    assert stages[0].get("backbone_from") is None and stages[0]["small"] == {"width": 16, "out_channels": 64}
+    assert stages[1]["fusion"] == "max" and stages[1]["crf"] is False and stages[1]["scales"] == [1.0]
+    from_cam = segmenter_stages("rw", Budget(), 96, model="clims")[0]
+    assert from_cam["backbone_from"] == "clims" and "small" not in from_cam and from_cam["aspp_rates"] == [1, 3, 4, 6]
+    assert "backbone_from" not in segmenter_stages("rw", Budget(seg_backbone_from=False), 64, "clims")[0]
 
 
 def test_a_diverging_loss_stops_with_a_reason(tmp_path):

@@ -53,6 +53,7 @@ class TrainSegmenterParams(StageParams, stage="train_segmenter"):
     batch_size: int
     accumulate: int
     lr: float
+    optimizer: str
     momentum: float
     weight_decay: float
     poly_power: float
@@ -159,7 +160,7 @@ def run(ctx: StageContext, params: dict) -> dict:
     # torchrun splits the batch across ranks; accumulate only what still divides a rank's share
     loop = dataclasses.replace(loop, accumulate=math.gcd(loop.batch_size, p.accumulate))
     optim = OptimConfig(
-        optimizer="sgd",
+        optimizer=p.optimizer,
         lr=p.lr,
         weight_decay=p.weight_decay,
         momentum=p.momentum,

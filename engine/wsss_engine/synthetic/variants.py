@@ -53,10 +53,12 @@ class Budget:
     select_from: str = "clims_gt"  # whose CAMs the POLE selection masks images with: clims_gt | baseline
     stop_after: int | None = None  # tests: cap the training steps of every stage
     seg_iterations: int = 200  # the segmenter (METHOD §5, sized for the 64 px world and a CPU)
-    seg_lr: float = 0.01
+    seg_lr: float = 2e-3  # Adam, as the other synthetic stages (the recipe: SGD 2.5e-4 with 10x/20x on the head)
     seg_batch_size: int = 16
-    seg_width: int = 16
+    seg_backbone_from: bool = True  # start from the variant's CAM network (the recipe's pretrained init, §5)
+    seg_width: int = 16  # a random-init small CNN's size, when seg_backbone_from is false
     seg_out_channels: int = 64
+    seg_scales: tuple = (1.0,)  # inference scales (+ flip); the recipe's 0.5 / 0.75 shrink a 64 px world to 32 / 48
     device: str = "cpu"  # "cuda" on a GPU machine (scripts/device-check.sh); "auto" picks it
     numerics: str = "reference"  # the config's numerics preset (training/numerics.py): reference | fast
     refine: tuple = ("baseline", "pole_select", "pole_full")  # variants that get IR labels -> IRN -> +RW
@@ -142,11 +144,13 @@ def refine_stages(model: str, b: Budget, image_size: int = 64) -> list[dict]:
     ]
 
 
-def segmenter_stages(masks: str, b: Budget, image_size: int = 64) -> list[dict]:
+def segmenter_stages(masks: str, b: Budget, image_size: int = 64, model: str | None = None) -> list[dict]:
     """METHOD §5 on the synthetic world, sized for a CPU: the small DeepLabV2 (small CNN, ASPP rates scaled to its
     stride-4 output: 1/2/3/4 on the 64 px world's 16x16), single-scale training (no MSC), on the pseudo masks
-    `masks` (a stage id or folder), then multi-scale + flip masks of the val list (no 513 padding, no CRF) and
-    their mIoU."""
+    `masks` (a stage id or folder), then flipped masks of the val list at ``Budget.seg_scales`` (no 513 padding,
+    no CRF) and their mIoU. With ``Budget.seg_backbone_from`` and a CAM stage ``model`` the backbone starts from
+    that CAM network (the synthetic world has no ImageNet or COCO weights), trained by Adam with the same lr on
+    the head (docs/SYNTHETIC-WORLD.md §3: the recipe's SGD with 10x/20x head lr left it at the background)."""
     train = {
         "id": "segmenter",
         "type": "train_segmenter",
@@ -154,18 +158,24 @@ def segmenter_stages(masks: str, b: Budget, image_size: int = 64) -> list[dict]:
         "split": "eval",  # the list the pseudo masks were made for (the recipe: train_aug)
         "arch": "deeplabv2_small",
         "init": None,
-        "small": {"width": b.seg_width, "out_channels": b.seg_out_channels},
         "aspp_rates": [max(1, r * image_size // 64) for r in (1, 2, 3, 4)],
         "msc_scales": [],
         "crop_size": image_size,
         "iterations": b.seg_iterations,
         "batch_size": b.seg_batch_size,
         "accumulate": 1,
+        "optimizer": "adam",
         "lr": b.seg_lr,
+        "head_lr_mult": 1.0,
+        "head_bias_lr_mult": 1.0,
         "num_workers": 0,
         "log_every": 10,
         "checkpoint_every": 0,
     }
+    if b.seg_backbone_from and model:
+        train["backbone_from"] = model
+    else:
+        train["small"] = {"width": b.seg_width, "out_channels": b.seg_out_channels}
     if b.stop_after:
         train["stop_after"] = b.stop_after
     return [
@@ -176,6 +186,7 @@ def segmenter_stages(masks: str, b: Budget, image_size: int = 64) -> list[dict]:
             "model": "segmenter",
             "split": "val",
             "input_size": 0,
+            "scales": list(b.seg_scales),
             "amp": False,
         },
         {"id": "eval_seg", "type": "evaluate", "masks": "seg_val", "split": "val"},
@@ -286,7 +297,7 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget, vari
             size = cfg["dataset"]["image_size"]  # the world's, as _common read it
             second_half = refine_stages(cfg["stages"][0]["id"], b, size)
             if v in b.segment:
-                second_half += segmenter_stages("rw", b, size)
+                second_half += segmenter_stages("rw", b, size, cfg["stages"][0]["id"])
             cfg["stages"][3:3] = second_half  # after the CAMs and their evaluation
         path = configs / f"{v}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
