@@ -341,3 +341,37 @@ def test_a_synthetic_base_with_segment_gets_the_whole_second_half_at_the_worlds_
     assert "segmenter" not in {
         s["id"] for s in synthetic_base({**spec, "segment": False}, tmp_path, log=None)["stages"]
     }
+
+
+@pytest.mark.parametrize("name", ["synthetic-refinement-parts", "synthetic-refinement-parts-pole"])
+def test_the_parts_world_refinement_experiments_run_their_whole_chain(tmp_path, name):
+    """The shipped refinement experiments (docs/SYNTHETIC-WORLD.md §3) on a tiny parts world, one step per stage:
+    the world and (POLE) the tiny CLIP take the parts style, IRN learns from the training list's own CAMs and IR
+    labels when asked (irn_list "train"), the segmenter starts from the CAM network, and the table has all four
+    figures."""
+    raw = json.loads((ENGINE.parent / f"configs/experiments/{name}.wsss-experiment.json").read_text())
+    raw.pop("$schema")
+    synthetic = raw["base"]["synthetic"]
+    assert synthetic["world"]["style"] == "parts"
+    synthetic["world"].update(n_train_aug=12, n_train=6, n_val=6, image_size=48)
+    synthetic["tiny_clip"] = {**synthetic.get("tiny_clip", {}), "steps": 1, "batch": 8, "pool_size": 16}
+    # irn_list "train": the recipe's IRN data (train_aug's own CAMs and IR labels), an option of the budget
+    synthetic["budget"].update(stop_after=1, batch_size=4, seg_batch_size=4, eval_scales=[1.0], irn_list="train")
+    synthetic["cache_dir"] = str(tmp_path / "cache")
+    raw["seeds"] = [0]
+    path = tmp_path / "e.wsss-experiment.json"
+    path.write_text(json.dumps(raw))
+    exp_dir = tmp_path / "exp"
+    create_experiment(path, exp_dir)
+    state = run_experiment(exp_dir)
+    assert state["status"] == "completed", state["error"]
+    run = next((exp_dir / "runs").iterdir())
+    config = json.loads((run / "config.json").read_text())
+    stages = {s["id"]: s for s in config["stages"]}
+    assert stages["irn"]["ir_labels"] == "ir_train" and stages["ir_train"]["split"] == "train"
+    assert stages["segmenter"]["backbone_from"] == ("baseline" if name.endswith("parts") else "clims")
+    assert (run / "masks" / "rw").is_dir() and len(list((run / "masks" / "ir_train").glob("*.png"))) == 12
+    world = json.loads((Path(config["dataset"]["root"]) / "world.json").read_text())
+    assert world["params"]["style"] == "parts"
+    table = json.loads((exp_dir / "table.json").read_text())
+    assert [c["key"] for c in table["columns"]] == ["cam", "cam_best", "ir", "rw", "seg"]

@@ -65,6 +65,7 @@ class Budget:
     segment: tuple = ("baseline", "pole_full")  # variants whose +RW masks train the segmenter (METHOD §5)
     export: tuple = ("pole_full",)  # variants whose CAM network is exported for the hover previews (export_onnx)
     irn_epochs: int = 3
+    irn_list: str = "eval"  # the list IRN learns from: "eval" (the demo: the CAMs already made) | "train" (recipe)
     irn_lr: float = 0.01  # Adam, as the other synthetic stages (the recipe: SGD 0.1, METHOD §4.2)
 
 
@@ -117,12 +118,14 @@ def refine_stages(model: str, b: Budget, image_size: int = 64) -> list[dict]:
     """IRN refinement (METHOD §4) of the evaluation list's CAMs, scored like them. To fit the demo's budget IRN
     learns from the IR labels of that same list (the recipe uses train_aug), with its backbone taken from the
     variant's CAM network (no ImageNet weights in the synthetic world), radius 5 and whole images as crops (a
-    16x16 stride-4 grid on the 64 px world)."""
+    16x16 stride-4 grid on the 64 px world). ``Budget.irn_list`` "train" follows the recipe instead: CAMs and IR
+    labels of the training list (train_aug) for IRN, the evaluation list's CAMs walked as before."""
+    own = b.irn_list == "train"
     irn = {
         "id": "irn",
         "type": "train_irn",
-        "ir_labels": "ir",
-        "split": "eval",
+        "ir_labels": "ir_train" if own else "ir",
+        "split": b.irn_list,
         "backbone_from": model,
         "radius": 5,
         "crop_size": image_size,
@@ -135,9 +138,22 @@ def refine_stages(model: str, b: Budget, image_size: int = 64) -> list[dict]:
     }
     if b.stop_after:
         irn["stop_after"] = b.stop_after
+    train_labels = [
+        {
+            "id": "cams_irn",
+            "type": "infer_cams",
+            "model": model,
+            "split": "train",
+            "scales": list(b.eval_scales),
+            "batch_size": 32,
+            "num_workers": 0,
+        },
+        {"id": "ir_train", "type": "ir_labels", "cams": "cams_irn", "split": "train"},
+    ]
     return [
         {"id": "ir", "type": "ir_labels", "cams": "cams", "split": "eval"},
         {"id": "eval_ir", "type": "evaluate", "masks": "ir", "split": "eval"},
+        *(train_labels if own else []),
         irn,
         {"id": "rw", "type": "random_walk", "cams": "cams", "irn": "irn", "split": "eval", "batch_size": 16},
         {"id": "eval_rw", "type": "evaluate", "masks": "rw", "split": "eval"},
