@@ -18,7 +18,7 @@ pytest.importorskip("onnxruntime")
 torch.set_num_threads(1)
 
 # Random weights: a trained network's features are smoother, so its agreement is at least this good in practice.
-MIN_MEAN_IOU = 0.85  # measured 0.945 (min 0.8) for this model
+MIN_MEAN_IOU = 0.85  # measured 0.945 (min 0.8) for this model; 0.941 (min 0.875) with 7-bit weights, AVX2 only
 
 
 @pytest.fixture(scope="module")

@@ -67,6 +67,9 @@ def quantize_cam_onnx(src: Path, calibration: Sequence[np.ndarray]) -> bytes:
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
+            # 7-bit weights: without VNNI, onnxruntime's AVX2 u8s8 kernels (VPMADDUBSW) saturate 8-bit products
+            # (its quantization docs); measured on an AVX2-only CPU: CAM agreement 0.79 with 8 bits, 0.94 with 7
+            reduce_range=True,
             nodes_to_exclude=[n.name for n in nodes[head:]],
         )
         return Path(out).read_bytes()
