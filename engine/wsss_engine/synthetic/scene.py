@@ -9,6 +9,7 @@ background) so that, like a real CLIP, it knows a boat from water.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -19,6 +20,14 @@ from .textures import TEXTURES, render_texture
 CLASSES = ["aeroplane", "boat", "bottle", "sheep", "sofa", "train"]
 BACKGROUNDS = list(TEXTURES)
 STYLES = ("classic", "parts")  # how objects look: shapes.py all over, or parts.py's badge on a plain body
+
+
+def check_style(style: str, what: str = "synthetic world style") -> None:
+    """The one check of a world style (scenes, WorldParams, TinyClipParams): ValueError naming the known ones."""
+    if style not in STYLES:
+        raise ValueError(f"{what} {style!r} is not one of {', '.join(STYLES)}")
+
+
 # class -> (its co-occurring texture, probability); checked in this priority order
 DEFAULT_COOCCURRENCE = {
     "boat": ["water", 0.98],
@@ -78,14 +87,11 @@ def place_objects(rng, h, w, names, canvas, label, max_tries=8, style="classic")
     for name in order:
         render, (lo, hi) = SHAPES[name]
         if style == "parts":
-            lo, hi = BODY_SIZE
+            render, (lo, hi) = partial(render_parts, name=name), BODY_SIZE
         for _ in range(max_tries):
             s = rng.uniform(lo, hi) * scale
             cx, cy = rng.uniform(0.22 * w, 0.78 * w), rng.uniform(0.3 * h, 0.75 * h)
-            if style == "parts":
-                mask, rgb = render_parts(rng, h, w, cx, cy, s, bool(rng.random() < 0.5), name)
-            else:
-                mask, rgb = render(rng, h, w, cx, cy, s, bool(rng.random() < 0.5))
+            mask, rgb = render(rng, h, w, cx, cy, s, bool(rng.random() < 0.5))
             if mask.sum() < 12 * scale * scale:
                 continue
             if any((m & ~mask).sum() < 0.6 * m.sum() for _, m in instances):
@@ -107,8 +113,7 @@ def sample_scene(
     noise: float = 0.02,
     style: str = "classic",
 ) -> Scene:
-    if style not in STYLES:
-        raise ValueError(f"unknown synthetic world style {style!r}; known: {', '.join(STYLES)}")
+    check_style(style)
     names = choose_classes(rng) if names is None else list(names)
     background = choose_background(rng, names, cooccurrence)
     canvas = render_texture(background, rng, size, size)

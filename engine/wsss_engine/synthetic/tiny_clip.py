@@ -27,7 +27,7 @@ from ..models.tiny_tokenizer import TinyTokenizer
 from ..safe_pickle import torch_load
 from .clip_data import ScenePool, sample_batch
 from .words import TEMPLATE, caption_design, vocabulary
-from .scene import STYLES
+from .scene import check_style
 from .world import WORLD_VERSION, default_cache_dir
 
 # 2: captions of issue 10 (every class but the controls names a scene); 3: the name also captions its bare
@@ -76,8 +76,7 @@ class TinyClipParams:
     style: str = "classic"  # the world style of its training scenes (scene.STYLES, docs/SYNTHETIC-WORLD.md §3)
 
     def __post_init__(self):
-        if self.style not in STYLES:
-            raise ValueError(f"tiny CLIP style {self.style!r} is not one of {', '.join(STYLES)}")
+        check_style(self.style, "tiny CLIP style")
 
     def key(self) -> str:
         fields = asdict(self)

@@ -138,22 +138,26 @@ def refine_stages(model: str, b: Budget, image_size: int = 64) -> list[dict]:
     }
     if b.stop_after:
         irn["stop_after"] = b.stop_after
-    train_labels = [
-        {
-            "id": "cams_irn",
-            "type": "infer_cams",
-            "model": model,
-            "split": "train",
-            "scales": list(b.eval_scales),
-            "batch_size": 32,
-            "num_workers": 0,
-        },
-        {"id": "ir_train", "type": "ir_labels", "cams": "cams_irn", "split": "train"},
-    ]
+    irn_labels = (
+        [  # the recipe's IRN data: the training list's own CAMs and IR labels
+            {
+                "id": "cams_irn",
+                "type": "infer_cams",
+                "model": model,
+                "split": "train",
+                "scales": list(b.eval_scales),
+                "batch_size": 32,
+                "num_workers": 0,
+            },
+            {"id": "ir_train", "type": "ir_labels", "cams": "cams_irn", "split": "train"},
+        ]
+        if own
+        else []
+    )
     return [
         {"id": "ir", "type": "ir_labels", "cams": "cams", "split": "eval"},
         {"id": "eval_ir", "type": "evaluate", "masks": "ir", "split": "eval"},
-        *(train_labels if own else []),
+        *irn_labels,
         irn,
         {"id": "rw", "type": "random_walk", "cams": "cams", "irn": "irn", "split": "eval", "batch_size": 16},
         {"id": "eval_rw", "type": "evaluate", "masks": "rw", "split": "eval"},
@@ -311,9 +315,10 @@ def write_configs(out: Path, seed: int, world: Path, clip: Path, b: Budget, vari
             cfg["stages"].append({"id": "export", "type": "export_onnx", "model": cfg["stages"][0]["id"]})
         if v in b.refine and crf_available():
             size = cfg["dataset"]["image_size"]  # the world's, as _common read it
-            second_half = refine_stages(cfg["stages"][0]["id"], b, size)
+            model = cfg["stages"][0]["id"]  # the variant's CAM network
+            second_half = refine_stages(model, b, size)
             if v in b.segment:
-                second_half += segmenter_stages("rw", b, size, cfg["stages"][0]["id"])
+                second_half += segmenter_stages("rw", b, size, model)
             cfg["stages"][3:3] = second_half  # after the CAMs and their evaluation
         path = configs / f"{v}.json"
         path.parent.mkdir(parents=True, exist_ok=True)

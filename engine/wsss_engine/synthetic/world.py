@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ..data.mask_files import voc_palette
-from .scene import CLASSES, DEFAULT_COOCCURRENCE, STYLES, sample_scene, to_uint8, void_band
+from .scene import CLASSES, DEFAULT_COOCCURRENCE, check_style, sample_scene, to_uint8, void_band
 from .words import BACKGROUND_PROMPTS, bank_json
 
 WORLD_VERSION = 4
@@ -40,8 +40,7 @@ class WorldParams:
     style: str = "classic"  # scene.STYLES: "parts" draws parts.py's objects (docs/SYNTHETIC-WORLD.md §3)
 
     def __post_init__(self):
-        if self.style not in STYLES:
-            raise ValueError(f"world style {self.style!r} is not one of {', '.join(STYLES)}")
+        check_style(self.style, "world style")
 
     def key(self) -> str:
         fields = asdict(self)
