@@ -65,7 +65,7 @@ def test_scenes_of_the_two_styles_differ_and_an_unknown_style_is_refused():
         _dataclass(WorldParams, {"style": "cartoon"}, "world")
 
 
-def test_the_classic_worlds_keep_their_cache_keys():
+def test_the_classic_worlds_keep_their_cache_keys(monkeypatch):
     """Keys from before the style field existed: the demo's cached world and tiny CLIP are not made again (update
     the pinned keys with WORLD_VERSION, TINY_CLIP_VERSION or the caption design, which change them on purpose)."""
     from wsss_engine.synthetic.tiny_clip import TinyClipParams
@@ -73,5 +73,10 @@ def test_the_classic_worlds_keep_their_cache_keys():
     assert WorldParams().key() == "786db723b8ef" and WorldParams(image_size=128).key() == "6d4ec526db06"
     assert WorldParams(style="parts").key() != WorldParams().key()
     assert TinyClipParams().key() == "f4267610a8aa" != TinyClipParams(style="parts").key()
+    from wsss_engine.synthetic import scene
+
+    parts_key = WorldParams(style="parts").key()
+    monkeypatch.setattr(scene, "PARTS_VERSION", 2)  # a changed drawing: the parts worlds get new keys, classic not
+    assert WorldParams(style="parts").key() != parts_key and WorldParams().key() == "786db723b8ef"
     with pytest.raises(ConfigInvalid, match="tiny_clip: tiny CLIP style 'cartoon'"):
         _dataclass(TinyClipParams, {"style": "cartoon"}, "tiny_clip")

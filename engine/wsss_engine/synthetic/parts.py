@@ -38,6 +38,7 @@ EMBLEM_COLOURS = {
 }
 BODY_SIZE = (26, 40)  # body diameter range in pixels at 64 px image size (scaled like the classic sizes)
 BADGE_SCALE = 0.36  # the badge's size as a share of the body's
+PARTS_VERSION = 1  # in a parts world's and tiny CLIP's cache key: bump it whenever this drawing changes
 
 
 def render_parts(rng, h, w, cx, cy, s, flip, name: str):

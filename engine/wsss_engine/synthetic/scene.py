@@ -13,7 +13,7 @@ from functools import partial
 
 import numpy as np
 
-from .parts import BODY_SIZE, render_parts
+from .parts import BODY_SIZE, PARTS_VERSION, render_parts
 from .shapes import SHAPES
 from .textures import TEXTURES, render_texture
 
@@ -26,6 +26,15 @@ def check_style(style: str, what: str = "synthetic world style") -> None:
     """The one check of a world style (scenes, WorldParams, TinyClipParams): ValueError naming the known ones."""
     if style not in STYLES:
         raise ValueError(f"{what} {style!r} is not one of {', '.join(STYLES)}")
+
+
+def style_key_fields(fields: dict) -> dict:
+    """A cache key's fields (asdict of WorldParams / TinyClipParams) as the style asks: the classic style keeps the
+    keys it had before styles existed (no style field); the parts style adds parts.PARTS_VERSION."""
+    fields = dict(fields)
+    if fields.pop("style") != "classic":
+        fields.update(style="parts", parts_version=PARTS_VERSION)
+    return fields
 
 
 # class -> (its co-occurring texture, probability); checked in this priority order

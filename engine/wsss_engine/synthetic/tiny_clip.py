@@ -27,7 +27,7 @@ from ..models.tiny_tokenizer import TinyTokenizer
 from ..safe_pickle import torch_load
 from .clip_data import ScenePool, sample_batch
 from .words import TEMPLATE, caption_design, vocabulary
-from .scene import check_style
+from .scene import check_style, style_key_fields
 from .world import WORLD_VERSION, default_cache_dir
 
 # 2: captions of issue 10 (every class but the controls names a scene); 3: the name also captions its bare
@@ -79,15 +79,12 @@ class TinyClipParams:
         check_style(self.style, "tiny CLIP style")
 
     def key(self) -> str:
-        fields = asdict(self)
-        if fields["style"] == "classic":  # the classic tiny CLIPs keep the keys (and caches) they had before styles
-            del fields["style"]
         blob = json.dumps(
             {
                 "version": TINY_CLIP_VERSION,
                 "world_version": WORLD_VERSION,
                 "captions": caption_design(),
-                **fields,
+                **style_key_fields(asdict(self)),
             },
             sort_keys=True,
         )

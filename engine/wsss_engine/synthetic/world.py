@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ..data.mask_files import voc_palette
-from .scene import CLASSES, DEFAULT_COOCCURRENCE, check_style, sample_scene, to_uint8, void_band
+from .scene import CLASSES, DEFAULT_COOCCURRENCE, check_style, sample_scene, style_key_fields, to_uint8, void_band
 from .words import BACKGROUND_PROMPTS, bank_json
 
 WORLD_VERSION = 4
@@ -43,10 +43,7 @@ class WorldParams:
         check_style(self.style, "world style")
 
     def key(self) -> str:
-        fields = asdict(self)
-        if fields["style"] == "classic":  # the classic worlds keep the keys (and caches) they had before styles
-            del fields["style"]
-        blob = json.dumps({"version": WORLD_VERSION, **fields}, sort_keys=True)
+        blob = json.dumps({"version": WORLD_VERSION, **style_key_fields(asdict(self))}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
