@@ -25,14 +25,14 @@ def test_only_the_badge_tells_the_class():
             name: render_parts(np.random.default_rng([7, i]), 128, 128, 64.0, 64.0, 64.0, False, name)
             for name in CLASSES
         }
-        masks = [m for m, _ in renders.values()]
+        masks = [m for m, *_ in renders.values()]
         assert all((m == masks[0]).all() for m in masks)  # one outline, whatever the class
         body = masks[0]
         assert body.sum() > 0.1 * 128 * 128  # s = 64: about π·32·24 pixels
         for a, b in zip(CLASSES, CLASSES[1:]):
             differ = (np.abs(renders[a][1] - renders[b][1]).max(-1) > 1e-6) & body
             assert 0 < differ.sum() < 0.3 * body.sum(), (i, a, b, differ.sum() / body.sum())
-        _, rgb = renders["sheep"]
+        _, rgb, *_ = renders["sheep"]
         median = np.median(rgb[body], axis=0)
         assert min(np.abs(median / np.asarray(c) - 1).max() for c in BODY_COLOURS) < 0.12
 
@@ -76,7 +76,37 @@ def test_the_classic_worlds_keep_their_cache_keys(monkeypatch):
     from wsss_engine.synthetic import scene
 
     parts_key = WorldParams(style="parts").key()
-    monkeypatch.setattr(scene, "PARTS_VERSION", 2)  # a changed drawing: the parts worlds get new keys, classic not
+    monkeypatch.setattr(
+        scene, "PARTS_VERSION", scene.PARTS_VERSION + 1
+    )  # a changed drawing: the parts worlds get new keys, classic not
     assert WorldParams(style="parts").key() != parts_key and WorldParams().key() == "786db723b8ef"
     with pytest.raises(ConfigInvalid, match="tiny_clip: tiny CLIP style 'cartoon'"):
         _dataclass(TinyClipParams, {"style": "cartoon"}, "tiny_clip")
+
+
+def test_every_object_shows_its_badge_and_bodies_of_one_image_differ_in_colour(monkeypatch):
+    """PARTS_VERSION 2 (docs/SYNTHETIC-WORLD.md §3): a later object hides at most a tenth of an earlier badge, and
+    the bodies of one image take different colours, so every object can be told and outlined."""
+    from wsss_engine.synthetic import parts, scene
+
+    calls = []
+
+    def recording(*args, **kwargs):
+        out = parts.render_parts(*args, **kwargs)
+        calls.append((kwargs["name"], *out))
+        return out
+
+    monkeypatch.setattr(scene, "render_parts", recording)
+    checked = 0
+    for i in range(40):
+        calls.clear()
+        s = sample_scene(np.random.default_rng([11, i]), 96, {}, style="parts")
+        colours = []
+        for k, visible in s.instances:
+            # the accepted draw is the last one of its class whose body holds the visible part
+            name, body, _, disc, colour = [c for c in calls if c[0] == CLASSES[k] and (c[1] >= visible).all()][-1]
+            assert (disc & visible).sum() >= (1 - parts.BADGE_HIDDEN_MAX) * disc.sum() - 1e-9, (i, name)
+            colours.append(colour)
+            checked += 1
+        assert len(set(colours)) == len(colours), (i, colours)
+    assert checked > 40

@@ -38,17 +38,23 @@ EMBLEM_COLOURS = {
 }
 BODY_SIZE = (26, 40)  # body diameter range in pixels at 64 px image size (scaled like the classic sizes)
 BADGE_SCALE = 0.36  # the badge's size as a share of the body's
-PARTS_VERSION = 1  # in a parts world's and tiny CLIP's cache key: bump it whenever this drawing changes
+BADGE_HIDDEN_MAX = 0.1  # scene.place_objects: a later object may hide at most this share of an earlier badge
+# in a parts world's and tiny CLIP's cache key: bump it whenever the drawing or the placement rules change
+# (2: badges stay visible and bodies of one image take different colours, SYNTHETIC-WORLD.md §3)
+PARTS_VERSION = 2
 
 
-def render_parts(rng, h, w, cx, cy, s, flip, name: str):
-    """One object of class ``name`` with body size ``s`` centred at (cx, cy): (mask bool (h, w), rgb (h, w, 3))."""
+def render_parts(rng, h, w, cx, cy, s, flip, name: str, taken: tuple = ()):
+    """One object of class ``name`` with body size ``s`` centred at (cx, cy), its body in a colour whose index is not
+    in ``taken`` while one is left: (mask bool (h, w), rgb (h, w, 3), badge disc bool (h, w), body colour index)."""
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     rx, ry = 0.5 * s * rng.uniform(0.85, 1.15), 0.38 * s * rng.uniform(0.85, 1.15)
     angle = np.arctan2((y - cy) / ry, (x - cx) / rx)
     wobble = 1 + 0.10 * np.sin(angle * rng.integers(2, 5) + rng.uniform(0, 2 * np.pi))
     body = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= wobble**2
-    colour = np.asarray(BODY_COLOURS[rng.integers(len(BODY_COLOURS))], np.float32)
+    free = [k for k in range(len(BODY_COLOURS)) if k not in taken] or list(range(len(BODY_COLOURS)))
+    colour_index = free[rng.integers(len(free))]
+    colour = np.asarray(BODY_COLOURS[colour_index], np.float32)
     colour = np.clip(colour * rng.uniform(0.92, 1.08, 3), 0, 1)
     rgb = np.broadcast_to(colour, (h, w, 3)).copy()
     rgb += (0.03 * smooth_noise(rng, h, w, 6))[..., None]
@@ -61,4 +67,4 @@ def render_parts(rng, h, w, cx, cy, s, flip, name: str):
     badge, badge_rgb = render(rng, h, w, bx, by, 0.8 * BADGE_SCALE * s, bool(rng.random() < 0.5))
     badge &= disc  # the part lies on the body: the object's outline is the body's
     rgb[badge] = badge_rgb[badge]
-    return body, np.clip(rgb, 0, 1)
+    return body, np.clip(rgb, 0, 1), disc, colour_index

@@ -13,7 +13,7 @@ from functools import partial
 
 import numpy as np
 
-from .parts import BODY_SIZE, PARTS_VERSION, render_parts
+from .parts import BADGE_HIDDEN_MAX, BODY_SIZE, PARTS_VERSION, render_parts
 from .shapes import SHAPES
 from .textures import TEXTURES, render_texture
 
@@ -88,22 +88,29 @@ def choose_classes(rng, n_weights=(0.45, 0.35, 0.20)) -> list[str]:
 
 
 def place_objects(rng, h, w, names, canvas, label, max_tries=8, style="classic"):
-    """Draw the objects back to front; reject placements that would hide too much of any object."""
+    """Draw the objects back to front; reject placements that would hide too much of any object. In the parts style
+    (parts.py) a placement is also rejected when it would hide more than parts.BADGE_HIDDEN_MAX of an earlier
+    object's badge (every object keeps what tells its class), and each body takes a colour no earlier body of the
+    image has while one is left (two bodies of one colour would meet with no visible boundary)."""
     scale = h / 64.0
     instances: list[tuple[int, np.ndarray]] = []
+    badges: list[tuple[np.ndarray, int]] = []  # parts: each placed object's visible badge and its full size
+    colours: list[int] = []  # parts: the body colours used so far
     order = [n for n in names for _ in range(1 + (rng.random() < 0.2))]
     rng.shuffle(order)
     for name in order:
         render, (lo, hi) = SHAPES[name]
         if style == "parts":
-            render, (lo, hi) = partial(render_parts, name=name), BODY_SIZE
+            render, (lo, hi) = partial(render_parts, name=name, taken=tuple(colours)), BODY_SIZE
         for _ in range(max_tries):
             s = rng.uniform(lo, hi) * scale
             cx, cy = rng.uniform(0.22 * w, 0.78 * w), rng.uniform(0.3 * h, 0.75 * h)
-            mask, rgb = render(rng, h, w, cx, cy, s, bool(rng.random() < 0.5))
+            mask, rgb, *part = render(rng, h, w, cx, cy, s, bool(rng.random() < 0.5))
             if mask.sum() < 12 * scale * scale:
                 continue
             if any((m & ~mask).sum() < 0.6 * m.sum() for _, m in instances):
+                continue
+            if any((d & mask).sum() > BADGE_HIDDEN_MAX * n - (n - d.sum()) for d, n in badges):
                 continue
             break
         else:
@@ -111,6 +118,9 @@ def place_objects(rng, h, w, names, canvas, label, max_tries=8, style="classic")
         canvas[mask] = rgb[mask]
         label[mask] = CLASSES.index(name) + 1
         instances = [(k, m & ~mask) for k, m in instances] + [(CLASSES.index(name), mask)]
+        if part:
+            badges = [(d & ~mask, n) for d, n in badges] + [(part[0], int(part[0].sum()))]
+            colours.append(part[1])
     return instances
 
 
