@@ -64,7 +64,7 @@ class Budget:
     refine: tuple = ("baseline", "pole_select", "pole_full")  # variants that get IR labels -> IRN -> +RW
     segment: tuple = ("baseline", "pole_full")  # variants whose +RW masks train the segmenter (METHOD §5)
     export: tuple = ("pole_full",)  # variants whose CAM network is exported for the hover previews (export_onnx)
-    irn_epochs: int = 3
+    irn_epochs: int = 3  # the demo's; on 300 images that is 27 steps (the recipe ~990): the parts files use 20
     irn_list: str = "eval"  # the list IRN learns from: "eval" (the demo: the CAMs already made) | "train" (recipe)
     irn_lr: float = 0.01  # Adam, as the other synthetic stages (the recipe: SGD 0.1, METHOD §4.2)
 
