@@ -76,9 +76,8 @@ def test_the_classic_worlds_keep_their_cache_keys(monkeypatch):
     from wsss_engine.synthetic import scene
 
     parts_key = WorldParams(style="parts").key()
-    monkeypatch.setattr(
-        scene, "PARTS_VERSION", scene.PARTS_VERSION + 1
-    )  # a changed drawing: the parts worlds get new keys, classic not
+    # a changed drawing: the parts worlds get new keys, the classic ones not
+    monkeypatch.setattr(scene, "PARTS_VERSION", scene.PARTS_VERSION + 1)
     assert WorldParams(style="parts").key() != parts_key and WorldParams().key() == "786db723b8ef"
     with pytest.raises(ConfigInvalid, match="tiny_clip: tiny CLIP style 'cartoon'"):
         _dataclass(TinyClipParams, {"style": "cartoon"}, "tiny_clip")

@@ -110,7 +110,7 @@ def place_objects(rng, h, w, names, canvas, label, max_tries=8, style="classic")
                 continue
             if any((m & ~mask).sum() < 0.6 * m.sum() for _, m in instances):
                 continue
-            if any((d & mask).sum() > BADGE_HIDDEN_MAX * n - (n - d.sum()) for d, n in badges):
+            if any(n - (d & ~mask).sum() > BADGE_HIDDEN_MAX * n for d, n in badges):  # hidden once drawn
                 continue
             break
         else:

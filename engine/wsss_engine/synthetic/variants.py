@@ -94,19 +94,21 @@ def _common(name: str, seed: int, world: Path, clip: Path, b: Budget, descriptio
     }
 
 
+def _cam_stage(stage_id: str, model: str, split: str, b: Budget) -> dict:
+    """The CAM inference of `model` on a list at the budget's scales (the evaluation list's, or IRN's data)."""
+    return {
+        "id": stage_id,
+        "type": "infer_cams",
+        "model": model,
+        "split": split,
+        "scales": list(b.eval_scales),
+        "batch_size": 32,
+        "num_workers": 0,
+    }
+
+
 def _eval_stages(model: str, b: Budget) -> list[dict]:
-    return [
-        {
-            "id": "cams",
-            "type": "infer_cams",
-            "model": model,
-            "split": "eval",
-            "scales": list(b.eval_scales),
-            "batch_size": 32,
-            "num_workers": 0,
-        },
-        {"id": "eval", "type": "evaluate", "cams": "cams", "split": "eval"},
-    ]
+    return [_cam_stage("cams", model, "eval", b), {"id": "eval", "type": "evaluate", "cams": "cams", "split": "eval"}]
 
 
 def world_image_size(world: Path) -> int:
@@ -140,15 +142,7 @@ def refine_stages(model: str, b: Budget, image_size: int = 64) -> list[dict]:
         irn["stop_after"] = b.stop_after
     irn_labels = (
         [  # the recipe's IRN data: the training list's own CAMs and IR labels
-            {
-                "id": "cams_irn",
-                "type": "infer_cams",
-                "model": model,
-                "split": "train",
-                "scales": list(b.eval_scales),
-                "batch_size": 32,
-                "num_workers": 0,
-            },
+            _cam_stage("cams_irn", model, "train", b),
             {"id": "ir_train", "type": "ir_labels", "cams": "cams_irn", "split": "train"},
         ]
         if own
