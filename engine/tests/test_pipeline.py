@@ -82,6 +82,41 @@ def test_resume_skips_completed_stages_and_reruns_the_failed_one(tmp_path):
     assert record["status"] == "completed" and record["stages"][1]["summary"] == {"got": 14}
 
 
+def test_resume_with_changed_parameters_of_a_completed_stage_is_refused_and_touches_nothing(tmp_path):
+    """A completed stage whose parameters the resumed config changes would keep its old result, and so would the
+    stages that read it: the resume is refused with both named (runs/stage_changes.py); an unchanged config
+    written elsewhere (other paths, same stages) resumes."""
+    CALLS.clear()
+    stages = [
+        {"id": "a", "type": "pipeline_test_source", "value": 7},
+        {"id": "b", "type": "pipeline_test_sink", "source": "a"},
+        {"id": "c", "type": "pipeline_test_source"},
+    ]
+    assert start(tmp_path, stages) == ("completed", None)
+    run_json = (tmp_path / "run" / "run.json").read_text()
+    config_json = (tmp_path / "run" / "config.json").read_text()
+
+    (tmp_path / "edited").mkdir()
+    edited = write_config(tmp_path / "edited", [{**stages[0], "value": 8}, *stages[1:]])
+    with pytest.raises(ConfigInvalid) as err:
+        start(tmp_path, None, resume=True, config=edited)
+    message = str(err.value)
+    assert "a (its parameters changed: value 7 -> 8)" in message
+    assert "b (it reads a, which changed)" in message
+    assert "c (" not in message, "c reads nothing that changed"
+    assert "start a new run folder" in err.value.hint
+    assert (tmp_path / "run" / "run.json").read_text() == run_json, "a refused resume changes nothing"
+    assert (tmp_path / "run" / "config.json").read_text() == config_json
+    assert CALLS == ["a", "b", "c"]
+
+    (tmp_path / "same").mkdir()
+    same = write_config(tmp_path / "same", stages)
+    assert start(tmp_path, None, resume=True, config=same) == ("completed", None)
+    run, loaded = prepare_run(None, tmp_path / "run", True)  # its own config.json
+    assert execute_run(run, loaded, threading.Event()) == ("completed", None)
+    assert CALLS == ["a", "b", "c"], "nothing ran again"
+
+
 def test_a_stage_that_needs_a_later_stage_fails_clearly(tmp_path):
     stages = [{"id": "b", "type": "pipeline_test_sink", "source": "a"}, {"id": "a", "type": "pipeline_test_source"}]
     status, error = start(tmp_path, stages)

@@ -22,6 +22,7 @@ from wsss_engine.runs.events import ProgressThrottle, RunEvents
 from wsss_engine.runs.metrics import MetricsLog
 from wsss_engine.runs.portable_paths import CONFIG_BASE_KEY, CONFIG_BASE_RUN, portable_config, portable_path
 from wsss_engine.runs.run_folder import RunFolder
+from wsss_engine.runs.stage_changes import stale_message, stale_stages
 from wsss_engine.stage_context import StageContext, resolve_against
 from wsss_engine.stage_registry import StageFn, register_stage
 from wsss_engine.stage_runner import run_stage
@@ -61,6 +62,8 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
                 else load_stored_config(run.path, run.record.get("configPath"))
             )
             devices.resolve_device(loaded.config["device"])
+            if config_path:
+                _refuse_stale_stages(run, loaded)
             run.reconcile_stages(loaded.config["stages"])
             if config_path:
                 run.record["configPath"] = portable_path(loaded.path, run.path)
@@ -90,6 +93,22 @@ def prepare_run(config_path: str | Path | None, run_dir: str | Path, resume: boo
         run.close()
         raise
     return run, loaded
+
+
+def _refuse_stale_stages(run: RunFolder, loaded: LoadedConfig) -> None:
+    """A resume with a config whose stages differ from those that already ran is refused (runs/stage_changes.py),
+    before anything in the folder changes. A stored config.json that no longer loads is not compared."""
+    try:
+        ran = load_stored_config(run.path, run.record.get("configPath"))
+    except EngineError:
+        return
+    before = portable_config(ran.config, ran.base_dir, run.path)["stages"]
+    now = portable_config(loaded.config, loaded.base_dir, run.path)["stages"]
+    done = {e["id"] for e in run.record["stages"] if e.get("status") == "completed"}
+    stale = stale_stages(before, now, done)
+    if stale:
+        message, hint = stale_message(str(run.path), stale)
+        raise ConfigInvalid(message, hint, loaded.path)
 
 
 def _preflight(run: RunFolder, loaded: LoadedConfig) -> None:
