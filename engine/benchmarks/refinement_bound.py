@@ -6,7 +6,10 @@ run's CAMs over edges drawn from the ground truth (a cell is an edge when its bl
 bounds what a trained IRN can reach on them. Printed, for one CAM folder and the list's ground truth:
   - the CAMs' own mIoU at a few thresholds (high_res, as the evaluate stage scores them);
   - the oracle-edge walk's mIoU per bg threshold (METHOD §4.3 output rule), per class;
-  - optional: the same walk over a trained IRN's edges (--irn), and with no edges at all;
+  - optional: the same walk over a trained IRN's edges (--irn), and over those edges made oracle on one kind of
+    boundary only: "irn+cls-cls" (cells holding two object classes set to 1) and "irn+cls-bg" (cells holding one
+    object class and background), which splits the gap to the oracle between the two kinds;
+  - the walk with no edges at all;
   - the grid's resolution limits: foreground pixels that fall in edge cells (the walk zeroes those cells'
     scores, x·(1 - edge)) and the mIoU of each cell's majority label (the best any labelling of the grid can do).
 The CAMs walked are `high_res` average-pooled to the grid (equal to the stride-4 `cam` when cell = 4, up to
@@ -48,6 +51,17 @@ def oracle_edges(gt: np.ndarray, cell: int) -> torch.Tensor:
     return torch.from_numpy(((blocks.max(-1) != blocks.min(-1)) | (blocks == 255).any(-1)).astype(np.float32))
 
 
+def boundary_cells(gt: np.ndarray, cell: int) -> tuple[np.ndarray, np.ndarray]:
+    """(cells whose ground truth holds two or more object classes, cells holding one object class and
+    background): ceil(H/cell)×ceil(W/cell) bool maps (void ignored)."""
+    blocks = _blocks(gt, cell)
+    objects = (blocks > 0) & (blocks != 255)
+    kinds = np.zeros(blocks.shape[:2], np.int64)
+    for k in np.unique(blocks[objects]):
+        kinds += (blocks == k).any(-1)
+    return kinds >= 2, (kinds == 1) & (blocks == 0).any(-1)
+
+
 def grid_limits(gt: np.ndarray, cell: int, num_classes: int) -> tuple[np.ndarray, float]:
     """(confusion of the per-cell majority labelling, share of foreground pixels in edge cells)."""
     h, w = gt.shape
@@ -74,7 +88,7 @@ def measure(cam_dir: Path, root: Path, ids: list[str], cell: int, bgs, cam_thres
     cams = {t: zero() for t in cam_thresholds}
     edge_sets = {"oracle": {b: zero() for b in bgs}, "none": {b: zero() for b in bgs}}
     if irn is not None:
-        edge_sets["irn"] = {b: zero() for b in bgs}
+        edge_sets.update({name: {b: zero() for b in bgs} for name in ("irn", "irn+cls-cls", "irn+cls-bg")})
     majority, fg_in_edges = zero(), []
     for image_id in ids:
         record = load_cam(cam_dir / f"{image_id}.npy")
@@ -88,7 +102,10 @@ def measure(cam_dir: Path, root: Path, ids: list[str], cell: int, bgs, cam_thres
         oracle = oracle_edges(gt, cell)
         edges = {"oracle": oracle, "none": torch.zeros_like(oracle)}
         if irn is not None:
-            edges["irn"] = irn(image_id)
+            learned = irn(image_id)
+            edges["irn"] = learned
+            for name, cells in zip(("irn+cls-cls", "irn+cls-bg"), boundary_cells(gt, cell)):
+                edges[name] = torch.where(torch.from_numpy(cells), torch.ones_like(learned), learned)
         for name, edge in edges.items():
             walked = walk(record, edge, cell)  # once; each bg threshold only re-reads it
             for b in bgs:
@@ -148,7 +165,7 @@ def main(argv=None) -> int:
     for name, per in result["walk"].items():
         for b, r in per.items():
             print(
-                f"  walk, {name:6s} edges, bg {b:5s}: {r['miou']:.3f}  "
+                f"  walk, {name:11s} edges, bg {b:5s}: {r['miou']:.3f}  "
                 + " ".join(f"{v:.2f}" for v in r["per_class"].values())
             )
     if args.json:

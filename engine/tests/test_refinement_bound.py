@@ -56,3 +56,29 @@ def test_a_boundary_inside_cells_is_counted_and_limits_the_grid():
     assert abs(share - (1 - 20**2 / 24**2)) < 1e-9
     edges = tool.oracle_edges(gt, 4).numpy()
     assert edges.shape == (16, 16) and edges[8, 8] == 0 and edges[5, 8] == 1
+
+
+def test_boundary_cells_tell_class_class_from_class_background_and_the_irn_walks_use_them(tmp_path):
+    tool = _tool()
+    gt = np.zeros((32, 32), np.uint8)
+    gt[8:24, 6:16] = 1
+    gt[8:24, 16:26] = 2
+    gt[8:24, 16:18] = 1  # the two objects touch at x = 18, inside cell column 4 (x 16..19)
+    cls_cls, cls_bg = tool.boundary_cells(gt, 4)
+    assert cls_cls.shape == (8, 8)
+    assert cls_cls[2:6, 4].all() and cls_cls.sum() == 4, "the class border runs through cell column 4, rows 2-5"
+    assert not (cls_cls & cls_bg).any()
+    assert cls_bg[2:6, 1].all() and cls_bg[2:6, 6].all(), "the left and right sides, x 6 and x 26, inside cells"
+    assert not cls_bg[3, 3], "a cell inside object 1"
+
+    (tmp_path / "classes.json").write_text(json.dumps(["boat", "sofa"]))
+    save_mask(tmp_path / "SegmentationClass" / "a.png", gt)
+    cam = np.zeros((2, 32, 32), np.float32)
+    cam[0, 10:14, 8:12], cam[1, 10:14, 20:24] = 1.0, 0.6
+    save_cam(tmp_path / "cams" / "a.npy", np.array([0, 1]), cam[:, ::4, ::4], cam)
+    oracle = tool.oracle_edges(gt, 4)
+    result = tool.measure(tmp_path / "cams", tmp_path, ["a"], 4, [0.2], [0.15], irn=lambda _: oracle)
+    walks = result["walk"]
+    assert set(walks) == {"oracle", "none", "irn", "irn+cls-cls", "irn+cls-bg"}
+    # IRN edges that are already the oracle's stay the oracle's when either kind of boundary is made oracle
+    assert walks["irn"] == walks["irn+cls-cls"] == walks["irn+cls-bg"] == walks["oracle"]
