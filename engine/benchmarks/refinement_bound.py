@@ -8,7 +8,8 @@ bounds what a trained IRN can reach on them. Printed, for one CAM folder and the
   - the oracle-edge walk's mIoU per bg threshold (METHOD §4.3 output rule), per class;
   - optional: the same walk over a trained IRN's edges (--irn), and over those edges made oracle on one kind of
     boundary only: "irn+cls-cls" (cells holding two object classes set to 1) and "irn+cls-bg" (cells holding one
-    object class and background), which splits the gap to the oracle between the two kinds;
+    object class and background), which splits the gap to the oracle between the two kinds; and IRN's mean edge
+    probability on each kind of cell (class-class, class-background, inside objects, inside background);
   - the walk with no edges at all;
   - the grid's resolution limits: foreground pixels that fall in edge cells (the walk zeroes those cells'
     scores, x·(1 - edge)) and the mIoU of each cell's majority label (the best any labelling of the grid can do).
@@ -90,6 +91,7 @@ def measure(cam_dir: Path, root: Path, ids: list[str], cell: int, bgs, cam_thres
     if irn is not None:
         edge_sets.update({name: {b: zero() for b in bgs} for name in ("irn", "irn+cls-cls", "irn+cls-bg")})
     majority, fg_in_edges = zero(), []
+    edge_means = {k: [0.0, 0] for k in ("class-class", "class-background", "inside objects", "inside background")}
     for image_id in ids:
         record = load_cam(cam_dir / f"{image_id}.npy")
         gt = read_mask(root / "SegmentationClass" / f"{image_id}.png")
@@ -104,8 +106,14 @@ def measure(cam_dir: Path, root: Path, ids: list[str], cell: int, bgs, cam_thres
         if irn is not None:
             learned = irn(image_id)
             edges["irn"] = learned
-            for name, cells in zip(("irn+cls-cls", "irn+cls-bg"), boundary_cells(gt, cell)):
+            kinds = boundary_cells(gt, cell)
+            for name, cells in zip(("irn+cls-cls", "irn+cls-bg"), kinds):
                 edges[name] = torch.where(torch.from_numpy(cells), torch.ones_like(learned), learned)
+            inside = ~(kinds[0] | kinds[1])
+            has_object = ((_blocks(gt, cell) > 0) & (_blocks(gt, cell) != 255)).any(-1)
+            for kind, cells in zip(edge_means, (*kinds, inside & has_object, inside & ~has_object)):
+                edge_means[kind][0] += float(learned.numpy()[cells].sum())
+                edge_means[kind][1] += int(cells.sum())
         for name, edge in edges.items():
             walked = walk(record, edge, cell)  # once; each bg threshold only re-reads it
             for b in bgs:
@@ -124,6 +132,11 @@ def measure(cam_dir: Path, root: Path, ids: list[str], cell: int, bgs, cam_thres
         "walk": {name: {str(b): row(cf) for b, cf in per.items()} for name, per in edge_sets.items()},
         "majority_cell_bound": row(majority),
         "fg_pixels_in_edge_cells": round(float(np.mean(fg_in_edges)), 3),
+        **(
+            {"irn_edge_mean": {k: {"cells": n, "mean": round(t / max(n, 1), 3)} for k, (t, n) in edge_means.items()}}
+            if irn is not None
+            else {}
+        ),
     }
 
 
@@ -168,6 +181,8 @@ def main(argv=None) -> int:
                 f"  walk, {name:11s} edges, bg {b:5s}: {r['miou']:.3f}  "
                 + " ".join(f"{v:.2f}" for v in r["per_class"].values())
             )
+    for kind, r in result.get("irn_edge_mean", {}).items():
+        print(f"  IRN edge probability, {kind:17s}: {r['mean']:.3f} over {r['cells']} cells")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     return 0

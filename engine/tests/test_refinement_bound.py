@@ -82,3 +82,7 @@ def test_boundary_cells_tell_class_class_from_class_background_and_the_irn_walks
     assert set(walks) == {"oracle", "none", "irn", "irn+cls-cls", "irn+cls-bg"}
     # IRN edges that are already the oracle's stay the oracle's when either kind of boundary is made oracle
     assert walks["irn"] == walks["irn+cls-cls"] == walks["irn+cls-bg"] == walks["oracle"]
+    means = result["irn_edge_mean"]
+    assert means["class-class"] == {"cells": 4, "mean": 1.0} and means["class-background"]["mean"] == 1.0
+    assert means["inside objects"]["mean"] == 0.0 and means["inside background"]["mean"] == 0.0
+    assert sum(m["cells"] for m in means.values()) == 64
