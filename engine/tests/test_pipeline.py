@@ -85,7 +85,7 @@ def test_resume_skips_completed_stages_and_reruns_the_failed_one(tmp_path):
 def test_resume_with_changed_parameters_of_a_completed_stage_is_refused_and_touches_nothing(tmp_path):
     """A completed stage whose parameters the resumed config changes would keep its old result, and so would the
     stages that read it: the resume is refused with both named (runs/stage_changes.py); an unchanged config
-    written elsewhere (other paths, same stages) resumes."""
+    written elsewhere (other paths, same stages, only a description edited) resumes."""
     CALLS.clear()
     stages = [
         {"id": "a", "type": "pipeline_test_source", "value": 7},
@@ -110,7 +110,7 @@ def test_resume_with_changed_parameters_of_a_completed_stage_is_refused_and_touc
     assert CALLS == ["a", "b", "c"]
 
     (tmp_path / "same").mkdir()
-    same = write_config(tmp_path / "same", stages)
+    same = write_config(tmp_path / "same", [{**stages[0], "description": "a new note"}, *stages[1:]])
     assert start(tmp_path, None, resume=True, config=same) == ("completed", None)
     run, loaded = prepare_run(None, tmp_path / "run", True)  # its own config.json
     assert execute_run(run, loaded, threading.Event()) == ("completed", None)

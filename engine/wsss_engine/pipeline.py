@@ -102,9 +102,9 @@ def _refuse_stale_stages(run: RunFolder, loaded: LoadedConfig) -> None:
         ran = load_stored_config(run.path, run.record.get("configPath"))
     except EngineError:
         return
-    before = portable_config(ran.config, ran.base_dir, run.path)["stages"]
-    now = portable_config(loaded.config, loaded.base_dir, run.path)["stages"]
-    done = {e["id"] for e in run.record["stages"] if e.get("status") == "completed"}
+    before = portable_config(ran.config, ran.base_dir, run.path)
+    now = portable_config(loaded.config, loaded.base_dir, run.path)
+    done = {e["id"] for e in run.record["stages"] if e["status"] == "completed"}
     stale = stale_stages(before, now, done)
     if stale:
         message, hint = stale_message(str(run.path), stale)

@@ -14,29 +14,34 @@ relative to the run folder), so a default added by a newer engine or a moved run
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+
+from .config import stage_ids, stage_params
 
 MAX_SHOWN = 4  # differing keys named per stage
 
 
 def _references(stage: dict[str, Any], ids: set[str]) -> set[str]:
-    """Ids of other stages that `stage` names anywhere in its parameters (its inputs)."""
+    """Ids of stages that `stage` names anywhere in its params (its inputs)."""
     found: set[str] = set()
 
     def walk(value: Any) -> None:
         if isinstance(value, dict):
-            for k, v in value.items():
-                if k != "id":
-                    walk(v)
+            for v in value.values():
+                walk(v)
         elif isinstance(value, list):
             for v in value:
                 walk(v)
         elif isinstance(value, str) and value in ids:
             found.add(value)
 
-    walk(stage)
-    found.discard(stage.get("id"))
+    walk(stage_params(stage))
     return found
+
+
+def _runs_as(stage: dict[str, Any]) -> dict[str, Any]:
+    """What decides a stage's results: its type and params (not its id or description)."""
+    return {"type": stage["type"], **stage_params(stage)}
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any]) -> str:
@@ -45,18 +50,17 @@ def _diff(old: dict[str, Any], new: dict[str, Any]) -> str:
     return ", ".join(shown) + (f" and {len(keys) - MAX_SHOWN} more" if len(keys) > MAX_SHOWN else "")
 
 
-def stale_stages(ran: Iterable[dict[str, Any]], stages: list[dict[str, Any]], done: set[str]) -> list[tuple[str, str]]:
-    """(stage id, why) for each stage in `done` (ids of completed stages) whose parameters in `stages`
+def stale_stages(ran: dict[str, Any], config: dict[str, Any], done: set[str]) -> list[tuple[str, str]]:
+    """(stage id, why) for each stage in `done` (ids of completed stages) whose type or parameters in `config`
     (the config now) differ from `ran` (the config it ran with), or that reads the output of such a stage or of a
     stage that will run again with changed parameters. Stages in config order: inputs come before their users."""
-    before = {s.get("id"): s for s in ran if isinstance(s, dict)}
-    ids = {s["id"] for s in stages}
+    before = {s["id"]: _runs_as(s) for s in ran["stages"]}
+    ids = stage_ids(config)
     changed: dict[str, str] = {}
-    for s in stages:
-        sid = s["id"]
-        old = before.get(sid)
-        if old is not None and old != s:
-            changed[sid] = f"its parameters changed: {_diff(old, s)}"
+    for s in config["stages"]:
+        sid, now = s["id"], _runs_as(s)
+        if sid in before and before[sid] != now:
+            changed[sid] = f"its parameters changed: {_diff(before[sid], now)}"
             continue
         moved = sorted(_references(s, ids) & set(changed))
         if moved:
