@@ -52,15 +52,19 @@ def oracle_edges(gt: np.ndarray, cell: int) -> torch.Tensor:
     return torch.from_numpy(((blocks.max(-1) != blocks.min(-1)) | (blocks == 255).any(-1)).astype(np.float32))
 
 
-def boundary_cells(gt: np.ndarray, cell: int) -> tuple[np.ndarray, np.ndarray]:
-    """(cells whose ground truth holds two or more object classes, cells holding one object class and
-    background): ceil(H/cell)×ceil(W/cell) bool maps (void ignored)."""
+CELL_KINDS = ("class-class", "class-background", "inside objects", "inside background")
+
+
+def cell_kinds(gt: np.ndarray, cell: int) -> dict[str, np.ndarray]:
+    """Each CELL_KINDS name -> a ceil(H/cell)×ceil(W/cell) bool map: cells whose ground truth holds two or more
+    object classes, one object class and background, one object class only, no object class (void ignored)."""
     blocks = _blocks(gt, cell)
     objects = (blocks > 0) & (blocks != 255)
     kinds = np.zeros(blocks.shape[:2], np.int64)
     for k in np.unique(blocks[objects]):
         kinds += (blocks == k).any(-1)
-    return kinds >= 2, (kinds == 1) & (blocks == 0).any(-1)
+    has_bg = (blocks == 0).any(-1)
+    return dict(zip(CELL_KINDS, (kinds >= 2, (kinds == 1) & has_bg, (kinds == 1) & ~has_bg, kinds == 0)))
 
 
 def grid_limits(gt: np.ndarray, cell: int, num_classes: int) -> tuple[np.ndarray, float]:
@@ -91,7 +95,7 @@ def measure(cam_dir: Path, root: Path, ids: list[str], cell: int, bgs, cam_thres
     if irn is not None:
         edge_sets.update({name: {b: zero() for b in bgs} for name in ("irn", "irn+cls-cls", "irn+cls-bg")})
     majority, fg_in_edges = zero(), []
-    edge_means = {k: [0.0, 0] for k in ("class-class", "class-background", "inside objects", "inside background")}
+    edge_means = {k: [0.0, 0] for k in CELL_KINDS}
     for image_id in ids:
         record = load_cam(cam_dir / f"{image_id}.npy")
         gt = read_mask(root / "SegmentationClass" / f"{image_id}.png")
@@ -106,12 +110,10 @@ def measure(cam_dir: Path, root: Path, ids: list[str], cell: int, bgs, cam_thres
         if irn is not None:
             learned = irn(image_id)
             edges["irn"] = learned
-            kinds = boundary_cells(gt, cell)
-            for name, cells in zip(("irn+cls-cls", "irn+cls-bg"), kinds):
-                edges[name] = torch.where(torch.from_numpy(cells), torch.ones_like(learned), learned)
-            inside = ~(kinds[0] | kinds[1])
-            has_object = ((_blocks(gt, cell) > 0) & (_blocks(gt, cell) != 255)).any(-1)
-            for kind, cells in zip(edge_means, (*kinds, inside & has_object, inside & ~has_object)):
+            kinds = cell_kinds(gt, cell)
+            for name, kind in (("irn+cls-cls", "class-class"), ("irn+cls-bg", "class-background")):
+                edges[name] = torch.where(torch.from_numpy(kinds[kind]), torch.ones_like(learned), learned)
+            for kind, cells in kinds.items():
                 edge_means[kind][0] += float(learned.numpy()[cells].sum())
                 edge_means[kind][1] += int(cells.sum())
         for name, edge in edges.items():

@@ -58,18 +58,20 @@ def test_a_boundary_inside_cells_is_counted_and_limits_the_grid():
     assert edges.shape == (16, 16) and edges[8, 8] == 0 and edges[5, 8] == 1
 
 
-def test_boundary_cells_tell_class_class_from_class_background_and_the_irn_walks_use_them(tmp_path):
+def test_cell_kinds_tell_class_class_from_class_background_and_the_irn_walks_use_them(tmp_path):
     tool = _tool()
     gt = np.zeros((32, 32), np.uint8)
     gt[8:24, 6:16] = 1
     gt[8:24, 16:26] = 2
     gt[8:24, 16:18] = 1  # the two objects touch at x = 18, inside cell column 4 (x 16..19)
-    cls_cls, cls_bg = tool.boundary_cells(gt, 4)
+    kinds = tool.cell_kinds(gt, 4)
+    cls_cls, cls_bg = kinds["class-class"], kinds["class-background"]
     assert cls_cls.shape == (8, 8)
     assert cls_cls[2:6, 4].all() and cls_cls.sum() == 4, "the class border runs through cell column 4, rows 2-5"
     assert not (cls_cls & cls_bg).any()
     assert cls_bg[2:6, 1].all() and cls_bg[2:6, 6].all(), "the left and right sides, x 6 and x 26, inside cells"
-    assert not cls_bg[3, 3], "a cell inside object 1"
+    assert not cls_bg[3, 3] and kinds["inside objects"][3, 3], "a cell inside object 1"
+    assert sum(m.astype(int) for m in kinds.values()).max() == 1, "every cell has one kind"
 
     (tmp_path / "classes.json").write_text(json.dumps(["boat", "sofa"]))
     save_mask(tmp_path / "SegmentationClass" / "a.png", gt)
