@@ -4,24 +4,18 @@ walk is for, METHOD §4.3), and the grid's limits are measured as defined."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 
 from wsss_engine.data.cam_files import save_cam
+from benchmark_tools import load_tool
 from wsss_engine.data.mask_files import save_mask
 from wsss_engine.synthetic.scene import void_band
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "refinement_bound.py"
-
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("refinement_bound", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("refinement_bound")
 
 
 def _square(lo: int, hi: int, size: int = 64) -> np.ndarray:

@@ -13,7 +13,7 @@ from functools import partial
 
 import numpy as np
 
-from .parts import BADGE_HIDDEN_MAX, BODY_SIZE, PARTS_VERSION, render_parts
+from .parts import BADGE_HIDDEN_MAX, BODY_SIZE, CLASS_COUNT_WEIGHTS, PARTS_VERSION, render_parts
 from .shapes import SHAPES
 from .textures import TEXTURES, render_texture
 
@@ -79,7 +79,10 @@ def choose_background(rng, names: list[str], cooccurrence: dict | None) -> str:
     return _pick(rng, NEUTRAL)
 
 
-def choose_classes(rng, n_weights=(0.45, 0.35, 0.20)) -> list[str]:
+CLASSIC_CLASS_COUNTS = (0.45, 0.35, 0.20)  # 1, 2 or 3 classes in a classic scene (the parts style: VOC's shares)
+
+
+def choose_classes(rng, n_weights=CLASSIC_CLASS_COUNTS) -> list[str]:
     n = 1 + rng.choice(len(n_weights), p=np.asarray(n_weights) / sum(n_weights))
     names = list(rng.choice(CLASSES, size=n, replace=False))
     if all(e in names for e in EXCLUSIVE):
@@ -133,7 +136,9 @@ def sample_scene(
     style: str = "classic",
 ) -> Scene:
     check_style(style)
-    names = choose_classes(rng) if names is None else list(names)
+    if names is None:
+        names = choose_classes(rng, CLASS_COUNT_WEIGHTS if style == "parts" else CLASSIC_CLASS_COUNTS)
+    names = list(names)
     background = choose_background(rng, names, cooccurrence)
     canvas = render_texture(background, rng, size, size)
     label = np.zeros((size, size), np.uint8)
