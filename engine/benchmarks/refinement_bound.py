@@ -57,13 +57,14 @@ CELL_KINDS = ("class-class", "class-background", "inside objects", "inside backg
 
 def cell_kinds(gt: np.ndarray, cell: int) -> dict[str, np.ndarray]:
     """Each CELL_KINDS name -> a ceil(H/cell)×ceil(W/cell) bool map: cells whose ground truth holds two or more
-    object classes, one object class and background, one object class only, no object class (void ignored)."""
+    object classes, one object class and background or void, one object class only, no object class. Void counts
+    as background: it is the band VOC (and the synthetic world) draws between an object and the background."""
     blocks = _blocks(gt, cell)
     objects = (blocks > 0) & (blocks != 255)
     kinds = np.zeros(blocks.shape[:2], np.int64)
     for k in np.unique(blocks[objects]):
         kinds += (blocks == k).any(-1)
-    has_bg = (blocks == 0).any(-1)
+    has_bg = ((blocks == 0) | (blocks == 255)).any(-1)
     return dict(zip(CELL_KINDS, (kinds >= 2, (kinds == 1) & has_bg, (kinds == 1) & ~has_bg, kinds == 0)))
 
 

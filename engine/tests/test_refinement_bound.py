@@ -66,6 +66,13 @@ def test_cell_kinds_tell_class_class_from_class_background_and_the_irn_walks_use
     assert cls_bg[2:6, 1].all() and cls_bg[2:6, 6].all(), "the left and right sides, x 6 and x 26, inside cells"
     assert not cls_bg[3, 3] and kinds["inside objects"][3, 3], "a cell inside object 1"
     assert sum(m.astype(int) for m in kinds.values()).max() == 1, "every cell has one kind"
+    # void is the band between an object and the background: a cell of one object and void is a boundary cell
+    banded = gt.copy()
+    banded[8:24, 5] = 1  # object 1 now fills x 5..7 of cell column 1, and its void band x 4
+    banded = void_band(banded)
+    inside = tool.cell_kinds(banded, 4)["inside objects"]
+    assert tool.cell_kinds(banded, 4)["class-background"][2:6, 1].all() and not inside[2:6, 1].any()
+    assert not tool.oracle_edges(banded, 4).numpy()[inside].any(), "no labelled edge inside an object"
 
     (tmp_path / "classes.json").write_text(json.dumps(["boat", "sofa"]))
     save_mask(tmp_path / "SegmentationClass" / "a.png", gt)

@@ -127,3 +127,30 @@ def test_parts_scenes_hold_as_many_classes_as_voc_images():
     # measured here: 0.61 / 0.35 / 0.05 (VOC train_aug 0.59 / 0.29 / 0.12, val 0.64 / 0.26 / 0.10);
     # with the classic shares: 0.48 / 0.44 / 0.08, which fails
     assert counts[0] == 0 and 0.55 <= share[1] <= 0.72 and share[3] <= 0.12, share
+
+
+def test_parts_edges_splits_the_cells_by_what_the_world_drew(tmp_path):
+    """engine/benchmarks/parts_edges.py (docs/SYNTHETIC-WORLD.md §3) draws a parts world's scenes again and splits
+    its cells by kind: fed the labels' own edges, it finds edges on every class-class and class-background cell
+    and none where a badge disc meets its body or two objects of one class meet; a world drawn otherwise stops it."""
+    from benchmark_tools import load_tool
+    from wsss_engine.data.labels import read_mask
+
+    tool, bound = load_tool("parts_edges"), load_tool("refinement_bound")
+    params = WorldParams(style="parts", image_size=96, n_train_aug=60, n_train=60, n_val=1, cooccurrence={})
+    write_world(params, tmp_path)
+    ids = (tmp_path / "ImageSets/Segmentation/train.txt").read_text().split()
+
+    def label_edges(image_id):
+        return bound.oracle_edges(read_mask(tmp_path / "SegmentationClass" / f"{image_id}.png"), 4).numpy()
+
+    out = tool.measure(tmp_path, ids, label_edges)
+    assert all(out[k]["cells"] > 0 for k in tool.KINDS), out
+    assert out["class-class"]["mean"] == out["class-background"]["mean"] == 1.0
+    assert out["badge disc"]["mean"] == out["two objects of one class"]["mean"] == 0.0
+    assert out["inside objects, elsewhere"]["mean"] == 0.0
+    mask = read_mask(tmp_path / "SegmentationClass" / f"{ids[3]}.png")
+    mask[:8, :8] = 1  # not what the world draws
+    Image.fromarray(mask).save(tmp_path / "SegmentationClass" / f"{ids[3]}.png")
+    with pytest.raises(SystemExit, match="written by another version"):
+        tool.measure(tmp_path, ids, label_edges)

@@ -57,6 +57,7 @@ class Scene:
     label: np.ndarray  # uint8 (h, w): 0 background, 1..C classes (no void band)
     instances: list = field(default_factory=list)  # [(class index 0..C-1, visible bool mask)]
     background: str = ""
+    discs: list = field(default_factory=list)  # parts style: each instance's visible badge disc (bool mask), in order
 
     @property
     def classes(self) -> list[int]:
@@ -91,10 +92,11 @@ def choose_classes(rng, n_weights=CLASSIC_CLASS_COUNTS) -> list[str]:
 
 
 def place_objects(rng, h, w, names, canvas, label, max_tries=8, style="classic"):
-    """Draw the objects back to front; reject placements that would hide too much of any object. In the parts style
-    (parts.py) a placement is also rejected when it would hide more than parts.BADGE_HIDDEN_MAX of an earlier
-    object's badge (every object keeps what tells its class), and each body takes a colour no earlier body of the
-    image has while one is left (two bodies of one colour would meet with no visible boundary)."""
+    """Draw the objects back to front: (instances, in the parts style each instance's visible badge disc, else []).
+    Placements that would hide too much of any object are rejected. In the parts style (parts.py) a placement is
+    also rejected when it would hide more than parts.BADGE_HIDDEN_MAX of an earlier object's badge (every object
+    keeps what tells its class), and each body takes a colour no earlier body of the image has while one is left
+    (two bodies of one colour would meet with no visible boundary)."""
     scale = h / 64.0
     instances: list[tuple[int, np.ndarray]] = []
     badges: list[tuple[np.ndarray, int]] = []  # parts: each placed object's visible badge and its full size
@@ -124,7 +126,7 @@ def place_objects(rng, h, w, names, canvas, label, max_tries=8, style="classic")
         if part:
             badges = [(d & ~mask, n) for d, n in badges] + [(part[0], int(part[0].sum()))]
             colours.append(part[1])
-    return instances
+    return instances, [d for d, _ in badges]
 
 
 def sample_scene(
@@ -142,9 +144,9 @@ def sample_scene(
     background = choose_background(rng, names, cooccurrence)
     canvas = render_texture(background, rng, size, size)
     label = np.zeros((size, size), np.uint8)
-    instances = place_objects(rng, size, size, names, canvas, label, style=style)
+    instances, discs = place_objects(rng, size, size, names, canvas, label, style=style)
     canvas += rng.normal(0, noise, canvas.shape).astype(np.float32)
-    return Scene(np.clip(canvas, 0, 1), label, instances, background)
+    return Scene(np.clip(canvas, 0, 1), label, instances, background, discs)
 
 
 def void_band(label: np.ndarray) -> np.ndarray:
