@@ -17,19 +17,19 @@ written by another drawing version stops with an error. Printed: IRN's mean edge
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from refinement_bound import _blocks, cell_kinds, irn_edges  # noqa: E402
 from wsss_engine.data.labels import read_mask  # noqa: E402
-from wsss_engine.synthetic.scene import sample_scene, void_band  # noqa: E402
-from wsss_engine.synthetic.world import image_id, scene_rng  # noqa: E402
+from wsss_engine.synthetic.scene import void_band  # noqa: E402
+from wsss_engine.synthetic.world import WorldParams, draw_scene, image_id, load_world_meta  # noqa: E402
 
 KINDS = ("badge disc", "inside objects, elsewhere", "two objects of one class", "class-class", "class-background")
 
@@ -40,7 +40,7 @@ def scene_cells(scene, gt: np.ndarray, cell: int = 4) -> dict[str, np.ndarray]:
     disc = np.zeros(gt.shape, np.int64)
     for j, ((_, visible), badge) in enumerate(zip(scene.instances, scene.discs)):
         instance[visible] = j + 1
-        disc[badge & visible] = 1
+        disc[badge] = 1  # the visible disc: within the visible object
     kinds = cell_kinds(gt, cell)
     inst, dsc = _blocks(instance, cell), _blocks(disc, cell)
     one_object = (inst.max(-1) == inst.min(-1)) & (inst.min(-1) > 0)
@@ -52,14 +52,13 @@ def scene_cells(scene, gt: np.ndarray, cell: int = 4) -> dict[str, np.ndarray]:
 
 def measure(root: Path, ids: list[str], edges) -> dict:
     """Mean of ``edges(image_id)`` (a stride-4 map) over each kind of cell of the train_aug images ``ids``."""
-    params = json.loads((root / "world.json").read_text())["params"]
-    if params.get("style") != "parts":
-        raise SystemExit(f"{root} is not a parts world (style {params.get('style')!r})")
-    index = {image_id("train_aug", i): i for i in range(params["n_train_aug"])}
+    params = WorldParams(**load_world_meta(root)["params"])
+    if params.style != "parts":
+        raise SystemExit(f"{root} is not a parts world (style {params.style!r})")
+    index = {image_id("train_aug", i): i for i in range(params.n_train_aug)}
     sums = {k: [0.0, 0] for k in KINDS}
     for iid in ids:
-        rng = scene_rng(params["seed"], "train_aug", index[iid])
-        scene = sample_scene(rng, params["image_size"], params["cooccurrence"], style="parts")
+        scene = draw_scene(params, "train_aug", index[iid])
         gt = read_mask(root / "SegmentationClass" / f"{iid}.png")
         if not np.array_equal(void_band(scene.label), gt):
             raise SystemExit(
@@ -80,8 +79,6 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     ids = (args.root / "ImageSets/Segmentation" / f"{args.list}.txt").read_text().split()
     irn = irn_edges(args.irn, args.root, args.list)
-    import torch
-
     with torch.no_grad():
         out = measure(args.root, ids, lambda i: irn(i).numpy())
     for kind, r in out.items():

@@ -63,6 +63,12 @@ def scene_rng(seed: int, split: str, i: int) -> np.random.Generator:
     return np.random.default_rng([seed, _SPLIT_STREAM[split], i])
 
 
+def draw_scene(params: WorldParams, split: str, i: int):
+    """The i-th scene of ``split`` ("train_aug" or "val") of the world ``params`` describes: what write_world
+    writes, and what a tool that needs more than the files (instances, badges) draws again."""
+    return sample_scene(scene_rng(params.seed, split, i), params.image_size, params.cooccurrence, style=params.style)
+
+
 def _write_image(root: Path, iid: str, scene, palette, quality: int) -> list[str]:
     Image.fromarray(to_uint8(scene.image)).save(root / "JPEGImages" / f"{iid}.jpg", quality=quality)
     mask = void_band(scene.label)
@@ -88,9 +94,7 @@ def write_world(params: WorldParams, root: Path, progress=None) -> dict:
     for split, n in (("train_aug", params.n_train_aug), ("val", params.n_val)):
         for i in range(n):
             iid = image_id(split, i)
-            scene = sample_scene(
-                scene_rng(params.seed, split, i), params.image_size, params.cooccurrence, style=params.style
-            )
+            scene = draw_scene(params, split, i)
             names = _write_image(root, iid, scene, palette, params.jpeg_quality)
             labels[iid] = names
             backgrounds[iid] = scene.background
