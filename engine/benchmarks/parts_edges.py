@@ -50,13 +50,13 @@ def scene_cells(scene, gt: np.ndarray, cell: int = 4) -> dict[str, np.ndarray]:
     return dict(zip(KINDS, (badge, elsewhere, same_class, kinds["class-class"], kinds["class-background"])))
 
 
-def measure(root: Path, ids: list[str], edges) -> dict:
-    """Mean of ``edges(image_id)`` (a stride-4 map) over each kind of cell of the train_aug images ``ids``."""
+def checked_scenes(root: Path, ids: list[str]):
+    """(image id, scene, ground truth) for each of the train_aug images ``ids`` of the parts world ``root``: the
+    scene drawn again from world.json, checked against the image's mask (SystemExit if it differs)."""
     params = WorldParams(**load_world_meta(root)["params"])
     if params.style != "parts":
         raise SystemExit(f"{root} is not a parts world (style {params.style!r})")
     index = {image_id("train_aug", i): i for i in range(params.n_train_aug)}
-    sums = {k: [0.0, 0] for k in KINDS}
     for iid in ids:
         scene = draw_scene(params, "train_aug", index[iid])
         gt = read_mask(root / "SegmentationClass" / f"{iid}.png")
@@ -64,6 +64,13 @@ def measure(root: Path, ids: list[str], edges) -> dict:
             raise SystemExit(
                 f"{iid}: the scene drawn again differs from its mask: {root} was written by another version"
             )
+        yield iid, scene, gt
+
+
+def measure(root: Path, ids: list[str], edges) -> dict:
+    """Mean of ``edges(image_id)`` (a stride-4 map) over each kind of cell of the train_aug images ``ids``."""
+    sums = {k: [0.0, 0] for k in KINDS}
+    for iid, scene, gt in checked_scenes(root, ids):
         edge = np.asarray(edges(iid))
         for kind, cells in scene_cells(scene, gt).items():
             sums[kind][0] += float(edge[cells].sum())

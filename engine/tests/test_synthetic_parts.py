@@ -154,3 +154,30 @@ def test_parts_edges_splits_the_cells_by_what_the_world_drew(tmp_path):
     Image.fromarray(mask).save(tmp_path / "SegmentationClass" / f"{ids[3]}.png")
     with pytest.raises(SystemExit, match="written by another version"):
         tool.measure(tmp_path, ids, label_edges)
+
+
+def test_parts_cams_splits_each_object_into_badge_and_body(tmp_path):
+    """engine/benchmarks/parts_cams.py (docs/SYNTHETIC-WORLD.md §3) gives the share of each object's badge disc and
+    of the rest of its body that CAMs label with its class: CAM files that cover the discs alone score 1 on the
+    discs and 0 on the bodies (all of it background); CAM files of the whole objects score 1 and 1."""
+    from benchmark_tools import load_tool
+    from wsss_engine.data.cam_files import save_cam
+
+    tool, edges = load_tool("parts_cams"), load_tool("parts_edges")
+    params = WorldParams(style="parts", image_size=96, n_train_aug=30, n_train=30, n_val=1, cooccurrence={})
+    write_world(params, tmp_path)
+    ids = (tmp_path / "ImageSets/Segmentation/train.txt").read_text().split()
+    for iid, scene, _ in edges.checked_scenes(tmp_path, ids):
+        keys = np.array(scene.classes)
+        for name, parts in (("discs", scene.discs), ("objects", [m for _, m in scene.instances])):
+            maps = np.zeros((len(keys), *scene.label.shape), np.float32)
+            for (k, _), m in zip(scene.instances, parts):
+                maps[list(keys).index(k)][m] = 1.0
+            save_cam(tmp_path / name / f"{iid}.npy", keys, maps[:, ::4, ::4], maps)
+    discs = tool.measure(tmp_path, ids, tool.cam_labels(tmp_path / "discs", 0.15))
+    objects = tool.measure(tmp_path, ids, tool.cam_labels(tmp_path / "objects", 0.15))
+    assert discs["pixels"]["body"] > 3 * discs["pixels"]["badge disc"] > 0, discs
+    assert (discs["badge disc"], discs["body"], discs["body as background"]) == (1.0, 0.0, 1.0), discs
+    assert (objects["badge disc"], objects["body"], objects["body as background"]) == (1.0, 1.0, 0.0), objects
+    with pytest.raises(SystemExit, match="not the image's size"):
+        tool.measure(tmp_path, ids, lambda iid: np.zeros((8, 8), np.int64))
