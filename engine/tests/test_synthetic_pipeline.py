@@ -117,3 +117,25 @@ def test_world_and_tiny_clip_stages_run_from_a_config(tmp_path):
     assert stages["world"]["splits"] == {"train_aug": 10, "val": 3, "train": 4}
     ckpt = Path(stages["clip"]["checkpoint"])
     assert ckpt.is_file() and isinstance(stages["clip"]["cbs_threshold"], float)
+
+
+def test_the_main_job_sets_its_cpu_speed_settings_and_the_experiment_files_do_not(tmp_path):
+    """`demo` (the main job) runs the small CNN channels-last and the IR labels' CRF in two processes, on every
+    stage that takes them; a Budget as the experiment files build it keeps the defaults, so their documented
+    figures stay reproducible. --quick drops the second half."""
+    from wsss_engine.synthetic.demo import cli_budget
+    from wsss_engine.synthetic.variants import write_configs
+    from wsss_engine.synthetic.world import write_world
+
+    world = tmp_path / "world"
+    write_world(WorldParams(n_train_aug=4, n_train=4, n_val=2), world)
+    clip = tmp_path / "clip.pt"
+    for name, budget, fast in (("main", cli_budget("cpu", False), True), ("files", Budget(), False)):
+        paths = write_configs(tmp_path / name, 0, world, clip, budget)
+        stages = [s for p in paths.values() for s in json.loads(p.read_text())["stages"]]
+        takes = [s for s in stages if s["type"] in ("baseline_cam", "train_clims", "infer_cams", "train_segmenter")]
+        assert takes and all(s["channels_last"] is fast for s in takes), name
+        crf = [s for s in stages if s["type"] == "ir_labels"]
+        assert crf and all(s["num_workers"] == (2 if fast else 0) for s in crf), name
+    quick = cli_budget("cpu", True)
+    assert quick.refine == () and quick.segment == () and quick.channels_last

@@ -139,6 +139,12 @@ def format_table(rows: dict) -> str:
     return "\n".join(lines)
 
 
+def cli_budget(device: str, quick: bool) -> Budget:
+    """The main job's budget: the defaults, with the CPU speed settings (channels-last small CNN, the CRF in two
+    processes; measured in docs/BENCHMARKS.md "The main job"), and without the second half when ``quick``."""
+    return Budget(device=device, channels_last=True, ir_workers=2, **({"refine": (), "segment": ()} if quick else {}))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wsss_engine demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/demo", help="demo output folder (default runs/demo)")
@@ -164,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         args.world_seed,
         args.fresh,
         [v for v in args.variants.split(",") if v],
-        budget=Budget(device=args.device, **({"refine": (), "segment": ()} if args.quick else {})),
+        budget=cli_budget(args.device, args.quick),
     )
     return 0 if all(r["status"] == "completed" for r in result["runs"].values()) else 1
 

@@ -67,6 +67,10 @@ class Budget:
     irn_epochs: int = 3  # the demo's; on 300 images that is 27 steps (the recipe ~990): the parts files use 20
     irn_list: str = "eval"  # the list IRN learns from: "eval" (the demo: the CAMs already made) | "train" (recipe)
     irn_lr: float = 0.01  # Adam, as the other synthetic stages (the recipe: SGD 0.1, METHOD §4.2)
+    # CPU speed, not method: the demo sets both (measured in docs/BENCHMARKS.md "The main job"); the experiment
+    # files keep the defaults, so their documented figures stay reproducible
+    channels_last: bool = False  # the small CNN's training and CAM inference in channels-last memory format
+    ir_workers: int = 0  # processes for the IR labels' dense CRF (ir_labels num_workers)
 
 
 def _backbone(b: Budget) -> dict:
@@ -104,6 +108,7 @@ def _cam_stage(stage_id: str, model: str, split: str, b: Budget) -> dict:
         "scales": list(b.eval_scales),
         "batch_size": 32,
         "num_workers": 0,
+        "channels_last": b.channels_last,
     }
 
 
@@ -143,13 +148,13 @@ def refine_stages(model: str, b: Budget, image_size: int = 64) -> list[dict]:
     irn_labels = (
         [  # the recipe's IRN data: the training list's own CAMs and IR labels
             _cam_stage("cams_irn", model, "train", b),
-            {"id": "ir_train", "type": "ir_labels", "cams": "cams_irn", "split": "train"},
+            {"id": "ir_train", "type": "ir_labels", "cams": "cams_irn", "split": "train", "num_workers": b.ir_workers},
         ]
         if own
         else []
     )
     return [
-        {"id": "ir", "type": "ir_labels", "cams": "cams", "split": "eval"},
+        {"id": "ir", "type": "ir_labels", "cams": "cams", "split": "eval", "num_workers": b.ir_workers},
         {"id": "eval_ir", "type": "evaluate", "masks": "ir", "split": "eval"},
         *irn_labels,
         irn,
@@ -185,6 +190,7 @@ def segmenter_stages(masks: str, b: Budget, image_size: int = 64, model: str | N
         "num_workers": 0,
         "log_every": 10,
         "checkpoint_every": 0,
+        "channels_last": b.channels_last,
     }
     if b.seg_backbone_from and model:
         train["backbone_from"] = model
@@ -218,6 +224,7 @@ def selection_stages(model: str, b: Budget) -> list[dict]:
             "scales": list(b.select_scales),
             "batch_size": 32,
             "num_workers": 0,
+            "channels_last": b.channels_last,
         },
         {"id": "select", "type": "select_prompts", "cams": "cams_train", "split": "train"},
     ]
@@ -236,6 +243,7 @@ def baseline_config(seed: int, world: Path, clip: Path, b: Budget, with_selectio
         "head_lr_mult": 1,
         "num_workers": 0,
         "log_every": 10,
+        "channels_last": b.channels_last,
     }
     if b.stop_after:
         stage["stop_after"] = b.stop_after
@@ -273,6 +281,7 @@ def clims_config(
         "log_every": 10,
         "prompt": "gt",
         "adaptors": "none",
+        "channels_last": b.channels_last,
     }
     if variant in ("pole_select", "pole_full"):
         stage["prompt"] = "selected"
