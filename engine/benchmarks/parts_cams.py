@@ -5,8 +5,8 @@ whose disc shows the class. A CAM that finds only what tells the classes apart c
 body. This tool splits each visible object's pixels into its badge disc and the rest of its body, and gives the
 share of each that the CAMs label with the object's class (METHOD §3.2's rule: background plane at the
 threshold, argmax over the image's classes), and the share of the body they leave as background. Label PNGs (IR
-labels, +RW pseudo masks) are split the same way. Scenes are
-drawn again from the world's parameters and checked against its masks (parts_edges.checked_scenes).
+labels, +RW pseudo masks) are split the same way. Scenes are drawn again from the world's parameters and checked
+against its masks (parts_edges.checked_scenes).
 
   python engine/benchmarks/parts_cams.py --root WORLD --cams baseline=RUN/cams/cams_base --cams pole=RUN/cams/cams \
       --masks pole+rw=RUN/masks/rw

@@ -98,14 +98,15 @@ def _common(name: str, seed: int, world: Path, clip: Path, b: Budget, descriptio
     }
 
 
-def _cam_stage(stage_id: str, model: str, split: str, b: Budget) -> dict:
-    """The CAM inference of `model` on a list at the budget's scales (the evaluation list's, or IRN's data)."""
+def _cam_stage(stage_id: str, model: str, split: str, b: Budget, scales: tuple | None = None) -> dict:
+    """The CAM inference of `model` on a list at ``scales`` (default the budget's evaluation scales: the evaluation
+    list's CAMs, or IRN's data)."""
     return {
         "id": stage_id,
         "type": "infer_cams",
         "model": model,
         "split": split,
-        "scales": list(b.eval_scales),
+        "scales": list(b.eval_scales if scales is None else scales),
         "batch_size": 32,
         "num_workers": 0,
         "channels_last": b.channels_last,
@@ -216,16 +217,7 @@ def segmenter_stages(masks: str, b: Budget, image_size: int = 64, model: str | N
 def selection_stages(model: str, b: Budget) -> list[dict]:
     """CAMs of the training list, then POLE's offline prompt selection from them (METHOD §2.2)."""
     return [
-        {
-            "id": "cams_train",
-            "type": "infer_cams",
-            "model": model,
-            "split": "train",
-            "scales": list(b.select_scales),
-            "batch_size": 32,
-            "num_workers": 0,
-            "channels_last": b.channels_last,
-        },
+        _cam_stage("cams_train", model, "train", b, b.select_scales),
         {"id": "select", "type": "select_prompts", "cams": "cams_train", "split": "train"},
     ]
 
