@@ -11,7 +11,7 @@ import { ReportSession } from '../../extension/panels/report/reportSession';
 import { listRunChoices } from '../../extension/panels/report/runReports';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { appendMetrics, perClassIou, trainingLines, writeRun } from './fixtures/runFolders';
-import { chooseOption } from './fixtures/pageActions';
+import { chooseOption, nextFrames } from './fixtures/pageActions';
 import { chartData } from './harness/chartData';
 import { openPanel, PanelServer, type OpenedPanel } from './harness/panelHarness';
 
@@ -125,9 +125,14 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
+    // Chart.js handles pointer events on the next animation frame, one per event type per frame (the latest
+    // wins), and the zoom plugin swallows the first click it sees after a drag. Let each gesture's events be
+    // handled before the next gesture, so that the drag's click is the one swallowed, not the legend's.
+    await nextFrames(page);
     const zoomed = await xRange();
     assert.ok(zoomed[1] - zoomed[0] < (full[1] - full[0]) / 2, `zoomed in: ${full} -> ${zoomed}`);
     await canvas.dblclick();
+    await nextFrames(page);
     assert.deepEqual(await xRange(), full);
     // Clicking a legend entry hides that stage's line.
     const hit = await page.locator('[data-testid=curve-loss]').evaluate((el) => {
@@ -138,6 +143,17 @@ describe('mIoU report panel (Chromium, real host logic, run folders)', function 
       return { x: b.left + 6, y: b.top + b.height / 2 };
     });
     await page.mouse.click(box.x + hit.x, box.y + hit.y);
+    // Wait for the click to be handled (see above), then check both lines.
+    await page.waitForFunction(
+      () =>
+        !(
+          document.querySelector('[data-testid=curve-loss]') as unknown as {
+            chart: { isDatasetVisible(i: number): boolean };
+          }
+        ).chart.isDatasetVisible(0),
+      undefined,
+      { timeout: 5000 },
+    );
     assert.deepEqual(
       (await chartData(page, 'curve-loss')).datasets.map((d) => d.hidden),
       [true, false],
