@@ -172,7 +172,7 @@ def test_parts_cams_splits_each_object_into_badge_and_body(tmp_path):
         for name, parts in (("discs", scene.discs), ("objects", [m for _, m in scene.instances])):
             maps = np.zeros((len(keys), *scene.label.shape), np.float32)
             for (k, _), m in zip(scene.instances, parts):
-                maps[list(keys).index(k)][m] = 1.0
+                maps[scene.classes.index(k)][m] = 1.0
             save_cam(tmp_path / name / f"{iid}.npy", keys, maps[:, ::4, ::4], maps)
     discs = tool.measure(tmp_path, ids, tool.cam_labels(tmp_path / "discs", 0.15))
     objects = tool.measure(tmp_path, ids, tool.cam_labels(tmp_path / "objects", 0.15))
